@@ -1,0 +1,84 @@
+/**
+ * One HTTP call to a vendor, for the text and Kakao providers: `fetch` with `AbortSignal.timeout`,
+ * no retries (the delivery pipeline owns retries), and a result that never throws for network trouble.
+ */
+import { failed } from '../provider.types.ts';
+import type { SendResult } from '../provider.types.ts';
+
+export interface VendorRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+export type VendorResponse =
+  | { kind: 'response'; status: number; headers: Headers; text: string; json: unknown }
+  | { kind: 'network-error'; reason: string };
+
+export async function callVendor(request: VendorRequest): Promise<VendorResponse> {
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    return { kind: 'network-error', reason: describeNetworkError(error, request.timeoutMs) };
+  }
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { kind: 'response', status: response.status, headers: response.headers, text, json };
+}
+
+function describeNetworkError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no response within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === 'string') return `network error (${cause.code})`;
+  if (error instanceof Error) return `network error (${error.message})`;
+  return 'network error';
+}
+
+/**
+ * Milliseconds from a `Retry-After` header (delta-seconds or an HTTP date), or undefined when absent
+ * or unreadable. A date in the past gives 0.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/** The retryable result for a network failure, timeout, 429 or 5xx, carrying Retry-After when sent. */
+export function transientFailure(vendor: string, response: VendorResponse, detail?: string): SendResult {
+  if (response.kind === 'network-error') return failed(true, `${vendor}: ${response.reason}`);
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const reason = `${vendor}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`;
+  return failed(true, reason, retryAfterMs === undefined ? {} : { retryAfterMs });
+}
+
+export function isTransientStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** Strip a vendor message to something safe and short for `SendResult.reason`. */
+export function clip(text: unknown, max = 200): string {
+  const value = typeof text === 'string' ? text : text === undefined || text === null ? '' : String(text);
+  const oneLine = value.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}

@@ -1,0 +1,119 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MaruError, invalid } from '../../core/errors.ts';
+import { CREDENTIAL_KINDS, type CredentialKind, digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
+import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../../core/taxonomy/taxonomy.types.ts';
+import { IDENTIFIER_TYPES, type IdentifierType } from '../../core/identity/identifiers.ts';
+import type { Runtime } from '../../runtime.ts';
+import { bearer, toMaruError } from '../shared/http-errors.ts';
+
+/** Renders a core error for the admin API: `{error: {code, message, field}}` with the code's HTTP status. */
+export function adminError(err: MaruError) {
+  return {
+    status: err.status,
+    body: { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.details ? { details: err.details } : {}) } },
+  };
+}
+
+type P = FastifyRequest<{ Params: { projectId: string } }>;
+
+/**
+ * The admin API (JSON): projects, credentials and taxonomy. Authenticated with an admin token:
+ * MARU_ADMIN_TOKEN from the configuration, or one created with `maru admin token`.
+ */
+export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body } = adminError(toMaruError(err, request.log));
+    return reply.status(status).send(body);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const token = bearer(request.headers.authorization);
+    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
+    await runtime.credentials.require(token, { kinds: ['admin'] });
+  });
+
+  const project = async (request: P) => runtime.projects.get(request.params.projectId);
+  const tags = ['admin'];
+  const security = [{ adminToken: [] }];
+
+  app.post('/admin/v1/projects', { schema: { tags, security, summary: 'Create a project; its credentials are shown once' } }, async (request, reply) => {
+    const b = (request.body ?? {}) as { name?: unknown; timezone?: unknown; settings?: unknown };
+    if (b.settings !== undefined && (typeof b.settings !== 'object' || b.settings === null)) throw invalid('settings', 'settings must be an object');
+    const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings as Record<string, unknown> | undefined });
+    return reply.status(201).send({ project_id: p.id, project: p, credentials });
+  });
+
+  app.get('/admin/v1/projects', { schema: { tags, security, summary: 'List projects' } }, async () => ({ projects: await runtime.projects.list() }));
+
+  app.get('/admin/v1/projects/:projectId', { schema: { tags, security, summary: 'A project' } }, async (request: P) => ({ project: await project(request) }));
+
+  app.patch('/admin/v1/projects/:projectId', { schema: { tags, security, summary: 'Change name, timezone or settings' } }, async (request: P) => {
+    await project(request);
+    return { project: await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object) };
+  });
+
+  app.get('/admin/v1/projects/:projectId/credentials', { schema: { tags, security, summary: 'Credentials (prefixes only)' } }, async (request: P) => {
+    const p = await project(request);
+    return { credentials: await runtime.credentials.list(p.id) };
+  });
+
+  app.post(
+    '/admin/v1/projects/:projectId/credentials/:kind/reissue',
+    { schema: { tags, security, summary: 'Issue a new secret; the old one keeps working for 14 days' } },
+    async (request: FastifyRequest<{ Params: { projectId: string; kind: string } }>) => {
+      const p = await runtime.projects.get(request.params.projectId);
+      const kind = request.params.kind as CredentialKind;
+      if (!CREDENTIAL_KINDS.includes(kind) || kind === 'admin') {
+        throw invalid('kind', `kind must be one of ${CREDENTIAL_KINDS.filter((k) => k !== 'admin').join(', ')}`);
+      }
+      return { credentials: await runtime.credentials.reissue(p.id, kind) };
+    },
+  );
+
+  app.get('/admin/v1/projects/:projectId/taxonomy', { schema: { tags, security, summary: 'Registered events and properties' } }, async (request: P) => {
+    const p = await project(request);
+    return runtime.taxonomy.list(p.id);
+  });
+
+  app.post('/admin/v1/projects/:projectId/taxonomy', { schema: { tags, security, summary: 'Register a taxonomy document {events, properties}' } }, async (request: P) => {
+    const p = await project(request);
+    return runtime.taxonomy.apply(p.id, request.body);
+  });
+
+  app.post('/admin/v1/projects/:projectId/taxonomy/events', { schema: { tags, security, summary: 'Register an event' } }, async (request: P, reply) => {
+    const p = await project(request);
+    const r = await runtime.taxonomy.registerEvent(p.id, (request.body as { name?: string } | undefined)?.name as string);
+    return reply.status(r.created ? 201 : 200).send(r);
+  });
+
+  app.post('/admin/v1/projects/:projectId/taxonomy/properties', { schema: { tags, security, summary: 'Register a property {scope, name, type}' } }, async (request: P, reply) => {
+    const p = await project(request);
+    const b = (request.body ?? {}) as { scope?: string; name?: string; type?: string };
+    const type = typeof b.type === 'string' ? parsePropertyType(b.type) : undefined;
+    if (!type) throw invalid('type', 'type must be one of String, Long, Double, Boolean, Datetime, Date, Array of String, Array of Long, Array of Double');
+    if (!PROPERTY_SCOPES.includes(b.scope as PropertyScope)) throw invalid('scope', `scope must be one of ${PROPERTY_SCOPES.join(', ')}`);
+    const r = await runtime.taxonomy.registerProperty({ projectId: p.id, scope: b.scope as PropertyScope, name: b.name as string, type });
+    return reply.status(r.created ? 201 : 200).send(r);
+  });
+
+  app.get('/admin/v1/projects/:projectId/profiles/:profileId', { schema: { tags, security, summary: 'A profile by id (absorbed ids resolve to the survivor)' } }, async (request: FastifyRequest<{ Params: { projectId: string; profileId: string } }>) => {
+    const p = await runtime.projects.get(request.params.projectId);
+    const profile = await runtime.profiles.get(p.id, request.params.profileId);
+    if (!profile) throw new MaruError('not_found', 'no such profile');
+    return { profile };
+  });
+
+  app.get('/admin/v1/projects/:projectId/profiles', { schema: { tags, security, summary: 'Find a profile by identifier (?type=&value=)' } }, async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { type?: string; value?: string } }>) => {
+    const p = await runtime.projects.get(request.params.projectId);
+    const { type, value } = request.query;
+    if (!IDENTIFIER_TYPES.includes(type as IdentifierType)) throw invalid('type', `type must be one of ${IDENTIFIER_TYPES.join(', ')}`);
+    if (!value) throw invalid('value', 'value is required');
+    const id = await runtime.profiles.findByIdentifier(p.id, type as IdentifierType, value);
+    const profile = id ? await runtime.profiles.get(p.id, id) : undefined;
+    if (!profile) throw new MaruError('not_found', 'no profile holds this identifier');
+    return { profile };
+  });
+}

@@ -1,0 +1,126 @@
+import { resolve } from 'node:path';
+
+/**
+ * maru's configuration: parsed and validated once at start-up, then passed down.
+ * Nothing else reads process.env. Every setting is documented in docs/configuration.md
+ * (a test checks that the two agree).
+ */
+export interface Config {
+  /** HTTP port (PORT). */
+  port: number;
+  /** Interface to listen on (MARU_HOST). */
+  host: string;
+  /** Where the embedded store keeps its files (MARU_DATA_DIR). */
+  dataDir: string;
+  /** PostgreSQL URL; when unset the embedded SQLite store is used (MARU_DATABASE_URL). */
+  databaseUrl: string | undefined;
+  /** Redis URL; when unset limits and queue are in-process (MARU_REDIS_URL). */
+  redisUrl: string | undefined;
+  /** Which parts this process runs (MARU_ROLE): all | api | worker. */
+  role: 'all' | 'api' | 'worker';
+  /** Bootstrap admin token for the admin API (MARU_ADMIN_TOKEN); compared by digest. */
+  adminToken: string | undefined;
+  /** pino level (MARU_LOG_LEVEL). */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted request body in bytes (MARU_BODY_LIMIT). */
+  bodyLimit: number;
+  /** SQLite synchronous mode (MARU_SQLITE_SYNCHRONOUS): FULL (default, durable on power loss) or NORMAL. */
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Most units of work grouped into one commit (MARU_COMMIT_GROUP_MAX). */
+  commitGroupMax: number;
+  /** Key material for encrypting provider credentials at rest (MARU_SECRET_KEY). */
+  secretKey: string | undefined;
+  /** Most identifiers of one type (other than external_id) a profile holds (MARU_IDENTIFIERS_PER_TYPE). */
+  identifiersPerType: number;
+  /** Default phone region for identity matching (MARU_DEFAULT_PHONE_REGION). */
+  defaultPhoneRegion: string;
+  /** Allow provider/webhook URLs on loopback or private networks (MARU_ALLOW_PRIVATE_NETWORKS). */
+  allowPrivateNetworks: boolean;
+  /** Seconds to wait for in-flight work on SIGTERM before exiting anyway (MARU_SHUTDOWN_TIMEOUT). */
+  shutdownTimeoutSeconds: number;
+  /** Public base URL used in links maru puts into messages (MARU_PUBLIC_URL). */
+  publicUrl: string;
+}
+
+export type ConfigKey = keyof Config;
+
+/** Environment variable for each setting, with its default as documented. */
+export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
+  port: { env: 'PORT', default: '8080' },
+  host: { env: 'MARU_HOST', default: '0.0.0.0' },
+  dataDir: { env: 'MARU_DATA_DIR', default: './data' },
+  databaseUrl: { env: 'MARU_DATABASE_URL', default: '' },
+  redisUrl: { env: 'MARU_REDIS_URL', default: '' },
+  role: { env: 'MARU_ROLE', default: 'all' },
+  adminToken: { env: 'MARU_ADMIN_TOKEN', default: '' },
+  logLevel: { env: 'MARU_LOG_LEVEL', default: 'info' },
+  bodyLimit: { env: 'MARU_BODY_LIMIT', default: '1048576' },
+  sqliteSynchronous: { env: 'MARU_SQLITE_SYNCHRONOUS', default: 'FULL' },
+  commitGroupMax: { env: 'MARU_COMMIT_GROUP_MAX', default: '256' },
+  secretKey: { env: 'MARU_SECRET_KEY', default: '' },
+  identifiersPerType: { env: 'MARU_IDENTIFIERS_PER_TYPE', default: '5' },
+  defaultPhoneRegion: { env: 'MARU_DEFAULT_PHONE_REGION', default: 'KR' },
+  allowPrivateNetworks: { env: 'MARU_ALLOW_PRIVATE_NETWORKS', default: 'false' },
+  shutdownTimeoutSeconds: { env: 'MARU_SHUTDOWN_TIMEOUT', default: '25' },
+  publicUrl: { env: 'MARU_PUBLIC_URL', default: 'http://localhost:8080' },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function integer(key: ConfigKey, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${CONFIG_ENV[key].env} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(key: ConfigKey, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${CONFIG_ENV[key].env} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function bool(key: ConfigKey, raw: string): boolean {
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', ''].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${CONFIG_ENV[key].env} must be true or false, got "${raw}"`);
+}
+
+/**
+ * Builds the configuration from environment variables, with explicit overrides (CLI flags, tests) on top.
+ * Throws ConfigError naming the variable for any invalid value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Config> = {}): Config {
+  const raw = (key: ConfigKey): string => env[CONFIG_ENV[key].env] ?? CONFIG_ENV[key].default;
+  const optional = (key: ConfigKey): string | undefined => raw(key) || undefined;
+  const config: Config = {
+    port: integer('port', raw('port'), 0, 65535),
+    host: raw('host'),
+    dataDir: resolve(raw('dataDir')),
+    databaseUrl: optional('databaseUrl'),
+    redisUrl: optional('redisUrl'),
+    role: oneOf('role', raw('role'), ['all', 'api', 'worker'] as const),
+    adminToken: optional('adminToken'),
+    logLevel: oneOf('logLevel', raw('logLevel'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    bodyLimit: integer('bodyLimit', raw('bodyLimit'), 1024, 1024 * 1024 * 1024),
+    sqliteSynchronous: oneOf('sqliteSynchronous', raw('sqliteSynchronous').toUpperCase(), ['FULL', 'NORMAL'] as const),
+    commitGroupMax: integer('commitGroupMax', raw('commitGroupMax'), 1, 100_000),
+    secretKey: optional('secretKey'),
+    identifiersPerType: integer('identifiersPerType', raw('identifiersPerType'), 1, 1000),
+    defaultPhoneRegion: raw('defaultPhoneRegion').toUpperCase(),
+    allowPrivateNetworks: bool('allowPrivateNetworks', raw('allowPrivateNetworks')),
+    shutdownTimeoutSeconds: integer('shutdownTimeoutSeconds', raw('shutdownTimeoutSeconds'), 0, 3600),
+    publicUrl: raw('publicUrl').replace(/\/+$/, ''),
+  };
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new ConfigError(`MARU_DATABASE_URL must start with postgres:// or postgresql://`);
+  }
+  if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) {
+    throw new ConfigError(`MARU_REDIS_URL must start with redis:// or rediss://`);
+  }
+  return { ...config, ...overrides };
+}

@@ -1,0 +1,173 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { Kysely, SqliteDialect, sql, type Compilable } from 'kysely';
+import { NodeSqliteDatabase } from './node-sqlite.driver.ts';
+import { migrateToLatest } from './migrator.ts';
+import type { Database } from './schema.ts';
+import type { Db, Store } from './store.ts';
+
+export interface SqliteStoreOptions {
+  /** Database file path, or ':memory:' (then streaming reads share the writer connection). */
+  path: string;
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Most units grouped into one commit. */
+  commitGroupMax?: number;
+}
+
+interface PendingUnit {
+  unit: (tx: Db) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL (D13).
+ *
+ * Writes go through one connection. Units submitted while a commit is in progress wait, and are then run
+ * together in one transaction, each inside its own savepoint, so a group of N requests costs one fsync.
+ * Streaming reads use a second, read-only connection: WAL lets them run while writes commit.
+ */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly db: Db;
+  readonly stats = { commits: 0, units: 0 };
+  #writer: NodeSqliteDatabase;
+  #reader: NodeSqliteDatabase | undefined;
+  #path: string;
+  #queue: PendingUnit[] = [];
+  #flushing = false;
+  #groupMax: number;
+  #closed = false;
+  #idle: (() => void)[] = [];
+
+  constructor(options: SqliteStoreOptions) {
+    this.#path = options.path;
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.#writer = new NodeSqliteDatabase(options.path);
+    this.#writer.raw.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = ${options.synchronous ?? 'FULL'};
+      PRAGMA foreign_keys = OFF;
+      PRAGMA busy_timeout = 10000;
+      PRAGMA cache_size = -65536;
+      PRAGMA temp_store = MEMORY;
+      PRAGMA wal_autocheckpoint = 4000;
+    `);
+    this.#groupMax = options.commitGroupMax ?? 256;
+    const writer = this.#writer;
+    this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: writer }) });
+  }
+
+  write<T>(unit: (tx: Db) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ unit, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        // Let the other requests of this turn of the event loop join the group.
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0, this.#groupMax);
+      const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+      try {
+        await this.db.transaction().execute(async (tx) => {
+          for (const pending of group) {
+            await sql`SAVEPOINT unit`.execute(tx);
+            try {
+              const value = await pending.unit(tx);
+              await sql`RELEASE unit`.execute(tx);
+              outcomes.push({ ok: true, value });
+            } catch (error) {
+              await sql`ROLLBACK TO unit`.execute(tx);
+              await sql`RELEASE unit`.execute(tx);
+              outcomes.push({ ok: false, error });
+            }
+          }
+        });
+      } catch (error) {
+        // The commit itself failed: nothing of the group is durable.
+        for (const pending of group) pending.reject(error);
+        continue;
+      }
+      this.stats.commits++;
+      this.stats.units += group.length;
+      group.forEach((pending, i) => {
+        const o = outcomes[i];
+        if (o.ok) pending.resolve(o.value);
+        else pending.reject(o.error);
+      });
+      // Give requests that were waiting on this commit a chance to enqueue before the next group.
+      if (this.#queue.length > 0) await yieldToLoop();
+    }
+    this.#flushing = false;
+    for (const fn of this.#idle.splice(0)) fn();
+  }
+
+  async *stream<R>(query: Compilable<R>, options: { chunkSize?: number; signal?: AbortSignal } = {}): AsyncIterable<R> {
+    const compiled = query.compile();
+    const chunkSize = options.chunkSize ?? 1000;
+    const conn = this.#readerConnection();
+    const iterator = conn.prepareUncached(compiled.sql).iterate(...compiled.parameters.map(bindValue));
+    try {
+      let chunk: R[] = [];
+      for (const row of iterator) {
+        chunk.push(row as R);
+        if (chunk.length >= chunkSize) {
+          for (const r of chunk) yield r;
+          chunk = [];
+          if (options.signal?.aborted) return;
+          await yieldToLoop(); // let writes and other requests run between chunks
+        }
+      }
+      for (const r of chunk) yield r;
+    } finally {
+      iterator.return?.();
+    }
+  }
+
+  #readerConnection() {
+    if (this.#path === ':memory:') return { prepareUncached: (s: string) => this.#writer.raw.prepare(s) };
+    if (!this.#reader) {
+      this.#reader = new NodeSqliteDatabase(this.#path, { readOnly: true });
+      this.#reader.raw.exec('PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32768;');
+    }
+    const reader = this.#reader;
+    return { prepareUncached: (s: string) => reader.raw.prepare(s) };
+  }
+
+  async lockKeys(): Promise<void> {
+    // One writer connection: units already run one at a time.
+  }
+
+  migrate(): Promise<string[]> {
+    return migrateToLatest(this.db, 'sqlite');
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  /** Waits for queued writes to commit, then closes both connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#flushing) await new Promise<void>((r) => this.#idle.push(r));
+    try {
+      this.#writer.raw.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    } catch {
+      // best effort
+    }
+    await this.db.destroy();
+    this.#reader?.close();
+  }
+}
+
+function bindValue(p: unknown) {
+  return p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : (p as string | number | bigint | null | Uint8Array);
+}

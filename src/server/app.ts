@@ -1,0 +1,64 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Runtime } from '../runtime.ts';
+import { healthRoutes } from './health.routes.ts';
+import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
+import { adminRoutes } from '../faces/admin/admin.routes.ts';
+
+export interface AppOptions {
+  /** Which HTTP surfaces to serve: everything (api role) or only health and metrics (worker role). */
+  surfaces?: 'all' | 'operations';
+}
+
+/**
+ * The HTTP application: every face mounted on one Fastify instance. Built from a Runtime; listening and
+ * shutdown belong to server.ts. Tests drive it with app.inject().
+ */
+export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: runtime.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: runtime.config.bodyLimit,
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: () => Math.random().toString(36).slice(2, 12),
+  });
+  let ready = false;
+  app.addHook('onReady', async () => {
+    ready = true;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    runtime.metrics.httpRequests.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500) runtime.metrics.errors.inc();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'maru',
+        version: '0.1.0',
+        description:
+          'Self-hosted customer data and messaging platform. Speaks the DFINERY, Marketap and Notifly HTTP APIs on one core, plus its own admin API.',
+      },
+      components: {
+        securitySchemes: {
+          adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, { runtime, isReady: () => ready });
+  if (options.surfaces !== 'operations') {
+    await app.register(adminRoutes, { runtime });
+    await app.register(dfineryImportRoutes, { runtime });
+  }
+  return app as unknown as FastifyInstance;
+}

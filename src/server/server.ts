@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../platform/config.ts';
+import { createRuntime, type Runtime } from '../runtime.ts';
+import { buildApp } from './app.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  url: string;
+  /** Stops accepting connections, finishes in-flight requests and queued commits, then closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Starts one maru process: HTTP (API role or health-only worker role) and, where the role says so, the workers. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const runtime = await createRuntime(config);
+  const app = await buildApp(runtime, { surfaces: config.role === 'worker' ? 'operations' : 'all' });
+  const url = await app.listen({ port: config.port, host: config.host });
+  runtime.log.info({ url, role: config.role, dataDir: config.dataDir, store: runtime.store.dialect }, 'maru started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      runtime.log.info('shutting down: finishing in-flight requests');
+      await app.close(); // stops listening, waits for in-flight requests
+      await runtime.close(); // waits for queued commits
+      runtime.log.info('stopped');
+    })());
+  return { app, runtime, url, stop };
+}
+
+/** SIGTERM/SIGINT: graceful stop within the configured timeout, then exit. */
+export function stopOnSignals(server: RunningServer, timeoutSeconds: number) {
+  const onSignal = (signal: string) => {
+    server.runtime.log.info({ signal }, 'signal received');
+    const timer = setTimeout(() => {
+      server.runtime.log.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutSeconds * 1000);
+    timer.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (err) => {
+        server.runtime.log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}
