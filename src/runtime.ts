@@ -13,6 +13,9 @@ import { IdentityService } from './core/identity/identity.service.ts';
 import { ProfilesService } from './core/profiles/profiles.service.ts';
 import { EventsService } from './core/events/events.service.ts';
 import { RateLimiter } from './core/limits/rate-limits.ts';
+import { DeletionService } from './core/deletion/deletion.service.ts';
+import type { Queue } from './platform/queue/queue.port.ts';
+import { LocalQueue } from './platform/queue/local.queue.ts';
 
 /**
  * The composition root: builds every adapter and service from the configuration with plain constructors.
@@ -25,6 +28,7 @@ export interface Runtime {
   metrics: Metrics;
   store: Store;
   limits: Limits;
+  queue: Queue;
   credentials: CredentialsService;
   taxonomy: TaxonomyService;
   projects: ProjectsService;
@@ -32,6 +36,7 @@ export interface Runtime {
   profiles: ProfilesService;
   events: EventsService;
   rateLimiter: RateLimiter;
+  deletion: DeletionService;
   /** Closes adapters in order (store last, after queued writes commit). */
   close(): Promise<void>;
 }
@@ -41,6 +46,7 @@ export interface RuntimeOptions {
   log?: Logger;
   store?: Store;
   limits?: Limits;
+  queue?: Queue;
   /** Skip migrations (they are applied by default). */
   skipMigrations?: boolean;
 }
@@ -55,6 +61,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   }
   const limits = options.limits ?? new MemoryLimits(clock);
   const metrics = createMetrics();
+  const queue = options.queue ?? new LocalQueue({ store, clock, log });
 
   const credentials = new CredentialsService({ store, clock });
   const taxonomy = new TaxonomyService({ store, clock });
@@ -63,6 +70,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
   const events = new EventsService({ store, clock, identity, profiles, taxonomy });
   const rateLimiter = new RateLimiter({ limits });
+  const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
 
   const closers: (() => Promise<void>)[] = [];
   return {
@@ -72,6 +80,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     metrics,
     store,
     limits,
+    queue,
     credentials,
     taxonomy,
     projects,
@@ -79,7 +88,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     profiles,
     events,
     rateLimiter,
+    deletion,
     async close() {
+      await queue.stop();
       for (const c of closers.reverse()) await c();
       await limits.close();
       await store.close();

@@ -16,6 +16,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const runtime = await createRuntime(config);
   const app = await buildApp(runtime, { surfaces: config.role === 'worker' ? 'operations' : 'all' });
   const url = await app.listen({ port: config.port, host: config.host });
+  // The api role never runs workers; all and worker do.
+  if (config.role !== 'api') await runtime.queue.start();
   runtime.log.info({ url, role: config.role, dataDir: config.dataDir, store: runtime.store.dialect }, 'maru started');
 
   let stopping: Promise<void> | undefined;
@@ -23,7 +25,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (stopping ??= (async () => {
       runtime.log.info('shutting down: finishing in-flight requests');
       await app.close(); // stops listening, waits for in-flight requests
-      await runtime.close(); // waits for queued commits
+      await runtime.close(); // stops workers (running jobs finish), then waits for queued commits
       runtime.log.info('stopped');
     })());
   return { app, runtime, url, stop };

@@ -1,0 +1,286 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Db, Store } from '../db/store.ts';
+import { newId } from '../ids.ts';
+import './queue.tables.ts';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  PermanentFailure,
+  RetryLater,
+  defaultBackoff,
+  withJitter,
+  type HandlerOptions,
+  type JobContext,
+  type JobHandler,
+  type JobInfo,
+  type JobSpec,
+  type JobState,
+  type Queue,
+} from './queue.port.ts';
+import type { JobRow } from './queue.tables.ts';
+
+interface Registered {
+  handler: JobHandler<unknown>;
+  concurrency: number;
+  leaseMs: number;
+  backoffMs: (attempt: number) => number;
+  running: Set<Promise<void>>;
+  wake?: () => void;
+  loop?: Promise<void>;
+}
+
+/**
+ * The embedded queue: jobs are rows of the store's `jobs` table, so adding one commits with the caller's unit
+ * and survives a crash like any other row. Workers in this process poll for due jobs (a cheap read), claim a batch
+ * with a lease in one write, run them, and record the outcome.
+ */
+export class LocalQueue implements Queue {
+  #store: Store;
+  #clock: Clock;
+  #log: Logger;
+  #pollMs: number;
+  #retentionMs: number;
+  #handlers = new Map<string, Registered>();
+  #started = false;
+  #pruneAt = 0;
+
+  constructor(deps: { store: Store; clock: Clock; log: Logger; pollMs?: number; retentionMs?: number }) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+    this.#pollMs = deps.pollMs ?? 250;
+    this.#retentionMs = deps.retentionMs ?? 24 * 3600_000;
+  }
+
+  async add<T>(tx: Db, spec: JobSpec<T>): Promise<{ id: string; added: boolean }> {
+    const now = this.#clock.now();
+    if (spec.key !== undefined) {
+      const existing = await tx.selectFrom('jobs').select('id').where('queue', '=', spec.queue).where('key', '=', spec.key).executeTakeFirst();
+      if (existing) return { id: existing.id, added: false };
+    }
+    const id = newId();
+    await tx
+      .insertInto('jobs')
+      .values({
+        id,
+        queue: spec.queue,
+        key: spec.key ?? null,
+        project_id: spec.projectId ?? null,
+        payload: JSON.stringify(spec.payload),
+        state: 'pending',
+        attempts: 0,
+        max_attempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        run_at: spec.runAt ?? now,
+        locked_until: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return { id, added: true };
+  }
+
+  async enqueue<T>(spec: JobSpec<T>): Promise<{ id: string; added: boolean }> {
+    const r = await this.#store.write((tx) => this.add(tx, spec));
+    this.kick(spec.queue);
+    return r;
+  }
+
+  kick(queue?: string): void {
+    if (queue) this.#handlers.get(queue)?.wake?.();
+    else for (const h of this.#handlers.values()) h.wake?.();
+  }
+
+  handle<T>(queue: string, handler: JobHandler<T>, options: HandlerOptions = {}): void {
+    if (this.#handlers.has(queue)) throw new Error(`queue ${queue} already has a handler`);
+    const reg: Registered = {
+      handler: handler as JobHandler<unknown>,
+      concurrency: options.concurrency ?? 4,
+      leaseMs: options.leaseMs ?? 300_000,
+      backoffMs: options.backoffMs ?? defaultBackoff,
+      running: new Set(),
+    };
+    this.#handlers.set(queue, reg);
+    if (this.#started) reg.loop = this.#loop(queue, reg);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    for (const [queue, reg] of this.#handlers) reg.loop = this.#loop(queue, reg);
+  }
+
+  async stop(): Promise<void> {
+    this.#started = false;
+    for (const reg of this.#handlers.values()) reg.wake?.();
+    await Promise.all([...this.#handlers.values()].map(async (reg) => {
+      await reg.loop;
+      await Promise.all(reg.running);
+    }));
+  }
+
+  async #loop(queue: string, reg: Registered): Promise<void> {
+    while (this.#started) {
+      let claimed = 0;
+      try {
+        const free = reg.concurrency - reg.running.size;
+        if (free > 0) {
+          const jobs = await this.#claim(queue, free, reg.leaseMs);
+          claimed = jobs.length;
+          for (const job of jobs) {
+            const p: Promise<void> = this.#run(reg, job).finally(() => {
+              reg.running.delete(p);
+              reg.wake?.();
+            });
+            reg.running.add(p);
+          }
+        }
+        await this.#maybePrune();
+      } catch (err) {
+        this.#log.error({ err, queue }, 'queue poll failed');
+      }
+      if (!this.#started) break;
+      if (claimed === 0 || reg.running.size >= reg.concurrency) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.#pollMs);
+          reg.wake = () => {
+            clearTimeout(timer);
+            reg.wake = undefined;
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  /** Claims up to `limit` due jobs (pending and due, or running with an expired lease), counting an attempt each. */
+  async #claim(queue: string, limit: number, leaseMs: number): Promise<JobRow[]> {
+    const due = (db: Db, now: number) =>
+      db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('queue', '=', queue)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
+            eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
+          ]),
+        )
+        .orderBy('run_at')
+        .limit(limit);
+    // A read first: idle polling costs no commit.
+    const peek = await due(this.#store.db, this.#clock.now()).execute();
+    if (peek.length === 0) return [];
+    return this.#store.write(async (tx) => {
+      const now = this.#clock.now();
+      const rows = await due(tx, now).execute();
+      if (rows.length === 0) return [];
+      await tx
+        .updateTable('jobs')
+        .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, updated_at: now }))
+        .where('id', 'in', rows.map((r) => r.id))
+        .execute();
+      return rows.map((r) => ({ ...r, state: 'running', attempts: r.attempts + 1 }));
+    });
+  }
+
+  async #run(reg: Registered, row: JobRow): Promise<void> {
+    const ctx: JobContext<unknown> = {
+      id: row.id,
+      queue: row.queue,
+      key: row.key,
+      projectId: row.project_id,
+      payload: JSON.parse(row.payload),
+      attempt: row.attempts,
+      maxAttempts: row.max_attempts,
+    };
+    let outcome: { state: JobState; runAt?: number; error?: string };
+    try {
+      await reg.handler(ctx);
+      outcome = { state: 'done' };
+    } catch (err) {
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      if (err instanceof PermanentFailure || ctx.attempt >= ctx.maxAttempts) {
+        outcome = { state: 'failed', error: message };
+        this.#log.warn({ queue: row.queue, jobId: row.id, attempt: ctx.attempt, err }, 'job failed');
+      } else {
+        const delay = err instanceof RetryLater ? err.delayMs : withJitter(reg.backoffMs(ctx.attempt));
+        outcome = { state: 'pending', runAt: this.#clock.now() + delay, error: message };
+        this.#log.debug({ queue: row.queue, jobId: row.id, attempt: ctx.attempt, delay }, 'job will be retried');
+      }
+    }
+    try {
+      await this.#store.write(async (tx) => {
+        const now = this.#clock.now();
+        await tx
+          .updateTable('jobs')
+          .set({
+            state: outcome.state,
+            locked_until: null,
+            updated_at: now,
+            ...(outcome.runAt !== undefined ? { run_at: outcome.runAt } : {}),
+            ...(outcome.error !== undefined ? { last_error: outcome.error.slice(0, 2000) } : {}),
+          })
+          .where('id', '=', row.id)
+          .execute();
+      });
+    } catch (err) {
+      // The lease will expire and the job will run again: at least once.
+      this.#log.error({ err, jobId: row.id }, 'could not record job outcome');
+    }
+  }
+
+  async #maybePrune(): Promise<void> {
+    const now = this.#clock.now();
+    if (now < this.#pruneAt) return;
+    this.#pruneAt = now + 600_000;
+    await this.#store.write((tx) =>
+      tx.deleteFrom('jobs').where('state', '=', 'done').where('updated_at', '<', now - this.#retentionMs).execute(),
+    );
+  }
+
+  async get(id: string): Promise<JobInfo | undefined> {
+    const r = await this.#store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toInfo(r);
+  }
+
+  async counts(queue: string): Promise<Record<JobState, number>> {
+    const rows = await this.#store.db
+      .selectFrom('jobs')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('queue', '=', queue)
+      .groupBy('state')
+      .execute();
+    const out: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
+    for (const r of rows) out[r.state as JobState] = Number(r.n);
+    return out;
+  }
+
+  async drain(queue?: string): Promise<number> {
+    const queues = queue ? [queue] : [...this.#handlers.keys()];
+    let ran = 0;
+    for (;;) {
+      let round = 0;
+      for (const q of queues) {
+        const reg = this.#handlers.get(q);
+        if (!reg) throw new Error(`no handler for queue ${q}`);
+        const jobs = await this.#claim(q, reg.concurrency, reg.leaseMs);
+        await Promise.all(jobs.map((j) => this.#run(reg, j)));
+        round += jobs.length;
+      }
+      ran += round;
+      if (round === 0) return ran;
+    }
+  }
+}
+
+const toInfo = (r: JobRow): JobInfo => ({
+  id: r.id,
+  queue: r.queue,
+  key: r.key,
+  state: r.state as JobState,
+  attempts: r.attempts,
+  maxAttempts: r.max_attempts,
+  runAt: r.run_at,
+  lastError: r.last_error,
+});
