@@ -12,6 +12,7 @@
  * failures → permanent (configuration). The pool never re-queues a message on its own (maxRequeues 0).
  */
 import { createHash } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import { createTransport } from 'nodemailer';
 import type { NodemailerError, SMTPPoolOptions, SMTPTransportOptions, SendMailOptions } from 'nodemailer';
 import { failed, sent } from '../provider.types.ts';
@@ -28,7 +29,7 @@ export interface SmtpProviderConfig {
   ignoreTLS?: boolean;
   /** Fail unless STARTTLS succeeds. */
   requireTLS?: boolean;
-  /** Extra trusted CA certificates (PEM) for a relay with a private CA. */
+  /** Extra trusted CA certificates (PEM), added to the public roots, for a relay with a private CA. */
   ca?: string;
   /** Default 10 000 ms. */
   connectionTimeoutMs?: number;
@@ -97,7 +98,7 @@ function buildTransportOptions(config: SmtpProviderConfig): SMTPTransportOptions
     auth: config.auth ? { user: config.auth.user, pass: config.auth.pass } : undefined,
     ignoreTLS: config.ignoreTLS ?? false,
     requireTLS: config.requireTLS ?? false,
-    tls: config.ca ? { ca: config.ca } : undefined,
+    tls: config.ca ? { ca: [...rootCertificates, config.ca] } : undefined,
     connectionTimeout: positiveInteger(config.connectionTimeoutMs, 'connectionTimeoutMs', 10_000),
     greetingTimeout: positiveInteger(config.greetingTimeoutMs, 'greetingTimeoutMs', 10_000),
     socketTimeout: positiveInteger(config.socketTimeoutMs, 'socketTimeoutMs', 60_000),

@@ -17,6 +17,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { rootCertificates } from 'node:tls';
 import { failed, sent } from '../provider.types.ts';
 import type { SendResult, WebhookMessage, WebhookProvider } from '../provider.types.ts';
 import { NetGuardError, assertPublicUrl, pinnedLookup } from '../../platform/net-guard.ts';
@@ -34,7 +35,7 @@ export interface WebhookProviderConfig {
   allowPrivateNetworks?: boolean;
   /** Extra static headers (e.g. an Authorization the receiver wants). Cannot override the x-maru-* headers. */
   headers?: Record<string, string>;
-  /** Extra trusted CA certificates (PEM) for an https receiver with a private CA. */
+  /** Extra trusted CA certificates (PEM), added to the public roots, for an https receiver with a private CA. */
   ca?: string;
 }
 
@@ -101,7 +102,7 @@ export function createWebhookProvider(config: WebhookProviderConfig, deps: Webho
   const transport = url.protocol === 'https:' ? https : http;
   const agent =
     url.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, ...(config.ca ? { ca: config.ca } : {}) })
+      ? new https.Agent({ keepAlive: true, ...(config.ca ? { ca: [...rootCertificates, config.ca] } : {}) })
       : new http.Agent({ keepAlive: true });
 
   function post(body: string, headers: Record<string, string>, lookup: ReturnType<typeof pinnedLookup>): Promise<HttpAnswer> {
