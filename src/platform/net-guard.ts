@@ -176,6 +176,17 @@ export function isForbiddenAddress(ip: string): boolean {
   return forbiddenRangeOf(ip) !== undefined;
 }
 
+/**
+ * A quick check on a hostname as written, without DNS: true for `localhost` names and for literal addresses in a
+ * forbidden range. Use it to refuse configuration early; at send time use assertPublicUrl or createGuardedLookup,
+ * which also catch public names that resolve to private addresses.
+ */
+export function isForbiddenHostLiteral(hostname: string): boolean {
+  const host = (hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname).toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return parseIp(host) !== null && isForbiddenAddress(host);
+}
+
 export interface AssertPublicUrlOptions {
   /** Skip the address check (the URL is still parsed and resolved). Default false. */
   allowPrivateNetworks?: boolean;

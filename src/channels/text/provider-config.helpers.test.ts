@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { configReader, isPrivateHost } from './provider-config.helpers.ts';
+import { configReader } from './provider-config.helpers.ts';
+import { isForbiddenHostLiteral as isPrivateHost } from '../../platform/net-guard.ts';
 
-describe('isPrivateHost', () => {
+describe('isForbiddenHostLiteral (used to refuse private provider base URLs)', () => {
   it.each([
     'localhost', 'api.localhost', '127.0.0.1', '127.9.9.9', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1',
     '169.254.169.254', '100.64.0.1', '0.0.0.0', '[::1]', '::1', '[fe80::1]', '[fd12:3456::1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]',

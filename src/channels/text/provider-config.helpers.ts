@@ -5,7 +5,7 @@
  * validates it once. Any problem is an `Error` whose message names the provider and the field, e.g.
  * `nhn-cloud-sms config: "secretKey" must be a non-empty string`. Secrets never appear in messages.
  */
-import { BlockList, isIP } from 'node:net';
+import { isForbiddenHostLiteral } from '../../platform/net-guard.ts';
 
 export class ProviderConfigError extends Error {
   override name = 'ProviderConfigError';
@@ -54,7 +54,7 @@ export function configReader(provider: string, raw: unknown): ConfigReader {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(field, 'must be an http(s) URL');
     if (url.username !== '' || url.password !== '') fail(field, 'must not contain credentials');
-    if (!allowPrivateNetwork && isPrivateHost(url.hostname)) {
+    if (!allowPrivateNetwork && isForbiddenHostLiteral(url.hostname)) {
       fail(field, 'points at a loopback, link-local or private address (set "allowPrivateNetwork": true to allow it)');
     }
     return url;
@@ -90,38 +90,4 @@ export function configReader(provider: string, raw: unknown): ConfigReader {
       return value;
     },
   };
-}
-
-const privateRanges = new BlockList();
-privateRanges.addSubnet('0.0.0.0', 8, 'ipv4');
-privateRanges.addSubnet('10.0.0.0', 8, 'ipv4');
-privateRanges.addSubnet('100.64.0.0', 10, 'ipv4');
-privateRanges.addSubnet('127.0.0.0', 8, 'ipv4');
-privateRanges.addSubnet('169.254.0.0', 16, 'ipv4');
-privateRanges.addSubnet('172.16.0.0', 12, 'ipv4');
-privateRanges.addSubnet('192.168.0.0', 16, 'ipv4');
-privateRanges.addAddress('::', 'ipv6');
-privateRanges.addAddress('::1', 'ipv6');
-privateRanges.addSubnet('fc00::', 7, 'ipv6');
-privateRanges.addSubnet('fe80::', 10, 'ipv6');
-
-/**
- * Whether a URL hostname is a loopback, link-local or private address (or `localhost`).
- * Checks the literal only: a public name that resolves to a private address is not caught here.
- */
-export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-  if (mapped) return privateRanges.check(mapped[1], 'ipv4');
-  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
-  if (mappedHex) {
-    const high = Number.parseInt(mappedHex[1], 16);
-    const low = Number.parseInt(mappedHex[2], 16);
-    return privateRanges.check(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`, 'ipv4');
-  }
-  const family = isIP(host);
-  if (family === 4) return privateRanges.check(host, 'ipv4');
-  if (family === 6) return privateRanges.check(host, 'ipv6');
-  return false;
 }

@@ -4,6 +4,7 @@
  */
 import { failed } from '../provider.types.ts';
 import type { SendResult } from '../provider.types.ts';
+import { retryAfterMs as parseRetryAfterHeader } from '../retry-after.ts';
 
 export interface VendorRequest {
   method: 'GET' | 'POST';
@@ -51,24 +52,10 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   return 'network error';
 }
 
-/**
- * Milliseconds from a `Retry-After` header (delta-seconds or an HTTP date), or undefined when absent
- * or unreadable. A date in the past gives 0.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  if (!/^[A-Za-z]{3},? /.test(trimmed)) return undefined; // an HTTP date starts with the day name
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}
-
 /** The retryable result for a network failure, timeout, 429 or 5xx, carrying Retry-After when sent. */
 export function transientFailure(vendor: string, response: VendorResponse, detail?: string): SendResult {
   if (response.kind === 'network-error') return failed(true, `${vendor}: ${response.reason}`);
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const retryAfterMs = parseRetryAfterHeader(response.headers.get('retry-after'));
   const reason = `${vendor}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`;
   return failed(true, reason, retryAfterMs === undefined ? {} : { retryAfterMs });
 }

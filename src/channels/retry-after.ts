@@ -1,6 +1,6 @@
 /**
  * `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date, as milliseconds from `now`.
- * Shared by the HTTP providers (fcm, apns, webpush, webhook); undefined when absent or unreadable.
+ * Shared by every HTTP provider; undefined when absent or unreadable.
  */
 export function retryAfterMs(header: string | readonly string[] | null | undefined, now: number = Date.now()): number | undefined {
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
