@@ -14,8 +14,21 @@ import { ProfilesService } from './core/profiles/profiles.service.ts';
 import { EventsService } from './core/events/events.service.ts';
 import { RateLimiter } from './core/limits/rate-limits.ts';
 import { DeletionService } from './core/deletion/deletion.service.ts';
+import { SessionTokenService } from './core/credentials/session-tokens.ts';
 import type { Queue } from './platform/queue/queue.port.ts';
 import { LocalQueue } from './platform/queue/local.queue.ts';
+import { DevicesService } from './core/devices/devices.service.ts';
+import { DeletionJobsService } from './core/deletion/deletion-jobs.service.ts';
+import { EventBatchesService } from './core/events/event-batches.service.ts';
+import { TemplateRenderer } from './core/templates/templates.ts';
+import { CampaignsService } from './core/campaigns/campaigns.service.ts';
+import { DeliveriesService } from './core/deliveries/deliveries.service.ts';
+import { DELIVERY_LEASE_MS, DELIVERY_QUEUE, DeliveryWorker, type DeliveryJob } from './core/deliveries/delivery-worker.ts';
+import { CampaignTriggers } from './core/deliveries/triggers.service.ts';
+import { CampaignStatsService } from './core/deliveries/stats.service.ts';
+import { TrackingService } from './core/deliveries/tracking.service.ts';
+import { SandboxOutbox } from './channels/sandbox/outbox.ts';
+import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
 
 /**
  * The composition root: builds every adapter and service from the configuration with plain constructors.
@@ -37,6 +50,18 @@ export interface Runtime {
   events: EventsService;
   rateLimiter: RateLimiter;
   deletion: DeletionService;
+  devices: DevicesService;
+  deletionJobs: DeletionJobsService;
+  eventBatches: EventBatchesService;
+  sessionTokens: SessionTokenService;
+  campaigns: CampaignsService;
+  deliveries: DeliveriesService;
+  deliveryWorker: DeliveryWorker;
+  campaignTriggers: CampaignTriggers;
+  campaignStats: CampaignStatsService;
+  tracking: TrackingService;
+  sandboxOutbox: SandboxOutbox;
+  providers: ChannelProviderRegistry;
   /** Closes adapters in order (store last, after queued writes commit). */
   close(): Promise<void>;
 }
@@ -59,9 +84,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const applied = await store.migrate();
     if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
   }
-  const limits = options.limits ?? new MemoryLimits(clock);
   const metrics = createMetrics();
-  const queue = options.queue ?? new LocalQueue({ store, clock, log });
+  // Scale mode (docs/deployment.md): Redis, when configured, carries limits shared by every process and the queue's wake-ups.
+  const redisUrl = config.redisUrl;
+  const limits =
+    options.limits ??
+    (redisUrl
+      ? await (await import('./platform/limits/redis.limits.ts')).openRedisLimits({ url: redisUrl, prefix: config.redisPrefix, clock, log, registry: metrics.registry })
+      : new MemoryLimits(clock));
+  const queue =
+    options.queue ??
+    (redisUrl
+      ? new (await import('./platform/queue/bullmq.queue.ts')).BullmqQueue({ store, clock, log, redisUrl, prefix: config.redisPrefix })
+      : new LocalQueue({ store, clock, log }));
 
   const credentials = new CredentialsService({ store, clock });
   const taxonomy = new TaxonomyService({ store, clock });
@@ -71,8 +106,37 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const events = new EventsService({ store, clock, identity, profiles, taxonomy });
   const rateLimiter = new RateLimiter({ limits });
   const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
+  const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
+  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics });
+  const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log });
+  // Events accepted before a deletion request are stored before the deletion erases them.
+  deletionJobs.registerFlusher((projectId, acceptedUpTo) => eventBatches.applyPending(projectId, acceptedUpTo));
+  eventBatches.registerWorker();
+  deletionJobs.registerWorker();
+  const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
 
-  const closers: (() => Promise<void>)[] = [];
+  // Campaign engine (docs/campaigns.md): campaigns, deliveries through the channel provider registry, triggers, stats.
+  const templates = new TemplateRenderer();
+  const campaigns = new CampaignsService({ store, clock, queue, projects, profiles, taxonomy, renderer: templates });
+  const sandboxOutbox = new SandboxOutbox({ store, clock });
+  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox });
+  const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
+  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion });
+  const deliveryWorker = new DeliveryWorker({
+    store, clock, log, queue, projects, campaigns, renderer: templates, providers, tracking,
+    addresses: {
+      removePushToken: (projectId, token) => devices.removeToken(projectId, token),
+      removeWebPushSubscription: (projectId, deviceId) => devices.setWebPushSubscription({ projectId, deviceId, subscription: null }),
+    },
+  });
+  queue.handle<DeliveryJob>(DELIVERY_QUEUE, (job) => deliveryWorker.process(job), { concurrency: 16, leaseMs: DELIVERY_LEASE_MS });
+  campaignTriggers.register();
+  events.addIngestListener(campaignTriggers.listener);
+  const campaignStats = new CampaignStatsService({ store, clock, projects, campaigns });
+  deletion.registerEraser(deliveries.eraser);
+  deliveries.onErase((tx, projectId, keys) => sandboxOutbox.erase(tx, projectId, keys));
+
+  const closers: (() => Promise<void>)[] = [() => providers.close()];
   return {
     config,
     clock,
@@ -89,6 +153,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     events,
     rateLimiter,
     deletion,
+    devices,
+    deletionJobs,
+    eventBatches,
+    sessionTokens,
+    campaigns,
+    deliveries,
+    deliveryWorker,
+    campaignTriggers,
+    campaignStats,
+    tracking,
+    sandboxOutbox,
+    providers,
     async close() {
       await queue.stop();
       for (const c of closers.reverse()) await c();

@@ -16,6 +16,10 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Redis URL; when unset limits and queue are in-process (MARU_REDIS_URL). */
   redisUrl: string | undefined;
+  /** Connections each process keeps to PostgreSQL (MARU_DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
+  /** Prefix of every Redis key maru writes, so several installations can share one Redis (MARU_REDIS_PREFIX). */
+  redisPrefix: string;
   /** Which parts this process runs (MARU_ROLE): all | api | worker. */
   role: 'all' | 'api' | 'worker';
   /** Bootstrap admin token for the admin API (MARU_ADMIN_TOKEN); compared by digest. */
@@ -40,6 +44,17 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** Public base URL used in links maru puts into messages (MARU_PUBLIC_URL). */
   publicUrl: string;
+  /**
+   * Key for signing session tokens (MARU_TOKEN_SECRET), at least 32 characters; every API node must share it.
+   * Unset: a random key is generated on first use and stored in the database (server_secrets), so restarts keep
+   * tokens valid. Changing it ends every outstanding token.
+   */
+  tokenSecret: string | undefined;
+  /**
+   * Trust X-Forwarded-For/-Proto from a reverse proxy (MARU_TRUST_PROXY): false (default), true, or a comma-separated
+   * list of proxy addresses/CIDRs. Per-client-IP limits use the forwarded address only when trusted.
+   */
+  trustProxy: boolean | string;
 }
 
 export type ConfigKey = keyof Config;
@@ -51,6 +66,8 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   dataDir: { env: 'MARU_DATA_DIR', default: './data' },
   databaseUrl: { env: 'MARU_DATABASE_URL', default: '' },
   redisUrl: { env: 'MARU_REDIS_URL', default: '' },
+  databasePoolSize: { env: 'MARU_DATABASE_POOL_SIZE', default: '10' },
+  redisPrefix: { env: 'MARU_REDIS_PREFIX', default: 'maru' },
   role: { env: 'MARU_ROLE', default: 'all' },
   adminToken: { env: 'MARU_ADMIN_TOKEN', default: '' },
   logLevel: { env: 'MARU_LOG_LEVEL', default: 'info' },
@@ -63,6 +80,8 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   allowPrivateNetworks: { env: 'MARU_ALLOW_PRIVATE_NETWORKS', default: 'false' },
   shutdownTimeoutSeconds: { env: 'MARU_SHUTDOWN_TIMEOUT', default: '25' },
   publicUrl: { env: 'MARU_PUBLIC_URL', default: 'http://localhost:8080' },
+  tokenSecret: { env: 'MARU_TOKEN_SECRET', default: '' },
+  trustProxy: { env: 'MARU_TRUST_PROXY', default: 'false' },
 };
 
 export class ConfigError extends Error {
@@ -103,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     dataDir: resolve(raw('dataDir')),
     databaseUrl: optional('databaseUrl'),
     redisUrl: optional('redisUrl'),
+    databasePoolSize: integer('databasePoolSize', raw('databasePoolSize'), 2, 1000),
+    redisPrefix: raw('redisPrefix'),
     role: oneOf('role', raw('role'), ['all', 'api', 'worker'] as const),
     adminToken: optional('adminToken'),
     logLevel: oneOf('logLevel', raw('logLevel'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
@@ -115,9 +136,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     allowPrivateNetworks: bool('allowPrivateNetworks', raw('allowPrivateNetworks')),
     shutdownTimeoutSeconds: integer('shutdownTimeoutSeconds', raw('shutdownTimeoutSeconds'), 0, 3600),
     publicUrl: raw('publicUrl').replace(/\/+$/, ''),
+    tokenSecret: optional('tokenSecret'),
+    trustProxy: ['true', 'false', '1', '0', 'yes', 'no', ''].includes(raw('trustProxy').toLowerCase()) ? bool('trustProxy', raw('trustProxy')) : raw('trustProxy'),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new ConfigError(`MARU_DATABASE_URL must start with postgres:// or postgresql://`);
+  }
+  if (config.tokenSecret !== undefined && config.tokenSecret.length < 32) {
+    throw new ConfigError('MARU_TOKEN_SECRET must be at least 32 characters');
+  }
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(config.redisPrefix)) {
+    throw new ConfigError('MARU_REDIS_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores');
   }
   if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) {
     throw new ConfigError(`MARU_REDIS_URL must start with redis:// or rediss://`);

@@ -1,10 +1,16 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
+import { marketapRoutes } from '../faces/marketap/routes.ts';
+import { notiflyRoutes } from '../faces/notifly/routes.ts';
+import { adminCampaignRoutes } from '../faces/admin/campaigns.routes.ts';
+import { notiflyCampaignRoutes } from '../faces/notifly/campaign.routes.ts';
+import { notiflyStatsRoutes } from '../faces/notifly/stats.routes.ts';
+import { trackingRoutes } from '../faces/tracking/tracking.routes.ts';
 
 export interface AppOptions {
   /** Which HTTP surfaces to serve: everything (api role) or only health and metrics (worker role). */
@@ -18,9 +24,9 @@ export interface AppOptions {
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: runtime.config.bodyLimit,
-    trustProxy: true,
+    trustProxy: runtime.config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12),
@@ -49,6 +55,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       components: {
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
+          marketapApiKey: { type: 'http', scheme: 'bearer', description: 'Marketap API key of the project (with ?project_id=)' },
         },
       },
     },
@@ -59,6 +66,12 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   if (options.surfaces !== 'operations') {
     await app.register(adminRoutes, { runtime });
     await app.register(dfineryImportRoutes, { runtime });
+    await app.register(marketapRoutes, { runtime });
+    await app.register(notiflyRoutes, { runtime });
+    await app.register(adminCampaignRoutes, { runtime });
+    await app.register(notiflyCampaignRoutes, { runtime });
+    await app.register(notiflyStatsRoutes, { runtime });
+    await app.register(trackingRoutes, { runtime });
   }
   return app as unknown as FastifyInstance;
 }

@@ -122,6 +122,29 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       await stuck;
     });
 
+    it('a job whose worker died during its last attempt is failed when the lease expires, not run again', async () => {
+      const dead = h.makeQueue();
+      let release!: () => void;
+      let started = false;
+      dead.handle('q', async () => {
+        started = true;
+        await new Promise<void>((res) => (release = res));
+      }, { leaseMs: 5000 });
+      const { id } = await queue.enqueue({ queue: 'q', payload: 'x', maxAttempts: 1 });
+      const stuck = dead.drain('q');
+      while (!started) await new Promise((r) => setTimeout(r, 5));
+      const seen: number[] = [];
+      queue.handle('q', async (job) => void seen.push(job.attempt), { leaseMs: 5000 });
+      h.clock.advance(5001);
+      expect(await queue.drain('q')).toBe(0);
+      expect(seen).toEqual([]);
+      const info = await queue.get(id);
+      expect([info?.state, info?.attempts]).toEqual(['failed', 1]);
+      expect(info?.lastError).toMatch(/lease expired/);
+      release();
+      await stuck;
+    });
+
     it('started workers run jobs as they are added, up to the concurrency, and stop() waits for them', async () => {
       let running = 0;
       let peak = 0;

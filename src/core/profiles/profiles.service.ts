@@ -103,14 +103,21 @@ export class ProfilesService {
   async setProperties(tx: Db, projectId: string, profileId: string, values: Record<string, unknown>, removals: string[], now: number) {
     const p = await repo.findProfile(tx, projectId, profileId);
     if (!p) return;
+    // Only a value that changes is written (and gets a new time): a replayed request changes nothing (D5).
+    let changed = false;
     for (const [k, v] of Object.entries(values)) {
+      if (k in p.properties && JSON.stringify(p.properties[k]) === JSON.stringify(v)) continue;
       p.properties[k] = v;
       p.propertyTimes[k] = now;
+      changed = true;
     }
     for (const k of removals) {
+      if (!(k in p.properties)) continue;
       delete p.properties[k];
       p.propertyTimes[k] = now;
+      changed = true;
     }
+    if (!changed) return;
     p.updatedAt = now;
     await repo.saveProfile(tx, projectId, p);
   }

@@ -53,6 +53,7 @@ export class SqliteStore implements Store {
       PRAGMA cache_size = -65536;
       PRAGMA temp_store = MEMORY;
       PRAGMA wal_autocheckpoint = 4000;
+      PRAGMA secure_delete = ON; -- deleted rows are overwritten, not left in free space (profile deletion)
     `);
     this.#groupMax = options.commitGroupMax ?? 256;
     const writer = this.#writer;

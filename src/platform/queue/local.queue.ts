@@ -173,7 +173,18 @@ export class LocalQueue implements Queue {
     if (peek.length === 0) return [];
     return this.#store.write(async (tx) => {
       const now = this.#clock.now();
-      const rows = await due(tx, now).execute();
+      const candidates = await due(tx, now).execute();
+      // A running job whose lease expired on its last attempt: its worker died; it is failed, not run again.
+      const exhausted = candidates.filter((r) => r.state === 'running' && r.attempts >= r.max_attempts);
+      if (exhausted.length > 0) {
+        await tx
+          .updateTable('jobs')
+          .set({ state: 'failed', locked_until: null, updated_at: now, last_error: 'lease expired during the last attempt (the worker stopped or crashed)' })
+          .where('id', 'in', exhausted.map((r) => r.id))
+          .execute();
+        for (const r of exhausted) this.#log.warn({ queue, jobId: r.id, attempts: r.attempts }, 'job failed: lease expired during its last attempt');
+      }
+      const rows = candidates.filter((r) => !exhausted.includes(r));
       if (rows.length === 0) return [];
       await tx
         .updateTable('jobs')

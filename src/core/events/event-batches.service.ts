@@ -1,0 +1,248 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { Db, Store } from '../../platform/db/store.ts';
+import type { Logger } from '../../platform/log.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import { uuidv7 } from '../../platform/ids.ts';
+import type { Queue } from '../../platform/queue/queue.port.ts';
+import { MaruError, invalid, isMaruError } from '../errors.ts';
+import type { IdentifierInput, ProfilesService } from '../profiles/profiles.service.ts';
+import { emptyObserved, type Observed, type TaxonomyService } from '../taxonomy/taxonomy.service.ts';
+import * as taxonomyRepo from '../taxonomy/taxonomy.repository.ts';
+import { TYPE_LABELS, type PropertyType } from '../taxonomy/taxonomy.types.ts';
+import { parseDatetime, widen } from '../taxonomy/values.ts';
+import { isPlainObject, type EventInput, type EventWireNames, type EventsService } from './events.service.ts';
+import * as repo from './event-batches.repository.ts';
+
+export const EVENT_BATCH_QUEUE = 'event-batches';
+/** Most events one batch may carry. */
+export const MAX_BATCH_EVENTS = 1000;
+const MAX_KEY = 200;
+
+/** An accepted event as it waits in its batch: validated, with its key and time fixed so a re-run stores nothing twice. */
+export interface QueuedEvent {
+  key: string;
+  name: string;
+  occurredAt: number;
+  properties: Record<string, unknown> | null;
+  items: Record<string, unknown>[] | null;
+  identifiers: IdentifierInput[];
+}
+
+const STORED_WIRE: EventWireNames = {
+  events: 'events',
+  key: 'key',
+  name: 'name',
+  occurredAt: 'occurred_at',
+  properties: 'properties',
+  items: 'items',
+  identity: 'identity',
+};
+
+/**
+ * Asynchronous event ingestion (accept now, store soon).
+ *
+ * `accept` validates the whole batch against the taxonomy as it stands (event names, property types, datetimes,
+ * identifiers) exactly as EventsService would, then in ONE write unit registers what the batch observed (D4),
+ * keeps the batch in `event_batches` and queues a job naming it. When it resolves the batch is durable (D13):
+ * the caller may answer 202. Every event's idempotency key (the client's, or `${batchId}:${index}`) and time are
+ * fixed at acceptance, so the worker — delivered at least once — stores each event effectively once (D5).
+ *
+ * The worker (`registerWorker`) stores a batch with EventsService.ingest (strict=false: what was new was registered
+ * at acceptance) and then deletes the batch row; the queue job carries only ids, so no event data outlives the batch.
+ * A type registered between acceptance and storage by another process cannot reject the whole batch: the batch is
+ * then stored event by event, and an event that no longer fits is logged (without its values) and counted.
+ *
+ * `applyPending` stores a project's batches accepted up to a time at once; deletion jobs call it so that events
+ * accepted before a deletion request are stored before the deletion erases them.
+ */
+export class EventBatchesService {
+  #store: Store;
+  #clock: Clock;
+  #queue: Queue;
+  #events: EventsService;
+  #profiles: ProfilesService;
+  #taxonomy: TaxonomyService;
+  #log: Logger;
+  #metrics: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'> | undefined;
+
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    queue: Queue;
+    events: EventsService;
+    profiles: ProfilesService;
+    taxonomy: TaxonomyService;
+    log: Logger;
+    metrics?: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'>;
+  }) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#queue = deps.queue;
+    this.#events = deps.events;
+    this.#profiles = deps.profiles;
+    this.#taxonomy = deps.taxonomy;
+    this.#log = deps.log;
+    this.#metrics = deps.metrics;
+  }
+
+  /** Runs batches in this process's workers (call once, from the composition root). */
+  registerWorker(): void {
+    this.#queue.handle<{ projectId: string; batchId: string }>(EVENT_BATCH_QUEUE, async (job) => {
+      await this.#applyBatch(job.payload.projectId, job.payload.batchId);
+    });
+  }
+
+  /**
+   * Validates and durably queues a batch. `strict`: unknown event names and properties are errors; otherwise they
+   * are registered with the type of their first value. Returns the batch id (the client's job id).
+   */
+  async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean }): Promise<{ batchId: string; accepted: number }> {
+    const { projectId, wire } = input;
+    if (input.events.length === 0) throw invalid(wire.events, `${wire.events} must contain at least one event`);
+    if (input.events.length > MAX_BATCH_EVENTS) {
+      throw new MaruError('too_many_items', `at most ${MAX_BATCH_EVENTS} events per request, got ${input.events.length}`, { field: wire.events });
+    }
+    const taxonomy = await this.#taxonomy.get(projectId);
+    const observed = emptyObserved();
+    const firstSeen = new Map<string, string>();
+    const now = this.#clock.now();
+    const batchId = uuidv7(now);
+
+    const noteNew = (before: Set<string>, field: string) => {
+      for (const [k, p] of observed.properties) if (!before.has(k) && !firstSeen.has(k)) firstSeen.set(k, `${field}.${p.name}`);
+    };
+
+    const queued: QueuedEvent[] = [];
+    for (const [i, e] of input.events.entries()) {
+      const at = `${wire.events}[${i}]`;
+      const name = this.#taxonomy.checkEventName({ taxonomy, name: e.name, field: `${at}.${wire.name}`, strict: input.strict, observed });
+
+      let occurredAt: number;
+      if (e.occurredAt === undefined || e.occurredAt === null) occurredAt = now;
+      else if (typeof e.occurredAt === 'number' && Number.isSafeInteger(e.occurredAt)) occurredAt = e.occurredAt;
+      else {
+        const ms = parseDatetime(e.occurredAt);
+        if (ms === undefined) {
+          throw invalid(`${at}.${wire.occurredAt}`, `${at}.${wire.occurredAt} must be an ISO 8601 datetime with Z or an offset, e.g. 2025-01-17T05:39:22+09:00`);
+        }
+        occurredAt = ms;
+      }
+
+      let key: string;
+      if (e.key === undefined || e.key === null) key = `${batchId}:${i}`;
+      else if (typeof e.key !== 'string' || e.key.length === 0 || e.key.length > MAX_KEY) {
+        throw invalid(`${at}.${wire.key}`, `${at}.${wire.key} must be a non-empty string of at most ${MAX_KEY} characters`);
+      } else key = e.key;
+
+      if (e.properties !== undefined && e.properties !== null && !isPlainObject(e.properties)) {
+        throw invalid(`${at}.${wire.properties}`, `${at}.${wire.properties} must be an object`);
+      }
+      let before = new Set(observed.properties.keys());
+      const properties = this.#taxonomy.checkProperties({
+        taxonomy,
+        scope: 'event',
+        values: (e.properties as Record<string, unknown> | null | undefined) ?? {},
+        field: `${at}.${wire.properties}`,
+        strict: input.strict,
+        observed,
+      });
+      noteNew(before, `${at}.${wire.properties}`);
+
+      let items: Record<string, unknown>[] | null = null;
+      if (e.items !== undefined && e.items !== null) {
+        if (!Array.isArray(e.items)) throw invalid(`${at}.${wire.items}`, `${at}.${wire.items} must be an array of objects`);
+        items = e.items.map((item, j) => {
+          const field = `${at}.${wire.items}[${j}]`;
+          if (!isPlainObject(item)) throw invalid(field, `${field} must be an object`);
+          before = new Set(observed.properties.keys());
+          const checked = this.#taxonomy.checkProperties({ taxonomy, scope: 'item', values: item, field, strict: input.strict, observed });
+          noteNew(before, field);
+          return checked;
+        });
+        if (items.length === 0) items = null;
+      }
+
+      await this.#profiles.normalize(projectId, e.identifiers, wire.sharedIdentity ? wire.identity : `${at}.${wire.identity}`);
+      queued.push({
+        key,
+        name,
+        occurredAt,
+        properties: Object.keys(properties).length > 0 ? properties : null,
+        items,
+        identifiers: e.identifiers.filter((id) => id.value !== undefined && id.value !== null),
+      });
+    }
+
+    await this.#store.write(async (tx) => {
+      await this.#checkStillFree(tx, projectId, observed, firstSeen);
+      await this.#taxonomy.registerObserved(tx, projectId, observed, now);
+      await repo.insertBatch(tx, { id: batchId, project_id: projectId, events: JSON.stringify(queued), count: queued.length, received_at: now });
+      await this.#queue.add(tx, { queue: EVENT_BATCH_QUEUE, payload: { projectId, batchId }, key: batchId, projectId });
+    });
+    this.#taxonomy.noteObserved(projectId, observed);
+    this.#queue.kick(EVENT_BATCH_QUEUE);
+    return { batchId, accepted: queued.length };
+  }
+
+  /**
+   * Inside the accepting unit: a property this batch saw first may have been registered meanwhile (another request,
+   * another process) with a type its value does not fit. Then the batch is refused, naming the field, as if the
+   * registration had come first — so a worker never meets a batch it cannot store.
+   */
+  async #checkStillFree(tx: Db, projectId: string, observed: Observed, firstSeen: Map<string, string>): Promise<void> {
+    for (const [key, p] of observed.properties) {
+      const existing = await taxonomyRepo.findProperty(tx, projectId, p.scope, p.name);
+      if (existing && !widen(existing.type as PropertyType, p.type)) {
+        const field = firstSeen.get(key) ?? p.name;
+        throw invalid(field, `${field} must be a ${TYPE_LABELS[existing.type as PropertyType]} (the ${p.scope} property ${p.name} is registered with that type)`);
+      }
+    }
+  }
+
+  /** Stores every batch of the project accepted at or before `receivedUpTo` now (in this process). Returns how many. */
+  async applyPending(projectId: string, receivedUpTo: number): Promise<number> {
+    const ids = await repo.pendingBatchIds(this.#store.db, projectId, receivedUpTo);
+    for (const id of ids) await this.#applyBatch(projectId, id);
+    return ids.length;
+  }
+
+  /** Batches accepted and not yet stored (for operators and tests). */
+  async pendingCount(projectId: string): Promise<number> {
+    return (await repo.pendingBatchIds(this.#store.db, projectId, Number.MAX_SAFE_INTEGER)).length;
+  }
+
+  async #applyBatch(projectId: string, batchId: string): Promise<void> {
+    const row = await repo.findBatch(this.#store.db, projectId, batchId);
+    if (!row) return; // already stored (a repeated delivery, or a deletion job stored it first)
+    const events = (JSON.parse(row.events) as QueuedEvent[]).map(
+      (e): EventInput => ({ key: e.key, name: e.name, occurredAt: e.occurredAt, properties: e.properties, items: e.items, identifiers: e.identifiers }),
+    );
+    const ingest = (list: EventInput[]) =>
+      this.#events.ingest({ projectId, events: list, source: 'api', strict: false, wire: STORED_WIRE, receivedAt: row.received_at });
+    let accepted = 0;
+    let duplicates = 0;
+    let rejected = 0;
+    try {
+      const r = await ingest(events);
+      accepted = r.accepted;
+      duplicates = r.duplicates;
+    } catch (err) {
+      if (!isMaruError(err) || err.status >= 500) throw err; // transient: the queue retries the whole batch
+      for (const [index, e] of events.entries()) {
+        try {
+          const r = await ingest([e]);
+          accepted += r.accepted;
+          duplicates += r.duplicates;
+        } catch (one) {
+          if (!isMaruError(one) || one.status >= 500) throw one;
+          rejected++;
+          this.#log.warn({ projectId, batchId, index, code: one.code, field: one.field }, 'queued event no longer fits the taxonomy; not stored');
+        }
+      }
+    }
+    await this.#store.write((tx) => repo.deleteBatch(tx, projectId, batchId));
+    this.#metrics?.eventsIngested.inc({ source: 'api' }, accepted);
+    if (duplicates) this.#metrics?.eventsDuplicate.inc(duplicates);
+    this.#log.debug({ projectId, batchId, accepted, duplicates, rejected }, 'event batch stored');
+  }
+}

@@ -1,0 +1,176 @@
+import { MaruError, invalid } from '../../core/errors.ts';
+import type { ProfileSelector } from '../../core/deletion/deletion.service.ts';
+import { isPlainObject, type EventInput, type EventWireNames } from '../../core/events/events.service.ts';
+import { SEGMENTATION_KEYS_PROPERTY, checkSegmentationKeys } from '../../core/events/segmentation-keys.ts';
+import { isBlockedValue } from '../../core/identity/identifiers.ts';
+import type { IdentifierInput, ProfileUpdate } from '../../core/profiles/profiles.service.ts';
+
+/** Batch caps (seed 004 §2–4, D9). */
+export const MAX_EVENTS = 500;
+export const MAX_USERS = 1000;
+export const MAX_DELETIONS = 1000;
+
+/**
+ * The user properties Notifly treats specially: identifiers as well as properties. They are stored under the
+ * core's standard user properties (df_email, df_phone), as written (trimmed), so every face and export sees one name.
+ */
+export const SPECIAL_USER_PROPERTIES = { $email: { identifier: 'email', property: 'df_email' }, $phone_number: { identifier: 'phone', property: 'df_phone' } } as const;
+
+/** Field names of track-event as the core's event input sees them (errors name `body[i].<field>`). */
+export const TRACK_EVENT_WIRE: EventWireNames = {
+  events: 'body',
+  key: 'eventId',
+  name: 'eventName',
+  occurredAt: 'timestamp',
+  properties: 'eventParams',
+  items: 'items',
+  identity: 'userId',
+};
+
+type Element = { value: Record<string, unknown>; at: string };
+
+/**
+ * A body is one object or an array of them (D9). Every element is named `body[i]` in errors (a single object is
+ * `body[0]`), so a client can find the culprit in what it sent.
+ */
+function elements(body: unknown, max: number, noun: string): Element[] {
+  if (body === undefined || body === null || (typeof body !== 'object' && !Array.isArray(body))) {
+    throw invalid('body', `body must be a JSON object or an array of objects`);
+  }
+  const list = Array.isArray(body) ? body : [body];
+  if (list.length === 0) throw invalid('body', `body must contain at least one ${noun}`);
+  if (list.length > max) throw new MaruError('too_many_items', `at most ${max} ${noun}s per request, got ${list.length}`, { field: 'body', details: { kind: noun } });
+  return list.map((value, i) => {
+    if (!isPlainObject(value)) throw invalid(`body[${i}]`, `body[${i}] must be an object`);
+    return { value, at: `body[${i}]` };
+  });
+}
+
+function rejectUnknown(e: Element, allowed: readonly string[]) {
+  for (const k of Object.keys(e.value)) {
+    if (!allowed.includes(k)) throw invalid(`${e.at}.${k}`, `${e.at}.${k} is not a field of this request; use ${allowed.join(', ')}`);
+  }
+}
+
+/** The current field name or its legacy spelling (projectID, userID); both given must agree. Returns the name used. */
+function pick(e: Element, current: string, legacy: string): { value: unknown; field: string } {
+  const a = e.value[current];
+  const b = e.value[legacy];
+  if (a !== undefined && b !== undefined && a !== b) {
+    throw invalid(`${e.at}.${current}`, `${e.at}.${current} and ${e.at}.${legacy} (its legacy name) disagree`);
+  }
+  return a !== undefined ? { value: a, field: `${e.at}.${current}` } : { value: b, field: `${e.at}.${b !== undefined ? legacy : current}` };
+}
+
+function requireProjectId(e: Element): void {
+  const p = pick(e, 'projectId', 'projectID');
+  if (typeof p.value !== 'string' || p.value.length === 0) throw invalid(p.field, `${p.field} is required and must be a string`);
+}
+
+/** A user id: a string (or an integer, as many clients send them) that identifies someone (D6). */
+function userId(e: Element, required: boolean): string | undefined {
+  const u = pick(e, 'userId', 'userID');
+  if (u.value === undefined || u.value === null) {
+    if (required) throw invalid(u.field, `${u.field} is required`);
+    return undefined;
+  }
+  if (typeof u.value !== 'string' && !(typeof u.value === 'number' && Number.isSafeInteger(u.value))) {
+    throw invalid(u.field, `${u.field} must be a string`);
+  }
+  const v = String(u.value).trim();
+  if (isBlockedValue(v) || v.length > 512) {
+    throw invalid(u.field, `${u.field} must be a user id of 1-512 characters; empty, null-like and all-zero values do not identify anyone`);
+  }
+  return v;
+}
+
+/** Every project id a body names (current and legacy spelling), for the token scope check before any work. */
+export function projectIdsInBody(body: unknown): { value: unknown; field: string }[] {
+  const list = Array.isArray(body) ? body : [body];
+  const out: { value: unknown; field: string }[] = [];
+  list.forEach((e, i) => {
+    if (!isPlainObject(e)) return;
+    if (e.projectId !== undefined) out.push({ value: e.projectId, field: `body[${i}].projectId` });
+    if (e.projectID !== undefined) out.push({ value: e.projectID, field: `body[${i}].projectID` });
+  });
+  return out;
+}
+
+/** POST /track-event body → events (received now, keyed by maru, for the external_id `userId`). */
+export function mapTrackEventBody(body: unknown): EventInput[] {
+  return elements(body, MAX_EVENTS, 'event').map((e) => {
+    rejectUnknown(e, ['projectId', 'projectID', 'userId', 'userID', 'eventName', 'eventParams', 'segmentationEventParamKeys']);
+    requireProjectId(e);
+    const user = userId(e, true)!;
+    const params = e.value.eventParams;
+    if (params !== undefined && params !== null && !isPlainObject(params)) throw invalid(`${e.at}.eventParams`, `${e.at}.eventParams must be an object`);
+    const properties: Record<string, unknown> = { ...((params as Record<string, unknown> | null | undefined) ?? {}) };
+    if (Object.hasOwn(properties, SEGMENTATION_KEYS_PROPERTY)) {
+      throw invalid(`${e.at}.eventParams.${SEGMENTATION_KEYS_PROPERTY}`, `${e.at}.eventParams.${SEGMENTATION_KEYS_PROPERTY} is reserved; use segmentationEventParamKeys`);
+    }
+    const keys = checkSegmentationKeys({ value: e.value.segmentationEventParamKeys, field: `${e.at}.segmentationEventParamKeys` });
+    if (keys.length > 0) properties[SEGMENTATION_KEYS_PROPERTY] = keys;
+    return { name: e.value.eventName, properties, identifiers: [{ type: 'external_id', value: user }] };
+  });
+}
+
+/** POST /set-user-properties body → profile updates (`$email`/`$phone_number` as identifiers and df_email/df_phone). */
+export function mapSetUserPropertiesBody(body: unknown): ProfileUpdate[] {
+  return elements(body, MAX_USERS, 'user').map((e) => {
+    rejectUnknown(e, ['projectId', 'projectID', 'userId', 'userID', 'userProperties']);
+    requireProjectId(e);
+    const user = userId(e, true)!;
+    const props = e.value.userProperties;
+    if (!isPlainObject(props)) throw invalid(`${e.at}.userProperties`, `${e.at}.userProperties is required and must be an object`);
+    const identifiers: IdentifierInput[] = [{ type: 'external_id', value: user }];
+    const properties: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(props)) {
+      const special = SPECIAL_USER_PROPERTIES[k as keyof typeof SPECIAL_USER_PROPERTIES];
+      if (!special) {
+        properties[k] = v;
+        continue;
+      }
+      const field = `${e.at}.userProperties.${k}`;
+      if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) {
+        properties[special.property] = null; // clears the property; identifiers are removed only by deleting the user
+        continue;
+      }
+      if (typeof v !== 'string') throw invalid(field, `${field} must be a string`);
+      identifiers.push({ type: special.identifier, value: v.trim() });
+      properties[special.property] = v.trim();
+    }
+    return { identifiers, properties, identityField: `${e.at}.userId`, propertiesField: `${e.at}.userProperties` };
+  });
+}
+
+/**
+ * DELETE /users body → selectors. Each entry names a user by `userId`, `userProperties.$email` and/or
+ * `userProperties.$phone_number`; every profile any of them selects is deleted. The phone matches only the number
+ * exactly as it was written (seed: 010-1234-1234 ≠ 01012341234).
+ */
+export function mapDeleteUsersBody(body: unknown): ProfileSelector[] {
+  const selectors: ProfileSelector[] = [];
+  for (const e of elements(body, MAX_DELETIONS, 'user')) {
+    rejectUnknown(e, ['projectId', 'projectID', 'userId', 'userID', 'userProperties']);
+    requireProjectId(e);
+    const before = selectors.length;
+    const user = userId(e, false);
+    if (user !== undefined) selectors.push({ type: 'external_id', value: user });
+    const props = e.value.userProperties;
+    if (props !== undefined && props !== null) {
+      if (!isPlainObject(props)) throw invalid(`${e.at}.userProperties`, `${e.at}.userProperties must be an object`);
+      for (const [k, v] of Object.entries(props)) {
+        const field = `${e.at}.userProperties.${k}`;
+        const special = SPECIAL_USER_PROPERTIES[k as keyof typeof SPECIAL_USER_PROPERTIES];
+        if (!special) throw invalid(field, `${field}: users can be deleted by $email or $phone_number only`);
+        if (v === null || v === undefined) continue;
+        if (typeof v !== 'string' || v.trim() === '') throw invalid(field, `${field} must be a non-empty string`);
+        selectors.push(special.identifier === 'phone' ? { type: 'phone', value: v, exactRaw: true } : { type: 'email', value: v });
+      }
+    }
+    if (selectors.length === before) {
+      throw invalid(e.at, `${e.at} must name the user to delete: userId, userProperties.$email or userProperties.$phone_number`);
+    }
+  }
+  return selectors;
+}

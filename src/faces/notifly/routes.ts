@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../../runtime.ts';
+import { notiflyAuthenticateRoutes } from './authenticate.routes.ts';
+import { notiflyDataRoutes } from './data.routes.ts';
+import { notiflyErrorHandler, renderDataError } from './envelope.ts';
+import { methodNotAllowed } from './methods.ts';
+
+/**
+ * The Notifly face (seed 004), mounted at the root as an encapsulated plugin: its error handler (the `{data, error}`
+ * envelope) and its 405 answers apply to its own paths only. Each group of endpoints is a child plugin with its own
+ * hooks (the campaign and messaging endpoints register theirs here, with the campaign envelope where the seed says).
+ */
+export async function notiflyRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+  app.setErrorHandler(notiflyErrorHandler({ render: renderDataError, bodyLimit: runtime.config.bodyLimit }));
+
+  methodNotAllowed(app, '/authenticate', ['POST']);
+  methodNotAllowed(app, '/track-event', ['POST']);
+  methodNotAllowed(app, '/set-user-properties', ['POST']);
+  methodNotAllowed(app, '/users', ['DELETE']);
+
+  await app.register(notiflyAuthenticateRoutes, { runtime });
+  await app.register(notiflyDataRoutes, { runtime });
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MaruError } from '../../core/errors.ts';
+import type { Runtime } from '../../runtime.ts';
+import { documentOnly } from '../shared/http-errors.ts';
+import { limitRequest, requireSessionToken } from './auth.ts';
+import { notiflyError, notiflyErrorHandler } from './envelope.ts';
+import { methodNotAllowed } from './methods.ts';
+
+const PATH = '/projects/:projectId/campaigns/:campaignId/stats';
+type StatsRequest = FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { start?: string; end?: string } }>;
+
+/**
+ * Errors of the stats endpoint in the seed's words (seed 004 §10): 400 `{data: null, error: "Invalid project ID"}`
+ * (and "Invalid campaign ID", "Invalid start: ...", "Invalid end: ..."), 401 "Unauthorized: Invalid Authorization
+ * Token", 500 "Internal Server Error: ...". A project id other than the token's is "Invalid project ID" (400), as the
+ * seed shows, so another project's ids are indistinguishable from ids that do not exist.
+ */
+export function renderStatsError(err: MaruError): { status: number; body: { data: null; error: string } } {
+  switch (err.code) {
+    case 'unauthenticated':
+      return { status: 401, body: { data: null, error: 'Unauthorized: Invalid Authorization Token' } };
+    case 'invalid_input':
+    case 'not_found':
+    case 'unknown_project':
+      return { status: 400, body: { data: null, error: err.message } };
+    default: {
+      const { status, message } = notiflyError(err);
+      return { status, body: { data: null, error: message } };
+    }
+  }
+}
+
+/** Notifly campaign statistics (seed 004 §10): `GET /projects/{projectId}/campaigns/{campaignId}/stats?start=&end=`. */
+export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+  app.setErrorHandler(notiflyErrorHandler({ render: renderStatsError, bodyLimit: runtime.config.bodyLimit }));
+  methodNotAllowed(app, PATH, ['GET', 'HEAD']);
+
+  app.get(
+    PATH,
+    {
+      ...documentOnly,
+      onRequest: requireSessionToken(runtime),
+      schema: {
+        tags: ['Notifly'],
+        summary: 'Campaign statistics by metric, day (project time zone) and statistics dimension',
+        params: { type: 'object', properties: { projectId: { type: 'string' }, campaignId: { type: 'string' } } },
+        querystring: {
+          type: 'object',
+          required: ['start', 'end'],
+          properties: { start: { type: 'string', description: 'yyyy-MM-ddTHH:mm:ss.sssZ (UTC)' }, end: { type: 'string', description: 'yyyy-MM-ddTHH:mm:ss.sssZ (UTC)' } },
+        },
+      },
+    },
+    async (request: StatsRequest, reply) => {
+      const session = request.notiflySession!;
+      if (request.params.projectId !== session.project.id) {
+        return reply.status(400).send({ data: null, error: 'Invalid project ID' });
+      }
+      await limitRequest(runtime, reply, session);
+      const data = await runtime.campaignStats.stats({ projectId: session.project.id, campaignId: request.params.campaignId, start: request.query.start, end: request.query.end });
+      return { data, error: null };
+    },
+  );
+}
