@@ -22,7 +22,8 @@ let token: string;
 
 async function setup(options: { bodyLimit?: number; settings?: Record<string, unknown> } = {}) {
   clock = new ManualClock(T0);
-  t = await buildTestApp({ clock, config: options.bodyLimit ? { bodyLimit: options.bodyLimit } : {} });
+  // These tests play clients behind a reverse proxy maru trusts (MARU_TRUST_PROXY), so X-Forwarded-For names the client.
+  t = await buildTestApp({ clock, config: { trustProxy: true, ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) } });
   ({ project, credentials: keys } = await createProject(t.runtime, { settings: options.settings }));
   token = await authenticate(keys);
 }

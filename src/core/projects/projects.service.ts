@@ -25,7 +25,7 @@ export class ProjectsService {
   #clock: Clock;
   #credentials: CredentialsService;
   #taxonomy: TaxonomyService;
-  #cache = new Map<string, { project: Project | undefined; at: number }>();
+  #cache = new Map<string, { project: Project; at: number }>();
 
   constructor(deps: { store: Store; clock: Clock; credentials: CredentialsService; taxonomy: TaxonomyService }) {
     this.#store = deps.store;
@@ -55,6 +55,8 @@ export class ProjectsService {
     const now = this.#clock.now();
     if (hit && now - hit.at < 5000) return hit.project;
     const project = await repo.findProject(this.#store.db, id);
+    // Only found projects are cached: one created a moment ago (by the CLI, or another node) is served at once.
+    if (!project) return undefined;
     if (this.#cache.size > 10_000) this.#cache.clear();
     this.#cache.set(id, { project, at: now });
     return project;

@@ -152,11 +152,17 @@ export class TaxonomyService {
       });
     }
     const current = await this.get(projectId);
+    const inDocument = new Map<string, PropertyType>();
     props.forEach((p, i) => {
       const existing = current.properties.get(propertyKey(p.scope, p.name));
       if (existing && existing.type !== p.type) {
         throw new MaruError('conflict', `${p.scope} property ${p.name} is already registered as ${existing.type}`, { field: `properties[${i}].type` });
       }
+      const earlier = inDocument.get(propertyKey(p.scope, p.name));
+      if (earlier && earlier !== p.type) {
+        throw new MaruError('conflict', `${p.scope} property ${p.name} appears twice in the document, as ${earlier} and as ${p.type}`, { field: `properties[${i}].type` });
+      }
+      inDocument.set(propertyKey(p.scope, p.name), p.type);
     });
     await this.#store.write(async (tx) => {
       const now = this.#clock.now();
