@@ -316,6 +316,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(n).toBe(3000);
       });
 
+      test('a stream started while another is open sees everything committed before it started', async () => {
+        await seed(300);
+        const first = store.stream(store.db.selectFrom('events').select('event_key').orderBy('seq'), { chunkSize: 100 })[Symbol.asyncIterator]();
+        expect((await first.next()).done).toBe(false); // the first stream is open, mid-read
+        await store.write((tx) => insertEvents(tx, [event({ event_key: 'late', occurred_at: 1_800_000_000_000 })]));
+        const second: string[] = [];
+        for await (const r of store.stream(store.db.selectFrom('events').select('event_key').orderBy('seq'), { chunkSize: 100 })) second.push(r.event_key);
+        expect(second).toHaveLength(301);
+        expect(second.at(-1)).toBe('late');
+        let rest = 1;
+        while (!(await first.next()).done) rest++;
+        expect(rest).toBe(300); // the first keeps its own snapshot
+      });
+
       test('stops at an aborted signal between chunks', async () => {
         await seed(1000);
         const controller = new AbortController();

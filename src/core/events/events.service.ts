@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/clock.ts';
-import type { Store } from '../../platform/db/store.ts';
+import type { Db, Store } from '../../platform/db/store.ts';
 import { uuidv7 } from '../../platform/ids.ts';
 import { invalid } from '../errors.ts';
 import { identifierKey, type Identifier } from '../identity/identifiers.ts';
@@ -44,6 +44,24 @@ export interface IngestResult {
 
 const MAX_KEY = 200;
 
+/** A batch of stored events, as ingest listeners see it (the rows as written; `properties` is JSON text or null). */
+export interface IngestedBatch {
+  projectId: string;
+  source: EventSource;
+  events: readonly Readonly<repo.NewEventRow>[];
+}
+
+/**
+ * A listener of ingested events (e.g. campaign triggers). `inUnit` runs inside the ingest's write unit after the
+ * events are written, so what it writes commits or rolls back with them: keep it to small writes such as adding a
+ * queue job (a throw fails the ingest). `afterCommit` runs once the events are durable and must not throw.
+ * A retried request shows the same events again (duplicates included), so listeners must be idempotent.
+ */
+export interface IngestListener {
+  inUnit?(tx: Db, batch: IngestedBatch): Promise<void>;
+  afterCommit?(batch: IngestedBatch): void;
+}
+
 /**
  * Event ingestion: validated whole, then stored in one write unit with identity resolution (all or nothing, D13);
  * events whose key was already stored are acknowledged and not stored again (D5).
@@ -58,6 +76,7 @@ export class EventsService {
   #identity: IdentityService;
   #profiles: ProfilesService;
   #taxonomy: TaxonomyService;
+  #listeners: IngestListener[] = [];
 
   constructor(deps: { store: Store; clock: Clock; identity: IdentityService; profiles: ProfilesService; taxonomy: TaxonomyService }) {
     this.#store = deps.store;
@@ -142,6 +161,7 @@ export class EventsService {
       identityGroups.set(groupKey, group);
     }
 
+    let batch: IngestedBatch | undefined;
     const result = await this.#store.write(async (tx) => {
       await this.#taxonomy.registerObserved(tx, projectId, observed, now);
       const rows: repo.NewEventRow[] = [];
@@ -155,10 +175,19 @@ export class EventsService {
         }
       }
       const inserted = await repo.insertEvents(tx, rows);
+      if (this.#listeners.length > 0) {
+        batch = { projectId, source: input.source, events: rows };
+        for (const l of this.#listeners) await l.inUnit?.(tx, batch);
+      }
       return { accepted: inserted, duplicates: rows.length - inserted, profileIds };
     });
     this.#taxonomy.noteObserved(projectId, observed);
+    if (batch) for (const l of this.#listeners) l.afterCommit?.(batch);
     return result;
+  }
+
+  addIngestListener(listener: IngestListener): void {
+    this.#listeners.push(listener);
   }
 
   count(projectId: string): Promise<number> {

@@ -26,14 +26,14 @@ interface PendingUnit {
  *
  * Writes go through one connection. Units submitted while a commit is in progress wait, and are then run
  * together in one transaction, each inside its own savepoint, so a group of N requests costs one fsync.
- * Streaming reads use a second, read-only connection: WAL lets them run while writes commit.
+ * Each streaming read uses its own read-only connection: WAL lets it run while writes commit.
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly db: Db;
   readonly stats = { commits: 0, units: 0 };
   #writer: NodeSqliteDatabase;
-  #reader: NodeSqliteDatabase | undefined;
+  #readers = new Set<NodeSqliteDatabase>();
   #path: string;
   #queue: PendingUnit[] = [];
   #flushing = false;
@@ -113,8 +113,11 @@ export class SqliteStore implements Store {
   async *stream<R>(query: Compilable<R>, options: { chunkSize?: number; signal?: AbortSignal } = {}): AsyncIterable<R> {
     const compiled = query.compile();
     const chunkSize = options.chunkSize ?? 1000;
-    const conn = this.#readerConnection();
-    const iterator = conn.prepareUncached(compiled.sql).iterate(...compiled.parameters.map(bindValue));
+    // Each stream reads through its own read-only connection, so it sees the data as of its own start and holds
+    // nothing back for others; WAL lets it run while writes commit. (':memory:' cannot be shared: use the writer.)
+    const own = this.#path === ':memory:' ? undefined : this.#openReader();
+    const raw = own ? own.raw : this.#writer.raw;
+    const iterator = raw.prepare(compiled.sql).iterate(...compiled.parameters.map(bindValue));
     try {
       let chunk: R[] = [];
       for (const row of iterator) {
@@ -129,17 +132,18 @@ export class SqliteStore implements Store {
       for (const r of chunk) yield r;
     } finally {
       iterator.return?.();
+      if (own) {
+        own.close();
+        this.#readers.delete(own);
+      }
     }
   }
 
-  #readerConnection() {
-    if (this.#path === ':memory:') return { prepareUncached: (s: string) => this.#writer.raw.prepare(s) };
-    if (!this.#reader) {
-      this.#reader = new NodeSqliteDatabase(this.#path, { readOnly: true });
-      this.#reader.raw.exec('PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32768;');
-    }
-    const reader = this.#reader;
-    return { prepareUncached: (s: string) => reader.raw.prepare(s) };
+  #openReader(): NodeSqliteDatabase {
+    const reader = new NodeSqliteDatabase(this.#path, { readOnly: true });
+    reader.raw.exec('PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384;');
+    this.#readers.add(reader);
+    return reader;
   }
 
   async lockKeys(): Promise<void> {
@@ -165,7 +169,8 @@ export class SqliteStore implements Store {
       // best effort
     }
     await this.db.destroy();
-    this.#reader?.close();
+    for (const r of this.#readers) r.close();
+    this.#readers.clear();
   }
 }
 

@@ -1,0 +1,355 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../platform/clock.ts';
+import type { Db, Store } from '../../platform/db/store.ts';
+import { newId, uuidv7 } from '../../platform/ids.ts';
+import type { Queue } from '../../platform/queue/queue.port.ts';
+import type { CampaignsService } from '../campaigns/campaigns.service.ts';
+import { RECIPIENT_TYPES, RECIPIENT_TYPES_BY_CHANNEL, type Campaign, type RecipientType } from '../campaigns/campaigns.types.ts';
+import { MaruError, invalid } from '../errors.ts';
+import { isBlockedValue, normalizePhone } from '../identity/identifiers.ts';
+import type { ProjectsService } from '../projects/projects.service.ts';
+import type { Project } from '../projects/projects.types.ts';
+import { countMetric, dimensionsOf } from './campaign-metrics.ts';
+import * as repo from './deliveries.repository.ts';
+import type { DeliveryRow } from './deliveries.tables.ts';
+import { DIRECT_CAMPAIGN_PREFIX, METRICS, type AddressKind, type ApiRecipient, type Delivery, type DeliveryTrigger, type Target } from './deliveries.types.ts';
+import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
+
+/** Recipients of one API send (seed 004 §5, D9). */
+export const MAX_API_RECIPIENTS = 1000;
+
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+const MAX_REQUEST_ID = 200;
+
+export interface PlanResult {
+  requestId: string;
+  /** Deliveries created by this call (0 when the same send was already recorded). */
+  created: number;
+  queued: number;
+  /** Recipients that were already recorded for this send (a retried request). */
+  existing: number;
+  duplicates: number;
+  unreachable: number;
+}
+
+interface Address {
+  kind: AddressKind;
+  value: string;
+  /** What de-duplication compares: the token, the subscription endpoint, the E.164 number, the address. */
+  dedupe: string;
+  deviceId?: string;
+  platform?: string;
+}
+
+/**
+ * Creating deliveries: every recipient of a send becomes a delivery row — and each row that will be sent, a queue
+ * job — in one write unit, before anything is sent. A delivery's idempotency key is derived from the campaign, the
+ * send's request id and the recipient's address, and is unique per project: the same send recorded twice (a retried
+ * API call with the same Idempotency-Key, an event ingested twice, a scheduled run restarted) creates nothing new.
+ *
+ * Addresses are resolved when the send is recorded: push → every push token of the profile's android/ios devices;
+ * web push → every web push subscription; text and alimtalk → the profile's phone (or the given number, E.164);
+ * email → the profile's email (or the given address). Recipients that resolve to the same address within one send
+ * are sent once (seed 004 §5); the repeats are recorded as skipped under skipped__noisy_filter. A recipient with no
+ * address is recorded as failed (send_failure, reason `no_address` / `unknown_user`), except in audience sends, which
+ * only target reachable profiles.
+ */
+export class DeliveriesService {
+  #store: Store;
+  #clock: Clock;
+  #queue: Queue;
+  #projects: ProjectsService;
+  #campaigns: CampaignsService;
+  #defaultRegion: string;
+  #eraseHooks: ((tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>)[] = [];
+
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string }) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#queue = deps.queue;
+    this.#projects = deps.projects;
+    this.#campaigns = deps.campaigns;
+    this.#defaultRegion = deps.defaultPhoneRegion;
+  }
+
+  /**
+   * An API-triggered send (seed 004 §5). Checks the whole request first: the campaign exists, is active and
+   * API-triggered; 1–1,000 recipients of types the channel accepts. `requestId` (the Idempotency-Key header) makes a
+   * retried call record nothing twice; without one every call is a new send.
+   */
+  async sendApi(input: { projectId: string; campaignId: string; body: unknown; requestId?: string }): Promise<PlanResult> {
+    const project = await this.#projects.get(input.projectId);
+    const campaign = await this.#campaigns.find(project.id, input.campaignId);
+    if (!campaign) throw new MaruError('not_found', `campaign ${input.campaignId} does not exist in this project`, { field: 'campaignId' });
+    if (campaign.id.startsWith(DIRECT_CAMPAIGN_PREFIX)) throw invalid('campaignId', `campaign ${campaign.id} holds direct messages (/messages/...); their content comes with each request, so it cannot be sent here`);
+    if (campaign.sendTime.type !== 'api') throw invalid('campaignId', `campaign ${campaign.id} is not an API-triggered campaign (its send-time type is ${campaign.sendTime.type})`);
+    if (campaign.status !== 'active') throw invalid('campaignId', `campaign ${campaign.id} is ${campaign.status}; only an active campaign can be sent`);
+    if (input.requestId !== undefined && (input.requestId.length === 0 || input.requestId.length > MAX_REQUEST_ID)) {
+      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${MAX_REQUEST_ID} characters`);
+    }
+    const recipients = parseApiRecipients(input.body, campaign, project.settings.phoneRegion ?? this.#defaultRegion);
+    return this.plan({ project, campaign, trigger: 'api', requestId: `api:${input.requestId ?? uuidv7(this.#clock.now())}`, targets: recipients });
+  }
+
+  /** Records the deliveries of one send (see the class comment). */
+  async plan(input: { project: Project; campaign: Campaign; trigger: DeliveryTrigger; requestId: string; targets: Target[]; runAt?: number; skipUnreachable?: boolean }): Promise<PlanResult> {
+    const { project, campaign } = input;
+    const channel = campaign.channel;
+    const region = project.settings.phoneRegion ?? this.#defaultRegion;
+    const db = this.#store.db;
+
+    // Resolve profiles and their addresses (reads, before the unit).
+    const externalIds = [...new Set(input.targets.filter((t) => t.type === 'user-id').map((t) => (t as { userId: string }).userId))];
+    const byExternal = await repo.profilesByExternalId(db, project.id, externalIds);
+    const profileIds = new Set<string>(byExternal.values());
+    for (const t of input.targets) if (t.type === 'profile') profileIds.add(t.profileId);
+    const profiles = await repo.profilesForSend(db, project.id, [...profileIds], channel === 'push' || channel === 'web_push');
+
+    const now = this.#clock.now();
+    const runAt = input.runAt ?? now;
+    const seen = new Map<string, number>();
+    const rows: DeliveryRow[] = [];
+    const initialMetrics: { metric: string; dimensions: Record<string, string> }[] = [];
+    let duplicates = 0;
+    let unreachable = 0;
+
+    for (const t of input.targets) {
+      const profileId = t.type === 'user-id' ? byExternal.get(t.userId) : t.type === 'profile' ? t.profileId : undefined;
+      const profile = profileId ? profiles.get(profileId) : undefined;
+      const recipientValue = t.type === 'user-id' ? t.userId : t.type === 'phone-number' ? t.phoneNumber : t.type === 'email' ? t.email : t.profileId;
+      const dims = dimensionsOf(campaign.statsDimensions, profile?.properties);
+      const common = {
+        project_id: project.id,
+        campaign_id: campaign.id,
+        channel,
+        trigger: input.trigger,
+        request_id: input.requestId,
+        recipient_type: t.type,
+        recipient_value: recipientValue,
+        profile_id: profile?.id ?? null,
+        event_params: Object.keys(t.eventParams).length > 0 ? JSON.stringify(t.eventParams) : null,
+        consent_class: campaign.consentClass,
+        attempts: 0,
+        provider: null,
+        provider_message_id: null,
+        provider_response: null,
+        rendered: t.rendered ? JSON.stringify(t.rendered) : null,
+        parent_id: null,
+        run_at: runAt,
+        created_at: now,
+        updated_at: now,
+        sending_at: null,
+        delivered_at: null,
+        opened_at: null,
+        clicked_at: null,
+        converted_at: null,
+      };
+      const addresses = addressesOf(channel, t, profile, region);
+      if (addresses.length === 0) {
+        if (input.skipUnreachable) continue;
+        unreachable++;
+        const n = bump(seen, `none:${t.type}:${recipientValue}`);
+        const reason = (t.type === 'user-id' || t.type === 'profile') && !profile ? `unknown_user: no profile has ${t.type === 'user-id' ? 'user id' : 'id'} ${recipientValue}` : `no_address: the recipient has no ${ADDRESS_NAMES[channel]}`;
+        rows.push({
+          ...common,
+          id: newId(),
+          idempotency_key: idempotencyKey(campaign.id, input.requestId, `none:${t.type}:${recipientValue}${n ? `#${n}` : ''}`),
+          address_kind: null,
+          address: null,
+          device_id: null,
+          platform: null,
+          state: 'failed',
+          metric: METRICS.sendFailure,
+          reason,
+          dimensions: JSON.stringify(dims),
+          finished_at: now,
+        });
+        initialMetrics.push({ metric: METRICS.sendFailure, dimensions: dims });
+        continue;
+      }
+      for (const a of addresses) {
+        const n = bump(seen, a.dedupe);
+        const duplicate = n > 0;
+        if (duplicate) duplicates++;
+        rows.push({
+          ...common,
+          id: newId(),
+          idempotency_key: idempotencyKey(campaign.id, input.requestId, `${a.dedupe}${duplicate ? `#${n}` : ''}`),
+          address_kind: a.kind,
+          address: a.value,
+          device_id: a.deviceId ?? null,
+          platform: a.platform ?? null,
+          state: duplicate ? 'skipped' : 'pending',
+          metric: duplicate ? METRICS.noisy : null,
+          reason: duplicate ? `duplicate: the same ${ADDRESS_NAMES[channel]} is already a recipient of this send` : null,
+          dimensions: duplicate ? JSON.stringify(dims) : null,
+          finished_at: duplicate ? now : null,
+        });
+        if (duplicate) initialMetrics.push({ metric: METRICS.noisy, dimensions: dims });
+      }
+    }
+
+    const maxAttempts = campaign.options.max_attempts ?? 5;
+    const result = await this.#store.write(async (tx) => {
+      const existing = await repo.existingKeys(tx, project.id, rows.map((r) => r.idempotency_key));
+      const fresh = rows.filter((r) => !existing.has(r.idempotency_key));
+      await repo.insertDeliveries(tx, fresh);
+      let queued = 0;
+      for (const r of fresh) {
+        if (r.state !== 'pending') continue;
+        await this.#queue.add<DeliveryJob>(tx, { queue: DELIVERY_QUEUE, payload: { projectId: project.id, deliveryId: r.id }, runAt, maxAttempts, projectId: project.id });
+        queued++;
+      }
+      const freshKeys = new Set(fresh.map((r) => r.idempotency_key));
+      let i = 0;
+      for (const r of rows) {
+        if (r.state === 'pending') continue;
+        const m = initialMetrics[i++];
+        if (freshKeys.has(r.idempotency_key)) await countMetric(tx, { projectId: project.id, campaignId: campaign.id, metric: m.metric, at: now, timezone: project.timezone, dimensions: m.dimensions });
+      }
+      return { created: fresh.length, queued, existing: rows.length - fresh.length };
+    });
+    if (result.queued > 0) this.#queue.kick(DELIVERY_QUEUE);
+    return { requestId: input.requestId, ...result, duplicates, unreachable };
+  }
+
+  async get(projectId: string, id: string): Promise<Delivery> {
+    const d = await repo.findDelivery(this.#store.db, projectId, id);
+    if (!d) throw new MaruError('not_found', `delivery ${id} does not exist`);
+    return d;
+  }
+
+  list(projectId: string, filter: { campaignId?: string; state?: string; limit?: number; before?: number } = {}): Promise<Delivery[]> {
+    return repo.listDeliveries(this.#store.db, projectId, { ...filter, limit: Math.min(Math.max(filter.limit ?? 100, 1), 1000) });
+  }
+
+  /** Also erase provider-side records of erased deliveries (e.g. the sandbox outbox), by idempotency key. */
+  onErase(hook: (tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>): void {
+    this.#eraseHooks.push(hook);
+  }
+
+  /** The deletion eraser (DeletionService.registerEraser): deliveries of the profiles and what hooks remove with them. */
+  readonly eraser = async (tx: Db, projectId: string, profileIds: string[]): Promise<Record<string, number>> => {
+    const keys = await repo.eraseForProfiles(tx, projectId, profileIds);
+    const counts: Record<string, number> = { deliveries: keys.length };
+    for (const hook of this.#eraseHooks) counts.outbox = (counts.outbox ?? 0) + (await hook(tx, projectId, keys));
+    return counts;
+  };
+}
+
+const ADDRESS_NAMES: Record<Campaign['channel'], string> = {
+  push: 'push token',
+  web_push: 'web push subscription',
+  text_message: 'phone number',
+  kakao_alimtalk: 'phone number',
+  email: 'email address',
+};
+
+function bump(seen: Map<string, number>, key: string): number {
+  const n = seen.get(key) ?? 0;
+  seen.set(key, n + 1);
+  return n;
+}
+
+/** `<campaignId>:<digest of request id and recipient>`: unique per send and recipient, fixed length, no personal data. */
+export function idempotencyKey(campaignId: string, requestId: string, recipientKey: string): string {
+  return `${campaignId}:${createHash('sha256').update(requestId).update('\u0000').update(recipientKey).digest('base64url').slice(0, 32)}`;
+}
+
+const PHONE_PROPERTIES = ['df_phone', 'phone_number', '$phone_number', 'phone'];
+const EMAIL_PROPERTIES = ['df_email', 'email', '$email'];
+
+function addressesOf(channel: Campaign['channel'], t: Target, profile: repo.ProfileForSend | undefined, region: string): Address[] {
+  switch (channel) {
+    case 'push': {
+      if (!profile) return [];
+      return profile.devices
+        .filter((d) => d.pushToken && ['android', 'ios'].includes(d.platform.toLowerCase()))
+        .map((d) => ({ kind: 'push_token', value: d.pushToken!, dedupe: `t:${d.pushToken}`, deviceId: d.deviceId, platform: d.platform.toLowerCase() }));
+    }
+    case 'web_push': {
+      if (!profile) return [];
+      const out: Address[] = [];
+      for (const d of profile.devices) {
+        if (!d.webpush) continue;
+        try {
+          const sub = JSON.parse(d.webpush) as { endpoint?: unknown };
+          if (typeof sub.endpoint === 'string') out.push({ kind: 'web_push', value: d.webpush, dedupe: `w:${sub.endpoint}`, deviceId: d.deviceId, platform: d.platform });
+        } catch {
+          // a malformed stored subscription is not an address
+        }
+      }
+      return out;
+    }
+    case 'text_message':
+    case 'kakao_alimtalk': {
+      let phone: string | undefined;
+      if (t.type === 'phone-number') phone = normalizePhone(t.phoneNumber, region);
+      else if (profile) {
+        phone = profile.identifiers.find((i) => i.type === 'phone')?.value;
+        if (!phone) {
+          const raw = PHONE_PROPERTIES.map((k) => profile.properties[k]).find((v) => typeof v === 'string' && v.trim() && !isBlockedValue(v));
+          if (typeof raw === 'string') phone = normalizePhone(raw.trim(), region);
+        }
+      }
+      return phone ? [{ kind: 'phone', value: phone, dedupe: `p:${phone}` }] : [];
+    }
+    case 'email': {
+      let email: string | undefined;
+      if (t.type === 'email') email = t.email.trim().toLowerCase();
+      else if (profile) {
+        email = profile.identifiers.find((i) => i.type === 'email')?.value;
+        if (!email) {
+          const raw = EMAIL_PROPERTIES.map((k) => profile.properties[k]).find((v) => typeof v === 'string' && EMAIL.test(v.trim()));
+          if (typeof raw === 'string') email = raw.trim().toLowerCase();
+        }
+      }
+      return email ? [{ kind: 'email', value: email, dedupe: `e:${email}` }] : [];
+    }
+  }
+}
+
+/**
+ * Checks the recipients of an API send: `recipients` is a list of 1–1,000 objects; `type` defaults to user-id and
+ * must be one the campaign's channel accepts (push and web push: user-id; alimtalk and text: user-id, phone-number;
+ * email: user-id, email); the field of that type is required; `eventParams` is an object. Legacy `userID` is accepted.
+ */
+export function parseApiRecipients(body: unknown, campaign: Campaign, region: string): ApiRecipient[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('recipients', 'the body must be an object with a recipients list');
+  const list = (body as { recipients?: unknown }).recipients;
+  if (!Array.isArray(list)) throw invalid('recipients', 'recipients is required and must be a list');
+  if (list.length === 0) throw invalid('recipients', 'recipients must list at least one recipient');
+  if (list.length > MAX_API_RECIPIENTS) throw new MaruError('too_many_items', `recipients lists ${list.length} recipients; at most ${MAX_API_RECIPIENTS} per call`, { field: 'recipients' });
+  const allowed = RECIPIENT_TYPES_BY_CHANNEL[campaign.channel];
+  return list.map((r, i): ApiRecipient => {
+    const at = `recipients[${i}]`;
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw invalid(at, `${at} must be an object`);
+    const o = r as Record<string, unknown>;
+    const type = (o.type ?? 'user-id') as RecipientType;
+    if (!RECIPIENT_TYPES.includes(type)) throw invalid(`${at}.type`, `${at}.type must be one of ${RECIPIENT_TYPES.join(', ')}`);
+    if (!allowed.includes(type)) throw invalid(`${at}.type`, `${at}.type ${type} is not supported by the ${campaign.channel} channel (supported: ${allowed.join(', ')})`);
+    const params = o.eventParams ?? {};
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) throw invalid(`${at}.eventParams`, `${at}.eventParams must be an object`);
+    const eventParams = params as Record<string, unknown>;
+    const text = (name: string, value: unknown): string => {
+      if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
+      if (typeof value !== 'string' || value.trim().length === 0 || value.length > 512) throw invalid(`${at}.${name}`, `${at}.${name} is required for a ${type} recipient (a non-empty string)`);
+      return value.trim();
+    };
+    switch (type) {
+      case 'user-id':
+        return { type, userId: text(o.userId === undefined && o.userID !== undefined ? 'userID' : 'userId', o.userId ?? o.userID), eventParams };
+      case 'phone-number': {
+        const phone = text('phoneNumber', o.phoneNumber);
+        const e164 = normalizePhone(phone, region);
+        if (!/^\+?\d{7,15}$/.test(e164) || isBlockedValue(e164.replace('+', ''))) throw invalid(`${at}.phoneNumber`, `${at}.phoneNumber is not a phone number`);
+        return { type, phoneNumber: phone, eventParams };
+      }
+      case 'email': {
+        const email = text('email', o.email);
+        if (!EMAIL.test(email)) throw invalid(`${at}.email`, `${at}.email is not an email address`);
+        return { type, email, eventParams };
+      }
+    }
+  });
+}

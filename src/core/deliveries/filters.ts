@@ -1,0 +1,185 @@
+import type { Db } from '../../platform/db/store.ts';
+import { CHANNELS, type Campaign, type Channel, type QuietHours } from '../campaigns/campaigns.types.ts';
+import { parseQuietHours } from '../campaigns/campaign-input.ts';
+import { invalid } from '../errors.ts';
+import type { Project } from '../projects/projects.types.ts';
+import { CONSENT_PROPERTIES } from '../taxonomy/standard-taxonomy.ts';
+import * as repo from './deliveries.repository.ts';
+import type { Delivery } from './deliveries.types.ts';
+import { METRICS } from './deliveries.types.ts';
+import { inWindow, localParts } from './local-time.ts';
+
+/**
+ * The filters a delivery passes before it is sent (docs/campaigns.md "Filters"). Each one that skips a recipient
+ * names the seed 004 metric it is counted under and a reason kept on the delivery:
+ *
+ * | order | filter | metric | reason |
+ * |---|---|---|---|
+ * | 1 | excluded users (campaign `excluded_user_ids`, project `campaigns.excludedUserIds`) | skipped__excluded_user_filter | excluded_user |
+ * | 2 | consent, advertising only (D10) | skipped__excluded_user_filter | no_consent:<property> |
+ * | 3 | quiet hours (campaign `quiet_hours`, else project `campaigns.quietHours`) | skipped__forbidden_timing_filter | quiet_hours |
+ * | 4 | push ads 21:00–08:00 local without df_push_night_ads_optin (D10) | skipped__forbidden_timing_filter | night_ads_without_consent |
+ * | 5 | same campaign to the same person within `noisy_window_seconds` | skipped__noisy_filter | noisy_window |
+ * | 6 | fatigue: at most `max` advertising messages per person per `periodHours` | skipped__fatigue_management | fatigue |
+ * | 7 | the project's daily send cap of the channel (D14) | skipped__global_frequency_limit_filter | daily_cap |
+ *
+ * The seed has no consent metric; a recipient without the opt-in is a user the campaign must exclude, so consent
+ * skips count under skipped__excluded_user_filter (the delivery's reason tells the two apart). Filters 5–7 count
+ * deliveries that went out (`sending` or `sent`), and run inside the unit that marks this delivery `sending`, so
+ * concurrent workers cannot both pass the same limit.
+ */
+
+export interface FatigueRule {
+  max: number;
+  periodHours: number;
+}
+
+/** The project's campaign settings (`settings.campaigns`), with defaults. */
+export interface CampaignSettings {
+  quietHours: QuietHours | null;
+  fatigue: FatigueRule | null;
+  dailyCap: Record<Channel, number>;
+  excludedUserIds: string[];
+}
+
+export const DEFAULT_DAILY_CAP = 1_000_000;
+export const NIGHT_ADS_WINDOW: QuietHours = { start: '21:00', end: '08:00' };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks a `settings.campaigns` document strictly (admin API); throws invalid naming the field. */
+export function parseCampaignSettings(raw: unknown): Partial<CampaignSettings> {
+  const at = 'campaigns';
+  if (!isObject(raw)) throw invalid(at, `${at} must be an object {quietHours, fatigue, dailyCap, excludedUserIds}`);
+  const out: Partial<CampaignSettings> = {};
+  for (const k of Object.keys(raw)) {
+    if (!['quietHours', 'fatigue', 'dailyCap', 'excludedUserIds'].includes(k)) throw invalid(`${at}.${k}`, `${at}.${k} is not a campaign setting (quietHours, fatigue, dailyCap, excludedUserIds)`);
+  }
+  if (raw.quietHours !== undefined) out.quietHours = parseQuietHours(raw.quietHours, `${at}.quietHours`);
+  if (raw.fatigue !== undefined) {
+    if (raw.fatigue === null) out.fatigue = null;
+    else {
+      const f = raw.fatigue;
+      if (!isObject(f)) throw invalid(`${at}.fatigue`, `${at}.fatigue must be {"max": n, "periodHours": h} or null`);
+      if (!Number.isInteger(f.max) || (f.max as number) < 0 || (f.max as number) > 1000) throw invalid(`${at}.fatigue.max`, `${at}.fatigue.max must be an integer from 0 to 1000`);
+      if (!Number.isInteger(f.periodHours) || (f.periodHours as number) < 1 || (f.periodHours as number) > 24 * 90) throw invalid(`${at}.fatigue.periodHours`, `${at}.fatigue.periodHours must be an integer from 1 to 2160`);
+      out.fatigue = { max: f.max as number, periodHours: f.periodHours as number };
+    }
+  }
+  if (raw.dailyCap !== undefined) {
+    if (!isObject(raw.dailyCap)) throw invalid(`${at}.dailyCap`, `${at}.dailyCap must be an object of channel to messages per day`);
+    const caps: Partial<Record<Channel, number>> = {};
+    for (const [k, v] of Object.entries(raw.dailyCap)) {
+      if (!CHANNELS.includes(k as Channel)) throw invalid(`${at}.dailyCap.${k}`, `${at}.dailyCap.${k}: not a channel (${CHANNELS.join(', ')})`);
+      if (!Number.isInteger(v) || (v as number) < 0) throw invalid(`${at}.dailyCap.${k}`, `${at}.dailyCap.${k} must be a whole number of messages per day`);
+      caps[k as Channel] = v as number;
+    }
+    out.dailyCap = caps as Record<Channel, number>;
+  }
+  if (raw.excludedUserIds !== undefined) {
+    const ids = raw.excludedUserIds;
+    if (!Array.isArray(ids) || ids.length > 100_000 || !ids.every((x) => typeof x === 'string' && x.length > 0)) throw invalid(`${at}.excludedUserIds`, `${at}.excludedUserIds must be an array of user ids`);
+    out.excludedUserIds = ids as string[];
+  }
+  return out;
+}
+
+/** The effective settings of a project: what parses of `settings.campaigns`, defaults for the rest. */
+export function campaignSettings(project: Project): CampaignSettings {
+  let parsed: Partial<CampaignSettings> = {};
+  try {
+    parsed = project.settings.campaigns === undefined ? {} : parseCampaignSettings(project.settings.campaigns);
+  } catch {
+    parsed = {};
+  }
+  const dailyCap = Object.fromEntries(CHANNELS.map((c) => [c, parsed.dailyCap?.[c] ?? DEFAULT_DAILY_CAP])) as Record<Channel, number>;
+  return { quietHours: parsed.quietHours ?? null, fatigue: parsed.fatigue ?? null, dailyCap, excludedUserIds: parsed.excludedUserIds ?? [] };
+}
+
+/** The opt-in property an advertising message on a channel needs (D10). Web push uses the push opt-in. */
+export const CONSENT_BY_CHANNEL: Record<Channel, string> = {
+  push: CONSENT_PROPERTIES.pushAds,
+  web_push: CONSENT_PROPERTIES.pushAds,
+  text_message: CONSENT_PROPERTIES.smsAds,
+  kakao_alimtalk: CONSENT_PROPERTIES.kakaoAds,
+  email: CONSENT_PROPERTIES.emailAds,
+};
+
+export interface FilterSubject {
+  delivery: Delivery;
+  campaign: Campaign;
+  project: Project;
+  settings: CampaignSettings;
+  /** The profile whose consent and identity the filters judge: the recipient's, or the one holding its phone/email. */
+  profile: { id: string; properties: Record<string, unknown>; externalId: string | undefined } | undefined;
+  now: number;
+  /** Filters other modules add (DeliveryWorker.addFilter), run after filter 4 and before the counting filters 5–7. */
+  extra?: readonly ExtraFilter[];
+}
+
+/**
+ * A filter another module owns (e.g. the 080 block list of advertising text messages, src/core/blocklist), run in
+ * the same unit as the built-in ones; returns the skip (metric and reason) or undefined to let the delivery pass.
+ */
+export type ExtraFilter = (tx: Db, s: FilterSubject) => Promise<Skip | undefined>;
+
+export interface Skip {
+  metric: string;
+  reason: string;
+}
+
+const isTrue = (v: unknown) => v === true || v === 'true';
+
+/** Runs the filters in order; the first that skips wins. Counts the send against the daily cap when it passes. */
+export async function applyFilters(tx: Db, s: FilterSubject): Promise<Skip | undefined> {
+  const { delivery: d, campaign, settings, profile, now } = s;
+  const tz = s.project.timezone;
+  const advertising = campaign.consentClass === 'advertising';
+
+  // 1. excluded users
+  const externalId = profile?.externalId ?? (d.recipientType === 'user-id' ? d.recipientValue : undefined);
+  if (externalId !== undefined && (campaign.options.excluded_user_ids?.includes(externalId) || settings.excludedUserIds.includes(externalId))) {
+    return { metric: METRICS.excludedUser, reason: 'excluded_user' };
+  }
+
+  // 2. consent (D10)
+  if (advertising) {
+    const property = CONSENT_BY_CHANNEL[campaign.channel];
+    if (!profile || !isTrue(profile.properties[property])) return { metric: METRICS.excludedUser, reason: `no_consent:${property}` };
+  }
+
+  // 3. quiet hours
+  const local = localParts(now, tz);
+  const quiet = campaign.options.quiet_hours === undefined ? settings.quietHours : campaign.options.quiet_hours;
+  if (quiet && inWindow(local.minuteOfDay, quiet.start, quiet.end)) return { metric: METRICS.forbiddenTiming, reason: 'quiet_hours' };
+
+  // 4. night-time push ads (D10)
+  if (advertising && (campaign.channel === 'push' || campaign.channel === 'web_push') && inWindow(local.minuteOfDay, NIGHT_ADS_WINDOW.start, NIGHT_ADS_WINDOW.end)) {
+    if (!profile || !isTrue(profile.properties[CONSENT_PROPERTIES.pushNightAds])) return { metric: METRICS.forbiddenTiming, reason: 'night_ads_without_consent' };
+  }
+
+  // 4b. filters of other modules
+  for (const filter of s.extra ?? []) {
+    const skip = await filter(tx, s);
+    if (skip) return skip;
+  }
+
+  // 5. noisy: the same campaign to the same person again within the window
+  const window = campaign.options.noisy_window_seconds;
+  if (window !== undefined) {
+    const recent = await repo.countRecentToRecipient(tx, { projectId: d.projectId, campaignId: d.campaignId, profileId: profile?.id ?? null, address: d.address, since: now - window * 1000, exceptId: d.id });
+    if (recent > 0) return { metric: METRICS.noisy, reason: 'noisy_window' };
+  }
+
+  // 6. fatigue (advertising only)
+  if (advertising && campaign.options.fatigue !== false && settings.fatigue && profile) {
+    const sent = await repo.countAdvertisingTo(tx, d.projectId, profile.id, now - settings.fatigue.periodHours * 3_600_000, d.id);
+    if (sent >= settings.fatigue.max) return { metric: METRICS.fatigue, reason: 'fatigue' };
+  }
+
+  // 7. the project's daily cap per channel (D14)
+  const cap = settings.dailyCap[campaign.channel];
+  if ((await repo.sendCount(tx, d.projectId, campaign.channel, local.date)) >= cap) return { metric: METRICS.globalFrequencyLimit, reason: 'daily_cap' };
+  await repo.incrementSendCount(tx, d.projectId, campaign.channel, local.date);
+  return undefined;
+}

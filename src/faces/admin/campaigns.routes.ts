@@ -1,0 +1,219 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { invalid } from '../../core/errors.ts';
+import { digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
+import { toCampaignDocument } from '../../core/campaigns/campaigns.service.ts';
+import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/campaigns.types.ts';
+import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
+import { parseCampaignSettings } from '../../core/deliveries/filters.ts';
+import { parseSandboxConfig } from '../../channels/sandbox/sandbox.provider.ts';
+import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
+import type { Runtime } from '../../runtime.ts';
+import { bearer, toMaruError } from '../shared/http-errors.ts';
+import { adminError } from './admin.routes.ts';
+
+type P = FastifyRequest<{ Params: { projectId: string } }>;
+type C = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function deliveryToWire(d: Delivery) {
+  return {
+    id: d.id,
+    campaign_id: d.campaignId,
+    channel: d.channel,
+    trigger: d.trigger,
+    request_id: d.requestId,
+    idempotency_key: d.idempotencyKey,
+    recipient: { type: d.recipientType, value: d.recipientValue },
+    profile_id: d.profileId,
+    address_kind: d.addressKind,
+    address: d.address,
+    device_id: d.deviceId,
+    state: d.state,
+    metric: d.metric,
+    reason: d.reason,
+    attempts: d.attempts,
+    provider: d.provider,
+    provider_message_id: d.providerMessageId,
+    provider_response: d.providerResponse,
+    rendered: d.rendered,
+    event_params: d.eventParams,
+    dimensions: d.dimensions,
+    parent_id: d.parentId,
+    run_at: iso(d.runAt),
+    created_at: iso(d.createdAt),
+    updated_at: iso(d.updatedAt),
+    sending_at: iso(d.sendingAt),
+    finished_at: iso(d.finishedAt),
+  };
+}
+
+const outboxToWire = (e: OutboxEntry) => ({
+  id: e.id,
+  idempotency_key: e.idempotencyKey,
+  campaign_id: e.campaignId,
+  channel: e.channel,
+  recipient: e.recipient,
+  message: e.message,
+  state: e.state,
+  calls: e.calls,
+  last_error: e.lastError,
+  created_at: iso(e.createdAt),
+  updated_at: iso(e.updatedAt),
+});
+
+function limitOf(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw invalid('limit', 'limit must be a whole number from 1 to 1000');
+  return n;
+}
+
+function beforeOf(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const t = Date.parse(String(raw));
+  if (Number.isNaN(t)) throw invalid('before', 'before must be an ISO 8601 datetime');
+  return t;
+}
+
+/**
+ * Admin API for campaigns (docs/campaigns.md): campaigns and their statuses, previews, admin-side sends, deliveries,
+ * statistics, the sandbox outbox and failure rule, and the project's campaign settings. Same admin token as the rest
+ * of the admin API; same error shape `{error: {code, message, field}}`.
+ */
+export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body } = adminError(toMaruError(err, request.log));
+    return reply.status(status).send(body);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const token = bearer(request.headers.authorization);
+    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
+    await runtime.credentials.require(token, { kinds: ['admin'] });
+  });
+
+  const tags = ['admin: campaigns'];
+  const security = [{ adminToken: [] }];
+  const base = '/admin/v1/projects/:projectId';
+  const project = (request: P) => runtime.projects.get(request.params.projectId);
+
+  app.post(`${base}/campaigns`, { schema: { tags, security, summary: 'Create a campaign (docs/campaigns.md "Campaign document")' } }, async (request: P, reply) => {
+    const p = await project(request);
+    const c = await runtime.campaigns.create(p.id, request.body);
+    return reply.status(201).send({ campaign: toCampaignDocument(c) });
+  });
+
+  app.get(`${base}/campaigns`, { schema: { tags, security, summary: 'List campaigns (?status=)' } }, async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { status?: string } }>) => {
+    const p = await project(request);
+    const status = request.query.status;
+    if (status !== undefined && !CAMPAIGN_STATUSES.includes(status as CampaignStatus)) throw invalid('status', `status must be one of ${CAMPAIGN_STATUSES.join(', ')}`);
+    return { campaigns: (await runtime.campaigns.list(p.id, { status: status as CampaignStatus | undefined })).map(toCampaignDocument) };
+  });
+
+  app.get(`${base}/campaigns/:campaignId`, { schema: { tags, security, summary: 'A campaign' } }, async (request: C) => {
+    const p = await project(request);
+    return { campaign: toCampaignDocument(await runtime.campaigns.get(p.id, request.params.campaignId)) };
+  });
+
+  app.patch(`${base}/campaigns/:campaignId`, { schema: { tags, security, summary: 'Change fields of a campaign (checked whole)' } }, async (request: C) => {
+    const p = await project(request);
+    return { campaign: toCampaignDocument(await runtime.campaigns.update(p.id, request.params.campaignId, request.body)) };
+  });
+
+  app.post(`${base}/campaigns/:campaignId/status`, { schema: { tags, security, summary: 'Activate, pause or archive: {"status": "active"}' } }, async (request: C) => {
+    const p = await project(request);
+    const status = (request.body as { status?: unknown } | undefined)?.status;
+    return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status)) };
+  });
+
+  app.post(
+    `${base}/campaigns/:campaignId/preview`,
+    { schema: { tags, security, summary: 'Render the message for a profile: {"profile_id"} or {"identifier": {"type", "value"}}, and "event_params"' } },
+    async (request: C) => {
+      const p = await project(request);
+      const b = (request.body ?? {}) as { profile_id?: unknown; identifier?: { type?: unknown; value?: unknown }; event_params?: unknown };
+      if (typeof b !== 'object' || Array.isArray(b)) throw invalid('body', 'the body must be an object');
+      const r = await runtime.campaigns.preview(p.id, request.params.campaignId, { profileId: b.profile_id, identifier: b.identifier, eventParams: b.event_params });
+      return r.ok ? { ok: true, profile_id: r.profileId, message: r.message } : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
+    },
+  );
+
+  app.post(
+    `${base}/campaigns/:campaignId/send`,
+    { schema: { tags, security, summary: 'Send an API-triggered campaign (body as Notifly\'s campaign send); Idempotency-Key header optional' } },
+    async (request: C, reply) => {
+      const p = await project(request);
+      const key = request.headers['idempotency-key'];
+      const r = await runtime.deliveries.sendApi({ projectId: p.id, campaignId: request.params.campaignId, body: request.body, requestId: typeof key === 'string' ? key : undefined });
+      return reply.status(202).send({ request_id: r.requestId, created: r.created, queued: r.queued, existing: r.existing, duplicates: r.duplicates, unreachable: r.unreachable });
+    },
+  );
+
+  app.get(
+    `${base}/campaigns/:campaignId/deliveries`,
+    { schema: { tags, security, summary: 'Deliveries of a campaign, newest first (?state=&limit=&before=)' } },
+    async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { state?: string; limit?: string; before?: string } }>) => {
+      const p = await project(request);
+      await runtime.campaigns.get(p.id, request.params.campaignId);
+      const list = await runtime.deliveries.list(p.id, { campaignId: request.params.campaignId, state: request.query.state, limit: limitOf(request.query.limit), before: beforeOf(request.query.before) });
+      return { deliveries: list.map(deliveryToWire) };
+    },
+  );
+
+  app.get(`${base}/deliveries/:deliveryId`, { schema: { tags, security, summary: 'A delivery with its states, provider response and rendered message' } }, async (request: FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>) => {
+    const p = await project(request);
+    return { delivery: deliveryToWire(await runtime.deliveries.get(p.id, request.params.deliveryId)) };
+  });
+
+  app.get(
+    `${base}/campaigns/:campaignId/stats`,
+    { schema: { tags, security, summary: 'Campaign statistics (?start=&end=, as the Notifly stats endpoint)' } },
+    async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { start?: string; end?: string } }>) => {
+      const p = await project(request);
+      return runtime.campaignStats.stats({ projectId: p.id, campaignId: request.params.campaignId, start: request.query.start, end: request.query.end });
+    },
+  );
+
+  app.get(
+    `${base}/outbox`,
+    { schema: { tags, security, summary: 'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)' } },
+    async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { campaign_id?: string; limit?: string; before?: string } }>) => {
+      const p = await project(request);
+      const entries = await runtime.sandboxOutbox.list(p.id, { campaignId: request.query.campaign_id, limit: limitOf(request.query.limit), before: beforeOf(request.query.before) });
+      return { outbox: entries.map(outboxToWire) };
+    },
+  );
+
+  app.put(`${base}/sandbox`, { schema: { tags, security, summary: 'Set the sandbox failure rule {"failures": [...]}' } }, async (request: P) => {
+    const p = await project(request);
+    let config;
+    try {
+      config = parseSandboxConfig(request.body);
+    } catch (e) {
+      const message = (e as Error).message;
+      throw invalid(message.split(':')[0], message);
+    }
+    await runtime.projects.update(p.id, { settings: { sandbox: config } });
+    return { sandbox: config };
+  });
+
+  app.put(
+    `${base}/campaign-settings`,
+    { schema: { tags, security, summary: 'Set the project\'s campaign settings {quietHours, fatigue, dailyCap, excludedUserIds}' } },
+    async (request: P) => {
+      const p = await project(request);
+      parseCampaignSettings(request.body); // checked whole; stored as given
+      const updated = await runtime.projects.update(p.id, { settings: { campaigns: request.body } });
+      return { campaigns: updated.settings.campaigns };
+    },
+  );
+
+  app.get(`${base}/campaign-settings`, { schema: { tags, security, summary: 'The project\'s campaign settings' } }, async (request: P) => {
+    const p = await project(request);
+    return { campaigns: p.settings.campaigns ?? {} };
+  });
+}

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MaruError, invalid } from '../../core/errors.ts';
+import type { ExportKind, ExportStream } from '../../core/export/export.types.ts';
+import type { Project } from '../../core/projects/projects.types.ts';
+import type { Runtime } from '../../runtime.ts';
+import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
+import { mapExportBody, renderExportError } from './export-mapping.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    exportProject?: Project;
+  }
+}
+
+/** A crashed holder's concurrency slot frees itself after this long (the limits port's ttl). */
+export const EXPORT_SLOT_TTL_MS = 60 * 60 * 1000;
+
+const failureSchema = {
+  type: 'object',
+  properties: {
+    result: { type: 'string', enum: ['fail'] },
+    message: { type: 'string' },
+    parameter: { type: 'string' },
+    detail: { type: 'string' },
+    error_id: { type: 'string' },
+  },
+};
+const querySchema = { type: 'object', required: ['service_id'], properties: { service_id: { type: 'string', description: 'Project (service) id' } } };
+const headersSchema = { type: 'object', properties: { authorization: { type: 'string', description: 'Bearer <export token>' } } };
+const filterProps = {
+  properties: { type: 'array', items: { type: 'string' }, description: 'Property columns to filter on; absent or empty: all' },
+  properties_condition_type: { type: 'string', enum: ['all', 'include', 'exclude'] },
+  audience: { type: 'string', description: 'Audience id; only its profiles' },
+};
+
+/**
+ * DFINERY Export API (seed 000): POST /api/v1/export/event and /api/v1/export/userprofile, `?service_id=`,
+ * `Authorization: Bearer <export token>`. Success is a CSV streamed from the store with backpressure; failures are
+ * `{result: "fail", message}` with 400/401/429/500 (export-mapping.ts). docs/dfinery-export.md.
+ */
+export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+
+  app.setErrorHandler((err, request, reply) => {
+    let e: MaruError = toMaruError(err, request.log);
+    if (e.code === 'internal' && !e.details?.error_id) {
+      const errorId = randomBytes(8).toString('hex');
+      request.log.error({ err: e.cause ?? e, errorId, reason: e.details?.reason }, 'export failed');
+      e = new MaruError('internal', e.message, { details: { ...e.details, error_id: errorId } });
+    }
+    if (e.code === 'rate_limited' && e.retryAfterMs !== undefined && !reply.hasHeader('retry-after')) {
+      reply.header('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))));
+    }
+    const { status, body } = renderExportError(e);
+    return reply.status(status).type('application/json; charset=utf-8').send(body);
+  });
+
+  // An empty body (curl -X POST with a JSON content type and no -d) means "no filters".
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(new MaruError('malformed_body', `malformed JSON body: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  // Authentication before any work (D14). A missing service_id is a bad request; an unknown one answers like a bad
+  // token (401), so the API does not tell which service ids exist.
+  app.addHook('onRequest', async (request: FastifyRequest<{ Querystring: { service_id?: string } }>) => {
+    const serviceId = request.query.service_id;
+    if (!serviceId) throw invalid('service_id', 'service_id is required');
+    if (typeof serviceId !== 'string') throw invalid('service_id', 'service_id must be given once');
+    const project = await runtime.projects.find(serviceId);
+    if (!project) throw new MaruError('unauthenticated', 'unknown service_id');
+    await runtime.credentials.require(bearer(request.headers.authorization), { kinds: ['export'], projectId: project.id });
+    request.exportProject = project;
+  });
+
+  const route = (url: string, kind: ExportKind, summary: string, body: object) =>
+    app.post(
+      url,
+      {
+        ...documentOnly,
+        schema: {
+          tags: ['DFINERY export'],
+          summary,
+          querystring: querySchema,
+          headers: headersSchema,
+          body,
+          response: { 200: { description: 'CSV (text/csv), header first', type: 'string' }, 400: failureSchema, 401: failureSchema, 429: failureSchema, 500: failureSchema },
+        },
+      },
+      (request, reply) => serveExport(kind, request, reply),
+    );
+
+  route('/api/v1/export/event', 'events', 'Extract events as CSV (one row per event, or per item)', {
+    type: 'object',
+    properties: {
+      events: { type: 'array', items: { type: 'string' }, description: 'Event names; absent or empty: all' },
+      events_condition_type: { type: 'string', enum: ['all', 'include', 'exclude'] },
+      from_date: { type: 'string', format: 'date', description: 'yyyy-MM-dd in the project time zone, inclusive' },
+      to_date: { type: 'string', format: 'date', description: 'yyyy-MM-dd in the project time zone, inclusive' },
+      ...filterProps,
+    },
+  });
+  route('/api/v1/export/userprofile', 'profiles', 'Extract user profiles as CSV', { type: 'object', properties: filterProps });
+
+  async function serveExport(kind: ExportKind, request: FastifyRequest, reply: FastifyReply) {
+    const project = request.exportProject!;
+    const prepared = await runtime.exports.prepare(mapExportBody(kind, request.body, project.id));
+
+    // D2: every request that got this far counts against the hourly quota; then at most N run at once.
+    const decision = await runtime.rateLimiter.check({ project, policy: 'export_requests' });
+    setRateLimitHeaders(reply, decision, 'window');
+    if (!decision.allowed) throw new MaruError('rate_limited', 'export quota exceeded', { retryAfterMs: decision.retryAfterMs });
+    const slot = await runtime.rateLimiter.slot({ project, policy: 'export_concurrency', ttlMs: EXPORT_SLOT_TTL_MS });
+
+    const abort = new AbortController();
+    let stream: ExportStream | undefined;
+    let finished = false;
+    let failed = false;
+    const startedAt = Date.now();
+    // 'close' fires once the response is done — fully sent, answered with an error, or cut off by the client.
+    reply.raw.once('close', () => {
+      finished = true;
+      const sentAll = reply.raw.writableEnded; // end() was called: the whole response was handed to the socket
+      abort.abort();
+      void stream?.close();
+      void slot.release();
+      const info = { service_id: project.id, kind, rows: stream?.rows ?? 0, ms: Date.now() - startedAt };
+      if (stream?.completed && sentAll) request.log.info(info, 'export finished');
+      else if (!sentAll && !failed) {
+        // The seed's client_connection_closed: the client went away mid-export. There is nobody left to answer;
+        // the query has been stopped and the slot released.
+        request.log.warn({ ...info, reason: 'client_connection_closed' }, 'export stopped: client connection closed');
+      }
+      // Otherwise an error was answered (or the stream failed) and was logged where it happened.
+    });
+
+    try {
+      stream = await prepared.open({ signal: abort.signal });
+    } catch (e) {
+      await slot.release();
+      throw e;
+    }
+    if (finished) {
+      await stream.close();
+      return reply;
+    }
+    const chunks = stream.chunks;
+    const body = Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 });
+    body.on('error', (err) => {
+      failed = true;
+      request.log.error({ err, service_id: project.id, rows: stream?.rows }, 'export failed mid-stream; connection closed');
+    });
+    const fileName = kind === 'events' ? `events_${project.id}.csv` : `userprofiles_${project.id}.csv`;
+    return reply
+      .status(200)
+      .header('Content-Type', 'text/csv; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="${fileName}"`)
+      .header('Cache-Control', 'no-store')
+      .send(body);
+  }
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../runtime.ts';
+
+/** A transparent 1×1 GIF. */
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/**
+ * Public tracking endpoints for email (docs/campaigns.md "Tracking"); no authentication — the tokens are signed.
+ * - `GET /t/o/<token>.gif`: the open pixel. Always answers the pixel (a mail client shows no broken image); only a
+ *   valid token counts an open.
+ * - `GET /t/c/<token>?u=<url>`: a tracked link. A token that signs exactly that URL counts the click and redirects
+ *   (302) to it; anything else is 404 and redirects nowhere (no open redirect).
+ */
+export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+  const tags = ['tracking'];
+
+  app.get('/t/o/:file', { schema: { tags, summary: 'Email open pixel', hide: false } }, async (request: FastifyRequest<{ Params: { file: string } }>, reply) => {
+    const file = request.params.file;
+    if (file.endsWith('.gif')) {
+      try {
+        await runtime.tracking.recordOpen(file.slice(0, -4));
+      } catch (err) {
+        request.log.error({ err }, 'could not record an email open');
+      }
+    }
+    return reply.header('Content-Type', 'image/gif').header('Cache-Control', 'no-store, private').send(PIXEL);
+  });
+
+  app.get('/t/c/:token', { schema: { tags, summary: 'Email click redirect' } }, async (request: FastifyRequest<{ Params: { token: string }; Querystring: { u?: string } }>, reply) => {
+    const url = request.query.u;
+    const target = typeof url === 'string' ? await runtime.tracking.recordClick(request.params.token, url) : undefined;
+    if (!target) return reply.status(404).header('Content-Type', 'text/plain; charset=utf-8').send('unknown link');
+    return reply.header('Cache-Control', 'no-store, private').redirect(target, 302);
+  });
+}
