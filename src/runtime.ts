@@ -20,6 +20,8 @@ import { LocalQueue } from './platform/queue/local.queue.ts';
 import { DevicesService } from './core/devices/devices.service.ts';
 import { DeletionJobsService } from './core/deletion/deletion-jobs.service.ts';
 import { EventBatchesService } from './core/events/event-batches.service.ts';
+import { AudiencesService } from './core/audiences/audiences.service.ts';
+import { ExportService } from './core/export/export.service.ts';
 import { TemplateRenderer } from './core/templates/templates.ts';
 import { CampaignsService } from './core/campaigns/campaigns.service.ts';
 import { DeliveriesService } from './core/deliveries/deliveries.service.ts';
@@ -29,6 +31,15 @@ import { CampaignStatsService } from './core/deliveries/stats.service.ts';
 import { TrackingService } from './core/deliveries/tracking.service.ts';
 import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
+import { BuiltInChannelVendors } from './channels/vendors.ts';
+import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
+import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
+import { SdkService } from './core/sdk/sdk.service.ts';
+import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
+import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
+import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
+import { kakaoAdNightFilter } from './core/messaging/ad-rules.ts';
+import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 
 /**
  * The composition root: builds every adapter and service from the configuration with plain constructors.
@@ -54,6 +65,8 @@ export interface Runtime {
   deletionJobs: DeletionJobsService;
   eventBatches: EventBatchesService;
   sessionTokens: SessionTokenService;
+  audiences: AudiencesService;
+  exports: ExportService;
   campaigns: CampaignsService;
   deliveries: DeliveriesService;
   deliveryWorker: DeliveryWorker;
@@ -62,6 +75,15 @@ export interface Runtime {
   tracking: TrackingService;
   sandboxOutbox: SandboxOutbox;
   providers: ChannelProviderRegistry;
+  /** Per-project channel provider configuration, sealed at rest (docs/providers.md). */
+  channelConfigs: ChannelConfigService;
+  unsubscribe: UnsubscribeService;
+  sdk: SdkService;
+  /** Korean messaging (docs/korean-messaging.md): setup, direct messages, the 080 block list, delivery results. */
+  messagingSetup: MessagingSetupService;
+  directMessages: DirectMessagesService;
+  blocklist: BlocklistService;
+  deliveryResults: DeliveryResultsService;
   /** Closes adapters in order (store last, after queued writes commit). */
   close(): Promise<void>;
 }
@@ -95,7 +117,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const queue =
     options.queue ??
     (redisUrl
-      ? new (await import('./platform/queue/bullmq.queue.ts')).BullmqQueue({ store, clock, log, redisUrl, prefix: config.redisPrefix })
+      ? new (await import('./platform/queue/bullmq.queue.ts')).BullmqQueue({ store, clock, log, redisUrl, prefix: config.redisPrefix, heartbeatLeaseMs: config.workerLeaseSeconds * 1000 })
       : new LocalQueue({ store, clock, log }));
 
   const credentials = new CredentialsService({ store, clock });
@@ -114,29 +136,51 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   eventBatches.registerWorker();
   deletionJobs.registerWorker();
   const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
+  const audiences = new AudiencesService({ store, clock, taxonomy, projects });
+  const exports = new ExportService({ store, clock, taxonomy, projects, audiences });
 
   // Campaign engine (docs/campaigns.md): campaigns, deliveries through the channel provider registry, triggers, stats.
   const templates = new TemplateRenderer();
   const campaigns = new CampaignsService({ store, clock, queue, projects, profiles, taxonomy, renderer: templates });
   const sandboxOutbox = new SandboxOutbox({ store, clock });
-  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox });
+  // Channel providers (docs/providers.md): each project's vendor and sealed config per channel, the sandbox otherwise.
+  const channelConfigs = new ChannelConfigService({
+    store, clock, log, projects, secretKey: config.secretKey,
+    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox }),
+  });
+  await channelConfigs.load();
+  channelConfigs.startRefresh();
+  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox, configSource: channelConfigs.source });
+  const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
+  const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
   const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion });
   const deliveryWorker = new DeliveryWorker({
-    store, clock, log, queue, projects, campaigns, renderer: templates, providers, tracking,
+    store, clock, log, queue, projects, campaigns, renderer: templates, providers, tracking, unsubscribe,
     addresses: {
       removePushToken: (projectId, token) => devices.removeToken(projectId, token),
       removeWebPushSubscription: (projectId, deviceId) => devices.setWebPushSubscription({ projectId, deviceId, subscription: null }),
     },
   });
   queue.handle<DeliveryJob>(DELIVERY_QUEUE, (job) => deliveryWorker.process(job), { concurrency: 16, leaseMs: DELIVERY_LEASE_MS });
+  const campaignTriggers = new CampaignTriggers({ store, clock, log, queue, projects, campaigns, deliveries, tracking, audiences });
   campaignTriggers.register();
+  // Korean messaging (docs/korean-messaging.md): direct messages are deliveries of the pipeline above; the 080 block
+  // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
+  const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
+  const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
+  const blocklist = new BlocklistService({ store, clock, projects, defaultPhoneRegion: config.defaultPhoneRegion });
+  deliveryWorker.addFilter(blocklist.filter);
+  deliveryWorker.addFilter(kakaoAdNightFilter);
+  const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
+  deliveryResults.register();
+  deliveryWorker.onSent(deliveryResults.onSent);
   events.addIngestListener(campaignTriggers.listener);
   const campaignStats = new CampaignStatsService({ store, clock, projects, campaigns });
   deletion.registerEraser(deliveries.eraser);
   deliveries.onErase((tx, projectId, keys) => sandboxOutbox.erase(tx, projectId, keys));
 
-  const closers: (() => Promise<void>)[] = [() => providers.close()];
+  const closers: (() => Promise<void>)[] = [() => channelConfigs.stop(), () => providers.close()];
   return {
     config,
     clock,
@@ -157,6 +201,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deletionJobs,
     eventBatches,
     sessionTokens,
+    audiences,
+    exports,
     campaigns,
     deliveries,
     deliveryWorker,
@@ -165,6 +211,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     tracking,
     sandboxOutbox,
     providers,
+    channelConfigs,
+    unsubscribe,
+    sdk,
+    messagingSetup,
+    directMessages,
+    blocklist,
+    deliveryResults,
     async close() {
       await queue.stop();
       for (const c of closers.reverse()) await c();

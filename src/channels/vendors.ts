@@ -185,6 +185,11 @@ const FCM_ENDPOINTS = [
 const APNS_PUBLIC = ['keyId', 'teamId', 'bundleId', 'environment', 'baseUrl', 'priority', 'expirationSeconds', 'timeoutMs', 'ca', 'idleTimeoutMs'];
 const APNS_ENDPOINTS = [{ field: 'baseUrl', kind: 'url' }] as const;
 const WEBHOOK_PUBLIC = ['url', 'timeoutMs', 'ca'];
+const BASE_URL_ENDPOINT = [{ field: 'baseUrl', kind: 'url' }] as const;
+const TWILIO_ENDPOINTS = [
+  { field: 'baseUrl', kind: 'url' },
+  { field: 'statusCallbackUrl', kind: 'url' },
+] as const;
 
 function normalizeFcm(config: Record<string, unknown>): Record<string, unknown> {
   if (typeof config.serviceAccount !== 'string') return config;
@@ -305,9 +310,10 @@ export const BUILT_IN_VENDORS: readonly VendorDescriptor[] = [
     channel: 'text_message',
     vendor: 'nhn-cloud',
     publicFields: ['appKey', 'baseUrl', 'defaultSendNo', 'userId', 'timeoutMs'],
-    endpoints: [{ field: 'baseUrl', kind: 'url' }],
+    endpoints: BASE_URL_ENDPOINT,
     create: (config, ctx) => {
       refuseOwnFlags(config);
+      checkLiteralEndpoints({ endpoints: BASE_URL_ENDPOINT }, config, ctx);
       return build('', () => createNhnCloudSmsProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as NhnCloudSmsConfig));
     },
   } satisfies VendorDescriptor<'text_message'>,
@@ -315,12 +321,10 @@ export const BUILT_IN_VENDORS: readonly VendorDescriptor[] = [
     channel: 'text_message',
     vendor: 'twilio',
     publicFields: ['accountSid', 'apiKeySid', 'from', 'messagingServiceSid', 'statusCallbackUrl', 'defaultRegion', 'baseUrl', 'timeoutMs'],
-    endpoints: [
-      { field: 'baseUrl', kind: 'url' },
-      { field: 'statusCallbackUrl', kind: 'url' },
-    ],
+    endpoints: TWILIO_ENDPOINTS,
     create: (config, ctx) => {
       refuseOwnFlags(config);
+      checkLiteralEndpoints({ endpoints: TWILIO_ENDPOINTS }, config, ctx);
       return build('', () => createTwilioSmsProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as TwilioSmsConfig));
     },
   } satisfies VendorDescriptor<'text_message'>,
@@ -328,9 +332,10 @@ export const BUILT_IN_VENDORS: readonly VendorDescriptor[] = [
     channel: 'kakao_alimtalk',
     vendor: 'nhn-bizmessage',
     publicFields: ['appKey', 'baseUrl', 'resendSendNo', 'timeoutMs'],
-    endpoints: [{ field: 'baseUrl', kind: 'url' }],
+    endpoints: BASE_URL_ENDPOINT,
     create: (config, ctx) => {
       refuseOwnFlags(config);
+      checkLiteralEndpoints({ endpoints: BASE_URL_ENDPOINT }, config, ctx);
       return build('', () => createNhnBizmessageProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as NhnBizmessageConfig));
     },
   } satisfies VendorDescriptor<'kakao_alimtalk'>,

@@ -1,19 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { pino } from 'pino';
-import { loadConfig } from '../platform/config.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
 import { toCampaignDocument } from '../core/campaigns/campaigns.service.ts';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../core/campaigns/campaigns.types.ts';
-import { UsageError, type Command, type Io } from './commands.ts';
+import { UsageError, optionalString, readJson, requireString, withProject as withRuntime, type Command, type Io } from './support.ts';
 
 /**
  * `maru campaign ...` and `maru outbox list`: thin commands over CampaignsService, DeliveriesService, the stats service
  * and the sandbox outbox (docs/campaigns.md). Kept out of commands.ts, which only lists them; UsageError is used
  * inside functions only, so the import cycle between the two is harmless.
  */
-type Args = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 const common: ParseArgsOptionsConfig = {
   'data-dir': { type: 'string' },
@@ -23,40 +17,6 @@ const common: ParseArgsOptionsConfig = {
 };
 const withCampaign: ParseArgsOptionsConfig = { ...common, campaign: { type: 'string' } };
 
-function requireString(args: Args, name: string): string {
-  const v = args[name];
-  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required`);
-  return v;
-}
-const optionalString = (args: Args, name: string): string | undefined => (typeof args[name] === 'string' ? (args[name] as string) : undefined);
-
-async function withRuntime<T>(args: Args, io: Io, fn: (rt: Runtime, projectId: string) => Promise<T>): Promise<T> {
-  const projectId = requireString(args, 'project');
-  const config = loadConfig(io.env);
-  if (typeof args['data-dir'] === 'string') config.dataDir = resolve(args['data-dir']);
-  const log = pino({ level: io.env.MARU_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const rt = await createRuntime(config, { log });
-  try {
-    await rt.projects.get(projectId);
-    return await fn(rt, projectId);
-  } finally {
-    await rt.close();
-  }
-}
-
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file} is not JSON: ${(e as Error).message}`);
-  }
-}
 
 const print = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2) + '\n');
 

@@ -1,64 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { pino } from 'pino';
-import { loadConfig, type Config } from '../platform/config.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
 import { startServer, stopOnSignals } from '../server/server.ts';
 import { CREDENTIAL_KINDS, type CredentialKind } from '../core/credentials/secrets.ts';
 import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../core/taxonomy/taxonomy.types.ts';
 import { isMaruError } from '../core/errors.ts';
+import { UsageError, configFrom, printJson as printDoc, requireString, withRuntime, type Command, type Io } from './support.ts';
+import { AUDIENCE_COMMANDS, EXPORT_COMMANDS } from './export.commands.ts';
+import { CAMPAIGN_COMMANDS } from './campaign.commands.ts';
+import { MESSAGING_COMMANDS } from './messaging.commands.ts';
+import { CHANNEL_COMMANDS } from './channel.commands.ts';
 
-/** What a command prints: machine output to stdout, everything else to stderr. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  options: ParseArgsOptionsConfig;
-  run(args: Record<string, string | boolean | (string | boolean)[] | undefined>, io: Io): Promise<number | 'running'>;
-}
+export { UsageError, type Command, type Io } from './support.ts';
 
 const common: ParseArgsOptionsConfig = {
   'data-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
-function configFrom(args: Record<string, unknown>, io: Io, extra: Partial<Config> = {}): Config {
-  const overrides: Partial<Config> = { ...extra };
-  if (typeof args['data-dir'] === 'string') overrides.dataDir = args['data-dir'];
-  const config = loadConfig(io.env, overrides);
-  if (typeof args['data-dir'] === 'string') config.dataDir = loadConfig({ MARU_DATA_DIR: args['data-dir'] }).dataDir;
-  return config;
-}
-
-/** Runs fn with a runtime whose logs go to stderr (stdout stays clean for --json). */
-async function withRuntime<T>(args: Record<string, unknown>, io: Io, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const config = configFrom(args, io);
-  const log = pino({ level: io.env.MARU_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const rt = await createRuntime(config, { log });
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
-
-const requireString = (args: Record<string, unknown>, name: string): string => {
-  const v = args[name];
-  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required`);
-  return v;
-};
-
-const printJson = (io: Io, value: unknown) => io.out(JSON.stringify(value) + '\n');
+const printJson = (io: Io, value: unknown) => printDoc(io, value, 0);
 
 export const COMMANDS: Command[] = [
   {
@@ -72,12 +31,11 @@ directory and an in-process queue. Stops gracefully on SIGTERM/SIGINT.
 Environment: PORT (8080), MARU_DATA_DIR (./data), MARU_ROLE (all), MARU_ADMIN_TOKEN, ... (docs/configuration.md)`,
     options: { ...common, port: { type: 'string' }, host: { type: 'string' }, role: { type: 'string' } },
     async run(args, io) {
-      const extra: Partial<Config> = {};
       const env = { ...io.env };
       if (typeof args.port === 'string') env.PORT = args.port;
       if (typeof args.host === 'string') env.MARU_HOST = args.host;
       if (typeof args.role === 'string') env.MARU_ROLE = args.role;
-      const config = configFrom(args, { ...io, env }, extra);
+      const config = configFrom(args, io, env);
       const server = await startServer(config);
       stopOnSignals(server, config.shutdownTimeoutSeconds);
       io.err(`maru listening on ${server.url} (data: ${config.dataDir})\n`);
@@ -255,6 +213,11 @@ The whole file is checked first; nothing is registered if any entry is invalid o
       return 0;
     },
   },
+  ...EXPORT_COMMANDS,
+  ...AUDIENCE_COMMANDS,
+  ...CAMPAIGN_COMMANDS,
+  ...MESSAGING_COMMANDS,
+  ...CHANNEL_COMMANDS,
 ];
 
 export function helpText(): string {

@@ -1,46 +1,19 @@
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { pino } from 'pino';
-import { loadConfig } from '../platform/config.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
 import type { ExportKind, FilterCondition, NameFilter } from '../core/export/export.types.ts';
 import { FILTER_CONDITIONS } from '../core/export/export.types.ts';
-import { UsageError, type Command, type Io } from './commands.ts';
+import { UsageError, optionalString, printJson, readJson, requireString, withProject as withRuntime, type Args, type Command, type Io } from './support.ts';
 
 /**
  * `maru export events|profiles` and `maru audience ...`: thin commands over ExportService and AudiencesService.
  * (Kept out of commands.ts, which only lists them; this module uses UsageError from it inside functions only,
  * so the import cycle between the two is harmless.)
  */
-type Args = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 const common: ParseArgsOptionsConfig = {
   'data-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
-
-async function withRuntime<T>(args: Args, io: Io, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const config = loadConfig(io.env);
-  if (typeof args['data-dir'] === 'string') config.dataDir = resolve(args['data-dir']);
-  const log = pino({ level: io.env.MARU_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const rt = await createRuntime(config, { log });
-  try {
-    await rt.projects.get(requireString(args, 'project'));
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
-
-function requireString(args: Args, name: string): string {
-  const v = args[name];
-  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required`);
-  return v;
-}
-
-const optionalString = (args: Args, name: string): string | undefined => (typeof args[name] === 'string' ? (args[name] as string) : undefined);
 
 function nameFilter(args: Args, listFlag: string, conditionFlag: string): NameFilter | undefined {
   const list = optionalString(args, listFlag);
@@ -53,16 +26,6 @@ function nameFilter(args: Args, listFlag: string, conditionFlag: string): NameFi
   // On the command line a list without a condition means "only these".
   return { condition: (condition as FilterCondition | undefined) ?? (names.length > 0 ? 'include' : 'all'), names };
 }
-
-async function readJson(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`cannot read ${file} as JSON: ${(e as Error).message}`);
-  }
-}
-
-const printJson = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2) + '\n');
 
 /**
  * Progress on stderr: rows and rows/s, at most 4 updates a second. On a terminal one line is rewritten with \r;

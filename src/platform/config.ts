@@ -20,6 +20,8 @@ export interface Config {
   databasePoolSize: number;
   /** Prefix of every Redis key maru writes, so several installations can share one Redis (MARU_REDIS_PREFIX). */
   redisPrefix: string;
+  /** Seconds a worker that stops renewing (died, hung) keeps a claimed job before another worker takes it (MARU_WORKER_LEASE). */
+  workerLeaseSeconds: number;
   /** Which parts this process runs (MARU_ROLE): all | api | worker. */
   role: 'all' | 'api' | 'worker';
   /** Bootstrap admin token for the admin API (MARU_ADMIN_TOKEN); compared by digest. */
@@ -32,7 +34,10 @@ export interface Config {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Most units of work grouped into one commit (MARU_COMMIT_GROUP_MAX). */
   commitGroupMax: number;
-  /** Key material for encrypting provider credentials at rest (MARU_SECRET_KEY). */
+  /**
+   * Key material for encrypting provider credentials at rest (MARU_SECRET_KEY), at least 32 characters; every process
+   * must share it. Unset: channel providers cannot be configured (the sandbox still works); see docs/providers.md.
+   */
   secretKey: string | undefined;
   /** Most identifiers of one type (other than external_id) a profile holds (MARU_IDENTIFIERS_PER_TYPE). */
   identifiersPerType: number;
@@ -68,6 +73,7 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   redisUrl: { env: 'MARU_REDIS_URL', default: '' },
   databasePoolSize: { env: 'MARU_DATABASE_POOL_SIZE', default: '10' },
   redisPrefix: { env: 'MARU_REDIS_PREFIX', default: 'maru' },
+  workerLeaseSeconds: { env: 'MARU_WORKER_LEASE', default: '30' },
   role: { env: 'MARU_ROLE', default: 'all' },
   adminToken: { env: 'MARU_ADMIN_TOKEN', default: '' },
   logLevel: { env: 'MARU_LOG_LEVEL', default: 'info' },
@@ -124,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     redisUrl: optional('redisUrl'),
     databasePoolSize: integer('databasePoolSize', raw('databasePoolSize'), 2, 1000),
     redisPrefix: raw('redisPrefix'),
+    workerLeaseSeconds: integer('workerLeaseSeconds', raw('workerLeaseSeconds'), 1, 86_400),
     role: oneOf('role', raw('role'), ['all', 'api', 'worker'] as const),
     adminToken: optional('adminToken'),
     logLevel: oneOf('logLevel', raw('logLevel'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
@@ -141,6 +148,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new ConfigError(`MARU_DATABASE_URL must start with postgres:// or postgresql://`);
+  }
+  if (config.secretKey !== undefined && config.secretKey.length < 32) {
+    throw new ConfigError('MARU_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)');
   }
   if (config.tokenSecret !== undefined && config.tokenSecret.length < 32) {
     throw new ConfigError('MARU_TOKEN_SECRET must be at least 32 characters');

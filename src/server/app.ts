@@ -6,11 +6,18 @@ import { healthRoutes } from './health.routes.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
 import { marketapRoutes } from '../faces/marketap/routes.ts';
+import { dfineryExportRoutes } from '../faces/dfinery/export.routes.ts';
+import { audienceRoutes } from '../faces/admin/audiences.routes.ts';
 import { notiflyRoutes } from '../faces/notifly/routes.ts';
 import { adminCampaignRoutes } from '../faces/admin/campaigns.routes.ts';
 import { notiflyCampaignRoutes } from '../faces/notifly/campaign.routes.ts';
 import { notiflyStatsRoutes } from '../faces/notifly/stats.routes.ts';
 import { trackingRoutes } from '../faces/tracking/tracking.routes.ts';
+import { adminChannelRoutes } from '../faces/admin/channels.routes.ts';
+import { unsubscribeRoutes } from '../faces/tracking/unsubscribe.routes.ts';
+import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
+import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
+import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
 
 export interface AppOptions {
   /** Which HTTP surfaces to serve: everything (api role) or only health and metrics (worker role). */
@@ -67,11 +74,18 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(adminRoutes, { runtime });
     await app.register(dfineryImportRoutes, { runtime });
     await app.register(marketapRoutes, { runtime });
+    await app.register(dfineryExportRoutes, { runtime });
+    await app.register(audienceRoutes, { runtime });
     await app.register(notiflyRoutes, { runtime });
     await app.register(adminCampaignRoutes, { runtime });
     await app.register(notiflyCampaignRoutes, { runtime });
     await app.register(notiflyStatsRoutes, { runtime });
     await app.register(trackingRoutes, { runtime });
+    await app.register(adminChannelRoutes, { runtime });
+    await app.register(unsubscribeRoutes, { runtime });
+    await app.register(sdkWebPushRoutes, { runtime });
+    await app.register(adminMessagingRoutes, { runtime });
+    await app.register(twilioCallbackRoutes, { runtime });
   }
   return app as unknown as FastifyInstance;
 }

@@ -82,6 +82,15 @@ export class ProjectsService {
     if (patch.timezone !== undefined) next.timezone = checkTimezone(patch.timezone);
     if (patch.settings !== undefined) {
       if (typeof patch.settings !== 'object' || patch.settings === null || Array.isArray(patch.settings)) throw invalid('settings', 'settings must be an object');
+      const channels = (patch.settings as ProjectSettings).channels;
+      if (channels !== undefined && channels !== null && typeof channels === 'object') {
+        for (const [channel, entry] of Object.entries(channels as Record<string, unknown>)) {
+          if (entry && typeof entry === 'object' && 'config' in entry) {
+            // Provider credentials are sealed at rest (channel configuration), never kept in plain settings.
+            throw invalid(`settings.channels.${channel}.config`, `settings.channels.${channel}.config: set provider configuration with PUT /admin/v1/projects/${id}/channels/${channel} (or maru channel set), which stores it encrypted`);
+          }
+        }
+      }
       next.settings = JSON.stringify({ ...current.settings, ...(patch.settings as ProjectSettings) });
     }
     await this.#store.write((tx) => repo.updateProject(tx, id, next));

@@ -4,6 +4,8 @@ import { notiflyAuthenticateRoutes } from './authenticate.routes.ts';
 import { notiflyDataRoutes } from './data.routes.ts';
 import { notiflyErrorHandler, renderDataError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
+import { notiflyMessagesRoutes } from './messages.routes.ts';
+import { notiflyBlocklistRoutes } from './blocklist.routes.ts';
 
 /**
  * The Notifly face (seed 004), mounted at the root as an encapsulated plugin: its error handler (the `{data, error}`
@@ -21,4 +23,7 @@ export async function notiflyRoutes(app: FastifyInstance, opts: { runtime: Runti
 
   await app.register(notiflyAuthenticateRoutes, { runtime });
   await app.register(notiflyDataRoutes, { runtime });
+  // Direct messages and the 080 block list (seed 004 §6–9), in the messaging envelope {success} / {error}.
+  await app.register(notiflyMessagesRoutes, { runtime });
+  await app.register(notiflyBlocklistRoutes, { runtime });
 }

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
+import type { ChannelConfigView } from '../../core/channel-config/channel-config.types.ts';
+import type { Runtime } from '../../runtime.ts';
+import { bearer, toMaruError } from '../shared/http-errors.ts';
+import { adminError } from './admin.routes.ts';
+
+type P = FastifyRequest<{ Params: { projectId: string } }>;
+type C = FastifyRequest<{ Params: { projectId: string; channel: string } }>;
+
+export const channelToWire = (v: ChannelConfigView) => ({
+  channel: v.channel,
+  vendor: v.vendor,
+  config: v.config,
+  configured_at: new Date(v.configuredAt).toISOString(),
+  readable: v.readable,
+});
+
+/**
+ * Admin API for a project's channel providers (docs/providers.md "Configuring a project's channels"):
+ * - `PUT /admin/v1/projects/:id/channels/:channel` `{vendor, config}`: checked by building the provider (400 naming
+ *   `config.<field>`), stored sealed with MARU_SECRET_KEY; answers what GET shows;
+ * - `GET /admin/v1/projects/:id/channels`: vendor, non-secret fields (secrets as `"[set]"`), `configured_at`;
+ * - `DELETE /admin/v1/projects/:id/channels/:channel`: back to the sandbox (204; 404 when none was configured).
+ * Secrets are never returned after being set.
+ */
+export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body } = adminError(toMaruError(err, request.log));
+    return reply.status(status).send(body);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const token = bearer(request.headers.authorization);
+    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
+    await runtime.credentials.require(token, { kinds: ['admin'] });
+  });
+
+  const tags = ['admin: channels'];
+  const security = [{ adminToken: [] }];
+  const base = '/admin/v1/projects/:projectId/channels';
+
+  app.get(base, { schema: { tags, security, summary: "The project's configured channel providers (secrets shown as \"[set]\")" } }, async (request: P) => ({
+    channels: (await runtime.channelConfigs.list(request.params.projectId)).map(channelToWire),
+  }));
+
+  app.put(
+    `${base}/:channel`,
+    { schema: { tags, security, summary: 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)' } },
+    async (request: C) => {
+      const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
+      const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config });
+      return { channel: channelToWire(view) };
+    },
+  );
+
+  app.delete(`${base}/:channel`, { schema: { tags, security, summary: 'Remove a channel\'s provider: the channel uses the sandbox again' } }, async (request: C, reply) => {
+    await runtime.channelConfigs.remove(request.params.projectId, request.params.channel);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
+import type { AlimtalkTemplate, KakaoChannel, SenderNumber } from '../../core/messaging/messaging.types.ts';
+import type { DeliveryResultRow } from '../../core/messaging/messaging.tables.ts';
+import { MaruError } from '../../core/errors.ts';
+import type { Runtime } from '../../runtime.ts';
+import { bearer, toMaruError } from '../shared/http-errors.ts';
+import { adminError } from './admin.routes.ts';
+
+type P = FastifyRequest<{ Params: { projectId: string } }>;
+type N = FastifyRequest<{ Params: { projectId: string; number: string } }>;
+type K = FastifyRequest<{ Params: { projectId: string; channelId: string } }>;
+type T = FastifyRequest<{ Params: { projectId: string; templateId: string } }>;
+type D = FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export const senderToWire = (s: SenderNumber) => ({ number: s.number, default: s.isDefault, createdAt: iso(s.createdAt) });
+export const channelToWire = (c: KakaoChannel) => ({ channelId: c.channelId, senderKey: c.senderKey, default: c.isDefault, createdAt: iso(c.createdAt) });
+export const templateToWire = (t: AlimtalkTemplate) => ({
+  templateId: t.templateId,
+  templateCode: t.templateCode,
+  channelId: t.channelId,
+  content: t.content,
+  buttons: t.buttons,
+  createdAt: iso(t.createdAt),
+  updatedAt: iso(t.updatedAt),
+});
+const resultToWire = (r: DeliveryResultRow) => ({
+  deliveryId: r.delivery_id,
+  vendor: r.vendor,
+  providerMessageId: r.provider_message_id,
+  status: r.status,
+  code: r.code,
+  reason: r.reason,
+  deliveredAt: iso(r.delivered_at),
+  checks: r.checks,
+  updatedAt: iso(r.updated_at),
+});
+
+/**
+ * Admin API for a project's Korean messaging setup (docs/korean-messaging.md "Project setup"), under
+ * `/admin/v1/projects/:projectId/messaging`:
+ * - `GET` everything (settings, whether own text-message sending is configured and why not, sender numbers, Kakao
+ *   channels, the number of alimtalk templates); `PATCH {sandboxTextSending}`;
+ * - `sender-numbers`: `POST {number, default?}`, `GET`, `DELETE /:number`;
+ * - `kakao-channels`: `POST {channelId, senderKey, default?}`, `GET`, `DELETE /:channelId`;
+ * - `alimtalk-templates`: `POST {templateId, templateCode, content, channelId?, buttons?}` (409 if it exists),
+ *   `GET`, `GET /:templateId`, `PUT /:templateId` (create or replace), `DELETE /:templateId`;
+ * - `delivery-results/:deliveryId`: what the vendor reported after accepting a text message.
+ * Same admin token and error shape `{error: {code, message, field}}` as the rest of the admin API.
+ */
+export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
+  const setup = runtime.messagingSetup;
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body } = adminError(toMaruError(err, request.log));
+    return reply.status(status).send(body);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const token = bearer(request.headers.authorization);
+    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
+    await runtime.credentials.require(token, { kinds: ['admin'] });
+  });
+
+  const tags = ['admin: messaging'];
+  const security = [{ adminToken: [] }];
+  const base = '/admin/v1/projects/:projectId/messaging';
+  const schema = (summary: string) => ({ schema: { tags, security, summary } });
+
+  app.get(base, schema('The project\'s messaging setup, and whether its own text-message sending is configured'), async (request: P) => {
+    const o = await setup.overview(request.params.projectId);
+    return {
+      settings: o.settings,
+      textSending: o.textSending,
+      senderNumbers: o.senderNumbers.map(senderToWire),
+      kakaoChannels: o.kakaoChannels.map(channelToWire),
+      alimtalkTemplates: o.alimtalkTemplates,
+    };
+  });
+
+  app.patch(base, schema('Change messaging settings: {"sandboxTextSending": true|false}'), async (request: P) => ({
+    settings: await setup.updateSettings(request.params.projectId, request.body),
+  }));
+
+  // ---- sender numbers ----
+  app.get(`${base}/sender-numbers`, schema('Registered sender numbers (the default first)'), async (request: P) => ({
+    senderNumbers: (await setup.senderNumbers(request.params.projectId)).map(senderToWire),
+  }));
+  app.post(`${base}/sender-numbers`, schema('Register a sender number: {"number": "1544-6859", "default": true}'), async (request: P, reply) => {
+    const s = await setup.addSenderNumber(request.params.projectId, request.body);
+    return reply.status(201).send({ senderNumber: senderToWire(s) });
+  });
+  app.delete(`${base}/sender-numbers/:number`, schema('Remove a sender number'), async (request: N, reply) => {
+    await setup.removeSenderNumber(request.params.projectId, request.params.number);
+    return reply.status(204).send();
+  });
+
+  // ---- Kakao channels ----
+  app.get(`${base}/kakao-channels`, schema('Registered Kakao channels (the default first)'), async (request: P) => ({
+    kakaoChannels: (await setup.kakaoChannels(request.params.projectId)).map(channelToWire),
+  }));
+  app.post(`${base}/kakao-channels`, schema('Register a Kakao channel: {"channelId": "@maru", "senderKey": "...", "default": true}'), async (request: P, reply) => {
+    const c = await setup.addKakaoChannel(request.params.projectId, request.body);
+    return reply.status(201).send({ kakaoChannel: channelToWire(c) });
+  });
+  app.delete(`${base}/kakao-channels/:channelId`, schema('Remove a Kakao channel (409 while templates use it)'), async (request: K, reply) => {
+    await setup.removeKakaoChannel(request.params.projectId, request.params.channelId);
+    return reply.status(204).send();
+  });
+
+  // ---- alimtalk templates ----
+  app.get(`${base}/alimtalk-templates`, schema('Registered alimtalk templates'), async (request: P) => ({
+    alimtalkTemplates: (await setup.listTemplates(request.params.projectId)).map(templateToWire),
+  }));
+  app.post(`${base}/alimtalk-templates`, schema('Register an alimtalk template: {templateId, templateCode, content with #{variables}, channelId?, buttons?}'), async (request: P, reply) => {
+    const { template } = await setup.saveTemplate(request.params.projectId, request.body);
+    return reply.status(201).send({ alimtalkTemplate: templateToWire(template) });
+  });
+  app.get(`${base}/alimtalk-templates/:templateId`, schema('An alimtalk template'), async (request: T) => ({
+    alimtalkTemplate: templateToWire(await setup.getTemplate(request.params.projectId, request.params.templateId)),
+  }));
+  app.put(`${base}/alimtalk-templates/:templateId`, schema('Register or replace an alimtalk template'), async (request: T, reply) => {
+    const { template, created } = await setup.saveTemplate(request.params.projectId, request.body, request.params.templateId);
+    return reply.status(created ? 201 : 200).send({ alimtalkTemplate: templateToWire(template) });
+  });
+  app.delete(`${base}/alimtalk-templates/:templateId`, schema('Remove an alimtalk template'), async (request: T, reply) => {
+    await setup.removeTemplate(request.params.projectId, request.params.templateId);
+    return reply.status(204).send();
+  });
+
+  // ---- delivery results ----
+  app.get(`${base}/delivery-results/:deliveryId`, schema('What the vendor reported after accepting a text message (polling or status callback)'), async (request: D) => {
+    await runtime.projects.get(request.params.projectId);
+    const r = await runtime.deliveryResults.resultOf(request.params.projectId, request.params.deliveryId);
+    if (!r) throw new MaruError('not_found', `no delivery result is recorded for delivery ${request.params.deliveryId}`);
+    return { deliveryResult: resultToWire(r) };
+  });
+}

@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MaruError, invalid } from '../../core/errors.ts';
+import type { Project } from '../../core/projects/projects.types.ts';
+import type { Runtime } from '../../runtime.ts';
+import { adminError } from '../admin/admin.routes.ts';
+import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
+
+type Q = FastifyRequest<{ Querystring: { project_id?: unknown } }>;
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'content-type, authorization',
+  'Access-Control-Max-Age': '600',
+};
+
+const tags = ['SDK'];
+const querystring = { type: 'object', required: ['project_id'], properties: { project_id: { type: 'string' } } };
+const subscriptionSchema = {
+  type: 'object',
+  required: ['endpoint', 'keys'],
+  properties: { endpoint: { type: 'string', format: 'uri' }, keys: { type: 'object', properties: { p256dh: { type: 'string' }, auth: { type: 'string' } } }, expirationTime: { type: ['number', 'null'] } },
+};
+
+/**
+ * Endpoints for client SDKs (docs/providers.md "Web push subscriptions from SDKs"), called from browsers (CORS open):
+ * - `GET /sdk/v1/webpush/vapid-public-key?project_id=`: public; the key browsers subscribe with.
+ * - `POST /sdk/v1/webpush/subscriptions?project_id=` `{device_id, user_id?, subscription, properties?}`: registers a
+ *   browser's subscription on a web device. `Authorization: Bearer <the project's Marketap API key>` is optional; only
+ *   with it may `user_id` link the device to a user (see SdkService).
+ * - `DELETE /sdk/v1/webpush/subscriptions?project_id=` `{device_id}`: the browser unsubscribed.
+ * Errors are `{error: {code, message, field?}}` with the core code's status. Requests count against the project's
+ * `project_requests` limit (after authentication; a failed one costs nothing).
+ */
+export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body } = adminError(toMaruError(err, request.log));
+    return reply.status(status).headers(CORS).send(body);
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(CORS);
+  });
+
+  app.options('/sdk/v1/*', { schema: { hide: true } }, async (_request, reply) => reply.status(204).headers(CORS).send());
+
+  const projectOf = async (request: Q): Promise<Project> => {
+    const id = request.query.project_id;
+    if (typeof id !== 'string' || id === '') throw invalid('project_id', 'the project_id query parameter is required');
+    const project = await runtime.projects.find(id);
+    if (!project) throw new MaruError('not_found', 'unknown project', { field: 'project_id' });
+    return project;
+  };
+
+  /** Whether the caller presented the project's API key; a wrong one is a 401, none is anonymous. */
+  const trusted = async (request: FastifyRequest, project: Project): Promise<boolean> => {
+    const token = bearer(request.headers.authorization);
+    if (token === undefined) return false;
+    await runtime.credentials.require(token, { kinds: ['api-key'], projectId: project.id });
+    return true;
+  };
+
+  const limit = async (project: Project, reply: Parameters<typeof setRateLimitHeaders>[0]) => {
+    const d = await runtime.rateLimiter.check({ project, policy: 'project_requests' });
+    setRateLimitHeaders(reply, d);
+    if (!d.allowed) throw new MaruError('rate_limited', 'too many requests; retry after the time in Retry-After', { retryAfterMs: d.retryAfterMs });
+  };
+
+  app.get(
+    '/sdk/v1/webpush/vapid-public-key',
+    { ...documentOnly, schema: { tags, summary: "The project's VAPID public key (applicationServerKey for pushManager.subscribe)", querystring } },
+    async (request: Q, reply) => {
+      const project = await projectOf(request);
+      await limit(project, reply);
+      const key = await runtime.sdk.vapidPublicKey(project.id);
+      return reply.header('Cache-Control', 'public, max-age=300').send({ project_id: project.id, public_key: key });
+    },
+  );
+
+  app.post(
+    '/sdk/v1/webpush/subscriptions',
+    {
+      ...documentOnly,
+      schema: {
+        tags,
+        summary: "Register a browser's Web Push subscription on a web device (user_id only with the project's API key)",
+        querystring,
+        body: { type: 'object', required: ['device_id', 'subscription'], properties: { device_id: { type: 'string' }, user_id: { type: 'string' }, subscription: subscriptionSchema, properties: { type: 'object' } } },
+      },
+    },
+    async (request: Q, reply) => {
+      const project = await projectOf(request);
+      const isTrusted = await trusted(request, project);
+      await limit(project, reply);
+      const b = request.body as { device_id?: unknown; user_id?: unknown; subscription?: unknown; properties?: unknown } | undefined;
+      if (typeof b !== 'object' || b === null || Array.isArray(b)) throw invalid('body', 'the body must be an object {device_id, subscription}');
+      const r = await runtime.sdk.registerWebPush({ project, trusted: isTrusted, deviceId: b.device_id, userId: b.user_id, subscription: b.subscription, properties: b.properties });
+      return { device_id: r.deviceId, ...(isTrusted ? { profile_id: r.profileId } : {}) };
+    },
+  );
+
+  app.delete(
+    '/sdk/v1/webpush/subscriptions',
+    { ...documentOnly, schema: { tags, summary: "Remove a web device's Web Push subscription", querystring, body: { type: 'object', required: ['device_id'], properties: { device_id: { type: 'string' } } } } },
+    async (request: Q, reply) => {
+      const project = await projectOf(request);
+      const isTrusted = await trusted(request, project);
+      await limit(project, reply);
+      const b = request.body as { device_id?: unknown } | undefined;
+      await runtime.sdk.removeWebPush({ project, trusted: isTrusted, deviceId: b?.device_id });
+      return reply.status(204).send();
+    },
+  );
+}

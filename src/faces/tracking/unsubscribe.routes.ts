@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../runtime.ts';
+
+type T = FastifyRequest<{ Params: { token: string } }>;
+
+const HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store, private',
+  // The token is in the URL: do not hand it to other sites, and do not let other sites frame the button.
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+};
+
+const page = (title: string, body: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}button{font-size:1rem;padding:.6rem 1.2rem;cursor:pointer}</style>
+</head><body>${body}</body></html>
+`;
+
+const NOT_FOUND = page('Link not valid', '<h1>This link is not valid</h1><p>The unsubscribe link is incomplete or was changed. Use the link from the email again.</p>');
+
+/**
+ * One-click unsubscribe (RFC 8058; docs/providers.md "Unsubscribe"). Public: the token in the path is signed.
+ * - `GET /u/:token`: a small page with a button that POSTs to the same URL. A GET never unsubscribes (mail scanners
+ *   and link previews follow links).
+ * - `POST /u/:token`: withdraws the profile's email advertising consent and answers a confirmation page (200). This is
+ *   the request mail clients send for `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (body
+ *   `List-Unsubscribe=One-Click`, any content type accepted). Idempotent.
+ * An invalid token answers 404 on both.
+ */
+export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+  const { runtime } = opts;
+  const tags = ['tracking'];
+
+  // Mail clients post a form (urlencoded or multipart); the body carries nothing maru needs.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, undefined));
+
+  const send = (reply: FastifyReply, status: number, html: string) => reply.status(status).headers(HEADERS).send(html);
+
+  app.get('/u/:token', { schema: { tags, summary: 'Unsubscribe page: a button that confirms (POST)' } }, async (request: T, reply) => {
+    const target = await runtime.unsubscribe.verify(request.params.token);
+    if (!target) return send(reply, 404, NOT_FOUND);
+    return send(
+      reply,
+      200,
+      page(
+        'Unsubscribe',
+        `<h1>Unsubscribe from marketing email?</h1><p>You will no longer receive advertising email from us. Messages about your account and orders still arrive.</p>
+<form method="post" action="/u/${request.params.token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+      ),
+    );
+  });
+
+  app.post('/u/:token', { schema: { tags, summary: 'One-click unsubscribe (RFC 8058): withdraws email advertising consent' } }, async (request: T, reply) => {
+    if (!(await runtime.unsubscribe.unsubscribe(request.params.token))) return send(reply, 404, NOT_FOUND);
+    return send(reply, 200, page('Unsubscribed', '<h1>You are unsubscribed</h1><p>You will no longer receive advertising email from us.</p>'));
+  });
+}
