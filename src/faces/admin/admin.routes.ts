@@ -1,18 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaruError, invalid } from '../../core/errors.ts';
-import { CREDENTIAL_KINDS, type CredentialKind, digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
+import { CREDENTIAL_KINDS, type CredentialKind } from '../../core/credentials/secrets.ts';
 import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../../core/taxonomy/taxonomy.types.ts';
 import { IDENTIFIER_TYPES, type IdentifierType } from '../../core/identity/identifiers.ts';
 import type { Runtime } from '../../runtime.ts';
-import { bearer, toMaruError } from '../shared/http-errors.ts';
+import { guardAdmin } from './admin-auth.ts';
 
-/** Renders a core error for the admin API: `{error: {code, message, field}}` with the code's HTTP status. */
-export function adminError(err: MaruError) {
-  return {
-    status: err.status,
-    body: { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.details ? { details: err.details } : {}) } },
-  };
-}
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 
@@ -22,18 +15,8 @@ type P = FastifyRequest<{ Params: { projectId: string } }>;
  */
 export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
   const { runtime } = opts;
-  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
 
-  app.setErrorHandler((err, request, reply) => {
-    const { status, body } = adminError(toMaruError(err, request.log));
-    return reply.status(status).send(body);
-  });
-
-  app.addHook('onRequest', async (request) => {
-    const token = bearer(request.headers.authorization);
-    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
-    await runtime.credentials.require(token, { kinds: ['admin'] });
-  });
+  guardAdmin(app, runtime);
 
   const project = async (request: P) => runtime.projects.get(request.params.projectId);
   const tags = ['admin'];

@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
-import { digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
 import type { Runtime } from '../../runtime.ts';
-import { bearer, toMaruError } from '../shared/http-errors.ts';
-import { adminError } from './admin.routes.ts';
+import { guardAdmin } from './admin-auth.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type A = FastifyRequest<{ Params: { projectId: string; audienceId: string }; Querystring: { sample?: string } }>;
@@ -30,18 +28,8 @@ function sampleSize(raw: string | undefined): number | undefined {
  */
 export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
   const { runtime } = opts;
-  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
 
-  app.setErrorHandler((err, request, reply) => {
-    const { status, body } = adminError(toMaruError(err, request.log));
-    return reply.status(status).send(body);
-  });
-
-  app.addHook('onRequest', async (request) => {
-    const token = bearer(request.headers.authorization);
-    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
-    await runtime.credentials.require(token, { kinds: ['admin'] });
-  });
+  guardAdmin(app, runtime);
 
   const tags = ['admin: audiences'];
   const security = [{ adminToken: [] }];

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
-import { digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
 import { toCampaignDocument } from '../../core/campaigns/campaigns.service.ts';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/campaigns.types.ts';
 import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
@@ -8,8 +7,7 @@ import { parseCampaignSettings } from '../../core/deliveries/filters.ts';
 import { parseSandboxConfig } from '../../channels/sandbox/sandbox.provider.ts';
 import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
 import type { Runtime } from '../../runtime.ts';
-import { bearer, toMaruError } from '../shared/http-errors.ts';
-import { adminError } from './admin.routes.ts';
+import { guardAdmin } from './admin-auth.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
@@ -83,18 +81,8 @@ function beforeOf(raw: unknown): number | undefined {
  */
 export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
   const { runtime } = opts;
-  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
 
-  app.setErrorHandler((err, request, reply) => {
-    const { status, body } = adminError(toMaruError(err, request.log));
-    return reply.status(status).send(body);
-  });
-
-  app.addHook('onRequest', async (request) => {
-    const token = bearer(request.headers.authorization);
-    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
-    await runtime.credentials.require(token, { kinds: ['admin'] });
-  });
+  guardAdmin(app, runtime);
 
   const tags = ['admin: campaigns'];
   const security = [{ adminToken: [] }];

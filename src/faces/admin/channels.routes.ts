@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
 import type { ChannelConfigView } from '../../core/channel-config/channel-config.types.ts';
 import type { Runtime } from '../../runtime.ts';
-import { bearer, toMaruError } from '../shared/http-errors.ts';
-import { adminError } from './admin.routes.ts';
+import { guardAdmin } from './admin-auth.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; channel: string } }>;
@@ -26,18 +24,8 @@ export const channelToWire = (v: ChannelConfigView) => ({
  */
 export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
   const { runtime } = opts;
-  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
 
-  app.setErrorHandler((err, request, reply) => {
-    const { status, body } = adminError(toMaruError(err, request.log));
-    return reply.status(status).send(body);
-  });
-
-  app.addHook('onRequest', async (request) => {
-    const token = bearer(request.headers.authorization);
-    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
-    await runtime.credentials.require(token, { kinds: ['admin'] });
-  });
+  guardAdmin(app, runtime);
 
   const tags = ['admin: channels'];
   const security = [{ adminToken: [] }];

@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
 import type { AlimtalkTemplate, KakaoChannel, SenderNumber } from '../../core/messaging/messaging.types.ts';
 import type { DeliveryResultRow } from '../../core/messaging/messaging.tables.ts';
 import { MaruError } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
-import { bearer, toMaruError } from '../shared/http-errors.ts';
-import { adminError } from './admin.routes.ts';
+import { guardAdmin } from './admin-auth.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type N = FastifyRequest<{ Params: { projectId: string; number: string } }>;
@@ -52,19 +50,9 @@ const resultToWire = (r: DeliveryResultRow) => ({
  */
 export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
   const { runtime } = opts;
-  const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
   const setup = runtime.messagingSetup;
 
-  app.setErrorHandler((err, request, reply) => {
-    const { status, body } = adminError(toMaruError(err, request.log));
-    return reply.status(status).send(body);
-  });
-
-  app.addHook('onRequest', async (request) => {
-    const token = bearer(request.headers.authorization);
-    if (token && configDigest && digestsEqual(digestSecret(token), configDigest)) return;
-    await runtime.credentials.require(token, { kinds: ['admin'] });
-  });
+  guardAdmin(app, runtime);
 
   const tags = ['admin: messaging'];
   const security = [{ adminToken: [] }];

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaruError, invalid } from '../../core/errors.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
 import type { Runtime } from '../../runtime.ts';
-import { adminError } from '../admin/admin.routes.ts';
+import { adminError } from '../admin/admin-auth.ts';
 import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 
 type Q = FastifyRequest<{ Querystring: { project_id?: unknown } }>;
