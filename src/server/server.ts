@@ -31,9 +31,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return { app, runtime, url, stop };
 }
 
-/** SIGTERM/SIGINT: graceful stop within the configured timeout, then exit. */
+/**
+ * SIGTERM/SIGINT: graceful stop within the configured timeout, then exit. A repeated signal while stopping is
+ * ignored (npm forwards the signal its process group already delivered, so node can see it twice).
+ */
 export function stopOnSignals(server: RunningServer, timeoutSeconds: number) {
+  let stopping = false;
   const onSignal = (signal: string) => {
+    if (stopping) {
+      server.runtime.log.info({ signal }, 'signal received while stopping; still finishing in-flight work');
+      return;
+    }
+    stopping = true;
     server.runtime.log.info({ signal }, 'signal received');
     const timer = setTimeout(() => {
       server.runtime.log.error('graceful shutdown timed out; exiting');
@@ -48,6 +57,6 @@ export function stopOnSignals(server: RunningServer, timeoutSeconds: number) {
       },
     );
   };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }

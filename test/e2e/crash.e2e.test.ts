@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRuntime } from '../../src/runtime.ts';
+import { exited, freePort, startMaru } from '../helpers/process.ts';
 
 /**
  * Crash test (D13): a real server process under concurrent import load is killed with SIGKILL and restarted on
@@ -15,9 +15,6 @@ import { createRuntime } from '../../src/runtime.ts';
  * is one unit — all of its events or none; nothing else is stored. Replaying everything then duplicates nothing.
  */
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const MAIN = join(ROOT, 'src/cli/main.ts');
 const CLIENTS = 8;
 const EVENTS_PER_REQUEST = 20;
 
@@ -33,40 +30,9 @@ let server: ChildProcess | undefined;
 let projectId: string;
 let token: string;
 
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as { port: number };
-      s.close(() => done(p));
-    });
-  });
 
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done({ code: child.exitCode, signal: child.signalCode });
-    child.once('exit', (code, signal) => done({ code, signal }));
-  });
 
-async function startServer(): Promise<ChildProcess> {
-  const child = spawn(NODE, [MAIN, 'start'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), MARU_HOST: '127.0.0.1', MARU_DATA_DIR: dataDir, MARU_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) return child;
-    } catch {
-      // not yet listening
-    }
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('server did not become healthy');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const startServer = () => startMaru({ port, dataDir });
 
 function post(body: string): Promise<'acknowledged' | 'no answer' | 'rejected'> {
   return fetch(`http://127.0.0.1:${port}/api/v1/events?service_id=${projectId}`, {

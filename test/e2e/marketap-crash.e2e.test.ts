@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRuntime } from '../../src/runtime.ts';
+import { exited, freePort, startMaru } from '../helpers/process.ts';
 
 /**
  * Kill -9 between the 202 and the processing (issue 4, D13): a real server runs with MARU_ROLE=api, so no worker
@@ -17,9 +17,6 @@ import { createRuntime } from '../../src/runtime.ts';
  * adds nothing.
  */
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const MAIN = join(ROOT, 'src/cli/main.ts');
 
 let dataDir: string;
 let port: number;
@@ -27,40 +24,9 @@ let server: ChildProcess | undefined;
 let projectId: string;
 let apiKey: string;
 
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as { port: number };
-      s.close(() => done(p));
-    });
-  });
 
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done({ code: child.exitCode, signal: child.signalCode });
-    child.once('exit', (code, signal) => done({ code, signal }));
-  });
 
-async function startServer(role: 'api' | 'all'): Promise<ChildProcess> {
-  const child = spawn(NODE, [MAIN, 'start'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), MARU_HOST: '127.0.0.1', MARU_DATA_DIR: dataDir, MARU_ROLE: role, MARU_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) return child;
-    } catch {
-      // not yet listening
-    }
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('server did not become healthy');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const startServer = (role: 'api' | 'all') => startMaru({ port, dataDir, env: { MARU_ROLE: role } });
 
 async function postEvents(events: object[]): Promise<{ status: number; body: { job_id?: string; accepted?: number } }> {
   const r = await fetch(`http://127.0.0.1:${port}/v1/api/events?project_id=${projectId}`, {

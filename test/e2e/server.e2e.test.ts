@@ -1,11 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { MAIN, NODE, ROOT, exited, freePort } from '../helpers/process.ts';
 
 /**
  * maru as an operator runs it: a real process (`npm start`, `node src/cli/main.ts start`) on a free port with a
@@ -13,9 +14,6 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
  * to end, and graceful shutdown on SIGTERM (in-flight request finished and committed, exit code 0).
  */
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const MAIN = join(ROOT, 'src/cli/main.ts');
 const ADMIN = 'maru_adm_e2e-admin-token';
 
 const SEED_EVENTS = {
@@ -33,21 +31,7 @@ const SEED_EVENTS = {
 };
 const OK = { status: true, code: '20000', message: 'OK', data: true };
 
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
 
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done({ code: child.exitCode, signal: child.signalCode });
-    child.once('exit', (code, signal) => done({ code, signal }));
-  });
 
 async function waitFor(url: string, status = 200, timeoutMs = 20_000): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
