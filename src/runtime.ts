@@ -162,7 +162,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       removeWebPushSubscription: (projectId, deviceId) => devices.setWebPushSubscription({ projectId, deviceId, subscription: null }),
     },
   });
-  queue.handle<DeliveryJob>(DELIVERY_QUEUE, (job) => deliveryWorker.process(job), { concurrency: 16, leaseMs: DELIVERY_LEASE_MS });
+  queue.handle<DeliveryJob>(DELIVERY_QUEUE, (job) => deliveryWorker.process(job), { concurrency: config.deliveryConcurrency, leaseMs: DELIVERY_LEASE_MS });
   const campaignTriggers = new CampaignTriggers({ store, clock, log, queue, projects, campaigns, deliveries, tracking, audiences });
   campaignTriggers.register();
   // Korean messaging (docs/korean-messaging.md): direct messages are deliveries of the pipeline above; the 080 block

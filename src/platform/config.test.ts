@@ -112,6 +112,7 @@ describe('loadConfig', () => {
     ['MARU_TOKEN_SECRET', 'too-short'],
     ['MARU_SECRET_KEY', 'sixteen-chars-ok'],
     ['MARU_DATABASE_POOL_SIZE', '0'],
+    ['MARU_DELIVERY_CONCURRENCY', '0'],
     ['MARU_REDIS_PREFIX', 'has space'],
     ['MARU_WORKER_LEASE', '0'],
   ];

@@ -60,6 +60,8 @@ export interface Config {
    * list of proxy addresses/CIDRs. Per-client-IP limits use the forwarded address only when trusted.
    */
   trustProxy: boolean | string;
+  /** Deliveries one worker process sends at once (MARU_DELIVERY_CONCURRENCY). */
+  deliveryConcurrency: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -88,6 +90,7 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   publicUrl: { env: 'MARU_PUBLIC_URL', default: 'http://localhost:8080' },
   tokenSecret: { env: 'MARU_TOKEN_SECRET', default: '' },
   trustProxy: { env: 'MARU_TRUST_PROXY', default: 'false' },
+  deliveryConcurrency: { env: 'MARU_DELIVERY_CONCURRENCY', default: '64' },
 };
 
 export class ConfigError extends Error {
@@ -144,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     shutdownTimeoutSeconds: integer('shutdownTimeoutSeconds', raw('shutdownTimeoutSeconds'), 0, 3600),
     publicUrl: raw('publicUrl').replace(/\/+$/, ''),
     tokenSecret: optional('tokenSecret'),
+    deliveryConcurrency: integer('deliveryConcurrency', raw('deliveryConcurrency'), 1, 10_000),
     trustProxy: ['true', 'false', '1', '0', 'yes', 'no', ''].includes(raw('trustProxy').toLowerCase()) ? bool('trustProxy', raw('trustProxy')) : raw('trustProxy'),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { Clock } from '../../platform/clock.ts';
 import type { Store } from '../../platform/db/store.ts';
@@ -66,7 +66,8 @@ export class SessionTokenService {
   #limits: Limits;
   #configuredSecret: string | undefined;
   #failedLimit: { limit: number; windowMs: number };
-  #key: Promise<Uint8Array> | undefined;
+  /** Imported once: jose would import a raw byte key again on every sign and verify. */
+  #key: Promise<KeyObject> | undefined;
 
   constructor(deps: {
     store: Store;
@@ -163,8 +164,8 @@ export class SessionTokenService {
     return new MaruError('rate_limited', message, { retryAfterMs: Math.max(0, d.resetAt - this.#clock.now()), details: { ...details } });
   }
 
-  #signingKey(): Promise<Uint8Array> {
-    this.#key ??= this.#loadKey().catch((e: unknown) => {
+  #signingKey(): Promise<KeyObject> {
+    this.#key ??= this.#loadKey().then((bytes) => createSecretKey(bytes)).catch((e: unknown) => {
       this.#key = undefined;
       throw e;
     });

@@ -77,7 +77,15 @@ export class SqliteStore implements Store {
       const group = this.#queue.splice(0, this.#groupMax);
       const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
       try {
-        await this.db.transaction().execute(async (tx) => {
+        if (group.length === 1) {
+          // A group of one needs no savepoint: if the unit fails, rolling back the transaction keeps nothing of it.
+          const [only] = group;
+          try {
+            outcomes.push({ ok: true, value: await this.db.transaction().execute((tx) => only.unit(tx)) });
+          } catch (error) {
+            outcomes.push({ ok: false, error }); // the unit (or its commit) failed: Kysely rolled it back
+          }
+        } else await this.db.transaction().execute(async (tx) => {
           for (const pending of group) {
             await sql`SAVEPOINT unit`.execute(tx);
             try {
