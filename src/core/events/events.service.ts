@@ -94,10 +94,14 @@ export class EventsService {
 
     // Validate everything before writing anything.
     const identityGroups = new Map<string, { identifiers: Identifier[]; rows: repo.NewEventRow[] }>();
-    const identityCache = new Map<IdentifierInput[], Identifier[]>();
-    for (const [i, e] of input.events.entries()) {
-      const at = `${wire.events}[${i}]`;
-      const name = this.#taxonomy.checkEventName({ taxonomy, name: e.name, field: `${at}.${wire.name}`, strict: input.strict, observed });
+    // The same identifiers array (e.g. a request's shared identity) is normalised once.
+    const identityCache = new Map<IdentifierInput[], { identifiers: Identifier[]; rows: repo.NewEventRow[] }>();
+    const events = input.events;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      // Field names are built only when an error names them.
+      const at = () => `${wire.events}[${i}]`;
+      const name = this.#taxonomy.checkEventName({ taxonomy, name: e.name, field: () => `${at()}.${wire.name}`, strict: input.strict, observed });
 
       let occurredAt: number;
       if (e.occurredAt === undefined || e.occurredAt === null) {
@@ -107,7 +111,7 @@ export class EventsService {
       } else {
         const ms = parseDatetime(e.occurredAt);
         if (ms === undefined) {
-          throw invalid(`${at}.${wire.occurredAt}`, `${at}.${wire.occurredAt} must be an ISO 8601 datetime with Z or an offset, e.g. 2024-06-24T06:01:48.501Z`);
+          throw invalid(`${at()}.${wire.occurredAt}`, `${at()}.${wire.occurredAt} must be an ISO 8601 datetime with Z or an offset, e.g. 2024-06-24T06:01:48.501Z`);
         }
         occurredAt = ms;
       }
@@ -115,38 +119,43 @@ export class EventsService {
       let key: string;
       if (e.key === undefined || e.key === null) key = uuidv7(now);
       else if (typeof e.key !== 'string' || e.key.length === 0 || e.key.length > MAX_KEY) {
-        throw invalid(`${at}.${wire.key}`, `${at}.${wire.key} must be a non-empty string of at most ${MAX_KEY} characters`);
+        throw invalid(`${at()}.${wire.key}`, `${at()}.${wire.key} must be a non-empty string of at most ${MAX_KEY} characters`);
       } else key = e.key;
 
       if (e.properties !== undefined && e.properties !== null && !isPlainObject(e.properties)) {
-        throw invalid(`${at}.${wire.properties}`, `${at}.${wire.properties} must be an object`);
+        throw invalid(`${at()}.${wire.properties}`, `${at()}.${wire.properties} must be an object`);
       }
       const properties = this.#taxonomy.checkProperties({
         taxonomy,
         scope: 'event',
         values: (e.properties as Record<string, unknown> | null | undefined) ?? {},
-        field: `${at}.${wire.properties}`,
+        field: () => `${at()}.${wire.properties}`,
         strict: input.strict,
         observed,
       });
 
       let items: Record<string, unknown>[] | null = null;
       if (e.items !== undefined && e.items !== null) {
-        if (!Array.isArray(e.items)) throw invalid(`${at}.${wire.items}`, `${at}.${wire.items} must be an array of objects`);
+        if (!Array.isArray(e.items)) throw invalid(`${at()}.${wire.items}`, `${at()}.${wire.items} must be an array of objects`);
         items = e.items.map((item, j) => {
-          if (!isPlainObject(item)) throw invalid(`${at}.${wire.items}[${j}]`, `${at}.${wire.items}[${j}] must be an object`);
-          return this.#taxonomy.checkProperties({ taxonomy, scope: 'item', values: item, field: `${at}.${wire.items}[${j}]`, strict: input.strict, observed });
+          const field = () => `${at()}.${wire.items}[${j}]`;
+          if (!isPlainObject(item)) throw invalid(field(), `${field()} must be an object`);
+          return this.#taxonomy.checkProperties({ taxonomy, scope: 'item', values: item, field, strict: input.strict, observed });
         });
         if (items.length === 0) items = null;
       }
 
-      let identifiers = identityCache.get(e.identifiers);
-      if (!identifiers) {
-        identifiers = await this.#profiles.normalize(projectId, e.identifiers, wire.sharedIdentity ? wire.identity : `${at}.${wire.identity}`);
-        identityCache.set(e.identifiers, identifiers);
+      let group = identityCache.get(e.identifiers);
+      if (!group) {
+        const identifiers = await this.#profiles.normalize(projectId, e.identifiers, wire.sharedIdentity ? wire.identity : `${at()}.${wire.identity}`);
+        const groupKey = identifiers.map(identifierKey).sort().join('\u0001');
+        group = identityGroups.get(groupKey);
+        if (!group) {
+          group = { identifiers, rows: [] };
+          identityGroups.set(groupKey, group);
+        }
+        identityCache.set(e.identifiers, group);
       }
-      const groupKey = identifiers.map(identifierKey).sort().join('\u0001');
-      const group = identityGroups.get(groupKey) ?? { identifiers, rows: [] };
       group.rows.push({
         project_id: projectId,
         occurred_at: occurredAt,
@@ -158,7 +167,6 @@ export class EventsService {
         items: items ? JSON.stringify(items) : null,
         source: input.source,
       });
-      identityGroups.set(groupKey, group);
     }
 
     let batch: IngestedBatch | undefined;

@@ -44,6 +44,11 @@ export function checkName(field: string, name: unknown): string {
   return name;
 }
 
+/** A field name for error messages, or a function building it (called only when an error is reported). */
+export type FieldPath = string | (() => string);
+
+export const fieldPath = (field: FieldPath): string => (typeof field === 'string' ? field : field());
+
 /** New definitions seen in a request that the project may register on first sight (D4). */
 export interface Observed {
   events: Set<string>;
@@ -184,34 +189,41 @@ export class TaxonomyService {
   /**
    * Checks a bag of property values against the taxonomy. In strict mode an unknown name is an error;
    * otherwise it is added to `observed` with the type of its value. Returns the values as stored
-   * (nulls dropped). Throws invalid_input naming `${field}.${name}`.
+   * (nulls dropped). Throws invalid_input naming `${field}.${name}`; `field` may be a function, called only
+   * when an error is reported (the hot path builds no field names).
    */
   checkProperties(input: {
     taxonomy: Taxonomy;
     scope: PropertyScope;
     values: Record<string, unknown>;
-    field: string;
+    field: FieldPath;
     strict: boolean;
     observed: Observed;
   }): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(input.values)) {
-      const field = `${input.field}.${name}`;
+    const { scope, taxonomy, observed } = input;
+    const values = input.values;
+    for (const name in values) {
+      if (!Object.hasOwn(values, name)) continue;
+      const value = values[name];
       if (value === null || value === undefined) continue;
-      if (RESERVED_PROPERTY_NAMES.has(name)) throw invalid(field, `${field}: ${name} is reserved and cannot be set`);
-      const def = input.taxonomy.properties.get(propertyKey(input.scope, name));
-      let type = def?.type;
-      if (!type) {
-        const pending = input.observed.properties.get(propertyKey(input.scope, name));
-        if (pending) type = pending.type;
+      const fieldOf = () => `${fieldPath(input.field)}.${name}`;
+      if (RESERVED_PROPERTY_NAMES.has(name)) {
+        const field = fieldOf();
+        throw invalid(field, `${field}: ${name} is reserved and cannot be set`);
       }
+      const key = propertyKey(scope, name);
+      let type = taxonomy.properties.get(key)?.type;
+      if (!type) type = observed.properties.get(key)?.type;
       if (!type) {
-        if (input.strict) throw invalid(field, `${field}: ${input.scope} property ${name} is not registered`);
+        const field = fieldOf();
+        if (input.strict) throw invalid(field, `${field}: ${scope} property ${name} is not registered`);
         checkName(field, name);
         const inferred = inferType(value);
         if (!inferred) throw invalid(field, `${field}: cannot infer a type from this value (use a string, number, boolean or an array of one of them)`);
-        input.observed.properties.set(propertyKey(input.scope, name), { scope: input.scope, name, type: inferred });
-        out[name] = checkValue(inferred, value).ok ? (checkValue(inferred, value) as { value: unknown }).value : value;
+        observed.properties.set(key, { scope, name, type: inferred });
+        const c = checkValue(inferred, value);
+        out[name] = c.ok ? c.value : value;
         continue;
       }
       let checked = checkValue(type, value);
@@ -219,19 +231,24 @@ export class TaxonomyService {
         const inferred = inferType(value);
         if (inferred && widen(type, inferred)) checked = { ok: true, value };
       }
-      if (!checked.ok) throw invalid(field, `${field} ${checked.reason}`);
+      if (!checked.ok) {
+        const field = fieldOf();
+        throw invalid(field, `${field} ${checked.reason}`);
+      }
       out[name] = checked.value;
     }
     return out;
   }
 
-  checkEventName(input: { taxonomy: Taxonomy; name: unknown; field: string; strict: boolean; observed: Observed }): string {
-    if (typeof input.name !== 'string' || input.name.length === 0) throw invalid(input.field, `${input.field} is required and must be a string`);
-    if (input.taxonomy.events.has(input.name) || input.observed.events.has(input.name)) return input.name;
-    if (input.strict) throw invalid(input.field, `${input.field}: event ${input.name} is not registered`);
-    checkName(input.field, input.name);
-    input.observed.events.add(input.name);
-    return input.name;
+  checkEventName(input: { taxonomy: Taxonomy; name: unknown; field: FieldPath; strict: boolean; observed: Observed }): string {
+    const name = input.name;
+    if (typeof name === 'string' && name.length > 0 && (input.taxonomy.events.has(name) || input.observed.events.has(name))) return name;
+    const field = fieldPath(input.field);
+    if (typeof name !== 'string' || name.length === 0) throw invalid(field, `${field} is required and must be a string`);
+    if (input.strict) throw invalid(field, `${field}: event ${name} is not registered`);
+    checkName(field, name);
+    input.observed.events.add(name);
+    return name;
   }
 
   /** Registers what a request observed, inside the request's write unit. */

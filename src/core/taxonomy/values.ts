@@ -6,18 +6,50 @@ import type { PropertyType } from './taxonomy.types.ts';
  */
 
 // yyyy-MM-ddTHH:mm:ss(.SSS…)(Z|±hh:mm|±hhmm)
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Days before each month in a common year. */
+const DAYS_BEFORE = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const DAY_MS = 86_400_000;
 
-/** Parses an ISO 8601 datetime that carries a zone; returns epoch ms or undefined. */
+/**
+ * Parses an ISO 8601 datetime that carries a zone; returns epoch ms or undefined.
+ * Fractions beyond milliseconds are truncated; zone offsets are at most ±23:59 (as Date.parse accepts them).
+ * Computed from the matched fields (no Date.parse, which would re-scan the string).
+ */
 export function parseDatetime(input: unknown): number | undefined {
   if (typeof input !== 'string') return undefined;
   const m = DATETIME.exec(input);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  if (m === null) return undefined;
+  const y = +m[1];
+  const mo = +m[2];
+  const d = +m[3];
+  const h = +m[4];
+  const mi = +m[5];
+  const s = +m[6];
   if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
-  const ms = Date.parse(m[7] && m[7].length > 4 ? input.replace(m[7], m[7].slice(0, 4)) : input);
-  return Number.isNaN(ms) ? undefined : ms;
+  let ms = 0;
+  const frac = m[7];
+  if (frac !== undefined) ms = frac.length >= 3 ? +frac.slice(0, 3) : frac.length === 2 ? +frac * 10 : +frac * 100;
+  let offsetMin = 0;
+  if (m[8] !== undefined) {
+    const oh = +m[9];
+    const om = +m[10];
+    if (oh > 23 || om > 59) return undefined;
+    offsetMin = m[8] === '-' ? -(oh * 60 + om) : oh * 60 + om;
+  }
+  return (daysFromCivil(y, mo) + d - 1) * DAY_MS + ((h * 60 + mi - offsetMin) * 60 + s) * 1000 + ms;
+}
+
+function isLeap(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+}
+
+/** Days from 1970-01-01 to the first of month `mo` (1–12) of year `y` (0–9999), proleptic Gregorian. */
+function daysFromCivil(y: number, mo: number): number {
+  // Leap days in years before y, counted from year 0 (a leap year), minus those before 1970 (478).
+  const leapsBefore = y === 0 ? 0 : Math.floor((y - 1) / 4) - Math.floor((y - 1) / 100) + Math.floor((y - 1) / 400) + 1;
+  return (y - 1970) * 365 + leapsBefore - 478 + DAYS_BEFORE[mo - 1] + (mo > 2 && isLeap(y) ? 1 : 0);
 }
 
 export function isValidDate(input: unknown): input is string {
@@ -29,7 +61,8 @@ export function isValidDate(input: unknown): input is string {
 }
 
 function daysIn(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  // Year 0000 keeps 28 days in February: this was computed with Date.UTC, which reads years 0–99 as 1900–1999.
+  return m === 2 ? (y !== 0 && isLeap(y) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 export type Checked = { ok: true; value: unknown } | { ok: false; reason: string };

@@ -13,6 +13,12 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Most units grouped into one commit. */
   commitGroupMax?: number;
+  /**
+   * No further unit joins a commit group once the group has run this long (ms); the group then commits and the
+   * event loop gets a turn before the next one. A group runs synchronously (node:sqlite), so this bounds how long
+   * requests wait to be read. Default 50.
+   */
+  commitGroupBudgetMs?: number;
 }
 
 interface PendingUnit {
@@ -25,7 +31,8 @@ interface PendingUnit {
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL (D13).
  *
  * Writes go through one connection. Units submitted while a commit is in progress wait, and are then run
- * together in one transaction, each inside its own savepoint, so a group of N requests costs one fsync.
+ * together in one transaction, each inside its own savepoint, so a group of N requests costs one fsync. A group
+ * stops taking units after `commitGroupMax` of them or `commitGroupBudgetMs`, so the event loop is not held for long.
  * Each streaming read uses its own read-only connection: WAL lets it run while writes commit.
  */
 export class SqliteStore implements Store {
@@ -38,6 +45,7 @@ export class SqliteStore implements Store {
   #queue: PendingUnit[] = [];
   #flushing = false;
   #groupMax: number;
+  #groupBudgetMs: number;
   #closed = false;
   #idle: (() => void)[] = [];
 
@@ -56,6 +64,7 @@ export class SqliteStore implements Store {
       PRAGMA secure_delete = ON; -- deleted rows are overwritten, not left in free space (profile deletion)
     `);
     this.#groupMax = options.commitGroupMax ?? 256;
+    this.#groupBudgetMs = options.commitGroupBudgetMs ?? 50;
     const writer = this.#writer;
     this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: writer }) });
   }
@@ -74,19 +83,24 @@ export class SqliteStore implements Store {
 
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
-      const group = this.#queue.splice(0, this.#groupMax);
+      const started = performance.now();
+      const group: PendingUnit[] = [];
       const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
       try {
-        if (group.length === 1) {
+        if (this.#queue.length === 1) {
           // A group of one needs no savepoint: if the unit fails, rolling back the transaction keeps nothing of it.
-          const [only] = group;
+          const only = this.#queue.shift()!;
+          group.push(only);
           try {
             outcomes.push({ ok: true, value: await this.db.transaction().execute((tx) => only.unit(tx)) });
           } catch (error) {
             outcomes.push({ ok: false, error }); // the unit (or its commit) failed: Kysely rolled it back
           }
         } else await this.db.transaction().execute(async (tx) => {
-          for (const pending of group) {
+          // Units join the group until it holds groupMax of them or has run for the time budget.
+          while (this.#queue.length > 0 && group.length < this.#groupMax && (group.length === 0 || performance.now() - started < this.#groupBudgetMs)) {
+            const pending = this.#queue.shift()!;
+            group.push(pending);
             await sql`SAVEPOINT unit`.execute(tx);
             try {
               const value = await pending.unit(tx);
@@ -100,8 +114,9 @@ export class SqliteStore implements Store {
           }
         });
       } catch (error) {
-        // The commit itself failed: nothing of the group is durable.
-        for (const pending of group) pending.reject(error);
+        // The transaction itself failed: nothing of the group is durable. (If it failed before any unit joined,
+        // the units that would have formed the group fail with it rather than retrying forever.)
+        for (const pending of group.length > 0 ? group : this.#queue.splice(0, this.#groupMax)) pending.reject(error);
         continue;
       }
       this.stats.commits++;
