@@ -6,6 +6,7 @@ import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../core/
 import { isMaruError } from '../core/errors.ts';
 import { UsageError, configFrom, printJson as printDoc, requireString, withRuntime, type Command, type Io } from './support.ts';
 import { AUDIENCE_COMMANDS, EXPORT_COMMANDS } from './export.commands.ts';
+import { PARTITION_COMMANDS } from './partitions.commands.ts';
 import { CAMPAIGN_COMMANDS } from './campaign.commands.ts';
 import { MESSAGING_COMMANDS } from './messaging.commands.ts';
 import { CHANNEL_COMMANDS } from './channel.commands.ts';
@@ -215,6 +216,7 @@ The whole file is checked first; nothing is registered if any entry is invalid o
   },
   ...EXPORT_COMMANDS,
   ...AUDIENCE_COMMANDS,
+  ...PARTITION_COMMANDS,
   ...CAMPAIGN_COMMANDS,
   ...MESSAGING_COMMANDS,
   ...CHANNEL_COMMANDS,

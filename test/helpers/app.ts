@@ -9,6 +9,7 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runt
 import { buildApp } from '../../src/server/app.ts';
 import type { IssuedCredentials } from '../../src/core/credentials/credentials.service.ts';
 import type { Project } from '../../src/core/projects/projects.types.ts';
+import { scaleTestEnv } from './scale.ts';
 
 export const ADMIN_TOKEN = 'maru_adm_test-admin-token-for-tests-only';
 
@@ -17,6 +18,8 @@ export interface TestApp {
   runtime: Runtime;
   dataDir: string;
   clock: Clock;
+  /** Environment a child process (e.g. the CLI) needs to reach the same store and Redis: empty when embedded. */
+  storeEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -26,7 +29,9 @@ export interface TestApp {
  */
 export async function buildTestApp(options: { config?: Partial<Config>; env?: NodeJS.ProcessEnv; clock?: Clock } & Omit<RuntimeOptions, 'clock'> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'maru-test-'));
-  const config = loadConfig({ MARU_LOG_LEVEL: 'silent', MARU_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env }, { dataDir, ...options.config });
+  // Scale mode (.ci/scale.sh): a fresh PostgreSQL database and Redis key prefix per app when MARU_TEST_* are set.
+  const scale = await scaleTestEnv(options.config?.dataDir);
+  const config = loadConfig({ MARU_LOG_LEVEL: 'silent', MARU_ADMIN_TOKEN: ADMIN_TOKEN, ...scale.env, ...options.env }, { dataDir, ...options.config });
   const clock = options.clock ?? systemClock;
   const runtime = await createRuntime(config, { ...options, clock, log: options.log ?? pino({ level: 'silent' }) });
   const app = await buildApp(runtime);
@@ -36,10 +41,15 @@ export async function buildTestApp(options: { config?: Partial<Config>; env?: No
     runtime,
     dataDir,
     clock,
+    storeEnv: scale.env,
     async close() {
-      await app.close();
-      await runtime.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await app.close();
+        await runtime.close();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+        await scale.cleanup();
+      }
     },
   };
 }
