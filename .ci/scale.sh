@@ -9,6 +9,8 @@
 # `npm test` needs neither service.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Node.js 24 (node_modules/.bin/node) must run vitest and the servers it spawns, not the system node.
+export PATH="$PWD/node_modules/.bin:$PATH"
 
 export MARU_TEST_DATABASE_URL="${MARU_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 export MARU_TEST_REDIS_URL="${MARU_TEST_REDIS_URL:-redis://127.0.0.1:6379}"

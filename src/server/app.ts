@@ -51,23 +51,26 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     if (reply.statusCode >= 500) runtime.metrics.errors.inc();
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'maru',
-        version: '0.1.0',
-        description:
-          'Self-hosted customer data and messaging platform. Speaks the DFINERY, Marketap and Notifly HTTP APIs on one core, plus its own admin API.',
-      },
-      components: {
-        securitySchemes: {
-          adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
-          marketapApiKey: { type: 'http', scheme: 'bearer', description: 'Marketap API key of the project (with ?project_id=)' },
+  // The worker role serves only health, readiness and metrics: no API reference either.
+  if (options.surfaces !== 'operations') {
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: 'maru',
+          version: '0.1.0',
+          description:
+            'Self-hosted customer data and messaging platform. Speaks the DFINERY, Marketap and Notifly HTTP APIs on one core, plus its own admin API.',
+        },
+        components: {
+          securitySchemes: {
+            adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
+            marketapApiKey: { type: 'http', scheme: 'bearer', description: 'Marketap API key of the project (with ?project_id=)' },
+          },
         },
       },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
 
   await app.register(healthRoutes, { runtime, isReady: () => ready });
   if (options.surfaces !== 'operations') {

@@ -113,7 +113,7 @@ describe('maru campaign ... (CLI)', () => {
       const run = async (...argv: string[]) => {
         let out = '';
         let err = '';
-        const code = await runCli([...argv, '--data-dir', dir], { out: (t) => (out += t), err: (t) => (err += t), env: { MARU_LOG_LEVEL: 'silent' } });
+        const code = await runCli([...argv, '--data-dir', dir], { out: (t) => (out += t), err: (t) => (err += t), env: { MARU_LOG_LEVEL: 'silent', ...w.t.storeEnv } });
         return { code, out, err };
       };
       const created = await run('campaign', 'create', '--project', w.project.id, '--file', file, '--json');

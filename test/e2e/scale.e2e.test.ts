@@ -160,6 +160,7 @@ describe.skipIf(!TEST_DATABASE_URL || !TEST_REDIS_URL)('scale mode: two API and 
       expect(face.status).toBe(404);
       expect((await fetch(`${w.url}/v1/api/events?project_id=${marketap.projectId}`, { method: 'POST' })).status).toBe(404);
       expect((await fetch(`${w.url}/admin/v1/projects`)).status).toBe(404);
+      expect((await fetch(`${w.url}/docs/json`)).status).toBe(404); // no API reference on a worker
     }
     for (const name of ['api-1', 'api-2']) {
       const a = proc(name);

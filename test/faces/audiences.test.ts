@@ -345,7 +345,7 @@ describe('CLI', () => {
     const cli = async (...argv: string[]) => {
       let out = '';
       let err = '';
-      const code = await runCli([...argv, '--data-dir', t.dataDir], { out: (s) => (out += s), err: (s) => (err += s), env: { MARU_LOG_LEVEL: 'silent' } });
+      const code = await runCli([...argv, '--data-dir', t.dataDir], { out: (s) => (out += s), err: (s) => (err += s), env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv } });
       return { code, out, err };
     };
     try {

@@ -492,7 +492,7 @@ describe('CLI', () => {
     let err = '';
     const code = await runCli(
       ['export', 'events', '--data-dir', t.dataDir, '--project', p.id, '--from', '2025-01-06', '--to', '2025-01-06', '--events', 'df_purchase', '--properties', 'df_order_id', '--properties-condition', 'exclude'],
-      { out: (s) => (out += s), err: (s) => (err += s), env: { MARU_LOG_LEVEL: 'silent' } },
+      { out: (s) => (out += s), err: (s) => (err += s), env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv } },
     );
     expect(code, err).toBe(0);
     expect(out).toBe(api.body);
@@ -500,14 +500,14 @@ describe('CLI', () => {
     expect(err).toMatch(/^export events: done, 2 rows, [\d,]+ rows\/s, \d+\.\ds\n$/);
 
     let profilesOut = '';
-    expect(await runCli(['export', 'profiles', '--data-dir', t.dataDir, '--project', p.id], { out: (s) => (profilesOut += s), err: () => {}, env: { MARU_LOG_LEVEL: 'silent' } })).toBe(0);
+    expect(await runCli(['export', 'profiles', '--data-dir', t.dataDir, '--project', p.id], { out: (s) => (profilesOut += s), err: () => {}, env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv } })).toBe(0);
     expect(profilesOut).toBe((await exportProfiles(p)).body);
   });
 
   test('the CLI names its own flags in errors and does not apply the API date limits', async () => {
     const p = await project();
     let err = '';
-    const io = { out: () => {}, err: (s: string) => (err += s), env: { MARU_LOG_LEVEL: 'silent' } };
+    const io = { out: () => {}, err: (s: string) => (err += s), env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv } };
     expect(await runCli(['export', 'events', '--data-dir', t.dataDir, '--project', p.id, '--from', '2025-01-06', '--to', '2024-01-01'], io)).toBe(1);
     expect(err).toBe('maru export events: --to must not be before --from\n');
     expect(await runCli(['export', 'events', '--data-dir', t.dataDir, '--project', p.id, '--from', '2020-01-01', '--to', '2025-01-06'], io)).toBe(0);
