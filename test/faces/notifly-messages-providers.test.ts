@@ -87,6 +87,67 @@ describe('text messages through NHN Cloud SMS', () => {
   });
 });
 
+describe('Kakao messages through NHN Cloud KakaoTalk Bizmessage', () => {
+  const SENDER_KEY = 'a'.repeat(40);
+  const alimtalk = (body: Record<string, unknown>) => w.notifly('POST', '/messages/kakao-alimtalk', { projectId: w.project.id, ...body });
+
+  it('polls the alimtalk result like SMS, 15 s after the send: delivered, Kakao failure (metric moved), still pending', async () => {
+    nhn = await startNhnCloudFake({ appKey: 'KakaoKey', secretKey: 'KakaoSecret' });
+    w = await messagingWorld();
+    await setUp(w, { kakaoChannels: [{ channelId: '@maru', senderKey: SENDER_KEY }], templates: [{ templateId: 'welcome', templateCode: 'WELCOME', content: '#{name}님 환영합니다' }] });
+    await configureChannel(w, 'kakao_alimtalk', 'nhn-bizmessage', { appKey: 'KakaoKey', secretKey: 'KakaoSecret', baseUrl: nhn.baseUrl });
+    nhn.setKakaoDelivery('01022223333', { messageStatus: 'FAILED', resultCode: '3018', resultCodeName: '메시지를 전송할 수 없음' });
+    nhn.setKakaoDelivery('01033334444', { messageStatus: 'IN_PROGRESS' });
+    expectOk(await alimtalk({ templateId: 'welcome', recipientList: ['01011112222', '01022223333', '01033334444'].map((recipientNo) => ({ recipientNo, templateParameter: { name: '김' } })) }), 200);
+    await drain(w);
+
+    expect(nhn.violations).toEqual([]);
+    const requestIdOf = (no: string) => nhn!.accepted.find((m) => m.recipientNo === no)!.requestId;
+    let d = await byAddress('direct_alimtalk');
+    expect(d['+821011112222']).toMatchObject({ state: 'sent', metric: 'send_success', provider: 'nhn-bizmessage', provider_message_id: `alimtalk:${requestIdOf('01011112222')}:1` });
+    expect(await resultOf(d['+821011112222'].id)).toMatchObject({ status: 'pending', checks: 0, vendor: 'nhn-bizmessage' });
+    expect(await totals(w, 'direct_alimtalk')).toEqual({ send_success: 3 });
+
+    // Nothing is asked before the first poll is due.
+    w.clock.advance(14_000);
+    await drain(w);
+    expect(nhn.requests.filter((r) => r.method === 'GET')).toEqual([]);
+    w.clock.advance(1_000);
+    await drain(w);
+    expect(nhn.violations).toEqual([]);
+    const lookups = nhn.requests.filter((r) => r.method === 'GET');
+    expect(lookups.map((r) => r.path).sort()).toEqual(
+      ['01011112222', '01022223333', '01033334444'].map((no) => `/alimtalk/v2.3/appkeys/KakaoKey/messages/${requestIdOf(no)}/1`).sort(),
+    );
+    expect(lookups.every((r) => r.headers['x-secret-key'] === 'KakaoSecret')).toBe(true);
+
+    d = await byAddress('direct_alimtalk');
+    expect(d['+821011112222'].state).toBe('sent');
+    expect(await resultOf(d['+821011112222'].id)).toMatchObject({ status: 'delivered', deliveredAt: '2024-05-01T01:00:07.000Z', checks: 1 });
+    expect(d['+821022223333']).toMatchObject({
+      state: 'failed',
+      metric: 'send_failure',
+      reason: 'carrier_failed: nhn-bizmessage: delivery failed, result code 3018 (메시지를 전송할 수 없음) (code 3018)',
+    });
+    expect(await resultOf(d['+821022223333'].id)).toMatchObject({ status: 'failed', code: '3018', checks: 1 });
+    expect(await resultOf(d['+821033334444'].id)).toMatchObject({ status: 'pending', checks: 1 });
+    // The failure moves the message from send_success to send_failure on its send day, as for SMS.
+    expect(await totals(w, 'direct_alimtalk')).toEqual({ send_success: 2, send_failure: 1 });
+
+    // The pending one is asked again a minute later.
+    nhn.setKakaoDelivery('01033334444', { messageStatus: 'COMPLETED', resultCode: '1000', receiveDate: '2025-01-06 10:01:10' });
+    w.clock.advance(60_000);
+    await drain(w);
+    expect(await resultOf(d['+821033334444'].id)).toMatchObject({ status: 'delivered', deliveredAt: '2025-01-06T01:01:10.000Z', checks: 2 });
+    const asked = nhn.requests.filter((r) => r.method === 'GET').length;
+    expect(asked).toBe(4);
+    w.clock.advance(3_600_000);
+    await drain(w);
+    expect(nhn.requests.filter((r) => r.method === 'GET').length).toBe(asked);
+    expect(await totals(w, 'direct_alimtalk')).toEqual({ send_success: 2, send_failure: 1 });
+  });
+});
+
 describe('retries', () => {
   it('retries a temporary NHN failure with the same message after Retry-After, then sends it', async () => {
     nhn = await startNhnCloudFake({ appKey: 'SmsAppKey', secretKey: 'SmsSecret' });

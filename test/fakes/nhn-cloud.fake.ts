@@ -10,6 +10,8 @@
  *
  * Assumptions where NHN's docs are silent: a wrong secret key answers HTTP 401 with an envelope
  * (`-1001 Invalid secretKey.`) on the SMS API and HTTP 200 with the same envelope code on Bizmessage.
+ * The Bizmessage result lookup (`GET .../messages/{requestId}/{recipientSeq}`) answers an unknown message with
+ * HTTP 200 and `isSuccessful: false` (code -2005, assumed).
  */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -40,6 +42,10 @@ export type NhnFakeDelivery =
   | { msgStatus: string; resultCode?: string; resultCodeName?: string; resultDate?: string }
   | { httpStatus: number };
 
+export type NhnFakeKakaoDelivery =
+  | { messageStatus: string; resultCode?: string; resultCodeName?: string; receiveDate?: string }
+  | { httpStatus: number };
+
 export type NhnChannel = 'sms' | 'mms' | 'alimtalk' | 'friendtalk';
 
 export interface NhnAcceptedMessage {
@@ -60,12 +66,15 @@ export interface NhnCloudFake {
   onRecipient(recipientNo: string, outcome: NhnFakeOutcome): void;
   /** What the SMS result lookup reports for messages to `recipientNo` (default: delivered, 1000). */
   setDelivery(recipientNo: string, delivery: NhnFakeDelivery): void;
+  /** What the Bizmessage result lookup reports for alimtalk/friendtalk to `recipientNo` (default: COMPLETED, 1000). */
+  setKakaoDelivery(recipientNo: string, delivery: NhnFakeKakaoDelivery): void;
   close(): Promise<void>;
 }
 
 const SMS_SEND = /^\/sms\/v3\.0\/appKeys\/([^/]+)\/sender\/(sms|mms)$/;
 const SMS_LOOKUP = /^\/sms\/v3\.0\/appKeys\/([^/]+)\/sender\/(sms|mms)\/([^/]+)$/;
 const KAKAO_SEND = /^\/(alimtalk|friendtalk)\/(v[0-9.]+)\/appkeys\/([^/]+)\/messages$/;
+const KAKAO_LOOKUP = /^\/(alimtalk|friendtalk)\/(v[0-9.]+)\/appkeys\/([^/]+)\/messages\/([^/]+)\/([^/]+)$/;
 const KAKAO_VERSIONS: Record<string, string> = { alimtalk: 'v2.3', friendtalk: 'v2.4' };
 
 const SMS_FIELDS = new Set([
@@ -105,6 +114,7 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
   const accepted: NhnAcceptedMessage[] = [];
   const outcomes = new Map<string, NhnFakeOutcome>();
   const deliveries = new Map<string, NhnFakeDelivery>();
+  const kakaoDeliveries = new Map<string, NhnFakeKakaoDelivery>();
   const seenIdempotencyKeys = new Set<string>();
 
   const violate = (request: RecordedRequest, problem: string) => violations.push(`${request.method} ${request.path}: ${problem}`);
@@ -402,6 +412,63 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
     send(response, 200, result(0, 'SUCCESS'));
   }
 
+  function handleKakaoLookup(
+    request: RecordedRequest,
+    response: ServerResponse,
+    channel: 'alimtalk' | 'friendtalk',
+    version: string,
+    appKey: string,
+    requestId: string,
+    seq: string,
+  ) {
+    if (request.method !== 'GET') {
+      violate(request, 'must be GET');
+      return send(response, 405, envelope(false, -9998, 'Not exist API'));
+    }
+    if (version !== KAKAO_VERSIONS[channel]) {
+      violate(request, `${channel} must use API ${KAKAO_VERSIONS[channel]}, got ${version}`);
+    }
+    if ([...request.query.keys()].length > 0) violate(request, 'the single-message lookup takes no query parameters');
+    const secret = secretKeyProblem(request);
+    if (appKey !== options.appKey) return send(response, 200, envelope(false, -1000, 'Invalid appKey.'));
+    if (secret !== undefined) return send(response, 200, envelope(false, -1001, 'Invalid secretKey.'));
+    if (!/^\d+$/.test(seq)) {
+      violate(request, `recipientSeq "${seq}" must be an integer`);
+      return send(response, 200, envelope(false, -9997, 'Client Error.'));
+    }
+    const message = accepted.find(
+      (m) => m.channel === channel && m.requestId === decodeURIComponent(requestId) && m.recipientSeq === Number(seq),
+    );
+    if (message === undefined) return send(response, 200, envelope(false, -2005, 'Not found message.'));
+    const delivery = kakaoDeliveries.get(message.recipientNo) ?? { messageStatus: 'COMPLETED', resultCode: '1000', resultCodeName: '성공' };
+    if ('httpStatus' in delivery) return send(response, delivery.httpStatus, envelope(false, -9999, 'System error.'));
+    const done = delivery.messageStatus === 'COMPLETED' || delivery.messageStatus === 'FAILED';
+    const body = message.body;
+    const recipient = (Array.isArray(body.recipientList) ? body.recipientList[0] : {}) as Record<string, unknown>;
+    send(response, 200, {
+      ...envelope(true, 0, 'SUCCESS'),
+      message: {
+        requestId: message.requestId,
+        recipientSeq: message.recipientSeq,
+        plusFriendId: '@maru',
+        senderKey: body.senderKey,
+        ...(channel === 'alimtalk' ? { templateCode: body.templateCode } : { isAd: recipient.isAd }),
+        recipientNo: message.recipientNo,
+        content: channel === 'alimtalk' ? '' : recipient.content,
+        requestDate: '2024-05-01 10:00:00.0',
+        createDate: '2024-05-01 10:00:00.0',
+        receiveDate: delivery.receiveDate ?? (done ? '2024-05-01 10:00:07.0' : null),
+        resendStatus: null,
+        resendStatusName: null,
+        messageStatus: delivery.messageStatus,
+        resultCode: delivery.resultCode ?? null,
+        resultCodeName: delivery.resultCodeName ?? null,
+        senderGroupingKey: body.senderGroupingKey ?? null,
+        recipientGroupingKey: null,
+      },
+    });
+  }
+
   async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
@@ -432,6 +499,10 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
     if (match) return handleSmsLookup(request, response, decodeURIComponent(match[1]), match[2] as 'sms' | 'mms', match[3]);
     match = KAKAO_SEND.exec(url.pathname);
     if (match) return handleKakaoSend(request, response, match[1] as 'alimtalk' | 'friendtalk', match[2], decodeURIComponent(match[3]));
+    match = KAKAO_LOOKUP.exec(url.pathname);
+    if (match) {
+      return handleKakaoLookup(request, response, match[1] as 'alimtalk' | 'friendtalk', match[2], decodeURIComponent(match[3]), match[4], match[5]);
+    }
     violate(request, 'no such NHN Cloud API');
     send(response, 404, envelope(false, -9998, 'Not exist API.'));
   }
@@ -452,6 +523,7 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
     accepted,
     onRecipient: (recipientNo, outcome) => void outcomes.set(recipientNo, outcome),
     setDelivery: (recipientNo, delivery) => void deliveries.set(recipientNo, delivery),
+    setKakaoDelivery: (recipientNo, delivery) => void kakaoDeliveries.set(recipientNo, delivery),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -164,6 +164,74 @@ describe('friendtalk', () => {
   });
 });
 
+describe('delivery results (fetchResult)', () => {
+  async function sentAlimtalk(to = '01012345678') {
+    const result = await provider().sendAlimtalk(alimtalk({ to }));
+    if (!result.ok || !result.providerMessageId) throw new Error(`send failed: ${result.reason}`);
+    return result.providerMessageId;
+  }
+
+  it('delivered: asks the documented v2.3 single-message lookup and reports the receive time', async () => {
+    const id = await sentAlimtalk();
+    const { requestId } = fake.accepted[0];
+    expect(await provider().fetchResult(id)).toEqual({ status: 'delivered', providerMessageId: id, deliveredAt: '2024-05-01 10:00:07.0' });
+    const lookup = fake.requests[1];
+    expect(lookup.method).toBe('GET');
+    expect(lookup.path).toBe(`/alimtalk/v2.3/appkeys/${APP_KEY}/messages/${requestId}/1`);
+    expect(lookup.headers['x-secret-key']).toBe(SECRET_KEY);
+    expect(lookup.rawBody).toBe('');
+  });
+
+  it('friendtalk ids are looked up through the v2.4 API', async () => {
+    const sent = await provider().sendFriendtalk(friendtalk());
+    const id = sent.providerMessageId!;
+    expect(id).toMatch(/^friendtalk:/);
+    fake.setKakaoDelivery('01012345678', { messageStatus: 'COMPLETED', resultCode: '1000', receiveDate: '2025-01-06 10:01:10' });
+    expect(await provider().fetchResult(id)).toEqual({ status: 'delivered', providerMessageId: id, deliveredAt: '2025-01-06 10:01:10' });
+    expect(fake.requests[1].path).toBe(`/friendtalk/v2.4/appkeys/${APP_KEY}/messages/${fake.accepted[0].requestId}/1`);
+  });
+
+  it.each([
+    ['COMPLETED with a Kakao failure code', { messageStatus: 'COMPLETED', resultCode: '3018', resultCodeName: '메시지를 전송할 수 없음' }, '3018', 'nhn-bizmessage: delivery failed, result code 3018 (메시지를 전송할 수 없음)'],
+    ['FAILED', { messageStatus: 'FAILED', resultCode: '3019', resultCodeName: '톡 유저가 아님' }, '3019', 'nhn-bizmessage: delivery failed, result code 3019 (톡 유저가 아님)'],
+    ['FAILED without a code', { messageStatus: 'FAILED' }, 'messageStatus FAILED', 'nhn-bizmessage: delivery failed, result code messageStatus FAILED'],
+  ])('failed: %s', async (_name, delivery, code, reason) => {
+    const id = await sentAlimtalk();
+    fake.setKakaoDelivery('01012345678', delivery);
+    expect(await provider().fetchResult(id)).toEqual({ status: 'failed', providerMessageId: id, code, reason });
+  });
+
+  it.each(['READY', 'IN_PROGRESS'])('pending while NHN reports %s', async (messageStatus) => {
+    const id = await sentAlimtalk();
+    fake.setKakaoDelivery('01012345678', { messageStatus });
+    expect(await provider().fetchResult(id)).toEqual({ status: 'pending', providerMessageId: id });
+  });
+
+  it('a message NHN does not know is unknown and not retryable; a bare id is looked up as alimtalk seq 1', async () => {
+    const id = 'alimtalk:20240501000000NoSuchReq:1';
+    expect(await provider().fetchResult(id)).toEqual({
+      status: 'unknown',
+      providerMessageId: id,
+      retryable: false,
+      reason: 'nhn-bizmessage: result code -2005 (Not found message.)',
+    });
+    await sentAlimtalk();
+    const bare = fake.accepted[0].requestId;
+    expect(await provider().fetchResult(bare)).toEqual({ status: 'delivered', providerMessageId: bare, deliveredAt: '2024-05-01 10:00:07.0' });
+    expect(fake.requests.at(-1)!.path).toBe(`/alimtalk/v2.3/appkeys/${APP_KEY}/messages/${bare}/1`);
+    await expect(provider().fetchResult('sms:abc:1')).rejects.toThrow('not a provider message id of this provider');
+  });
+
+  it('HTTP 5xx is unknown and retryable; a wrong secret key is unknown and not retryable', async () => {
+    const id = await sentAlimtalk();
+    fake.setKakaoDelivery('01012345678', { httpStatus: 503 });
+    expect(await provider().fetchResult(id)).toMatchObject({ status: 'unknown', providerMessageId: id, retryable: true, reason: expect.stringContaining('HTTP 503') });
+    const wrongKey = await provider({ secretKey: 'not-the-secret' }).fetchResult(id);
+    expect(wrongKey).toMatchObject({ status: 'unknown', retryable: false, reason: expect.stringContaining('-1001') });
+    expect(wrongKey.status === 'unknown' && wrongKey.reason).not.toContain('not-the-secret');
+  });
+});
+
 describe('config validation', () => {
   it('names the bad field', () => {
     expect(() => createNhnBizmessageProvider({ appKey: 'k' } as NhnBizmessageConfig)).toThrow(

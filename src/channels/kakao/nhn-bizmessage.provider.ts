@@ -33,9 +33,25 @@
  * Numbers: Korean numbers are sent in national form (01012345678); others as E.164 digits without '+'.
  * SMS fallback ("대체 발송"): set `resendSendNo` to ask NHN to resend failed messages as SMS/LMS from that
  * (SMS-registered) number; otherwise the console's fallback setting applies.
+ *
+ * Delivery result (`fetchResult`), assumptions from the "메시지 단건 조회" sections of alimtalk v2.3 and
+ * friendtalk v2.4:
+ *   `GET {baseUrl}/{alimtalk/v2.3|friendtalk/v2.4}/appkeys/{appKey}/messages/{requestId}/{recipientSeq}` with
+ *   `X-Secret-Key`; the answer is `{ header, message: { requestId, recipientSeq, messageStatus, resultCode,
+ *   resultCodeName?, resultMessage?, receiveDate?, ... } }`. `messageStatus` is READY / IN_PROGRESS while Kakao
+ *   has not answered (pending), COMPLETED once it has — delivered when `resultCode` is "1000" (or absent),
+ *   failed with that code otherwise — and FAILED or CANCEL when NHN or Kakao gave up (failed). Any other
+ *   status is an unknown answer (asked no more). `receiveDate` (KST, no zone; `resultDate` if there is none) is
+ *   the delivery time. A header error is an unknown result, retryable for -9999/-7000 only (an unknown
+ *   requestId is such a header error, or a successful header without `message`); HTTP 429/5xx and network
+ *   errors are retryable. NHN's own SMS fallback (`resendStatus`) is not looked at: a Kakao message that
+ *   failed is reported failed even when NHN resent it as SMS.
+ *   A bare id without the `{kind}:` prefix and seq (none is stored today; kept for safety, like the SMS
+ *   provider) is looked up as alimtalk, recipientSeq 1.
  */
 import { failed, sent } from '../provider.types.ts';
 import type { AlimtalkMessage, FriendtalkMessage, KakaoProvider, SendResult } from '../provider.types.ts';
+import type { DeliveryStatus, DeliveryStatusSource } from '../text/delivery-status.types.ts';
 import { describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from '../text/nhn-cloud-envelope.helpers.ts';
 import { configReader } from '../text/provider-config.helpers.ts';
 import { callVendor, clip, isTransientStatus, transientFailure } from '../text/provider-http.helpers.ts';
@@ -58,6 +74,11 @@ export interface NhnBizmessageConfig {
   allowPrivateNetwork?: boolean;
 }
 
+export interface NhnBizmessageProvider extends KakaoProvider, DeliveryStatusSource {}
+
+type KakaoKind = 'alimtalk' | 'friendtalk';
+const API_VERSION: Record<KakaoKind, string> = { alimtalk: 'v2.3', friendtalk: 'v2.4' };
+
 const RETRYABLE_CODES = new Set([-9999, -7000]);
 const INVALID_RECIPIENT_CODES = new Set([-5000]);
 const DUPLICATE_IDEMPOTENCY_KEY = -1005;
@@ -72,7 +93,7 @@ export function classifyNhnBizmessageCode(code: number, message: string): SendRe
   return failed(false, reason);
 }
 
-export function createNhnBizmessageProvider(config: NhnBizmessageConfig): KakaoProvider {
+export function createNhnBizmessageProvider(config: NhnBizmessageConfig): NhnBizmessageProvider {
   const read = configReader(VENDOR, config);
   const appKey = read.requireString('appKey', { pattern: /^[A-Za-z0-9_-]+$/, hint: 'letters, digits, "-" or "_"' });
   const secretKey = read.requireString('secretKey');
@@ -86,11 +107,12 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig): KakaoP
 
   const resendParameter = resendSendNo === undefined ? {} : { resendParameter: { isResend: true, resendSendNo } };
 
-  async function post(kind: 'alimtalk' | 'friendtalk', idempotencyKey: string, body: unknown): Promise<SendResult> {
-    const version = kind === 'alimtalk' ? 'v2.3' : 'v2.4';
+  const messagesUrl = (kind: KakaoKind) => `${baseUrl}/${kind}/${API_VERSION[kind]}/appkeys/${encodedAppKey}/messages`;
+
+  async function post(kind: KakaoKind, idempotencyKey: string, body: unknown): Promise<SendResult> {
     const response = await callVendor({
       method: 'POST',
-      url: `${baseUrl}/${kind}/${version}/appkeys/${encodedAppKey}/messages`,
+      url: messagesUrl(kind),
       headers: {
         'Content-Type': 'application/json;charset=UTF-8',
         'X-Secret-Key': secretKey,
@@ -153,5 +175,69 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig): KakaoP
     });
   }
 
-  return { sendAlimtalk, sendFriendtalk };
+  async function fetchResult(providerMessageId: string): Promise<DeliveryStatus> {
+    const { kind, requestId, recipientSeq } = parseProviderMessageId(providerMessageId);
+    const response = await callVendor({
+      method: 'GET',
+      url: `${messagesUrl(kind)}/${encodeURIComponent(requestId)}/${recipientSeq}`,
+      headers: { 'X-Secret-Key': secretKey },
+      timeoutMs,
+    });
+    const unknown = (retryable: boolean, reason: string): DeliveryStatus => ({
+      status: 'unknown',
+      providerMessageId,
+      retryable,
+      reason: `${VENDOR}: ${reason}`,
+    });
+    if (response.kind === 'network-error') return unknown(true, response.reason);
+    const header = readNhnHeader(response.json);
+    if (isTransientStatus(response.status)) return unknown(true, `HTTP ${response.status} ${describeNhnHeader(header)}`.trim());
+    if (header === undefined) return unknown(false, `HTTP ${response.status}${nhnAuthHint(response.status)}; unreadable response`);
+    if (!header.isSuccessful) return unknown(RETRYABLE_CODES.has(header.resultCode), describeNhnHeader(header));
+
+    const message = dig(response.json, 'message');
+    if (message === null || typeof message !== 'object') return unknown(false, `no message ${kind} ${clip(requestId, 40)}/${recipientSeq}`);
+    const messageStatus = String(dig(message, 'messageStatus') ?? '');
+    const resultCode = dig(message, 'resultCode');
+    const code = resultCode === undefined || resultCode === null || resultCode === '' ? undefined : String(resultCode);
+    const detail = clip(dig(message, 'resultCodeName') || dig(message, 'resultMessage'));
+    switch (messageStatus) {
+      case 'READY':
+      case 'IN_PROGRESS':
+        return { status: 'pending', providerMessageId };
+      case 'COMPLETED': {
+        if (code === undefined || code === '1000') {
+          const at = dig(message, 'receiveDate') || dig(message, 'resultDate');
+          return typeof at === 'string' && at !== ''
+            ? { status: 'delivered', providerMessageId, deliveredAt: at }
+            : { status: 'delivered', providerMessageId };
+        }
+        return kakaoFailure(providerMessageId, code, detail);
+      }
+      case 'FAILED':
+      case 'CANCEL':
+        return kakaoFailure(providerMessageId, code ?? `messageStatus ${messageStatus}`, detail);
+      default:
+        return unknown(false, `unexpected messageStatus "${clip(messageStatus, 20)}"`);
+    }
+  }
+
+  return { sendAlimtalk, sendFriendtalk, fetchResult };
+}
+
+function kakaoFailure(providerMessageId: string, code: string, detail: string): DeliveryStatus {
+  return {
+    status: 'failed',
+    providerMessageId,
+    code,
+    reason: `${VENDOR}: delivery failed, result code ${code}${detail ? ` (${detail})` : ''}`,
+  };
+}
+
+/** `{alimtalk|friendtalk}:{requestId}:{recipientSeq}`, or a bare requestId (alimtalk, seq 1). */
+function parseProviderMessageId(id: string): { kind: KakaoKind; requestId: string; recipientSeq: number } {
+  const match = /^(alimtalk|friendtalk):([^:]+):(\d+)$/.exec(id);
+  if (match) return { kind: match[1] as KakaoKind, requestId: match[2], recipientSeq: Number(match[3]) };
+  if (/^[A-Za-z0-9_-]+$/.test(id)) return { kind: 'alimtalk', requestId: id, recipientSeq: 1 };
+  throw new Error(`${VENDOR}: not a provider message id of this provider: "${clip(id, 60)}"`);
 }

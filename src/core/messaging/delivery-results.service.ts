@@ -27,8 +27,11 @@ const pollDelay = (attempt: number) => POLL_DELAYS_MS[Math.min(attempt, POLL_DEL
 
 type ResultSource = Partial<DeliveryStatusSource>;
 
+/** Channels whose vendor results are tracked: text messages (polling or callbacks), Kakao (polling, when the vendor offers a lookup). */
+const RESULT_CHANNELS: ReadonlySet<Delivery['channel']> = new Set(['text_message', 'kakao_alimtalk']);
+
 /**
- * What happens to a text message after the vendor accepted it (docs/korean-messaging.md "Delivery results"): the
+ * What happens to a text or Kakao message after the vendor accepted it (docs/korean-messaging.md "Delivery results"): the
  * vendor's final word, learnt by polling vendors that offer a lookup (a queue job per sent delivery) or from the
  * vendor's status callbacks (`report`, called by the callbacks face after verifying the signature).
  *
@@ -64,12 +67,15 @@ export class DeliveryResultsService {
 
   /**
    * The delivery worker's onSent hook: a text message a vendor accepted with a message id is recorded for results;
-   * a poll is queued when the vendor can be asked; a report that came first is applied.
+   * a poll is queued when the vendor can be asked; a report that came first is applied. A Kakao message (alimtalk or
+   * friendtalk, channel kakao_alimtalk) is recorded and polled the same way when its vendor can be asked.
    */
   readonly onSent: SentHook = async (tx, sent) => {
     const d = sent.delivery;
     // The sandbox reports its outcome when it is called; there is nothing more to learn from it.
-    if (d.channel !== 'text_message' || !sent.providerMessageId || sent.vendor === SANDBOX_VENDOR) return;
+    if (!RESULT_CHANNELS.has(d.channel) || !sent.providerMessageId || sent.vendor === SANDBOX_VENDOR) return;
+    // Kakao results come only from polling (no vendor calls back): nothing to record when the vendor cannot be asked.
+    if (d.channel !== 'text_message' && !this.#pollable(sent.project, d.channel, sent.vendor)) return;
     const key = { projectId: sent.project.id, vendor: sent.vendor, providerMessageId: sent.providerMessageId };
     const early = await repo.findResultByMessageId(tx, key.projectId, key.vendor, key.providerMessageId);
     if (early && early.delivery_id !== null) {

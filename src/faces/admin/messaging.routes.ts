@@ -45,7 +45,7 @@ const resultToWire = (r: DeliveryResultRow) => ({
  * - `kakao-channels`: `POST {channelId, senderKey, default?}`, `GET`, `DELETE /:channelId`;
  * - `alimtalk-templates`: `POST {templateId, templateCode, content, channelId?, buttons?}` (409 if it exists),
  *   `GET`, `GET /:templateId`, `PUT /:templateId` (create or replace), `DELETE /:templateId`;
- * - `delivery-results/:deliveryId`: what the vendor reported after accepting a text message.
+ * - `delivery-results/:deliveryId`: what the vendor reported after accepting a text or Kakao message.
  * Same admin token and error shape `{error: {code, message, field}}` as the rest of the admin API.
  */
 export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
@@ -121,7 +121,7 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   });
 
   // ---- delivery results ----
-  app.get(`${base}/delivery-results/:deliveryId`, schema('What the vendor reported after accepting a text message (polling or status callback)'), async (request: D) => {
+  app.get(`${base}/delivery-results/:deliveryId`, schema('What the vendor reported after accepting a text or Kakao message (polling or status callback)'), async (request: D) => {
     await runtime.projects.get(request.params.projectId);
     const r = await runtime.deliveryResults.resultOf(request.params.projectId, request.params.deliveryId);
     if (!r) throw new MaruError('not_found', `no delivery result is recorded for delivery ${request.params.deliveryId}`);
