@@ -8,12 +8,8 @@ import { newId } from '../ids.ts';
 import './queue.tables.ts';
 import {
   DEFAULT_MAX_ATTEMPTS,
-  PermanentFailure,
-  RetryLater,
   defaultBackoff,
-  withJitter,
   type HandlerOptions,
-  type JobContext,
   type JobHandler,
   type JobInfo,
   type JobSpec,
@@ -21,6 +17,7 @@ import {
   type Queue,
 } from './queue.port.ts';
 import type { JobRow } from './queue.tables.ts';
+import { countJobs, outcomeColumns, readJob, runHandler } from './jobs-table.ts';
 
 /** Rows of job_outbox (migration 080): jobs that must still reach Redis. */
 export interface JobOutboxRow {
@@ -440,43 +437,14 @@ export class BullmqQueue implements Queue {
   }
 
   async #run(reg: Registered, row: JobRow): Promise<void> {
-    const ctx: JobContext<unknown> = {
-      id: row.id,
-      queue: row.queue,
-      key: row.key,
-      projectId: row.project_id,
-      payload: JSON.parse(row.payload),
-      attempt: row.attempts,
-      maxAttempts: row.max_attempts,
-    };
-    let outcome: { state: JobState; runAt?: number; error?: string };
-    try {
-      await reg.handler(ctx);
-      outcome = { state: 'done' };
-    } catch (err) {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      if (err instanceof PermanentFailure || ctx.attempt >= ctx.maxAttempts) {
-        outcome = { state: 'failed', error: message };
-        this.#log.warn({ queue: row.queue, jobId: row.id, attempt: ctx.attempt, err }, 'job failed');
-      } else {
-        const delay = err instanceof RetryLater ? err.delayMs : withJitter(reg.backoffMs(ctx.attempt));
-        outcome = { state: 'pending', runAt: this.#clock.now() + delay, error: message };
-        this.#log.debug({ queue: row.queue, jobId: row.id, attempt: ctx.attempt, delay }, 'job will be retried');
-      }
-    }
+    const outcome = await runHandler({ handler: reg.handler, row, backoffMs: reg.backoffMs, now: () => this.#clock.now(), log: this.#log });
     let retry: Publishable | undefined;
     try {
       retry = await this.#store.write(async (tx) => {
         const now = this.#clock.now();
         const r = await tx
           .updateTable('jobs')
-          .set({
-            state: outcome.state,
-            locked_until: null,
-            updated_at: now,
-            ...(outcome.runAt !== undefined ? { run_at: outcome.runAt } : {}),
-            ...(outcome.error !== undefined ? { last_error: outcome.error.slice(0, 2000) } : {}),
-          })
+          .set(outcomeColumns(outcome, now))
           .where('id', '=', row.id)
           // Only while this claim still holds it: after a lease expiry another attempt owns the row.
           .where('state', '=', 'running')
@@ -591,21 +559,12 @@ export class BullmqQueue implements Queue {
 
   // ---- reading --------------------------------------------------------------------------------------------------
 
-  async get(id: string): Promise<JobInfo | undefined> {
-    const r = await this.#store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
-    return r && toInfo(r);
+  get(id: string): Promise<JobInfo | undefined> {
+    return readJob(this.#store.db, id);
   }
 
-  async counts(queue: string): Promise<Record<JobState, number>> {
-    const rows = await this.#store.db
-      .selectFrom('jobs')
-      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('queue', '=', queue)
-      .groupBy('state')
-      .execute();
-    const out: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
-    for (const r of rows) out[r.state as JobState] = Number(r.n);
-    return out;
+  counts(queue: string): Promise<Record<JobState, number>> {
+    return countJobs(this.#store.db, queue);
   }
 
   async drain(queue?: string): Promise<number> {
@@ -642,13 +601,3 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   };
 }
 
-const toInfo = (r: JobRow): JobInfo => ({
-  id: r.id,
-  queue: r.queue,
-  key: r.key,
-  state: r.state as JobState,
-  attempts: r.attempts,
-  maxAttempts: r.max_attempts,
-  runAt: r.run_at,
-  lastError: r.last_error,
-});
