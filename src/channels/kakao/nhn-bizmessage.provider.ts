@@ -52,9 +52,9 @@
 import { failed, sent } from '../provider.types.ts';
 import type { AlimtalkMessage, FriendtalkMessage, KakaoProvider, SendResult } from '../provider.types.ts';
 import type { DeliveryStatus, DeliveryStatusSource } from '../text/delivery-status.types.ts';
-import { describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from '../text/nhn-cloud-envelope.helpers.ts';
+import { checkNhnSendResponse, describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from '../text/nhn-cloud-envelope.helpers.ts';
 import { configReader } from '../text/provider-config.helpers.ts';
-import { callVendor, clip, isTransientStatus, transientFailure } from '../text/provider-http.helpers.ts';
+import { callVendor, clip, isTransientStatus } from '../text/provider-http.helpers.ts';
 import { parsePhoneNumber } from '../text/phone-number.helpers.ts';
 
 const VENDOR = 'nhn-bizmessage';
@@ -121,23 +121,10 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig): NhnBiz
       body: JSON.stringify(body),
       timeoutMs,
     });
-    if (response.kind === 'network-error') return transientFailure(VENDOR, response);
-    const header = readNhnHeader(response.json);
-    if (isTransientStatus(response.status)) return transientFailure(VENDOR, response, describeNhnHeader(header));
-    if (header === undefined) {
-      if (response.status >= 200 && response.status < 300) {
-        return failed(false, `${VENDOR}: unreadable response to a send (HTTP ${response.status}); the message may have been sent`);
-      }
-      return failed(false, `${VENDOR}: HTTP ${response.status}${nhnAuthHint(response.status)}`);
-    }
-    if (!header.isSuccessful) {
-      if (response.status === 401 || response.status === 403) {
-        return failed(false, `${VENDOR}: HTTP ${response.status}${nhnAuthHint(response.status)} ${describeNhnHeader(header)}`);
-      }
-      return classifyNhnBizmessageCode(header.resultCode, header.resultMessage);
-    }
-    const requestId = dig(response.json, 'message', 'requestId');
-    const [result] = readRecipientResults(dig(response.json, 'message', 'sendResults'));
+    const checked = checkNhnSendResponse(VENDOR, response, classifyNhnBizmessageCode);
+    if ('result' in checked) return checked.result;
+    const requestId = dig(checked.json, 'message', 'requestId');
+    const [result] = readRecipientResults(dig(checked.json, 'message', 'sendResults'));
     if (typeof requestId !== 'string' || result === undefined) {
       return failed(false, `${VENDOR}: response has no result for the recipient; the message may have been sent`);
     }

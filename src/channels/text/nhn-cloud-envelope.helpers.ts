@@ -1,4 +1,5 @@
-import { clip } from './provider-http.helpers.ts';
+import { failed, type SendResult } from '../provider.types.ts';
+import { clip, isTransientStatus, transientFailure, type VendorResponse } from './provider-http.helpers.ts';
 
 /**
  * NHN Cloud's response envelope, shared by the SMS and KakaoTalk Bizmessage APIs:
@@ -67,4 +68,32 @@ export function describeNhnHeader(header: NhnHeader | undefined): string {
 
 export function nhnAuthHint(status: number): string {
   return status === 401 || status === 403 ? ' (check appKey and secretKey)' : '';
+}
+
+/**
+ * The checks every NHN send response goes through before its body is read: network trouble, 429/5xx and an
+ * unreadable envelope, then a header that says the request failed (classified by the API's own result codes).
+ * Answers `{ result }` to return as is, or `{ json }` of a successful envelope to read the send results from.
+ */
+export function checkNhnSendResponse(
+  vendor: string,
+  response: VendorResponse,
+  classifyCode: (resultCode: number, resultMessage: string) => SendResult,
+): { result: SendResult } | { json: unknown } {
+  if (response.kind === 'network-error') return { result: transientFailure(vendor, response) };
+  const header = readNhnHeader(response.json);
+  if (isTransientStatus(response.status)) return { result: transientFailure(vendor, response, describeNhnHeader(header)) };
+  if (header === undefined) {
+    if (response.status >= 200 && response.status < 300) {
+      return { result: failed(false, `${vendor}: unreadable response to a send (HTTP ${response.status}); the message may have been sent`) };
+    }
+    return { result: failed(false, `${vendor}: HTTP ${response.status}${nhnAuthHint(response.status)}`) };
+  }
+  if (!header.isSuccessful) {
+    if (response.status === 401 || response.status === 403) {
+      return { result: failed(false, `${vendor}: HTTP ${response.status}${nhnAuthHint(response.status)} ${describeNhnHeader(header)}`) };
+    }
+    return { result: classifyCode(header.resultCode, header.resultMessage) };
+  }
+  return { json: response.json };
 }

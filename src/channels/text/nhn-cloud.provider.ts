@@ -39,9 +39,9 @@ import { failed, sent } from '../provider.types.ts';
 import type { SendResult, TextMessage, TextProvider } from '../provider.types.ts';
 import { truncateToCarrierBytes, LMS_TITLE_MAX_BYTES } from '../../core/messaging/text-size.ts';
 import type { DeliveryStatus, DeliveryStatusSource } from './delivery-status.types.ts';
-import { describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from './nhn-cloud-envelope.helpers.ts';
+import { checkNhnSendResponse, describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from './nhn-cloud-envelope.helpers.ts';
 import { configReader } from './provider-config.helpers.ts';
-import { callVendor, clip, isTransientStatus, transientFailure } from './provider-http.helpers.ts';
+import { callVendor, clip, isTransientStatus } from './provider-http.helpers.ts';
 import type { VendorResponse } from './provider-http.helpers.ts';
 import { parsePhoneNumber } from './phone-number.helpers.ts';
 
@@ -120,22 +120,9 @@ export function createNhnCloudSmsProvider(config: NhnCloudSmsConfig): NhnCloudSm
   }
 
   function interpretSendResponse(response: VendorResponse, endpoint: 'sms' | 'mms'): SendResult {
-    if (response.kind === 'network-error') return transientFailure(VENDOR, response);
-    const header = readNhnHeader(response.json);
-    if (isTransientStatus(response.status)) return transientFailure(VENDOR, response, describeNhnHeader(header));
-    if (header === undefined) {
-      if (response.status >= 200 && response.status < 300) {
-        return failed(false, `${VENDOR}: unreadable response to a send (HTTP ${response.status}); the message may have been sent`);
-      }
-      return failed(false, `${VENDOR}: HTTP ${response.status}${nhnAuthHint(response.status)}`);
-    }
-    if (!header.isSuccessful) {
-      if (response.status === 401 || response.status === 403) {
-        return failed(false, `${VENDOR}: HTTP ${response.status}${nhnAuthHint(response.status)} ${describeNhnHeader(header)}`);
-      }
-      return classifyNhnSmsCode(header.resultCode, header.resultMessage);
-    }
-    const data = dig(response.json, 'body', 'data');
+    const checked = checkNhnSendResponse(VENDOR, response, classifyNhnSmsCode);
+    if ('result' in checked) return checked.result;
+    const data = dig(checked.json, 'body', 'data');
     const requestId = dig(data, 'requestId');
     const [result] = readRecipientResults(dig(data, 'sendResultList'));
     if (typeof requestId !== 'string' || result === undefined) {
