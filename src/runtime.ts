@@ -114,6 +114,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   };
   // Scale mode (docs/deployment.md): Redis, when configured, carries limits shared by every process and the queue's wake-ups.
   const redisUrl = config.redisUrl;
+  if (redisUrl && !options.queue) {
+    // BullMQ loses jobs and locks if Redis evicts keys: refuse to start unless maxmemory-policy is noeviction.
+    const { checkRedisEviction, RedisEvictionError } = await import('./platform/queue/redis-connection.ts');
+    try {
+      const policy = await checkRedisEviction(redisUrl);
+      if (policy === undefined) log.warn('could not read Redis maxmemory-policy (CONFIG not allowed); make sure it is noeviction');
+    } catch (err) {
+      if (err instanceof RedisEvictionError) {
+        await store.close();
+        throw err;
+      }
+      log.warn({ err }, 'could not reach Redis to check its maxmemory-policy; the queue retries in the background');
+    }
+  }
   const limits =
     options.limits ??
     (redisUrl
@@ -137,7 +151,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics });
   const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log });
   // Events accepted before a deletion request are stored before the deletion erases them.
-  deletionJobs.registerFlusher((projectId, acceptedUpTo) => eventBatches.applyPending(projectId, acceptedUpTo));
+  deletionJobs.registerFlusher((projectId, acceptedUpTo, externalIds) => eventBatches.applyPending(projectId, acceptedUpTo, externalIds));
   eventBatches.registerWorker();
   deletionJobs.registerWorker();
   const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });

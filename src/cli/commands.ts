@@ -10,6 +10,7 @@ import { PARTITION_COMMANDS } from './partitions.commands.ts';
 import { CAMPAIGN_COMMANDS } from './campaign.commands.ts';
 import { MESSAGING_COMMANDS } from './messaging.commands.ts';
 import { CHANNEL_COMMANDS } from './channel.commands.ts';
+import { JOBS_COMMANDS } from './jobs.commands.ts';
 
 export { UsageError, type Command, type Io } from './support.ts';
 
@@ -218,6 +219,7 @@ The whole file is checked first; nothing is registered if any entry is invalid o
   ...AUDIENCE_COMMANDS,
   ...PARTITION_COMMANDS,
   ...CAMPAIGN_COMMANDS,
+  ...JOBS_COMMANDS,
   ...MESSAGING_COMMANDS,
   ...CHANNEL_COMMANDS,
 ];

@@ -19,6 +19,7 @@ import { unsubscribeRoutes } from '../faces/tracking/unsubscribe.routes.ts';
 import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
+import { adminJobsRoutes } from '../faces/admin/jobs.routes.ts';
 
 export interface AppOptions {
   /** Which HTTP surfaces to serve: everything (api role) or only health and metrics (worker role). */
@@ -102,6 +103,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(sdkWebPushRoutes, { runtime });
     await app.register(adminMessagingRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
+    await app.register(adminJobsRoutes, { runtime });
   }
   return app as unknown as FastifyInstance;
 }

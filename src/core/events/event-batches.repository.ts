@@ -26,3 +26,8 @@ export async function pendingBatchIds(db: Db, projectId: string, receivedUpTo: n
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** Replaces what a batch still holds (its events that could not be stored). */
+export async function updateBatchEvents(db: Db, projectId: string, id: string, events: string, count: number): Promise<void> {
+  await db.updateTable('event_batches').set({ events, count }).where('project_id', '=', projectId).where('id', '=', id).execute();
+}
