@@ -63,7 +63,7 @@ test.skipIf(!TEST_DATABASE_URL)('a bad event is parked alone with its reason; th
   expect(listed.headers['cache-control']).toBe('no-store');
   const dead = listed.json().jobs as { id: string; queue: string; project_id: string; reason: string }[];
   expect(dead.map((j) => [j.id, j.queue, j.project_id])).toEqual([[poisoned.jobId, EVENT_BATCH_QUEUE, f.project.id]]);
-  expect(dead[0].reason).toMatch(/^1 of 3 events could not be stored and are kept in batch \S+: event 1: 22021$/);
+  expect(dead[0].reason).toMatch(/^PermanentFailure: 1 of 3 events could not be stored and are kept in batch \S+: event 1: 22021$/);
   expect(dead[0].reason).not.toContain('bad');
   const left = await batches.findBatch(runtime.store.db, f.project.id, poisoned.batchId);
   expect((JSON.parse(left!.events) as QueuedEvent[]).map((e) => e.key)).toEqual(['e2']);
