@@ -4,6 +4,7 @@ import { startServer, stopOnSignals } from '../server/server.ts';
 import { CREDENTIAL_KINDS, type CredentialKind } from '../core/credentials/secrets.ts';
 import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../core/taxonomy/taxonomy.types.ts';
 import { isMaruError } from '../core/errors.ts';
+import { storeFault } from '../platform/db/store-faults.ts';
 import { UsageError, configFrom, printJson as printDoc, requireString, withRuntime, type Command, type Io } from './support.ts';
 import { AUDIENCE_COMMANDS, EXPORT_COMMANDS } from './export.commands.ts';
 import { PARTITION_COMMANDS } from './partitions.commands.ts';
@@ -280,6 +281,12 @@ export async function runCli(argv: string[], io: Io): Promise<number | 'running'
     if ((e as Error).name === 'ConfigError') {
       io.err(`maru: ${(e as Error).message}\n`);
       return 2;
+    }
+    const fault = storeFault(e);
+    if (fault) {
+      const detail = (e as { errstr?: string; message?: string }).errstr ?? (e as Error).message;
+      io.err(`maru: the database cannot be written (${fault}): ${detail}; check that the data directory (or database) is reachable, writable and has free space\n`);
+      return 1;
     }
     throw e;
   }

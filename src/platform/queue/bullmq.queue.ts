@@ -252,6 +252,7 @@ export class BullmqQueue implements Queue {
 
   async stop(): Promise<void> {
     this.#started = false;
+    this.#table.stopping();
     clearInterval(this.#relayTimer);
     this.#relayTimer = undefined;
     // Workers finish the handlers they are running (and record their outcomes) before close resolves.

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Db, Store } from '../db/store.ts';
-import { describeStoreError } from '../db/store-faults.ts';
+import { describeStoreError, storeFault } from '../db/store-faults.ts';
 import { newId } from '../ids.ts';
 import './queue.tables.ts';
 import type { JobRow } from './queue.tables.ts';
@@ -56,6 +56,7 @@ export class JobsTable {
   #hooks: JobsTableHooks;
   /** Rows whose handlers run in this process: never claimed again here while they run. */
   #running = new Set<string>();
+  #stopping = false;
 
   constructor(deps: { store: Store; clock: Clock; log: Logger; hooks?: JobsTableHooks }) {
     this.store = deps.store;
@@ -207,29 +208,49 @@ export class JobsTable {
   }
 
   async #record(row: JobRow, outcome: JobOutcome): Promise<boolean> {
-    try {
-      return await this.store.write(async (tx) => {
-        const now = this.clock.now();
-        const r = await tx
-          .updateTable('jobs')
-          .set({ ...outcomeColumns(outcome, now), lease_owner: null })
-          .where('id', '=', row.id)
-          // Only while this claim still holds it: after a lease expiry another attempt owns the row.
-          .where('state', '=', 'running')
-          .where('attempts', '=', row.attempts)
-          .executeTakeFirst();
-        if (Number(r.numUpdatedRows) === 0) {
-          this.log.warn({ jobId: row.id, queue: row.queue, attempt: row.attempts }, 'outcome of an attempt that lost its lease dropped; a newer attempt owns the job');
+    // While the database cannot write (full disk), the outcome is written again with backoff until it succeeds, the
+    // lease runs out (then the job runs again: at least once), or the queue stops.
+    let wait = 250;
+    for (;;) {
+      try {
+        return await this.#recordOnce(row, outcome);
+      } catch (err) {
+        const cause = storeFault(err);
+        const leaseLeft = (row.locked_until ?? 0) - this.clock.now();
+        if (!cause || this.#stopping || leaseLeft <= wait) {
+          this.log.error({ err, jobId: row.id, cause: describeStoreError(err) }, 'could not record job outcome; the job runs again when its lease expires');
           return false;
         }
-        if (outcome.state === 'pending') await this.#hooks.requeued?.(tx, { id: row.id, queue: row.queue }, now);
-        return true;
-      });
-    } catch (err) {
-      // The lease will expire and the job will run again: at least once.
-      this.log.error({ err, jobId: row.id, cause: describeStoreError(err) }, 'could not record job outcome');
-      return false;
+        if (wait === 250) this.log.warn({ jobId: row.id, cause }, `could not record job outcome (${cause}); writing it again with backoff`);
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(30_000, wait * 2);
+      }
     }
+  }
+
+  async #recordOnce(row: JobRow, outcome: JobOutcome): Promise<boolean> {
+    return this.store.write(async (tx) => {
+      const now = this.clock.now();
+      const r = await tx
+        .updateTable('jobs')
+        .set({ ...outcomeColumns(outcome, now), lease_owner: null })
+        .where('id', '=', row.id)
+        // Only while this claim still holds it: after a lease expiry another attempt owns the row.
+        .where('state', '=', 'running')
+        .where('attempts', '=', row.attempts)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) {
+        this.log.warn({ jobId: row.id, queue: row.queue, attempt: row.attempts }, 'outcome of an attempt that lost its lease dropped; a newer attempt owns the job');
+        return false;
+      }
+      if (outcome.state === 'pending') await this.#hooks.requeued?.(tx, { id: row.id, queue: row.queue }, now);
+      return true;
+    });
+  }
+
+  /** Stops rewriting outcomes that failed to record (the queue is stopping). */
+  stopping(): void {
+    this.#stopping = true;
   }
 
   /** Extends the lease of a row this attempt still holds. */

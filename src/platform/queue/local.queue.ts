@@ -93,6 +93,7 @@ export class LocalQueue implements Queue {
 
   async stop(): Promise<void> {
     this.#started = false;
+    this.#table.stopping();
     for (const reg of this.#handlers.values()) reg.wake?.();
     await Promise.all([...this.#handlers.values()].map(async (reg) => {
       await reg.loop;
