@@ -175,7 +175,7 @@ test.skipIf(!root)('a full disk: 503 with Retry-After, /readyz fails, the log na
       await exited(server);
     }
   }
-});
+}, 120_000);
 
 test.skipIf(!root)('the queue backs off while the database cannot write, logging the cause once, and runs its jobs when space returns', async () => {
   const dir = join(base, 'queue');
