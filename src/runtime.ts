@@ -31,7 +31,7 @@ import { CampaignStatsService } from './core/deliveries/stats.service.ts';
 import { TrackingService } from './core/deliveries/tracking.service.ts';
 import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
-import { BuiltInChannelVendors } from './channels/vendors.ts';
+import { BuiltInChannelVendors } from './channels/vendors/built-in-vendors.ts';
 import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
 import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
