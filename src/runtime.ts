@@ -107,6 +107,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
   }
   const metrics = createMetrics();
+  store.onCommit = (seconds, units) => {
+    metrics.storeCommits.inc();
+    metrics.storeUnits.inc(units);
+    metrics.storeCommitSeconds.observe(seconds);
+  };
   // Scale mode (docs/deployment.md): Redis, when configured, carries limits shared by every process and the queue's wake-ups.
   const redisUrl = config.redisUrl;
   const limits =
