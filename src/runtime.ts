@@ -38,7 +38,6 @@ import { SdkService } from './core/sdk/sdk.service.ts';
 import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
-import { kakaoAdNightFilter } from './core/messaging/ad-rules.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 
 /**
@@ -176,7 +175,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
   const blocklist = new BlocklistService({ store, clock, projects, defaultPhoneRegion: config.defaultPhoneRegion });
   deliveryWorker.addFilter(blocklist.filter);
-  deliveryWorker.addFilter(kakaoAdNightFilter);
   const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   deliveryResults.register();
   deliveryWorker.onSent(deliveryResults.onSent);
