@@ -4,6 +4,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
 import { addOperationsHooks } from './operations.hooks.ts';
+import { decodeContentEncoding } from './body.ts';
+import { useJsonParser } from '../faces/shared/json-body.ts';
+import { answerWrongMethods } from './wrong-method.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
 import { marketapRoutes } from '../faces/marketap/routes.ts';
@@ -64,6 +67,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     if (reply.statusCode >= 500) runtime.metrics.errors.inc();
   });
 
+  // Bodies (D16): only JSON unless a face adds its own parser (a body of another type is the face's 400), read as
+  // strict UTF-8 with at most 32 levels; gzip/deflate decoded with the limit on the decoded bytes.
+  app.removeAllContentTypeParsers();
+  useJsonParser(app);
+  decodeContentEncoding(app, runtime.config.bodyLimit);
+  const addWrongMethodRoutes = answerWrongMethods(app);
+
   // The worker role serves only health, readiness and metrics: no API reference either.
   if (options.surfaces !== 'operations') {
     await app.register(swagger, {
@@ -103,5 +113,6 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(adminMessagingRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
   }
+  addWrongMethodRoutes();
   return app as unknown as FastifyInstance;
 }
