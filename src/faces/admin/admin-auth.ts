@@ -84,7 +84,10 @@ export function guardAdmin(app: FastifyInstance, runtime: Runtime): void {
     return reply.status(status).send(body);
   });
   app.addHook('onRoute', (route) => {
-    if (!route.config?.permission) throw new Error(`admin route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
+    const permission = route.config?.permission;
+    if (!permission) throw new Error(`admin route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
+    // Shown in the OpenAPI document, so the console (and anyone) can tell which role may call what.
+    route.schema = Object.assign(route.schema ?? {}, { 'x-maru-permission': permission });
   });
   app.addHook('onRequest', async (request) => {
     const permission = request.routeOptions.config.permission;
