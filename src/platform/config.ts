@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * maru's configuration: parsed and validated once at start-up, then passed down.
@@ -78,6 +79,12 @@ export interface Config {
   backlogMaxBatches: number;
   /** Most delivery jobs waiting before new sends are answered 503 (MARU_BACKLOG_MAX_DELIVERIES). */
   backlogMaxDeliveries: number;
+  /** Seconds a console session stays valid without a request (MARU_SESSION_IDLE_TIMEOUT). */
+  sessionIdleSeconds: number;
+  /** Seconds a console session stays valid at most, however active (MARU_SESSION_MAX_AGE). */
+  sessionMaxAgeSeconds: number;
+  /** Folder of the built web console served at /console (MARU_CONSOLE_DIR; default console/dist of this checkout). */
+  consoleDir: string;
 }
 
 export type ConfigKey = keyof Config;
@@ -115,6 +122,9 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   metricsPort: { env: 'MARU_METRICS_PORT', default: '0' },
   backlogMaxBatches: { env: 'MARU_BACKLOG_MAX_BATCHES', default: '10000' },
   backlogMaxDeliveries: { env: 'MARU_BACKLOG_MAX_DELIVERIES', default: '1000000' },
+  sessionIdleSeconds: { env: 'MARU_SESSION_IDLE_TIMEOUT', default: '3600' },
+  sessionMaxAgeSeconds: { env: 'MARU_SESSION_MAX_AGE', default: '43200' },
+  consoleDir: { env: 'MARU_CONSOLE_DIR', default: '' },
 };
 
 export class ConfigError extends Error {
@@ -186,6 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     metricsPort: integer('metricsPort', raw('metricsPort'), 0, 65535),
     backlogMaxBatches: integer('backlogMaxBatches', raw('backlogMaxBatches'), 1, 1_000_000_000),
     backlogMaxDeliveries: integer('backlogMaxDeliveries', raw('backlogMaxDeliveries'), 1, 1_000_000_000),
+    sessionIdleSeconds: integer('sessionIdleSeconds', raw('sessionIdleSeconds'), 60, 30 * 86_400),
+    sessionMaxAgeSeconds: integer('sessionMaxAgeSeconds', raw('sessionMaxAgeSeconds'), 60, 365 * 86_400),
+    consoleDir: raw('consoleDir') ? resolve(raw('consoleDir')) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
     trustProxy: ['true', 'false', '1', '0', 'yes', 'no', ''].includes(raw('trustProxy').toLowerCase()) ? bool('trustProxy', raw('trustProxy')) : raw('trustProxy'),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
