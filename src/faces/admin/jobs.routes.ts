@@ -30,6 +30,8 @@ export async function adminJobsRoutes(app: FastifyInstance, opts: { runtime: Run
   app.get(
     '/admin/v1/jobs/dead',
     {
+      // Jobs of every project: for the instance's operators.
+      config: { permission: 'instance:admin' },
       schema: {
         tags,
         security,
@@ -48,7 +50,7 @@ export async function adminJobsRoutes(app: FastifyInstance, opts: { runtime: Run
 
   app.post(
     '/admin/v1/jobs/:jobId/retry',
-    { schema: { tags, security, summary: 'Put a failed job back in its queue: due now, attempts from zero' } },
+    { config: { permission: 'instance:admin' }, schema: { tags, security, summary: 'Put a failed job back in its queue: due now, attempts from zero' } },
     async (request: FastifyRequest<{ Params: { jobId: string } }>) => {
       const existing = await runtime.queue.get(request.params.jobId);
       if (!existing) throw new MaruError('not_found', 'no such job', { field: 'jobId' });
