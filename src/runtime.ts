@@ -38,6 +38,8 @@ import { SdkService } from './core/sdk/sdk.service.ts';
 import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
+import { Backlog } from './core/limits/backlog.ts';
+import { countAll as repoCountAllBatches } from './core/events/event-batches.repository.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
 import { UsersService } from './core/accounts/users.service.ts';
@@ -159,7 +161,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const consoleSessions = new ConsoleSessionsService({ store, clock, limits, users, idleSeconds: config.sessionIdleSeconds, maxAgeSeconds: config.sessionMaxAgeSeconds });
   const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
-  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics });
+  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics , backlog: new Backlog({ kind: 'event_batches', max: config.backlogMaxBatches, count: () => repoCountAllBatches(store.db), onRefused: (kind) => metrics.backlogRefused.inc({ kind }) }) });
   const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log });
   // Events accepted before a deletion request are stored before the deletion erases them.
   deletionJobs.registerFlusher((projectId, acceptedUpTo, externalIds) => eventBatches.applyPending(projectId, acceptedUpTo, externalIds));
@@ -184,7 +186,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
   const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
-  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion });
+  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion ,
+    backlog: new Backlog({
+      kind: 'deliveries',
+      max: config.backlogMaxDeliveries,
+      count: async () => {
+        const c = await queue.counts(DELIVERY_QUEUE);
+        return c.pending + c.running;
+      },
+      onRefused: (kind) => metrics.backlogRefused.inc({ kind }),
+    }),
+  });
   const deliveryWorker = new DeliveryWorker({
     store, clock, log, queue, projects, campaigns, renderer: templates, providers, tracking, unsubscribe,
     addresses: {

@@ -14,6 +14,7 @@ import { widen } from '../taxonomy/values.ts';
 import { validateEvents, type EventInput, type EventWireNames } from './event-validation.ts';
 import type { EventsService } from './events.service.ts';
 import * as repo from './event-batches.repository.ts';
+import type { Backlog } from '../limits/backlog.ts';
 
 export const EVENT_BATCH_QUEUE = 'event-batches';
 /** Most events one batch may carry. */
@@ -65,6 +66,7 @@ export class EventBatchesService {
   #taxonomy: TaxonomyService;
   #log: Logger;
   #metrics: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'> | undefined;
+  #backlog: Backlog | undefined;
 
   constructor(deps: {
     store: Store;
@@ -75,7 +77,10 @@ export class EventBatchesService {
     taxonomy: TaxonomyService;
     log: Logger;
     metrics?: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'>;
+    /** Bound on batches waiting to be stored (MARU_BACKLOG_MAX_BATCHES); past it `accept` answers unavailable. */
+    backlog?: Backlog;
   }) {
+    this.#backlog = deps.backlog;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -99,6 +104,7 @@ export class EventBatchesService {
    */
   async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean }): Promise<{ batchId: string; accepted: number }> {
     const { projectId, wire } = input;
+    await this.#backlog?.check();
     if (input.events.length === 0) throw invalid(wire.events, `${wire.events} must contain at least one event`);
     if (input.events.length > MAX_BATCH_EVENTS) {
       throw new MaruError('too_many_items', `at most ${MAX_BATCH_EVENTS} events per request, got ${input.events.length}`, { field: wire.events });
@@ -162,6 +168,11 @@ export class EventBatchesService {
     }
     if (erase.length > 0) await this.#eraseParked(projectId, receivedUpTo, new Set(erase));
     return ids.length;
+  }
+
+  /** Batches of every project accepted and not yet stored (the backlog bound). */
+  waitingCount(): Promise<number> {
+    return repo.countAll(this.#store.db);
   }
 
   /** Batches accepted and not yet stored (for operators and tests). */
