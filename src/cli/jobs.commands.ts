@@ -18,7 +18,9 @@ Retry one with \`maru jobs retry --job ID\` once its cause is fixed.`,
       const limitText = optionalString(args, 'limit');
       const limit = limitText === undefined ? 100 : Number(limitText);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be an integer from 1 to 1000');
-      const jobs = await withRuntime(args, io, (rt) => rt.queue.dead({ queue: optionalString(args, 'queue'), projectId: optionalString(args, 'project'), limit }));
+      const jobs = await withRuntime(args, io, (rt) =>
+        rt.queue.dead({ queue: optionalString(args, 'queue'), projectId: optionalString(args, 'project'), limit }),
+      );
       if (args.json) {
         printJson(io, { jobs: jobs.map(deadJobWire) }, 0);
         return 0;
@@ -28,7 +30,9 @@ Retry one with \`maru jobs retry --job ID\` once its cause is fixed.`,
         return 0;
       }
       for (const j of jobs) {
-        io.out(`${j.id}  ${j.queue}  project=${j.projectId ?? '-'}  attempts=${j.attempts}  failed=${new Date(j.updatedAt).toISOString()}\n    ${j.lastError ?? '(no reason recorded)'}\n`);
+        io.out(
+          `${j.id}  ${j.queue}  project=${j.projectId ?? '-'}  attempts=${j.attempts}  failed=${new Date(j.updatedAt).toISOString()}\n    ${j.lastError ?? '(no reason recorded)'}\n`,
+        );
       }
       return 0;
     },
@@ -51,4 +55,3 @@ Retry one with \`maru jobs retry --job ID\` once its cause is fixed.`,
     },
   },
 ];
-

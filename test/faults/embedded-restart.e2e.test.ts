@@ -37,13 +37,20 @@ test('the restarted process runs the jobs the killed one held at once', async ()
     });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => {
-    for (const res of hanging) res.destroy();
-    hook.close(() => r());
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const res of hanging) res.destroy();
+        hook.close(() => r());
+      }),
+  );
   const hookPort = (hook.address() as { port: number }).port;
 
-  const env = { MARU_SECRET_KEY: 'maru-test-secret-key-0123456789abcdef', MARU_ALLOW_PRIVATE_NETWORKS: 'true', MARU_ADMIN_TOKEN: 'maru_adm_restart-test-token-0123456789' };
+  const env = {
+    MARU_SECRET_KEY: 'maru-test-secret-key-0123456789abcdef',
+    MARU_ALLOW_PRIVATE_NETWORKS: 'true',
+    MARU_ADMIN_TOKEN: 'maru_adm_restart-test-token-0123456789',
+  };
   const setup = await createRuntime(loadConfig({ ...env, MARU_DATA_DIR: dataDir }), { log: pino({ level: 'silent' }) });
   const app = await buildApp(setup);
   const { project } = await setup.projects.create({ name: 'restart' });
@@ -54,8 +61,18 @@ test('the restarted process runs the jobs the killed one held at once', async ()
     payload: { vendor: 'webhook', config: { url: `http://127.0.0.1:${hookPort}/hook`, secret: 'whsec_0123456789abcdef' } },
   });
   expect(put.statusCode).toBe(200);
-  const campaign = await setup.campaigns.create(project.id, { name: 'otp', channel: 'text_message', consent_class: 'informational', status: 'active', template: { body: 'code {{ eventParams.code }}' } });
-  await setup.deliveries.sendApi({ projectId: project.id, campaignId: campaign.id, body: { recipients: [{ type: 'phone-number', phoneNumber: '01012340000', eventParams: { code: '1' } }] } });
+  const campaign = await setup.campaigns.create(project.id, {
+    name: 'otp',
+    channel: 'text_message',
+    consent_class: 'informational',
+    status: 'active',
+    template: { body: 'code {{ eventParams.code }}' },
+  });
+  await setup.deliveries.sendApi({
+    projectId: project.id,
+    campaignId: campaign.id,
+    body: { recipients: [{ type: 'phone-number', phoneNumber: '01012340000', eventParams: { code: '1' } }] },
+  });
   await app.close();
   await setup.close();
 
@@ -77,7 +94,11 @@ test('the restarted process runs the jobs the killed one held at once', async ()
     const db = new DatabaseSync(join(dataDir, 'maru.db'), { readOnly: true });
     try {
       return {
-        job: db.prepare("select state, attempts, locked_until from jobs where queue = 'deliveries'").get() as { state: string; attempts: number; locked_until: number },
+        job: db.prepare("select state, attempts, locked_until from jobs where queue = 'deliveries'").get() as {
+          state: string;
+          attempts: number;
+          locked_until: number;
+        },
         delivery: db.prepare('select state, reason from deliveries where project_id = ?').get(project.id) as { state: string; reason: string | null },
       };
     } finally {

@@ -93,7 +93,12 @@ test('/metrics behind MARU_METRICS_TOKEN; queue, store and delivery figures; com
   const t = await buildTestApp({ config: { metricsToken: 'metrics-token-0123456789' } });
   try {
     const { project, credentials } = await createProject(t.runtime);
-    await t.app.inject({ method: 'POST', url: `/v1/api/events?project_id=${project.id}`, headers: { authorization: `Bearer ${credentials.api_key}` }, payload: { events: [{ user_id: 'u', name: 'x' }] } });
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/api/events?project_id=${project.id}`,
+      headers: { authorization: `Bearer ${credentials.api_key}` },
+      payload: { events: [{ user_id: 'u', name: 'x' }] },
+    });
     expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
     expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
     const m = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });

@@ -31,12 +31,16 @@ afterAll(async () => {
 function upload(first: string): { socket: Socket; answer: Promise<{ text: string; closedAfterMs: number }> } {
   const started = Date.now();
   const socket = connect(port, '127.0.0.1');
-  socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n${first}`);
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n${first}`,
+  );
   let text = '';
   socket.setEncoding('utf8');
   socket.on('data', (d: string) => (text += d));
   socket.on('error', () => {});
-  const answer = new Promise<{ text: string; closedAfterMs: number }>((resolve) => socket.on('close', () => resolve({ text, closedAfterMs: Date.now() - started })));
+  const answer = new Promise<{ text: string; closedAfterMs: number }>((resolve) =>
+    socket.on('close', () => resolve({ text, closedAfterMs: Date.now() - started })),
+  );
   return { socket, answer };
 }
 

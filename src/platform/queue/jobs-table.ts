@@ -95,7 +95,12 @@ export class JobsTable {
       .onConflict((oc) => oc.columns(['queue', 'key']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
-      const existing = await tx.selectFrom('jobs').select('id').where('queue', '=', spec.queue).where('key', '=', spec.key ?? '').executeTakeFirstOrThrow();
+      const existing = await tx
+        .selectFrom('jobs')
+        .select('id')
+        .where('queue', '=', spec.queue)
+        .where('key', '=', spec.key ?? '')
+        .executeTakeFirstOrThrow();
       return { id: existing.id, added: false };
     }
     await this.#hooks.added?.(tx, { id, queue: spec.queue }, now);
@@ -113,10 +118,7 @@ export class JobsTable {
       .select(['id', 'state', 'attempts', 'max_attempts'])
       .where('queue', '=', queue)
       .where((eb) =>
-        eb.or([
-          eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
-          eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
-        ]),
+        eb.or([eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)])]),
       )
       .$if(running.length > 0, (qb) => qb.where('id', 'not in', running))
       .orderBy('run_at')
@@ -172,10 +174,7 @@ export class JobsTable {
         .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, lease_owner: this.owner, updated_at: now }))
         .where('id', '=', id)
         .where((eb) =>
-          eb.or([
-            eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
-            eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
-          ]),
+          eb.or([eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)])]),
         )
         .returningAll()
         .executeTakeFirst();
@@ -187,7 +186,11 @@ export class JobsTable {
   }
 
   async #failExhausted(tx: Db, ids: string[], now: number) {
-    await tx.updateTable('jobs').set({ state: 'failed', locked_until: null, lease_owner: null, updated_at: now, last_error: LEASE_EXPIRED }).where('id', 'in', ids).execute();
+    await tx
+      .updateTable('jobs')
+      .set({ state: 'failed', locked_until: null, lease_owner: null, updated_at: now, last_error: LEASE_EXPIRED })
+      .where('id', 'in', ids)
+      .execute();
     await this.#hooks.settled?.(tx, ids);
     for (const id of ids) this.log.warn({ jobId: id }, 'job failed: lease expired during its last attempt');
   }
@@ -240,7 +243,10 @@ export class JobsTable {
         .where('attempts', '=', row.attempts)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) {
-        this.log.warn({ jobId: row.id, queue: row.queue, attempt: row.attempts }, 'outcome of an attempt that lost its lease dropped; a newer attempt owns the job');
+        this.log.warn(
+          { jobId: row.id, queue: row.queue, attempt: row.attempts },
+          'outcome of an attempt that lost its lease dropped; a newer attempt owns the job',
+        );
         return false;
       }
       if (outcome.state === 'pending') await this.#hooks.requeued?.(tx, { id: row.id, queue: row.queue }, now);
@@ -286,7 +292,13 @@ export class JobsTable {
 
   async prune(retentionMs: number): Promise<void> {
     const now = this.clock.now();
-    await this.store.write((tx) => tx.deleteFrom('jobs').where('state', '=', 'done').where('updated_at', '<', now - retentionMs).execute());
+    await this.store.write((tx) =>
+      tx
+        .deleteFrom('jobs')
+        .where('state', '=', 'done')
+        .where('updated_at', '<', now - retentionMs)
+        .execute(),
+    );
   }
 
   async get(id: string): Promise<JobInfo | undefined> {
