@@ -32,6 +32,7 @@ import { TrackingService } from './core/deliveries/tracking.service.ts';
 import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
 import { BuiltInChannelVendors } from './channels/vendors/built-in-vendors.ts';
+import { createOutboundGuard } from './platform/outbound-guard.ts';
 import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
 import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
@@ -144,13 +145,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const campaigns = new CampaignsService({ store, clock, queue, projects, profiles, taxonomy, renderer: templates });
   const sandboxOutbox = new SandboxOutbox({ store, clock });
   // Channel providers (docs/providers.md): each project's vendor and sealed config per channel, the sandbox otherwise.
+  // One outbound guard: every provider connection, and the check when a config is saved, go through it (D14).
+  const network = createOutboundGuard({ allowPrivateNetworks: config.allowPrivateNetworks });
   const channelConfigs = new ChannelConfigService({
     store, clock, log, projects, secretKey: config.secretKey,
-    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox }),
+    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox }),
   });
   await channelConfigs.load();
   channelConfigs.startRefresh();
-  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox, configSource: channelConfigs.source });
+  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox, configSource: channelConfigs.source });
   const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
   const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
