@@ -11,6 +11,7 @@ import { TaxonomyService } from './core/taxonomy/taxonomy.service.ts';
 import { ProjectsService } from './core/projects/projects.service.ts';
 import { IdentityService } from './core/identity/identity.service.ts';
 import { ProfilesService } from './core/profiles/profiles.service.ts';
+import { EventStorage } from './core/events/event-storage.ts';
 import { EventsService } from './core/events/events.service.ts';
 import { RateLimiter } from './core/limits/rate-limits.ts';
 import { DeletionService } from './core/deletion/deletion.service.ts';
@@ -59,6 +60,8 @@ export interface Runtime {
   identity: IdentityService;
   profiles: ProfilesService;
   events: EventsService;
+  /** Where events are written: the ingest log and its merge (SQLite), or `events` directly. */
+  eventStorage: EventStorage;
   rateLimiter: RateLimiter;
   deletion: DeletionService;
   devices: DevicesService;
@@ -125,7 +128,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const projects = new ProjectsService({ store, clock, credentials, taxonomy });
   const identity = new IdentityService({ store, identifiersPerType: config.identifiersPerType });
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
-  const events = new EventsService({ store, clock, identity, profiles, taxonomy });
+  const eventStorage = new EventStorage({
+    store,
+    log,
+    onMerged: (_stored, duplicates) => {
+      if (duplicates > 0) metrics.eventsDuplicate.inc(duplicates);
+    },
+  });
+  // Events acknowledged from the ingest log before a crash or stop are merged before anything reads them.
+  if (!options.skipMigrations) await eventStorage.flush();
+  const events = new EventsService({ store, clock, identity, profiles, taxonomy, storage: eventStorage });
   const rateLimiter = new RateLimiter({ limits });
   const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
@@ -133,11 +145,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log });
   // Events accepted before a deletion request are stored before the deletion erases them.
   deletionJobs.registerFlusher((projectId, acceptedUpTo) => eventBatches.applyPending(projectId, acceptedUpTo));
+  // ... and merged out of the ingest log, so a deletion's counts name each erased event once.
+  deletionJobs.registerFlusher(() => events.flush());
   eventBatches.registerWorker();
   deletionJobs.registerWorker();
   const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
-  const audiences = new AudiencesService({ store, clock, taxonomy, projects });
-  const exports = new ExportService({ store, clock, taxonomy, projects, audiences });
+  const audiences = new AudiencesService({ store, clock, taxonomy, projects, flushEvents: () => events.flush() });
+  const exports = new ExportService({ store, clock, taxonomy, projects, audiences, flushEvents: () => events.flush() });
 
   // Campaign engine (docs/campaigns.md): campaigns, deliveries through the channel provider registry, triggers, stats.
   const templates = new TemplateRenderer();
@@ -178,6 +192,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   events.addIngestListener(campaignTriggers.listener);
   const campaignStats = new CampaignStatsService({ store, clock, projects, campaigns });
   deletion.registerEraser(deliveries.eraser);
+  deletion.registerEraser(eventStorage.eraser);
   deliveries.onErase((tx, projectId, keys) => sandboxOutbox.erase(tx, projectId, keys));
 
   const closers: (() => Promise<void>)[] = [() => channelConfigs.stop(), () => providers.close()];
@@ -195,6 +210,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     identity,
     profiles,
     events,
+    eventStorage,
     rateLimiter,
     deletion,
     devices,
@@ -220,6 +236,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deliveryResults,
     async close() {
       await queue.stop();
+      await eventStorage.close();
       for (const c of closers.reverse()) await c();
       await limits.close();
       await store.close();

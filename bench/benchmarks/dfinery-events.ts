@@ -5,6 +5,7 @@ import type { RunContext } from '../lib/context.ts';
 import { startMaru, type MaruProcess } from '../lib/maru.ts';
 import { BENCH_TAXONOMY, EVENTS_PER_REQUEST } from '../lib/payload.ts';
 import { cpuSeconds, ioCounters } from '../lib/proc.ts';
+import { probeHealth, type ProbeResult } from '../lib/health-probe.ts';
 import type { Benchmark } from './types.ts';
 
 /** Quota high enough that the benchmark measures maru, not its rate limiter (the check itself still runs). */
@@ -34,6 +35,8 @@ export interface DfineryRun {
   duplicates: number | undefined;
   /** Bytes the server wrote (syscalls) per event accepted during the measured phase. */
   bytesWrittenPerEvent: number | undefined;
+  /** GET /healthz latencies during the measured phase (one request at a time, beside the load). */
+  health: ProbeResult | undefined;
 }
 
 /** One DFINERY events run against a fresh `maru start`: all-new ids, or a share of replayed batches. */
@@ -56,12 +59,15 @@ export async function runDfinery(
   let unitsPerCommit: number | undefined;
   let duplicates: number | undefined;
   let bytesWrittenPerEvent: number | undefined;
+  let health: ProbeResult | undefined;
   try {
     const { projectId, credentials } = await setupDfineryProject(maru);
     ctx.log(`${input.name}: maru pid ${maru.pid} at ${maru.url}, project ${projectId}; ${ctx.options.connections} connections, ${ctx.options.warmupSec}s warm-up + ${ctx.options.durationSec}s`);
     const cpuBefore = cpuSeconds(maru.pid);
     const ioBefore = ioCounters(maru.pid);
     const wallBefore = performance.now();
+    // The probe starts once the warm-up is surely over and stops before the measured window ends.
+    const probe = probeHealth(maru.url, { startAfterMs: (ctx.options.warmupSec + 2) * 1000, durationMs: Math.max(1, ctx.options.durationSec - 2) * 1000 }).catch(() => undefined);
     load = await ctx.load({
       url: maru.url,
       path: `/api/v1/events?service_id=${projectId}`,
@@ -71,6 +77,7 @@ export async function runDfinery(
       accept: DFINERY_ACCEPT,
       unitsPerRequest: EVENTS_PER_REQUEST,
     });
+    health = await probe;
     const cpuAfter = cpuSeconds(maru.pid);
     const ioAfter = ioCounters(maru.pid);
     // Includes the warm-up (bytes too), so per event it is a slight over-estimate.
@@ -92,7 +99,7 @@ export async function runDfinery(
 
   const stored = input.countStored ? await input.countStored(maru) : countSqliteEvents(maru);
 
-  return { load, serverCores, stored, dir, unitsPerCommit, duplicates, bytesWrittenPerEvent };
+  return { load, serverCores, stored, dir, unitsPerCommit, duplicates, bytesWrittenPerEvent, health };
 }
 
 function countSqliteEvents(maru: MaruProcess): number {
@@ -135,6 +142,12 @@ export const dfineryEvents: Benchmark = {
     ctx.add({ bench, metric: 'events/s vs HTTP ceiling', value: eps, unit: 'events/s', baseline: http.unitsPerSec, ratio: eps / http.unitsPerSec, target: null, met: null });
     ctx.add({ bench, metric: 'latency p50', value: run.load.latencyMs.p50, unit: 'ms', baseline: http.latencyMs.p50, ratio: null, target: null, met: null });
     ctx.add({ bench, metric: 'latency p99', value: run.load.latencyMs.p99, unit: 'ms', baseline: http.latencyMs.p99, ratio: null, target: '< 50 ms', met: run.load.latencyMs.p99 < 50 });
+    if (run.health) {
+      ctx.add({ bench, metric: `/healthz p99 during ingest (${run.health.samples} probes)`, value: run.health.p99, unit: 'ms', baseline: null, ratio: null, target: '< 50 ms', met: run.health.p99 < 50 });
+    }
+    if (run.bytesWrittenPerEvent !== undefined && storage.bytesWrittenPerRow) {
+      ctx.add({ bench, metric: 'bytes written per event', value: run.bytesWrittenPerEvent, unit: 'bytes', baseline: storage.bytesWrittenPerRow, ratio: run.bytesWrittenPerEvent / storage.bytesWrittenPerRow, target: '≤ 3× storage ceiling', met: run.bytesWrittenPerEvent <= 3 * storage.bytesWrittenPerRow });
+    }
     ctx.note(
       `${bench}: ${run.load.accepted} requests accepted in ${run.load.durationSec.toFixed(1)}s (${run.load.bytesPerRequest} bytes each), ` +
         `${run.stored} events stored incl. warm-up, ${run.unitsPerCommit?.toFixed(1) ?? '?'} write units per commit, ${run.bytesWrittenPerEvent === undefined ? '?' : Math.round(run.bytesWrittenPerEvent)} bytes written per event (ceiling ${storage.bytesWrittenPerRow === undefined ? '?' : Math.round(storage.bytesWrittenPerRow)}); server used ${run.serverCores?.toFixed(2) ?? '?'} cores, load generator ${(run.load.loadCpuSec / run.load.durationSec).toFixed(2)} cores; ` +
