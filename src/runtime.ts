@@ -32,15 +32,17 @@ import { CampaignStatsService } from './core/deliveries/stats.service.ts';
 import { TrackingService } from './core/deliveries/tracking.service.ts';
 import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
-import { BuiltInChannelVendors } from './channels/vendors.ts';
+import { BuiltInChannelVendors } from './channels/vendors/built-in-vendors.ts';
 import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
 import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
 import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
-import { kakaoAdNightFilter } from './core/messaging/ad-rules.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
+import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
+import { UsersService } from './core/accounts/users.service.ts';
+import { ConsoleSessionsService } from './core/accounts/sessions.service.ts';
 
 /**
  * The composition root: builds every adapter and service from the configuration with plain constructors.
@@ -87,6 +89,11 @@ export interface Runtime {
   directMessages: DirectMessagesService;
   blocklist: BlocklistService;
   deliveryResults: DeliveryResultsService;
+  /** Web console (docs/console.md): the audit log, console users and their sessions, rejected requests per project. */
+  audit: AuditService;
+  users: UsersService;
+  consoleSessions: ConsoleSessionsService;
+  rejectedRequests: RejectedRequestsService;
   /** Closes adapters in order (store last, after queued writes commit). */
   close(): Promise<void>;
 }
@@ -110,6 +117,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
   }
   const metrics = createMetrics();
+  store.onCommit = (seconds, units) => {
+    metrics.storeCommits.inc();
+    metrics.storeUnits.inc(units);
+    metrics.storeCommitSeconds.observe(seconds);
+  };
   // Scale mode (docs/deployment.md): Redis, when configured, carries limits shared by every process and the queue's wake-ups.
   const redisUrl = config.redisUrl;
   const limits =
@@ -123,6 +135,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ? new (await import('./platform/queue/bullmq.queue.ts')).BullmqQueue({ store, clock, log, redisUrl, prefix: config.redisPrefix, heartbeatLeaseMs: config.workerLeaseSeconds * 1000 })
       : new LocalQueue({ store, clock, log }));
 
+  const audit = new AuditService({ store, clock });
+  const rejectedRequests = new RejectedRequestsService({ store, clock, limits });
   const credentials = new CredentialsService({ store, clock });
   const taxonomy = new TaxonomyService({ store, clock });
   const projects = new ProjectsService({ store, clock, credentials, taxonomy });
@@ -139,6 +153,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   if (!options.skipMigrations) await eventStorage.flush();
   const events = new EventsService({ store, clock, identity, profiles, taxonomy, storage: eventStorage });
   const rateLimiter = new RateLimiter({ limits });
+  const users = new UsersService({ store, clock, projects, audit });
+  const consoleSessions = new ConsoleSessionsService({ store, clock, limits, users, idleSeconds: config.sessionIdleSeconds, maxAgeSeconds: config.sessionMaxAgeSeconds });
   const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
   const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics });
@@ -185,7 +201,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
   const blocklist = new BlocklistService({ store, clock, projects, defaultPhoneRegion: config.defaultPhoneRegion });
   deliveryWorker.addFilter(blocklist.filter);
-  deliveryWorker.addFilter(kakaoAdNightFilter);
   const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   deliveryResults.register();
   deliveryWorker.onSent(deliveryResults.onSent);
@@ -234,6 +249,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     directMessages,
     blocklist,
     deliveryResults,
+    audit,
+    users,
+    consoleSessions,
+    rejectedRequests,
     async close() {
       await queue.stop();
       await eventStorage.close();
