@@ -3,6 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { LoadResult } from '../load.ts';
 import type { RunContext } from '../lib/context.ts';
 import { startMaru, type MaruProcess } from '../lib/maru.ts';
+import { populateEvents } from '../lib/populate.ts';
 import { BENCH_TAXONOMY, EVENTS_PER_REQUEST } from '../lib/payload.ts';
 import { cpuSeconds, ioCounters } from '../lib/proc.ts';
 import { probeHealth, type ProbeResult } from '../lib/health-probe.ts';
@@ -50,10 +51,25 @@ export async function runDfinery(
     env?: NodeJS.ProcessEnv;
     /** How many events are stored, once the server stopped (default: count the SQLite file). */
     countStored?: (maru: MaruProcess) => Promise<number>;
+    /** Events written straight into the SQLite file before the load (history over the 30 days before the run). */
+    seedEvents?: number;
   },
-): Promise<DfineryRun> {
+): Promise<DfineryRun & { seedSec?: number }> {
   const dir = ctx.dir(input.name);
-  const maru = await startMaru({ dir, nodeArgs: input.profile ? ctx.serverNodeArgs(dir) : [], env: input.env });
+  let maru = await startMaru({ dir, nodeArgs: input.profile ? ctx.serverNodeArgs(dir) : [], env: input.env });
+  let seedSec: number | undefined;
+  let seeded: { projectId: string; credentials: Awaited<ReturnType<typeof setupDfineryProject>>['credentials'] } | undefined;
+  if (input.seedEvents) {
+    // Growth: the project is set up, maru stops, its file gets the history, and a new maru serves it.
+    seeded = await setupDfineryProject(maru);
+    await maru.stop();
+    const t0 = performance.now();
+    const now = Date.now();
+    populateEvents({ dbPath: join(maru.dataDir, 'maru.db'), projectId: seeded.projectId, count: input.seedEvents, fromMs: now - 30 * 86_400_000, toMs: now - 3_600_000, seed: 17 });
+    seedSec = (performance.now() - t0) / 1000;
+    ctx.log(`${input.name}: seeded ${input.seedEvents} events directly into the store in ${seedSec.toFixed(1)}s`);
+    maru = await startMaru({ dir, nodeArgs: input.profile ? ctx.serverNodeArgs(dir) : [], env: input.env });
+  }
   let load: LoadResult;
   let serverCores: number | undefined;
   let unitsPerCommit: number | undefined;
@@ -61,7 +77,7 @@ export async function runDfinery(
   let bytesWrittenPerEvent: number | undefined;
   let health: ProbeResult | undefined;
   try {
-    const { projectId, credentials } = await setupDfineryProject(maru);
+    const { projectId, credentials } = seeded ?? (await setupDfineryProject(maru));
     ctx.log(`${input.name}: maru pid ${maru.pid} at ${maru.url}, project ${projectId}; ${ctx.options.connections} connections, ${ctx.options.warmupSec}s warm-up + ${ctx.options.durationSec}s`);
     const cpuBefore = cpuSeconds(maru.pid);
     const ioBefore = ioCounters(maru.pid);
@@ -99,7 +115,7 @@ export async function runDfinery(
 
   const stored = input.countStored ? await input.countStored(maru) : countSqliteEvents(maru);
 
-  return { load, serverCores, stored, dir, unitsPerCommit, duplicates, bytesWrittenPerEvent, health };
+  return { load, serverCores, stored, dir, unitsPerCommit, duplicates, bytesWrittenPerEvent, health, seedSec };
 }
 
 function countSqliteEvents(maru: MaruProcess): number {
@@ -178,5 +194,21 @@ export const dedupe: Benchmark = {
     ctx.add({ bench, metric: 'latency p99, 50% replays', value: replay.load.latencyMs.p99, unit: 'ms', baseline: fresh.load.latencyMs.p99, ratio: null, target: null, met: null });
     ctx.note(`${bench}: ${b >= a ? 'replays were faster (detecting a duplicate costs less than storing a new event)' : 'replays were slower (the duplicate check costs more than it saves)'}`);
     ctx.note(`${bench}: ${replay.load.replays} of ${replay.load.accepted} accepted requests were replays, ${replay.duplicates ?? '?'} duplicate events acknowledged; ${replay.stored} events stored (all-new run stored ${fresh.stored})`);
+  },
+};
+
+export const growth: Benchmark = {
+  name: 'growth',
+  summary: 'The dfinery benchmark on a store already holding --growth-events events (default 10,000,000), against the empty-store run',
+  async run(ctx) {
+    const bench = 'dfinery-growth';
+    const size = ctx.options.growthEvents;
+    const fresh = await ctx.memo('dfinery:new', () => runDfinery(ctx, { name: 'dfinery', replayRatio: 0, profile: false }));
+    const grown = await runDfinery(ctx, { name: 'dfinery-grown', replayRatio: 0, profile: false, seedEvents: size });
+    const a = fresh.load.unitsPerSec;
+    const b = grown.load.unitsPerSec;
+    ctx.add({ bench, metric: `events/s with ${size.toLocaleString('en-US')} events stored`, value: b, unit: 'events/s', baseline: a, ratio: b / a, target: '≥ 0.8× the empty store', met: b / a >= 0.8 });
+    ctx.add({ bench, metric: 'latency p99, grown store', value: grown.load.latencyMs.p99, unit: 'ms', baseline: fresh.load.latencyMs.p99, ratio: null, target: null, met: null });
+    ctx.note(`${bench}: seeding ${size} events directly into the SQLite file took ${grown.seedSec?.toFixed(1) ?? '?'}s; ${grown.bytesWrittenPerEvent === undefined ? '?' : Math.round(grown.bytesWrittenPerEvent)} bytes written per event (empty store ${fresh.bytesWrittenPerEvent === undefined ? '?' : Math.round(fresh.bytesWrittenPerEvent)})`);
   },
 };

@@ -158,13 +158,21 @@ export async function deleteLogUpTo(db: Db, to: number): Promise<void> {
 export async function eraseLogRows(db: Db, projectId: string, profileIds: string[]): Promise<number> {
   let n = 0;
   for (let i = 0; i < profileIds.length; i += 500) {
-    const r = await db.deleteFrom('event_log').where('project_id', '=', projectId).where('profile_id', 'in', profileIds.slice(i, i + 500)).executeTakeFirst();
+    const r = await db
+      .deleteFrom('event_log')
+      .where('project_id', '=', projectId)
+      .where('profile_id', 'in', profileIds.slice(i, i + 500))
+      .executeTakeFirst();
     n += Number(r.numDeletedRows ?? 0n);
   }
   return n;
 }
 
 export async function countEvents(db: Db, projectId: string): Promise<number> {
-  const r = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

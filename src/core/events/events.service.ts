@@ -70,14 +70,31 @@ export class EventsService {
     this.#taxonomy = deps.taxonomy;
   }
 
-  async ingest(input: { projectId: string; events: EventInput[]; source: EventSource; strict: boolean; wire: EventWireNames; receivedAt?: number }): Promise<IngestResult> {
+  async ingest(input: {
+    projectId: string;
+    events: EventInput[];
+    source: EventSource;
+    strict: boolean;
+    wire: EventWireNames;
+    receivedAt?: number;
+  }): Promise<IngestResult> {
     const { projectId, wire } = input;
     const taxonomy = await this.#taxonomy.get(projectId);
     const observed = emptyObserved();
     const now = input.receivedAt ?? this.#clock.now();
 
     // Validate everything before writing anything.
-    const valid = await validateEvents({ taxonomyService: this.#taxonomy, profiles: this.#profiles, taxonomy, projectId, events: input.events, wire, strict: input.strict, observed, now });
+    const valid = await validateEvents({
+      taxonomyService: this.#taxonomy,
+      profiles: this.#profiles,
+      taxonomy,
+      projectId,
+      events: input.events,
+      wire,
+      strict: input.strict,
+      observed,
+      now,
+    });
     // Rows grouped by identity (first-seen order), so each identity is resolved once.
     const identityGroups = new Map<ValidatedIdentity, repo.NewEventRow[]>();
     for (const id of valid.identities) identityGroups.set(id, []);
@@ -101,24 +118,24 @@ export class EventsService {
     let result: IngestResult;
     try {
       result = await this.#store.write(async (tx) => {
-      await this.#taxonomy.registerObserved(tx, projectId, observed, now);
-      const rows: repo.NewEventRow[] = [];
-      const profileIds: string[] = [];
-      for (const [identity, group] of identityGroups) {
-        const r = await this.#identity.resolve(tx, { projectId, identifiers: identity.identifiers, now });
-        profileIds.push(r.profileId);
-        for (const row of group) {
-          row.profile_id = r.profileId;
-          rows.push(row);
+        await this.#taxonomy.registerObserved(tx, projectId, observed, now);
+        const rows: repo.NewEventRow[] = [];
+        const profileIds: string[] = [];
+        for (const [identity, group] of identityGroups) {
+          const r = await this.#identity.resolve(tx, { projectId, identifiers: identity.identifiers, now });
+          profileIds.push(r.profileId);
+          for (const row of group) {
+            row.profile_id = r.profileId;
+            rows.push(row);
+          }
         }
-      }
-      const written = await this.#storage.write(tx, rows, defer);
-      deferred = written.deferred ? rows.length : 0;
-      if (this.#listeners.length > 0) {
-        batch = { projectId, source: input.source, events: rows };
-        for (const l of this.#listeners) await l.inUnit?.(tx, batch);
-      }
-      return { accepted: written.inserted, duplicates: rows.length - written.inserted, profileIds };
+        const written = await this.#storage.write(tx, rows, defer);
+        deferred = written.deferred ? rows.length : 0;
+        if (this.#listeners.length > 0) {
+          batch = { projectId, source: input.source, events: rows };
+          for (const l of this.#listeners) await l.inUnit?.(tx, batch);
+        }
+        return { accepted: written.inserted, duplicates: rows.length - written.inserted, profileIds };
       });
     } finally {
       this.#inFlight--;
