@@ -17,6 +17,7 @@ import { adminChannelRoutes } from '../faces/admin/channels.routes.ts';
 import { unsubscribeRoutes } from '../faces/tracking/unsubscribe.routes.ts';
 import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
+import { adminConsentRoutes } from '../faces/admin/consent.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
 
 export interface AppOptions {
@@ -88,6 +89,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(unsubscribeRoutes, { runtime });
     await app.register(sdkWebPushRoutes, { runtime });
     await app.register(adminMessagingRoutes, { runtime });
+    await app.register(adminConsentRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
   }
   return app as unknown as FastifyInstance;

@@ -6,6 +6,8 @@ import { invalid } from '../errors.ts';
 import { ZoneOffsets } from '../export/timezone.ts';
 import { matchKey, parseServiceNumber } from '../messaging/numbers.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
+import type { ProfilesService } from '../profiles/profiles.service.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
 import * as repo from './blocklist.repository.ts';
 import { BLOCKLIST_LIMITS, type BlocklistPage } from './blocklist.types.ts';
 
@@ -65,8 +67,12 @@ export class BlocklistService {
   #clock: Clock;
   #projects: ProjectsService;
   #defaultRegion: string;
+  #profiles: ProfilesService;
+  #consent: ConsentService;
 
-  constructor(deps: { store: Store; clock: Clock; projects: ProjectsService; defaultPhoneRegion: string }) {
+  constructor(deps: { store: Store; clock: Clock; projects: ProjectsService; profiles: ProfilesService; consent: ConsentService; defaultPhoneRegion: string }) {
+    this.#profiles = deps.profiles;
+    this.#consent = deps.consent;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#projects = deps.projects;
@@ -113,7 +119,19 @@ export class BlocklistService {
     if (!Array.isArray(list) || list.length === 0) throw invalid('recipientNoList', 'recipientNoList is required: a list of 1 to 10 numbers');
     if (list.length > BLOCKLIST_LIMITS.registerListSize) throw invalid('recipientNoList', `recipientNoList has ${list.length} numbers; at most ${BLOCKLIST_LIMITS.registerListSize} per request`);
     const entries = this.#recipients(list, 'recipientNoList', project.settings.phoneRegion);
-    const added = await this.#store.write((tx) => repo.insertMissing(tx, project.id, unsubscribeNo, entries, this.#clock.now()));
+    // A number registered on the 080 list is a refusal of advertising text messages: the profile holding it (if any)
+    // has its df_sms_ads_optin withdrawn, recorded with source 080 (consent records).
+    const owners = new Set<string>();
+    for (const e of entries) {
+      const owner = await this.#profiles.findByIdentifier(project.id, 'phone', e.key);
+      if (owner) owners.add(owner);
+    }
+    const now = this.#clock.now();
+    const added = await this.#store.write(async (tx) => {
+      const n = await repo.insertMissing(tx, project.id, unsubscribeNo, entries, now);
+      await this.#consent.refuseBy080(tx, project.id, [...owners], now);
+      return n;
+    });
     return { added };
   }
 
