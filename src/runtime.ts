@@ -38,6 +38,7 @@ import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
 import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
+import { ConsentService } from './core/consent/consent.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
@@ -88,6 +89,8 @@ export interface Runtime {
   messagingSetup: MessagingSetupService;
   directMessages: DirectMessagesService;
   blocklist: BlocklistService;
+  /** Consent records (every change of an advertising consent) and the consent notices (docs/korean-messaging.md). */
+  consent: ConsentService;
   deliveryResults: DeliveryResultsService;
   /** Web console (docs/console.md): the audit log, console users and their sessions, rejected requests per project. */
   audit: AuditService;
@@ -199,7 +202,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
   const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
   const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
-  const blocklist = new BlocklistService({ store, clock, projects, defaultPhoneRegion: config.defaultPhoneRegion });
+  // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
+  const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
+  consent.register();
+  deletion.registerEraser(consent.eraser);
+  const blocklist = new BlocklistService({ store, clock, projects, profiles, consent, defaultPhoneRegion: config.defaultPhoneRegion });
   deliveryWorker.addFilter(blocklist.filter);
   const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   deliveryResults.register();
@@ -248,6 +255,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     messagingSetup,
     directMessages,
     blocklist,
+    consent,
     deliveryResults,
     audit,
     users,
