@@ -76,10 +76,10 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   }));
 
   // ---- advertising identity (marking of advertising messages, docs/korean-messaging.md "Marking") ----
-  app.get(`${base}/advertising`, schema('The advertiser identity advertising messages are marked with (sender name, contact, 080 number, opt-out texts)'), async (request: P) => ({
+  app.get(`${base}/advertising`, schema('project:read', 'The advertiser identity advertising messages are marked with (sender name, contact, 080 number, opt-out texts)'), async (request: P) => ({
     advertising: await setup.advertising(request.params.projectId),
   }));
-  app.put(`${base}/advertising`, schema('Set the advertiser identity: {senderName, contact?, optOutNumber?, pushOptOut?, kakaoOptOut?} (null removes one)'), async (request: P) => ({
+  app.put(`${base}/advertising`, schema('project:admin', 'Set the advertiser identity: {senderName, contact?, optOutNumber?, pushOptOut?, kakaoOptOut?} (null removes one)'), async (request: P) => ({
     advertising: await setup.updateAdvertising(request.params.projectId, request.body),
   }));
 
