@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatRequestDate, mapFindQuery, mapRegisterBody, mapRemoveQuery } from './blocklist-mapping.ts';
 import { MaruError } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
+import { useJsonParser } from '../shared/json-body.ts';
 import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken } from './auth.ts';
 import { messagesErrorHandler } from './messages.routes.ts';
@@ -33,16 +34,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
   app.setErrorHandler(messagesErrorHandler());
 
   // The seed sends `Content-Type: application/json` on its GET and DELETE, which have no body.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      done(new MaruError('malformed_body', `malformed JSON body: ${(e as Error).message}`), undefined);
-    }
-  });
+  useJsonParser(app, { allowEmpty: true });
 
   methodNotAllowed(app, BASE, ['GET', 'HEAD', 'POST']);
   methodNotAllowed(app, REMOVES, ['DELETE']);
