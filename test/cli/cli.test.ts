@@ -278,6 +278,16 @@ describe('maru as a newcomer runs it', () => {
     }
   });
 
+  test('the README\'s `npm run -s maru -- ... --json` prints only the command\'s output (no npm banner)', async () => {
+    const r = await new Promise<Run>((done) =>
+      execFile('npm', ['run', '-s', 'maru', '--', 'project', 'list', '--json'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MARU_DATA_DIR: dataDir }, timeout: 30_000 }, (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      ),
+    );
+    expect(r.code).toBe(0);
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+
   test('no command module imports the registry (commands.ts), so import order cannot break the CLI', () => {
     for (const file of readdirSync(join(ROOT, 'src/cli')).filter((f) => f.endsWith('.commands.ts') || f === 'support.ts')) {
       expect(readFileSync(join(ROOT, 'src/cli', file), 'utf8'), file).not.toMatch(/from '\.\/commands\.ts'/);
