@@ -24,7 +24,7 @@ describe('EventStorage: the ingest log', () => {
   const logged = async () => (t.runtime.store.dialect === 'sqlite' ? (await repo.logBounds(t.runtime.store.db)).n : 0);
 
   it('concurrent requests are acknowledged from the log; flush merges them, each key once however often it was sent', async () => {
-    const requests = Array.from({ length: 40 }, (_, n) =>
+    const requests = Array.from({ length: 24 }, (_, n) =>
       request(
         n,
         Array.from({ length: 25 }, (_, i) => `r${n}-e${i}`),
