@@ -33,11 +33,13 @@ import { TrackingService } from './core/deliveries/tracking.service.ts';
 import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
 import { BuiltInChannelVendors } from './channels/vendors/built-in-vendors.ts';
+import { createOutboundGuard } from './platform/outbound-guard.ts';
 import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
 import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
 import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
+import { ConsentService } from './core/consent/consent.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
@@ -88,6 +90,8 @@ export interface Runtime {
   messagingSetup: MessagingSetupService;
   directMessages: DirectMessagesService;
   blocklist: BlocklistService;
+  /** Consent records (every change of an advertising consent) and the consent notices (docs/korean-messaging.md). */
+  consent: ConsentService;
   deliveryResults: DeliveryResultsService;
   /** Web console (docs/console.md): the audit log, console users and their sessions, rejected requests per project. */
   audit: AuditService;
@@ -174,13 +178,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const campaigns = new CampaignsService({ store, clock, queue, projects, profiles, taxonomy, renderer: templates });
   const sandboxOutbox = new SandboxOutbox({ store, clock });
   // Channel providers (docs/providers.md): each project's vendor and sealed config per channel, the sandbox otherwise.
+  // One outbound guard: every provider connection, and the check when a config is saved, go through it (D14).
+  const network = createOutboundGuard({ allowPrivateNetworks: config.allowPrivateNetworks });
   const channelConfigs = new ChannelConfigService({
     store, clock, log, projects, secretKey: config.secretKey,
-    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox }),
+    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox }),
   });
   await channelConfigs.load();
   channelConfigs.startRefresh();
-  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox, configSource: channelConfigs.source });
+  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox, configSource: channelConfigs.source });
   const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
   const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
@@ -199,7 +205,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
   const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
   const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
-  const blocklist = new BlocklistService({ store, clock, projects, defaultPhoneRegion: config.defaultPhoneRegion });
+  // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
+  const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
+  consent.register();
+  deletion.registerEraser(consent.eraser);
+  const blocklist = new BlocklistService({ store, clock, projects, profiles, consent, defaultPhoneRegion: config.defaultPhoneRegion });
   deliveryWorker.addFilter(blocklist.filter);
   const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   deliveryResults.register();
@@ -248,6 +258,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     messagingSetup,
     directMessages,
     blocklist,
+    consent,
     deliveryResults,
     audit,
     users,

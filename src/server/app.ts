@@ -22,6 +22,7 @@ import { adminChannelRoutes } from '../faces/admin/channels.routes.ts';
 import { unsubscribeRoutes } from '../faces/tracking/unsubscribe.routes.ts';
 import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
+import { adminConsentRoutes } from '../faces/admin/consent.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
 import { consoleRoutes } from '../faces/admin/console.routes.ts';
 
@@ -116,6 +117,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(unsubscribeRoutes, { runtime });
     await app.register(sdkWebPushRoutes, { runtime });
     await app.register(adminMessagingRoutes, { runtime });
+    await app.register(adminConsentRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
   }
   addWrongMethodRoutes();
