@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
+import { registerInputChecks } from '../faces/shared/input-checks.hook.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
 import { marketapRoutes } from '../faces/marketap/routes.ts';
@@ -37,7 +38,12 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12),
+    // D16: keys named like object internals (`__proto__`, `constructor`) are ordinary names; the code keeps them as
+    // data (core/input/input-checks.ts) instead of refusing the body.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
   });
+  registerInputChecks(app as unknown as FastifyInstance);
   let ready = false;
   app.addHook('onReady', async () => {
     ready = true;

@@ -4,6 +4,7 @@ import { invalid } from '../errors.ts';
 import * as profiles from '../profiles/profiles.repository.ts';
 import { type Identifier, identifierKey, prioritise } from './identifiers.ts';
 import * as repo from './identity.repository.ts';
+import { setOwn } from '../input/input-checks.ts';
 
 export interface Resolution {
   profileId: string;
@@ -121,11 +122,11 @@ export class IdentityService {
       if (other.id === target) continue;
       survivor.createdAt = Math.min(survivor.createdAt, other.createdAt);
       for (const [name, value] of Object.entries(other.properties)) {
-        const theirs = other.propertyTimes[name] ?? other.updatedAt;
-        const ours = survivor.propertyTimes[name];
+        const theirs = (Object.hasOwn(other.propertyTimes, name) ? other.propertyTimes[name] : undefined) ?? other.updatedAt;
+        const ours = Object.hasOwn(survivor.propertyTimes, name) ? survivor.propertyTimes[name] : undefined;
         if (ours === undefined || theirs > ours) {
-          survivor.properties[name] = value;
-          survivor.propertyTimes[name] = theirs;
+          setOwn(survivor.properties, name, value);
+          setOwn(survivor.propertyTimes, name, theirs);
         }
       }
       await repo.absorbProfile(tx, projectId, other.id, target);
