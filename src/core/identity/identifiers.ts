@@ -64,15 +64,6 @@ export function isBlockedValue(value: string): boolean {
 const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 export const isEmailAddress = (value: string): boolean => value.length <= 254 && EMAIL.test(value);
 
-const DESCRIPTION: Record<IdentifierType, string> = {
-  external_id: 'a user id',
-  email: 'an email address',
-  phone: 'a phone number',
-  kakao_user_id: 'a Kakao user id',
-  line_user_id: 'a LINE user id',
-  device_id: 'a device id',
-};
-
 /**
  * The one parser of an identifier from a request (every face, every identifier type):
  * - absent (undefined or null): undefined;
@@ -116,9 +107,10 @@ export const isIdentifier = (p: ReturnType<typeof parseIdentifier>): p is Identi
  */
 export function parseExternalId(input: unknown, field: string, options: { required: boolean }): string | undefined {
   if ((input === undefined || input === null) && !options.required) return undefined;
-  if (input === undefined || input === null || (typeof input === 'string' && input.trim() === '')) throw invalid(field, `${field} is required and must be a non-empty string`);
+  const usable = (typeof input === 'string' && input.trim() !== '') || (typeof input === 'number' && Number.isSafeInteger(input));
+  if (!usable) throw invalid(field, `${field} is required and must be a non-empty string`);
   const id = parseIdentifier('external_id', input, { field, region: 'KR' });
-  if (!isIdentifier(id)) throw invalid(field, `${field} "${id?.raw}" does not identify ${DESCRIPTION.external_id} (empty, null-like, placeholder and all-zero values are not accepted)`);
+  if (!isIdentifier(id)) throw invalid(field, `${field} "${id?.raw}" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)`);
   return id.value;
 }
 
