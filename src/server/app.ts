@@ -4,6 +4,7 @@ import cookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
+import { registerInputChecks } from '../faces/shared/input-checks.hook.ts';
 import { addOperationsHooks } from './operations.hooks.ts';
 import { decodeContentEncoding } from './body.ts';
 import { useJsonParser } from '../faces/shared/json-body.ts';
@@ -58,6 +59,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
   });
   addOperationsHooks(app as unknown as FastifyInstance, runtime);
+  registerInputChecks(app as unknown as FastifyInstance);
   let ready = false;
   app.addHook('onReady', async () => {
     ready = true;
