@@ -21,6 +21,7 @@ import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
 import { consoleRoutes } from '../faces/admin/console.routes.ts';
+import { consoleDataRoutes } from '../faces/admin/console-data.routes.ts';
 import { consoleStaticRoutes } from './console.routes.ts';
 
 export interface AppOptions {
@@ -93,6 +94,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   if (options.surfaces !== 'operations') {
     await app.register(cookie);
     await app.register(consoleRoutes, { runtime });
+    await app.register(consoleDataRoutes, { runtime });
     await app.register(consoleStaticRoutes, { dir: runtime.config.consoleDir });
     await app.register(adminRoutes, { runtime });
     await app.register(dfineryImportRoutes, { runtime });
