@@ -247,8 +247,8 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
     const b = request.body;
     const settings = { ...project.settings };
     if (b.phoneRegion !== undefined) {
-      if (b.phoneRegion === null) delete settings.phoneRegion;
-      else settings.phoneRegion = b.phoneRegion;
+      // null is stored (a merge of settings would keep a deleted key) and reads as "the default".
+      settings.phoneRegion = (b.phoneRegion ?? null) as string | undefined;
     }
     if (b.strictTaxonomy !== undefined) settings.strictTaxonomy = b.strictTaxonomy;
     if (b.limits !== undefined) {
