@@ -11,6 +11,7 @@ import { TaxonomyService } from './core/taxonomy/taxonomy.service.ts';
 import { ProjectsService } from './core/projects/projects.service.ts';
 import { IdentityService } from './core/identity/identity.service.ts';
 import { ProfilesService } from './core/profiles/profiles.service.ts';
+import { EventStorage } from './core/events/event-storage.ts';
 import { EventsService } from './core/events/events.service.ts';
 import { RateLimiter } from './core/limits/rate-limits.ts';
 import { DeletionService } from './core/deletion/deletion.service.ts';
@@ -37,6 +38,7 @@ import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
 import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
+import { ConsentService } from './core/consent/consent.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
@@ -62,6 +64,8 @@ export interface Runtime {
   identity: IdentityService;
   profiles: ProfilesService;
   events: EventsService;
+  /** Where events are written: the ingest log and its merge (SQLite), or `events` directly. */
+  eventStorage: EventStorage;
   rateLimiter: RateLimiter;
   deletion: DeletionService;
   devices: DevicesService;
@@ -86,6 +90,8 @@ export interface Runtime {
   messagingSetup: MessagingSetupService;
   directMessages: DirectMessagesService;
   blocklist: BlocklistService;
+  /** Consent records (every change of an advertising consent) and the consent notices (docs/korean-messaging.md). */
+  consent: ConsentService;
   deliveryResults: DeliveryResultsService;
   /** Web console (docs/console.md): the audit log, console users and their sessions, rejected requests per project. */
   audit: AuditService;
@@ -141,7 +147,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const projects = new ProjectsService({ store, clock, credentials, taxonomy, audit });
   const identity = new IdentityService({ store, identifiersPerType: config.identifiersPerType });
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
-  const events = new EventsService({ store, clock, identity, profiles, taxonomy });
+  const eventStorage = new EventStorage({
+    store,
+    log,
+    onMerged: (_stored, duplicates) => {
+      if (duplicates > 0) metrics.eventsDuplicate.inc(duplicates);
+    },
+  });
+  // Events acknowledged from the ingest log before a crash or stop are merged before anything reads them.
+  if (!options.skipMigrations) await eventStorage.flush();
+  const events = new EventsService({ store, clock, identity, profiles, taxonomy, storage: eventStorage });
   const rateLimiter = new RateLimiter({ limits });
   const users = new UsersService({ store, clock, projects, audit });
   const consoleSessions = new ConsoleSessionsService({ store, clock, limits, users, idleSeconds: config.sessionIdleSeconds, maxAgeSeconds: config.sessionMaxAgeSeconds });
@@ -151,11 +166,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log, audit });
   // Events accepted before a deletion request are stored before the deletion erases them.
   deletionJobs.registerFlusher((projectId, acceptedUpTo) => eventBatches.applyPending(projectId, acceptedUpTo));
+  // ... and merged out of the ingest log, so a deletion's counts name each erased event once.
+  deletionJobs.registerFlusher(() => events.flush());
   eventBatches.registerWorker();
   deletionJobs.registerWorker();
   const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
-  const audiences = new AudiencesService({ store, clock, taxonomy, projects });
-  const exports = new ExportService({ store, clock, taxonomy, projects, audiences });
+  const audiences = new AudiencesService({ store, clock, taxonomy, projects, flushEvents: () => events.flush() });
+  const exports = new ExportService({ store, clock, taxonomy, projects, audiences, flushEvents: () => events.flush() });
 
   // Campaign engine (docs/campaigns.md): campaigns, deliveries through the channel provider registry, triggers, stats.
   const templates = new TemplateRenderer();
@@ -187,7 +204,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
   const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
   const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
-  const blocklist = new BlocklistService({ store, clock, projects, defaultPhoneRegion: config.defaultPhoneRegion });
+  // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
+  const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
+  consent.register();
+  deletion.registerEraser(consent.eraser);
+  const blocklist = new BlocklistService({ store, clock, projects, profiles, consent, defaultPhoneRegion: config.defaultPhoneRegion });
   deliveryWorker.addFilter(blocklist.filter);
   const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   deliveryResults.register();
@@ -195,6 +216,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   events.addIngestListener(campaignTriggers.listener);
   const campaignStats = new CampaignStatsService({ store, clock, projects, campaigns });
   deletion.registerEraser(deliveries.eraser);
+  deletion.registerEraser(eventStorage.eraser);
   deliveries.onErase((tx, projectId, keys) => sandboxOutbox.erase(tx, projectId, keys));
 
   const closers: (() => Promise<void>)[] = [() => channelConfigs.stop(), () => providers.close()];
@@ -212,6 +234,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     identity,
     profiles,
     events,
+    eventStorage,
     rateLimiter,
     deletion,
     devices,
@@ -234,6 +257,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     messagingSetup,
     directMessages,
     blocklist,
+    consent,
     deliveryResults,
     audit,
     users,
@@ -242,6 +266,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     browse: new BrowseService({ store, clock, projects, rejected: rejectedRequests, defaultPhoneRegion: config.defaultPhoneRegion }),
     async close() {
       await queue.stop();
+      await eventStorage.close();
       for (const c of closers.reverse()) await c();
       await limits.close();
       await store.close();

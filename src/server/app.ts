@@ -5,6 +5,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
 import { addOperationsHooks } from './operations.hooks.ts';
+import { decodeContentEncoding } from './body.ts';
+import { useJsonParser } from '../faces/shared/json-body.ts';
+import { answerWrongMethods } from './wrong-method.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
 import { marketapRoutes } from '../faces/marketap/routes.ts';
@@ -19,6 +22,7 @@ import { adminChannelRoutes } from '../faces/admin/channels.routes.ts';
 import { unsubscribeRoutes } from '../faces/tracking/unsubscribe.routes.ts';
 import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
+import { adminConsentRoutes } from '../faces/admin/consent.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
 import { consoleRoutes } from '../faces/admin/console.routes.ts';
 import { consoleDataRoutes } from '../faces/admin/console-data.routes.ts';
@@ -69,6 +73,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     if (reply.statusCode >= 500) runtime.metrics.errors.inc();
   });
 
+  // Bodies (D16): only JSON unless a face adds its own parser (a body of another type is the face's 400), read as
+  // strict UTF-8 with at most 32 levels; gzip/deflate decoded with the limit on the decoded bytes.
+  app.removeAllContentTypeParsers();
+  useJsonParser(app);
+  decodeContentEncoding(app, runtime.config.bodyLimit);
+  const addWrongMethodRoutes = answerWrongMethods(app);
+
   // The worker role serves only health, readiness and metrics: no API reference either.
   if (options.surfaces !== 'operations') {
     await app.register(swagger, {
@@ -112,7 +123,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(unsubscribeRoutes, { runtime });
     await app.register(sdkWebPushRoutes, { runtime });
     await app.register(adminMessagingRoutes, { runtime });
+    await app.register(adminConsentRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
   }
+  addWrongMethodRoutes();
   return app as unknown as FastifyInstance;
 }

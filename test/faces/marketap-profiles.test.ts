@@ -29,8 +29,10 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
             mkt_push_opt_in: true,
             mkt_push_night_opt_in: false,
             mkt_text_message_opt_in: true,
+            mkt_text_message_night_opt_in: false,
             mkt_email_opt_in: false,
             mkt_kakao_opt_in: true,
+            mkt_kakao_night_opt_in: true,
           },
         },
       ],
@@ -48,8 +50,10 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
       df_push_ads_optin: true,
       df_push_night_ads_optin: false,
       df_sms_ads_optin: true,
+      df_sms_night_ads_optin: false,
       df_email_ads_optin: false,
       df_kakao_ads_optin: true,
+      df_kakao_night_ads_optin: true,
     });
     expect(p?.identifiers).toEqual(
       expect.arrayContaining([
@@ -62,7 +66,7 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
     // The same person found by the identifiers the mkt_* properties gave.
     expect(await f.t.runtime.profiles.findByIdentifier(f.project.id, 'phone', '+82 10 1234 5678')).toBe(p?.id);
     expect(await registered()).toEqual([]); // standard properties register nothing
-    expect(Object.keys(STANDARD_PROPERTIES)).toHaveLength(11);
+    expect(Object.keys(STANDARD_PROPERTIES)).toHaveLength(13);
   });
 
   it('registers custom properties on first sight with the type of their first value (D4), and updates existing profiles', async () => {

@@ -317,7 +317,8 @@ function addressesOf(channel: Campaign['channel'], t: Target, profile: repo.Prof
 /**
  * Checks the recipients of an API send: `recipients` is a list of 1–1,000 objects; `type` defaults to user-id and
  * must be one the campaign's channel accepts (push and web push: user-id; alimtalk and text: user-id, phone-number;
- * email: user-id, email); the field of that type is required; `eventParams` is an object. Legacy `userID` is accepted.
+ * email: user-id, email); the field of that type is required; `eventParams` is an object. (Legacy wire names, such as
+ * Notifly's `userID`, are a face's to map.)
  */
 export function parseApiRecipients(body: unknown, campaign: Campaign, region: string): ApiRecipient[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('recipients', 'the body must be an object with a recipients list');
@@ -343,7 +344,7 @@ export function parseApiRecipients(body: unknown, campaign: Campaign, region: st
     };
     switch (type) {
       case 'user-id':
-        return { type, userId: text(o.userId === undefined && o.userID !== undefined ? 'userID' : 'userId', o.userId ?? o.userID), eventParams };
+        return { type, userId: text('userId', o.userId), eventParams };
       case 'phone-number': {
         const phone = text('phoneNumber', o.phoneNumber);
         const e164 = normalizePhone(phone, region);

@@ -107,7 +107,17 @@ export class EventBatchesService {
     const now = this.#clock.now();
     const batchId = uuidv7(now);
 
-    const valid = await validateEvents({ taxonomyService: this.#taxonomy, profiles: this.#profiles, taxonomy, projectId, events: input.events, wire, strict: input.strict, observed, now });
+    const valid = await validateEvents({
+      taxonomyService: this.#taxonomy,
+      profiles: this.#profiles,
+      taxonomy,
+      projectId,
+      events: input.events,
+      wire,
+      strict: input.strict,
+      observed,
+      now,
+    });
     const firstSeen = valid.firstSeen;
     const queued: QueuedEvent[] = valid.events.map((e, i) => ({
       key: e.key ?? `${batchId}:${i}`,
@@ -139,7 +149,10 @@ export class EventBatchesService {
       const existing = await taxonomyRepo.findProperty(tx, projectId, p.scope, p.name);
       if (existing && !widen(existing.type as PropertyType, p.type)) {
         const field = firstSeen.get(key) ?? p.name;
-        throw invalid(field, `${field} must be a ${TYPE_LABELS[existing.type as PropertyType]} (the ${p.scope} property ${p.name} is registered with that type)`);
+        throw invalid(
+          field,
+          `${field} must be a ${TYPE_LABELS[existing.type as PropertyType]} (the ${p.scope} property ${p.name} is registered with that type)`,
+        );
       }
     }
   }

@@ -7,6 +7,9 @@ import type { IdentityService, Resolution } from '../identity/identity.service.t
 import * as identityRepo from '../identity/identity.repository.ts';
 import { emptyObserved, type TaxonomyService } from '../taxonomy/taxonomy.service.ts';
 import * as repo from './profiles.repository.ts';
+import * as consentRepo from '../consent/consent.repository.ts';
+import { consentChanges } from '../consent/consent-records.ts';
+import type { ConsentSource } from '../consent/consent.types.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 
 /** An identifier as a face received it, before normalisation. */
@@ -66,7 +69,7 @@ export class ProfilesService {
    * Creates or updates profiles: one write unit for the whole batch (all or nothing).
    * `strict`: unknown properties are an error (DFINERY); otherwise registered on first sight (D4).
    */
-  async upsert(input: { projectId: string; updates: ProfileUpdate[]; strict: boolean }): Promise<Resolution[]> {
+  async upsert(input: { projectId: string; updates: ProfileUpdate[]; strict: boolean; source?: ConsentSource }): Promise<Resolution[]> {
     const taxonomy = await this.#taxonomy.get(input.projectId);
     const observed = emptyObserved();
     const prepared: { identifiers: Identifier[]; properties: Record<string, unknown>; removals: string[] }[] = [];
@@ -90,7 +93,7 @@ export class ProfilesService {
       const out: Resolution[] = [];
       for (const p of prepared) {
         const r = await this.#identity.resolve(tx, { projectId: input.projectId, identifiers: p.identifiers, now });
-        if (Object.keys(p.properties).length > 0 || p.removals.length > 0) await this.setProperties(tx, input.projectId, r.profileId, p.properties, p.removals, now);
+        if (Object.keys(p.properties).length > 0 || p.removals.length > 0) await this.setProperties(tx, input.projectId, r.profileId, p.properties, p.removals, now, input.source ?? 'api');
         out.push(r);
       }
       return out;
@@ -99,11 +102,15 @@ export class ProfilesService {
     return result;
   }
 
-  /** Sets checked property values on a live profile (inside a write unit). */
-  async setProperties(tx: Db, projectId: string, profileId: string, values: Record<string, unknown>, removals: string[], now: number) {
+  /**
+   * Sets checked property values on a live profile (inside a write unit). A change of an advertising consent
+   * (core/consent) is recorded in the same unit, with `source` (consent records, 정보통신망법 제50조).
+   */
+  async setProperties(tx: Db, projectId: string, profileId: string, values: Record<string, unknown>, removals: string[], now: number, source: ConsentSource) {
     const p = await repo.findProfile(tx, projectId, profileId);
     if (!p) return;
     // Only a value that changes is written (and gets a new time): a replayed request changes nothing (D5).
+    const before = { ...p.properties };
     let changed = false;
     for (const [k, v] of Object.entries(values)) {
       if (k in p.properties && JSON.stringify(p.properties[k]) === JSON.stringify(v)) continue;
@@ -120,6 +127,7 @@ export class ProfilesService {
     if (!changed) return;
     p.updatedAt = now;
     await repo.saveProfile(tx, projectId, p);
+    await consentRepo.insertRecords(tx, projectId, consentChanges({ profileId, before, after: p.properties, source, at: now }));
   }
 
   /** A profile by id (or by an absorbed id), with its identifiers. */

@@ -24,8 +24,10 @@ export const STANDARD_PROPERTIES: Readonly<Record<string, { property: string; ty
   mkt_push_opt_in: { property: 'df_push_ads_optin', type: 'boolean' },
   mkt_push_night_opt_in: { property: 'df_push_night_ads_optin', type: 'boolean' },
   mkt_text_message_opt_in: { property: 'df_sms_ads_optin', type: 'boolean' },
+  mkt_text_message_night_opt_in: { property: 'df_sms_night_ads_optin', type: 'boolean' },
   mkt_email_opt_in: { property: 'df_email_ads_optin', type: 'boolean' },
   mkt_kakao_opt_in: { property: 'df_kakao_ads_optin', type: 'boolean' },
+  mkt_kakao_night_opt_in: { property: 'df_kakao_night_ads_optin', type: 'boolean' },
 };
 
 /** Field names of POST /v1/api/events, so the core's errors name what the client wrote. */

@@ -90,7 +90,7 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
     async (request) => {
       const { project } = request.notiflySession!;
       const updates = mapSetUserPropertiesBody(request.body);
-      const r = await runtime.profiles.upsert({ projectId: project.id, updates, strict: project.settings.strictTaxonomy === true });
+      const r = await runtime.profiles.upsert({ projectId: project.id, updates, strict: project.settings.strictTaxonomy === true, source: 'notifly' });
       return okData(r.length);
     },
   );

@@ -174,3 +174,18 @@ export function mapDeleteUsersBody(body: unknown): ProfileSelector[] {
   }
   return selectors;
 }
+
+/**
+ * The campaign send body (seed 004 §5) with Notifly's legacy `userID` (D9) given the core's name `userId`; both given
+ * must agree. Everything else is checked by the core (DeliveriesService.sendApi).
+ */
+export function mapCampaignSendBody(body: unknown): unknown {
+  if (!isPlainObject(body) || !Array.isArray(body.recipients)) return body;
+  const recipients = body.recipients.map((r, i) => {
+    if (!isPlainObject(r) || r.userID === undefined) return r;
+    const { userID, ...rest } = r;
+    if (rest.userId !== undefined && rest.userId !== userID) throw invalid(`recipients[${i}].userId`, `recipients[${i}].userId and recipients[${i}].userID (its legacy name) disagree`);
+    return { ...rest, userId: rest.userId ?? userID };
+  });
+  return { ...body, recipients };
+}
