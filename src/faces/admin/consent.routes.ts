@@ -56,7 +56,7 @@ export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: 
     consentNotices: await runtime.consent.noticeSettings(request.params.projectId),
   }));
 
-  app.put(`${base}/consent-notices`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Turn consent notices on or off: {result?: {campaignId}|null, confirmation?: {campaignId}|null}' } }, async (request: P) => ({
+  app.put(`${base}/consent-notices`, { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Turn consent notices on or off: {result?: {campaignId}|null, confirmation?: {campaignId}|null}' } }, async (request: P) => ({
     consentNotices: await runtime.consent.setNoticeSettings(request.params.projectId, request.body),
   }));
 }
