@@ -34,7 +34,7 @@ export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: 
   const security = [{ adminToken: [] }];
   const base = '/admin/v1/projects/:projectId';
 
-  app.get(`${base}/profiles/:profileId/consents`, { schema: { tags, security, summary: 'Consent records of a profile, newest first (?limit=&before=)' } }, async (request: R) => {
+  app.get(`${base}/profiles/:profileId/consents`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Consent records of a profile, newest first (?limit=&before=)' } }, async (request: R) => {
     const raw = request.query.limit;
     const limit = raw === undefined ? undefined : Number(raw);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw invalid('limit', 'limit must be a whole number from 1 to 1000');
@@ -42,21 +42,21 @@ export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: 
     return { consents: page.records.map(recordToWire), next: page.next };
   });
 
-  app.put(`${base}/profiles/:profileId/consents`, { schema: { tags, security, summary: 'Set advertising consents of a profile {property: true|false|null} (recorded with source admin)' } }, async (request: R) => ({
+  app.put(`${base}/profiles/:profileId/consents`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Set advertising consents of a profile {property: true|false|null} (recorded with source admin)' } }, async (request: R) => ({
     consents: await runtime.consent.setConsents(request.params.projectId, request.params.profileId, request.body),
   }));
 
-  app.get(`${base}/consents.csv`, { schema: { tags, security, summary: 'Every consent record of the project as CSV (?profile_id=)' } }, async (request: E, reply) => {
+  app.get(`${base}/consents.csv`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Every consent record of the project as CSV (?profile_id=)' } }, async (request: E, reply) => {
     const lines: string[] = [];
     for await (const line of runtime.consent.exportCsv(request.params.projectId, request.query.profile_id ? { profileId: request.query.profile_id } : {})) lines.push(line);
     return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="consents.csv"').send(lines.join(''));
   });
 
-  app.get(`${base}/consent-notices`, { schema: { tags, security, summary: 'Which campaign sends each consent notice (absent: off)' } }, async (request: P) => ({
+  app.get(`${base}/consent-notices`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Which campaign sends each consent notice (absent: off)' } }, async (request: P) => ({
     consentNotices: await runtime.consent.noticeSettings(request.params.projectId),
   }));
 
-  app.put(`${base}/consent-notices`, { schema: { tags, security, summary: 'Turn consent notices on or off: {result?: {campaignId}|null, confirmation?: {campaignId}|null}' } }, async (request: P) => ({
+  app.put(`${base}/consent-notices`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Turn consent notices on or off: {result?: {campaignId}|null, confirmation?: {campaignId}|null}' } }, async (request: P) => ({
     consentNotices: await runtime.consent.setNoticeSettings(request.params.projectId, request.body),
   }));
 }
