@@ -25,6 +25,7 @@ import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
 import { adminConsentRoutes } from '../faces/admin/consent.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
+import { adminJobsRoutes } from '../faces/admin/jobs.routes.ts';
 import { consoleRoutes } from '../faces/admin/console.routes.ts';
 
 export interface AppOptions {
@@ -121,6 +122,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(adminMessagingRoutes, { runtime });
     await app.register(adminConsentRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
+    await app.register(adminJobsRoutes, { runtime });
   }
   addWrongMethodRoutes();
   return app as unknown as FastifyInstance;

@@ -46,7 +46,7 @@ export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: 
     consents: await runtime.consent.setConsents(request.params.projectId, request.params.profileId, request.body),
   }));
 
-  app.get(`${base}/consents.csv`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Every consent record of the project as CSV (?profile_id=)' } }, async (request: E, reply) => {
+  app.get(`${base}/consents.csv`, { config: { permission: 'data:export' }, schema: { tags, security, summary: 'Every consent record of the project as CSV (?profile_id=)' } }, async (request: E, reply) => {
     const lines: string[] = [];
     for await (const line of runtime.consent.exportCsv(request.params.projectId, request.query.profile_id ? { profileId: request.query.profile_id } : {})) lines.push(line);
     return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="consents.csv"').send(lines.join(''));
@@ -56,7 +56,7 @@ export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: 
     consentNotices: await runtime.consent.noticeSettings(request.params.projectId),
   }));
 
-  app.put(`${base}/consent-notices`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Turn consent notices on or off: {result?: {campaignId}|null, confirmation?: {campaignId}|null}' } }, async (request: P) => ({
+  app.put(`${base}/consent-notices`, { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Turn consent notices on or off: {result?: {campaignId}|null, confirmation?: {campaignId}|null}' } }, async (request: P) => ({
     consentNotices: await runtime.consent.setNoticeSettings(request.params.projectId, request.body),
   }));
 }
