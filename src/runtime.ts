@@ -33,6 +33,7 @@ import { TrackingService } from './core/deliveries/tracking.service.ts';
 import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
 import { BuiltInChannelVendors } from './channels/vendors/built-in-vendors.ts';
+import { createOutboundGuard } from './platform/outbound-guard.ts';
 import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
 import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
@@ -40,6 +41,8 @@ import { MessagingSetupService } from './core/messaging/messaging-setup.service.
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
 import { ConsentService } from './core/consent/consent.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
+import { Backlog } from './core/limits/backlog.ts';
+import { countAll as repoCountAllBatches } from './core/events/event-batches.repository.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
 import { UsersService } from './core/accounts/users.service.ts';
@@ -127,6 +130,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   };
   // Scale mode (docs/deployment.md): Redis, when configured, carries limits shared by every process and the queue's wake-ups.
   const redisUrl = config.redisUrl;
+  if (redisUrl && !options.queue) {
+    // BullMQ loses jobs and locks if Redis evicts keys: refuse to start unless maxmemory-policy is noeviction.
+    const { checkRedisEviction, RedisEvictionError } = await import('./platform/queue/redis-connection.ts');
+    try {
+      const policy = await checkRedisEviction(redisUrl);
+      if (policy === undefined) log.warn('could not read Redis maxmemory-policy (CONFIG not allowed); make sure it is noeviction');
+    } catch (err) {
+      if (err instanceof RedisEvictionError) {
+        await store.close();
+        throw err;
+      }
+      log.warn({ err }, 'could not reach Redis to check its maxmemory-policy; the queue retries in the background');
+    }
+  }
   const limits =
     options.limits ??
     (redisUrl
@@ -160,10 +177,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const consoleSessions = new ConsoleSessionsService({ store, clock, limits, users, idleSeconds: config.sessionIdleSeconds, maxAgeSeconds: config.sessionMaxAgeSeconds });
   const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
-  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics });
+  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics , backlog: new Backlog({ kind: 'event_batches', max: config.backlogMaxBatches, count: () => repoCountAllBatches(store.db), onRefused: (kind) => metrics.backlogRefused.inc({ kind }) }) });
   const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log });
   // Events accepted before a deletion request are stored before the deletion erases them.
-  deletionJobs.registerFlusher((projectId, acceptedUpTo) => eventBatches.applyPending(projectId, acceptedUpTo));
+  deletionJobs.registerFlusher((projectId, acceptedUpTo, externalIds) => eventBatches.applyPending(projectId, acceptedUpTo, externalIds));
   // ... and merged out of the ingest log, so a deletion's counts name each erased event once.
   deletionJobs.registerFlusher(() => events.flush());
   eventBatches.registerWorker();
@@ -177,17 +194,29 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const campaigns = new CampaignsService({ store, clock, queue, projects, profiles, taxonomy, renderer: templates });
   const sandboxOutbox = new SandboxOutbox({ store, clock });
   // Channel providers (docs/providers.md): each project's vendor and sealed config per channel, the sandbox otherwise.
+  // One outbound guard: every provider connection, and the check when a config is saved, go through it (D14).
+  const network = createOutboundGuard({ allowPrivateNetworks: config.allowPrivateNetworks });
   const channelConfigs = new ChannelConfigService({
     store, clock, log, projects, secretKey: config.secretKey,
-    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox }),
+    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox }),
   });
   await channelConfigs.load();
   channelConfigs.startRefresh();
-  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox, configSource: channelConfigs.source });
+  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox, configSource: channelConfigs.source });
   const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
   const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
-  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion });
+  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion,
+    backlog: new Backlog({
+      kind: 'deliveries',
+      max: config.backlogMaxDeliveries,
+      count: async () => {
+        const c = await queue.counts(DELIVERY_QUEUE);
+        return c.pending + c.running;
+      },
+      onRefused: (kind) => metrics.backlogRefused.inc({ kind }),
+    }),
+  });
   const deliveryWorker = new DeliveryWorker({
     store, clock, log, queue, projects, campaigns, renderer: templates, providers, tracking, unsubscribe,
     addresses: {

@@ -4,6 +4,7 @@ import cookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
+import { registerInputChecks } from '../faces/shared/input-checks.hook.ts';
 import { addOperationsHooks } from './operations.hooks.ts';
 import { decodeContentEncoding } from './body.ts';
 import { useJsonParser } from '../faces/shared/json-body.ts';
@@ -24,6 +25,7 @@ import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
 import { adminConsentRoutes } from '../faces/admin/consent.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
+import { adminJobsRoutes } from '../faces/admin/jobs.routes.ts';
 import { consoleRoutes } from '../faces/admin/console.routes.ts';
 
 export interface AppOptions {
@@ -57,6 +59,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
   });
   addOperationsHooks(app as unknown as FastifyInstance, runtime);
+  registerInputChecks(app as unknown as FastifyInstance);
   let ready = false;
   app.addHook('onReady', async () => {
     ready = true;
@@ -119,6 +122,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(adminMessagingRoutes, { runtime });
     await app.register(adminConsentRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
+    await app.register(adminJobsRoutes, { runtime });
   }
   addWrongMethodRoutes();
   return app as unknown as FastifyInstance;

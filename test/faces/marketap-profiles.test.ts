@@ -140,7 +140,7 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
     const cases: [unknown, string, string][] = [
       [{ profiles: [{ properties: {} }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
       [{ profiles: [{ user_id: '  ' }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
-      [{ profiles: [{ user_id: 'anonymous' }] }, 'profiles[0].user_id', 'profiles[0].user_id "anonymous" does not identify a user (empty, null-like and all-zero values are not accepted)'],
+      [{ profiles: [{ user_id: 'anonymous' }] }, 'profiles[0].user_id', 'profiles[0].user_id "anonymous" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)'],
       [{ profiles: [{ user_id: { id: 1 } }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
       [{ profiles: [{ user_id: 'a', timestamp: '2025-01-17T05:39:22' }] }, 'profiles[0].timestamp', 'profiles[0].timestamp must be an ISO 8601 datetime with Z or an offset, e.g. "2025-01-17T05:39:22Z" or "2025-01-17T05:39:22+09:00"'],
       [{ profiles: [{ user_id: 'a', properties: [1] }] }, 'profiles[0].properties', 'profiles[0].properties must be an object'],

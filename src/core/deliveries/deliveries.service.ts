@@ -11,6 +11,7 @@ import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
 import * as repo from './deliveries.repository.ts';
+import type { Backlog } from '../limits/backlog.ts';
 import type { DeliveryRow } from './deliveries.tables.ts';
 import { DIRECT_CAMPAIGN_PREFIX, METRICS, type AddressKind, type ApiRecipient, type Delivery, type DeliveryTrigger, type Target } from './deliveries.types.ts';
 import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
@@ -61,9 +62,16 @@ export class DeliveriesService {
   #projects: ProjectsService;
   #campaigns: CampaignsService;
   #defaultRegion: string;
+  #backlog: Backlog | undefined;
   #eraseHooks: ((tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>)[] = [];
 
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string }) {
+  /**
+   * `backlog`: bound on delivery jobs waiting (MARU_BACKLOG_MAX_DELIVERIES). Past it, sends asked for over the API
+   * (campaign API sends, direct messages) answer unavailable; sends maru started itself (event triggers, schedules,
+   * failover) were already accepted and are recorded.
+   */
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string; backlog?: Backlog }) {
+    this.#backlog = deps.backlog;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -94,6 +102,7 @@ export class DeliveriesService {
   /** Records the deliveries of one send (see the class comment). */
   async plan(input: { project: Project; campaign: Campaign; trigger: DeliveryTrigger; requestId: string; targets: Target[]; runAt?: number; skipUnreachable?: boolean }): Promise<PlanResult> {
     const { project, campaign } = input;
+    if (input.trigger === 'api' || input.trigger === 'direct') await this.#backlog?.check();
     const channel = campaign.channel;
     const region = project.settings.phoneRegion ?? this.#defaultRegion;
     const db = this.#store.db;

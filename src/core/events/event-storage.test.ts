@@ -24,7 +24,7 @@ describe('EventStorage: the ingest log', () => {
   const logged = async () => (t.runtime.store.dialect === 'sqlite' ? (await repo.logBounds(t.runtime.store.db)).n : 0);
 
   it('concurrent requests are acknowledged from the log; flush merges them, each key once however often it was sent', async () => {
-    const requests = Array.from({ length: 40 }, (_, n) =>
+    const requests = Array.from({ length: 24 }, (_, n) =>
       request(
         n,
         Array.from({ length: 25 }, (_, i) => `r${n}-e${i}`),
@@ -32,14 +32,14 @@ describe('EventStorage: the ingest log', () => {
     );
     // Every request twice, concurrently: replays of keys that may be in the log or already merged.
     await Promise.all([...requests, ...requests].map((events) => ingest(events)));
-    if (t.runtime.store.dialect === 'sqlite') expect(t.runtime.eventStorage.stats.logged).toBeGreaterThan(1000);
-    expect(await t.runtime.events.count(projectId)).toBe(1000); // count is a reader: it flushes first
+    if (t.runtime.store.dialect === 'sqlite') expect(t.runtime.eventStorage.stats.logged).toBeGreaterThan(600);
+    expect(await t.runtime.events.count(projectId)).toBe(600); // count is a reader: it flushes first
     expect(await logged()).toBe(0);
-    expect(await stored()).toBe(1000);
+    expect(await stored()).toBe(600);
     // A replay after the merge stores nothing.
     await Promise.all(requests.slice(0, 10).map((events) => ingest(events)));
-    expect(await t.runtime.events.count(projectId)).toBe(1000);
-  });
+    expect(await t.runtime.events.count(projectId)).toBe(600);
+  }, 90_000); // PostgreSQL mode on a loaded machine: 48 concurrent units contending for 7 identities' advisory locks
 
   it('an export started after the acknowledgment sees every acknowledged event', async () => {
     await Promise.all(

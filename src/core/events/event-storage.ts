@@ -107,7 +107,12 @@ export class EventStorage {
   async close(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (error) {
+      // The rows stay in the log (durable) and are merged at the next start.
+      this.#log.error({ err: error }, 'merging the ingest log at shutdown failed; it is merged at the next start');
+    }
     this.#closed = true;
   }
 

@@ -2,7 +2,8 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db, Store } from '../../platform/db/store.ts';
 import type { Config } from '../../platform/config.ts';
 import { invalid } from '../errors.ts';
-import { IDENTIFIER_TYPES, normalizeIdentifier, type Identifier, type IdentifierType } from '../identity/identifiers.ts';
+import { IDENTIFIER_TYPES, isIdentifier, normalizeIdentifier, parseIdentifier, type Identifier, type IdentifierType } from '../identity/identifiers.ts';
+import { setOwn } from '../input/input-checks.ts';
 import type { IdentityService, Resolution } from '../identity/identity.service.ts';
 import * as identityRepo from '../identity/identity.repository.ts';
 import { emptyObserved, type TaxonomyService } from '../taxonomy/taxonomy.service.ts';
@@ -16,6 +17,8 @@ import type { ProjectsService } from '../projects/projects.service.ts';
 export interface IdentifierInput {
   type: IdentifierType;
   value: unknown;
+  /** The field as the client wrote it (e.g. `identity.phone_no`), for errors; default `${field}.${type}`. */
+  field?: string;
 }
 
 export interface ProfileUpdate {
@@ -55,13 +58,11 @@ export class ProfilesService {
     const region = project.settings.phoneRegion ?? this.#defaultRegion;
     const out: Identifier[] = [];
     for (const input of inputs) {
-      if (!IDENTIFIER_TYPES.includes(input.type)) throw invalid(field, `${field}: unknown identifier type ${input.type}`);
-      if (input.value === undefined || input.value === null) continue;
-      if (typeof input.value !== 'string' && typeof input.value !== 'number') throw invalid(`${field}.${input.type}`, `${field}.${input.type} must be a string`);
-      const id = normalizeIdentifier(input.type, input.value, region);
-      if (id) out.push(id);
+      if (!IDENTIFIER_TYPES.includes(input.type)) throw invalid(field, `${field}: unknown identifier type`);
+      const id = parseIdentifier(input.type, input.value, { field: input.field ?? `${field}.${input.type}`, region });
+      if (isIdentifier(id)) out.push(id);
     }
-    if (out.length === 0) throw invalid(field, `${field} needs at least one usable identifier (${IDENTIFIER_TYPES.join(', ')}); empty, null-like and all-zero values do not identify anyone`);
+    if (out.length === 0) throw invalid(field, `${field} needs at least one usable identifier (${IDENTIFIER_TYPES.join(', ')}); empty, null-like, placeholder and all-zero values do not identify anyone`);
     return out;
   }
 
@@ -113,15 +114,15 @@ export class ProfilesService {
     const before = { ...p.properties };
     let changed = false;
     for (const [k, v] of Object.entries(values)) {
-      if (k in p.properties && JSON.stringify(p.properties[k]) === JSON.stringify(v)) continue;
-      p.properties[k] = v;
-      p.propertyTimes[k] = now;
+      if (Object.hasOwn(p.properties, k) && JSON.stringify(p.properties[k]) === JSON.stringify(v)) continue;
+      setOwn(p.properties, k, v);
+      setOwn(p.propertyTimes, k, now);
       changed = true;
     }
     for (const k of removals) {
-      if (!(k in p.properties)) continue;
+      if (!Object.hasOwn(p.properties, k)) continue;
       delete p.properties[k];
-      p.propertyTimes[k] = now;
+      setOwn(p.propertyTimes, k, now);
       changed = true;
     }
     if (!changed) return;
