@@ -51,7 +51,18 @@ function post(body: string): Promise<'acknowledged' | 'no answer' | 'rejected'> 
 function stored(): Map<string, number> {
   const db = new DatabaseSync(join(dataDir, 'maru.db'), { readOnly: true });
   try {
-    const rows = db.prepare('select event_key, count(*) as n from events where project_id = ? group by event_key').all(projectId) as { event_key: string; n: number }[];
+    // What is durably stored: the query table plus the ingest log's rows not yet merged into it (the merge stores
+    // each (occurred_at, key) of the log once, and none that `events` already holds: docs/design.md).
+    const rows = db
+      .prepare(
+        `select event_key, count(*) as n from (
+           select event_key from events where project_id = ?
+           union all
+           select event_key from (select distinct l.event_key, l.occurred_at from event_log l where l.project_id = ?
+             and not exists (select 1 from events e where e.project_id = l.project_id and e.event_key = l.event_key and e.occurred_at = l.occurred_at))
+         ) group by event_key`,
+      )
+      .all(projectId, projectId) as { event_key: string; n: number }[];
     return new Map(rows.map((r) => [r.event_key, Number(r.n)]));
   } finally {
     db.close();

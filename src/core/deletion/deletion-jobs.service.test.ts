@@ -58,7 +58,7 @@ describe('DeletionJobsService', () => {
     expect(await victim()).toBeUndefined();
   });
 
-  it('a permanent failure marks the job failed with a message that says nothing internal, keeps the data and forgets the ids', async () => {
+  it('a permanent failure marks the job failed with a message that says nothing internal, keeps the data and the ids (an operator can retry it: docs/operations.md)', async () => {
     t.runtime.deletion.registerEraser(async () => {
       throw new PermanentFailure('SELECT * FROM secret_table WHERE email = v@example.com');
     });
@@ -68,7 +68,7 @@ describe('DeletionJobsService', () => {
     expect([failed.status, failed.deleted, failed.error, failed.completedAt]).toEqual(['failed', 0, 'the deletion could not be completed; see the server log', clock.now()]);
     expect(await victim()).toBeDefined();
     const [row] = await t.runtime.store.db.selectFrom('deletion_jobs').selectAll().where('id', '=', job.id).execute();
-    expect(row.pending_ids).toBeNull();
+    expect(JSON.parse(row.pending_ids as string)).toEqual(['victim']);
     expect((await jobs().audit(projectId, job.id)).map((a) => a.outcome)).toEqual(['failed']);
     expect((await t.runtime.queue.get((await t.runtime.store.db.selectFrom('jobs').select('id').where('key', '=', job.id).executeTakeFirstOrThrow()).id))?.state).toBe('failed');
   });

@@ -25,6 +25,9 @@ export const MARKETAP_ERRORS: Partial<Record<ErrorCode, { status: number; code: 
   unauthenticated: { status: 401, code: 'unauthorized' },
   forbidden: { status: 401, code: 'unauthorized' },
   unknown_project: { status: 401, code: 'unauthorized' },
+  // Console sign-in codes (docs/console.md); they never arise on this face, but every core code has a row.
+  invalid_credentials: { status: 401, code: 'unauthorized' },
+  csrf_token_invalid: { status: 401, code: 'unauthorized' },
   not_found: { status: 404, code: 'not_found' },
   method_not_allowed: { status: 405, code: 'method_not_allowed' },
   payload_too_large: { status: 413, code: 'payload_too_large' },
