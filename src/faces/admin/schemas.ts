@@ -2,6 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { MaruError, type ErrorCode } from '../../core/errors.ts';
 import { described, errorResponses, noContent, Open, SECURITY } from '../shared/openapi.ts';
 import { adminError } from './admin-auth.ts';
+import { documentOnly } from '../shared/http-errors.ts';
 
 /** The admin API's error body: `{error: {code, message, field?, details?}}` with the core code's status. */
 export const AdminError = Type.Object(
@@ -25,7 +26,7 @@ export const body = (properties: Record<string, TSchema>, example: unknown, opti
 
 /** Route options of an admin operation: tags, the admin token, its success responses and every admin error. */
 export function adminOp(tags: string[], summary: string, success: Record<number, TSchema>, extra: { body?: TSchema; querystring?: TSchema; headers?: TSchema } = {}) {
-  return { schema: { tags, security: SECURITY.admin, summary, ...extra, response: { ...success, ...ADMIN_ERRORS } } };
+  return { ...documentOnly, schema: { tags, security: SECURITY.admin, summary, ...extra, response: { ...success, ...ADMIN_ERRORS } } };
 }
 
 const Json = Type.Record(Type.String(), Type.Unknown());

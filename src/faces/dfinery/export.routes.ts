@@ -129,7 +129,7 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
     'Extract user profiles as CSV',
     Type.Union([Type.Object(filterProps, { additionalProperties: false }), Type.Null()], {
       description: 'Filters; an empty body exports everything',
-      examples: [{ properties: ['df_name', 'df_email'], properties_condition_type: 'include' }],
+      examples: [{ audience: 'aud_vip', properties_condition_type: 'all' }],
     }),
     'df_unified_id,df_email,df_name\nAbC123,dfn@gmail.com,홍길동\n',
   );

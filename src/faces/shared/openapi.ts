@@ -50,7 +50,7 @@ export const noContent = (description = 'No content') => ({ description, type: '
 
 /** A non-JSON response, e.g. `text/csv`. */
 export const content = (type: string, schema: TSchema, description: string, example?: unknown) =>
-  ({ description, content: { [type]: { schema: { ...schema, ...(example === undefined ? {} : { examples: [example] }) } } } }) as unknown as TSchema;
+  ({ description, content: { [type]: { schema, ...(example === undefined ? {} : { example }) } } }) as unknown as TSchema;
 
 /** An object whose listed fields are documented; other fields may appear (documents that grow). */
 export const Open = <T extends Record<string, TSchema>>(properties: T, options: Record<string, unknown> = {}) =>
