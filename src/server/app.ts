@@ -1,8 +1,11 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import cookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
+import { registerInputChecks } from '../faces/shared/input-checks.hook.ts';
+import { addOperationsHooks } from './operations.hooks.ts';
 import { decodeContentEncoding } from './body.ts';
 import { useJsonParser } from '../faces/shared/json-body.ts';
 import { answerWrongMethods } from './wrong-method.ts';
@@ -20,7 +23,10 @@ import { adminChannelRoutes } from '../faces/admin/channels.routes.ts';
 import { unsubscribeRoutes } from '../faces/tracking/unsubscribe.routes.ts';
 import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
+import { adminConsentRoutes } from '../faces/admin/consent.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
+import { adminJobsRoutes } from '../faces/admin/jobs.routes.ts';
+import { consoleRoutes } from '../faces/admin/console.routes.ts';
 
 /** The document's tags, in the order Swagger UI shows them. */
 const OPENAPI_TAGS = [
@@ -34,6 +40,7 @@ const OPENAPI_TAGS = [
   { name: 'admin: campaigns', description: 'Campaigns, deliveries, sandbox (docs/campaigns.md)' },
   { name: 'admin: channels', description: 'Channel providers per project (docs/providers.md)' },
   { name: 'admin: messaging', description: 'Korean messaging setup (docs/korean-messaging.md)' },
+  { name: 'admin: console', description: 'Web console accounts, sessions, users, audit log (docs/console.md)' },
   { name: 'callbacks', description: 'Provider callbacks' },
   { name: 'tracking', description: 'Email open/click tracking and unsubscribe' },
   { name: 'operations', description: 'Health, readiness, metrics' },
@@ -44,6 +51,8 @@ export interface AppOptions {
   surfaces?: 'all' | 'operations';
   /** Called on the new instance before anything is registered (tests install their response check here). */
   instrument?: (app: FastifyInstance) => void;
+  /** Serve /metrics on this app (default); false when server.ts serves it on its own port (MARU_METRICS_PORT). */
+  metrics?: boolean;
 }
 
 /**
@@ -59,10 +68,21 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12),
+    // Slow clients (docs/operations.md): a request must arrive whole within requestTimeout, its headers within
+    // headersTimeout (else 408 and the connection closes); an idle keep-alive connection closes after idleTimeout.
+    requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
+    keepAliveTimeout: runtime.config.idleTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: runtime.config.headersTimeoutSeconds * 1000,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would make them 30 s late).
+      connectionsCheckingInterval: Math.min(1000, runtime.config.headersTimeoutSeconds * 1000),
+    },
   });
   options.instrument?.(app as unknown as FastifyInstance);
   // Response schemas document and (in tests) check the answers; they never reshape them: plain JSON.stringify.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  addOperationsHooks(app as unknown as FastifyInstance, runtime);
+  registerInputChecks(app as unknown as FastifyInstance);
   let ready = false;
   app.addHook('onReady', async () => {
     ready = true;
@@ -99,9 +119,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
           securitySchemes: {
             dfineryImportToken: { type: 'apiKey', in: 'header', name: 'access_token', description: 'DFINERY Import API token of the project (with ?service_id=)' },
             dfineryExportToken: { type: 'http', scheme: 'bearer', description: 'DFINERY Export API token of the project (with ?service_id=)' },
+            consoleSession: { type: 'apiKey', in: 'cookie', name: 'maru_session', description: 'Web console session (POST /admin/v1/session); state-changing requests also need X-CSRF-Token' },
             marketapApiKey: { type: 'http', scheme: 'bearer', description: 'Marketap API key of the project (with ?project_id=)' },
             notiflyToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The token from POST /authenticate (valid one hour), bare or as "Bearer <token>"' },
             adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
+            metricsToken: { type: 'http', scheme: 'bearer', description: 'MARU_METRICS_TOKEN, when it is set' },
           },
         },
       },
@@ -109,8 +131,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  await app.register(healthRoutes, { runtime, isReady: () => ready });
+  await app.register(healthRoutes, { runtime, isReady: () => ready, metrics: options.metrics !== false });
   if (options.surfaces !== 'operations') {
+    await app.register(cookie);
+    await app.register(consoleRoutes, { runtime });
     await app.register(adminRoutes, { runtime });
     await app.register(dfineryImportRoutes, { runtime });
     await app.register(marketapRoutes, { runtime });
@@ -125,7 +149,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(unsubscribeRoutes, { runtime });
     await app.register(sdkWebPushRoutes, { runtime });
     await app.register(adminMessagingRoutes, { runtime });
+    await app.register(adminConsentRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
+    await app.register(adminJobsRoutes, { runtime });
   }
   addWrongMethodRoutes();
   return app as unknown as FastifyInstance;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatRequestDate, parseLocalDatetime } from '../../src/core/blocklist/blocklist.service.ts';
+import { parseLocalDatetime } from '../../src/core/blocklist/blocklist.service.ts';
+import { formatRequestDate } from '../../src/faces/notifly/blocklist-mapping.ts';
 import { ZoneOffsets } from '../../src/core/export/timezone.ts';
 import { expectOk, messagingWorld, type MessagingWorld } from './messaging.helpers.ts';
 

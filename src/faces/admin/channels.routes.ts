@@ -34,13 +34,13 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
   const tags = ['admin: channels'];
   const base = '/admin/v1/projects/:projectId/channels';
 
-  app.get(base, adminOp(tags, "The project's configured channel providers (secrets shown as \"[set]\")", ok(Open({ channels: Type.Array(AnyDoc) }))), async (request: P) => ({
+  app.get(base, adminOp('project:read', tags, "The project's configured channel providers (secrets shown as \"[set]\")", ok(Open({ channels: Type.Array(AnyDoc) }))), async (request: P) => ({
     channels: (await runtime.channelConfigs.list(request.params.projectId)).map(channelToWire),
   }));
 
   app.put(
     `${base}/:channel`,
-    adminOp(tags, 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)', ok(Open({ channel: AnyDoc })), { body: body({ vendor: Type.String(), config: Json }, { vendor: 'webhook', config: { url: 'https://hooks.example.com/maru' } }) }),
+    adminOp('project:admin', tags, 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)', ok(Open({ channel: AnyDoc })), { body: body({ vendor: Type.String(), config: Json }, { vendor: 'webhook', config: { url: 'https://hooks.example.com/maru' } }) }),
     async (request: C) => {
       const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
       const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config });
@@ -48,7 +48,7 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
     },
   );
 
-  app.delete(`${base}/:channel`, adminOp(tags, 'Remove a channel\'s provider: the channel uses the sandbox again', gone()), async (request: C, reply) => {
+  app.delete(`${base}/:channel`, adminOp('project:admin', tags, 'Remove a channel\'s provider: the channel uses the sandbox again', gone()), async (request: C, reply) => {
     await runtime.channelConfigs.remove(request.params.projectId, request.params.channel);
     return reply.status(204).send();
   });

@@ -1,7 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { MaruError, type ErrorCode } from '../../core/errors.ts';
 import { described, errorResponses, noContent, Open, SECURITY } from '../shared/openapi.ts';
-import { adminError } from './admin-auth.ts';
+import { adminError, type RoutePermission } from './admin-auth.ts';
 import { documentOnly } from '../shared/http-errors.ts';
 
 /** The admin API's error body: `{error: {code, message, field?, details?}}` with the core code's status. */
@@ -24,9 +24,12 @@ export const gone = () => ({ 204: noContent('Done; no body') });
 /** A JSON request body: the listed fields documented (the service checks them whole and names the field at fault). */
 export const body = (properties: Record<string, TSchema>, example: unknown, options: Record<string, unknown> = {}) => Open(properties, { examples: [example], ...options });
 
-/** Route options of an admin operation: tags, the admin token, its success responses and every admin error. */
-export function adminOp(tags: string[], summary: string, success: Record<number, TSchema>, extra: { body?: TSchema; querystring?: TSchema; headers?: TSchema } = {}) {
-  return { ...documentOnly, schema: { tags, security: SECURITY.admin, summary, ...extra, response: { ...success, ...ADMIN_ERRORS } } };
+/**
+ * Route options of an admin operation: the permission the roles guard checks (admin-auth.ts), tags, the admin token or
+ * console session, its success responses and every admin error.
+ */
+export function adminOp(permission: RoutePermission, tags: string[], summary: string, success: Record<number, TSchema>, extra: { body?: TSchema; querystring?: TSchema; headers?: TSchema } = {}) {
+  return { ...documentOnly, config: { permission }, schema: { tags, security: SECURITY.admin, summary, ...extra, response: { ...success, ...ADMIN_ERRORS } } };
 }
 
 const Json = Type.Record(Type.String(), Type.Unknown());

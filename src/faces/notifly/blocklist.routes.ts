@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { formatRequestDate } from '../../core/blocklist/blocklist.service.ts';
+import { formatRequestDate, mapFindQuery, mapRegisterBody, mapRemoveQuery } from './blocklist-mapping.ts';
 import { MaruError } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { useJsonParser } from '../shared/json-body.ts';
@@ -84,7 +84,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
     },
     async (request: Req, reply) => {
       const projectId = await scoped(request, reply);
-      const page = await runtime.blocklist.find(projectId, request.query);
+      const page = await runtime.blocklist.find(projectId, mapFindQuery(request.query));
       return {
         pageNum: page.pageNum,
         pageSize: page.pageSize,
@@ -113,7 +113,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
     },
     async (request: Req, reply) => {
       const projectId = await scoped(request, reply);
-      await runtime.blocklist.register(projectId, request.body);
+      await runtime.blocklist.register(projectId, mapRegisterBody(request.body));
       return { success: true };
     },
   );
@@ -137,7 +137,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
     },
     async (request: Req, reply) => {
       const projectId = await scoped(request, reply);
-      await runtime.blocklist.remove(projectId, request.query);
+      await runtime.blocklist.remove(projectId, mapRemoveQuery(request.query));
       return { success: true };
     },
   );

@@ -8,6 +8,7 @@ import { methodNotAllowed } from './methods.ts';
 import { Type } from '@sinclair/typebox';
 import { SECURITY } from '../shared/openapi.ts';
 import { CAMPAIGN_RESPONSES } from './schemas.ts';
+import { mapCampaignSendBody } from './mapping.ts';
 
 const PATH = '/campaign/:projectId/:campaignId/send';
 type SendRequest = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
@@ -66,7 +67,7 @@ export async function notiflyCampaignRoutes(app: FastifyInstance, opts: { runtim
       const r = await runtime.deliveries.sendApi({
         projectId: session.project.id,
         campaignId: request.params.campaignId,
-        body: request.body,
+        body: mapCampaignSendBody(request.body),
         requestId: typeof key === 'string' ? key : undefined,
       });
       reply.header('X-Maru-Request-Id', r.requestId);

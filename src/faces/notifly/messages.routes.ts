@@ -8,6 +8,7 @@ import { methodNotAllowed } from './methods.ts';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { described, SECURITY } from '../shared/openapi.ts';
 import { MESSAGES_ERRORS, MessagesSuccess } from './schemas.ts';
+import { mapAlimtalk, mapFriendtalk, mapTextMessage } from './messages-mapping.ts';
 
 /**
  * The messaging endpoints' envelope (seed 004 §6–9): `{"success": true}` on success, `{"error": "..."}` otherwise, with
@@ -67,7 +68,11 @@ const headers = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ des
 const recipientList = (item: Record<string, TSchema>) => Type.Array(Type.Object(item), { minItems: 1, maxItems: 1000 });
 const S = (o: Record<string, unknown> = {}) => Type.String(o);
 
-type Send = 'sendText' | 'sendAlimtalk' | 'sendFriendtalk';
+type SendInput = { projectId: string; body: unknown; requestId?: string };
+type Send = (runtime: Runtime, input: SendInput) => Promise<{ requestId: string }>;
+const sendText: Send = (runtime, input) => runtime.directMessages.sendText(mapTextMessage(input));
+const sendAlimtalk: Send = (runtime, input) => runtime.directMessages.sendAlimtalk(mapAlimtalk(input));
+const sendFriendtalk: Send = (runtime, input) => runtime.directMessages.sendFriendtalk(mapFriendtalk(input));
 
 /**
  * Notifly direct messages (seed 004 §6–8; docs/korean-messaging.md): `POST /messages/text-message`,
@@ -83,7 +88,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
   const routes: { path: string; send: Send; summary: string; body: TSchema }[] = [
     {
       path: '/messages/text-message',
-      send: 'sendText',
+      send: sendText,
       summary: 'Send an SMS, LMS or MMS to up to 1,000 numbers (needs the project\'s own text-message sending)',
       body: Type.Object(
         {
@@ -100,7 +105,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
     },
     {
       path: '/messages/kakao-alimtalk',
-      send: 'sendAlimtalk',
+      send: sendAlimtalk,
       summary: 'Send a registered alimtalk template to up to 1,000 numbers, with optional SMS/LMS failover',
       body: Type.Object(
         {
@@ -127,7 +132,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
     },
     {
       path: '/messages/kakao-friendtalk',
-      send: 'sendFriendtalk',
+      send: sendFriendtalk,
       summary: 'Send a friendtalk text to up to 1,000 numbers (advertising: marked "(광고)", not between 21:00 and 08:00)',
       body: Type.Object(
         {
@@ -156,7 +161,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
         checkBodyProject(session, request.body);
         await limitRequest(runtime, reply, session);
         const key = request.headers['idempotency-key'];
-        const result = await runtime.directMessages[r.send]({ projectId: session.project.id, body: request.body, requestId: typeof key === 'string' ? key : undefined });
+        const result = await r.send(runtime, { projectId: session.project.id, body: request.body, requestId: typeof key === 'string' ? key : undefined });
         reply.header('X-Maru-Request-Id', result.requestId);
         return { success: true };
       },

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { MaruError } from '../../core/errors.ts';
 
-/** JSON may nest at most this many arrays/objects (D16). */
-export const MAX_JSON_DEPTH = 32;
+import { MAX_JSON_DEPTH } from '../../core/input/input-checks.ts';
+
+/** JSON may nest at most this many arrays/objects (D16): the core's one limit. */
+export { MAX_JSON_DEPTH };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

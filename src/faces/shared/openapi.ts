@@ -11,7 +11,9 @@ export const SECURITY = {
   dfineryExport: [{ dfineryExportToken: [] }],
   marketap: [{ marketapApiKey: [] }],
   notifly: [{ notiflyToken: [] }],
-  admin: [{ adminToken: [] }],
+  /** The admin token, or a console session (with X-CSRF-Token on state-changing requests). */
+  admin: [{ adminToken: [] }, { consoleSession: [] }],
+  metrics: [{ metricsToken: [] }],
   none: [],
 } as const;
 

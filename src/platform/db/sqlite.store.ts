@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Kysely, SqliteDialect, sql, type Compilable } from 'kysely';
@@ -6,10 +7,17 @@ import { NodeSqliteDatabase } from './node-sqlite.driver.ts';
 import { migrateToLatest } from './migrator.ts';
 import type { Database } from './schema.ts';
 import type { Db, Store } from './store.ts';
+import { storeFault } from './store-faults.ts';
+import './store-probe.tables.ts';
 
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' (then streaming reads share the writer connection). */
   path: string;
+  /**
+   * FULL (default): a write resolves only once its commit is on stable storage (D13). SQLite itself runs with
+   * synchronous=NORMAL (no fsync inside COMMIT) and the store fsyncs the WAL file on the libuv thread pool after each
+   * group commit, so the event loop is not blocked while the disk flushes. NORMAL: no fsync per commit at all.
+   */
   synchronous?: 'FULL' | 'NORMAL';
   /** Most units grouped into one commit. */
   commitGroupMax?: number;
@@ -39,6 +47,7 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly db: Db;
   readonly stats = { commits: 0, units: 0 };
+  onCommit: ((seconds: number, units: number) => void) | undefined;
   #writer: NodeSqliteDatabase;
   #readers = new Set<NodeSqliteDatabase>();
   #path: string;
@@ -48,6 +57,10 @@ export class SqliteStore implements Store {
   #groupBudgetMs: number;
   #closed = false;
   #idle: (() => void)[] = [];
+  /** fsync the WAL after each commit (synchronous FULL on a file). */
+  #syncAfterCommit: boolean;
+  #dirSynced = false;
+  #fault: { cause: string; since: number } | undefined;
 
   constructor(options: SqliteStoreOptions) {
     this.#path = options.path;
@@ -55,7 +68,7 @@ export class SqliteStore implements Store {
     this.#writer = new NodeSqliteDatabase(options.path);
     this.#writer.raw.exec(`
       PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = ${options.synchronous ?? 'FULL'};
+      PRAGMA synchronous = NORMAL; -- FULL durability is kept by #syncWal, off the event loop
       PRAGMA foreign_keys = OFF;
       PRAGMA busy_timeout = 10000;
       PRAGMA cache_size = -65536;
@@ -63,6 +76,7 @@ export class SqliteStore implements Store {
       PRAGMA wal_autocheckpoint = 4000;
       PRAGMA secure_delete = ON; -- deleted rows are overwritten, not left in free space (profile deletion)
     `);
+    this.#syncAfterCommit = (options.synchronous ?? 'FULL') === 'FULL' && options.path !== ':memory:';
     this.#groupMax = options.commitGroupMax ?? 256;
     this.#groupBudgetMs = options.commitGroupBudgetMs ?? 50;
     const writer = this.#writer;
@@ -92,11 +106,13 @@ export class SqliteStore implements Store {
           const only = this.#queue.shift()!;
           group.push(only);
           try {
-            outcomes.push({ ok: true, value: await this.db.transaction().execute((tx) => only.unit(tx)) });
+            outcomes.push({ ok: true, value: await this.#transaction((tx) => only.unit(tx)) });
           } catch (error) {
-            outcomes.push({ ok: false, error }); // the unit (or its commit) failed: Kysely rolled it back
+            // The unit failed (its transaction rolled back), or the commit itself failed: nothing of it is kept.
+            if (storeFault(error)) throw error;
+            outcomes.push({ ok: false, error });
           }
-        } else await this.db.transaction().execute(async (tx) => {
+        } else await this.#transaction(async (tx) => {
           // Units join the group until it holds groupMax of them or has run for the time budget.
           while (this.#queue.length > 0 && group.length < this.#groupMax && (group.length === 0 || performance.now() - started < this.#groupBudgetMs)) {
             const pending = this.#queue.shift()!;
@@ -107,20 +123,28 @@ export class SqliteStore implements Store {
               await sql`RELEASE unit`.execute(tx);
               outcomes.push({ ok: true, value });
             } catch (error) {
+              // A full disk or I/O error can end the whole transaction (SQLite rolls it back itself): then the group fails.
+              if (storeFault(error) || !this.#writer.raw.isTransaction) throw error;
               await sql`ROLLBACK TO unit`.execute(tx);
               await sql`RELEASE unit`.execute(tx);
               outcomes.push({ ok: false, error });
             }
           }
         });
+        // Durable before anyone is told (D13): the group's WAL frames are flushed on the thread pool, so the event
+        // loop parses and validates the next requests meanwhile (and they form the next group).
+        if (this.#syncAfterCommit) await this.#syncWal();
       } catch (error) {
-        // The transaction itself failed: nothing of the group is durable. (If it failed before any unit joined,
-        // the units that would have formed the group fail with it rather than retrying forever.)
+        // The transaction itself failed, or its WAL could not be flushed: the group is not acknowledged. (If it failed
+        // before any unit joined, the units that would have formed the group fail with it rather than retrying forever.)
+        this.#noteFault(error);
         for (const pending of group.length > 0 ? group : this.#queue.splice(0, this.#groupMax)) pending.reject(error);
         continue;
       }
+      this.#fault = undefined;
       this.stats.commits++;
       this.stats.units += group.length;
+      this.onCommit?.((performance.now() - started) / 1000, group.length);
       group.forEach((pending, i) => {
         const o = outcomes[i];
         if (o.ok) pending.resolve(o.value);
@@ -131,6 +155,79 @@ export class SqliteStore implements Store {
     }
     this.#flushing = false;
     for (const fn of this.#idle.splice(0)) fn();
+  }
+
+  /**
+   * fsync of the WAL file after a commit, on the libuv thread pool. With synchronous=NORMAL, SQLite writes a
+   * commit's frames to the WAL with write(2) and syncs only at checkpoints; flushing the file after the COMMIT
+   * returns makes the commit as durable as synchronous=FULL would (the WAL is replayed on open up to its last
+   * complete commit). The file is opened anew each time, so a WAL that SQLite recreated is the one flushed; the
+   * directory is flushed once, for the WAL file's own entry.
+   */
+  async #syncWal(): Promise<void> {
+    let wal;
+    try {
+      wal = await open(`${this.#path}-wal`, 'r');
+    } catch (error) {
+      // No WAL file: nothing was ever written to one since it was last checkpointed away, so nothing to flush.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    try {
+      await wal.sync();
+    } finally {
+      await wal.close();
+    }
+    if (!this.#dirSynced) {
+      const dir = await open(dirname(this.#path), 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+      this.#dirSynced = true;
+    }
+  }
+
+  /**
+   * BEGIN IMMEDIATE … COMMIT on the writer. Unlike Kysely's transaction(), a failed COMMIT (SQLITE_FULL, SQLITE_IOERR,
+   * SQLITE_READONLY: SQLite has already rolled the transaction back) rejects with its own error, not with the
+   * "cannot rollback - no transaction is active" of a second, pointless ROLLBACK.
+   */
+  async #transaction<T>(body: (tx: Db) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await sql`BEGIN IMMEDIATE`.execute(conn);
+      try {
+        const value = await body(conn);
+        await sql`COMMIT`.execute(conn);
+        return value;
+      } catch (error) {
+        if (this.#writer.raw.isTransaction) {
+          try {
+            await sql`ROLLBACK`.execute(conn);
+          } catch {
+            // the original error is the one that matters
+          }
+        }
+        throw error;
+      }
+    });
+  }
+
+  #noteFault(error: unknown) {
+    const cause = storeFault(error);
+    if (!cause) return;
+    if (this.#fault?.cause !== cause) this.#fault = { cause, since: Date.now() };
+  }
+
+  writeFault(): { cause: string; since: number } | undefined {
+    return this.#fault;
+  }
+
+  async probe(): Promise<void> {
+    await this.write((tx) =>
+      tx.insertInto('store_probe').values({ id: 1, at: Date.now() }).onConflict((oc) => oc.column('id').doUpdateSet({ at: Date.now() })).execute(),
+    );
   }
 
   async *stream<R>(query: Compilable<R>, options: { chunkSize?: number; signal?: AbortSignal } = {}): AsyncIterable<R> {
