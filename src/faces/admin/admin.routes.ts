@@ -4,7 +4,7 @@ import { CREDENTIAL_KINDS, type CredentialKind } from '../../core/credentials/se
 import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../../core/taxonomy/taxonomy.types.ts';
 import { IDENTIFIER_TYPES, type IdentifierType } from '../../core/identity/identifiers.ts';
 import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
@@ -28,7 +28,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
   app.post('/admin/v1/projects', adminOp('instance:admin', tags, 'Create a project; its credentials are shown once', created(Open({ project_id: Type.String(), project: ProjectDoc, credentials: Json })), { body: body({ name: Type.String(), timezone: Type.Optional(Type.String()), settings: Type.Optional(Json) }, { name: 'My shop', timezone: 'Asia/Seoul' }) }), async (request, reply) => {
     const b = (request.body ?? {}) as { name?: unknown; timezone?: unknown; settings?: unknown };
     if (b.settings !== undefined && (typeof b.settings !== 'object' || b.settings === null)) throw invalid('settings', 'settings must be an object');
-    const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings as Record<string, unknown> | undefined });
+    const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings as Record<string, unknown> | undefined }, actorOfRequest(request));
     return reply.status(201).send({ project_id: p.id, project: p, credentials });
   });
 
@@ -43,7 +43,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
 
   app.patch('/admin/v1/projects/:projectId', adminOp('project:admin', tags, 'Change name, timezone or settings', ok(Open({ project: ProjectDoc })), { body: body({ name: Type.Optional(Type.String()), timezone: Type.Optional(Type.String()), settings: Type.Optional(Json) }, { name: 'My renamed shop' }) }), async (request: P) => {
     await project(request);
-    return { project: await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object) };
+    return { project: await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object, actorOfRequest(request)) };
   });
 
   app.get('/admin/v1/projects/:projectId/credentials', adminOp('project:admin', tags, 'Credentials (prefixes only)', ok(Open({ credentials: Type.Array(AnyDoc) }))), async (request: P) => {
@@ -60,7 +60,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
       if (!CREDENTIAL_KINDS.includes(kind) || kind === 'admin') {
         throw invalid('kind', `kind must be one of ${CREDENTIAL_KINDS.filter((k) => k !== 'admin').join(', ')}`);
       }
-      return { credentials: await runtime.credentials.reissue(p.id, kind) };
+      return { credentials: await runtime.credentials.reissue(p.id, kind, actorOfRequest(request)) };
     },
   );
 

@@ -5,7 +5,7 @@ import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/cam
 import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
 import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
 import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
@@ -116,7 +116,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
   app.post(`${base}/campaigns/:campaignId/status`, adminOp('content:write', tags, 'Activate, pause or archive: {"status": "active"}', ok(Open({ campaign: AnyDoc })), { body: body({ status: Type.String() }, { status: 'paused' }) }), async (request: C) => {
     const p = await project(request);
     const status = (request.body as { status?: unknown } | undefined)?.status;
-    return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status)) };
+    return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status, actorOfRequest(request))) };
   });
 
   app.post(

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ChannelConfigView } from '../../core/channel-config/channel-config.types.ts';
 import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
@@ -43,13 +43,13 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
     adminOp('project:admin', tags, 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)', ok(Open({ channel: AnyDoc })), { body: body({ vendor: Type.String(), config: Json }, { vendor: 'webhook', config: { url: 'https://hooks.example.com/maru' } }) }),
     async (request: C) => {
       const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
-      const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config });
+      const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config, actor: actorOfRequest(request) });
       return { channel: channelToWire(view) };
     },
   );
 
   app.delete(`${base}/:channel`, adminOp('project:admin', tags, 'Remove a channel\'s provider: the channel uses the sandbox again', gone()), async (request: C, reply) => {
-    await runtime.channelConfigs.remove(request.params.projectId, request.params.channel);
+    await runtime.channelConfigs.remove(request.params.projectId, request.params.channel, actorOfRequest(request));
     return reply.status(204).send();
   });
 }
