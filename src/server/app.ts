@@ -31,9 +31,29 @@ import { consoleDataRoutes } from '../faces/admin/console-data.routes.ts';
 import { consoleStaticRoutes } from './console.routes.ts';
 import { recordRejections } from './rejections.ts';
 
+/** The document's tags, in the order Swagger UI shows them. */
+const OPENAPI_TAGS = [
+  { name: 'DFINERY import', description: 'DFINERY Import API (docs/dfinery-import.md)' },
+  { name: 'DFINERY export', description: 'DFINERY Export API (docs/dfinery-export.md)' },
+  { name: 'Marketap', description: 'Marketap Open API (docs/marketap.md)' },
+  { name: 'Notifly', description: 'Notifly API (docs/notifly.md, docs/korean-messaging.md)' },
+  { name: 'SDK', description: 'Endpoints for browser SDKs (docs/providers.md)' },
+  { name: 'admin', description: "maru's admin API: projects, credentials, taxonomy, profiles" },
+  { name: 'admin: audiences', description: 'Audiences (docs/audiences.md)' },
+  { name: 'admin: campaigns', description: 'Campaigns, deliveries, sandbox (docs/campaigns.md)' },
+  { name: 'admin: channels', description: 'Channel providers per project (docs/providers.md)' },
+  { name: 'admin: messaging', description: 'Korean messaging setup (docs/korean-messaging.md)' },
+  { name: 'admin: console', description: 'Web console accounts, sessions, users, audit log (docs/console.md)' },
+  { name: 'callbacks', description: 'Provider callbacks' },
+  { name: 'tracking', description: 'Email open/click tracking and unsubscribe' },
+  { name: 'operations', description: 'Health, readiness, metrics' },
+];
+
 export interface AppOptions {
   /** Which HTTP surfaces to serve: everything (api role) or only health and metrics (worker role). */
   surfaces?: 'all' | 'operations';
+  /** Called on the new instance before anything is registered (tests install their response check here). */
+  instrument?: (app: FastifyInstance) => void;
   /** Serve /metrics on this app (default); false when server.ts serves it on its own port (MARU_METRICS_PORT). */
   metrics?: boolean;
 }
@@ -61,6 +81,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       connectionsCheckingInterval: Math.min(1000, runtime.config.headersTimeoutSeconds * 1000),
     },
   });
+  options.instrument?.(app as unknown as FastifyInstance);
+  // Response schemas document and (in tests) check the answers; they never reshape them: plain JSON.stringify.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   addOperationsHooks(app as unknown as FastifyInstance, runtime);
   registerInputChecks(app as unknown as FastifyInstance);
   let ready = false;
@@ -93,11 +116,17 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
           description:
             'Self-hosted customer data and messaging platform. Speaks the DFINERY, Marketap and Notifly HTTP APIs on one core, plus its own admin API.',
         },
+        servers: [{ url: '/', description: 'This maru server' }],
+        tags: OPENAPI_TAGS,
         components: {
           securitySchemes: {
-            adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
+            dfineryImportToken: { type: 'apiKey', in: 'header', name: 'access_token', description: 'DFINERY Import API token of the project (with ?service_id=)' },
+            dfineryExportToken: { type: 'http', scheme: 'bearer', description: 'DFINERY Export API token of the project (with ?service_id=)' },
             consoleSession: { type: 'apiKey', in: 'cookie', name: 'maru_session', description: 'Web console session (POST /admin/v1/session); state-changing requests also need X-CSRF-Token' },
             marketapApiKey: { type: 'http', scheme: 'bearer', description: 'Marketap API key of the project (with ?project_id=)' },
+            notiflyToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The token from POST /authenticate (valid one hour), bare or as "Bearer <token>"' },
+            adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
+            metricsToken: { type: 'http', scheme: 'bearer', description: 'MARU_METRICS_TOKEN, when it is set' },
           },
         },
       },

@@ -2,15 +2,34 @@ import type { FastifyInstance } from 'fastify';
 import { digestSecret, digestsEqual } from '../core/credentials/secrets.ts';
 import { bearer } from '../faces/shared/http-errors.ts';
 import type { Runtime } from '../runtime.ts';
+import { Type } from '@sinclair/typebox';
+import { content, described, SECURITY } from '../faces/shared/openapi.ts';
 
 /** Liveness and readiness (the store answers and, after a write fault, writes again). */
 export async function healthRoutes(app: FastifyInstance, opts: { runtime: Runtime; isReady: () => boolean; metrics?: boolean }) {
   const { runtime } = opts;
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Answers 200 once the process can serve' } }, async (_req, reply) => {
+  app.get('/healthz', {
+      schema: {
+        tags: ['operations'],
+        security: SECURITY.none,
+        summary: 'Answers 200 once the process can serve',
+        response: { 200: described(200, Type.Object({ status: Type.Literal('ok') }), { status: 'ok' }), 503: described(503, Type.Object({ status: Type.String() }), { status: 'starting' }) },
+      },
+    }, async (_req, reply) => {
     if (!opts.isReady()) return reply.status(503).send({ status: 'starting' });
     return { status: 'ok' };
   });
-  app.get('/readyz', { schema: { tags: ['operations'], summary: 'Checks that the store answers and accepts writes' } }, async (request, reply) => {
+  app.get('/readyz', {
+      schema: {
+        tags: ['operations'],
+        security: SECURITY.none,
+        summary: 'Checks that the store answers and accepts writes',
+        response: {
+          200: described(200, Type.Object({ status: Type.String(), store: Type.String() }), { status: 'ok', store: 'sqlite' }),
+          503: described(503, Type.Object({ status: Type.String(), store: Type.String(), cause: Type.Optional(Type.String()) }), { status: 'unavailable', store: 'postgres' }),
+        },
+      },
+    }, async (request, reply) => {
     try {
       await runtime.store.ping();
       // A write failed for a database fault (full disk, read-only file, connection lost): ready again only once a
@@ -37,7 +56,17 @@ export async function metricsRoute(app: FastifyInstance, opts: { runtime: Runtim
   const { runtime } = opts;
   const tokenDigest = runtime.config.metricsToken ? digestSecret(runtime.config.metricsToken) : undefined;
   const collector = metricsCollector(runtime);
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (request, reply) => {
+  app.get('/metrics', {
+      schema: {
+        tags: ['operations'],
+        security: runtime.config.metricsToken ? SECURITY.metrics : SECURITY.none,
+        summary: 'Prometheus metrics',
+        response: {
+          200: content('text/plain', Type.String(), 'Prometheus text exposition format', '# HELP maru_http_requests_seconds …'),
+          401: described(401, Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) }), { error: { code: 'unauthenticated', message: 'metrics require the token of MARU_METRICS_TOKEN' } }),
+        },
+      },
+    }, async (request, reply) => {
     if (tokenDigest) {
       const token = bearer(request.headers.authorization);
       if (!token || !digestsEqual(digestSecret(token), tokenDigest)) {

@@ -10,6 +10,7 @@ import { buildApp } from '../../src/server/app.ts';
 import type { IssuedCredentials } from '../../src/core/credentials/credentials.service.ts';
 import type { Project } from '../../src/core/projects/projects.types.ts';
 import { scaleTestEnv } from './scale.ts';
+import { checkResponses } from './response-check.ts';
 
 export const ADMIN_TOKEN = 'maru_adm_test-admin-token-for-tests-only';
 
@@ -20,6 +21,8 @@ export interface TestApp {
   clock: Clock;
   /** Environment a child process (e.g. the CLI) needs to reach the same store and Redis: empty when embedded. */
   storeEnv: Record<string, string>;
+  /** Answers that do not match the route's documented responses (test/helpers/response-check.ts); close() fails on any. */
+  responseViolations: string[];
   close(): Promise<void>;
 }
 
@@ -34,7 +37,8 @@ export async function buildTestApp(options: { config?: Partial<Config>; env?: No
   const config = loadConfig({ MARU_LOG_LEVEL: 'silent', MARU_ADMIN_TOKEN: ADMIN_TOKEN, ...scale.env, ...options.env }, { dataDir, ...options.config });
   const clock = options.clock ?? systemClock;
   const runtime = await createRuntime(config, { ...options, clock, log: options.log ?? pino({ level: 'silent' }) });
-  const app = await buildApp(runtime);
+  let responseViolations: string[] = [];
+  const app = await buildApp(runtime, { instrument: (a) => (responseViolations = checkResponses(a)) });
   await app.ready();
   return {
     app,
@@ -42,6 +46,7 @@ export async function buildTestApp(options: { config?: Partial<Config>; env?: No
     dataDir,
     clock,
     storeEnv: scale.env,
+    responseViolations,
     async close() {
       try {
         await app.close();
@@ -49,6 +54,9 @@ export async function buildTestApp(options: { config?: Partial<Config>; env?: No
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
         await scale.cleanup();
+      }
+      if (responseViolations.length > 0) {
+        throw new Error(`answers the OpenAPI document does not declare:\n${[...new Set(responseViolations)].join('\n')}`);
       }
     },
   };

@@ -5,6 +5,10 @@ import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../../co
 import { IDENTIFIER_TYPES, type IdentifierType } from '../../core/identity/identifiers.ts';
 import type { Runtime } from '../../runtime.ts';
 import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import { Type } from '@sinclair/typebox';
+import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
+import { described, Nullable, Open } from '../shared/openapi.ts';
+
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -20,37 +24,36 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
 
   const project = async (request: P) => runtime.projects.get(request.params.projectId);
   const tags = ['admin'];
-  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
 
-  app.post('/admin/v1/projects', { config: { permission: 'instance:admin' }, schema: { tags, security, summary: 'Create a project; its credentials are shown once' } }, async (request, reply) => {
+  app.post('/admin/v1/projects', adminOp('instance:admin', tags, 'Create a project; its credentials are shown once', created(Open({ project_id: Type.String(), project: ProjectDoc, credentials: Json })), { body: body({ name: Type.String(), timezone: Type.Optional(Type.String()), settings: Type.Optional(Json) }, { name: 'My shop', timezone: 'Asia/Seoul' }) }), async (request, reply) => {
     const b = (request.body ?? {}) as { name?: unknown; timezone?: unknown; settings?: unknown };
     if (b.settings !== undefined && (typeof b.settings !== 'object' || b.settings === null)) throw invalid('settings', 'settings must be an object');
     const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings as Record<string, unknown> | undefined }, actorOfRequest(request));
     return reply.status(201).send({ project_id: p.id, project: p, credentials });
   });
 
-  app.get('/admin/v1/projects', { config: { permission: 'signed-in' }, schema: { tags, security, summary: 'List projects' } }, async (request) => {
+  app.get('/admin/v1/projects', adminOp('signed-in', tags, 'List projects', ok(Open({ projects: Type.Array(ProjectDoc) }))), async (request) => {
     const all = await runtime.projects.list();
     const who = request.principal;
     // A console user sees only the projects they have a role in (an instance owner sees all).
     return { projects: who?.type === 'user' && !who.instanceOwner ? all.filter((p) => who.roles.has(p.id)) : all };
   });
 
-  app.get('/admin/v1/projects/:projectId', { config: { permission: 'project:read' }, schema: { tags, security, summary: 'A project' } }, async (request: P) => ({ project: await project(request) }));
+  app.get('/admin/v1/projects/:projectId', adminOp('project:read', tags, 'A project', ok(Open({ project: ProjectDoc }))), async (request: P) => ({ project: await project(request) }));
 
-  app.patch('/admin/v1/projects/:projectId', { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Change name, timezone or settings' } }, async (request: P) => {
+  app.patch('/admin/v1/projects/:projectId', adminOp('project:admin', tags, 'Change name, timezone or settings', ok(Open({ project: ProjectDoc })), { body: body({ name: Type.Optional(Type.String()), timezone: Type.Optional(Type.String()), settings: Type.Optional(Json) }, { name: 'My renamed shop' }) }), async (request: P) => {
     await project(request);
     return { project: await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object, actorOfRequest(request)) };
   });
 
-  app.get('/admin/v1/projects/:projectId/credentials', { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Credentials (prefixes only)' } }, async (request: P) => {
+  app.get('/admin/v1/projects/:projectId/credentials', adminOp('project:admin', tags, 'Credentials (prefixes only)', ok(Open({ credentials: Type.Array(AnyDoc) }))), async (request: P) => {
     const p = await project(request);
     return { credentials: await runtime.credentials.list(p.id) };
   });
 
   app.post(
     '/admin/v1/projects/:projectId/credentials/:kind/reissue',
-    { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Issue a new secret; the old one keeps working for 14 days' } },
+    adminOp('project:admin', tags, 'Issue a new secret; the old one keeps working for 14 days', ok(Open({ credentials: AnyDoc }))),
     async (request: FastifyRequest<{ Params: { projectId: string; kind: string } }>) => {
       const p = await runtime.projects.get(request.params.projectId);
       const kind = request.params.kind as CredentialKind;
@@ -61,23 +64,23 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
     },
   );
 
-  app.get('/admin/v1/projects/:projectId/taxonomy', { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Registered events and properties' } }, async (request: P) => {
+  app.get('/admin/v1/projects/:projectId/taxonomy', adminOp('project:read', tags, 'Registered events and properties', ok(AnyDoc)), async (request: P) => {
     const p = await project(request);
     return runtime.taxonomy.list(p.id);
   });
 
-  app.post('/admin/v1/projects/:projectId/taxonomy', { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Register a taxonomy document {events, properties}' } }, async (request: P) => {
+  app.post('/admin/v1/projects/:projectId/taxonomy', adminOp('content:write', tags, 'Register a taxonomy document {events, properties}', ok(AnyDoc), { body: body({ events: Type.Optional(Type.Array(Type.Unknown())), properties: Type.Optional(Type.Unknown()) }, { events: [{ name: 'purchase' }] }) }), async (request: P) => {
     const p = await project(request);
     return runtime.taxonomy.apply(p.id, request.body);
   });
 
-  app.post('/admin/v1/projects/:projectId/taxonomy/events', { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Register an event' } }, async (request: P, reply) => {
+  app.post('/admin/v1/projects/:projectId/taxonomy/events', adminOp('content:write', tags, 'Register an event', { ...ok(AnyDoc), ...created(AnyDoc) }, { body: body({ name: Type.String() }, { name: 'purchase' }) }), async (request: P, reply) => {
     const p = await project(request);
     const r = await runtime.taxonomy.registerEvent(p.id, (request.body as { name?: string } | undefined)?.name as string);
     return reply.status(r.created ? 201 : 200).send(r);
   });
 
-  app.post('/admin/v1/projects/:projectId/taxonomy/properties', { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Register a property {scope, name, type}' } }, async (request: P, reply) => {
+  app.post('/admin/v1/projects/:projectId/taxonomy/properties', adminOp('content:write', tags, 'Register a property {scope, name, type}', { ...ok(AnyDoc), ...created(AnyDoc) }, { body: body({ scope: Type.String(), name: Type.String(), type: Type.String() }, { scope: 'user', name: 'tier', type: 'String' }) }), async (request: P, reply) => {
     const p = await project(request);
     const b = (request.body ?? {}) as { scope?: string; name?: string; type?: string };
     const type = typeof b.type === 'string' ? parsePropertyType(b.type) : undefined;
@@ -87,14 +90,14 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
     return reply.status(r.created ? 201 : 200).send(r);
   });
 
-  app.get('/admin/v1/projects/:projectId/profiles/:profileId', { config: { permission: 'project:read' }, schema: { tags, security, summary: 'A profile by id (absorbed ids resolve to the survivor)' } }, async (request: FastifyRequest<{ Params: { projectId: string; profileId: string } }>) => {
+  app.get('/admin/v1/projects/:projectId/profiles/:profileId', adminOp('project:read', tags, 'A profile by id (absorbed ids resolve to the survivor)', ok(Open({ profile: AnyDoc }))), async (request: FastifyRequest<{ Params: { projectId: string; profileId: string } }>) => {
     const p = await runtime.projects.get(request.params.projectId);
     const profile = await runtime.profiles.get(p.id, request.params.profileId);
     if (!profile) throw new MaruError('not_found', 'no such profile');
     return { profile };
   });
 
-  app.get('/admin/v1/projects/:projectId/profiles', { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Find a profile by identifier (?type=&value=)' } }, async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { type?: string; value?: string } }>) => {
+  app.get('/admin/v1/projects/:projectId/profiles', adminOp('project:read', tags, 'Find a profile by identifier (?type=&value=)', ok(Open({ profile: AnyDoc }))), async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { type?: string; value?: string } }>) => {
     const p = await runtime.projects.get(request.params.projectId);
     const { type, value } = request.query;
     if (!IDENTIFIER_TYPES.includes(type as IdentifierType)) throw invalid('type', `type must be one of ${IDENTIFIER_TYPES.join(', ')}`);

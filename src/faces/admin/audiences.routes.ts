@@ -2,6 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { guardAdmin } from './admin-auth.ts';
+import { Type } from '@sinclair/typebox';
+import { adminOp, AnyDoc, body as bodySchema, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
+import { described, Nullable, Open } from '../shared/openapi.ts';
+
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type A = FastifyRequest<{ Params: { projectId: string; audienceId: string }; Querystring: { sample?: string } }>;
@@ -32,45 +36,44 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runt
   guardAdmin(app, runtime);
 
   const tags = ['admin: audiences'];
-  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
   const base = '/admin/v1/projects/:projectId/audiences';
 
-  app.post(base, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Create an audience {name, description?, rule}' } }, async (request: P, reply) => {
+  app.post(base, adminOp('content:write', tags, 'Create an audience {name, description?, rule}', created(Open({ audience: AnyDoc })), { body: bodySchema({ name: Type.String(), description: Type.Optional(Nullable(Type.String())), rule: Type.Unknown() }, { name: 'VIP', rule: { property: 'tier', op: 'eq', value: 'gold' } }) }), async (request: P, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
     const audience = await runtime.audiences.create(p.id, { name: b.name, description: b.description, rule: b.rule });
     return reply.status(201).send({ audience });
   });
 
-  app.get(base, { config: { permission: 'project:read' }, schema: { tags, security, summary: "A project's audiences" } }, async (request: P) => {
+  app.get(base, adminOp('project:read', tags, "A project's audiences", ok(Open({ audiences: Type.Array(AnyDoc) }))), async (request: P) => {
     const p = await runtime.projects.get(request.params.projectId);
     return { audiences: await runtime.audiences.list(p.id) };
   });
 
-  app.post(`${base}/preview`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Count and sample of the profiles an unsaved rule selects {rule}' } }, async (request: A) => {
+  app.post(`${base}/preview`, adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(AnyDoc), { body: bodySchema({ rule: Type.Unknown() }, { rule: { property: 'tier', op: 'eq', value: 'gold' } }) }), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['rule']);
     return runtime.audiences.preview(p.id, { rule: b.rule ?? null, sample: sampleSize(request.query.sample) });
   });
 
-  app.get(`${base}/:audienceId`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'An audience' } }, async (request: A) => {
+  app.get(`${base}/:audienceId`, adminOp('project:read', tags, 'An audience', ok(Open({ audience: AnyDoc }))), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     return { audience: await runtime.audiences.get(p.id, request.params.audienceId) };
   });
 
-  app.patch(`${base}/:audienceId`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Change name, description or rule' } }, async (request: A) => {
+  app.patch(`${base}/:audienceId`, adminOp('content:write', tags, 'Change name, description or rule', ok(Open({ audience: AnyDoc })), { body: bodySchema({ name: Type.Optional(Type.String()), description: Type.Optional(Nullable(Type.String())), rule: Type.Optional(Type.Unknown()) }, { name: 'VIP customers' }) }), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
     return { audience: await runtime.audiences.update(p.id, request.params.audienceId, b) };
   });
 
-  app.delete(`${base}/:audienceId`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Delete an audience' } }, async (request: A, reply) => {
+  app.delete(`${base}/:audienceId`, adminOp('content:write', tags, 'Delete an audience', gone()), async (request: A, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
     await runtime.audiences.delete(p.id, request.params.audienceId);
     return reply.status(204).send();
   });
 
-  app.post(`${base}/:audienceId/preview`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Count and sample (?sample=20) of the profiles it selects now' } }, async (request: A) => {
+  app.post(`${base}/:audienceId/preview`, adminOp('project:read', tags, 'Count and sample (?sample=20) of the profiles it selects now', ok(AnyDoc)), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     return runtime.audiences.preview(p.id, { id: request.params.audienceId, sample: sampleSize(request.query.sample) });
   });

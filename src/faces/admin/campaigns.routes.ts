@@ -6,6 +6,10 @@ import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
 import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
 import type { Runtime } from '../../runtime.ts';
 import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import { Type } from '@sinclair/typebox';
+import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
+import { described, Nullable, Open } from '../shared/openapi.ts';
+
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
@@ -83,34 +87,33 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
   guardAdmin(app, runtime);
 
   const tags = ['admin: campaigns'];
-  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
   const base = '/admin/v1/projects/:projectId';
   const project = (request: P) => runtime.projects.get(request.params.projectId);
 
-  app.post(`${base}/campaigns`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Create a campaign (docs/campaigns.md "Campaign document")' } }, async (request: P, reply) => {
+  app.post(`${base}/campaigns`, adminOp('content:write', tags, 'Create a campaign (docs/campaigns.md "Campaign document")', created(Open({ campaign: AnyDoc })), { body: body({}, { name: 'Welcome', channel: 'email', status: 'active', consent_class: 'informational', send_time: { type: 'api' }, template: { subject: 'Hi', html: '<p>Hello {{ user["df_name"] }}</p>' } }) }), async (request: P, reply) => {
     const p = await project(request);
     const c = await runtime.campaigns.create(p.id, request.body);
     return reply.status(201).send({ campaign: toCampaignDocument(c) });
   });
 
-  app.get(`${base}/campaigns`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'List campaigns (?status=)' } }, async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { status?: string } }>) => {
+  app.get(`${base}/campaigns`, adminOp('project:read', tags, 'List campaigns (?status=)', ok(Open({ campaigns: Type.Array(AnyDoc) }))), async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { status?: string } }>) => {
     const p = await project(request);
     const status = request.query.status;
     if (status !== undefined && !CAMPAIGN_STATUSES.includes(status as CampaignStatus)) throw invalid('status', `status must be one of ${CAMPAIGN_STATUSES.join(', ')}`);
     return { campaigns: (await runtime.campaigns.list(p.id, { status: status as CampaignStatus | undefined })).map(toCampaignDocument) };
   });
 
-  app.get(`${base}/campaigns/:campaignId`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'A campaign' } }, async (request: C) => {
+  app.get(`${base}/campaigns/:campaignId`, adminOp('project:read', tags, 'A campaign', ok(Open({ campaign: AnyDoc }))), async (request: C) => {
     const p = await project(request);
     return { campaign: toCampaignDocument(await runtime.campaigns.get(p.id, request.params.campaignId)) };
   });
 
-  app.patch(`${base}/campaigns/:campaignId`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Change fields of a campaign (checked whole)' } }, async (request: C) => {
+  app.patch(`${base}/campaigns/:campaignId`, adminOp('content:write', tags, 'Change fields of a campaign (checked whole)', ok(Open({ campaign: AnyDoc })), { body: body({}, { name: 'Welcome (new)' }) }), async (request: C) => {
     const p = await project(request);
     return { campaign: toCampaignDocument(await runtime.campaigns.update(p.id, request.params.campaignId, request.body)) };
   });
 
-  app.post(`${base}/campaigns/:campaignId/status`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Activate, pause or archive: {"status": "active"}' } }, async (request: C) => {
+  app.post(`${base}/campaigns/:campaignId/status`, adminOp('content:write', tags, 'Activate, pause or archive: {"status": "active"}', ok(Open({ campaign: AnyDoc })), { body: body({ status: Type.String() }, { status: 'paused' }) }), async (request: C) => {
     const p = await project(request);
     const status = (request.body as { status?: unknown } | undefined)?.status;
     return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status, actorOfRequest(request))) };
@@ -118,7 +121,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.post(
     `${base}/campaigns/:campaignId/preview`,
-    { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Render the message for a profile: {"profile_id"} or {"identifier": {"type", "value"}}, and "event_params"' } },
+    adminOp('content:write', tags, 'Render the message for a profile: {"profile_id"} or {"identifier": {"type", "value"}}, and "event_params"', ok(Open({ ok: Type.Boolean(), profile_id: Nullable(Type.String()) })), { body: body({ profile_id: Type.Optional(Type.String()), identifier: Type.Optional(Open({ type: Type.String(), value: Type.String() })), event_params: Type.Optional(Json) }, { identifier: { type: 'external_id', value: 'user-1' } }) }),
     async (request: C) => {
       const p = await project(request);
       const b = (request.body ?? {}) as { profile_id?: unknown; identifier?: { type?: unknown; value?: unknown }; event_params?: unknown };
@@ -130,7 +133,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.post(
     `${base}/campaigns/:campaignId/send`,
-    { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Send an API-triggered campaign (body as Notifly\'s campaign send); Idempotency-Key header optional' } },
+    adminOp('content:write', tags, 'Send an API-triggered campaign (body as Notifly\'s campaign send); Idempotency-Key header optional', { 202: described(202, Open({ request_id: Type.String() })) }, { body: body({ recipients: Type.Array(Json) }, { recipients: [{ type: 'user-id', userId: 'user-1' }] }) }),
     async (request: C, reply) => {
       const p = await project(request);
       const key = request.headers['idempotency-key'];
@@ -141,7 +144,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/campaigns/:campaignId/deliveries`,
-    { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Deliveries of a campaign, newest first (?state=&limit=&before=)' } },
+    adminOp('project:read', tags, 'Deliveries of a campaign, newest first (?state=&limit=&before=)', ok(Open({ deliveries: Type.Array(AnyDoc) }))),
     async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { state?: string; limit?: string; before?: string } }>) => {
       const p = await project(request);
       await runtime.campaigns.get(p.id, request.params.campaignId);
@@ -150,14 +153,14 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
     },
   );
 
-  app.get(`${base}/deliveries/:deliveryId`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'A delivery with its states, provider response and rendered message' } }, async (request: FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>) => {
+  app.get(`${base}/deliveries/:deliveryId`, adminOp('project:read', tags, 'A delivery with its states, provider response and rendered message', ok(Open({ delivery: AnyDoc }))), async (request: FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>) => {
     const p = await project(request);
     return { delivery: deliveryToWire(await runtime.deliveries.get(p.id, request.params.deliveryId)) };
   });
 
   app.get(
     `${base}/campaigns/:campaignId/stats`,
-    { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Campaign statistics (?start=&end=, as the Notifly stats endpoint)' } },
+    adminOp('project:read', tags, 'Campaign statistics (?start=&end=, as the Notifly stats endpoint)', ok(Type.Unknown())),
     async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { start?: string; end?: string } }>) => {
       const p = await project(request);
       return runtime.campaignStats.stats({ projectId: p.id, campaignId: request.params.campaignId, start: request.query.start, end: request.query.end });
@@ -166,7 +169,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/outbox`,
-    { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)' } },
+    adminOp('project:read', tags, 'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)', ok(Open({ outbox: Type.Array(AnyDoc) }))),
     async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { campaign_id?: string; limit?: string; before?: string } }>) => {
       const p = await project(request);
       const entries = await runtime.sandboxOutbox.list(p.id, { campaignId: request.query.campaign_id, limit: limitOf(request.query.limit), before: beforeOf(request.query.before) });
@@ -174,21 +177,21 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
     },
   );
 
-  app.put(`${base}/sandbox`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Set the sandbox failure rule {"failures": [...]}' } }, async (request: P) => {
+  app.put(`${base}/sandbox`, adminOp('content:write', tags, 'Set the sandbox failure rule {"failures": [...]}', ok(Open({ sandbox: AnyDoc })), { body: body({ failures: Type.Optional(Type.Array(Json)) }, { failures: [] }) }), async (request: P) => {
     const p = await project(request);
     return { sandbox: await runtime.campaigns.setSandboxRule(p.id, request.body) };
   });
 
   app.put(
     `${base}/campaign-settings`,
-    { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Set the project\'s campaign settings {quietHours, fatigue, dailyCap, excludedUserIds}' } },
+    adminOp('project:admin', tags, 'Set the project\'s campaign settings {quietHours, fatigue, dailyCap, excludedUserIds}', ok(Open({ campaigns: Type.Unknown() })), { body: body({}, { dailyCap: { email: 1000 } }) }),
     async (request: P) => {
       const p = await project(request);
       return { campaigns: await runtime.campaigns.setCampaignSettings(p.id, request.body) };
     },
   );
 
-  app.get(`${base}/campaign-settings`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'The project\'s campaign settings' } }, async (request: P) => {
+  app.get(`${base}/campaign-settings`, adminOp('project:read', tags, 'The project\'s campaign settings', ok(Open({ campaigns: Type.Unknown() }))), async (request: P) => {
     const p = await project(request);
     return { campaigns: await runtime.campaigns.campaignSettings(p.id) };
   });

@@ -2,6 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ChannelConfigView } from '../../core/channel-config/channel-config.types.ts';
 import type { Runtime } from '../../runtime.ts';
 import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import { Type } from '@sinclair/typebox';
+import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
+import { described, Nullable, Open } from '../shared/openapi.ts';
+
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; channel: string } }>;
@@ -28,16 +32,15 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
   guardAdmin(app, runtime);
 
   const tags = ['admin: channels'];
-  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
   const base = '/admin/v1/projects/:projectId/channels';
 
-  app.get(base, { config: { permission: 'project:read' }, schema: { tags, security, summary: "The project's configured channel providers (secrets shown as \"[set]\")" } }, async (request: P) => ({
+  app.get(base, adminOp('project:read', tags, "The project's configured channel providers (secrets shown as \"[set]\")", ok(Open({ channels: Type.Array(AnyDoc) }))), async (request: P) => ({
     channels: (await runtime.channelConfigs.list(request.params.projectId)).map(channelToWire),
   }));
 
   app.put(
     `${base}/:channel`,
-    { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)' } },
+    adminOp('project:admin', tags, 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)', ok(Open({ channel: AnyDoc })), { body: body({ vendor: Type.String(), config: Json }, { vendor: 'webhook', config: { url: 'https://hooks.example.com/maru' } }) }),
     async (request: C) => {
       const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
       const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config, actor: actorOfRequest(request) });
@@ -45,7 +48,7 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
     },
   );
 
-  app.delete(`${base}/:channel`, { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Remove a channel\'s provider: the channel uses the sandbox again' } }, async (request: C, reply) => {
+  app.delete(`${base}/:channel`, adminOp('project:admin', tags, 'Remove a channel\'s provider: the channel uses the sandbox again', gone()), async (request: C, reply) => {
     await runtime.channelConfigs.remove(request.params.projectId, request.params.channel, actorOfRequest(request));
     return reply.status(204).send();
   });

@@ -9,6 +9,8 @@ import { LIMIT_POLICIES, type LimitPolicy } from '../../core/limits/rate-limits.
 import type { ExportRequest, NameFilter } from '../../core/export/export.types.ts';
 import type { Runtime } from '../../runtime.ts';
 import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import { ADMIN_ERRORS } from './schemas.ts';
+import { SECURITY } from '../shared/openapi.ts';
 import { Cursor, Limit, decodeCursor, encodeCursor, iso, isoOrNull, pageLimit } from './wire.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -44,8 +46,12 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
   guardAdmin(app, runtime);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['admin: console'];
-  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
+  const security = SECURITY.admin;
   const base = '/admin/v1/projects/:projectId';
+  // Every route here also answers the admin API's errors (admin-auth.ts and the core's codes): document them all.
+  app.addHook('onRoute', (route) => {
+    if (route.schema) route.schema.response = { ...(route.schema.response as object | undefined), ...ADMIN_ERRORS };
+  });
 
   r.get(`${base}/overview`, {
     config: { permission: 'project:read' },
@@ -239,7 +245,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
         phoneRegion: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Z]{2}$' }), Type.Null()])),
         strictTaxonomy: Type.Optional(Type.Boolean()),
         limits: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]))),
-      }),
+      }, { examples: [{ timezone: 'Asia/Seoul', phoneRegion: 'KR', strictTaxonomy: false }] }),
       summary: 'Change settings; null puts a setting back to its default',
     },
   }, async (request) => {

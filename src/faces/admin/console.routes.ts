@@ -7,7 +7,12 @@ import { ROLES } from '../../core/accounts/roles.ts';
 import type { AuditEntry } from '../../core/audit/audit.service.ts';
 import type { Runtime } from '../../runtime.ts';
 import { SESSION_COOKIE, clearSessionCookie, guardAdmin, setSessionCookie } from './admin-auth.ts';
-import { Cursor, ErrorBody, Limit, iso, pageLimit } from './wire.ts';
+import { Cursor, Limit, iso, pageLimit } from './wire.ts';
+import { ADMIN_ERRORS, AdminError } from './schemas.ts';
+import { described as describedSchema, SECURITY } from '../shared/openapi.ts';
+
+/** openapi.ts's `described`, for this file's schemas (built with the type provider's TypeBox). */
+const described = <T>(status: number, schema: T, example?: unknown): T => describedSchema(status, schema as never, example) as T;
 
 const RoleAssignment = Type.Object({ projectId: Type.String({ minLength: 1 }), role: Type.Union([Type.Literal('owner'), Type.Literal('marketer'), Type.Literal('viewer')], { description: ROLES.join(' | ') }) });
 const UserWire = Type.Object({
@@ -67,22 +72,28 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
   guardAdmin(app, runtime);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['admin: console'];
-  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
+  const security = SECURITY.admin;
+  // Every route answers the admin API's errors (admin-auth.ts renders them), whatever its own statuses.
+  const answers = <T extends Record<number, unknown>>(success: T) => ({ ...success, ...ADMIN_ERRORS });
   const manager = (request: FastifyRequest): Manager => request.principal ?? { type: 'admin-token' };
   const address = (request: FastifyRequest) => request.ip;
 
   r.get('/admin/v1/setup', {
     config: { permission: 'public' },
-    schema: { tags, summary: 'Whether the install still needs its first console user (setup)', response: { 200: Type.Object({ needed: Type.Boolean() }) } },
+    schema: { tags, security: SECURITY.none, summary: 'Whether the install still needs its first console user (setup)', response: answers({ 200: described(200, Type.Object({ needed: Type.Boolean() }), { needed: true }) }) },
   }, async () => ({ needed: !(await runtime.users.any()) }));
 
   r.post('/admin/v1/setup', {
     config: { permission: 'public' },
     schema: {
       tags,
+      security: SECURITY.none,
       summary: 'Create the first console user (an instance owner) with the setup token from the server log, and sign in',
-      body: Type.Object({ setupToken: Type.String(), email: Type.String(), password: Type.String(), name: Type.Optional(Type.String()) }),
-      response: { 201: SessionWire, 403: ErrorBody, 409: ErrorBody },
+      body: Type.Object(
+        { setupToken: Type.String(), email: Type.String(), password: Type.String(), name: Type.Optional(Type.String()) },
+        { examples: [{ setupToken: 'TOKEN_FROM_THE_LOG', email: 'owner@example.com', password: 'a long passphrase', name: 'Owner' }] },
+      ),
+      response: answers({ 201: described(201, SessionWire) }),
     },
   }, async (request, reply) => {
     const user = await runtime.users.completeSetup(request.body);
@@ -95,9 +106,10 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
     config: { permission: 'public' },
     schema: {
       tags,
+      security: SECURITY.none,
       summary: 'Sign in with email and password; sets the maru_session cookie',
-      body: Type.Object({ email: Type.String(), password: Type.String() }),
-      response: { 200: SessionWire, 401: ErrorBody, 429: ErrorBody },
+      body: Type.Object({ email: Type.String(), password: Type.String() }, { examples: [{ email: 'owner@example.com', password: 'a long passphrase' }] }),
+      response: answers({ 200: described(200, SessionWire), 429: described(429, AdminError, { error: { code: 'rate_limited', message: 'too many failed sign-ins; try again later' } }) }),
     },
   }, async (request, reply) => {
     const { sessionId, info } = await runtime.consoleSessions.signIn({ email: request.body.email, password: request.body.password, address: address(request), userAgent: request.headers['user-agent'] });
@@ -107,7 +119,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
 
   r.get('/admin/v1/session', {
     config: { permission: 'public' },
-    schema: { tags, summary: 'The signed-in user, their roles and the CSRF token', response: { 200: SessionWire, 401: ErrorBody } },
+    schema: { tags, security: SECURITY.none, summary: 'The signed-in user, their roles and the CSRF token', response: answers({ 200: described(200, SessionWire) }) },
   }, async (request) => {
     const info = await runtime.consoleSessions.resolve(request.cookies[SESSION_COOKIE]);
     if (!info) throw new MaruError('unauthenticated', 'not signed in, or the session has expired');
@@ -116,7 +128,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
 
   r.delete('/admin/v1/session', {
     config: { permission: 'signed-in' },
-    schema: { tags, security, summary: 'Sign out: ends the session and clears the cookie', response: { 204: Type.Null() } },
+    schema: { tags, security, summary: 'Sign out: ends the session and clears the cookie', response: answers({ 204: Type.Null() }) },
   }, async (request, reply) => {
     await runtime.consoleSessions.signOut(request.consoleSession?.id);
     clearSessionCookie(request, reply);
@@ -129,7 +141,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
       tags, security,
       summary: 'Console users: all of them for an instance owner, otherwise those with a role in a project you own',
       querystring: Type.Object({ cursor: Cursor, limit: Limit }),
-      response: { 200: Type.Object({ items: Type.Array(UserWire), next: Type.Union([Type.String(), Type.Null()]) }) },
+      response: answers({ 200: Type.Object({ items: Type.Array(UserWire), next: Type.Union([Type.String(), Type.Null()]) }) }),
     },
   }, async (request) => {
     const page = await runtime.users.list(manager(request), { after: request.query.cursor || undefined, limit: pageLimit(request.query.limit) });
@@ -141,14 +153,17 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
     schema: {
       tags, security,
       summary: 'Create a console user with roles in projects you own',
-      body: Type.Object({ email: Type.String(), password: Type.String(), name: Type.Optional(Type.String()), instanceOwner: Type.Optional(Type.Boolean()), roles: Type.Optional(Type.Array(RoleAssignment)) }),
-      response: { 201: Type.Object({ user: UserWire }), 403: ErrorBody, 409: ErrorBody },
+      body: Type.Object(
+        { email: Type.String(), password: Type.String(), name: Type.Optional(Type.String()), instanceOwner: Type.Optional(Type.Boolean()), roles: Type.Optional(Type.Array(RoleAssignment)) },
+        { examples: [{ email: 'marketer@example.com', password: 'a long passphrase', roles: [{ projectId: 'PROJECT_ID', role: 'marketer' }] }] },
+      ),
+      response: answers({ 201: Type.Object({ user: UserWire }) }),
     },
   }, async (request, reply) => reply.status(201).send({ user: userToWire(await runtime.users.create(manager(request), request.body)) }));
 
   r.get('/admin/v1/users/:userId', {
     config: { permission: 'signed-in' },
-    schema: { tags, security, summary: 'A console user', params: Type.Object({ userId: Type.String() }), response: { 200: Type.Object({ user: UserWire }) } },
+    schema: { tags, security, summary: 'A console user', params: Type.Object({ userId: Type.String() }), response: answers({ 200: Type.Object({ user: UserWire }) }) },
   }, async (request) => {
     const page = await runtime.users.visible(manager(request), request.params.userId);
     return { user: userToWire(page) };
@@ -166,14 +181,14 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
         instanceOwner: Type.Optional(Type.Boolean()),
         roles: Type.Optional(Type.Array(RoleAssignment)),
         removeRoles: Type.Optional(Type.Array(Type.String())),
-      }),
-      response: { 200: Type.Object({ user: UserWire }), 403: ErrorBody },
+      }, { examples: [{ roles: [{ projectId: 'PROJECT_ID', role: 'viewer' }] }] }),
+      response: answers({ 200: Type.Object({ user: UserWire }) }),
     },
   }, async (request) => ({ user: userToWire(await runtime.users.update(manager(request), request.params.userId, request.body)) }));
 
   r.delete('/admin/v1/users/:userId', {
     config: { permission: 'signed-in' },
-    schema: { tags, security, summary: 'Delete a console user (and end their sessions)', params: Type.Object({ userId: Type.String() }), response: { 204: Type.Null(), 403: ErrorBody } },
+    schema: { tags, security, summary: 'Delete a console user (and end their sessions)', params: Type.Object({ userId: Type.String() }), response: answers({ 204: Type.Null() }) },
   }, async (request, reply) => {
     await runtime.users.delete(manager(request), request.params.userId);
     return reply.status(204).send(null);
@@ -186,7 +201,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
       summary: "The project's audit log, newest first (owners)",
       params: Type.Object({ projectId: Type.String() }),
       querystring: Type.Object({ cursor: Cursor, before: Type.Optional(Type.String({ description: 'same as cursor' })), limit: Limit }),
-      response: { 200: AuditPage },
+      response: answers({ 200: AuditPage }),
     },
   }, async (request) => {
     await runtime.projects.get(request.params.projectId);
@@ -200,7 +215,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runti
       tags, security,
       summary: 'The instance-wide audit log (every user and role change, setup), newest first (instance owners)',
       querystring: Type.Object({ cursor: Cursor, before: Type.Optional(Type.String()), limit: Limit }),
-      response: { 200: AuditPage },
+      response: answers({ 200: AuditPage }),
     },
   }, async (request) => {
     const page = await runtime.audit.list(null, { before: cursorNumber(request.query.cursor ?? request.query.before), limit: pageLimit(request.query.limit) });

@@ -3,6 +3,21 @@ import { MaruError, invalid } from '../../core/errors.ts';
 import type { JobInfo } from '../../platform/queue/queue.port.ts';
 import type { Runtime } from '../../runtime.ts';
 import { guardAdmin } from './admin-auth.ts';
+import { Type } from '@sinclair/typebox';
+import { adminOp, ok } from './schemas.ts';
+import { Nullable, Open } from '../shared/openapi.ts';
+
+const DeadJob = Open({
+  id: Type.String(),
+  queue: Type.String(),
+  project_id: Nullable(Type.String()),
+  state: Type.String(),
+  attempts: Type.Integer(),
+  max_attempts: Type.Integer(),
+  reason: Nullable(Type.String()),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
 
 /** A job of the dead-letter list on the wire (admin API and --json). */
 export const deadJobWire = (j: JobInfo) => ({
@@ -25,20 +40,13 @@ export async function adminJobsRoutes(app: FastifyInstance, opts: { runtime: Run
   const { runtime } = opts;
   guardAdmin(app, runtime);
   const tags = ['admin'];
-  const security = [{ adminToken: [] }];
 
   app.get(
     '/admin/v1/jobs/dead',
-    {
-      // Jobs of every project: for the instance's operators.
-      config: { permission: 'instance:admin' },
-      schema: {
-        tags,
-        security,
-        summary: 'Failed jobs with their reason, most recently failed first (?queue=, ?project_id=, ?limit= up to 1000)',
-        querystring: { type: 'object', properties: { queue: { type: 'string' }, project_id: { type: 'string' }, limit: { type: 'string' } } },
-      },
-    },
+    // Jobs of every project: for the instance's operators.
+    adminOp('instance:admin', tags, 'Failed jobs with their reason, most recently failed first (?queue=, ?project_id=, ?limit= up to 1000)', ok(Open({ jobs: Type.Array(DeadJob) })), {
+      querystring: Type.Object({ queue: Type.Optional(Type.String()), project_id: Type.Optional(Type.String()), limit: Type.Optional(Type.String({ description: '1 to 1000 (default 100)' })) }),
+    }),
     async (request: FastifyRequest<{ Querystring: { queue?: string; project_id?: string; limit?: string } }>) => {
       const q = request.query;
       const limit = q.limit === undefined ? 100 : Number(q.limit);
@@ -50,7 +58,7 @@ export async function adminJobsRoutes(app: FastifyInstance, opts: { runtime: Run
 
   app.post(
     '/admin/v1/jobs/:jobId/retry',
-    { config: { permission: 'instance:admin' }, schema: { tags, security, summary: 'Put a failed job back in its queue: due now, attempts from zero' } },
+    adminOp('instance:admin', tags, 'Put a failed job back in its queue: due now, attempts from zero', ok(Open({ job: DeadJob }))),
     async (request: FastifyRequest<{ Params: { jobId: string } }>) => {
       const existing = await runtime.queue.get(request.params.jobId);
       if (!existing) throw new MaruError('not_found', 'no such job', { field: 'jobId' });

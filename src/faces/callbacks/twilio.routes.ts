@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseTwilioStatusCallback, verifyTwilioSignature } from '../../channels/text/twilio.provider.ts';
 import { MaruError } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
-import { toMaruError } from '../shared/http-errors.ts';
+import { Type } from '@sinclair/typebox';
+import { content, errorResponses, noContent, SECURITY } from '../shared/openapi.ts';
+import { toMaruError, documentOnly } from '../shared/http-errors.ts';
 
 export const TWILIO_CALLBACK_PATH = '/callbacks/twilio/:projectId';
 const VENDOR = 'twilio';
@@ -30,7 +32,20 @@ export async function twilioCallbackRoutes(app: FastifyInstance, opts: { runtime
 
   app.post(
     TWILIO_CALLBACK_PATH,
-    { schema: { tags: ['callbacks'], summary: 'Twilio message status callback (signed with the account Auth Token)', hide: false } },
+    {
+      ...documentOnly,
+      schema: {
+        tags: ['callbacks'],
+        security: SECURITY.none,
+        summary: 'Twilio message status callback (signed with the account Auth Token in X-Twilio-Signature)',
+        headers: Type.Object({ 'x-twilio-signature': Type.String() }),
+        body: content('application/x-www-form-urlencoded', Type.String(), 'Twilio status callback parameters', 'MessageSid=SM123&MessageStatus=delivered'),
+        response: {
+          204: noContent('Recorded'),
+          ...errorResponses(Type.Object({ error: Type.String() }, { additionalProperties: false }), [400, 403, 404, 413, 415, 500, 503], () => ({ error: 'X-Twilio-Signature is missing or does not match' })),
+        },
+      },
+    },
     async (request: Req, reply) => {
       const project = await runtime.projects.find(request.params.projectId);
       if (!project) throw new MaruError('not_found', 'unknown project');

@@ -8,6 +8,8 @@ import type { Runtime } from '../../runtime.ts';
 import { useJsonParser } from '../shared/json-body.ts';
 import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { mapExportBody, renderExportError } from './export-mapping.ts';
+import { Type } from '@sinclair/typebox';
+import { content, errorResponses, Nullable, SECURITY } from '../shared/openapi.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,23 +20,32 @@ declare module 'fastify' {
 /** A crashed holder's concurrency slot frees itself after this long (the limits port's ttl). */
 export const EXPORT_SLOT_TTL_MS = 60 * 60 * 1000;
 
-const failureSchema = {
-  type: 'object',
-  properties: {
-    result: { type: 'string', enum: ['fail'] },
-    message: { type: 'string' },
-    parameter: { type: 'string' },
-    detail: { type: 'string' },
-    error_id: { type: 'string' },
+const Failure = Type.Object(
+  {
+    result: Type.Literal('fail'),
+    message: Type.String({ description: 'invalid_parameter, exceed_date_range_limit, unauthorized_token, too_many_api_requests, method_not_allowed, query_error or unknown_error' }),
+    parameter: Type.Optional(Type.String()),
+    detail: Type.Optional(Type.String()),
+    error_id: Type.Optional(Type.String()),
   },
-};
-const querySchema = { type: 'object', required: ['service_id'], properties: { service_id: { type: 'string', description: 'Project (service) id' } } };
-const headersSchema = { type: 'object', properties: { authorization: { type: 'string', description: 'Bearer <export token>' } } };
+  { additionalProperties: false },
+);
+const querystring = Type.Object({ service_id: Type.String({ description: 'Project (service) id' }) });
+const Condition = Type.Union([Type.Literal('all'), Type.Literal('include'), Type.Literal('exclude')]);
 const filterProps = {
-  properties: { type: 'array', items: { type: 'string' }, description: 'Property columns to filter on; absent or empty: all' },
-  properties_condition_type: { type: 'string', enum: ['all', 'include', 'exclude'] },
-  audience: { type: 'string', description: 'Audience id; only its profiles' },
+  properties: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1 }), { description: 'Property columns to filter on; absent or empty: all' }))),
+  properties_condition_type: Type.Optional(Nullable(Condition)),
+  audience: Type.Optional(Nullable(Type.String({ description: 'Audience id; only its profiles' }))),
 };
+const failureStatuses = [400, 401, 413, 415, 429, 500] as const;
+const failureExample = (status: number) =>
+  renderExportError(
+    new MaruError(({ 400: 'invalid_input', 401: 'unauthenticated', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal' } as const)[status as 400], 'see docs/dfinery-export.md', { field: 'from_date' }),
+  ).body;
+const csvResponse = (example: string) => ({
+  200: content('text/csv', Type.String(), 'CSV, header first (D7); streamed', example),
+  ...errorResponses(Failure, failureStatuses, failureExample),
+});
 
 /**
  * DFINERY Export API (seed 000): POST /api/v1/export/event and /api/v1/export/userprofile, `?service_id=`,
@@ -73,7 +84,7 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
     request.exportProject = project;
   });
 
-  const route = (url: string, kind: ExportKind, summary: string, body: object) =>
+  const route = (url: string, kind: ExportKind, summary: string, body: object, example: string) =>
     app.post(
       url,
       {
@@ -81,26 +92,47 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
         schema: {
           tags: ['DFINERY export'],
           summary,
-          querystring: querySchema,
-          headers: headersSchema,
+          security: SECURITY.dfineryExport,
+          querystring,
           body,
-          response: { 200: { description: 'CSV (text/csv), header first', type: 'string' }, 400: failureSchema, 401: failureSchema, 429: failureSchema, 500: failureSchema },
+          response: csvResponse(example),
         },
       },
       (request, reply) => serveExport(kind, request, reply),
     );
 
-  route('/api/v1/export/event', 'events', 'Extract events as CSV (one row per event, or per item)', {
-    type: 'object',
-    properties: {
-      events: { type: 'array', items: { type: 'string' }, description: 'Event names; absent or empty: all' },
-      events_condition_type: { type: 'string', enum: ['all', 'include', 'exclude'] },
-      from_date: { type: 'string', format: 'date', description: 'yyyy-MM-dd in the project time zone, inclusive' },
-      to_date: { type: 'string', format: 'date', description: 'yyyy-MM-dd in the project time zone, inclusive' },
-      ...filterProps,
-    },
-  });
-  route('/api/v1/export/userprofile', 'profiles', 'Extract user profiles as CSV', { type: 'object', properties: filterProps });
+  route(
+    '/api/v1/export/event',
+    'events',
+    'Extract events as CSV (one row per event, or per item)',
+    Type.Union(
+      [
+        Type.Object(
+          {
+            events: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1 }), { description: 'Event names; absent or empty: all' }))),
+            events_condition_type: Type.Optional(Nullable(Condition)),
+            from_date: Type.Optional(Nullable(Type.String({ format: 'date', description: 'yyyy-MM-dd in the project time zone, inclusive' }))),
+            to_date: Type.Optional(Nullable(Type.String({ format: 'date', description: 'yyyy-MM-dd in the project time zone, inclusive' }))),
+            ...filterProps,
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { description: 'Filters; an empty body exports everything', examples: [{ events: ['df_purchase'], events_condition_type: 'include', from_date: '2025-01-01', to_date: '2025-01-31' }] },
+    ),
+    'df_unified_id,df_event_log_id,df_event_name,df_event_datetime\nAbC123,b0c9cf18,df_purchase,2025-01-06 10:00:00.000\n',
+  );
+  route(
+    '/api/v1/export/userprofile',
+    'profiles',
+    'Extract user profiles as CSV',
+    Type.Union([Type.Object(filterProps, { additionalProperties: false }), Type.Null()], {
+      description: 'Filters; an empty body exports everything',
+      examples: [{ audience: 'aud_vip', properties_condition_type: 'all' }],
+    }),
+    'df_unified_id,df_email,df_name\nAbC123,dfn@gmail.com,홍길동\n',
+  );
 
   async function serveExport(kind: ExportKind, request: FastifyRequest, reply: FastifyReply) {
     const project = request.exportProject!;

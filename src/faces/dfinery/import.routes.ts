@@ -5,7 +5,9 @@ import type { Project } from '../../core/projects/projects.types.ts';
 import type { Runtime } from '../../runtime.ts';
 import { documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { ok, renderError } from './envelope.ts';
-import { EVENT_WIRE, mapEventsBody, mapIdentitiesBody, mapUserProfileBody } from './mapping.ts';
+import { Type } from '@sinclair/typebox';
+import { described, errorResponses, Nullable, SECURITY } from '../shared/openapi.ts';
+import { EVENT_WIRE, MAX_EVENTS, MAX_PROFILES, mapEventsBody, mapIdentitiesBody, mapUserProfileBody } from './mapping.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,12 +15,31 @@ declare module 'fastify' {
   }
 }
 
-const envelopeSchema = {
-  type: 'object',
-  properties: { status: { type: 'boolean' }, code: { type: 'string' }, message: { type: 'string' }, data: {} },
+const Envelope = Type.Object(
+  { status: Type.Boolean(), code: Type.String({ description: 'Detailed code (docs/errors.md)' }), message: Type.String(), data: Type.Unknown() },
+  { additionalProperties: false },
+);
+const querystring = Type.Object({ service_id: Type.String({ description: 'Project (service) id' }) });
+const Identity = Type.Object(
+  {
+    external_id: Type.Optional(Nullable(Type.String())),
+    email: Type.Optional(Nullable(Type.String())),
+    phone_no: Type.Optional(Nullable(Type.String())),
+    kakao_user_id: Type.Optional(Nullable(Type.String())),
+    line_user_id: Type.Optional(Nullable(Type.String())),
+  },
+  { additionalProperties: false },
+);
+const Properties = Type.Record(Type.String(), Type.Unknown(), { description: 'Registered properties with values of their type (docs/taxonomy.md)' });
+/** HTTP 200 carries both the success and the detailed failure codes (D1); 400/413/415/429 are the exceptions. */
+const responses = {
+  200: described(200, Envelope, { status: true, code: '20000', message: 'OK', data: true }, 'Stored (code 20000), or refused with a detailed code: 40001, 40101, 40201, 40402, 40403, 50000'),
+  ...errorResponses(Envelope, [400, 413, 415, 429], (status) => renderError(new MaruError(status === 400 ? 'malformed_body' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'rate_limited', 'see docs/errors.md')).body),
 };
-const querySchema = { type: 'object', required: ['service_id'], properties: { service_id: { type: 'string', description: 'Project (service) id' } } };
-const headersSchema = { type: 'object', required: ['access_token'], properties: { access_token: { type: 'string', description: 'Import API token' } } };
+const EVENTS_EXAMPLE = {
+  common: { identity: { external_id: 'dfn-user-123', email: 'dfn@gmail.com' } },
+  events: [{ event_log_id: 'b0c9cf18-f3c0-4879-bb2e-92c65858dabc', event_name: 'df_login', event_datetime: '2024-06-24T06:01:48.501Z', event_properties: null, event_items: null }],
+};
 
 /**
  * DFINERY Import API (seed 000–002): POST /api/v1/events, /api/v1/identities, /api/v1/user-profile.
@@ -56,10 +77,28 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
       schema: {
         tags: ['DFINERY import'],
         summary: 'Load up to 100 events (and 100 items) for one identity',
-        querystring: querySchema,
-        headers: headersSchema,
-        body: { type: 'object', required: ['common', 'events'], properties: { common: { type: 'object' }, events: { type: 'array', items: { type: 'object' } } } },
-        response: { 200: envelopeSchema },
+        security: SECURITY.dfineryImport,
+        querystring,
+        body: Type.Object(
+          {
+            common: Type.Object({ identity: Identity }),
+            events: Type.Array(
+              Type.Object(
+                {
+                  event_log_id: Type.String({ description: 'Idempotency key of the event' }),
+                  event_name: Type.String(),
+                  event_datetime: Type.String({ description: 'ISO 8601 with Z or an offset' }),
+                  event_properties: Type.Optional(Nullable(Properties)),
+                  event_items: Type.Optional(Nullable(Type.Array(Properties))),
+                },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: MAX_EVENTS },
+            ),
+          },
+          { examples: [EVENTS_EXAMPLE] },
+        ),
+        response: responses,
       },
     },
     async (request, reply) => {
@@ -80,10 +119,13 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
       schema: {
         tags: ['DFINERY import'],
         summary: 'Create or update a unified profile from identifiers',
-        querystring: querySchema,
-        headers: headersSchema,
-        body: { type: 'object', required: ['identity'], properties: { identity: { type: 'object' }, request_datetime: { type: 'string' } } },
-        response: { 200: envelopeSchema },
+        security: SECURITY.dfineryImport,
+        querystring,
+        body: Type.Object(
+          { identity: Identity, request_datetime: Type.Optional(Nullable(Type.String())) },
+          { examples: [{ identity: { external_id: 'dfn-user-123', email: 'dfn@gmail.com', phone_no: '821012345678' } }] },
+        ),
+        response: responses,
       },
     },
     async (request, reply) => {
@@ -102,10 +144,15 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
       schema: {
         tags: ['DFINERY import'],
         summary: 'Create or update user properties',
-        querystring: querySchema,
-        headers: headersSchema,
-        body: { type: 'object', required: ['identity'], properties: { identity: { type: 'object' }, user_properties: { type: 'object' }, request_datetime: { type: 'string' } } },
-        response: { 200: envelopeSchema },
+        security: SECURITY.dfineryImport,
+        querystring,
+        body: (() => {
+          const one = Type.Object({ identity: Identity, user_properties: Type.Optional(Nullable(Properties)), request_datetime: Type.Optional(Nullable(Type.String())) });
+          return Type.Union([one, Type.Array(one, { minItems: 1, maxItems: MAX_PROFILES })], {
+            examples: [{ identity: { external_id: 'dfn-user-123' }, user_properties: { df_name: '홍길동', df_push_ads_optin: true } }],
+          });
+        })(),
+        response: responses,
       },
     },
     async (request, reply) => {

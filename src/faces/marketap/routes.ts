@@ -5,7 +5,9 @@ import type { Project } from '../../core/projects/projects.types.ts';
 import type { Runtime } from '../../runtime.ts';
 import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { renderError } from './errors.ts';
-import { EVENT_WIRE, mapBulkDeletionBody, mapDeletionBody, mapDevicesBody, mapEventsBody, mapProfilesBody } from './mapping.ts';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { described, errorResponses, SECURITY, Timestamp } from '../shared/openapi.ts';
+import { EVENT_WIRE, MAX_ITEMS, mapBulkDeletionBody, mapDeletionBody, mapDevicesBody, mapEventsBody, mapProfilesBody } from './mapping.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,15 +16,33 @@ declare module 'fastify' {
 }
 
 const tags = ['Marketap'];
-const security = [{ marketapApiKey: [] }];
-const querystring = { type: 'object', required: ['project_id'], properties: { project_id: { type: 'string', description: 'The ID of the project' } } };
-const errorSchema = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' }, error_id: { type: 'string' } } } },
-};
-const jobSchema = { type: 'object', properties: { job_id: { type: 'string' }, accepted: { type: 'integer' } } };
-const acceptedSchema = { type: 'object', properties: { accepted: { type: 'integer' } } };
-const errors = { 400: errorSchema, 401: errorSchema, 413: errorSchema, 429: errorSchema };
+const security = SECURITY.marketap;
+const querystring = Type.Object({ project_id: Type.String({ description: 'The ID of the project' }) });
+const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), error_id: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+  { additionalProperties: false },
+);
+const ERROR_CODE_OF = { 400: 'invalid_input', 401: 'unauthenticated', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal', 503: 'unavailable' } as const;
+const errors = errorResponses(ErrorBody, [400, 401, 404, 413, 415, 429, 500, 503], (s) => renderError(new MaruError(ERROR_CODE_OF[s as 400], 'see docs/marketap.md', { field: 'profiles[0].user_id' })).body);
+const Accepted = Type.Object({ accepted: Type.Integer() }, { additionalProperties: false });
+const Job = Type.Object({ job_id: Type.String(), accepted: Type.Optional(Type.Integer()) }, { additionalProperties: false });
+const Props = Type.Record(Type.String(), Type.Unknown());
+const list = (name: string, item: TSchema, example: unknown) =>
+  Type.Object({ [name]: Type.Array(item, { minItems: 1, maxItems: MAX_ITEMS }) }, { additionalProperties: false, examples: [{ [name]: [example] }] });
+const JobStatus = Type.Object(
+  {
+    job_id: Type.String(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
+    requested: Type.Integer(),
+    deleted: Type.Integer(),
+    counts: Type.Unknown(),
+    created_at: Timestamp,
+    started_at: Timestamp,
+    completed_at: Timestamp,
+    error: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Marketap Open API (seed 003, D8): bulk user profiles, bulk events (asynchronous), device profiles and user deletion
@@ -72,8 +92,11 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runt
         security,
         summary: 'Update bulk user profiles (up to 1,000); stored before the 202',
         querystring,
-        body: { type: 'object', required: ['profiles'], properties: { profiles: { type: 'array', maxItems: 1000, items: { type: 'object' } } } },
-        response: { 202: acceptedSchema, ...errors },
+        body: list('profiles', Type.Object({ user_id: Type.String(), properties: Type.Optional(Props), timestamp: Type.Optional(Type.String()) }, { additionalProperties: false }), {
+          user_id: 'test-user-123',
+          properties: { mkt_name: '홍길동', mkt_email: 'hong@example.com', tier: 'gold' },
+        }),
+        response: { 202: described(202, Accepted, { accepted: 1 }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
@@ -93,8 +116,24 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runt
         security,
         summary: 'Collect bulk user events (up to 1,000); validated and queued before the 202, stored by a worker',
         querystring,
-        body: { type: 'object', required: ['events'], properties: { events: { type: 'array', maxItems: 1000, items: { type: 'object' } } } },
-        response: { 202: jobSchema, ...errors },
+        body: list(
+          'events',
+          Type.Object(
+            {
+              user_id: Type.Optional(Type.String()),
+              device_id: Type.Optional(Type.String()),
+              name: Type.Optional(Type.String({ description: 'or event_name' })),
+              event_name: Type.Optional(Type.String()),
+              event_id: Type.Optional(Type.String()),
+              timestamp: Type.Optional(Type.String()),
+              properties: Type.Optional(Props),
+              items: Type.Optional(Type.Array(Props)),
+            },
+            { additionalProperties: false },
+          ),
+          { user_id: 'test-user-123', name: 'purchase', timestamp: '2025-01-17T05:39:22+09:00', properties: { amount: 4000 } },
+        ),
+        response: { 202: described(202, Job, { job_id: 'b_7f3a9c', accepted: 1 }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
@@ -114,8 +153,15 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runt
         security,
         summary: 'Update bulk device profiles and user-device mapping (up to 1,000); stored before the 202',
         querystring,
-        body: { type: 'object', required: ['devices'], properties: { devices: { type: 'array', maxItems: 1000, items: { type: 'object' } } } },
-        response: { 202: acceptedSchema, ...errors },
+        body: list(
+          'devices',
+          Type.Object(
+            { device_id: Type.String(), user_id: Type.Optional(Type.String()), platform: Type.String(), push_token: Type.Optional(Type.String()), properties: Type.Optional(Props) },
+            { additionalProperties: false },
+          ),
+          { device_id: 'device-1', user_id: 'test-user-123', platform: 'android', push_token: 'fcm-token' },
+        ),
+        response: { 202: described(202, Accepted, { accepted: 1 }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
@@ -135,8 +181,8 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runt
         security,
         summary: 'Request user profile deletion (asynchronous job)',
         querystring,
-        body: { type: 'object', required: ['user_id'], properties: { user_id: { type: 'string', example: 'test-user-123' } } },
-        response: { 202: jobSchema, ...errors },
+        body: Type.Object({ user_id: Type.String() }, { additionalProperties: false, examples: [{ user_id: 'test-user-123' }] }),
+        response: { 202: described(202, Job, { job_id: 'dj_1a2b3c' }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
@@ -156,8 +202,8 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runt
         security,
         summary: 'Request bulk user profile deletion (1 to 1,000 users, asynchronous job)',
         querystring,
-        body: { type: 'object', required: ['user_ids'], properties: { user_ids: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string' } } } },
-        response: { 202: jobSchema, ...errors },
+        body: Type.Object({ user_ids: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_ITEMS }) }, { additionalProperties: false, examples: [{ user_ids: ['test-user-123', 'test-user-456'] }] }),
+        response: { 202: described(202, Job, { job_id: 'dj_1a2b3c' }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
@@ -176,8 +222,11 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runt
         security,
         summary: 'Status of a deletion job: pending, running, completed or failed, with counts',
         querystring,
-        params: { type: 'object', properties: { job_id: { type: 'string' } } },
-        response: { 404: errorSchema },
+        params: Type.Object({ job_id: Type.String() }),
+        response: {
+          200: described(200, JobStatus, { job_id: 'dj_1a2b3c', status: 'completed', requested: 1, deleted: 1, counts: { profiles: 1, events: 3 }, created_at: '2025-01-17T00:00:00.000Z', started_at: '2025-01-17T00:00:01.000Z', completed_at: '2025-01-17T00:00:02.000Z' }),
+          ...errors,
+        },
       },
     },
     async (request: FastifyRequest<{ Params: { job_id: string } }>) => {

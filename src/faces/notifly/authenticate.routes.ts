@@ -4,6 +4,9 @@ import { isPlainObject } from '../../core/events/events.service.ts';
 import type { Runtime } from '../../runtime.ts';
 import { documentOnly, setRateLimitHeaders } from '../shared/http-errors.ts';
 import { okData } from './envelope.ts';
+import { Type } from '@sinclair/typebox';
+import { SECURITY } from '../shared/openapi.ts';
+import { DATA_ERRORS, dataOk } from './schemas.ts';
 
 /**
  * POST /authenticate (seed 004 §1): a project's access key and secret key → a session token valid for one hour.
@@ -19,12 +22,12 @@ export async function notiflyAuthenticateRoutes(app: FastifyInstance, opts: { ru
       schema: {
         tags: ['Notifly'],
         summary: 'Exchange the access key and secret key for a token valid for one hour',
-        body: {
-          type: 'object',
-          required: ['accessKey', 'secretKey'],
-          properties: { accessKey: { type: 'string', description: 'maru_ak_…' }, secretKey: { type: 'string', description: 'maru_sk_…' } },
-        },
-        response: { 200: { type: 'object', properties: { data: { type: 'string', description: 'the token' }, error: { type: 'null' } } } },
+        security: SECURITY.none,
+        body: Type.Object(
+          { accessKey: Type.String({ description: 'maru_ak_…' }), secretKey: Type.String({ description: 'maru_sk_…' }) },
+          { additionalProperties: false, examples: [{ accessKey: 'maru_ak_…', secretKey: 'maru_sk_…' }] },
+        ),
+        response: { ...dataOk(Type.String({ description: 'the token, valid one hour' }), 'eyJhbGciOiJIUzI1NiJ9…'), ...DATA_ERRORS },
       },
     },
     async (request, reply) => {

@@ -7,17 +7,17 @@ import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken } from './auth.ts';
 import { messagesErrorHandler } from './messages.routes.ts';
 import { methodNotAllowed } from './methods.ts';
+import { Type } from '@sinclair/typebox';
+import { described, SECURITY } from '../shared/openapi.ts';
+import { MESSAGES_ERRORS, MessagesSuccess } from './schemas.ts';
 
 const BASE = '/projects/:projectId/messages/text-message/blockservice/recipients';
 const REMOVES = `${BASE}/removes`;
 
 type Req = FastifyRequest<{ Params: { projectId: string }; Querystring: Record<string, unknown> }>;
 
-const failure = { type: 'object', properties: { error: { type: 'string' } } };
-const success = { type: 'object', properties: { success: { type: 'boolean' } } };
-const errors = { 400: failure, 401: failure, 404: failure, 405: failure, 413: failure, 429: failure, 500: failure };
-const params = { type: 'object', properties: { projectId: { type: 'string' } } };
-const headers = { type: 'object', properties: { authorization: { type: 'string', description: 'The token from POST /authenticate' } } };
+const params = Type.Object({ projectId: Type.String() });
+const ok = { 200: described(200, MessagesSuccess, { success: true }), ...MESSAGES_ERRORS };
 
 /**
  * The 080 block list (seed 004 §9; docs/korean-messaging.md "080 block list"):
@@ -54,31 +54,31 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
       schema: {
         tags: ['Notifly'],
         summary: 'Find numbers on the 080 block list (newest first; pageSize default 15, at most 1,000)',
+        security: SECURITY.notifly,
         params,
-        headers,
-        querystring: {
-          type: 'object',
-          required: ['unsubscribeNo'],
-          properties: {
-            unsubscribeNo: { type: 'string', maxLength: 25 },
-            recipientNo: { type: 'string', maxLength: 25 },
-            startRequestDate: { type: 'string', description: 'yyyy-MM-dd HH:mm:ss (project time)' },
-            endRequestDate: { type: 'string', description: 'yyyy-MM-dd HH:mm:ss (project time)' },
-            pageNum: { type: 'integer', default: 1 },
-            pageSize: { type: 'integer', default: 15, maximum: 1000 },
-          },
-        },
+        querystring: Type.Object({
+          unsubscribeNo: Type.String({ maxLength: 25, examples: ['0801234567'] }),
+          recipientNo: Type.Optional(Type.String({ maxLength: 25 })),
+          startRequestDate: Type.Optional(Type.String({ description: 'yyyy-MM-dd HH:mm:ss (project time)' })),
+          endRequestDate: Type.Optional(Type.String({ description: 'yyyy-MM-dd HH:mm:ss (project time)' })),
+          pageNum: Type.Optional(Type.Integer({ default: 1 })),
+          pageSize: Type.Optional(Type.Integer({ default: 15, maximum: 1000 })),
+        }),
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              pageNum: { type: 'integer' },
-              pageSize: { type: 'integer' },
-              totalCount: { type: 'integer' },
-              data: { type: 'array', items: { type: 'object', properties: { unsubscribeNo: { type: 'string' }, recipientNo: { type: 'string' }, requestDate: { type: 'string' } } } },
-            },
-          },
-          ...errors,
+          200: described(
+            200,
+            Type.Object(
+              {
+                pageNum: Type.Integer(),
+                pageSize: Type.Integer(),
+                totalCount: Type.Integer(),
+                data: Type.Array(Type.Object({ unsubscribeNo: Type.String(), recipientNo: Type.String(), requestDate: Type.String() }, { additionalProperties: false })),
+              },
+              { additionalProperties: false },
+            ),
+            { pageNum: 1, pageSize: 15, totalCount: 1, data: [{ unsubscribeNo: '0801234567', recipientNo: '01012345678', requestDate: '2025-01-06 10:00:00.0' }] },
+          ),
+          ...MESSAGES_ERRORS,
         },
       },
     },
@@ -102,14 +102,13 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
       schema: {
         tags: ['Notifly'],
         summary: 'Put up to 10 numbers on the 080 block list of an unsubscribe number',
+        security: SECURITY.notifly,
         params,
-        headers,
-        body: {
-          type: 'object',
-          required: ['unsubscribeNo', 'recipientNoList'],
-          properties: { unsubscribeNo: { type: 'string', maxLength: 25 }, recipientNoList: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 25 } } },
-        },
-        response: { 200: success, ...errors },
+        body: Type.Object(
+          { unsubscribeNo: Type.String({ maxLength: 25 }), recipientNoList: Type.Array(Type.String({ maxLength: 25 }), { maxItems: 10 }) },
+          { examples: [{ unsubscribeNo: '0801234567', recipientNoList: ['01012345678'] }] },
+        ),
+        response: ok,
       },
     },
     async (request: Req, reply) => {
@@ -127,14 +126,13 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
       schema: {
         tags: ['Notifly'],
         summary: 'Take numbers off the 080 block list of an unsubscribe number',
+        security: SECURITY.notifly,
         params,
-        headers,
-        querystring: {
-          type: 'object',
-          required: ['unsubscribeNo', 'recipientNoList'],
-          properties: { unsubscribeNo: { type: 'string', maxLength: 20 }, recipientNoList: { type: 'string', description: 'numbers separated by commas' } },
-        },
-        response: { 200: success, ...errors },
+        querystring: Type.Object({
+          unsubscribeNo: Type.String({ maxLength: 20, examples: ['0801234567'] }),
+          recipientNoList: Type.String({ description: 'numbers separated by commas', examples: ['01012345678,01087654321'] }),
+        }),
+        response: ok,
       },
     },
     async (request: Req, reply) => {

@@ -5,12 +5,14 @@ import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken } from './auth.ts';
 import { notiflyErrorHandler, renderCampaignError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
+import { Type } from '@sinclair/typebox';
+import { SECURITY } from '../shared/openapi.ts';
+import { CAMPAIGN_RESPONSES } from './schemas.ts';
 import { mapCampaignSendBody } from './mapping.ts';
 
 const PATH = '/campaign/:projectId/:campaignId/send';
 type SendRequest = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
 
-const envelope = { type: 'object', properties: { code: { type: 'integer' }, success: { type: 'boolean' }, error: { type: ['string', 'null'] } } };
 
 /**
  * Notifly campaign send (seed 004 §5): `POST /campaign/{projectId}/{campaignId}/send`, answered in the campaign
@@ -36,29 +38,25 @@ export async function notiflyCampaignRoutes(app: FastifyInstance, opts: { runtim
       schema: {
         tags: ['Notifly'],
         summary: 'Trigger an API-triggered campaign for up to 1,000 recipients',
-        params: { type: 'object', properties: { projectId: { type: 'string' }, campaignId: { type: 'string' } } },
-        headers: { type: 'object', properties: { authorization: { type: 'string' }, 'idempotency-key': { type: 'string' } } },
-        body: {
-          type: 'object',
-          required: ['recipients'],
-          properties: {
-            recipients: {
-              type: 'array',
-              maxItems: 1000,
-              items: {
-                type: 'object',
-                properties: {
-                  type: { type: 'string', enum: ['user-id', 'phone-number', 'email'] },
-                  userId: { type: 'string' },
-                  phoneNumber: { type: 'string' },
-                  email: { type: 'string' },
-                  eventParams: { type: 'object' },
-                },
-              },
-            },
+        security: SECURITY.notifly,
+        params: Type.Object({ projectId: Type.String(), campaignId: Type.String() }),
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'A retried call with the same key records nothing twice' })) }),
+        body: Type.Object(
+          {
+            recipients: Type.Array(
+              Type.Object({
+                type: Type.Union([Type.Literal('user-id'), Type.Literal('phone-number'), Type.Literal('email')]),
+                userId: Type.Optional(Type.String()),
+                phoneNumber: Type.Optional(Type.String()),
+                email: Type.Optional(Type.String()),
+                eventParams: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+              }),
+              { maxItems: 1000 },
+            ),
           },
-        },
-        response: { 200: envelope, 400: envelope, 401: envelope, 404: envelope, 405: envelope, 413: envelope, 500: envelope, 501: envelope },
+          { examples: [{ recipients: [{ type: 'user-id', userId: 'user-1', eventParams: { coupon: 'WELCOME10' } }] }] },
+        ),
+        response: CAMPAIGN_RESPONSES,
       },
     },
     async (request: SendRequest, reply) => {

@@ -4,12 +4,15 @@ import type { Runtime } from '../../runtime.ts';
 import { documentOnly } from '../shared/http-errors.ts';
 import { assertProjectScope, limitRequest, requireSessionToken } from './auth.ts';
 import { okData } from './envelope.ts';
+import { Type } from '@sinclair/typebox';
+import { SECURITY } from '../shared/openapi.ts';
+import { DATA_ERRORS, dataOk, oneOrMany } from './schemas.ts';
 import { MAX_DELETIONS, MAX_EVENTS, MAX_USERS, TRACK_EVENT_WIRE, mapDeleteUsersBody, mapSetUserPropertiesBody, mapTrackEventBody, projectIdsInBody } from './mapping.ts';
 
 const tags = ['Notifly'];
-const headers = { type: 'object', required: ['authorization'], properties: { authorization: { type: 'string', description: 'The token from POST /authenticate' } } };
-const oneOrMany = (item: object, max: number) => ({ oneOf: [item, { type: 'array', items: item, minItems: 1, maxItems: max }] });
-const dataResponse = (data: object) => ({ 200: { type: 'object', properties: { data, error: { type: 'null' } } } });
+const security = SECURITY.notifly;
+const Params = Type.Record(Type.String(), Type.Unknown());
+const UserProperties = Type.Record(Type.String(), Type.Unknown(), { description: 'Properties; $email and $phone_number are identifiers too' });
 
 /**
  * Notifly data endpoints (seed 004 §2–4): POST /track-event, POST /set-user-properties, DELETE /users.
@@ -34,22 +37,19 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
       schema: {
         tags,
         summary: `Track events (one object or an array of up to ${MAX_EVENTS})`,
-        headers,
+        security,
         body: oneOrMany(
-          {
-            type: 'object',
-            required: ['projectId', 'userId', 'eventName'],
-            properties: {
-              projectId: { type: 'string' },
-              userId: { type: 'string' },
-              eventName: { type: 'string' },
-              eventParams: { type: 'object' },
-              segmentationEventParamKeys: { type: 'array', items: { type: 'string' } },
-            },
-          },
+          Type.Object({
+            projectId: Type.String({ description: 'or projectID (legacy)' }),
+            userId: Type.String({ description: 'or userID (legacy)' }),
+            eventName: Type.String(),
+            eventParams: Type.Optional(Params),
+            segmentationEventParamKeys: Type.Optional(Type.Array(Type.String())),
+          }),
           MAX_EVENTS,
+          { projectId: 'PROJECT_ID', userId: 'user-1', eventName: 'purchase', eventParams: { amount: 4000 } },
         ),
-        response: dataResponse({ type: 'string' }),
+        response: { ...dataOk(Type.String(), 'tracked 1 event'), ...DATA_ERRORS },
       },
     },
     async (request) => {
@@ -73,20 +73,13 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
       schema: {
         tags,
         summary: `Set user properties (one object or an array of up to ${MAX_USERS}); data is the number of users updated`,
-        headers,
+        security,
         body: oneOrMany(
-          {
-            type: 'object',
-            required: ['projectId', 'userId', 'userProperties'],
-            properties: {
-              projectId: { type: 'string' },
-              userId: { type: 'string' },
-              userProperties: { type: 'object', properties: { $email: { type: 'string' }, $phone_number: { type: 'string' } } },
-            },
-          },
+          Type.Object({ projectId: Type.String(), userId: Type.String(), userProperties: UserProperties }),
           MAX_USERS,
+          { projectId: 'PROJECT_ID', userId: 'user-1', userProperties: { $email: 'user1@example.com', tier: 'gold' } },
         ),
-        response: dataResponse({ type: 'integer' }),
+        response: { ...dataOk(Type.Integer(), 1), ...DATA_ERRORS },
       },
     },
     async (request) => {
@@ -105,20 +98,17 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
       schema: {
         tags,
         summary: `Delete users by userId, $email or $phone_number (exact as written); one object or an array of up to ${MAX_DELETIONS}`,
-        headers,
+        security,
         body: oneOrMany(
-          {
-            type: 'object',
-            required: ['projectId'],
-            properties: {
-              projectId: { type: 'string' },
-              userId: { type: 'string' },
-              userProperties: { type: 'object', properties: { $email: { type: 'string' }, $phone_number: { type: 'string' } } },
-            },
-          },
+          Type.Object({
+            projectId: Type.String(),
+            userId: Type.Optional(Type.String()),
+            userProperties: Type.Optional(Type.Object({ $email: Type.Optional(Type.String()), $phone_number: Type.Optional(Type.String()) })),
+          }),
           MAX_DELETIONS,
+          { projectId: 'PROJECT_ID', userId: 'user-1' },
         ),
-        response: dataResponse({ type: 'integer' }),
+        response: { ...dataOk(Type.Integer(), 1), ...DATA_ERRORS },
       },
     },
     async (request) => {

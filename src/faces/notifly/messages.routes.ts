@@ -5,6 +5,9 @@ import { documentOnly, toMaruError } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken, type NotiflySession } from './auth.ts';
 import { notiflyError, setRateLimitHeadersFromError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { described, SECURITY } from '../shared/openapi.ts';
+import { MESSAGES_ERRORS, MessagesSuccess } from './schemas.ts';
 import { mapAlimtalk, mapFriendtalk, mapTextMessage } from './messages-mapping.ts';
 
 /**
@@ -60,11 +63,10 @@ export function checkBodyProject(session: NotiflySession, body: unknown): void {
   if (value !== session.project.id) throw new MaruError('not_found', `project ${value} not found`, { field });
 }
 
-const success = { type: 'object', properties: { success: { type: 'boolean' } } };
-const failure = { type: 'object', properties: { error: { type: 'string' } } };
-const responses = { 200: success, 400: failure, 401: failure, 404: failure, 405: failure, 413: failure, 429: failure, 500: failure };
-const headers = { type: 'object', properties: { authorization: { type: 'string', description: 'The token from POST /authenticate' }, 'idempotency-key': { type: 'string' } } };
-const recipientList = (item: Record<string, unknown>) => ({ type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', properties: item } });
+const responses = { 200: described(200, MessagesSuccess, { success: true }), ...MESSAGES_ERRORS };
+const headers = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'A retried request with the same key records nothing twice' })) });
+const recipientList = (item: Record<string, TSchema>) => Type.Array(Type.Object(item), { minItems: 1, maxItems: 1000 });
+const S = (o: Record<string, unknown> = {}) => Type.String(o);
 
 type SendInput = { projectId: string; body: unknown; requestId?: string };
 type Send = (runtime: Runtime, input: SendInput) => Promise<{ requestId: string }>;
@@ -83,64 +85,65 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
   const { runtime } = opts;
   app.setErrorHandler(messagesErrorHandler());
 
-  const routes: { path: string; send: Send; summary: string; body: Record<string, unknown> }[] = [
+  const routes: { path: string; send: Send; summary: string; body: TSchema }[] = [
     {
       path: '/messages/text-message',
       send: sendText,
       summary: 'Send an SMS, LMS or MMS to up to 1,000 numbers (needs the project\'s own text-message sending)',
-      body: {
-        type: 'object',
-        required: ['projectId', 'type', 'body', 'recipientList'],
-        properties: {
-          projectId: { type: 'string' },
-          type: { type: 'string', enum: ['sms', 'lms', 'mms'] },
-          title: { type: 'string', description: 'LMS/MMS only; at most 40 bytes (EUC-KR)' },
-          body: { type: 'string', description: 'SMS at most 90 bytes, LMS/MMS at most 2,000 bytes (EUC-KR/CP949)' },
-          sendNo: { type: 'string', description: 'a registered sender number (default: the project\'s default)' },
-          isAd: { type: 'boolean', description: 'maru extension: advertising (marked "(광고)", 080 block list applies)' },
-          recipientList: recipientList({ recipientNo: { type: 'string' } }),
+      body: Type.Object(
+        {
+          projectId: S(),
+          type: Type.Union([Type.Literal('sms'), Type.Literal('lms'), Type.Literal('mms')]),
+          title: Type.Optional(S({ description: 'LMS/MMS only; at most 40 bytes (EUC-KR)' })),
+          body: S({ description: 'SMS at most 90 bytes, LMS/MMS at most 2,000 bytes (EUC-KR/CP949)' }),
+          sendNo: Type.Optional(S({ description: "a registered sender number (default: the project's default)" })),
+          isAd: Type.Optional(Type.Boolean({ description: 'maru extension: advertising (marked "(광고)", 080 block list applies)' })),
+          recipientList: recipientList({ recipientNo: S() }),
         },
-      },
+        { examples: [{ projectId: 'PROJECT_ID', type: 'sms', body: '주문이 접수되었습니다.', recipientList: [{ recipientNo: '01012345678' }] }] },
+      ),
     },
     {
       path: '/messages/kakao-alimtalk',
       send: sendAlimtalk,
       summary: 'Send a registered alimtalk template to up to 1,000 numbers, with optional SMS/LMS failover',
-      body: {
-        type: 'object',
-        required: ['projectId', 'templateId', 'recipientList'],
-        properties: {
-          projectId: { type: 'string' },
-          templateId: { type: 'string' },
-          channelId: { type: 'string' },
-          resendSendNo: { type: 'string' },
-          senderGroupingKey: { type: 'string', maxLength: 100 },
+      body: Type.Object(
+        {
+          projectId: S(),
+          templateId: S(),
+          channelId: Type.Optional(S()),
+          resendSendNo: Type.Optional(S()),
+          senderGroupingKey: Type.Optional(S({ maxLength: 100 })),
           recipientList: recipientList({
-            recipientNo: { type: 'string', maxLength: 15 },
-            templateParameter: { type: 'object' },
-            resendParameter: {
-              type: 'object',
-              properties: { isResend: { type: 'boolean' }, resendType: { type: 'string', enum: ['SMS', 'LMS'] }, resendTitle: { type: 'string' }, resendContent: { type: 'string' } },
-            },
+            recipientNo: S({ maxLength: 15 }),
+            templateParameter: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+            resendParameter: Type.Optional(
+              Type.Object({
+                isResend: Type.Optional(Type.Boolean()),
+                resendType: Type.Optional(Type.Union([Type.Literal('SMS'), Type.Literal('LMS')])),
+                resendTitle: Type.Optional(S()),
+                resendContent: Type.Optional(S()),
+              }),
+            ),
           }),
         },
-      },
+        { examples: [{ projectId: 'PROJECT_ID', templateId: 'welcome', recipientList: [{ recipientNo: '01012345678', templateParameter: { name: '홍길동' } }] }] },
+      ),
     },
     {
       path: '/messages/kakao-friendtalk',
       send: sendFriendtalk,
       summary: 'Send a friendtalk text to up to 1,000 numbers (advertising: marked "(광고)", not between 21:00 and 08:00)',
-      body: {
-        type: 'object',
-        required: ['projectId', 'messageType', 'recipientList'],
-        properties: {
-          projectId: { type: 'string' },
-          channelId: { type: 'string' },
-          messageType: { type: 'string', enum: ['text'] },
-          isAd: { type: 'boolean' },
-          recipientList: recipientList({ recipientNo: { type: 'string' }, content: { type: 'object', properties: { text: { type: 'string' } } } }),
+      body: Type.Object(
+        {
+          projectId: S(),
+          channelId: Type.Optional(S()),
+          messageType: Type.Literal('text'),
+          isAd: Type.Optional(Type.Boolean()),
+          recipientList: recipientList({ recipientNo: S(), content: Type.Object({ text: S() }) }),
         },
-      },
+        { examples: [{ projectId: 'PROJECT_ID', messageType: 'text', recipientList: [{ recipientNo: '01012345678', content: { text: '안녕하세요' } }] }] },
+      ),
     },
   ];
 
@@ -151,7 +154,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
       {
         ...documentOnly,
         onRequest: requireSessionToken(runtime),
-        schema: { tags: ['Notifly'], summary: r.summary, headers, body: r.body, response: responses },
+        schema: { tags: ['Notifly'], security: SECURITY.notifly, summary: r.summary, headers, body: r.body, response: responses },
       },
       async (request, reply) => {
         const session = request.notiflySession!;

@@ -5,6 +5,9 @@ import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken } from './auth.ts';
 import { notiflyError, notiflyErrorHandler } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
+import { Type } from '@sinclair/typebox';
+import { described, errorResponses, SECURITY } from '../shared/openapi.ts';
+import { DataError, exampleError } from './schemas.ts';
 
 const PATH = '/projects/:projectId/campaigns/:campaignId/stats';
 type StatsRequest = FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { start?: string; end?: string } }>;
@@ -44,11 +47,19 @@ export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: 
       schema: {
         tags: ['Notifly'],
         summary: 'Campaign statistics by metric, day (project time zone) and statistics dimension',
-        params: { type: 'object', properties: { projectId: { type: 'string' }, campaignId: { type: 'string' } } },
-        querystring: {
-          type: 'object',
-          required: ['start', 'end'],
-          properties: { start: { type: 'string', description: 'yyyy-MM-ddTHH:mm:ss.sssZ (UTC)' }, end: { type: 'string', description: 'yyyy-MM-ddTHH:mm:ss.sssZ (UTC)' } },
+        security: SECURITY.notifly,
+        params: Type.Object({ projectId: Type.String(), campaignId: Type.String() }),
+        querystring: Type.Object({
+          start: Type.String({ description: 'yyyy-MM-ddTHH:mm:ss.sssZ (UTC)', examples: ['2025-01-01T00:00:00.000Z'] }),
+          end: Type.String({ description: 'yyyy-MM-ddTHH:mm:ss.sssZ (UTC)', examples: ['2025-01-31T23:59:59.999Z'] }),
+        }),
+        response: {
+          200: described(
+            200,
+            Type.Object({ data: Type.Unknown({ description: 'Counts by metric, day (project time zone) and dimension (docs/campaigns.md)' }), error: Type.Null() }, { additionalProperties: false }),
+            { data: [], error: null },
+          ),
+          ...errorResponses(DataError, [400, 401, 429, 500, 503], (st) => renderStatsError(exampleError(st)).body),
         },
       },
     },

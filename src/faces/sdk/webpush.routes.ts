@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaruError, invalid } from '../../core/errors.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
 import type { Runtime } from '../../runtime.ts';
+import { Type } from '@sinclair/typebox';
+import { described, errorResponses, noContent, Nullable, SECURITY } from '../shared/openapi.ts';
+import { AdminError } from '../admin/schemas.ts';
 import { adminError } from '../admin/admin-auth.ts';
 import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 
@@ -15,12 +18,17 @@ const CORS = {
 };
 
 const tags = ['SDK'];
-const querystring = { type: 'object', required: ['project_id'], properties: { project_id: { type: 'string' } } };
-const subscriptionSchema = {
-  type: 'object',
-  required: ['endpoint', 'keys'],
-  properties: { endpoint: { type: 'string', format: 'uri' }, keys: { type: 'object', properties: { p256dh: { type: 'string' }, auth: { type: 'string' } } }, expirationTime: { type: ['number', 'null'] } },
-};
+const querystring = Type.Object({ project_id: Type.String() });
+const Subscription = Type.Object({
+  endpoint: Type.String({ format: 'uri' }),
+  keys: Type.Object({ p256dh: Type.String(), auth: Type.String() }),
+  expirationTime: Type.Optional(Nullable(Type.Number())),
+});
+const SDK_ERRORS = errorResponses(AdminError, [400, 401, 404, 413, 415, 429, 500, 503], (st) =>
+  adminError(new MaruError(({ 400: 'invalid_input', 401: 'unauthenticated', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal', 503: 'unavailable' } as const)[st as 400], 'see docs/providers.md')).body,
+);
+/** The Marketap API key is optional here: with it, user_id may link the device to a user. */
+const optionalApiKey = [{}, ...SECURITY.marketap];
 
 /**
  * Endpoints for client SDKs (docs/providers.md "Web push subscriptions from SDKs"), called from browsers (CORS open):
@@ -69,7 +77,16 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: Ru
 
   app.get(
     '/sdk/v1/webpush/vapid-public-key',
-    { ...documentOnly, schema: { tags, summary: "The project's VAPID public key (applicationServerKey for pushManager.subscribe)", querystring } },
+    {
+      ...documentOnly,
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: "The project's VAPID public key (applicationServerKey for pushManager.subscribe)",
+        querystring,
+        response: { 200: described(200, Type.Object({ project_id: Type.String(), public_key: Type.String() }, { additionalProperties: false }), { project_id: 'PROJECT_ID', public_key: 'BEl62iUYgUivxIkv69yViEuiBIa…' }), ...SDK_ERRORS },
+      },
+    },
     async (request: Q, reply) => {
       const project = await projectOf(request);
       await limit(project, reply);
@@ -85,8 +102,13 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: Ru
       schema: {
         tags,
         summary: "Register a browser's Web Push subscription on a web device (user_id only with the project's API key)",
+        security: optionalApiKey,
         querystring,
-        body: { type: 'object', required: ['device_id', 'subscription'], properties: { device_id: { type: 'string' }, user_id: { type: 'string' }, subscription: subscriptionSchema, properties: { type: 'object' } } },
+        body: Type.Object(
+          { device_id: Type.String(), user_id: Type.Optional(Type.String()), subscription: Subscription, properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+          { examples: [{ device_id: 'browser-1', subscription: { endpoint: 'https://push.example.com/send/abc', keys: { p256dh: 'BNc…', auth: 'tBH…' } } }] },
+        ),
+        response: { 200: described(200, Type.Object({ device_id: Type.String(), profile_id: Type.Optional(Nullable(Type.String())) }, { additionalProperties: false }), { device_id: 'browser-1' }), ...SDK_ERRORS },
       },
     },
     async (request: Q, reply) => {
@@ -102,7 +124,17 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: Ru
 
   app.delete(
     '/sdk/v1/webpush/subscriptions',
-    { ...documentOnly, schema: { tags, summary: "Remove a web device's Web Push subscription", querystring, body: { type: 'object', required: ['device_id'], properties: { device_id: { type: 'string' } } } } },
+    {
+      ...documentOnly,
+      schema: {
+        tags,
+        security: optionalApiKey,
+        summary: "Remove a web device's Web Push subscription",
+        querystring,
+        body: Type.Object({ device_id: Type.String() }, { examples: [{ device_id: 'browser-1' }] }),
+        response: { 204: noContent('Removed'), ...SDK_ERRORS },
+      },
+    },
     async (request: Q, reply) => {
       const project = await projectOf(request);
       const isTrusted = await trusted(request, project);

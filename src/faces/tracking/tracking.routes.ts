@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
+import { Type } from '@sinclair/typebox';
+import { documentOnly } from '../shared/http-errors.ts';
+import { content, noContent, SECURITY } from '../shared/openapi.ts';
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -15,7 +18,16 @@ export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Runt
   const { runtime } = opts;
   const tags = ['tracking'];
 
-  app.get('/t/o/:file', { schema: { tags, summary: 'Email open pixel', hide: false } }, async (request: FastifyRequest<{ Params: { file: string } }>, reply) => {
+  app.get('/t/o/:file', {
+      ...documentOnly,
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: 'Email open pixel',
+        params: Type.Object({ file: Type.String({ description: '<token>.gif' }) }),
+        response: { 200: content('image/gif', Type.String({ format: 'binary' }), 'A 1×1 transparent GIF, whatever the token') },
+      },
+    }, async (request: FastifyRequest<{ Params: { file: string } }>, reply) => {
     const file = request.params.file;
     if (file.endsWith('.gif')) {
       try {
@@ -27,7 +39,16 @@ export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Runt
     return reply.header('Content-Type', 'image/gif').header('Cache-Control', 'no-store, private').send(PIXEL);
   });
 
-  app.get('/t/c/:token', { schema: { tags, summary: 'Email click redirect' } }, async (request: FastifyRequest<{ Params: { token: string }; Querystring: { u?: string } }>, reply) => {
+  app.get('/t/c/:token', {
+      ...documentOnly,
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: 'Email click redirect',
+        querystring: Type.Object({ u: Type.String({ description: 'The target URL the token signs' }) }),
+        response: { 302: noContent('Redirect to the signed URL'), 404: content('text/plain', Type.String(), 'Unknown link: redirects nowhere', 'unknown link') },
+      },
+    }, async (request: FastifyRequest<{ Params: { token: string }; Querystring: { u?: string } }>, reply) => {
     const url = request.query.u;
     const target = typeof url === 'string' ? await runtime.tracking.recordClick(request.params.token, url) : undefined;
     if (!target) return reply.status(404).header('Content-Type', 'text/plain; charset=utf-8').send('unknown link');

@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
+import { Type } from '@sinclair/typebox';
+import { documentOnly } from '../shared/http-errors.ts';
+import { content, SECURITY } from '../shared/openapi.ts';
 
 type T = FastifyRequest<{ Params: { token: string } }>;
 
@@ -40,7 +43,15 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: R
 
   const send = (reply: FastifyReply, status: number, html: string) => reply.status(status).headers(HEADERS).send(html);
 
-  app.get('/u/:token', { schema: { tags, summary: 'Unsubscribe page: a button that confirms (POST)' } }, async (request: T, reply) => {
+  app.get('/u/:token', {
+      ...documentOnly,
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: 'Unsubscribe page: a button that confirms (POST)',
+        response: { 200: content('text/html', Type.String(), 'The page with the button'), 404: content('text/html', Type.String(), 'The token is not valid') },
+      },
+    }, async (request: T, reply) => {
     const target = await runtime.unsubscribe.verify(request.params.token);
     if (!target) return send(reply, 404, NOT_FOUND);
     return send(
@@ -54,7 +65,16 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: R
     );
   });
 
-  app.post('/u/:token', { schema: { tags, summary: 'One-click unsubscribe (RFC 8058): withdraws email advertising consent' } }, async (request: T, reply) => {
+  app.post('/u/:token', {
+      ...documentOnly,
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: 'One-click unsubscribe (RFC 8058): withdraws email advertising consent',
+        body: content('application/x-www-form-urlencoded', Type.String(), 'List-Unsubscribe=One-Click (any content type is accepted)', 'List-Unsubscribe=One-Click'),
+        response: { 200: content('text/html', Type.String(), 'Unsubscribed'), 404: content('text/html', Type.String(), 'The token is not valid') },
+      },
+    }, async (request: T, reply) => {
     if (!(await runtime.unsubscribe.unsubscribe(request.params.token))) return send(reply, 404, NOT_FOUND);
     return send(reply, 200, page('Unsubscribed', '<h1>You are unsubscribed</h1><p>You will no longer receive advertising email from us.</p>'));
   });
