@@ -12,6 +12,7 @@ import { CAMPAIGN_COMMANDS } from './campaign.commands.ts';
 import { MESSAGING_COMMANDS } from './messaging.commands.ts';
 import { SEND_COMMANDS } from './send.commands.ts';
 import { CHANNEL_COMMANDS } from './channel.commands.ts';
+import { USER_COMMANDS } from './user.commands.ts';
 import { JOBS_COMMANDS } from './jobs.commands.ts';
 
 export { UsageError, type Command, type Io } from './support.ts';
@@ -243,6 +244,7 @@ The whole file is checked first; nothing is registered if any entry is invalid o
   ...MESSAGING_COMMANDS,
   ...SEND_COMMANDS,
   ...CHANNEL_COMMANDS,
+  ...USER_COMMANDS,
 ];
 
 /** The address the socket is bound to, as a URL (`http://0.0.0.0:8080`, `http://[::]:8080`). */

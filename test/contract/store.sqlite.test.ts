@@ -36,15 +36,14 @@ describe('sqlite adapter specifics', () => {
     await sut.cleanup();
   });
 
-  // D13: SQLite runs with synchronous=NORMAL (no fsync inside COMMIT, on the event loop) and the store fsyncs the WAL
-  // file on the thread pool after every group commit, before any unit of the group resolves (sqlite.store.ts #syncWal).
-  test('the file is in WAL mode; COMMIT does not fsync on the event loop (the store flushes the WAL itself)', async () => {
+  // D13: WAL mode with synchronous=FULL: a commit is fsynced before any unit of its group resolves.
+  test('the file is in WAL mode with synchronous=FULL', async () => {
     sut = sqliteStore();
     await sut.store.migrate();
     const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(sut.store.db);
     const sync = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(sut.store.db);
     expect(mode.rows[0].journal_mode).toBe('wal');
-    expect(sync.rows[0].synchronous).toBe(1); // NORMAL: the fsync is the store's, after COMMIT
+    expect(sync.rows[0].synchronous).toBe(2); // FULL
   });
 
   test('a committed write is visible to an independent connection to the file', async () => {

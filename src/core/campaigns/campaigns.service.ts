@@ -16,6 +16,8 @@ import { parseCampaignSettings } from '../deliveries/filters.ts';
 import { advertiserOf, markText, requireAdvertisingSetup } from '../messaging/ad-marking.ts';
 import { checkTextLimits } from '../messaging/text-size.ts';
 import type { Project } from '../projects/projects.types.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Actor } from '../accounts/roles.ts';
 import * as repo from './campaigns.repository.ts';
 import type { Campaign, CampaignStatus, TemplateByChannel, TextTemplate } from './campaigns.types.ts';
 
@@ -68,7 +70,10 @@ export class CampaignsService {
   #active = new Map<string, { campaigns: Campaign[]; at: number }>();
   #cacheTtlMs: number;
 
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; profiles: ProfilesService; taxonomy: TaxonomyService; renderer: TemplateRenderer; cacheTtlMs?: number }) {
+  #audit: AuditService | undefined;
+
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; profiles: ProfilesService; taxonomy: TaxonomyService; renderer: TemplateRenderer; cacheTtlMs?: number; audit?: AuditService }) {
+    this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -163,7 +168,7 @@ export class CampaignsService {
     return next;
   }
 
-  async setStatus(projectId: string, id: string, status: unknown): Promise<Campaign> {
+  async setStatus(projectId: string, id: string, status: unknown, actor?: Actor): Promise<Campaign> {
     const current = await this.get(projectId, id);
     if (!['draft', 'active', 'paused', 'archived'].includes(status as string)) throw invalid('status', 'status must be one of active, paused, archived');
     const to = status as CampaignStatus;
@@ -177,6 +182,7 @@ export class CampaignsService {
     await this.#store.write(async (tx) => {
       await repo.saveCampaign(tx, next);
       if (to === 'active') await this.#onActive(tx, next);
+      await this.#audit?.record(tx, { projectId, actor, action: 'campaign.status_changed', target: `campaign:${id}`, details: { from: current.status, to } });
     });
     this.#active.delete(projectId);
     if (to === 'active') this.#queue.kick(SCHEDULED_SEND_QUEUE);

@@ -31,7 +31,7 @@ export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: 
   const { runtime } = opts;
   guardAdmin(app, runtime);
   const tags = ['admin: consent'];
-  const security = [{ adminToken: [] }];
+  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
   const base = '/admin/v1/projects/:projectId';
 
   app.get(`${base}/profiles/:profileId/consents`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Consent records of a profile, newest first (?limit=&before=)' } }, async (request: R) => {

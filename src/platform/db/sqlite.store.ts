@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Kysely, SqliteDialect, sql, type Compilable } from 'kysely';
@@ -14,9 +13,8 @@ export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' (then streaming reads share the writer connection). */
   path: string;
   /**
-   * FULL (default): a write resolves only once its commit is on stable storage (D13). SQLite itself runs with
-   * synchronous=NORMAL (no fsync inside COMMIT) and the store fsyncs the WAL file on the libuv thread pool after each
-   * group commit, so the event loop is not blocked while the disk flushes. NORMAL: no fsync per commit at all.
+   * FULL (default, D13): SQLite's synchronous=FULL, a write resolves only once its commit is on stable storage.
+   * NORMAL: no fsync per commit (survives a process crash, not a power loss).
    */
   synchronous?: 'FULL' | 'NORMAL';
   /** Most units grouped into one commit. */
@@ -57,9 +55,6 @@ export class SqliteStore implements Store {
   #groupBudgetMs: number;
   #closed = false;
   #idle: (() => void)[] = [];
-  /** fsync the WAL after each commit (synchronous FULL on a file). */
-  #syncAfterCommit: boolean;
-  #dirSynced = false;
   #fault: { cause: string; since: number } | undefined;
 
   constructor(options: SqliteStoreOptions) {
@@ -68,7 +63,7 @@ export class SqliteStore implements Store {
     this.#writer = new NodeSqliteDatabase(options.path);
     this.#writer.raw.exec(`
       PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL; -- FULL durability is kept by #syncWal, off the event loop
+      PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'};
       PRAGMA foreign_keys = OFF;
       PRAGMA busy_timeout = 10000;
       PRAGMA cache_size = -65536;
@@ -76,7 +71,6 @@ export class SqliteStore implements Store {
       PRAGMA wal_autocheckpoint = 4000;
       PRAGMA secure_delete = ON; -- deleted rows are overwritten, not left in free space (profile deletion)
     `);
-    this.#syncAfterCommit = (options.synchronous ?? 'FULL') === 'FULL' && options.path !== ':memory:';
     this.#groupMax = options.commitGroupMax ?? 256;
     this.#groupBudgetMs = options.commitGroupBudgetMs ?? 50;
     const writer = this.#writer;
@@ -131,9 +125,6 @@ export class SqliteStore implements Store {
             }
           }
         });
-        // Durable before anyone is told (D13): the group's WAL frames are flushed on the thread pool, so the event
-        // loop parses and validates the next requests meanwhile (and they form the next group).
-        if (this.#syncAfterCommit) await this.#syncWal();
       } catch (error) {
         // The transaction itself failed, or its WAL could not be flushed: the group is not acknowledged. (If it failed
         // before any unit joined, the units that would have formed the group fail with it rather than retrying forever.)
@@ -155,38 +146,6 @@ export class SqliteStore implements Store {
     }
     this.#flushing = false;
     for (const fn of this.#idle.splice(0)) fn();
-  }
-
-  /**
-   * fsync of the WAL file after a commit, on the libuv thread pool. With synchronous=NORMAL, SQLite writes a
-   * commit's frames to the WAL with write(2) and syncs only at checkpoints; flushing the file after the COMMIT
-   * returns makes the commit as durable as synchronous=FULL would (the WAL is replayed on open up to its last
-   * complete commit). The file is opened anew each time, so a WAL that SQLite recreated is the one flushed; the
-   * directory is flushed once, for the WAL file's own entry.
-   */
-  async #syncWal(): Promise<void> {
-    let wal;
-    try {
-      wal = await open(`${this.#path}-wal`, 'r');
-    } catch (error) {
-      // No WAL file: nothing was ever written to one since it was last checkpointed away, so nothing to flush.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    try {
-      await wal.sync();
-    } finally {
-      await wal.close();
-    }
-    if (!this.#dirSynced) {
-      const dir = await open(dirname(this.#path), 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-      this.#dirSynced = true;
-    }
   }
 
   /**
