@@ -96,9 +96,21 @@ export interface TextMessage {
   title?: string;
   body: string;
 }
-export interface TextProvider {
+export interface TextProvider extends Partial<SignedStatusCallbacks> {
   send(message: TextMessage): Promise<SendResult>;
   close?(): Promise<void>;
+}
+
+/**
+ * A provider whose vendor signs the status callbacks it sends (Twilio): the callback face (src/faces/callbacks) asks
+ * the project's provider to check a callback with the project's own credentials instead of knowing the scheme.
+ */
+export interface SignedStatusCallbacks {
+  /**
+   * Whether `signature` is the vendor's for a callback to any of `urls` (the URLs the vendor may have called) with
+   * these form parameters; 'no-secret' when the provider's config holds nothing to check it with.
+   */
+  verifyCallbackSignature(input: { urls: string[]; params: URLSearchParams; signature: string | undefined }): 'valid' | 'invalid' | 'no-secret';
 }
 
 export interface AlimtalkMessage {

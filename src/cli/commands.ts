@@ -10,6 +10,7 @@ import { AUDIENCE_COMMANDS, EXPORT_COMMANDS } from './export.commands.ts';
 import { PARTITION_COMMANDS } from './partitions.commands.ts';
 import { CAMPAIGN_COMMANDS } from './campaign.commands.ts';
 import { MESSAGING_COMMANDS } from './messaging.commands.ts';
+import { SEND_COMMANDS } from './send.commands.ts';
 import { CHANNEL_COMMANDS } from './channel.commands.ts';
 import { USER_COMMANDS } from './user.commands.ts';
 import { JOBS_COMMANDS } from './jobs.commands.ts';
@@ -241,6 +242,7 @@ The whole file is checked first; nothing is registered if any entry is invalid o
   ...CAMPAIGN_COMMANDS,
   ...JOBS_COMMANDS,
   ...MESSAGING_COMMANDS,
+  ...SEND_COMMANDS,
   ...CHANNEL_COMMANDS,
   ...USER_COMMANDS,
 ];

@@ -123,6 +123,21 @@ describe('DFINERY Import API', () => {
   describe('the seed examples return the seed responses', () => {
     beforeEach(() => setup());
 
+    test('a resent batch is acknowledged, stored once, and its events counted in maru_events_duplicate_total', async () => {
+      const duplicates = async () => {
+        const m = await t.app.inject({ method: 'GET', url: '/metrics' });
+        return Number(/^maru_events_duplicate_total (\d+)$/m.exec(m.body)?.[1]);
+      };
+      expect(await duplicates()).toBe(0);
+      expect(json(await post('/api/v1/events', SEED_EVENTS))).toEqual(OK);
+      expect(await duplicates()).toBe(0);
+      expect(json(await post('/api/v1/events', SEED_EVENTS))).toEqual(OK);
+      expect(await duplicates()).toBe(2);
+      await t.runtime.events.flush();
+      expect((await dump()).events).toHaveLength(2);
+      expect(await duplicates()).toBe(2); // counted once, not again at a merge
+    });
+
     test('POST /api/v1/events (seed 002) stores both events, the purchase with its properties and item', async () => {
       const r = await post('/api/v1/events', SEED_EVENTS);
       expect(r.statusCode).toBe(200);

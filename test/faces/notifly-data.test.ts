@@ -204,6 +204,17 @@ describe('token', () => {
 
 // ---- 2. track-event ------------------------------------------------------------------------------------------
 describe('POST /track-event', () => {
+  test('maru keys each tracked event, so a resent body is stored again and counts no duplicate in /metrics', async () => {
+    await setup();
+    const body = [{ projectId: project.id, userId: 'user-id', eventName: 'opened' }];
+    expectJson(await authed('POST', '/track-event', body), 200, { data: 'tracked 1 event', error: null });
+    expectJson(await authed('POST', '/track-event', body), 200, { data: 'tracked 1 event', error: null });
+    expect((await events()).map((e) => e.name)).toEqual(['opened', 'opened']);
+    const m = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(m.body).toMatch(/^maru_events_duplicate_total 0$/m);
+    expect(m.body).toMatch(/^maru_events_ingested_total\{source="api"\} 2$/m);
+  });
+
   test('the seed sample: stored for the external_id userId, params as properties, segmentation keys with the event', async () => {
     await setup();
     const r = await authed('POST', '/track-event', [

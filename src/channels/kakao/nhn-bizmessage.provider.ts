@@ -53,9 +53,10 @@ import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound
 import { failed, sent } from '../provider.types.ts';
 import type { AlimtalkMessage, FriendtalkMessage, KakaoProvider, SendResult } from '../provider.types.ts';
 import type { DeliveryStatus, DeliveryStatusSource } from '../delivery-status.types.ts';
-import { checkNhnSendResponse, describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from '../nhn/nhn-envelope.ts';
+import { checkNhnSendResponse, dig, readRecipientResults } from '../nhn/nhn-envelope.ts';
+import { lookupNhnResult } from '../nhn/nhn-result.ts';
 import { configReader } from '../provider-config.helpers.ts';
-import { callVendor, clip, isTransientStatus } from '../http/vendor-call.ts';
+import { callVendor, clip } from '../http/vendor-call.ts';
 import { parsePhoneNumber } from '../phone-number.helpers.ts';
 
 const VENDOR = 'nhn-bizmessage';
@@ -167,49 +168,24 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig, deps: {
 
   async function fetchResult(providerMessageId: string): Promise<DeliveryStatus> {
     const { kind, requestId, recipientSeq } = parseProviderMessageId(providerMessageId);
-    const response = await callVendor(http.fetch, {
-      method: 'GET',
+    return lookupNhnResult({
+      vendor: VENDOR,
+      fetch: http.fetch,
       url: `${messagesUrl(kind)}/${encodeURIComponent(requestId)}/${recipientSeq}`,
       headers: { 'X-Secret-Key': secretKey },
       timeoutMs,
-    });
-    const unknown = (retryable: boolean, reason: string): DeliveryStatus => ({
-      status: 'unknown',
       providerMessageId,
-      retryable,
-      reason: `${VENDOR}: ${reason}`,
+      retryableCodes: RETRYABLE_CODES,
+      record: (json) => dig(json, 'message'),
+      missingRecord: `no message ${kind} ${clip(requestId, 40)}/${recipientSeq}`,
+      statusField: 'messageStatus',
+      pending: ['READY', 'IN_PROGRESS'],
+      completed: 'COMPLETED',
+      gaveUp: ['FAILED', 'CANCEL'],
+      detailFields: ['resultCodeName', 'resultMessage'],
+      deliveredAtFields: ['receiveDate', 'resultDate'],
+      failure: kakaoFailure,
     });
-    if (response.kind === 'network-error') return unknown(true, response.reason);
-    const header = readNhnHeader(response.json);
-    if (isTransientStatus(response.status)) return unknown(true, `HTTP ${response.status} ${describeNhnHeader(header)}`.trim());
-    if (header === undefined) return unknown(false, `HTTP ${response.status}${nhnAuthHint(response.status)}; unreadable response`);
-    if (!header.isSuccessful) return unknown(RETRYABLE_CODES.has(header.resultCode), describeNhnHeader(header));
-
-    const message = dig(response.json, 'message');
-    if (message === null || typeof message !== 'object') return unknown(false, `no message ${kind} ${clip(requestId, 40)}/${recipientSeq}`);
-    const messageStatus = String(dig(message, 'messageStatus') ?? '');
-    const resultCode = dig(message, 'resultCode');
-    const code = resultCode === undefined || resultCode === null || resultCode === '' ? undefined : String(resultCode);
-    const detail = clip(dig(message, 'resultCodeName') || dig(message, 'resultMessage'));
-    switch (messageStatus) {
-      case 'READY':
-      case 'IN_PROGRESS':
-        return { status: 'pending', providerMessageId };
-      case 'COMPLETED': {
-        if (code === undefined || code === '1000') {
-          const at = dig(message, 'receiveDate') || dig(message, 'resultDate');
-          return typeof at === 'string' && at !== ''
-            ? { status: 'delivered', providerMessageId, deliveredAt: at }
-            : { status: 'delivered', providerMessageId };
-        }
-        return kakaoFailure(providerMessageId, code, detail);
-      }
-      case 'FAILED':
-      case 'CANCEL':
-        return kakaoFailure(providerMessageId, code ?? `messageStatus ${messageStatus}`, detail);
-      default:
-        return unknown(false, `unexpected messageStatus "${clip(messageStatus, 20)}"`);
-    }
   }
 
   return { sendAlimtalk, sendFriendtalk, fetchResult, close: () => http.close() };

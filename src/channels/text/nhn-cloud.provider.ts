@@ -40,9 +40,10 @@ import { failed, sent } from '../provider.types.ts';
 import type { SendResult, TextMessage, TextProvider } from '../provider.types.ts';
 import { truncateToCarrierBytes, LMS_TITLE_MAX_BYTES } from '../../core/messaging/text-size.ts';
 import type { DeliveryStatus, DeliveryStatusSource } from '../delivery-status.types.ts';
-import { checkNhnSendResponse, describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from '../nhn/nhn-envelope.ts';
+import { checkNhnSendResponse, dig, readRecipientResults } from '../nhn/nhn-envelope.ts';
+import { lookupNhnResult } from '../nhn/nhn-result.ts';
 import { configReader } from '../provider-config.helpers.ts';
-import { callVendor, clip, isTransientStatus } from '../http/vendor-call.ts';
+import { callVendor, clip } from '../http/vendor-call.ts';
 import type { VendorResponse } from '../http/vendor-call.ts';
 import { parsePhoneNumber } from '../phone-number.helpers.ts';
 
@@ -137,48 +138,23 @@ export function createNhnCloudSmsProvider(config: NhnCloudSmsConfig, deps: { net
 
   async function fetchResult(providerMessageId: string): Promise<DeliveryStatus> {
     const { endpoint, requestId, recipientSeq } = parseProviderMessageId(providerMessageId);
-    const response = await callVendor(http.fetch, {
-      method: 'GET',
+    return lookupNhnResult({
+      vendor: VENDOR,
+      fetch: http.fetch,
       url: `${appBase}/sender/${endpoint}/${encodeURIComponent(requestId)}?recipientSeq=${recipientSeq}`,
       headers,
       timeoutMs,
-    });
-    const unknown = (retryable: boolean, reason: string): DeliveryStatus => ({
-      status: 'unknown',
       providerMessageId,
-      retryable,
-      reason: `${VENDOR}: ${reason}`,
+      retryableCodes: RETRYABLE_CODES,
+      record: (json) => dig(json, 'body', 'data'),
+      statusField: 'msgStatus',
+      pending: ['1', '2'],
+      completed: '3',
+      gaveUp: ['0', '4', '5'],
+      detailFields: ['resultCodeName', 'msgStatusName', 'resultMessage'],
+      deliveredAtFields: ['resultDate'],
+      failure: carrierFailure,
     });
-    if (response.kind === 'network-error') return unknown(true, response.reason);
-    const header = readNhnHeader(response.json);
-    if (isTransientStatus(response.status)) return unknown(true, `HTTP ${response.status} ${describeNhnHeader(header)}`.trim());
-    if (header === undefined) return unknown(false, `HTTP ${response.status}${nhnAuthHint(response.status)}; unreadable response`);
-    if (!header.isSuccessful) return unknown(RETRYABLE_CODES.has(header.resultCode), describeNhnHeader(header));
-
-    const data = dig(response.json, 'body', 'data');
-    const msgStatus = String(dig(data, 'msgStatus') ?? '');
-    const resultCode = dig(data, 'resultCode');
-    const code = resultCode === undefined || resultCode === null || resultCode === '' ? undefined : String(resultCode);
-    const detail = clip(dig(data, 'resultCodeName') || dig(data, 'msgStatusName') || dig(data, 'resultMessage'));
-    switch (msgStatus) {
-      case '1':
-      case '2':
-        return { status: 'pending', providerMessageId };
-      case '3':
-        if (code === undefined || code === '1000') {
-          const resultDate = dig(data, 'resultDate');
-          return typeof resultDate === 'string' && resultDate !== ''
-            ? { status: 'delivered', providerMessageId, deliveredAt: resultDate }
-            : { status: 'delivered', providerMessageId };
-        }
-        return carrierFailure(providerMessageId, code, detail);
-      case '0':
-      case '4':
-      case '5':
-        return carrierFailure(providerMessageId, code ?? `msgStatus ${msgStatus}`, detail);
-      default:
-        return unknown(false, `unexpected msgStatus "${clip(msgStatus, 20)}"`);
-    }
   }
 
   return { send, fetchResult, close: () => http.close() };

@@ -226,6 +226,24 @@ describe('X-Twilio-Signature', () => {
   });
 });
 
+describe('verifyCallbackSignature (the provider capability the callback face uses)', () => {
+  const url = 'https://maru.example.com/callbacks/twilio/p1';
+  const params = new URLSearchParams({ MessageSid: `SM${'ab'.repeat(16)}`, MessageStatus: 'delivered' });
+  const signature = computeTwilioSignature({ authToken: AUTH_TOKEN, url, params });
+
+  it('is valid for any of the URLs Twilio may have called, invalid otherwise, no-secret without an authToken', async () => {
+    const p = createTwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: '+15005550006' });
+    expect(p.verifyCallbackSignature({ urls: ['http://10.0.0.1:8080/callbacks/twilio/p1', url], params, signature })).toBe('valid');
+    expect(p.verifyCallbackSignature({ urls: ['http://10.0.0.1:8080/callbacks/twilio/p1'], params, signature })).toBe('invalid');
+    expect(p.verifyCallbackSignature({ urls: [url], params: new URLSearchParams({ MessageStatus: 'failed' }), signature })).toBe('invalid');
+    expect(p.verifyCallbackSignature({ urls: [url], params, signature: undefined })).toBe('invalid');
+    await p.close?.();
+    const keyOnly = createTwilioSmsProvider({ accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET, from: '+15005550006' });
+    expect(keyOnly.verifyCallbackSignature({ urls: [url], params, signature })).toBe('no-secret');
+    await keyOnly.close?.();
+  });
+});
+
 describe('parseTwilioStatusCallback', () => {
   const sid = `SM${'b'.repeat(32)}`;
 

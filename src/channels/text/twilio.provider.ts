@@ -26,7 +26,7 @@
 import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { failed, sent } from '../provider.types.ts';
-import type { SendResult, TextMessage, TextProvider } from '../provider.types.ts';
+import type { SendResult, SignedStatusCallbacks, TextMessage, TextProvider } from '../provider.types.ts';
 import type { DeliveryStatus } from '../delivery-status.types.ts';
 import { configReader } from '../provider-config.helpers.ts';
 import { callVendor, clip, isTransientStatus, transientFailure } from '../http/vendor-call.ts';
@@ -74,7 +74,7 @@ const KNOWN_CODES: Record<number, string> = {
 
 const sid = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 
-export function createTwilioSmsProvider(config: TwilioSmsConfig, deps: { network?: OutboundGuard } = {}): TextProvider {
+export function createTwilioSmsProvider(config: TwilioSmsConfig, deps: { network?: OutboundGuard } = {}): TextProvider & SignedStatusCallbacks {
   const read = configReader(VENDOR, config);
   const accountSid = read.requireString('accountSid', { pattern: sid('AC'), hint: 'AC followed by 32 hex digits' });
   const authToken = read.optionalString('authToken');
@@ -146,7 +146,13 @@ export function createTwilioSmsProvider(config: TwilioSmsConfig, deps: { network
     return failed(false, reason);
   }
 
-  return { send, close: () => http.close() };
+  // Status callbacks are signed with the account Auth Token (an API key cannot check them).
+  const verifyCallbackSignature: SignedStatusCallbacks['verifyCallbackSignature'] = ({ urls, params, signature }) => {
+    if (authToken === undefined || authToken === '') return 'no-secret';
+    return urls.some((url) => verifyTwilioSignature({ authToken, url, params, signature })) ? 'valid' : 'invalid';
+  };
+
+  return { send, verifyCallbackSignature, close: () => http.close() };
 }
 
 function senderOf(from: string, defaultRegion: string): string | undefined {

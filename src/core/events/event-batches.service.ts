@@ -65,7 +65,7 @@ export class EventBatchesService {
   #profiles: ProfilesService;
   #taxonomy: TaxonomyService;
   #log: Logger;
-  #metrics: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'> | undefined;
+  #metrics: Pick<Metrics, 'eventsIngested'> | undefined;
   #backlog: Backlog | undefined;
 
   constructor(deps: {
@@ -76,7 +76,7 @@ export class EventBatchesService {
     profiles: ProfilesService;
     taxonomy: TaxonomyService;
     log: Logger;
-    metrics?: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'>;
+    metrics?: Pick<Metrics, 'eventsIngested'>;
     /** Bound on batches waiting to be stored (MARU_BACKLOG_MAX_BATCHES); past it `accept` answers unavailable. */
     backlog?: Backlog;
   }) {
@@ -246,7 +246,6 @@ export class EventBatchesService {
       }
     }
     this.#metrics?.eventsIngested.inc({ source: 'api' }, accepted);
-    if (duplicates) this.#metrics?.eventsDuplicate.inc(duplicates);
     if (refused.length > 0) {
       // The database refuses these events (e.g. a value it cannot hold): keep only them in the batch and park its job
       // in the dead-letter list with the reason (no event values in it); an operator can read and retry it.

@@ -73,6 +73,11 @@ export class EventStorage {
     return { inserted: rows.length, deferred: true };
   }
 
+  /** After a unit that inserted rows directly has committed: counts the duplicates it found (as a merge does). */
+  duplicatesFound(count: number): void {
+    this.#onMerged?.(0, count);
+  }
+
   /** After a unit that deferred `count` rows has committed: schedules the merge. */
   appended(count: number): void {
     this.#pending += count;

@@ -141,6 +141,8 @@ export class EventsService {
       this.#inFlight--;
     }
     if (deferred > 0) this.#storage.appended(deferred);
+    // Duplicates found at insert are counted here for every face (deferred rows are counted at merge).
+    if (result.duplicates > 0) this.#storage.duplicatesFound(result.duplicates);
     this.#taxonomy.noteObserved(projectId, observed);
     if (batch) for (const l of this.#listeners) l.afterCommit?.(batch);
     return result;

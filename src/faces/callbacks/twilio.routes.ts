@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parseTwilioStatusCallback, verifyTwilioSignature } from '../../channels/text/twilio.provider.ts';
+import { parseTwilioStatusCallback } from '../../channels/text/twilio.provider.ts';
+import type { TextProvider } from '../../channels/provider.types.ts';
 import { MaruError } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Type } from '@sinclair/typebox';
@@ -16,7 +17,8 @@ type Req = FastifyRequest<{ Params: { projectId: string }; Body: string | undefi
  * put in the project's Twilio config as `statusCallbackUrl` (`${MARU_PUBLIC_URL}/callbacks/twilio/{projectId}`).
  *
  * The request is checked before anything else is done with it: the project must send text messages through Twilio
- * (404 otherwise) with an `authToken` in its config (403 otherwise), and `X-Twilio-Signature` must be Twilio's for the
+ * (404 otherwise) with an `authToken` in its config (403 otherwise), and the project's Twilio provider
+ * (`verifyCallbackSignature`, a provider capability) must find `X-Twilio-Signature` to be Twilio's for the
  * URL Twilio called — `MARU_PUBLIC_URL` followed by the path and query, or the URL as this server saw it — and the
  * form parameters (403 otherwise). Then `MessageSid`/`MessageStatus`/`ErrorCode` update the delivery
  * (DeliveryResultsService.report): 204. A malformed callback is 400. Errors are `{"error": "..."}`.
@@ -49,23 +51,25 @@ export async function twilioCallbackRoutes(app: FastifyInstance, opts: { runtime
     async (request: Req, reply) => {
       const project = await runtime.projects.find(request.params.projectId);
       if (!project) throw new MaruError('not_found', 'unknown project');
-      let chosen: ReturnType<Runtime['providers']['configOf']>;
+      let resolved: ReturnType<Runtime['providers']['resolve']>;
       try {
-        chosen = runtime.providers.configOf(project, 'text_message');
+        resolved = runtime.providers.resolve(project, 'text_message');
       } catch (e) {
-        request.log.warn({ err: e, projectId: project.id }, 'twilio callback: the text_message config cannot be read');
+        request.log.warn({ err: e, projectId: project.id }, 'twilio callback: the text_message provider cannot be set up');
         throw new MaruError('unavailable', 'the project\'s text_message provider configuration cannot be read');
       }
-      if (chosen?.vendor !== VENDOR) throw new MaruError('not_found', 'this project does not send text messages through Twilio');
-      const authToken = chosen.config.authToken;
-      if (typeof authToken !== 'string' || authToken === '') throw new MaruError('forbidden', 'the project\'s Twilio config has no authToken to check callback signatures with');
+      const provider = resolved.provider as TextProvider;
+      if (resolved.vendor !== VENDOR || typeof provider.verifyCallbackSignature !== 'function') {
+        throw new MaruError('not_found', 'this project does not send text messages through Twilio');
+      }
 
       const raw = typeof request.body === 'string' ? request.body : '';
       const params = new URLSearchParams(raw);
-      const signature = request.headers['x-twilio-signature'];
+      const header = request.headers['x-twilio-signature'];
       const urls = [`${runtime.config.publicUrl}${request.url}`, `${request.protocol}://${request.host}${request.url}`];
-      const valid = typeof signature === 'string' && urls.some((url) => verifyTwilioSignature({ authToken, url, params, signature }));
-      if (!valid) {
+      const check = provider.verifyCallbackSignature({ urls, params, signature: typeof header === 'string' ? header : undefined });
+      if (check === 'no-secret') throw new MaruError('forbidden', 'the project\'s Twilio config has no authToken to check callback signatures with');
+      if (check !== 'valid') {
         request.log.warn({ projectId: project.id }, 'twilio callback with a missing or wrong signature');
         throw new MaruError('forbidden', 'X-Twilio-Signature is missing or does not match');
       }

@@ -107,7 +107,6 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
       await limit(reply, project, 'event_ingest', events.length);
       const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict: true, wire: EVENT_WIRE });
       runtime.metrics.eventsIngested.inc({ source: 'api' }, r.accepted);
-      if (r.duplicates) runtime.metrics.eventsDuplicate.inc(r.duplicates);
       return ok();
     },
   );

@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { MAIN, NODE, ROOT } from '../helpers/process.ts';
+
+/** `maru campaign send` and `maru message text` as a newcomer runs them: real processes on a fresh data dir. */
+let dataDir: string;
+const maru = (args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+    execFile(NODE, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', MARU_DATA_DIR: dataDir, MARU_LOG_LEVEL: 'silent' }, timeout: 120_000 }, (err, stdout, stderr) =>
+      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    ),
+  );
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'maru-send-cli-'));
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+test('--help of both commands', async () => {
+  const a = await maru(['campaign', 'send', '--help']);
+  expect([a.code, a.stdout]).toEqual([0, expect.stringContaining('maru campaign send --project ID --campaign ID --recipients FILE|-')]);
+  const b = await maru(['message', 'text', '--help']);
+  expect([b.code, b.stdout]).toEqual([0, expect.stringContaining('maru message text --project ID --to NUMBER')]);
+}, 240_000);
+
+test('campaign send plans one delivery per recipient; a repeated request id records nothing twice', async () => {
+  const p = await maru(['project', 'create', '--name', 'Shop', '--json']);
+  expect(p.code).toBe(0);
+  const projectId = JSON.parse(p.stdout).project_id as string;
+  const file = join(dataDir, 'campaign.json');
+  writeFileSync(file, JSON.stringify({ name: 'hello', channel: 'text_message', consent_class: 'informational', template: { body: 'hi' }, send_time: { type: 'api' }, status: 'active' }));
+  const c = await maru(['campaign', 'create', '--project', projectId, '--file', file, '--json']);
+  expect(c.stderr).toBe('');
+  const campaignId = JSON.parse(c.stdout).campaign.id as string;
+  const recipients = join(dataDir, 'recipients.json');
+  writeFileSync(recipients, JSON.stringify([{ type: 'phone-number', phoneNumber: '01012345678' }, { type: 'phone-number', phoneNumber: '01087654321' }]));
+  const s = await maru(['campaign', 'send', '--project', projectId, '--campaign', campaignId, '--recipients', recipients, '--request-id', 'r1']);
+  expect(s.stderr).toBe('');
+  expect(JSON.parse(s.stdout)).toMatchObject({ request_id: 'api:r1', created: 2, existing: 0 });
+  const again = await maru(['campaign', 'send', '--project', projectId, '--campaign', campaignId, '--recipients', recipients, '--request-id', 'r1']);
+  expect(JSON.parse(again.stdout)).toMatchObject({ request_id: 'api:r1', created: 0, existing: 2 });
+  // message text without text sending set up: a clear error, exit non-zero.
+  const m = await maru(['message', 'text', '--project', projectId, '--to', '01012345678', '--body', 'hi']);
+  expect(m.code).not.toBe(0);
+  expect(m.stderr).toMatch(/text/);
+}, 400_000);
