@@ -1,0 +1,36 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api } from '../../../lib/api-client';
+
+export interface EventRow {
+  id: string;
+  name: string;
+  profileId: string | null;
+  occurredAt: number | string;
+  receivedAt?: number | string;
+  face?: string;
+  properties?: Record<string, unknown>;
+}
+export interface EventFilter {
+  name?: string;
+  profile?: string;
+  /** ISO instants */
+  from?: string;
+  to?: string;
+}
+
+/** GET /admin/v1/projects/{projectId}/events: newest first, a page at a time (`next` cursor). */
+export const useEvents = (projectId: string, filter: EventFilter, cursor: string | undefined) =>
+  useQuery({
+    queryKey: ['projects', projectId, 'events', filter, cursor],
+    placeholderData: keepPreviousData,
+    queryFn: async () =>
+      (await api.get('/admin/v1/projects/{projectId}/events', { path: { projectId }, query: { ...filter, cursor, limit: 50 } })) as { items: EventRow[]; next: string | null },
+  });
+
+/** GET /admin/v1/projects/{projectId}/events/daily: counts per project-local day for the same filters. */
+export const useEventCounts = (projectId: string, filter: EventFilter) =>
+  useQuery({
+    queryKey: ['projects', projectId, 'events', 'daily', filter],
+    placeholderData: keepPreviousData,
+    queryFn: async () => (await api.get('/admin/v1/projects/{projectId}/events/daily', { path: { projectId }, query: { ...filter } })) as { days: { day: string; count: number }[] },
+  });

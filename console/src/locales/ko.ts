@@ -1,0 +1,120 @@
+import type { en } from './en';
+
+/** Every key of en.ts, as a string: a missing or extra key is a type error. */
+type Dictionary<T> = { [K in keyof T]: T[K] extends string ? string : Dictionary<T[K]> };
+
+/** 한국어 문자열. */
+export const ko: Dictionary<typeof en> = {
+  common: {
+    actions: '작업', cancel: '취소', copied: '복사됨', copy: '복사', delete: '삭제', empty: '아직 아무것도 없습니다.',
+    error: '문제가 발생했습니다', forbidden: '권한이 없습니다', loading: '불러오는 중…', next: '다음', previous: '이전',
+    no: '아니요', yes: '예', none: '없음', notFound: '페이지를 찾을 수 없습니다', save: '저장', search: '검색', time: '시각',
+    zone: '시각 기준: {{zone}}',
+  },
+  nav: {
+    main: '주 메뉴', menu: '메뉴', project: '프로젝트', chooseProject: '프로젝트 선택', language: '언어', projects: '프로젝트',
+    overview: '개요', taxonomy: '택소노미', credentials: '인증 정보', profiles: '프로필', events: '이벤트',
+    audiences: '오디언스', exports: '내보내기', settings: '설정',
+  },
+  auth: {
+    title: 'maru 로그인', subtitle: '고객 데이터·메시징 플랫폼 콘솔입니다.', email: '이메일', password: '비밀번호',
+    emailInvalid: 'name@example.com 형식의 이메일 주소를 입력하세요', passwordRequired: '비밀번호를 입력하세요',
+    passwordTooShort: '비밀번호는 {{min}}자 이상이어야 합니다', passwordRule: '{{min}}자 이상',
+    signIn: '로그인', signOut: '로그아웃', invalidCredentials: '이메일 또는 비밀번호가 올바르지 않습니다.',
+    throttled: '시도가 너무 많습니다. {{seconds}}초 후에 다시 시도하세요.', expired: '세션이 만료되었습니다. 다시 로그인하세요.',
+  },
+  setup: {
+    title: 'maru 설정', subtitle: '이 설치의 첫 소유자를 만듭니다.', token: '설정 토큰',
+    tokenHelp: '사용자가 없을 때 maru가 시작하면서 서버 로그에 출력합니다.', tokenRequired: '서버 로그의 설정 토큰을 입력하세요',
+    confirm: '비밀번호 확인', passwordsDiffer: '비밀번호가 서로 다릅니다', create: '소유자를 만들고 로그인', link: '처음 실행인가요? maru 설정하기',
+  },
+  roles: { owner: '소유자', marketer: '마케터', viewer: '뷰어' },
+  identifiers: { external_id: '외부 ID', email: '이메일', phone: '전화번호', kakao_user_id: '카카오 사용자 ID', line_user_id: 'LINE 사용자 ID', device_id: '기기 ID' },
+  projects: {
+    title: '프로젝트', description: '프로젝트마다 데이터, 인증 정보, 시간대가 따로 있습니다.', create: '프로젝트 만들기', createSubmit: '만들기',
+    name: '이름', id: '프로젝트 ID', timezone: '시간대', created: '생성', empty: '아직 프로젝트가 없습니다.', nameRequired: '이름을 입력하세요',
+    nameTooLong: '100자 이하로 입력하세요', timezoneRequired: '시간대를 선택하세요', open: '{{name}} 열기',
+  },
+  overview: {
+    title: '{{name}}: 개요', eventsToday: '오늘 받은 이벤트', lastEvent: '마지막 이벤트', never: '아직 이벤트가 없습니다', profiles: '프로필 수',
+    messagesToday: '오늘 보낸 메시지', perDay: 'API별 일별 이벤트 ({{zone}})', noEvents: '최근 30일 동안 이벤트가 없습니다.',
+    rejected: '최근 거부된 요청', noRejected: '거부된 요청이 없습니다.', face: 'API', code: '코드', reason: '사유',
+  },
+  taxonomy: {
+    title: '택소노미', description: '이 프로젝트가 아는 이벤트와 속성, 그 타입과 출처입니다.',
+    kind: '보기', events: '이벤트', properties: '속성', event: '이벤트', property: '속성', scope: '범위', allScopes: '모든 범위',
+    scopes: { event: '이벤트 속성', item: '아이템 속성', user: '사용자 속성' }, name: '이름', type: '타입', originLabel: '출처',
+    origin: { standard: '표준', registered: '등록됨', observed: '데이터에서 처음 발견' },
+    empty: '일치하는 항목이 없습니다.', strict: '엄격 모드 (등록되지 않은 이름 거부)', strictOn: '엄격 모드를 켰습니다', strictOff: '엄격 모드를 껐습니다',
+    register: '등록', registerSubmit: '등록', registered: '{{name}}을(를) 등록했습니다', refused: '등록되지 않았습니다',
+    nameRule: '영문자, 숫자, _ . $ - (128자 이하, . 또는 -로 시작할 수 없음)',
+  },
+  credentials: {
+    title: '인증 정보', help: '비밀 값은 발급할 때 한 번만 보여 줍니다. 재발급한 인증 정보의 이전 값은 {{days}}일 동안 계속 동작하므로 그동안 클라이언트를 바꾸면 됩니다.',
+    kind: '종류', prefix: '접두사', created: '생성', expires: '만료', active: '사용 중', grace: '유예 기간 종료', expired: '만료됨',
+    reissue: '재발급', reissueKind: '{{kind}} 재발급', reissueSubmit: '지금 재발급',
+    reissueConfirm: '새 {{kind}} 비밀 값을 발급합니다. 현재 값은 {{days}}일 동안 동작한 뒤 멈춥니다.',
+    shownOnce: '새 비밀 값을 지금 복사하세요', shownOnceHelp: '다시 보여 주지 않습니다. 비밀 관리 도구에 보관하세요.',
+    copySecret: '{{kind}} 비밀 값 복사', empty: '인증 정보가 없습니다.', ownersOnly: '이 프로젝트의 소유자만 인증 정보를 보고 발급할 수 있습니다.',
+  },
+  profiles: {
+    title: '프로필', description: '앱이 보내는 그대로의 식별자나 속성 값으로 프로필을 찾습니다.', findBy: '찾는 기준',
+    byIdentifier: '식별자', byProperty: '속성', identifierType: '식별자', property: '속성', value: '값', find: '찾기',
+    valueRequired: '값을 입력하세요', propertyRequired: '속성 이름을 입력하세요', notFound: '일치하는 프로필이 없습니다.', id: '프로필 ID',
+    identifiers: '식별자', updated: '수정', created: '생성', profile: '프로필 {{id}}', properties: '속성',
+    consent: '수신 동의', merged: '이 프로필에 병합된 프로필', devices: '기기와 푸시 토큰', deviceId: '기기', platform: '플랫폼',
+    pushToken: '푸시 토큰', recentEvents: '최근 이벤트', messages: '받은 메시지', delete: '이 프로필 삭제',
+    deleteSubmit: '영구 삭제', deleteConfirm: '프로필 {{id}}와(과) 그 식별자, 기기, 이벤트를 지웁니다. 되돌릴 수 없습니다.',
+    deletion: '삭제: {{status}}', deletionProgress: '삭제 진행 상황', deleted: '프로필 {{n}}개를 삭제했습니다.',
+    jobStatus: { pending: '대기 중', running: '진행 중', completed: '완료', failed: '실패' },
+  },
+  events: {
+    title: '이벤트', description: '최근 이벤트, 최신순.', name: '이벤트 이름', profile: '프로필 ID', from: '시작 ({{zone}})', to: '끝 ({{zone}})',
+    apply: '적용', perDay: '일별 이벤트 ({{zone}})', count: '이벤트', empty: '일치하는 이벤트가 없습니다.', properties: '속성',
+    toBeforeFrom: '끝이 시작보다 앞입니다',
+  },
+  audiences: {
+    title: '오디언스', descriptionText: '캠페인과 내보내기에 쓰는, 프로필을 고르는 저장된 규칙입니다.', create: '새 오디언스', edit: '오디언스 {{id}}',
+    name: '이름', id: 'ID', description: '설명', updated: '수정', empty: '아직 오디언스가 없습니다.', nameRequired: '이름을 입력하세요',
+    download: 'CSV', downloadNamed: '{{name}}의 프로필을 CSV로 내려받기', deleteNamed: '{{name}} 삭제', rule: '규칙',
+    group: '조건 그룹 {{depth}}', combine: '결합 방식', all: '모두 (AND)', any: '하나 이상 (OR)', noConditions: '조건 없음: 모든 프로필.',
+    property: '속성', op: '연산자', value: '값', values: '값 (쉼표로 구분)', days: '일',
+    ops: { equals: '같음', not_equals: '같지 않음', gt: '초과', gte: '이상', lt: '미만', lte: '이하', in: '다음 중 하나', contains: '포함', exists: '값 있음', not_exists: '값 없음', within_last_days: '최근 N일 이내', before_days_ago: 'N일보다 이전' },
+    consentFlag: '수신 동의 항목', optedIn: '동의함', notOptedIn: '동의하지 않음', event: '이벤트', performed: '수행 여부',
+    didPerform: '수행함', didNotPerform: '수행하지 않음', minCount: '최소 횟수', withinDays: '최근 일수', allTime: '전체 기간',
+    removeCondition: '조건 {{n}} 삭제', addProperty: '+ 속성', addConsent: '+ 수신 동의', addEvent: '+ 이벤트', addGroup: '+ 그룹',
+    save: '오디언스 저장', saved: '{{name}}을(를) 저장했습니다', preview: '실시간 집계', profilesMatch: '개 프로필 일치', sample: '샘플 프로필',
+    ruleInvalid: '규칙이 아직 올바르지 않습니다',
+  },
+  exports: {
+    title: '내보내기', description: 'DFINERY 내보내기 필터로 이벤트와 프로필을 CSV로 내보냅니다. 파일은 만들어지는 대로 스트리밍됩니다.',
+    what: '내보낼 대상', events: '이벤트', profiles: '프로필', fromDate: '시작일 ({{zone}})', toDate: '종료일 ({{zone}})',
+    eventNames: '이벤트 이름', eventsCondition: '이벤트', columns: '열', columnsCondition: '열', commaSeparated: '쉼표로 구분, 비우면 전체',
+    condition: { all: '전체', include: '이것만', exclude: '이것 빼고' }, audience: '오디언스 ID', audienceHelp: '이 오디언스가 고르는 프로필만 (선택)',
+    help: '프로젝트 설정에 따라 스프레드시트 수식처럼 시작하는 셀은 무력화됩니다 (설정).', download: 'CSV 내려받기',
+    errors: { required: '필수 항목입니다', format: 'yyyy-MM-dd 형식으로 입력하세요', order: '종료일이 시작일보다 앞입니다', range: '최대 31일입니다', tooOld: '365일 이전까지만 가능합니다' },
+  },
+  settings: {
+    title: '설정', tabs: { general: '일반', channels: '채널', users: '사용자와 역할', audit: '감사 로그' }, saved: '설정을 저장했습니다',
+    phoneRegion: '전화번호 지역', phoneRegionHelp: '국가 번호 없이 쓴 전화번호에 적용',
+    neutraliseFormulas: 'API 내보내기에서도 수식 셀 무력화', limits: '요청 한도',
+    limitsHelp: '비워 두면 기본값을 씁니다.', limit: '한도', window: '단위', default: '기본값', override: '이 프로젝트',
+    overrideOf: '{{name}} 한도', atOnce: '동시', limitPositive: '한도는 1 이상의 정수입니다',
+  },
+  channels: {
+    help: '채널마다 제공자 하나를 씁니다. 제공자가 없는 채널은 샌드박스를 씁니다 (아무것도 밖으로 나가지 않음).', sandbox: '샌드박스',
+    names: { email: '이메일', push: '푸시', web_push: '웹 푸시', text_message: '문자 메시지', kakao_alimtalk: '카카오 알림톡' },
+    configuredAt: '설정 시각', notConfigured: '설정되지 않음: 메시지는 샌드박스로 갑니다.', unreadable: '이 MARU_SECRET_KEY로 열 수 없습니다',
+    configure: '설정', configureNamed: '{{channel}} 설정', remove: '샌드박스 사용', removeNamed: '{{channel}}을(를) 샌드박스로 되돌리기',
+    vendor: '제공자', secretsWriteOnly: '비밀 값은 쓰기 전용입니다. 다시 보여 주지 않으며, 저장하면 설정 전체를 바꾸므로 매번 입력하세요.',
+    setRetype: '설정됨 (유지하려면 다시 입력)', setKeep: '설정됨 (유지하려면 다시 붙여 넣기)', required: '필수 항목입니다', jsonInvalid: '올바른 JSON을 붙여 넣으세요',
+    saved: '{{channel}}을(를) 설정했습니다', test: '테스트 발송', testNamed: '{{channel}} 테스트 메시지 보내기', testTo: '받는 사람',
+    testToHelp: { email: '이메일 주소', push: '프로필의 기기 ID', web_push: '웹 푸시 구독이 있는 기기 ID', text_message: '전화번호', kakao_alimtalk: '전화번호' },
+    sendTest: '보내기', testSent: '제공자가 테스트 메시지를 접수했습니다.', testFailed: '제공자가 테스트 메시지를 거부했습니다',
+  },
+  users: {
+    add: '사용자 추가', addSubmit: '추가', empty: '사용자가 없습니다.', role: '역할', roleOf: '{{email}}의 역할', instanceOwner: '설치 소유자',
+    remove: '제거', removeNamed: '{{email}}을(를) 이 프로젝트에서 제거', updated: '{{email}}을(를) 수정했습니다', initialPassword: '초기 비밀번호',
+  },
+  audit: { actor: '누가', action: '작업', target: '대상', details: '세부 정보', adminToken: '관리자 토큰', empty: '아직 기록이 없습니다.' },
+};
