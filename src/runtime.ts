@@ -31,14 +31,13 @@ import { CampaignStatsService } from './core/deliveries/stats.service.ts';
 import { TrackingService } from './core/deliveries/tracking.service.ts';
 import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
-import { BuiltInChannelVendors } from './channels/vendors.ts';
+import { BuiltInChannelVendors } from './channels/vendors/built-in-vendors.ts';
 import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
 import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
 import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
-import { kakaoAdNightFilter } from './core/messaging/ad-rules.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 
 /**
@@ -107,6 +106,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
   }
   const metrics = createMetrics();
+  store.onCommit = (seconds, units) => {
+    metrics.storeCommits.inc();
+    metrics.storeUnits.inc(units);
+    metrics.storeCommitSeconds.observe(seconds);
+  };
   // Scale mode (docs/deployment.md): Redis, when configured, carries limits shared by every process and the queue's wake-ups.
   const redisUrl = config.redisUrl;
   const limits =
@@ -171,7 +175,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
   const blocklist = new BlocklistService({ store, clock, projects, defaultPhoneRegion: config.defaultPhoneRegion });
   deliveryWorker.addFilter(blocklist.filter);
-  deliveryWorker.addFilter(kakaoAdNightFilter);
   const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   deliveryResults.register();
   deliveryWorker.onSent(deliveryResults.onSent);

@@ -4,7 +4,7 @@ import type { Project } from '../core/projects/projects.types.ts';
 import type { ChannelProviders, DeliveryLookup, ProviderByChannel } from '../core/deliveries/deliveries.types.ts';
 import { createSandboxProvider, SANDBOX_VENDOR } from './sandbox/sandbox.provider.ts';
 import type { SandboxOutbox } from './sandbox/outbox.ts';
-import { BUILT_IN_VENDORS } from './vendors.ts';
+import { BUILT_IN_VENDORS } from './vendors/built-in-vendors.ts';
 
 /**
  * The per-project channel provider registry (STYLE.md "Providers"): a table from vendor name to factory for each
@@ -16,7 +16,7 @@ import { BUILT_IN_VENDORS } from './vendors.ts';
  * plain project settings.
  *
  * Adding a vendor: write `src/channels/<channel>/<vendor>.provider.ts` with a factory taking one config object, and
- * describe it in `src/channels/vendors.ts` (BUILT_IN_VENDORS: factory, public fields, endpoints); it is registered below.
+ * describe it in `src/channels/vendors/` (BUILT_IN_VENDORS: factory, public fields, endpoints); it is registered below.
  * Factories run once per (project, vendor, config) and the instance is reused until the config changes.
  */
 
@@ -118,7 +118,7 @@ export function builtInRegistry(deps: { clock: Clock; log: Logger; allowPrivateN
   registry.register('email', SANDBOX_VENDOR, (config, ctx) => createSandboxProvider('email', config, ctx));
   registry.register('text_message', SANDBOX_VENDOR, (config, ctx) => createSandboxProvider('text_message', config, ctx));
   registry.register('kakao_alimtalk', SANDBOX_VENDOR, (config, ctx) => createSandboxProvider('kakao_alimtalk', config, ctx));
-  // Real vendors (src/channels/vendors.ts): smtp, fcm, apns, fcm+apns, vapid, nhn-cloud, twilio, nhn-bizmessage, and
+  // Real vendors (src/channels/vendors/): smtp, fcm, apns, fcm+apns, vapid, nhn-cloud, twilio, nhn-bizmessage, and
   // webhook on every channel. Their configs come sealed from src/core/channel-config (runtime.ts passes its source).
   for (const d of BUILT_IN_VENDORS) registry.register(d.channel, d.vendor, (config, ctx) => d.create(config, ctx));
   return registry;

@@ -115,6 +115,14 @@ describe('loadConfig', () => {
     ['MARU_DELIVERY_CONCURRENCY', '0'],
     ['MARU_REDIS_PREFIX', 'has space'],
     ['MARU_WORKER_LEASE', '0'],
+    ['MARU_REQUEST_TIMEOUT', '0'],
+    ['MARU_HEADERS_TIMEOUT', '31'],
+    ['MARU_IDLE_TIMEOUT', 'soon'],
+    ['MARU_ACCESS_LOG_SAMPLE', '1.5'],
+    ['MARU_ACCESS_LOG_SAMPLE', ''],
+    ['MARU_METRICS_PORT', '70000'],
+    ['MARU_BACKLOG_MAX_BATCHES', '0'],
+    ['MARU_BACKLOG_MAX_DELIVERIES', '-1'],
   ];
 
   test.each(invalid)('%s=%s is a ConfigError naming the variable', (name, value) => {
@@ -129,7 +137,7 @@ describe('loadConfig', () => {
   });
 
   test('every setting with a restricted value is covered above', () => {
-    const free: ConfigKey[] = ['host', 'dataDir', 'adminToken', 'defaultPhoneRegion', 'publicUrl', 'trustProxy'];
+    const free: ConfigKey[] = ['host', 'dataDir', 'adminToken', 'defaultPhoneRegion', 'publicUrl', 'trustProxy', 'metricsToken'];
     const covered = new Set(invalid.map(([name]) => name));
     for (const [key, { env }] of Object.entries(CONFIG_ENV) as [ConfigKey, { env: string }][]) {
       if (!free.includes(key)) expect(covered.has(env), `${env} has no invalid-value test`).toBe(true);

@@ -62,6 +62,22 @@ export interface Config {
   trustProxy: boolean | string;
   /** Deliveries one worker process sends at once (MARU_DELIVERY_CONCURRENCY). */
   deliveryConcurrency: number;
+  /** Seconds a client has to send a whole request, headers and body; then 408 (MARU_REQUEST_TIMEOUT). */
+  requestTimeoutSeconds: number;
+  /** Seconds a client has to send the request headers; then 408 (MARU_HEADERS_TIMEOUT). */
+  headersTimeoutSeconds: number;
+  /** Seconds an idle keep-alive connection stays open between requests (MARU_IDLE_TIMEOUT). */
+  idleTimeoutSeconds: number;
+  /** Share of successful requests written to the access log, 0–1; 401, 403, 429 and 5xx are always written (MARU_ACCESS_LOG_SAMPLE). */
+  accessLogSample: number;
+  /** Bearer token /metrics requires when set (MARU_METRICS_TOKEN). */
+  metricsToken: string | undefined;
+  /** Serve /metrics on this port (on MARU_HOST) instead of the API port; 0 = on the API port (MARU_METRICS_PORT). */
+  metricsPort: number;
+  /** Most accepted Marketap event batches waiting to be stored before new ones are answered 503 (MARU_BACKLOG_MAX_BATCHES). */
+  backlogMaxBatches: number;
+  /** Most delivery jobs waiting before new sends are answered 503 (MARU_BACKLOG_MAX_DELIVERIES). */
+  backlogMaxDeliveries: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -91,6 +107,14 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   tokenSecret: { env: 'MARU_TOKEN_SECRET', default: '' },
   trustProxy: { env: 'MARU_TRUST_PROXY', default: 'false' },
   deliveryConcurrency: { env: 'MARU_DELIVERY_CONCURRENCY', default: '64' },
+  requestTimeoutSeconds: { env: 'MARU_REQUEST_TIMEOUT', default: '30' },
+  headersTimeoutSeconds: { env: 'MARU_HEADERS_TIMEOUT', default: '10' },
+  idleTimeoutSeconds: { env: 'MARU_IDLE_TIMEOUT', default: '5' },
+  accessLogSample: { env: 'MARU_ACCESS_LOG_SAMPLE', default: '1' },
+  metricsToken: { env: 'MARU_METRICS_TOKEN', default: '' },
+  metricsPort: { env: 'MARU_METRICS_PORT', default: '0' },
+  backlogMaxBatches: { env: 'MARU_BACKLOG_MAX_BATCHES', default: '10000' },
+  backlogMaxDeliveries: { env: 'MARU_BACKLOG_MAX_DELIVERIES', default: '1000000' },
 };
 
 export class ConfigError extends Error {
@@ -102,6 +126,12 @@ function integer(key: ConfigKey, raw: string, min: number, max: number): number 
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(`${CONFIG_ENV[key].env} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
+  return n;
+}
+
+function fraction(key: ConfigKey, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${CONFIG_ENV[key].env} must be a number from 0 to 1, got "${raw}"`);
   return n;
 }
 
@@ -148,6 +178,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     publicUrl: raw('publicUrl').replace(/\/+$/, ''),
     tokenSecret: optional('tokenSecret'),
     deliveryConcurrency: integer('deliveryConcurrency', raw('deliveryConcurrency'), 1, 10_000),
+    requestTimeoutSeconds: integer('requestTimeoutSeconds', raw('requestTimeoutSeconds'), 1, 3600),
+    headersTimeoutSeconds: integer('headersTimeoutSeconds', raw('headersTimeoutSeconds'), 1, 3600),
+    idleTimeoutSeconds: integer('idleTimeoutSeconds', raw('idleTimeoutSeconds'), 1, 3600),
+    accessLogSample: fraction('accessLogSample', raw('accessLogSample')),
+    metricsToken: optional('metricsToken'),
+    metricsPort: integer('metricsPort', raw('metricsPort'), 0, 65535),
+    backlogMaxBatches: integer('backlogMaxBatches', raw('backlogMaxBatches'), 1, 1_000_000_000),
+    backlogMaxDeliveries: integer('backlogMaxDeliveries', raw('backlogMaxDeliveries'), 1, 1_000_000_000),
     trustProxy: ['true', 'false', '1', '0', 'yes', 'no', ''].includes(raw('trustProxy').toLowerCase()) ? bool('trustProxy', raw('trustProxy')) : raw('trustProxy'),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
@@ -164,6 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
   }
   if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) {
     throw new ConfigError(`MARU_REDIS_URL must start with redis:// or rediss://`);
+  }
+  if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
+    throw new ConfigError('MARU_HEADERS_TIMEOUT must not be longer than MARU_REQUEST_TIMEOUT');
   }
   return { ...config, ...overrides };
 }

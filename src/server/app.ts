@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
+import { addOperationsHooks } from './operations.hooks.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
 import { marketapRoutes } from '../faces/marketap/routes.ts';
@@ -22,6 +23,8 @@ import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
 export interface AppOptions {
   /** Which HTTP surfaces to serve: everything (api role) or only health and metrics (worker role). */
   surfaces?: 'all' | 'operations';
+  /** Serve /metrics on this app (default); false when server.ts serves it on its own port (MARU_METRICS_PORT). */
+  metrics?: boolean;
 }
 
 /**
@@ -37,7 +40,17 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12),
+    // Slow clients (docs/operations.md): a request must arrive whole within requestTimeout, its headers within
+    // headersTimeout (else 408 and the connection closes); an idle keep-alive connection closes after idleTimeout.
+    requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
+    keepAliveTimeout: runtime.config.idleTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: runtime.config.headersTimeoutSeconds * 1000,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would make them 30 s late).
+      connectionsCheckingInterval: Math.min(1000, runtime.config.headersTimeoutSeconds * 1000),
+    },
   });
+  addOperationsHooks(app as unknown as FastifyInstance, runtime);
   let ready = false;
   app.addHook('onReady', async () => {
     ready = true;
@@ -72,7 +85,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  await app.register(healthRoutes, { runtime, isReady: () => ready });
+  await app.register(healthRoutes, { runtime, isReady: () => ready, metrics: options.metrics !== false });
   if (options.surfaces !== 'operations') {
     await app.register(adminRoutes, { runtime });
     await app.register(dfineryImportRoutes, { runtime });

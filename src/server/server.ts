@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
+import Fastify from 'fastify';
 import { buildApp } from './app.ts';
+import { metricsRoute } from './health.routes.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -14,8 +16,15 @@ export interface RunningServer {
 /** Starts one maru process: HTTP (API role or health-only worker role) and, where the role says so, the workers. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const runtime = await createRuntime(config);
-  const app = await buildApp(runtime, { surfaces: config.role === 'worker' ? 'operations' : 'all' });
+  const app = await buildApp(runtime, { surfaces: config.role === 'worker' ? 'operations' : 'all', metrics: config.metricsPort === 0 });
   const url = await app.listen({ port: config.port, host: config.host });
+  // MARU_METRICS_PORT: /metrics alone on its own port (e.g. reachable only from the monitoring network).
+  let metricsApp: FastifyInstance | undefined;
+  if (config.metricsPort !== 0) {
+    metricsApp = Fastify({ requestTimeout: 10_000 });
+    await metricsApp.register(metricsRoute, { runtime });
+    await metricsApp.listen({ port: config.metricsPort, host: config.host });
+  }
   // The api role never runs workers; all and worker do.
   if (config.role !== 'api') await runtime.queue.start();
   runtime.log.info({ url, role: config.role, dataDir: config.dataDir, store: runtime.store.dialect }, 'maru started');
@@ -25,6 +34,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (stopping ??= (async () => {
       runtime.log.info('shutting down: finishing in-flight requests');
       await app.close(); // stops listening, waits for in-flight requests
+      await metricsApp?.close();
       await runtime.close(); // stops workers (running jobs finish), then waits for queued commits
       runtime.log.info('stopped');
     })());

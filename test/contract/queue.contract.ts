@@ -145,6 +145,63 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       await stuck;
     });
 
+    it('the late outcome of an attempt whose lease expired never overwrites the newer attempt, and a process never re-runs a job it is still running', async () => {
+      const slow = h.makeQueue();
+      let release!: (fail: boolean) => void;
+      let started = false;
+      slow.handle('q', async () => {
+        started = true;
+        if (await new Promise<boolean>((res) => (release = res))) throw new Error('late failure of the first attempt');
+      }, { leaseMs: 5000 });
+      const first = await queue.enqueue({ queue: 'q', payload: 'a', maxAttempts: 5 });
+      const stuck = slow.drain('q');
+      while (!started) await new Promise((r) => setTimeout(r, 5));
+      h.clock.advance(5001);
+      // The lease expired, but this process still runs the job: it does not take it a second time.
+      expect(await slow.drain('q')).toBe(0);
+      // Another process takes it (attempt 2) and completes it.
+      const seen: number[] = [];
+      queue.handle('q', async (job) => void seen.push(job.attempt), { leaseMs: 5000 });
+      expect(await queue.drain('q')).toBe(1);
+      expect(seen).toEqual([2]);
+      // The first attempt ends late with a failure: the job stays done, attempt 2's outcome stands.
+      release(true);
+      await stuck;
+      const info = await queue.get(first.id);
+      expect([info?.state, info?.attempts]).toEqual(['done', 2]);
+      h.clock.advance(600_000);
+      expect(await queue.drain('q')).toBe(0);
+      expect(seen).toEqual([2]);
+      await slow.stop();
+    });
+
+    it('a failed job waits in the dead-letter list with its reason until retried, and does not hold back the other jobs', async () => {
+      let fixed = false;
+      queue.handle('q', async (job: JobContext<string>) => {
+        if (job.payload === 'poison' && !fixed) throw new PermanentFailure(`cannot store item 2 (attempt ${job.attempt})`);
+      });
+      const poison = await queue.enqueue({ queue: 'q', payload: 'poison', projectId: 'p1' });
+      const good = await queue.enqueue({ queue: 'q', payload: 'good', projectId: 'p1' });
+      expect(await queue.drain('q')).toBe(2);
+      expect((await queue.get(good.id))?.state).toBe('done');
+      const dead = await queue.dead({ projectId: 'p1' });
+      expect(dead.map((j) => [j.id, j.state, j.queue, j.projectId])).toEqual([[poison.id, 'failed', 'q', 'p1']]);
+      expect(dead[0].lastError).toContain('cannot store item 2 (attempt 1)');
+      expect(await queue.dead({ projectId: 'other' })).toEqual([]);
+      expect(await queue.retry(good.id)).toBeUndefined(); // only failed jobs are retried
+      // Retried before the cause is fixed: it fails again and is parked again, attempts counted from zero.
+      const retried = await queue.retry(poison.id);
+      expect([retried?.state, retried?.attempts]).toEqual(['pending', 0]);
+      expect(await queue.drain('q')).toBe(1);
+      expect((await queue.dead()).map((j) => [j.id, j.attempts, j.lastError])).toEqual([[poison.id, 1, 'PermanentFailure: cannot store item 2 (attempt 1)']]);
+      fixed = true;
+      await queue.retry(poison.id);
+      expect(await queue.drain('q')).toBe(1);
+      expect((await queue.get(poison.id))?.state).toBe('done');
+      expect(await queue.dead()).toEqual([]);
+      expect((await queue.stats()).find((s) => s.queue === 'q')?.counts).toMatchObject({ done: 2, failed: 0, pending: 0 });
+    });
+
     it('started workers run jobs as they are added, up to the concurrency, and stop() waits for them', async () => {
       let running = 0;
       let peak = 0;

@@ -51,11 +51,11 @@
  */
 import { failed, sent } from '../provider.types.ts';
 import type { AlimtalkMessage, FriendtalkMessage, KakaoProvider, SendResult } from '../provider.types.ts';
-import type { DeliveryStatus, DeliveryStatusSource } from '../text/delivery-status.types.ts';
-import { checkNhnSendResponse, describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from '../text/nhn-cloud-envelope.helpers.ts';
-import { configReader } from '../text/provider-config.helpers.ts';
-import { callVendor, clip, isTransientStatus } from '../text/provider-http.helpers.ts';
-import { parsePhoneNumber } from '../text/phone-number.helpers.ts';
+import type { DeliveryStatus, DeliveryStatusSource } from '../delivery-status.types.ts';
+import { checkNhnSendResponse, describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from '../nhn/nhn-envelope.ts';
+import { configReader } from '../provider-config.helpers.ts';
+import { callVendor, clip, isTransientStatus } from '../http/vendor-call.ts';
+import { parsePhoneNumber } from '../phone-number.helpers.ts';
 
 const VENDOR = 'nhn-bizmessage';
 export const NHN_BIZMESSAGE_DEFAULT_BASE_URL = 'https://kakaotalk-bizmessage.api.nhncloudservice.com';

@@ -25,7 +25,7 @@ import type { ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
 import { SignJWT } from 'jose';
 import { failed, sent } from '../provider.types.ts';
 import type { PushMessage, PushProvider, SendResult } from '../provider.types.ts';
-import { retryAfterMs } from '../retry-after.ts';
+import { retryAfterMs } from '../http/retry-after.ts';
 
 export const APNS_PRODUCTION_URL = 'https://api.push.apple.com';
 export const APNS_SANDBOX_URL = 'https://api.sandbox.push.apple.com';

@@ -22,7 +22,7 @@ import type { KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { failed, sent } from '../provider.types.ts';
 import type { PushMessage, PushProvider, SendResult } from '../provider.types.ts';
-import { retryAfterMs } from '../retry-after.ts';
+import { retryAfterMs } from '../http/retry-after.ts';
 
 export interface FcmServiceAccount {
   client_email: string;

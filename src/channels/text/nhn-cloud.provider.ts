@@ -38,12 +38,12 @@
 import { failed, sent } from '../provider.types.ts';
 import type { SendResult, TextMessage, TextProvider } from '../provider.types.ts';
 import { truncateToCarrierBytes, LMS_TITLE_MAX_BYTES } from '../../core/messaging/text-size.ts';
-import type { DeliveryStatus, DeliveryStatusSource } from './delivery-status.types.ts';
-import { checkNhnSendResponse, describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from './nhn-cloud-envelope.helpers.ts';
-import { configReader } from './provider-config.helpers.ts';
-import { callVendor, clip, isTransientStatus } from './provider-http.helpers.ts';
-import type { VendorResponse } from './provider-http.helpers.ts';
-import { parsePhoneNumber } from './phone-number.helpers.ts';
+import type { DeliveryStatus, DeliveryStatusSource } from '../delivery-status.types.ts';
+import { checkNhnSendResponse, describeNhnHeader, dig, nhnAuthHint, readNhnHeader, readRecipientResults } from '../nhn/nhn-envelope.ts';
+import { configReader } from '../provider-config.helpers.ts';
+import { callVendor, clip, isTransientStatus } from '../http/vendor-call.ts';
+import type { VendorResponse } from '../http/vendor-call.ts';
+import { parsePhoneNumber } from '../phone-number.helpers.ts';
 
 const VENDOR = 'nhn-cloud-sms';
 export const NHN_CLOUD_SMS_DEFAULT_BASE_URL = 'https://api-sms.cloud.toast.com';

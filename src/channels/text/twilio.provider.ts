@@ -26,10 +26,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { failed, sent } from '../provider.types.ts';
 import type { SendResult, TextMessage, TextProvider } from '../provider.types.ts';
-import type { DeliveryStatus } from './delivery-status.types.ts';
-import { configReader } from './provider-config.helpers.ts';
-import { callVendor, clip, isTransientStatus, transientFailure } from './provider-http.helpers.ts';
-import { parsePhoneNumber } from './phone-number.helpers.ts';
+import type { DeliveryStatus } from '../delivery-status.types.ts';
+import { configReader } from '../provider-config.helpers.ts';
+import { callVendor, clip, isTransientStatus, transientFailure } from '../http/vendor-call.ts';
+import { parsePhoneNumber } from '../phone-number.helpers.ts';
 
 const VENDOR = 'twilio';
 export const TWILIO_DEFAULT_BASE_URL = 'https://api.twilio.com';

@@ -22,7 +22,7 @@ import { failed, sent } from '../provider.types.ts';
 import type { SendResult, WebhookMessage, WebhookProvider } from '../provider.types.ts';
 import { NetGuardError, assertPublicUrl, pinnedLookup } from '../../platform/net-guard.ts';
 import type { Resolver } from '../../platform/net-guard.ts';
-import { retryAfterMs } from '../retry-after.ts';
+import { retryAfterMs } from '../http/retry-after.ts';
 
 export interface WebhookProviderConfig {
   /** http(s) URL the payload is POSTed to. */

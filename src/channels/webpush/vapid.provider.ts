@@ -22,7 +22,7 @@ import { failed, sent } from '../provider.types.ts';
 import type { SendResult, WebPushMessage, WebPushProvider, WebPushSubscription } from '../provider.types.ts';
 import { NetGuardError, createGuardedLookup, forbiddenRangeOf, hostOf } from '../../platform/net-guard.ts';
 import type { Resolver } from '../../platform/net-guard.ts';
-import { retryAfterMs } from '../retry-after.ts';
+import { retryAfterMs } from '../http/retry-after.ts';
 
 export type WebPushUrgency = 'very-low' | 'low' | 'normal' | 'high';
 

@@ -7,6 +7,7 @@ import {
   CHANNELS,
   CONDITION_OPS,
   CONSENT_CLASSES,
+  NIGHT_ADS_POLICIES,
   TEXT_KINDS,
   type AlimtalkFailover,
   type AlimtalkTemplate,
@@ -55,9 +56,10 @@ const TOP_FIELDS = [
   'excluded_user_ids',
   'conversion',
   'max_attempts',
+  'night_ads',
 ] as const;
 
-export const OPTION_FIELDS = ['quiet_hours', 'noisy_window_seconds', 'fatigue', 'excluded_user_ids', 'conversion', 'max_attempts'] as const;
+export const OPTION_FIELDS = ['quiet_hours', 'noisy_window_seconds', 'fatigue', 'excluded_user_ids', 'conversion', 'max_attempts', 'night_ads'] as const;
 
 const NAME = /^[A-Za-z0-9_$][A-Za-z0-9_.$-]{0,127}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -282,6 +284,7 @@ export function parseOptions(raw: Obj): CampaignOptions {
     o.conversion = { event: c.event, window_hours: c.window_hours === undefined ? 72 : int(c.window_hours, 'conversion.window_hours', 1, 720) };
   }
   if (raw.max_attempts !== undefined && raw.max_attempts !== null) o.max_attempts = int(raw.max_attempts, 'max_attempts', 1, 20);
+  if (raw.night_ads !== undefined && raw.night_ads !== null) o.night_ads = oneOf(raw.night_ads, NIGHT_ADS_POLICIES, 'night_ads');
   return o;
 }
 

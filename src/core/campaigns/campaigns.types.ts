@@ -119,7 +119,15 @@ export interface CampaignOptions {
   conversion?: Conversion;
   /** Attempts per delivery before it fails (provider errors that may succeed later). Default 5. */
   max_attempts?: number;
+  /**
+   * A night-time (21:00–08:00 project time) advertising send to a recipient without the channel's night consent:
+   * `skip` it (skipped__forbidden_timing_filter, the default) or `hold` it until 08:00 (D10; docs/campaigns.md).
+   */
+  night_ads?: NightAdsPolicy;
 }
+
+export const NIGHT_ADS_POLICIES = ['skip', 'hold'] as const;
+export type NightAdsPolicy = (typeof NIGHT_ADS_POLICIES)[number];
 
 export interface Campaign {
   id: string;

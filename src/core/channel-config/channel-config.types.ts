@@ -2,7 +2,7 @@ import type { Project } from '../projects/projects.types.ts';
 
 /**
  * The vendors a channel can be configured with, as the channel-config service needs them (implemented by
- * src/channels/vendors.ts: BuiltInChannelVendors). The core names no vendor; this port does it for it.
+ * src/channels/vendors/: BuiltInChannelVendors). The core names no vendor; this port does it for it.
  */
 export interface ChannelVendors {
   /** Vendor names a channel accepts (besides the sandbox). */

@@ -272,3 +272,9 @@ export function profileIdsQuery(db: Db, projectId: string, audience?: ProfileCon
   if (audience) q = q.where(audience('ap'));
   return q.orderBy('ap.id');
 }
+
+/** Deliveries of every project by state, for the operator's metrics (the only cross-project read here). */
+export async function countByState(db: Db): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('deliveries').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}

@@ -213,6 +213,11 @@ export class DeliveriesService {
     return { requestId: input.requestId, ...result, duplicates, unreachable };
   }
 
+  /** Deliveries of every project by state (operator metrics). */
+  stateCounts(): Promise<Record<string, number>> {
+    return repo.countByState(this.#store.db);
+  }
+
   async get(projectId: string, id: string): Promise<Delivery> {
     const d = await repo.findDelivery(this.#store.db, projectId, id);
     if (!d) throw new MaruError('not_found', `delivery ${id} does not exist`);

@@ -190,10 +190,17 @@ export class DeliveryWorker {
 
     // filter, and mark `sending` in the same unit
     const now = this.#clock.now();
-    const outcome = await this.#store.write(async (tx): Promise<'sending' | 'skipped' | 'gone'> => {
+    const outcome = await this.#store.write(async (tx): Promise<'sending' | 'skipped' | 'held' | 'gone'> => {
       const current = await repo.findDelivery(tx, projectId, deliveryId);
       if (!current || current.state !== 'rendering') return 'gone';
       const skip = await applyFilters(tx, { ...subject.filter, delivery: current, now });
+      if (skip?.holdUntil !== undefined) {
+        // Held until the night window ends (D10, `night_ads: "hold"`): pending again, with a job at that time.
+        // Nothing is counted now; the delivery is counted once, when it is finally sent or skipped.
+        await repo.transition(tx, projectId, deliveryId, ['rendering'], { state: 'pending', reason: `held until ${new Date(skip.holdUntil).toISOString()}: ${skip.reason}`, run_at: skip.holdUntil, updated_at: now });
+        await this.#queue.add<DeliveryJob>(tx, { queue: DELIVERY_QUEUE, key: `hold:${projectId}:${deliveryId}:${skip.holdUntil}`, payload: { projectId, deliveryId }, runAt: skip.holdUntil, maxAttempts: campaign.options.max_attempts ?? 5, projectId });
+        return 'held';
+      }
       if (skip) {
         await repo.transition(tx, projectId, deliveryId, ['rendering'], { state: 'skipped', metric: skip.metric, reason: skip.reason, dimensions: JSON.stringify(dimensions), finished_at: now, updated_at: now });
         await countMetric(tx, { projectId, campaignId: campaign.id, metric: skip.metric, at: now, timezone: project.timezone, dimensions });

@@ -3,7 +3,7 @@ import { CHANNELS, type Campaign, type Channel, type QuietHours } from '../campa
 import { parseQuietHours } from '../campaigns/campaign-input.ts';
 import { invalid } from '../errors.ts';
 import type { Project } from '../projects/projects.types.ts';
-import { CONSENT_PROPERTIES } from '../taxonomy/standard-taxonomy.ts';
+import { AD_NIGHT, adNightEnd, advertisingConsent } from '../consent/consent-rules.ts';
 import * as repo from './deliveries.repository.ts';
 import type { Delivery } from './deliveries.types.ts';
 import { METRICS } from './deliveries.types.ts';
@@ -18,7 +18,8 @@ import { inWindow, localParts } from './local-time.ts';
  * | 1 | excluded users (campaign `excluded_user_ids`, project `campaigns.excludedUserIds`) | skipped__excluded_user_filter | excluded_user |
  * | 2 | consent, advertising only (D10) | skipped__excluded_user_filter | no_consent:<property> |
  * | 3 | quiet hours (campaign `quiet_hours`, else project `campaigns.quietHours`) | skipped__forbidden_timing_filter | quiet_hours |
- * | 4 | push ads 21:00–08:00 local without df_push_night_ads_optin (D10) | skipped__forbidden_timing_filter | night_ads_without_consent |
+ * | 4 | ads 21:00–08:00 local without the channel's night opt-in (D10; not email) — or held until 08:00 when the campaign says `night_ads: "hold"` | skipped__forbidden_timing_filter | night_ads_without_consent |
+ * | 4 | advertising Kakao messages 21:00–08:00 (Kakao does not deliver them) | skipped__forbidden_timing_filter | night_ads: ... |
  * | 5 | same campaign to the same person within `noisy_window_seconds` | skipped__noisy_filter | noisy_window |
  * | 6 | fatigue: at most `max` advertising messages per person per `periodHours` | skipped__fatigue_management | fatigue |
  * | 7 | the project's daily send cap of the channel (D14) | skipped__global_frequency_limit_filter | daily_cap |
@@ -43,7 +44,6 @@ export interface CampaignSettings {
 }
 
 export const DEFAULT_DAILY_CAP = 1_000_000;
-export const NIGHT_ADS_WINDOW: QuietHours = { start: '21:00', end: '08:00' };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -96,15 +96,6 @@ export function campaignSettings(project: Project): CampaignSettings {
   return { quietHours: parsed.quietHours ?? null, fatigue: parsed.fatigue ?? null, dailyCap, excludedUserIds: parsed.excludedUserIds ?? [] };
 }
 
-/** The opt-in property an advertising message on a channel needs (D10). Web push uses the push opt-in. */
-export const CONSENT_BY_CHANNEL: Record<Channel, string> = {
-  push: CONSENT_PROPERTIES.pushAds,
-  web_push: CONSENT_PROPERTIES.pushAds,
-  text_message: CONSENT_PROPERTIES.smsAds,
-  kakao_alimtalk: CONSENT_PROPERTIES.kakaoAds,
-  email: CONSENT_PROPERTIES.emailAds,
-};
-
 export interface FilterSubject {
   delivery: Delivery;
   campaign: Campaign;
@@ -126,9 +117,12 @@ export type ExtraFilter = (tx: Db, s: FilterSubject) => Promise<Skip | undefined
 export interface Skip {
   metric: string;
   reason: string;
+  /**
+   * Not skipped but held: the delivery waits until this instant (08:00 project time, a night-time advertising send
+   * without night consent of a campaign with `night_ads: "hold"`). Nothing is counted for it until it is sent or skipped.
+   */
+  holdUntil?: number;
 }
-
-const isTrue = (v: unknown) => v === true || v === 'true';
 
 /** Runs the filters in order; the first that skips wins. Counts the send against the daily cap when it passes. */
 export async function applyFilters(tx: Db, s: FilterSubject): Promise<Skip | undefined> {
@@ -142,20 +136,22 @@ export async function applyFilters(tx: Db, s: FilterSubject): Promise<Skip | und
     return { metric: METRICS.excludedUser, reason: 'excluded_user' };
   }
 
-  // 2. consent (D10)
-  if (advertising) {
-    const property = CONSENT_BY_CHANNEL[campaign.channel];
-    if (!profile || !isTrue(profile.properties[property])) return { metric: METRICS.excludedUser, reason: `no_consent:${property}` };
-  }
+  // 2. consent (D10; core/consent/consent-rules.ts)
+  const consent = advertising ? advertisingConsent({ channel: campaign.channel, properties: profile?.properties, at: now, timezone: tz }) : { ok: true as const };
+  if (!consent.ok && consent.kind === 'ads') return { metric: METRICS.excludedUser, reason: `no_consent:${consent.property}` };
 
   // 3. quiet hours
   const local = localParts(now, tz);
   const quiet = campaign.options.quiet_hours === undefined ? settings.quietHours : campaign.options.quiet_hours;
   if (quiet && inWindow(local.minuteOfDay, quiet.start, quiet.end)) return { metric: METRICS.forbiddenTiming, reason: 'quiet_hours' };
 
-  // 4. night-time push ads (D10)
-  if (advertising && (campaign.channel === 'push' || campaign.channel === 'web_push') && inWindow(local.minuteOfDay, NIGHT_ADS_WINDOW.start, NIGHT_ADS_WINDOW.end)) {
-    if (!profile || !isTrue(profile.properties[CONSENT_PROPERTIES.pushNightAds])) return { metric: METRICS.forbiddenTiming, reason: 'night_ads_without_consent' };
+  // 4. night-time advertising (D10): Kakao not at all; the other channels (email aside) with night consent only
+  if (!consent.ok && consent.kind === 'night_refused') {
+    return { metric: METRICS.forbiddenTiming, reason: `night_ads: advertising Kakao messages are not sent between ${AD_NIGHT.start} and ${AD_NIGHT.end} (it was ${consent.localTime})` };
+  }
+  if (!consent.ok && consent.kind === 'night') {
+    const skip = { metric: METRICS.forbiddenTiming, reason: 'night_ads_without_consent' };
+    return campaign.options.night_ads === 'hold' ? { ...skip, holdUntil: adNightEnd(now, tz) } : skip;
   }
 
   // 4b. filters of other modules

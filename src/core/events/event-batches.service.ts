@@ -9,14 +9,14 @@ import type { IdentifierInput, ProfilesService } from '../profiles/profiles.serv
 import { emptyObserved, type Observed, type TaxonomyService } from '../taxonomy/taxonomy.service.ts';
 import * as taxonomyRepo from '../taxonomy/taxonomy.repository.ts';
 import { TYPE_LABELS, type PropertyType } from '../taxonomy/taxonomy.types.ts';
-import { parseDatetime, widen } from '../taxonomy/values.ts';
-import { isPlainObject, type EventInput, type EventWireNames, type EventsService } from './events.service.ts';
+import { widen } from '../taxonomy/values.ts';
+import { validateEvents, type EventInput, type EventWireNames } from './event-validation.ts';
+import type { EventsService } from './events.service.ts';
 import * as repo from './event-batches.repository.ts';
 
 export const EVENT_BATCH_QUEUE = 'event-batches';
 /** Most events one batch may carry. */
 export const MAX_BATCH_EVENTS = 1000;
-const MAX_KEY = 200;
 
 /** An accepted event as it waits in its batch: validated, with its key and time fixed so a re-run stores nothing twice. */
 export interface QueuedEvent {
@@ -42,7 +42,7 @@ const STORED_WIRE: EventWireNames = {
  * Asynchronous event ingestion (accept now, store soon).
  *
  * `accept` validates the whole batch against the taxonomy as it stands (event names, property types, datetimes,
- * identifiers) exactly as EventsService would, then in ONE write unit registers what the batch observed (D4),
+ * identifiers) with validateEvents, as EventsService does, then in ONE write unit registers what the batch observed (D4),
  * keeps the batch in `event_batches` and queues a job naming it. When it resolves the batch is durable (D13):
  * the caller may answer 202. Every event's idempotency key (the client's, or `${batchId}:${index}`) and time are
  * fixed at acceptance, so the worker — delivered at least once — stores each event effectively once (D5).
@@ -93,7 +93,7 @@ export class EventBatchesService {
   }
 
   /**
-   * Validates and durably queues a batch. `strict`: unknown event names and properties are errors; otherwise they
+   * Validates (with the same validator as EventsService.ingest) and durably queues a batch. `strict`: unknown event names and properties are errors; otherwise they
    * are registered with the type of their first value. Returns the batch id (the client's job id).
    */
   async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean }): Promise<{ batchId: string; accepted: number }> {
@@ -104,74 +104,19 @@ export class EventBatchesService {
     }
     const taxonomy = await this.#taxonomy.get(projectId);
     const observed = emptyObserved();
-    const firstSeen = new Map<string, string>();
     const now = this.#clock.now();
     const batchId = uuidv7(now);
 
-    const noteNew = (before: Set<string>, field: string) => {
-      for (const [k, p] of observed.properties) if (!before.has(k) && !firstSeen.has(k)) firstSeen.set(k, `${field}.${p.name}`);
-    };
-
-    const queued: QueuedEvent[] = [];
-    for (const [i, e] of input.events.entries()) {
-      const at = `${wire.events}[${i}]`;
-      const name = this.#taxonomy.checkEventName({ taxonomy, name: e.name, field: `${at}.${wire.name}`, strict: input.strict, observed });
-
-      let occurredAt: number;
-      if (e.occurredAt === undefined || e.occurredAt === null) occurredAt = now;
-      else if (typeof e.occurredAt === 'number' && Number.isSafeInteger(e.occurredAt)) occurredAt = e.occurredAt;
-      else {
-        const ms = parseDatetime(e.occurredAt);
-        if (ms === undefined) {
-          throw invalid(`${at}.${wire.occurredAt}`, `${at}.${wire.occurredAt} must be an ISO 8601 datetime with Z or an offset, e.g. 2025-01-17T05:39:22+09:00`);
-        }
-        occurredAt = ms;
-      }
-
-      let key: string;
-      if (e.key === undefined || e.key === null) key = `${batchId}:${i}`;
-      else if (typeof e.key !== 'string' || e.key.length === 0 || e.key.length > MAX_KEY) {
-        throw invalid(`${at}.${wire.key}`, `${at}.${wire.key} must be a non-empty string of at most ${MAX_KEY} characters`);
-      } else key = e.key;
-
-      if (e.properties !== undefined && e.properties !== null && !isPlainObject(e.properties)) {
-        throw invalid(`${at}.${wire.properties}`, `${at}.${wire.properties} must be an object`);
-      }
-      let before = new Set(observed.properties.keys());
-      const properties = this.#taxonomy.checkProperties({
-        taxonomy,
-        scope: 'event',
-        values: (e.properties as Record<string, unknown> | null | undefined) ?? {},
-        field: `${at}.${wire.properties}`,
-        strict: input.strict,
-        observed,
-      });
-      noteNew(before, `${at}.${wire.properties}`);
-
-      let items: Record<string, unknown>[] | null = null;
-      if (e.items !== undefined && e.items !== null) {
-        if (!Array.isArray(e.items)) throw invalid(`${at}.${wire.items}`, `${at}.${wire.items} must be an array of objects`);
-        items = e.items.map((item, j) => {
-          const field = `${at}.${wire.items}[${j}]`;
-          if (!isPlainObject(item)) throw invalid(field, `${field} must be an object`);
-          before = new Set(observed.properties.keys());
-          const checked = this.#taxonomy.checkProperties({ taxonomy, scope: 'item', values: item, field, strict: input.strict, observed });
-          noteNew(before, field);
-          return checked;
-        });
-        if (items.length === 0) items = null;
-      }
-
-      await this.#profiles.normalize(projectId, e.identifiers, wire.sharedIdentity ? wire.identity : `${at}.${wire.identity}`);
-      queued.push({
-        key,
-        name,
-        occurredAt,
-        properties: Object.keys(properties).length > 0 ? properties : null,
-        items,
-        identifiers: e.identifiers.filter((id) => id.value !== undefined && id.value !== null),
-      });
-    }
+    const valid = await validateEvents({ taxonomyService: this.#taxonomy, profiles: this.#profiles, taxonomy, projectId, events: input.events, wire, strict: input.strict, observed, now });
+    const firstSeen = valid.firstSeen;
+    const queued: QueuedEvent[] = valid.events.map((e, i) => ({
+      key: e.key ?? `${batchId}:${i}`,
+      name: e.name,
+      occurredAt: e.occurredAt,
+      properties: e.properties,
+      items: e.items,
+      identifiers: e.input.filter((id) => id.value !== undefined && id.value !== null),
+    }));
 
     await this.#store.write(async (tx) => {
       await this.#checkStillFree(tx, projectId, observed, firstSeen);

@@ -198,12 +198,18 @@ describe('identity resolution (D6)', () => {
   });
 
   describe('limits', () => {
-    test('a profile holds at most one external_id: a second one starts its own profile', async () => {
+    test("a profile holds at most one external_id: a second one starts its own profile, the first keeps its email", async () => {
       const p = await upsert(ctx, { external_id: 'u1', email: 'shared@example.com' });
       const q = await upsert(ctx, { external_id: 'u2', email: 'shared@example.com' });
       expect(q.created).toBe(true);
       expect(q.profileId).not.toBe(p.profileId);
-      expect(q.dropped).toEqual([{ type: 'email', value: 'shared@example.com', raw: 'shared@example.com' }]);
+      expect(q.dropped).toEqual([]);
+      expect(q.heldElsewhere).toEqual([{ type: 'email', value: 'shared@example.com', raw: 'shared@example.com' }]);
+      expect(await held(ctx, p.profileId)).toEqual(['email:shared@example.com', 'external_id:u1']);
+      expect(await held(ctx, q.profileId)).toEqual(['external_id:u2']);
+      // Replayed, the request changes nothing (D6 amended: the email does not move to u2).
+      const again = await upsert(ctx, { external_id: 'u2', email: 'shared@example.com' });
+      expect(again).toEqual({ ...q, created: false });
       expect(await held(ctx, p.profileId)).toEqual(['email:shared@example.com', 'external_id:u1']);
       expect(await held(ctx, q.profileId)).toEqual(['external_id:u2']);
     });
@@ -212,7 +218,7 @@ describe('identity resolution (D6)', () => {
       const first = await upsert(ctx, { external_id: 'u1', email: 'e1@example.com' });
       for (const n of [2, 3, 4, 5]) expect((await upsert(ctx, { external_id: 'u1', email: `e${n}@example.com` })).profileId).toBe(first.profileId);
       const sixth = await upsert(ctx, { external_id: 'u1', email: 'e6@example.com' });
-      expect(sixth).toEqual({ profileId: first.profileId, created: false, merged: [], dropped: [{ type: 'email', value: 'e6@example.com', raw: 'e6@example.com' }] });
+      expect(sixth).toEqual({ profileId: first.profileId, created: false, merged: [], dropped: [{ type: 'email', value: 'e6@example.com', raw: 'e6@example.com' }], heldElsewhere: [] });
       expect(await held(ctx, first.profileId)).toEqual([
         'email:e1@example.com',
         'email:e2@example.com',
@@ -263,7 +269,7 @@ describe('identity resolution (D6)', () => {
       const p = await upsert(ctx, { external_id: 'u1', device_id: 'd1' });
       for (const n of [2, 3, 4, 5]) await upsert(ctx, { external_id: 'u1', device_id: `d${n}` });
       const r = await upsert(ctx, { external_id: 'u1', email: 'new@example.com', device_id: 'd6' });
-      expect(r).toEqual({ profileId: p.profileId, created: false, merged: [], dropped: [{ type: 'device_id', value: 'd6', raw: 'd6' }] });
+      expect(r).toEqual({ profileId: p.profileId, created: false, merged: [], dropped: [{ type: 'device_id', value: 'd6', raw: 'd6' }], heldElsewhere: [] });
       expect(await held(ctx, p.profileId)).toEqual([
         'device_id:d1',
         'device_id:d2',
@@ -275,18 +281,23 @@ describe('identity resolution (D6)', () => {
       ]);
     });
 
-    test('drops go from the lowest priority up until the request resolves (device_id, then email)', async () => {
-      const p = await upsert(ctx, { external_id: 'u1', email: 'e1@example.com' });
-      // u2 cannot join p (one external_id per profile): device_id is dropped first, then email; u2 gets its own profile.
-      const r = await resolve(ctx, [
-        { type: 'device_id', value: 'd1' },
-        { type: 'email', value: 'e1@example.com' },
-        { type: 'external_id', value: 'u2' },
-      ]);
-      expect(r.created).toBe(true);
-      expect(r.dropped.map((d) => `${d.type}:${d.value}`)).toEqual(['device_id:d1', 'email:e1@example.com']);
-      expect(await held(ctx, p.profileId)).toEqual(['email:e1@example.com', 'external_id:u1']);
-      expect(await held(ctx, r.profileId)).toEqual(['external_id:u2']);
+    test('drops go from the lowest priority up until the request resolves (device_id, then phone)', async () => {
+      const small = await open({ MARU_IDENTIFIERS_PER_TYPE: '1' });
+      try {
+        const p = await upsert(small, { external_id: 'u1', phone: '010-1000-0001', device_id: 'd0' });
+        // u1 holds one phone and one device_id already (limit 1): the new device_id is dropped first, then the phone.
+        const r = await resolve(small, [
+          { type: 'device_id', value: 'd1' },
+          { type: 'phone', value: '010-1000-0002' },
+          { type: 'email', value: 'e1@example.com' },
+          { type: 'external_id', value: 'u1' },
+        ]);
+        expect(r.profileId).toBe(p.profileId);
+        expect(r.dropped.map((d) => `${d.type}:${d.value}`)).toEqual(['device_id:d1', 'phone:+821010000002']);
+        expect(await held(small, p.profileId)).toEqual(['device_id:d0', 'email:e1@example.com', 'external_id:u1', 'phone:+821010000001']);
+      } finally {
+        await close(small);
+      }
     });
   });
 
@@ -300,7 +311,7 @@ describe('identity resolution (D6)', () => {
       ctx.clock.advance(MINUTE);
 
       const r = await upsert(ctx, { email: 'kim@example.com', phone: '01012345678' });
-      expect(r).toEqual({ profileId: older.profileId, created: false, merged: [newer.profileId], dropped: [] });
+      expect(r).toEqual({ profileId: older.profileId, created: false, merged: [newer.profileId], dropped: [], heldElsewhere: [] });
       expect(await profileRows(ctx)).toEqual([
         {
           id: older.profileId,
@@ -384,11 +395,11 @@ describe('identity resolution (D6)', () => {
       ctx.clock.advance(1000);
     });
 
-    test("profiles with different external_ids never merge; the request's external_id wins and the other identifiers move to it", async () => {
+    test("profiles with different external_ids never merge; the request's profile is its external_id's and the other's identifiers stay", async () => {
       const r = await upsert(ctx, { external_id: 'u1', phone: '010-2000-0000' });
-      expect(r).toEqual({ profileId: p1.profileId, created: false, merged: [], dropped: [] });
-      expect(await held(ctx, p1.profileId)).toEqual(['email:one@example.com', 'external_id:u1', 'phone:+821020000000']);
-      expect(await held(ctx, p2.profileId)).toEqual(['external_id:u2']);
+      expect(r).toEqual({ profileId: p1.profileId, created: false, merged: [], dropped: [], heldElsewhere: [{ type: 'phone', value: '+821020000000', raw: '010-2000-0000' }] });
+      expect(await held(ctx, p1.profileId)).toEqual(['email:one@example.com', 'external_id:u1']);
+      expect(await held(ctx, p2.profileId)).toEqual(['external_id:u2', 'phone:+821020000000']);
       expect((await profileRows(ctx)).map((p) => [p.id, p.properties.df_name])).toEqual([
         [p1.profileId, 'One'],
         [p2.profileId, 'Two'],
@@ -396,24 +407,36 @@ describe('identity resolution (D6)', () => {
       expect(await aliasRows(ctx)).toEqual([]);
     });
 
-    test("the winner is the request's external_id's profile even when it is the newer one", async () => {
-      const r = await upsert(ctx, { external_id: 'u2', email: 'one@example.com' });
+    test("the request's profile is its external_id's even when it is the newer one; new identifiers join it", async () => {
+      const r = await upsert(ctx, { external_id: 'u2', email: 'one@example.com', kakao_user_id: 'k-2' });
       expect(r.profileId).toBe(p2.profileId);
-      expect(await held(ctx, p2.profileId)).toEqual(['email:one@example.com', 'external_id:u2', 'phone:+821020000000']);
-      expect(await held(ctx, p1.profileId)).toEqual(['external_id:u1']);
+      expect(await held(ctx, p2.profileId)).toEqual(['external_id:u2', 'kakao_user_id:k-2', 'phone:+821020000000']);
+      expect(await held(ctx, p1.profileId)).toEqual(['email:one@example.com', 'external_id:u1']);
     });
 
-    test("without an external_id in the request, the profile of the request's highest-priority identifier wins", async () => {
-      const r = await upsert(ctx, { phone: '010-2000-0000', email: 'one@example.com' });
+    test("anonymous profiles found beside another user's profile merge into the request's profile; the other user keeps everything", async () => {
+      ctx.clock.advance(1000);
+      const anon = await upsert(ctx, { device_id: 'dev-9' }, { df_membership: 'trial' });
+      ctx.clock.advance(1000);
+      const r = await upsert(ctx, { external_id: 'u2', email: 'one@example.com', device_id: 'dev-9' });
+      expect(r).toMatchObject({ profileId: p2.profileId, merged: [anon.profileId], dropped: [] });
+      expect(await held(ctx, p2.profileId)).toEqual(['device_id:dev-9', 'external_id:u2', 'phone:+821020000000']);
+      expect(await held(ctx, p1.profileId)).toEqual(['email:one@example.com', 'external_id:u1']);
+      expect((await profileRows(ctx)).find((p) => p.id === p2.profileId)?.properties).toEqual({ df_name: 'Two', df_membership: 'trial' });
+    });
+
+    test("without an external_id in the request, the profile of the request's highest-priority identifier is the request's", async () => {
+      const r = await upsert(ctx, { phone: '010-2000-0000', email: 'one@example.com', line_user_id: 'l-1' });
       expect(r.profileId).toBe(p1.profileId); // email outranks phone
-      expect(await held(ctx, p1.profileId)).toEqual(['email:one@example.com', 'external_id:u1', 'phone:+821020000000']);
-      expect(await held(ctx, p2.profileId)).toEqual(['external_id:u2']);
+      expect(await held(ctx, p1.profileId)).toEqual(['email:one@example.com', 'external_id:u1', 'line_user_id:l-1']);
+      expect(await held(ctx, p2.profileId)).toEqual(['external_id:u2', 'phone:+821020000000']);
     });
 
-    test('a new external_id next to identifiers of two external_id profiles: the others are dropped and it starts its own profile', async () => {
+    test('a new external_id next to identifiers of two external_id profiles starts its own profile; theirs stay', async () => {
       const r = await upsert(ctx, { external_id: 'u3', email: 'one@example.com', phone: '010-2000-0000' });
       expect(r.created).toBe(true);
-      expect(r.dropped.map((d) => d.type)).toEqual(['phone', 'email']);
+      expect(r.dropped).toEqual([]);
+      expect(r.heldElsewhere.map((d) => d.type)).toEqual(['email', 'phone']);
       expect(await held(ctx, r.profileId)).toEqual(['external_id:u3']);
       expect(await held(ctx, p1.profileId)).toEqual(['email:one@example.com', 'external_id:u1']);
       expect(await held(ctx, p2.profileId)).toEqual(['external_id:u2', 'phone:+821020000000']);
@@ -472,7 +495,20 @@ describe('identity resolution invariants (property-based)', () => {
             // The resolved profile is live and holds every identifier of the request that was not dropped.
             const ids = await identifierRows(c);
             const owner = new Map(ids.map((row) => [`${row.type}:${row.value}`, row.profile_id]));
-            const kept = req.filter((id) => !r.dropped.some((d) => d.type === id.type && d.value === normalizeIdentifier(id.type, id.value, 'KR')!.value));
+            const notAttached = [...r.dropped, ...r.heldElsewhere];
+            const kept = req.filter((id) => !notAttached.some((d) => d.type === id.type && d.value === normalizeIdentifier(id.type, id.value, 'KR')!.value));
+            // What is not attached is either dropped (limits) or stays with a profile holding another external_id.
+            for (const id of r.heldElsewhere) {
+              const other = (await held(c, owner.get(`${id.type}:${id.value}`)!)).find((h) => h.startsWith('external_id:'));
+              expect(other).toBeDefined();
+              expect(other).not.toBe(`external_id:${req.find((q) => q.type === 'external_id')?.value}`);
+            }
+            // Replay-safe (D6): the same request again changes nothing.
+            const before = [await identifierRows(c), await profileRows(c), await aliasRows(c)];
+            ctx.clock.advance(1000);
+            const again = await resolve(c, req);
+            expect(again.profileId).toBe(r.profileId);
+            expect([await identifierRows(c), await profileRows(c), await aliasRows(c)]).toEqual(before);
             for (const id of kept) expect(owner.get(`${id.type}:${normalizeIdentifier(id.type, id.value, 'KR')!.value}`)).toBe(r.profileId);
             for (const id of req.filter((i) => i.type === 'external_id')) if (!firstOwner.has(id.value) && owner.has(`external_id:${id.value}`)) firstOwner.set(id.value, owner.get(`external_id:${id.value}`)!);
           }

@@ -2,7 +2,7 @@ import type { Db, Store } from '../../platform/db/store.ts';
 import { newProfileId } from '../../platform/ids.ts';
 import { invalid } from '../errors.ts';
 import * as profiles from '../profiles/profiles.repository.ts';
-import { type Identifier, type IdentifierType, identifierKey, prioritise } from './identifiers.ts';
+import { type Identifier, identifierKey, prioritise } from './identifiers.ts';
 import * as repo from './identity.repository.ts';
 
 export interface Resolution {
@@ -12,25 +12,28 @@ export interface Resolution {
   merged: string[];
   /** Identifiers of the request that were not attached because a limit would have been exceeded. */
   dropped: Identifier[];
+  /** Identifiers of the request that stay with a profile holding another external_id (D6: never moved by ingest). */
+  heldElsewhere: Identifier[];
 }
 
 type Plan =
-  | { kind: 'create'; add: Identifier[] }
-  | { kind: 'extend'; target: string; add: Identifier[] }
-  | { kind: 'move'; target: string; move: Identifier[]; add: Identifier[] }
-  | { kind: 'merge'; target: string; absorb: string[]; add: Identifier[] };
+  | { kind: 'create'; add: Identifier[]; heldElsewhere: Identifier[] }
+  | { kind: 'join'; target: string; absorb: string[]; add: Identifier[]; heldElsewhere: Identifier[] };
 
 /**
- * Identity resolution (D6, after Segment Unify and PostHog's guards).
+ * Identity resolution (D6 amended, after Segment Unify and PostHog's guards). One rule for every face.
  *
- * A request's identifiers are looked up:
- * - none found: a new profile holding them;
- * - one profile: the missing ones are added to it;
- * - several: they merge into the oldest, unless two of them hold different external_ids — then nothing merges,
- *   the profile holding the request's external_id (or, without one, the profile of the request's highest-priority
- *   identifier) wins and the request's other identifiers move to it.
- * A profile holds at most one external_id and at most `perType` of each other type. When a plan would break a limit,
- * the request's lowest-priority identifier is dropped and resolution retried.
+ * A request's identifiers are looked up, and the profiles found are split into identified ones (holding an
+ * external_id) and anonymous ones. The request's profile is chosen:
+ * - the request has an external_id: the profile holding it (or, when it is new, none yet);
+ * - it has none and at most one identified profile is found: that one (or none);
+ * - it has none and several identified profiles are found: the one its highest-priority found identifier points at.
+ * That profile and every anonymous profile found form the group, which merges into its oldest member (none: a new
+ * profile); the request's unowned identifiers are added to the survivor. An identified profile outside the group is
+ * neither merged nor stripped: its identifiers stay where they are (`heldElsewhere`). So nothing that one
+ * application leaves behind makes a second application do anything (replay-safe).
+ * A profile holds at most one external_id and at most `perType` of each other type. When the plan would break a
+ * limit, the request's lowest-priority identifier is dropped and resolution retried.
  * A merge keeps the older created_at, the newer value of each property, and the absorbed ids as aliases.
  */
 export class IdentityService {
@@ -50,13 +53,19 @@ export class IdentityService {
     const dropped: Identifier[] = [];
     for (;;) {
       const plan = await this.#plan(tx, input.projectId, ids);
-      if (plan) return { ...(await this.#apply(tx, input.projectId, plan, input.now)), dropped };
+      if (plan) return { ...(await this.#apply(tx, input.projectId, plan, input.now)), dropped, heldElsewhere: plan.heldElsewhere };
       dropped.push(ids[ids.length - 1]);
       ids = ids.slice(0, -1);
     }
   }
 
-  #withinLimits(counts: Map<IdentifierType, Set<string>>): boolean {
+  #withinLimits(held: { type: string; value: string }[]): boolean {
+    const counts = new Map<string, Set<string>>();
+    for (const h of held) {
+      const s = counts.get(h.type) ?? new Set<string>();
+      s.add(h.value);
+      counts.set(h.type, s);
+    }
     for (const [type, values] of counts) {
       if (values.size > (type === 'external_id' ? 1 : this.#perType)) return false;
     }
@@ -68,65 +77,40 @@ export class IdentityService {
     const ownerOf = new Map(owners.map((o) => [identifierKey(o), o.profile_id]));
     const unowned = ids.filter((id) => !ownerOf.has(identifierKey(id)));
     const found = [...new Set(owners.map((o) => o.profile_id))];
-
-    const counts = (held: { type: string; value: string }[]) => {
-      const m = new Map<IdentifierType, Set<string>>();
-      for (const h of held) {
-        const s = m.get(h.type as IdentifierType) ?? new Set<string>();
-        s.add(h.value);
-        m.set(h.type as IdentifierType, s);
-      }
-      return m;
-    };
-
-    if (found.length === 0) return this.#withinLimits(counts(ids)) ? { kind: 'create', add: ids } : undefined;
+    if (found.length === 0) return this.#withinLimits(ids) ? { kind: 'create', add: ids, heldElsewhere: [] } : undefined;
 
     const held = await repo.identifiersOf(tx, projectId, found);
-    if (found.length === 1) {
-      return this.#withinLimits(counts([...held, ...unowned])) ? { kind: 'extend', target: found[0], add: unowned } : undefined;
-    }
+    const identified = new Set(held.filter((h) => h.type === 'external_id').map((h) => h.profile_id));
+    const requestExternal = ids.find((id) => id.type === 'external_id');
+    let chosen: string | undefined;
+    if (requestExternal) chosen = ownerOf.get(identifierKey(requestExternal));
+    else if (identified.size <= 1) chosen = [...identified][0];
+    else chosen = ownerOf.get(identifierKey(ids.find((id) => ownerOf.has(identifierKey(id)))!));
+    const group = found.filter((p) => p === chosen || !identified.has(p));
+    const inGroup = new Set(group);
+    const heldElsewhere = ids.filter((id) => {
+      const owner = ownerOf.get(identifierKey(id));
+      return owner !== undefined && !inGroup.has(owner);
+    });
 
-    const externals = new Set(held.filter((h) => h.type === 'external_id').map((h) => h.value));
-    if (externals.size >= 2) {
-      const requestExternal = ids.find((id) => id.type === 'external_id');
-      const winner = requestExternal ? ownerOf.get(identifierKey(requestExternal)) : ownerOf.get(identifierKey(ids.find((id) => ownerOf.has(identifierKey(id)))!));
-      if (!winner) return undefined; // the request's external_id is new and would be a second one anywhere
-      const move = ids.filter((id) => {
-        const owner = ownerOf.get(identifierKey(id));
-        return owner !== undefined && owner !== winner;
-      });
-      if (move.some((id) => id.type === 'external_id')) return undefined;
-      const winnerHeld = held.filter((h) => h.profile_id === winner);
-      return this.#withinLimits(counts([...winnerHeld, ...move, ...unowned])) ? { kind: 'move', target: winner, move, add: unowned } : undefined;
-    }
-
-    if (!this.#withinLimits(counts([...held, ...unowned]))) return undefined;
-    const candidates = await profiles.findProfiles(tx, projectId, found);
+    if (group.length === 0) return this.#withinLimits(unowned) ? { kind: 'create', add: unowned, heldElsewhere } : undefined;
+    if (!this.#withinLimits([...held.filter((h) => inGroup.has(h.profile_id)), ...unowned])) return undefined;
+    const candidates = await profiles.findProfiles(tx, projectId, group);
     candidates.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     const [oldest, ...rest] = candidates;
-    return { kind: 'merge', target: oldest.id, absorb: rest.map((p) => p.id), add: unowned };
+    return { kind: 'join', target: oldest.id, absorb: rest.map((p) => p.id), add: unowned, heldElsewhere };
   }
 
-  async #apply(tx: Db, projectId: string, plan: Plan, now: number): Promise<Omit<Resolution, 'dropped'>> {
-    switch (plan.kind) {
-      case 'create': {
-        let id = newProfileId();
-        while (!(await profiles.insertProfile(tx, projectId, id, now))) id = newProfileId();
-        await repo.insertIdentifiers(tx, projectId, id, plan.add, now);
-        return { profileId: id, created: true, merged: [] };
-      }
-      case 'extend':
-        await repo.insertIdentifiers(tx, projectId, plan.target, plan.add, now);
-        return { profileId: plan.target, created: false, merged: [] };
-      case 'move':
-        await repo.moveIdentifiers(tx, projectId, plan.target, plan.move);
-        await repo.insertIdentifiers(tx, projectId, plan.target, plan.add, now);
-        return { profileId: plan.target, created: false, merged: [] };
-      case 'merge':
-        await this.merge(tx, projectId, plan.target, plan.absorb, now);
-        await repo.insertIdentifiers(tx, projectId, plan.target, plan.add, now);
-        return { profileId: plan.target, created: false, merged: plan.absorb };
+  async #apply(tx: Db, projectId: string, plan: Plan, now: number): Promise<Omit<Resolution, 'dropped' | 'heldElsewhere'>> {
+    if (plan.kind === 'create') {
+      let id = newProfileId();
+      while (!(await profiles.insertProfile(tx, projectId, id, now))) id = newProfileId();
+      await repo.insertIdentifiers(tx, projectId, id, plan.add, now);
+      return { profileId: id, created: true, merged: [] };
     }
+    if (plan.absorb.length > 0) await this.merge(tx, projectId, plan.target, plan.absorb, now);
+    await repo.insertIdentifiers(tx, projectId, plan.target, plan.add, now);
+    return { profileId: plan.target, created: false, merged: plan.absorb };
   }
 
   /** Absorbs profiles into `target`: properties (newer value wins), identifiers, devices, aliases. */

@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db, Store } from '../../platform/db/store.ts';
 import type { Logger } from '../../platform/log.ts';
 import { RetryLater, type JobContext, type Queue } from '../../platform/queue/queue.port.ts';
-import type { DeliveryStatus, DeliveryStatusSource } from '../../channels/text/delivery-status.types.ts';
+import type { DeliveryStatus, DeliveryStatusSource } from '../../channels/delivery-status.types.ts';
 import { SANDBOX_VENDOR } from '../../channels/sandbox/sandbox.provider.ts';
 import { countMetric } from '../deliveries/campaign-metrics.ts';
 import * as deliveriesRepo from '../deliveries/deliveries.repository.ts';

@@ -47,13 +47,15 @@ export const STANDARD_ITEM_PROPERTIES: Readonly<Record<string, PropertyType>> = 
   df_category5: 'string',
 };
 
-/** Consent flags (D10). */
+/** Consent flags (D10; docs/taxonomy.md "Consent properties"). Night: advertising between 21:00 and 08:00. */
 export const CONSENT_PROPERTIES = {
   push: 'df_push_optin',
   pushAds: 'df_push_ads_optin',
   pushNightAds: 'df_push_night_ads_optin',
   smsAds: 'df_sms_ads_optin',
+  smsNightAds: 'df_sms_night_ads_optin',
   kakaoAds: 'df_kakao_ads_optin',
+  kakaoNightAds: 'df_kakao_night_ads_optin',
   emailAds: 'df_email_ads_optin',
 } as const;
 
@@ -68,7 +70,9 @@ export const STANDARD_USER_PROPERTIES: Readonly<Record<string, PropertyType>> = 
   [CONSENT_PROPERTIES.pushAds]: 'boolean',
   [CONSENT_PROPERTIES.pushNightAds]: 'boolean',
   [CONSENT_PROPERTIES.smsAds]: 'boolean',
+  [CONSENT_PROPERTIES.smsNightAds]: 'boolean',
   [CONSENT_PROPERTIES.kakaoAds]: 'boolean',
+  [CONSENT_PROPERTIES.kakaoNightAds]: 'boolean',
   [CONSENT_PROPERTIES.emailAds]: 'boolean',
 };
 

@@ -1,6 +1,6 @@
 /**
  * Kakao alimtalk placeholders (D11): `#{name}` in the approved template body, filled from the template parameters.
- * Same rules as the Kakao providers (src/channels/kakao/alimtalk-template.ts): names verbatim, one pass (a value
+ * The one copy of the rule (the Kakao providers receive filled content): names verbatim, one pass (a value
  * containing `#{...}` is inserted as text), and nothing is filled when a name has no value — a half-filled alimtalk
  * would not match its approved template.
  */

@@ -37,6 +37,7 @@ export const EVENT_WIRE: EventWireNames = {
   properties: 'properties',
   items: 'items',
   identity: 'user_id',
+  occurredAtExample: '2025-01-17T05:39:22+09:00',
 };
 
 const PROFILE_FIELDS = ['user_id', 'properties', 'timestamp'];

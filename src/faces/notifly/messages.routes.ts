@@ -5,6 +5,7 @@ import { documentOnly, toMaruError } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken, type NotiflySession } from './auth.ts';
 import { notiflyError, setRateLimitHeadersFromError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
+import { mapAlimtalk, mapFriendtalk, mapTextMessage } from './messages-mapping.ts';
 
 /**
  * The messaging endpoints' envelope (seed 004 §6–9): `{"success": true}` on success, `{"error": "..."}` otherwise, with
@@ -65,7 +66,11 @@ const responses = { 200: success, 400: failure, 401: failure, 404: failure, 405:
 const headers = { type: 'object', properties: { authorization: { type: 'string', description: 'The token from POST /authenticate' }, 'idempotency-key': { type: 'string' } } };
 const recipientList = (item: Record<string, unknown>) => ({ type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', properties: item } });
 
-type Send = 'sendText' | 'sendAlimtalk' | 'sendFriendtalk';
+type SendInput = { projectId: string; body: unknown; requestId?: string };
+type Send = (runtime: Runtime, input: SendInput) => Promise<{ requestId: string }>;
+const sendText: Send = (runtime, input) => runtime.directMessages.sendText(mapTextMessage(input));
+const sendAlimtalk: Send = (runtime, input) => runtime.directMessages.sendAlimtalk(mapAlimtalk(input));
+const sendFriendtalk: Send = (runtime, input) => runtime.directMessages.sendFriendtalk(mapFriendtalk(input));
 
 /**
  * Notifly direct messages (seed 004 §6–8; docs/korean-messaging.md): `POST /messages/text-message`,
@@ -81,7 +86,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
   const routes: { path: string; send: Send; summary: string; body: Record<string, unknown> }[] = [
     {
       path: '/messages/text-message',
-      send: 'sendText',
+      send: sendText,
       summary: 'Send an SMS, LMS or MMS to up to 1,000 numbers (needs the project\'s own text-message sending)',
       body: {
         type: 'object',
@@ -99,7 +104,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
     },
     {
       path: '/messages/kakao-alimtalk',
-      send: 'sendAlimtalk',
+      send: sendAlimtalk,
       summary: 'Send a registered alimtalk template to up to 1,000 numbers, with optional SMS/LMS failover',
       body: {
         type: 'object',
@@ -123,7 +128,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
     },
     {
       path: '/messages/kakao-friendtalk',
-      send: 'sendFriendtalk',
+      send: sendFriendtalk,
       summary: 'Send a friendtalk text to up to 1,000 numbers (advertising: marked "(광고)", not between 21:00 and 08:00)',
       body: {
         type: 'object',
@@ -153,7 +158,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
         checkBodyProject(session, request.body);
         await limitRequest(runtime, reply, session);
         const key = request.headers['idempotency-key'];
-        const result = await runtime.directMessages[r.send]({ projectId: session.project.id, body: request.body, requestId: typeof key === 'string' ? key : undefined });
+        const result = await r.send(runtime, { projectId: session.project.id, body: request.body, requestId: typeof key === 'string' ? key : undefined });
         reply.header('X-Maru-Request-Id', result.requestId);
         return { success: true };
       },

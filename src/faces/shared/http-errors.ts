@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { MaruError, isMaruError } from '../../core/errors.ts';
 import type { RateDecision } from '../../core/limits/rate-limits.ts';
+import { storeFault } from '../../platform/db/store-faults.ts';
+
+/** Retry-After of a 503 for a database fault. */
+export const STORE_RETRY_AFTER_MS = 5000;
 
 /**
  * Turns anything thrown while serving a request into a MaruError: Fastify's own errors (bad JSON, body too large,
@@ -28,6 +32,12 @@ export function toMaruError(err: unknown, log: FastifyBaseLogger): MaruError {
   if (e?.statusCode === 413) return new MaruError('payload_too_large', e.message ?? 'request body is too large');
   if (e?.statusCode === 415) return new MaruError('malformed_body', e.message ?? 'unsupported content type');
   const errorId = randomBytes(8).toString('hex');
+  // The database cannot write or answer now (full disk, read-only file, connection lost): retryable, and said so.
+  const fault = storeFault(err);
+  if (fault) {
+    log.warn({ err, errorId, fault }, `database unavailable (${fault}); answered 503, retry later`);
+    return new MaruError('unavailable', 'the database is unavailable; retry later', { retryAfterMs: STORE_RETRY_AFTER_MS, details: { error_id: errorId } });
+  }
   log.error({ err, errorId }, 'unexpected error');
   return new MaruError('internal', 'internal error', { details: { error_id: errorId } });
 }

@@ -7,6 +7,8 @@ import { migrateToLatest } from './migrator.ts';
 import { ensureEventPartitions } from './postgres.partitions.ts';
 import type { Database } from './schema.ts';
 import type { Db, Store } from './store.ts';
+import { storeFault } from './store-faults.ts';
+import './store-probe.tables.ts';
 
 export interface PostgresStoreOptions {
   /** postgres://user:pass@host:port/db */
@@ -73,6 +75,7 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly db: Db;
   readonly stats = { commits: 0, units: 0 };
+  onCommit: ((seconds: number, units: number) => void) | undefined;
   #pool: pg.Pool;
   #streamPool: pg.Pool;
   /** Connections of streams in progress (a consumer that abandons a stream without ending it would keep one). */
@@ -87,6 +90,7 @@ export class PostgresStore implements Store {
   #partitionIntervalMs: number;
   #closed = false;
   #idle: (() => void)[] = [];
+  #fault: { cause: string; since: number } | undefined;
 
   constructor(options: PostgresStoreOptions) {
     const poolSize = options.poolSize ?? 10;
@@ -98,8 +102,11 @@ export class PostgresStore implements Store {
         application_name: `${options.applicationName ?? 'maru'}${name}`,
         idleTimeoutMillis: 30_000,
       });
-      // An idle client that loses its connection emits 'error' on the pool; without a listener that would crash the process.
-      p.on('error', () => {});
+      // A client that loses its connection (pg_terminate_backend, a server restart) emits 'error': on the pool while idle,
+      // on the client itself while checked out. Without a listener either would crash the process; the query in flight
+      // rejects on its own, and the pool replaces the broken client.
+      p.on('error', (err) => this.#noteFault(err));
+      p.on('connect', (client) => client.on('error', (err) => this.#noteFault(err)));
       return p;
     };
     this.#pool = pool('');
@@ -141,14 +148,18 @@ export class PostgresStore implements Store {
       // Another flusher may take the next group while this one commits.
       if (this.#queue.length > 0) this.#schedule();
       let outcomes: Outcome[];
+      const started = performance.now();
       try {
         outcomes = group.length === 1 ? [await this.#runAlone(group[0])] : await this.#runGroup(group);
       } catch (error) {
         // The transaction itself failed (connection lost, commit refused): nothing of the group is durable.
+        this.#noteFault(error);
         for (const pending of group) pending.reject(error);
         continue;
       }
+      if (outcomes.some((o) => o.ok)) this.#fault = undefined;
       this.stats.commits++;
+      this.onCommit?.((performance.now() - started) / 1000, outcomes.filter((o) => o.ok).length);
       const again: PendingUnit[] = [];
       group.forEach((pending, i) => {
         const o = outcomes[i];
@@ -158,7 +169,10 @@ export class PostgresStore implements Store {
         } else if (o.retry && pending.retries < MAX_UNIT_RETRIES) {
           pending.retries++;
           again.push(pending);
-        } else pending.reject(o.error);
+        } else {
+          this.#noteFault(o.error);
+          pending.reject(o.error);
+        }
       });
       if (again.length > 0) this.#queue.unshift(...again);
       // Give requests that were waiting on this commit a chance to enqueue before the next group.
@@ -281,6 +295,21 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+  }
+
+  #noteFault(error: unknown) {
+    const cause = storeFault(error);
+    if (cause && this.#fault?.cause !== cause) this.#fault = { cause, since: Date.now() };
+  }
+
+  writeFault(): { cause: string; since: number } | undefined {
+    return this.#fault;
+  }
+
+  async probe(): Promise<void> {
+    await this.write((tx) =>
+      tx.insertInto('store_probe').values({ id: 1, at: Date.now() }).onConflict((oc) => oc.column('id').doUpdateSet({ at: Date.now() })).execute(),
+    );
   }
 
   /** Waits for queued writes to commit, then ends the pools (ending streams still open). */

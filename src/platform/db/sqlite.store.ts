@@ -6,6 +6,8 @@ import { NodeSqliteDatabase } from './node-sqlite.driver.ts';
 import { migrateToLatest } from './migrator.ts';
 import type { Database } from './schema.ts';
 import type { Db, Store } from './store.ts';
+import { storeFault } from './store-faults.ts';
+import './store-probe.tables.ts';
 
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' (then streaming reads share the writer connection). */
@@ -39,6 +41,7 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly db: Db;
   readonly stats = { commits: 0, units: 0 };
+  onCommit: ((seconds: number, units: number) => void) | undefined;
   #writer: NodeSqliteDatabase;
   #readers = new Set<NodeSqliteDatabase>();
   #path: string;
@@ -48,6 +51,7 @@ export class SqliteStore implements Store {
   #groupBudgetMs: number;
   #closed = false;
   #idle: (() => void)[] = [];
+  #fault: { cause: string; since: number } | undefined;
 
   constructor(options: SqliteStoreOptions) {
     this.#path = options.path;
@@ -92,11 +96,13 @@ export class SqliteStore implements Store {
           const only = this.#queue.shift()!;
           group.push(only);
           try {
-            outcomes.push({ ok: true, value: await this.db.transaction().execute((tx) => only.unit(tx)) });
+            outcomes.push({ ok: true, value: await this.#transaction((tx) => only.unit(tx)) });
           } catch (error) {
-            outcomes.push({ ok: false, error }); // the unit (or its commit) failed: Kysely rolled it back
+            // The unit failed (its transaction rolled back), or the commit itself failed: nothing of it is kept.
+            if (storeFault(error)) throw error;
+            outcomes.push({ ok: false, error });
           }
-        } else await this.db.transaction().execute(async (tx) => {
+        } else await this.#transaction(async (tx) => {
           // Units join the group until it holds groupMax of them or has run for the time budget.
           while (this.#queue.length > 0 && group.length < this.#groupMax && (group.length === 0 || performance.now() - started < this.#groupBudgetMs)) {
             const pending = this.#queue.shift()!;
@@ -107,6 +113,8 @@ export class SqliteStore implements Store {
               await sql`RELEASE unit`.execute(tx);
               outcomes.push({ ok: true, value });
             } catch (error) {
+              // A full disk or I/O error can end the whole transaction (SQLite rolls it back itself): then the group fails.
+              if (storeFault(error) || !this.#writer.raw.isTransaction) throw error;
               await sql`ROLLBACK TO unit`.execute(tx);
               await sql`RELEASE unit`.execute(tx);
               outcomes.push({ ok: false, error });
@@ -116,11 +124,14 @@ export class SqliteStore implements Store {
       } catch (error) {
         // The transaction itself failed: nothing of the group is durable. (If it failed before any unit joined,
         // the units that would have formed the group fail with it rather than retrying forever.)
+        this.#noteFault(error);
         for (const pending of group.length > 0 ? group : this.#queue.splice(0, this.#groupMax)) pending.reject(error);
         continue;
       }
+      this.#fault = undefined;
       this.stats.commits++;
       this.stats.units += group.length;
+      this.onCommit?.((performance.now() - started) / 1000, group.length);
       group.forEach((pending, i) => {
         const o = outcomes[i];
         if (o.ok) pending.resolve(o.value);
@@ -131,6 +142,47 @@ export class SqliteStore implements Store {
     }
     this.#flushing = false;
     for (const fn of this.#idle.splice(0)) fn();
+  }
+
+  /**
+   * BEGIN IMMEDIATE … COMMIT on the writer. Unlike Kysely's transaction(), a failed COMMIT (SQLITE_FULL, SQLITE_IOERR,
+   * SQLITE_READONLY: SQLite has already rolled the transaction back) rejects with its own error, not with the
+   * "cannot rollback - no transaction is active" of a second, pointless ROLLBACK.
+   */
+  async #transaction<T>(body: (tx: Db) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await sql`BEGIN IMMEDIATE`.execute(conn);
+      try {
+        const value = await body(conn);
+        await sql`COMMIT`.execute(conn);
+        return value;
+      } catch (error) {
+        if (this.#writer.raw.isTransaction) {
+          try {
+            await sql`ROLLBACK`.execute(conn);
+          } catch {
+            // the original error is the one that matters
+          }
+        }
+        throw error;
+      }
+    });
+  }
+
+  #noteFault(error: unknown) {
+    const cause = storeFault(error);
+    if (!cause) return;
+    if (this.#fault?.cause !== cause) this.#fault = { cause, since: Date.now() };
+  }
+
+  writeFault(): { cause: string; since: number } | undefined {
+    return this.#fault;
+  }
+
+  async probe(): Promise<void> {
+    await this.write((tx) =>
+      tx.insertInto('store_probe').values({ id: 1, at: Date.now() }).onConflict((oc) => oc.column('id').doUpdateSet({ at: Date.now() })).execute(),
+    );
   }
 
   async *stream<R>(query: Compilable<R>, options: { chunkSize?: number; signal?: AbortSignal } = {}): AsyncIterable<R> {

@@ -20,6 +20,9 @@ export type Db = Kysely<Database>;
  * - `lockKeys(tx, keys)` serialises units touching the same keys across processes (identity resolution);
  *   single-writer adapters may implement it as a no-op.
  * - `migrate()` applies pending migrations from src/platform/db/migrations in order, idempotently.
+ * - `writeFault()` names the database fault (store-faults.ts: full disk, read-only file, connection lost) that made the
+ *   last commit fail, until a commit succeeds again; `probe()` is a tiny real write (readiness checks it while a fault
+ *   stands, so readiness returns as soon as writes work again, without waiting for traffic).
  */
 export interface Store {
   readonly dialect: Dialect;
@@ -29,7 +32,11 @@ export interface Store {
   lockKeys(tx: Db, keys: string[]): Promise<void>;
   migrate(): Promise<string[]>;
   ping(): Promise<void>;
+  writeFault(): { cause: string; since: number } | undefined;
+  probe(): Promise<void>;
   close(): Promise<void>;
   /** Commit-group figures for /metrics. */
   readonly stats: { commits: number; units: number };
+  /** Called after each durable commit with its duration (from the group's start) and how many units it held. */
+  onCommit: ((seconds: number, units: number) => void) | undefined;
 }

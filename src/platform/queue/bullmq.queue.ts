@@ -1,13 +1,10 @@
 import { hostname } from 'node:os';
-import { Redis, type RedisOptions } from 'ioredis';
-import { Queue as BullQueue, Worker, DelayedError, type ConnectionOptions, type Job } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import { Worker, DelayedError, type ConnectionOptions, type Job } from 'bullmq';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Db, Store } from '../db/store.ts';
-import { newId } from '../ids.ts';
-import './queue.tables.ts';
 import {
-  DEFAULT_MAX_ATTEMPTS,
   defaultBackoff,
   type HandlerOptions,
   type JobHandler,
@@ -15,22 +12,15 @@ import {
   type JobSpec,
   type JobState,
   type Queue,
+  type QueueStats,
 } from './queue.port.ts';
 import type { JobRow } from './queue.tables.ts';
-import { countJobs, outcomeColumns, readJob, runHandler } from './jobs-table.ts';
+import { JobsTable } from './jobs-table.ts';
+import { deleteOutbox, insertOutbox } from './job-outbox.ts';
+import { BullmqPublisher, type Wakeup } from './bullmq.publisher.ts';
+import { redisOptionsFromUrl } from './redis-connection.ts';
 
-/** Rows of job_outbox (migration 080): jobs that must still reach Redis. */
-export interface JobOutboxRow {
-  job_id: string;
-  queue: string;
-  created_at: number;
-}
-
-declare module '../db/schema.ts' {
-  interface Database {
-    job_outbox: JobOutboxRow;
-  }
-}
+export { redisOptionsFromUrl } from './redis-connection.ts';
 
 export interface BullmqQueueOptions {
   store: Store;
@@ -69,13 +59,6 @@ interface Registered {
   worker?: Worker;
 }
 
-/** What a BullMQ delivery carries: only which row to look at. The row is the job. */
-interface Wakeup {
-  id: string;
-}
-
-type Publishable = Pick<JobRow, 'id' | 'queue' | 'attempts' | 'run_at'> & { recovery?: boolean };
-
 /**
  * The scale-mode queue: the store's `jobs` table stays the job (durable, authoritative for state, run_at, attempts,
  * lease and last error — D13: Redis is never the only copy); BullMQ carries wake-ups from the process that added a
@@ -98,30 +81,22 @@ type Publishable = Pick<JobRow, 'id' | 'queue' | 'attempts' | 'run_at'> & { reco
  * - `drain()` claims due rows directly (tests, CLI); time always comes from the injected clock.
  */
 export class BullmqQueue implements Queue {
+  #table: JobsTable;
+  #publisher: BullmqPublisher;
   #store: Store;
   #clock: Clock;
   #log: Logger;
   #connection: RedisOptions;
   #prefix: string;
   #relayMs: number;
-  #graceMs: number;
   #retentionMs: number;
   #lockDurationMs: number;
   #stalledIntervalMs: number;
-  #publishTimeoutMs: number;
   #heartbeatLeaseMs: number;
   #workerName: string;
   #handlers = new Map<string, Registered>();
   #started = false;
-  #producer: Redis | undefined;
-  #bullQueues = new Map<string, BullQueue<Wakeup>>();
-  /** Jobs this process added and has not published yet: id → when added (ms, real time). */
-  #unpublished = new Map<string, number>();
-  #publishing: Promise<void> | undefined;
-  #publishAgain = false;
-  #localTimer: NodeJS.Timeout | undefined;
   #relayTimer: NodeJS.Timeout | undefined;
-  #relaying: Promise<void> | undefined;
   #pruneAt = 0;
 
   constructor(options: BullmqQueueOptions) {
@@ -131,52 +106,41 @@ export class BullmqQueue implements Queue {
     this.#connection = redisOptionsFromUrl(options.redisUrl);
     this.#prefix = `${options.prefix ?? 'maru'}:q`;
     this.#relayMs = options.relayMs ?? 1000;
-    this.#graceMs = options.graceMs ?? 10_000;
     this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
     this.#lockDurationMs = options.lockDurationMs ?? 30_000;
     this.#stalledIntervalMs = options.stalledIntervalMs ?? 30_000;
-    this.#publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.#heartbeatLeaseMs = options.heartbeatLeaseMs ?? 30_000;
     this.#workerName = options.workerName ?? `${hostname()}:${process.pid}`;
+    this.#publisher = new BullmqPublisher({
+      store: this.#store,
+      clock: this.#clock,
+      log: this.#log,
+      connection: this.#connection,
+      prefix: this.#prefix,
+      graceMs: options.graceMs ?? 10_000,
+      publishTimeoutMs: options.publishTimeoutMs ?? 5000,
+      relayMs: this.#relayMs,
+    });
+    // The outbox lives in the same units as the job rows: written when a job is added or requeued, removed when claimed.
+    this.#table = new JobsTable({
+      store: this.#store,
+      clock: this.#clock,
+      log: this.#log,
+      hooks: {
+        added: async (tx, row, now) => {
+          await insertOutbox(tx, row, now);
+          this.#publisher.noteAdded(row.id);
+        },
+        settled: (tx, ids) => deleteOutbox(tx, ids),
+        requeued: (tx, row, now) => insertOutbox(tx, row, now),
+      },
+    });
   }
 
   // ---- adding ---------------------------------------------------------------------------------------------------
 
-  async add<T>(tx: Db, spec: JobSpec<T>): Promise<{ id: string; added: boolean }> {
-    const now = this.#clock.now();
-    if (spec.key !== undefined) {
-      const existing = await tx.selectFrom('jobs').select('id').where('queue', '=', spec.queue).where('key', '=', spec.key).executeTakeFirst();
-      if (existing) return { id: existing.id, added: false };
-    }
-    const id = newId();
-    const inserted = await tx
-      .insertInto('jobs')
-      .values({
-        id,
-        queue: spec.queue,
-        key: spec.key ?? null,
-        project_id: spec.projectId ?? null,
-        payload: JSON.stringify(spec.payload),
-        state: 'pending',
-        attempts: 0,
-        max_attempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-        run_at: spec.runAt ?? now,
-        locked_until: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-      })
-      // Another process added the same key a moment ago (it committed while this unit waited): that job stands.
-      .onConflict((oc) => oc.columns(['queue', 'key']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
-      const existing = await tx.selectFrom('jobs').select('id').where('queue', '=', spec.queue).where('key', '=', spec.key ?? '').executeTakeFirstOrThrow();
-      return { id: existing.id, added: false };
-    }
-    await tx.insertInto('job_outbox').values({ job_id: id, queue: spec.queue, created_at: now }).execute();
-    this.#unpublished.set(id, Date.now());
-    this.#ensureLocalTimer();
-    return { id, added: true };
+  add<T>(tx: Db, spec: JobSpec<T>): Promise<{ id: string; added: boolean }> {
+    return this.#table.add(tx, spec);
   }
 
   async enqueue<T>(spec: JobSpec<T>): Promise<{ id: string; added: boolean }> {
@@ -187,92 +151,7 @@ export class BullmqQueue implements Queue {
 
   /** Publishes the jobs this process added (call after their unit committed). Never throws; never waits on Redis. */
   kick(_queue?: string): void {
-    if (this.#unpublished.size === 0) return;
-    if (this.#publishing) {
-      this.#publishAgain = true;
-      return;
-    }
-    this.#publishing = this.#publishLocal()
-      .catch((err) => this.#log.warn({ err }, 'could not publish new jobs to redis; the relay will'))
-      .finally(() => {
-        this.#publishing = undefined;
-        if (this.#publishAgain) {
-          this.#publishAgain = false;
-          this.kick();
-        }
-      });
-  }
-
-  async #publishLocal(): Promise<void> {
-    const batch = [...this.#unpublished.keys()].slice(0, 1000);
-    const rows = await this.#store.db
-      .selectFrom('jobs')
-      .select(['id', 'queue', 'attempts', 'run_at'])
-      .where('id', 'in', batch)
-      .where('state', '=', 'pending')
-      .execute();
-    const found = new Set(rows.map((r) => r.id));
-    const now = Date.now();
-    for (const id of batch) {
-      // Not visible: rolled back (forget it) or not committed yet (keep it a little; the relay is the backstop).
-      if (found.has(id) || now - (this.#unpublished.get(id) ?? 0) > 10_000) this.#unpublished.delete(id);
-    }
-    await this.#publish(rows);
-    if (this.#unpublished.size > 0 && found.size > 0) this.#publishAgain = true;
-  }
-
-  /** Publishes leftovers of kicks that came before their unit committed (or never came). */
-  #ensureLocalTimer() {
-    if (this.#localTimer) return;
-    this.#localTimer = setInterval(() => this.kick(), 1000);
-    this.#localTimer.unref();
-  }
-
-  /** Adds one BullMQ delivery per row (idempotent per row and attempt), delayed until run_at. */
-  async #publish(rows: Publishable[]): Promise<void> {
-    if (rows.length === 0) return;
-    const byQueue = new Map<string, Publishable[]>();
-    for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
-    const now = this.#clock.now();
-    const work = Promise.all(
-      [...byQueue].map(([queue, list]) =>
-        this.#bullQueue(queue).addBulk(
-          list.map((r) => ({
-            name: queue,
-            data: { id: r.id },
-            opts: {
-              jobId: `${r.id}-${r.attempts}${r.recovery ? '-r' : ''}`,
-              delay: Math.max(0, r.run_at - now),
-              removeOnComplete: true,
-              removeOnFail: true,
-              attempts: 1,
-            },
-          })),
-        ),
-      ),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`publishing to redis took over ${this.#publishTimeoutMs} ms`)), this.#publishTimeoutMs);
-    });
-    try {
-      await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-      work.catch(() => {});
-    }
-  }
-
-  #bullQueue(queue: string): BullQueue<Wakeup> {
-    let q = this.#bullQueues.get(queue);
-    if (!q) {
-      this.#producer ??= new Redis({ ...this.#connection, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-      this.#producer.on('error', () => {});
-      q = new BullQueue<Wakeup>(queue, { connection: this.#producer, prefix: this.#prefix });
-      q.on('error', () => {});
-      this.#bullQueues.set(queue, q);
-    }
-    return q;
+    this.#publisher.kick();
   }
 
   // ---- running --------------------------------------------------------------------------------------------------
@@ -318,7 +197,7 @@ export class BullmqQueue implements Queue {
   /** One BullMQ delivery: the row decides whether there is anything to run. */
   async #deliver(reg: Registered, job: Job<Wakeup>, token: string | undefined): Promise<void> {
     const lease = Math.min(reg.leaseMs, this.#heartbeatLeaseMs);
-    const claimed = await this.#claimOne(job.data.id, lease);
+    const claimed = await this.#table.claimOne(job.data.id, lease);
     if (claimed) {
       const heartbeat = this.#heartbeat(claimed, reg.leaseMs, lease);
       try {
@@ -330,8 +209,8 @@ export class BullmqQueue implements Queue {
     }
     const row = await this.#store.db.selectFrom('jobs').select(['state', 'run_at', 'locked_until']).where('id', '=', job.data.id).executeTakeFirst();
     if (!row || row.state === 'done' || row.state === 'failed') return;
-    // Not due yet, or another worker holds its lease: look again then (the lease ends if that worker died).
-    const at = row.state === 'pending' ? row.run_at : (row.locked_until ?? this.#clock.now()) + 50;
+    // Not due yet, or a worker (maybe this one) holds its lease: look again then (the lease ends if that worker died).
+    const at = row.state === 'pending' ? row.run_at : Math.max(row.locked_until ?? 0, this.#clock.now() + 1000) + 50;
     await job.moveToDelayed(Date.now() + Math.max(0, at - this.#clock.now()), token);
     throw new DelayedError();
   }
@@ -342,229 +221,87 @@ export class BullmqQueue implements Queue {
     const timer = setInterval(() => {
       const now = this.#clock.now();
       if (now + lease > until) return;
-      void this.#store
-        .write((tx) =>
-          tx
-            .updateTable('jobs')
-            .set({ locked_until: now + lease })
-            .where('id', '=', row.id)
-            .where('state', '=', 'running')
-            .where('attempts', '=', row.attempts)
-            .execute(),
-        )
-        .catch((err) => this.#log.warn({ err, jobId: row.id }, 'could not renew a job lease'));
+      void this.#table.renew(row, now + lease).catch((err) => this.#log.warn({ err, jobId: row.id }, 'could not renew a job lease'));
     }, Math.max(50, Math.floor(lease / 3)));
     timer.unref();
     return timer;
   }
 
-  /**
-   * Claims one row if it is due (pending) or abandoned (lease expired); counts the attempt. An abandoned row that was
-   * on its last attempt is failed instead (its worker died running it): the attempt counted, it is not run again.
-   */
-  async #claimOne(id: string, leaseMs: number): Promise<JobRow | undefined> {
-    return this.#store.write(async (tx) => {
-      const now = this.#clock.now();
-      const exhausted = await tx
-        .updateTable('jobs')
-        .set({ state: 'failed', locked_until: null, updated_at: now, last_error: LEASE_EXPIRED })
-        .where('id', '=', id)
-        .where('state', '=', 'running')
-        .where('locked_until', '<=', now)
-        .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
-        .executeTakeFirst();
-      if (Number(exhausted.numUpdatedRows) > 0) {
-        this.#log.warn({ jobId: id }, 'job failed: lease expired during its last attempt');
-        await tx.deleteFrom('job_outbox').where('job_id', '=', id).execute();
-        return undefined;
-      }
-      const row = await tx
-        .updateTable('jobs')
-        .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, updated_at: now }))
-        .where('id', '=', id)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
-            eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
-          ]),
-        )
-        .returningAll()
-        .executeTakeFirst();
-      if (row) await tx.deleteFrom('job_outbox').where('job_id', '=', id).execute();
-      return row;
-    });
-  }
-
-  /** Claims up to `limit` due rows of a queue (drain). On PostgreSQL, rows other workers are claiming are skipped. */
-  async #claimDue(queue: string, limit: number, leaseMs: number): Promise<JobRow[]> {
-    const due = (db: Db, now: number) =>
-      db
-        .selectFrom('jobs')
-        .select(['id', 'state', 'attempts', 'max_attempts'])
-        .where('queue', '=', queue)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
-            eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
-          ]),
-        )
-        .orderBy('run_at')
-        .limit(limit)
-        .$if(this.#store.dialect === 'postgres', (qb) => qb.forUpdate().skipLocked());
-    const peek = await due(this.#store.db, this.#clock.now()).execute();
-    if (peek.length === 0) return [];
-    return this.#store.write(async (tx) => {
-      const now = this.#clock.now();
-      const candidates = await due(tx, now).execute();
-      // Abandoned on its last attempt: failed, not run again.
-      const exhausted = candidates.filter((r) => r.state === 'running' && r.attempts >= r.max_attempts).map((r) => r.id);
-      if (exhausted.length > 0) {
-        await tx.updateTable('jobs').set({ state: 'failed', locked_until: null, updated_at: now, last_error: LEASE_EXPIRED }).where('id', 'in', exhausted).execute();
-        await tx.deleteFrom('job_outbox').where('job_id', 'in', exhausted).execute();
-        for (const id of exhausted) this.#log.warn({ queue, jobId: id }, 'job failed: lease expired during its last attempt');
-      }
-      const ids = candidates.filter((r) => !exhausted.includes(r.id)).map((r) => r.id);
-      if (ids.length === 0) return [];
-      const rows = await tx
-        .updateTable('jobs')
-        .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, updated_at: now }))
-        .where('id', 'in', ids)
-        .returningAll()
-        .execute();
-      await tx.deleteFrom('job_outbox').where('job_id', 'in', ids).execute();
-      return rows.sort((a, b) => a.run_at - b.run_at);
-    });
-  }
-
   async #run(reg: Registered, row: JobRow): Promise<void> {
-    const outcome = await runHandler({ handler: reg.handler, row, backoffMs: reg.backoffMs, now: () => this.#clock.now(), log: this.#log });
-    let retry: Publishable | undefined;
-    try {
-      retry = await this.#store.write(async (tx) => {
-        const now = this.#clock.now();
-        const r = await tx
-          .updateTable('jobs')
-          .set(outcomeColumns(outcome, now))
-          .where('id', '=', row.id)
-          // Only while this claim still holds it: after a lease expiry another attempt owns the row.
-          .where('state', '=', 'running')
-          .where('attempts', '=', row.attempts)
-          .executeTakeFirst();
-        if (Number(r.numUpdatedRows) === 0 || outcome.state !== 'pending') return undefined;
-        await tx
-          .insertInto('job_outbox')
-          .values({ job_id: row.id, queue: row.queue, created_at: now })
-          .onConflict((oc) => oc.column('job_id').doNothing())
-          .execute();
-        return { id: row.id, queue: row.queue, attempts: row.attempts, run_at: outcome.runAt! };
-      });
-    } catch (err) {
-      // The lease will expire and the job will run again: at least once.
-      this.#log.error({ err, jobId: row.id }, 'could not record job outcome');
-      return;
+    const { outcome, recorded } = await this.#table.run({ handler: reg.handler, row, backoffMs: reg.backoffMs });
+    if (recorded && outcome.state === 'pending') {
+      await this.#publisher
+        .publish([{ id: row.id, queue: row.queue, attempts: row.attempts, run_at: outcome.runAt! }])
+        .catch((err) => this.#log.warn({ err, jobId: row.id }, 'could not publish a retry; the relay will'));
     }
-    if (retry) await this.#publish([retry]).catch((err) => this.#log.warn({ err, jobId: row.id }, 'could not publish a retry; the relay will'));
   }
 
   // ---- recovery -------------------------------------------------------------------------------------------------
 
-  /**
-   * Publishes what nobody published: outbox rows due for longer than the grace period, and running rows whose lease
-   * expired that long ago. Runs every `relayMs` in started processes. Safe to run anywhere, any number of times.
-   */
-  async relay(): Promise<void> {
-    if (this.#relaying) return this.#relaying;
-    this.#relaying = (async () => {
-      try {
-        const now = this.#clock.now();
-        const stale = now - this.#graceMs;
-        const waiting = await this.#store.db
-          .selectFrom('job_outbox as o')
-          .leftJoin('jobs as j', 'j.id', 'o.job_id')
-          .select(['o.job_id', 'o.queue', 'j.attempts', 'j.run_at', 'j.state'])
-          .where('o.created_at', '<=', stale)
-          .where((eb) => eb.or([eb('j.run_at', '<=', stale), eb('j.id', 'is', null), eb('j.state', '!=', 'pending')]))
-          .orderBy('o.created_at')
-          .limit(500)
-          .execute();
-        const orphans = waiting.filter((w) => w.state !== 'pending').map((w) => w.job_id);
-        if (orphans.length > 0) await this.#store.write((tx) => tx.deleteFrom('job_outbox').where('job_id', 'in', orphans).execute());
-        const abandoned = await this.#store.db
-          .selectFrom('jobs')
-          .select(['id', 'queue', 'attempts', 'run_at'])
-          .where('state', '=', 'running')
-          .where('locked_until', '<=', stale)
-          .limit(500)
-          .execute();
-        const rows: Publishable[] = [
-          ...waiting.filter((w) => w.state === 'pending').map((w) => ({ id: w.job_id, queue: w.queue, attempts: w.attempts!, run_at: w.run_at! })),
-          ...abandoned.map((a) => ({ ...a, recovery: true })),
-        ];
-        if (rows.length > 0) {
-          await this.#publish(rows);
-          this.#log.info({ published: rows.length }, 'relay published jobs that had not reached redis');
-        }
-        await this.#maybePrune();
-      } catch (err) {
-        this.#log.warn({ err }, 'queue relay failed; will retry');
-      }
-    })().finally(() => {
-      this.#relaying = undefined;
-    });
-    return this.#relaying;
+  /** One relay round (bullmq.publisher.ts), then pruning of finished jobs. Runs every `relayMs` in started processes. */
+  relay(): Promise<void> {
+    return this.#publisher.relay(() => this.#maybePrune());
   }
 
   async #maybePrune(): Promise<void> {
     const now = this.#clock.now();
     if (now < this.#pruneAt) return;
     this.#pruneAt = now + 600_000;
-    await this.#store.write((tx) => tx.deleteFrom('jobs').where('state', '=', 'done').where('updated_at', '<', now - this.#retentionMs).execute());
+    await this.#table.prune(this.#retentionMs);
   }
 
   async stop(): Promise<void> {
     this.#started = false;
     clearInterval(this.#relayTimer);
-    clearInterval(this.#localTimer);
-    this.#relayTimer = this.#localTimer = undefined;
+    this.#relayTimer = undefined;
     // Workers finish the handlers they are running (and record their outcomes) before close resolves.
     await Promise.all([...this.#handlers.values()].map(async (reg) => {
       const w = reg.worker;
       reg.worker = undefined;
       await w?.close();
     }));
-    await this.#relaying;
-    await this.#publishing;
-    await Promise.all([...this.#bullQueues.values()].map((q) => q.close().catch(() => {})));
-    this.#bullQueues.clear();
-    this.#producer?.disconnect();
-    this.#producer = undefined;
+    await this.#publisher.close();
   }
 
   /** Stops at once, without waiting for running handlers or Redis — as if the process had died (tests). */
   async crash(): Promise<void> {
     this.#started = false;
     clearInterval(this.#relayTimer);
-    clearInterval(this.#localTimer);
-    this.#relayTimer = this.#localTimer = undefined;
+    this.#relayTimer = undefined;
     await Promise.all([...this.#handlers.values()].map(async (reg) => {
       const w = reg.worker;
       reg.worker = undefined;
       await w?.close(true).catch(() => {});
     }));
-    for (const q of this.#bullQueues.values()) void q.close().catch(() => {});
-    this.#bullQueues.clear();
-    this.#producer?.disconnect();
-    this.#producer = undefined;
+    await this.#publisher.close(true);
   }
 
-  // ---- reading --------------------------------------------------------------------------------------------------
+  // ---- reading and the dead-letter list --------------------------------------------------------------------------
 
   get(id: string): Promise<JobInfo | undefined> {
-    return readJob(this.#store.db, id);
+    return this.#table.get(id);
   }
 
   counts(queue: string): Promise<Record<JobState, number>> {
-    return countJobs(this.#store.db, queue);
+    return this.#table.counts(queue);
+  }
+
+  dead(filter?: { queue?: string; projectId?: string; limit?: number }): Promise<JobInfo[]> {
+    return this.#table.dead(filter);
+  }
+
+  async retry(id: string): Promise<JobInfo | undefined> {
+    const info = await this.#table.retry(id);
+    if (info) {
+      await this.#publisher
+        .publish([{ id: info.id, queue: info.queue, attempts: 0, run_at: info.runAt, recovery: true }])
+        .catch((err) => this.#log.warn({ err, jobId: id }, 'could not publish a retried job; the relay will'));
+    }
+    return info;
+  }
+
+  stats(): Promise<QueueStats[]> {
+    return this.#table.stats();
   }
 
   async drain(queue?: string): Promise<number> {
@@ -575,7 +312,7 @@ export class BullmqQueue implements Queue {
       for (const q of queues) {
         const reg = this.#handlers.get(q);
         if (!reg) throw new Error(`no handler for queue ${q}`);
-        const jobs = await this.#claimDue(q, reg.concurrency, reg.leaseMs);
+        const jobs = await this.#table.claimDue(q, reg.concurrency, reg.leaseMs);
         await Promise.all(jobs.map((j) => this.#run(reg, j)));
         round += jobs.length;
       }
@@ -584,20 +321,3 @@ export class BullmqQueue implements Queue {
     }
   }
 }
-
-const LEASE_EXPIRED = 'lease expired during the last attempt (the worker stopped or crashed)';
-
-/** ioredis options from a redis:// or rediss:// URL (host, port, credentials, database, TLS). */
-export function redisOptionsFromUrl(url: string): RedisOptions {
-  const u = new URL(url);
-  const db = u.pathname.replace(/^\//, '');
-  return {
-    host: u.hostname || '127.0.0.1',
-    port: Number(u.port || 6379),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(db ? { db: Number(db) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
-}
-

@@ -14,7 +14,13 @@ import type { Db } from '../db/store.ts';
  *   (`RetryLater` sets the delay, e.g. from a provider's Retry-After) until `maxAttempts`, then the job is `failed`
  *   with the last error kept. Each claim counts as an attempt, so a job that crashes its worker cannot loop forever.
  * - Jobs survive a restart: pending and running jobs of a killed process are run after restart (running ones once
- *   their lease has expired).
+ *   their lease has expired; the embedded queue, the only process on its database, releases at `start()` every lease
+ *   another process held, so they run at once).
+ * - Leases are fenced: a process never claims a job its own handler is still running, and an attempt's outcome is
+ *   recorded only while that attempt still holds the job — the late outcome of an attempt whose lease expired (and
+ *   whose job another attempt took) is dropped, never written over the newer attempt's.
+ * - A job that failed for good (`failed`: PermanentFailure, or its last attempt failed) is kept with its reason in the
+ *   dead-letter list (`dead()`) until an operator retries it (`retry()`: pending again, due now, attempts from zero).
  * - Handlers run only in processes that called `start()` (the worker role); `stop()` stops taking jobs and waits for
  *   running handlers to finish.
  */
@@ -56,11 +62,21 @@ export interface JobInfo {
   id: string;
   queue: string;
   key: string | null;
+  projectId: string | null;
   state: JobState;
   attempts: number;
   maxAttempts: number;
   runAt: number;
   lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One queue's figures for /metrics: jobs by state, and how long the oldest due, unfinished job has waited. */
+export interface QueueStats {
+  queue: string;
+  counts: Record<JobState, number>;
+  oldestDueMs: number;
 }
 
 /** Thrown by a handler to retry after a given delay (counts as an attempt). */
@@ -89,6 +105,12 @@ export interface Queue {
   stop(): Promise<void>;
   get(id: string): Promise<JobInfo | undefined>;
   counts(queue: string): Promise<Record<JobState, number>>;
+  /** The dead-letter list: failed jobs, most recently failed first. */
+  dead(filter?: { queue?: string; projectId?: string; limit?: number }): Promise<JobInfo[]>;
+  /** Puts a failed job back (pending, due now, attempts from zero) and wakes workers; undefined if it is not failed. */
+  retry(id: string): Promise<JobInfo | undefined>;
+  /** Per-queue figures for /metrics. */
+  stats(): Promise<QueueStats[]>;
   /** Runs every job of the queue (or all handled queues) that is due now, until none is left. For tests and the CLI. */
   drain(queue?: string): Promise<number>;
 }

@@ -5,7 +5,7 @@
  * validates it once. Any problem is an `Error` whose message names the provider and the field, e.g.
  * `nhn-cloud-sms config: "secretKey" must be a non-empty string`. Secrets never appear in messages.
  */
-import { isForbiddenHostLiteral } from '../../platform/net-guard.ts';
+import { isForbiddenHostLiteral } from '../platform/net-guard.ts';
 
 export class ProviderConfigError extends Error {
   override name = 'ProviderConfigError';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fillAlimtalkTemplate, placeholdersOf } from './alimtalk-template.ts';
+import { fillPlaceholders, placeholdersOf } from './alimtalk.ts';
 
 describe('placeholdersOf', () => {
   it('lists distinct names in order of first use, Korean names included', () => {
@@ -21,9 +21,9 @@ describe('placeholdersOf', () => {
   });
 });
 
-describe('fillAlimtalkTemplate', () => {
+describe('fillPlaceholders', () => {
   it('replaces every occurrence, including repeated ones', () => {
-    const result = fillAlimtalkTemplate('#{이름}님 안녕하세요. #{이름}님의 포인트는 #{point}점입니다.', {
+    const result = fillPlaceholders('#{이름}님 안녕하세요. #{이름}님의 포인트는 #{point}점입니다.', {
       이름: '홍길동',
       point: '1,200',
     });
@@ -31,19 +31,19 @@ describe('fillAlimtalkTemplate', () => {
   });
 
   it('reports every missing name once, in order, and fills nothing', () => {
-    expect(fillAlimtalkTemplate('#{a} #{고객명} #{a} #{b}', { b: 'x' })).toEqual({ ok: false, missing: ['a', '고객명'] });
+    expect(fillPlaceholders('#{a} #{고객명} #{a} #{b}', { b: 'x' })).toEqual({ ok: false, missing: ['a', '고객명'] });
   });
 
   it('accepts an empty string as a value and ignores extra parameters', () => {
-    expect(fillAlimtalkTemplate('[#{코드}]', { 코드: '', extra: 'unused' })).toEqual({ ok: true, content: '[]' });
+    expect(fillPlaceholders('[#{코드}]', { 코드: '', extra: 'unused' })).toEqual({ ok: true, content: '[]' });
   });
 
   it('does not expand placeholders inside values, nor treat $ patterns specially', () => {
-    expect(fillAlimtalkTemplate('#{a}/#{b}', { a: '#{b}', b: "$& $1 $'" })).toEqual({ ok: true, content: "#{b}/$& $1 $'" });
+    expect(fillPlaceholders('#{a}/#{b}', { a: '#{b}', b: "$& $1 $'" })).toEqual({ ok: true, content: "#{b}/$& $1 $'" });
   });
 
   it('does not read inherited properties as parameters', () => {
-    expect(fillAlimtalkTemplate('#{toString}', {})).toEqual({ ok: false, missing: ['toString'] });
+    expect(fillPlaceholders('#{toString}', {})).toEqual({ ok: false, missing: ['toString'] });
   });
 
   it('property: a template without placeholders is returned unchanged', () => {
@@ -51,7 +51,7 @@ describe('fillAlimtalkTemplate', () => {
       fc.property(
         fc.string().filter((s) => !s.includes('#{')),
         (template) => {
-          const result = fillAlimtalkTemplate(template, {});
+          const result = fillPlaceholders(template, {});
           return result.ok && result.content === template;
         },
       ),
@@ -65,7 +65,7 @@ describe('fillAlimtalkTemplate', () => {
         const template = parts.map(([text, n]) => `${text}#{${n}}`).join('');
         const names = placeholdersOf(template);
         const params = Object.fromEntries(names.map((n) => [n, '·']));
-        const result = fillAlimtalkTemplate(template, params);
+        const result = fillPlaceholders(template, params);
         return result.ok && placeholdersOf(result.content).length === 0;
       }),
     );

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { ManualClock } from '../platform/clock.ts';
-import type { SandboxOutbox } from './sandbox/outbox.ts';
-import { builtInRegistry } from './registry.ts';
-import { BUILT_IN_VENDORS, redactConfig, vendorDescriptor, VendorConfigError } from './vendors.ts';
-import type { ProviderContext } from './registry.ts';
-import type { EmailProvider } from './provider.types.ts';
+import { ManualClock } from '../../platform/clock.ts';
+import type { SandboxOutbox } from '../sandbox/outbox.ts';
+import { builtInRegistry } from '../registry.ts';
+import { BUILT_IN_VENDORS, vendorDescriptor } from './built-in-vendors.ts';
+import { redactConfig } from './redaction.ts';
+import { VendorConfigError } from './vendor-descriptor.ts';
+import type { ProviderContext } from '../registry.ts';
+import type { EmailProvider } from '../provider.types.ts';
 
 const project = { id: 'p1', name: 'p', timezone: 'Asia/Seoul', settings: {}, createdAt: 0 };
 const ctx = (allowPrivateNetworks: boolean): ProviderContext => ({ project, clock: new ManualClock(), log: pino({ level: 'silent' }), allowPrivateNetworks, sandboxOutbox: {} as SandboxOutbox });

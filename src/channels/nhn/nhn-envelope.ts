@@ -1,5 +1,5 @@
 import { failed, type SendResult } from '../provider.types.ts';
-import { clip, isTransientStatus, transientFailure, type VendorResponse } from './provider-http.helpers.ts';
+import { clip, isTransientStatus, transientFailure, type VendorResponse } from '../http/vendor-call.ts';
 
 /**
  * NHN Cloud's response envelope, shared by the SMS and KakaoTalk Bizmessage APIs:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clip } from './provider-http.helpers.ts';
+import { clip } from './vendor-call.ts';
 
 
 describe('clip', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configReader } from './provider-config.helpers.ts';
-import { isForbiddenHostLiteral as isPrivateHost } from '../../platform/net-guard.ts';
+import { isForbiddenHostLiteral as isPrivateHost } from '../platform/net-guard.ts';
 
 describe('isForbiddenHostLiteral (used to refuse private provider base URLs)', () => {
   it.each([

@@ -4,7 +4,7 @@
  */
 import { failed } from '../provider.types.ts';
 import type { SendResult } from '../provider.types.ts';
-import { retryAfterMs as parseRetryAfterHeader } from '../retry-after.ts';
+import { retryAfterMs as parseRetryAfterHeader } from './retry-after.ts';
 
 export interface VendorRequest {
   method: 'GET' | 'POST';

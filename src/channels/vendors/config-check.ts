@@ -1,0 +1,29 @@
+import { assertPublicUrl, NetGuardError } from '../../platform/net-guard.ts';
+import type { ProviderContext } from '../registry.ts';
+import { at, VendorConfigError, type VendorDescriptor } from './vendor-descriptor.ts';
+
+/**
+ * Checks a project's config for a vendor the way it will be used: normalises it, builds the provider with the
+ * operator's private-network rule (and closes it again), and resolves every endpoint host to refuse private addresses
+ * when they are not allowed. Throws VendorConfigError naming the field.
+ */
+export async function checkVendorConfig(input: { descriptor: VendorDescriptor; config: Record<string, unknown>; ctx: ProviderContext }): Promise<Record<string, unknown>> {
+  const { descriptor: d, ctx } = input;
+  const config = d.normalize ? d.normalize(input.config) : input.config;
+  const provider = d.create(config, ctx);
+  await provider.close?.().catch(() => undefined);
+  if (!ctx.allowPrivateNetworks) {
+    for (const e of d.endpoints) {
+      const value = at(config, e.field);
+      if (typeof value !== 'string' || value === '') continue;
+      const url = e.kind === 'host' ? `http://${value.includes(':') && !value.startsWith('[') ? `[${value}]` : value}/` : value;
+      try {
+        await assertPublicUrl(url);
+      } catch (err) {
+        if (!(err instanceof NetGuardError)) throw err;
+        throw new VendorConfigError(e.field, `"${e.field}": ${err.message}`);
+      }
+    }
+  }
+  return config;
+}
