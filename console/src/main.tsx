@@ -6,7 +6,9 @@ import '@mantine/dates/styles.css';
 import './lib/i18n';
 import { App } from './app/app';
 
-createRoot(document.getElementById('root')!).render(
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
   <StrictMode>
     <App />
   </StrictMode>,

@@ -58,7 +58,12 @@ export function Shell() {
             <Text size="sm" visibleFrom="md">
               {session.data?.user.email}
             </Text>
-            <Button variant="default" size="sm" loading={signOut.isPending} onClick={() => signOut.mutate(undefined, { onSettled: () => navigate('/sign-in') })}>
+            <Button
+              variant="default"
+              size="sm"
+              loading={signOut.isPending}
+              onClick={() => signOut.mutate(undefined, { onSettled: () => navigate('/sign-in') })}
+            >
               {t('auth.signOut')}
             </Button>
           </Group>

@@ -8,7 +8,11 @@ export function PageHeader({ title, description, actions }: { title: string; des
         <Title order={1} size="h2">
           {title}
         </Title>
-        {description && <Text c="dimmed" size="sm">{description}</Text>}
+        {description && (
+          <Text c="dimmed" size="sm">
+            {description}
+          </Text>
+        )}
       </div>
       {actions && <Group gap="xs">{actions}</Group>}
     </Group>

@@ -31,11 +31,7 @@ export type PendingPaths = {
     | '/admin/v1/projects/{projectId}/audiences/{audienceId}/profiles.csv'
     | '/admin/v1/projects/{projectId}/exports/events.csv'
     | '/admin/v1/projects/{projectId}/exports/profiles.csv';
-  post:
-    | '/admin/v1/setup'
-    | '/admin/v1/session'
-    | '/admin/v1/users'
-    | '/admin/v1/projects/{projectId}/channels/{channel}/test';
+  post: '/admin/v1/setup' | '/admin/v1/session' | '/admin/v1/users' | '/admin/v1/projects/{projectId}/channels/{channel}/test';
   put: never;
   patch: '/admin/v1/users/{userId}';
   delete: '/admin/v1/session' | '/admin/v1/users/{userId}' | '/admin/v1/projects/{projectId}/profiles/{profileId}';
@@ -47,8 +43,11 @@ type Op<P, M extends Method> = P extends keyof paths ? NonNullable<paths[P][M]> 
 type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? J : unknown;
 type Responses<O> = O extends { responses: infer R } ? R : never;
 /** The JSON body of a 200/201 answer as the document declares it (unknown where it declares none). */
-export type ResponseOf<P, M extends Method> =
-  200 extends keyof Responses<Op<P, M>> ? JsonOf<Responses<Op<P, M>>[200]> : 201 extends keyof Responses<Op<P, M>> ? JsonOf<Responses<Op<P, M>>[201]> : unknown;
+export type ResponseOf<P, M extends Method> = 200 extends keyof Responses<Op<P, M>>
+  ? JsonOf<Responses<Op<P, M>>[200]>
+  : 201 extends keyof Responses<Op<P, M>>
+    ? JsonOf<Responses<Op<P, M>>[201]>
+    : unknown;
 
 export interface RequestOptions {
   path?: Record<string, string>;

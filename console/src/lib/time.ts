@@ -26,13 +26,21 @@ export function formatTime(value: string | number | null | undefined, timeZone: 
   if (value === null || value === undefined || value === '') return '—';
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  const p = Object.fromEntries(formatter(timeZone).formatToParts(d).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(d)
+      .map((x) => [x.type, x.value]),
+  );
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${timeZone}`;
 }
 
 /** The project-local calendar day (yyyy-MM-dd) of an instant. */
 export function localDay(value: string | number | Date, timeZone: string): string {
-  const p = Object.fromEntries(formatter(timeZone).formatToParts(new Date(value)).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(new Date(value))
+      .map((x) => [x.type, x.value]),
+  );
   return `${p.year}-${p.month}-${p.day}`;
 }
 
@@ -48,12 +56,19 @@ export const timeZones = (): string[] => {
  * instant: the zone's offset at that moment found by formatting the naive instant there and correcting once.
  */
 export function zonedToInstant(wall: string | Date, timeZone: string): string {
-  const s = typeof wall === 'string' ? wall : `${wall.getFullYear()}-${String(wall.getMonth() + 1).padStart(2, '0')}-${String(wall.getDate()).padStart(2, '0')} ${String(wall.getHours()).padStart(2, '0')}:${String(wall.getMinutes()).padStart(2, '0')}:00`;
+  const s =
+    typeof wall === 'string'
+      ? wall
+      : `${wall.getFullYear()}-${String(wall.getMonth() + 1).padStart(2, '0')}-${String(wall.getDate()).padStart(2, '0')} ${String(wall.getHours()).padStart(2, '0')}:${String(wall.getMinutes()).padStart(2, '0')}:00`;
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(s);
   if (!m) throw new Error(`not a date and time: ${s}`);
   const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
   const offset = (at: number) => {
-    const p = Object.fromEntries(formatter(timeZone).formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+    const p = Object.fromEntries(
+      formatter(timeZone)
+        .formatToParts(new Date(at))
+        .map((x) => [x.type, x.value]),
+    );
     return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second) - at;
   };
   let instant = asUtc - offset(asUtc);

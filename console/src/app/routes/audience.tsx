@@ -11,7 +11,9 @@ export function AudiencePage() {
   const { audienceId } = useParams();
   return (
     <>
-      <Anchor component={Link} to={`/p/${project.id}/audiences`} size="sm">← {t('audiences.title')}</Anchor>
+      <Anchor component={Link} to={`/p/${project.id}/audiences`} size="sm">
+        ← {t('audiences.title')}
+      </Anchor>
       <PageHeader title={audienceId ? t('audiences.edit', { id: audienceId }) : t('audiences.create')} />
       <AudienceEditor key={audienceId ?? 'new'} audienceId={audienceId} canEdit={role === 'owner' || role === 'marketer'} />
     </>

@@ -10,7 +10,13 @@ export function CredentialsPage() {
   return (
     <>
       <PageHeader title={t('credentials.title')} />
-      {role === 'owner' ? <CredentialsPanel /> : <Alert color="red" role="alert" title={t('common.forbidden')}>{t('credentials.ownersOnly')}</Alert>}
+      {role === 'owner' ? (
+        <CredentialsPanel />
+      ) : (
+        <Alert color="red" role="alert" title={t('common.forbidden')}>
+          {t('credentials.ownersOnly')}
+        </Alert>
+      )}
     </>
   );
 }

@@ -9,7 +9,9 @@ export function NotFoundPage() {
     <>
       <PageHeader title={t('common.notFound')} />
       <Text>
-        <Anchor component={Link} to="/">{t('nav.projects')}</Anchor>
+        <Anchor component={Link} to="/">
+          {t('nav.projects')}
+        </Anchor>
       </Text>
     </>
   );

@@ -11,7 +11,9 @@ export function ProfilePage() {
   const { profileId = '' } = useParams();
   return (
     <>
-      <Anchor component={Link} to={`/p/${project.id}/profiles`} size="sm">← {t('profiles.title')}</Anchor>
+      <Anchor component={Link} to={`/p/${project.id}/profiles`} size="sm">
+        ← {t('profiles.title')}
+      </Anchor>
       <PageHeader title={t('profiles.profile', { id: profileId })} />
       <ProfileView profileId={profileId} canDelete={role === 'owner' || role === 'marketer'} />
     </>

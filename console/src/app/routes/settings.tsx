@@ -22,16 +22,36 @@ export function SettingsPage() {
   return (
     <>
       <PageHeader title={t('settings.title')} />
-      <Tabs value={tabs.includes(tab as 'general') ? tab : 'general'} onChange={(v) => navigate(`/p/${project.id}/settings/${v ?? 'general'}`)} keepMounted={false}>
+      <Tabs
+        value={tabs.includes(tab as 'general') ? tab : 'general'}
+        onChange={(v) => navigate(`/p/${project.id}/settings/${v ?? 'general'}`)}
+        keepMounted={false}
+      >
         <Tabs.List mb="md">
           {tabs.map((x) => (
-            <Tabs.Tab key={x} value={x}>{t(`settings.tabs.${x}`)}</Tabs.Tab>
+            <Tabs.Tab key={x} value={x}>
+              {t(`settings.tabs.${x}`)}
+            </Tabs.Tab>
           ))}
         </Tabs.List>
-        <Tabs.Panel value="general"><GeneralSettings canEdit={owner} /></Tabs.Panel>
-        {owner && <Tabs.Panel value="channels"><ChannelsPanel canEdit={owner} /></Tabs.Panel>}
-        {owner && <Tabs.Panel value="users"><UsersPanel currentUserId={session.data?.user.id ?? ''} /></Tabs.Panel>}
-        {owner && <Tabs.Panel value="audit"><AuditLog /></Tabs.Panel>}
+        <Tabs.Panel value="general">
+          <GeneralSettings canEdit={owner} />
+        </Tabs.Panel>
+        {owner && (
+          <Tabs.Panel value="channels">
+            <ChannelsPanel canEdit={owner} />
+          </Tabs.Panel>
+        )}
+        {owner && (
+          <Tabs.Panel value="users">
+            <UsersPanel currentUserId={session.data?.user.id ?? ''} />
+          </Tabs.Panel>
+        )}
+        {owner && (
+          <Tabs.Panel value="audit">
+            <AuditLog />
+          </Tabs.Panel>
+        )}
       </Tabs>
     </>
   );

@@ -10,15 +10,24 @@ export function SetupPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const status = useSetupStatus();
-  if (status.isPending) return <Center h="100vh"><Loader aria-label={t('common.loading')} /></Center>;
+  if (status.isPending)
+    return (
+      <Center h="100vh">
+        <Loader aria-label={t('common.loading')} />
+      </Center>
+    );
   if (status.data && !status.data.needed) return <Navigate to="/sign-in" replace />;
   return (
     <Center mih="100vh" bg="gray.0" component="main">
       <Paper withBorder shadow="sm" p="xl" w={440} maw="94vw">
         <Stack>
           <div>
-            <Title order={1} size="h2">{t('setup.title')}</Title>
-            <Text c="dimmed" size="sm">{t('setup.subtitle')}</Text>
+            <Title order={1} size="h2">
+              {t('setup.title')}
+            </Title>
+            <Text c="dimmed" size="sm">
+              {t('setup.subtitle')}
+            </Text>
           </div>
           <QueryState isPending={false} error={status.error}>
             <SetupForm onDone={() => navigate('/', { replace: true })} />

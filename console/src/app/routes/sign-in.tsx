@@ -17,13 +17,25 @@ export function SignInPage() {
       <Paper withBorder shadow="sm" p="xl" w={400} maw="94vw">
         <Stack>
           <div>
-            <Title order={1} size="h2">{t('auth.title')}</Title>
-            <Text c="dimmed" size="sm">{t('auth.subtitle')}</Text>
+            <Title order={1} size="h2">
+              {t('auth.title')}
+            </Title>
+            <Text c="dimmed" size="sm">
+              {t('auth.subtitle')}
+            </Text>
           </div>
-          {params.get('expired') && <Alert color="yellow" role="status">{t('auth.expired')}</Alert>}
+          {params.get('expired') && (
+            <Alert color="yellow" role="status">
+              {t('auth.expired')}
+            </Alert>
+          )}
           <SignInForm onSignedIn={() => navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true })} />
           <LanguageSwitch />
-          {setup.data?.needed === false ? null : <Anchor component={Link} to="/setup" size="sm">{t('setup.link')}</Anchor>}
+          {setup.data?.needed === false ? null : (
+            <Anchor component={Link} to="/setup" size="sm">
+              {t('setup.link')}
+            </Anchor>
+          )}
         </Stack>
       </Paper>
     </Center>

@@ -18,7 +18,12 @@ export function TaxonomyPage() {
         canEdit={role === 'owner'}
         strict={project.settings.strictTaxonomy === true}
         strictPending={update.isPending}
-        onStrictChange={(v) => update.mutate({ settings: { strictTaxonomy: v } }, { onSuccess: () => notifications.show({ color: 'green', message: v ? t('taxonomy.strictOn') : t('taxonomy.strictOff') }) })}
+        onStrictChange={(v) =>
+          update.mutate(
+            { settings: { strictTaxonomy: v } },
+            { onSuccess: () => notifications.show({ color: 'green', message: v ? t('taxonomy.strictOn') : t('taxonomy.strictOff') }) },
+          )
+        }
       />
     </>
   );

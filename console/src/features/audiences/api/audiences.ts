@@ -27,7 +27,9 @@ export const useAudience = (projectId: string, audienceId: string | undefined) =
   useQuery({
     queryKey: [...key(projectId), audienceId],
     enabled: audienceId !== undefined,
-    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: audienceId! } })) as { audience: Audience }).audience,
+    queryFn: async () =>
+      ((await api.get('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: audienceId! } })) as { audience: Audience })
+        .audience,
   });
 
 /** Count and sample profiles of an unsaved rule, as the builder changes (the previous answer stays while the next loads). */
@@ -37,7 +39,8 @@ export const usePreview = (projectId: string, rule: ApiRule | null) =>
     enabled: rule !== null,
     placeholderData: keepPreviousData,
     retry: false,
-    queryFn: async ({ signal }) => (await api.post('/admin/v1/projects/{projectId}/audiences/preview', { path: { projectId }, query: { sample: 10 }, body: { rule }, signal })) as Preview,
+    queryFn: async ({ signal }) =>
+      (await api.post('/admin/v1/projects/{projectId}/audiences/preview', { path: { projectId }, query: { sample: 10 }, body: { rule }, signal })) as Preview,
   });
 
 export const useSaveAudience = (projectId: string) => {
@@ -74,9 +77,11 @@ export const useRuleFields = (projectId: string) =>
     queryFn: async () => {
       type Entry = { name: string; type?: string; scope?: string };
       type Answer = { items: Entry[] } | { events: Entry[]; properties: Entry[] };
-      const get = (query: Record<string, string | number>) => api.get('/admin/v1/projects/{projectId}/taxonomy', { path: { projectId }, query }) as Promise<Answer>;
+      const get = (query: Record<string, string | number>) =>
+        api.get('/admin/v1/projects/{projectId}/taxonomy', { path: { projectId }, query }) as Promise<Answer>;
       const [props, events] = await Promise.all([get({ kind: 'property', scope: 'user', limit: 500 }), get({ kind: 'event', limit: 500 })]);
-      const pick = (a: Answer, which: 'events' | 'properties') => ('items' in a ? a.items : which === 'events' ? a.events : a.properties.filter((p) => p.scope === 'user'));
+      const pick = (a: Answer, which: 'events' | 'properties') =>
+        'items' in a ? a.items : which === 'events' ? a.events : a.properties.filter((p) => p.scope === 'user');
       return { properties: pick(props, 'properties') as { name: string; type: string }[], events: pick(events, 'events').map((e) => e.name) };
     },
   });

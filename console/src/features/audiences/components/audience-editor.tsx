@@ -33,7 +33,12 @@ export function AudienceEditor({ audienceId, canEdit }: { audienceId?: string; c
   const [debounced] = useDebouncedValue(rule, 400);
   const preview = usePreview(project.id, debounced);
   const nf = new Intl.NumberFormat(i18n.language);
-  if (audienceId && (existing.isPending || existing.error)) return <QueryState isPending={existing.isPending} error={existing.error}>{null}</QueryState>;
+  if (audienceId && (existing.isPending || existing.error))
+    return (
+      <QueryState isPending={existing.isPending} error={existing.error}>
+        {null}
+      </QueryState>
+    );
   return (
     <Grid>
       <Grid.Col span={{ base: 12, md: 8 }}>
@@ -56,8 +61,22 @@ export function AudienceEditor({ audienceId, canEdit }: { audienceId?: string; c
         >
           <Stack>
             {save.error && <ErrorAlert error={save.error} />}
-            <TextInput label={t('audiences.name')} required value={name} error={nameError} onChange={(e) => setName(e.currentTarget.value)} disabled={!canEdit} />
-            <Textarea label={t('audiences.description')} value={description} onChange={(e) => setDescription(e.currentTarget.value)} disabled={!canEdit} autosize minRows={1} />
+            <TextInput
+              label={t('audiences.name')}
+              required
+              value={name}
+              error={nameError}
+              onChange={(e) => setName(e.currentTarget.value)}
+              disabled={!canEdit}
+            />
+            <Textarea
+              label={t('audiences.description')}
+              value={description}
+              onChange={(e) => setDescription(e.currentTarget.value)}
+              disabled={!canEdit}
+              autosize
+              minRows={1}
+            />
             <Title order={2} size="h4">
               {t('audiences.rule')}
             </Title>

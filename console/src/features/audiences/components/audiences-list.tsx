@@ -40,13 +40,26 @@ export function AudiencesList({ canEdit }: { canEdit: boolean }) {
                   <Anchor component={Link} to={`/p/${project.id}/audiences/${a.id}`}>
                     {a.name}
                   </Anchor>
-                  {a.description && <Text size="xs" c="dimmed">{a.description}</Text>}
+                  {a.description && (
+                    <Text size="xs" c="dimmed">
+                      {a.description}
+                    </Text>
+                  )}
                 </Table.Td>
                 <Table.Td ff="monospace">{a.id}</Table.Td>
-                <Table.Td><Time value={a.updatedAt} /></Table.Td>
+                <Table.Td>
+                  <Time value={a.updatedAt} />
+                </Table.Td>
                 <Table.Td>
                   <Group gap="xs">
-                    <Button size="xs" variant="light" component="a" href={audienceCsvUrl(project.id, a.id)} download={`audience-${a.id}.csv`} aria-label={t('audiences.downloadNamed', { name: a.name })}>
+                    <Button
+                      size="xs"
+                      variant="light"
+                      component="a"
+                      href={audienceCsvUrl(project.id, a.id)}
+                      download={`audience-${a.id}.csv`}
+                      aria-label={t('audiences.downloadNamed', { name: a.name })}
+                    >
                       {t('audiences.download')}
                     </Button>
                     {canEdit && (
@@ -63,7 +76,9 @@ export function AudiencesList({ canEdit }: { canEdit: boolean }) {
       </QueryState>
       <Modal opened={confirm !== null} onClose={() => setConfirm(null)} title={t('audiences.deleteNamed', { name: confirm?.name ?? '' })}>
         <Group justify="flex-end">
-          <Button variant="default" onClick={() => setConfirm(null)}>{t('common.cancel')}</Button>
+          <Button variant="default" onClick={() => setConfirm(null)}>
+            {t('common.cancel')}
+          </Button>
           <Button color="red" loading={del.isPending} onClick={() => confirm && del.mutate(confirm.id, { onSettled: () => setConfirm(null) })}>
             {t('common.delete')}
           </Button>

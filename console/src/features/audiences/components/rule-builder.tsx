@@ -28,7 +28,11 @@ export function RuleBuilder({ group, onChange, fields, depth = 0 }: { group: Rul
             ]}
           />
         </Group>
-        {group.children.length === 0 && <Text size="sm" c="dimmed">{t('audiences.noConditions')}</Text>}
+        {group.children.length === 0 && (
+          <Text size="sm" c="dimmed">
+            {t('audiences.noConditions')}
+          </Text>
+        )}
         {group.children.map((n, i) => (
           <Group key={n.key} align="flex-end" wrap="nowrap" gap="xs">
             <div style={{ flex: 1 }}>
@@ -51,7 +55,13 @@ export function RuleBuilder({ group, onChange, fields, depth = 0 }: { group: Rul
                   />
                   {n.op !== 'exists' && n.op !== 'not_exists' && (
                     <TextInput
-                      label={n.op === 'in' ? t('audiences.values') : n.op === 'within_last_days' || n.op === 'before_days_ago' ? t('audiences.days') : t('audiences.value')}
+                      label={
+                        n.op === 'in'
+                          ? t('audiences.values')
+                          : n.op === 'within_last_days' || n.op === 'before_days_ago'
+                            ? t('audiences.days')
+                            : t('audiences.value')
+                      }
                       description={fields.properties.find((p) => p.name === n.property)?.type}
                       value={n.value}
                       onChange={(e) => set(i, { ...n, value: e.currentTarget.value })}
@@ -60,8 +70,19 @@ export function RuleBuilder({ group, onChange, fields, depth = 0 }: { group: Rul
                 </Group>
               ) : n.kind === 'consent' ? (
                 <Group gap="xs" align="flex-end">
-                  <Select label={t('audiences.consentFlag')} data={CONSENT_FLAGS} value={n.flag} allowDeselect={false} onChange={(v) => set(i, { ...n, flag: v ?? CONSENT_FLAGS[0] })} />
-                  <Switch label={n.value ? t('audiences.optedIn') : t('audiences.notOptedIn')} checked={n.value} onChange={(e) => set(i, { ...n, value: e.currentTarget.checked })} mb={6} />
+                  <Select
+                    label={t('audiences.consentFlag')}
+                    data={CONSENT_FLAGS}
+                    value={n.flag}
+                    allowDeselect={false}
+                    onChange={(v) => set(i, { ...n, flag: v ?? CONSENT_FLAGS[0] })}
+                  />
+                  <Switch
+                    label={n.value ? t('audiences.optedIn') : t('audiences.notOptedIn')}
+                    checked={n.value}
+                    onChange={(e) => set(i, { ...n, value: e.currentTarget.checked })}
+                    mb={6}
+                  />
                 </Group>
               ) : (
                 <Group gap="xs" align="flex-end">
@@ -76,7 +97,14 @@ export function RuleBuilder({ group, onChange, fields, depth = 0 }: { group: Rul
                     allowDeselect={false}
                     onChange={(v) => set(i, { ...n, performed: v !== 'no' })}
                   />
-                  <NumberInput label={t('audiences.minCount')} min={1} max={1_000_000} value={n.minCount} onChange={(v) => set(i, { ...n, minCount: typeof v === 'number' ? v : 1 })} w={110} />
+                  <NumberInput
+                    label={t('audiences.minCount')}
+                    min={1}
+                    max={1_000_000}
+                    value={n.minCount}
+                    onChange={(v) => set(i, { ...n, minCount: typeof v === 'number' ? v : 1 })}
+                    w={110}
+                  />
                   <NumberInput
                     label={t('audiences.withinDays')}
                     min={1}
@@ -94,13 +122,21 @@ export function RuleBuilder({ group, onChange, fields, depth = 0 }: { group: Rul
           </Group>
         ))}
         <Group gap="xs">
-          <Button size="xs" variant="light" onClick={() => add({ kind: 'property', key: newKey(), property: fields.properties[0]?.name ?? '', op: 'equals', value: '' })}>
+          <Button
+            size="xs"
+            variant="light"
+            onClick={() => add({ kind: 'property', key: newKey(), property: fields.properties[0]?.name ?? '', op: 'equals', value: '' })}
+          >
             {t('audiences.addProperty')}
           </Button>
           <Button size="xs" variant="light" onClick={() => add({ kind: 'consent', key: newKey(), flag: CONSENT_FLAGS[0], value: true })}>
             {t('audiences.addConsent')}
           </Button>
-          <Button size="xs" variant="light" onClick={() => add({ kind: 'event', key: newKey(), event: fields.events[0] ?? '', performed: true, minCount: 1, withinLastDays: 30 })}>
+          <Button
+            size="xs"
+            variant="light"
+            onClick={() => add({ kind: 'event', key: newKey(), event: fields.events[0] ?? '', performed: true, minCount: 1, withinLastDays: 30 })}
+          >
             {t('audiences.addEvent')}
           </Button>
           {depth < 4 && (

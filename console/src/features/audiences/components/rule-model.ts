@@ -7,7 +7,20 @@ export type ApiRule = { all: ApiNode[] } | { any: ApiNode[] } | ApiNode[];
 export type ApiNode = ApiRule | Record<string, unknown>;
 
 export const CONSENT_FLAGS = ['df_push_optin', 'df_push_ads_optin', 'df_push_night_ads_optin', 'df_sms_ads_optin', 'df_kakao_ads_optin', 'df_email_ads_optin'];
-export const PROPERTY_OPS = ['equals', 'not_equals', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists', 'not_exists', 'within_last_days', 'before_days_ago'] as const;
+export const PROPERTY_OPS = [
+  'equals',
+  'not_equals',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'contains',
+  'exists',
+  'not_exists',
+  'within_last_days',
+  'before_days_ago',
+] as const;
 export type PropertyOp = (typeof PROPERTY_OPS)[number];
 
 export interface PropertyCondition {
@@ -77,6 +90,8 @@ export function toApi(group: Group, types: Record<string, string>): ApiRule {
           ...(n.withinLastDays !== null ? { within_last_days: n.withinLastDays } : {}),
           ...(n.where !== undefined ? { where: n.where } : {}),
         };
+      default:
+        return n satisfies never;
     }
   });
   return group.combine === 'all' ? { all: nodes } : { any: nodes };
@@ -105,7 +120,14 @@ function nodeFromApi(n: unknown): Node {
       where: o.where,
     };
   const property = String(o.property ?? '');
-  if (CONSENT_FLAGS.includes(property) && o.op === 'equals' && typeof o.value === 'boolean') return { kind: 'consent', key: newKey(), flag: property, value: o.value };
+  if (CONSENT_FLAGS.includes(property) && o.op === 'equals' && typeof o.value === 'boolean')
+    return { kind: 'consent', key: newKey(), flag: property, value: o.value };
   const v = o.value;
-  return { kind: 'property', key: newKey(), property, op: (o.op as PropertyOp) ?? 'equals', value: v === undefined ? '' : Array.isArray(v) ? v.join(', ') : String(v) };
+  return {
+    kind: 'property',
+    key: newKey(),
+    property,
+    op: (o.op as PropertyOp) ?? 'equals',
+    value: v === undefined ? '' : Array.isArray(v) ? v.join(', ') : String(v),
+  };
 }

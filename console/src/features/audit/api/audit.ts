@@ -15,5 +15,9 @@ export const useAudit = (projectId: string, before: string | undefined) =>
   useQuery({
     queryKey: ['projects', projectId, 'audit', before],
     placeholderData: keepPreviousData,
-    queryFn: async () => (await api.get('/admin/v1/projects/{projectId}/audit', { path: { projectId }, query: { before, limit: 50 } })) as { items: AuditEntry[]; next: string | null },
+    queryFn: async () =>
+      (await api.get('/admin/v1/projects/{projectId}/audit', { path: { projectId }, query: { before, limit: 50 } })) as {
+        items: AuditEntry[];
+        next: string | null;
+      },
   });

@@ -26,11 +26,21 @@ export function AuditLog() {
         <Table.Tbody>
           {q.data?.items.map((e) => (
             <Table.Tr key={e.id}>
-              <Table.Td><Time value={e.at} /></Table.Td>
+              <Table.Td>
+                <Time value={e.at} />
+              </Table.Td>
               <Table.Td>{e.actor.type === 'admin-token' ? t('audit.adminToken') : (e.actor.email ?? e.actor.id)}</Table.Td>
               <Table.Td ff="monospace">{e.action}</Table.Td>
               <Table.Td ff="monospace">{e.target}</Table.Td>
-              <Table.Td>{e.details ? <Text size="xs"><Code>{JSON.stringify(e.details)}</Code></Text> : '—'}</Table.Td>
+              <Table.Td>
+                {e.details ? (
+                  <Text size="xs">
+                    <Code>{JSON.stringify(e.details)}</Code>
+                  </Text>
+                ) : (
+                  '—'
+                )}
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

@@ -26,7 +26,13 @@ export function SetupForm({ onDone }: { onDone: () => void }) {
         {setup.error && <ErrorAlert error={setup.error} />}
         <TextInput label={t('setup.token')} description={t('setup.tokenHelp')} required autoComplete="off" {...form.getInputProps('setupToken')} />
         <TextInput label={t('auth.email')} type="email" autoComplete="username" required {...form.getInputProps('email')} />
-        <PasswordInput label={t('auth.password')} description={t('auth.passwordRule', { min: PASSWORD_MIN })} autoComplete="new-password" required {...form.getInputProps('password')} />
+        <PasswordInput
+          label={t('auth.password')}
+          description={t('auth.passwordRule', { min: PASSWORD_MIN })}
+          autoComplete="new-password"
+          required
+          {...form.getInputProps('password')}
+        />
         <PasswordInput label={t('setup.confirm')} autoComplete="new-password" required {...form.getInputProps('confirm')} />
         <Button type="submit" loading={setup.isPending}>
           {t('setup.create')}

@@ -21,9 +21,7 @@ export function SignInForm({ onSignedIn }: { onSignedIn: () => void }) {
     <form onSubmit={form.onSubmit((v) => signIn.mutate(v, { onSuccess: onSignedIn }))} noValidate>
       <Stack>
         {err instanceof ApiError && err.status === 401 && <ErrorAlert error={new Error(t('auth.invalidCredentials'))} />}
-        {err instanceof ApiError && err.status === 429 && (
-          <ErrorAlert error={new Error(t('auth.throttled', { seconds: err.retryAfter ?? 60 }))} />
-        )}
+        {err instanceof ApiError && err.status === 429 && <ErrorAlert error={new Error(t('auth.throttled', { seconds: err.retryAfter ?? 60 }))} />}
         {err && !(err instanceof ApiError && (err.status === 401 || err.status === 429)) && <ErrorAlert error={err} />}
         <TextInput label={t('auth.email')} type="email" autoComplete="username" required {...form.getInputProps('email')} />
         <PasswordInput label={t('auth.password')} autoComplete="current-password" required {...form.getInputProps('password')} />

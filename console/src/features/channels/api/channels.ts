@@ -22,7 +22,12 @@ export const useSetChannel = (projectId: string) => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async (input: { channel: string; vendor: string; config: Record<string, unknown> }) =>
-      ((await api.put('/admin/v1/projects/{projectId}/channels/{channel}', { path: { projectId, channel: input.channel }, body: { vendor: input.vendor, config: input.config } })) as { channel: ChannelView }).channel,
+      (
+        (await api.put('/admin/v1/projects/{projectId}/channels/{channel}', {
+          path: { projectId, channel: input.channel },
+          body: { vendor: input.vendor, config: input.config },
+        })) as { channel: ChannelView }
+      ).channel,
     onSuccess: () => qc.invalidateQueries({ queryKey: key(projectId) }),
   });
 };
@@ -39,5 +44,9 @@ export const useRemoveChannel = (projectId: string) => {
 export const useTestChannel = (projectId: string) =>
   useMutation({
     mutationFn: async (input: { channel: string; to: string }) =>
-      (await api.post('/admin/v1/projects/{projectId}/channels/{channel}/test', { path: { projectId, channel: input.channel }, body: { to: input.to } })) as { ok: boolean; reason?: string; providerMessageId?: string },
+      (await api.post('/admin/v1/projects/{projectId}/channels/{channel}/test', { path: { projectId, channel: input.channel }, body: { to: input.to } })) as {
+        ok: boolean;
+        reason?: string;
+        providerMessageId?: string;
+      },
   });

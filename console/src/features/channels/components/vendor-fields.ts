@@ -82,6 +82,9 @@ export const getPath = (o: Record<string, unknown> | undefined, path: string): u
 export function setPath(o: Record<string, unknown>, path: string, value: unknown) {
   const keys = path.split('.');
   let cur = o;
-  for (const k of keys.slice(0, -1)) cur = (cur[k] ??= {}) as Record<string, unknown>;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof cur[k] !== 'object' || cur[k] === null) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
   cur[keys[keys.length - 1]] = value;
 }

@@ -7,7 +7,8 @@ export const useReissueCredential = (projectId: string) => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async (kind: string) =>
-      ((await api.post('/admin/v1/projects/{projectId}/credentials/{kind}/reissue', { path: { projectId, kind } })) as { credentials: Record<string, string> }).credentials,
+      ((await api.post('/admin/v1/projects/{projectId}/credentials/{kind}/reissue', { path: { projectId, kind } })) as { credentials: Record<string, string> })
+        .credentials,
     onSuccess: () => qc.invalidateQueries({ queryKey: credentialsKey(projectId) }),
   });
 };

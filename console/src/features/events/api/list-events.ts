@@ -24,7 +24,10 @@ export const useEvents = (projectId: string, filter: EventFilter, cursor: string
     queryKey: ['projects', projectId, 'events', filter, cursor],
     placeholderData: keepPreviousData,
     queryFn: async () =>
-      (await api.get('/admin/v1/projects/{projectId}/events', { path: { projectId }, query: { ...filter, cursor, limit: 50 } })) as { items: EventRow[]; next: string | null },
+      (await api.get('/admin/v1/projects/{projectId}/events', { path: { projectId }, query: { ...filter, cursor, limit: 50 } })) as {
+        items: EventRow[];
+        next: string | null;
+      },
   });
 
 /** GET /admin/v1/projects/{projectId}/events/daily: counts per project-local day for the same filters. */
@@ -32,5 +35,8 @@ export const useEventCounts = (projectId: string, filter: EventFilter) =>
   useQuery({
     queryKey: ['projects', projectId, 'events', 'daily', filter],
     placeholderData: keepPreviousData,
-    queryFn: async () => (await api.get('/admin/v1/projects/{projectId}/events/daily', { path: { projectId }, query: { ...filter } })) as { days: { day: string; count: number }[] },
+    queryFn: async () =>
+      (await api.get('/admin/v1/projects/{projectId}/events/daily', { path: { projectId }, query: { ...filter } })) as {
+        days: { day: string; count: number }[];
+      },
   });

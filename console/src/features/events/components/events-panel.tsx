@@ -66,11 +66,15 @@ export function EventsPanel() {
           <Table.Tbody>
             {events.data?.items.map((e) => (
               <Table.Tr key={e.id}>
-                <Table.Td><Time value={e.occurredAt} /></Table.Td>
+                <Table.Td>
+                  <Time value={e.occurredAt} />
+                </Table.Td>
                 <Table.Td ff="monospace">{e.name}</Table.Td>
                 <Table.Td>{e.profileId ? <Link to={`/p/${project.id}/profiles/${encodeURIComponent(e.profileId)}`}>{e.profileId}</Link> : '—'}</Table.Td>
                 <Table.Td>
-                  <Text size="xs" lineClamp={2}><Code>{JSON.stringify(e.properties ?? {})}</Code></Text>
+                  <Text size="xs" lineClamp={2}>
+                    <Code>{JSON.stringify(e.properties ?? {})}</Code>
+                  </Text>
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -14,6 +14,7 @@ export const useDeletionJob = (projectId: string, jobId: string | undefined) =>
   useQuery({
     queryKey: ['projects', projectId, 'deletions', jobId],
     enabled: jobId !== undefined,
-    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/deletions/{jobId}', { path: { projectId, jobId: jobId! } })) as { job: DeletionJob }).job,
+    queryFn: async () =>
+      ((await api.get('/admin/v1/projects/{projectId}/deletions/{jobId}', { path: { projectId, jobId: jobId! } })) as { job: DeletionJob }).job,
     refetchInterval: (q) => (q.state.data && (q.state.data.status === 'completed' || q.state.data.status === 'failed') ? false : 1000),
   });

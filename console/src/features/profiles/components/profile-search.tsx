@@ -28,10 +28,11 @@ export function ProfileSearch() {
     <Stack>
       <form
         noValidate
-        role="search"
         onSubmit={form.onSubmit((v) => {
           pager.reset();
-          setQuery(v.by === 'identifier' ? { by: 'identifier', type: v.type, value: v.value.trim() } : { by: 'property', property: v.property.trim(), value: v.value });
+          setQuery(
+            v.by === 'identifier' ? { by: 'identifier', type: v.type, value: v.value.trim() } : { by: 'property', property: v.property.trim(), value: v.value },
+          );
         })}
       >
         <Group align="flex-end">
@@ -44,7 +45,12 @@ export function ProfileSearch() {
             {...form.getInputProps('by')}
           />
           {form.values.by === 'identifier' ? (
-            <Select label={t('profiles.identifierType')} data={IDENTIFIER_TYPES.map((x) => ({ value: x, label: t(`identifiers.${x}`) }))} allowDeselect={false} {...form.getInputProps('type')} />
+            <Select
+              label={t('profiles.identifierType')}
+              data={IDENTIFIER_TYPES.map((x) => ({ value: x, label: t(`identifiers.${x}`) }))}
+              allowDeselect={false}
+              {...form.getInputProps('type')}
+            />
           ) : (
             <TextInput label={t('profiles.property')} placeholder="df_gender" {...form.getInputProps('property')} />
           )}

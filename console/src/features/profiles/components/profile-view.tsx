@@ -55,21 +55,34 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
           {j && (
             <Card withBorder role="status" aria-live="polite">
               <Text fw={600}>{t('profiles.deletion', { status: t(`profiles.jobStatus.${j.status}`) })}</Text>
-              <Progress value={j.status === 'completed' ? 100 : j.status === 'running' ? 50 : j.status === 'failed' ? 100 : 10} color={j.status === 'failed' ? 'red' : 'blue'} aria-label={t('profiles.deletionProgress')} mt="xs" />
+              <Progress
+                value={j.status === 'completed' ? 100 : j.status === 'running' ? 50 : j.status === 'failed' ? 100 : 10}
+                color={j.status === 'failed' ? 'red' : 'blue'}
+                aria-label={t('profiles.deletionProgress')}
+                mt="xs"
+              />
               {j.error && <Text c="red">{j.error}</Text>}
               {j.status === 'completed' && <Text size="sm">{t('profiles.deleted', { n: j.deleted })}</Text>}
             </Card>
           )}
           <SimpleGrid cols={{ base: 1, md: 2 }}>
             <Section title={t('profiles.properties')}>
-              {Object.keys(p.properties).length === 0 ? none : (
+              {Object.keys(p.properties).length === 0 ? (
+                none
+              ) : (
                 <Table>
                   <Table.Tbody>
                     {Object.entries(p.properties).map(([k, v]) => (
                       <Table.Tr key={k}>
                         <Table.Td ff="monospace">{k}</Table.Td>
-                        <Table.Td><Code>{JSON.stringify(v)}</Code></Table.Td>
-                        <Table.Td><Badge variant="light" color="gray">{typeOf(v)}</Badge></Table.Td>
+                        <Table.Td>
+                          <Code>{JSON.stringify(v)}</Code>
+                        </Table.Td>
+                        <Table.Td>
+                          <Badge variant="light" color="gray">
+                            {typeOf(v)}
+                          </Badge>
+                        </Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
@@ -78,7 +91,9 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
             </Section>
             <Stack>
               <Section title={t('profiles.identifiers')}>
-                {p.identifiers.length === 0 ? none : (
+                {p.identifiers.length === 0 ? (
+                  none
+                ) : (
                   <Table>
                     <Table.Tbody>
                       {p.identifiers.map((i) => (
@@ -104,16 +119,20 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
                 </Group>
               </Section>
               <Section title={t('profiles.merged')}>
-                {!p.merged?.length ? none : p.merged.map((m) => (
-                  <Text key={m.profileId} size="sm">
-                    <Code>{m.profileId}</Code> · <Time value={m.mergedAt} />
-                  </Text>
-                ))}
+                {!p.merged?.length
+                  ? none
+                  : p.merged.map((m) => (
+                      <Text key={m.profileId} size="sm">
+                        <Code>{m.profileId}</Code> · <Time value={m.mergedAt} />
+                      </Text>
+                    ))}
               </Section>
             </Stack>
           </SimpleGrid>
           <Section title={t('profiles.devices')}>
-            {!p.devices?.length ? none : (
+            {!p.devices?.length ? (
+              none
+            ) : (
               <Table>
                 <Table.Thead>
                   <Table.Tr>
@@ -129,7 +148,9 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
                       <Table.Td ff="monospace">{d.id}</Table.Td>
                       <Table.Td>{d.platform}</Table.Td>
                       <Table.Td>{d.pushToken ? `${d.pushToken.slice(0, 12)}…` : d.pushTokenSet ? t('common.yes') : t('common.no')}</Table.Td>
-                      <Table.Td><Time value={d.updatedAt} /></Table.Td>
+                      <Table.Td>
+                        <Time value={d.updatedAt} />
+                      </Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -138,13 +159,17 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
           </Section>
           <SimpleGrid cols={{ base: 1, md: 2 }}>
             <Section title={t('profiles.recentEvents')}>
-              {!p.recentEvents?.length ? none : (
+              {!p.recentEvents?.length ? (
+                none
+              ) : (
                 <Table>
                   <Table.Tbody>
                     {p.recentEvents.map((e, i) => (
                       <Table.Tr key={e.id ?? i}>
                         <Table.Td ff="monospace">{e.name}</Table.Td>
-                        <Table.Td><Time value={e.occurredAt} /></Table.Td>
+                        <Table.Td>
+                          <Time value={e.occurredAt} />
+                        </Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
@@ -152,14 +177,18 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
               )}
             </Section>
             <Section title={t('profiles.messages')}>
-              {!p.messages?.length ? none : (
+              {!p.messages?.length ? (
+                none
+              ) : (
                 <Table>
                   <Table.Tbody>
                     {p.messages.map((m) => (
                       <Table.Tr key={m.id}>
                         <Table.Td>{m.channel}</Table.Td>
                         <Table.Td>{m.status}</Table.Td>
-                        <Table.Td><Time value={m.createdAt} /></Table.Td>
+                        <Table.Td>
+                          <Time value={m.createdAt} />
+                        </Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
@@ -171,7 +200,9 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
             <Stack>
               <Text>{t('profiles.deleteConfirm', { id: p.id })}</Text>
               <Group justify="flex-end">
-                <Button variant="default" onClick={() => setConfirm(false)}>{t('common.cancel')}</Button>
+                <Button variant="default" onClick={() => setConfirm(false)}>
+                  {t('common.cancel')}
+                </Button>
                 <Button color="red" loading={del.isPending} onClick={() => del.mutate(p.id, { onSettled: () => setConfirm(false) })}>
                   {t('profiles.deleteSubmit')}
                 </Button>

@@ -5,7 +5,8 @@ import { api } from '../../../lib/api-client';
 export const useUpdateProjectSettings = (projectId: string) => {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (patch: { name?: string; timezone?: string; settings?: Record<string, unknown> }) => api.patch('/admin/v1/projects/{projectId}', { path: { projectId }, body: patch }),
+    mutationFn: (patch: { name?: string; timezone?: string; settings?: Record<string, unknown> }) =>
+      api.patch('/admin/v1/projects/{projectId}', { path: { projectId }, body: patch }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['projects'] }),
   });
 };

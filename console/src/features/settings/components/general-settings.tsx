@@ -36,7 +36,11 @@ export function GeneralSettings({ canEdit }: { canEdit: boolean }) {
       onSubmit={form.onSubmit((v) => {
         const overrides = Object.fromEntries(Object.entries(v.limits).filter(([, n]) => n !== '')) as Record<string, number>;
         update.mutate(
-          { name: v.name.trim(), timezone: v.timezone, settings: { phoneRegion: v.phoneRegion, neutraliseExportFormulas: v.neutraliseExportFormulas, limits: overrides } },
+          {
+            name: v.name.trim(),
+            timezone: v.timezone,
+            settings: { phoneRegion: v.phoneRegion, neutraliseExportFormulas: v.neutraliseExportFormulas, limits: overrides },
+          },
           { onSuccess: () => notifications.show({ color: 'green', message: t('settings.saved') }) },
         );
       })}
@@ -46,15 +50,43 @@ export function GeneralSettings({ canEdit }: { canEdit: boolean }) {
         <Card withBorder>
           <SimpleGrid cols={{ base: 1, md: 3 }}>
             <TextInput label={t('projects.name')} disabled={!canEdit} {...form.getInputProps('name')} />
-            <Select label={t('projects.timezone')} data={timeZones()} searchable allowDeselect={false} disabled={!canEdit} {...form.getInputProps('timezone')} />
-            <Select label={t('settings.phoneRegion')} description={t('settings.phoneRegionHelp')} data={REGIONS} searchable allowDeselect={false} disabled={!canEdit} {...form.getInputProps('phoneRegion')} />
+            <Select
+              label={t('projects.timezone')}
+              data={timeZones()}
+              searchable
+              allowDeselect={false}
+              disabled={!canEdit}
+              {...form.getInputProps('timezone')}
+            />
+            <Select
+              label={t('settings.phoneRegion')}
+              description={t('settings.phoneRegionHelp')}
+              data={REGIONS}
+              searchable
+              allowDeselect={false}
+              disabled={!canEdit}
+              {...form.getInputProps('phoneRegion')}
+            />
           </SimpleGrid>
-          <Switch mt="md" label={t('settings.neutraliseFormulas')} disabled={!canEdit} {...form.getInputProps('neutraliseExportFormulas', { type: 'checkbox' })} />
+          <Switch
+            mt="md"
+            label={t('settings.neutraliseFormulas')}
+            disabled={!canEdit}
+            {...form.getInputProps('neutraliseExportFormulas', { type: 'checkbox' })}
+          />
         </Card>
         <Card withBorder>
-          <Title order={2} size="h4">{t('settings.limits')}</Title>
-          <Text size="sm" c="dimmed" mb="xs">{t('settings.limitsHelp')}</Text>
-          {form.errors.limits && <Text c="red" size="sm">{form.errors.limits}</Text>}
+          <Title order={2} size="h4">
+            {t('settings.limits')}
+          </Title>
+          <Text size="sm" c="dimmed" mb="xs">
+            {t('settings.limitsHelp')}
+          </Text>
+          {form.errors.limits && (
+            <Text c="red" size="sm">
+              {form.errors.limits}
+            </Text>
+          )}
           <Table>
             <Table.Thead>
               <Table.Tr>
@@ -71,7 +103,14 @@ export function GeneralSettings({ canEdit }: { canEdit: boolean }) {
                   <Table.Td>{p.window || t('settings.atOnce')}</Table.Td>
                   <Table.Td>{nf.format(p.limit)}</Table.Td>
                   <Table.Td>
-                    <NumberInput aria-label={t('settings.overrideOf', { name })} placeholder={nf.format(p.limit)} min={1} allowDecimal={false} disabled={!canEdit} {...form.getInputProps(`limits.${name}`)} />
+                    <NumberInput
+                      aria-label={t('settings.overrideOf', { name })}
+                      placeholder={nf.format(p.limit)}
+                      min={1}
+                      allowDecimal={false}
+                      disabled={!canEdit}
+                      {...form.getInputProps(`limits.${name}`)}
+                    />
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -80,7 +119,9 @@ export function GeneralSettings({ canEdit }: { canEdit: boolean }) {
         </Card>
         {canEdit && (
           <div>
-            <Button type="submit" loading={update.isPending}>{t('common.save')}</Button>
+            <Button type="submit" loading={update.isPending}>
+              {t('common.save')}
+            </Button>
           </div>
         )}
       </Stack>

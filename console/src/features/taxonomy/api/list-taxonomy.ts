@@ -22,7 +22,9 @@ export interface TaxonomyFilter {
   limit?: number;
 }
 
-type Answer = TaxonomyPage | { events: { name: string; origin: Origin }[]; properties: { scope: Scope; name: string; type: string; origin: Origin }[]; next?: string | null };
+type Answer =
+  | TaxonomyPage
+  | { events: { name: string; origin: Origin }[]; properties: { scope: Scope; name: string; type: string; origin: Origin }[]; next?: string | null };
 
 /** GET /admin/v1/projects/{projectId}/taxonomy?kind=&scope=&q=&cursor=&limit= — paged and searched on the server. */
 export const useTaxonomy = (projectId: string, filter: TaxonomyFilter) =>

@@ -15,7 +15,17 @@ export const PROPERTY_TYPES = ['String', 'Long', 'Double', 'Boolean', 'Datetime'
 /** The name rule of the API (src/core/taxonomy/taxonomy.service.ts NAME). */
 const NAME = /^[A-Za-z0-9_$][A-Za-z0-9_.$-]{0,127}$/;
 
-export function TaxonomyPanel({ canEdit, strict, onStrictChange, strictPending }: { canEdit: boolean; strict: boolean; onStrictChange: (v: boolean) => void; strictPending: boolean }) {
+export function TaxonomyPanel({
+  canEdit,
+  strict,
+  onStrictChange,
+  strictPending,
+}: {
+  canEdit: boolean;
+  strict: boolean;
+  onStrictChange: (v: boolean) => void;
+  strictPending: boolean;
+}) {
   const { t } = useTranslation();
   const { project } = useCurrentProject();
   const [kind, setKind] = useState<'event' | 'property'>('event');
@@ -25,7 +35,11 @@ export function TaxonomyPanel({ canEdit, strict, onStrictChange, strictPending }
   const pager = usePager();
   const list = useTaxonomy(project.id, { kind, scope: scope || undefined, q: debounced || undefined, cursor: pager.cursor });
   const [registering, setRegistering] = useState(false);
-  const origin = (o: string) => <Badge variant="light" color={o === 'standard' ? 'gray' : o === 'registered' ? 'blue' : 'grape'}>{t(`taxonomy.origin.${o as 'standard'}`)}</Badge>;
+  const origin = (o: string) => (
+    <Badge variant="light" color={o === 'standard' ? 'gray' : o === 'registered' ? 'blue' : 'grape'}>
+      {t(`taxonomy.origin.${o as 'standard'}`)}
+    </Badge>
+  );
   return (
     <Stack>
       <Group justify="space-between">
@@ -66,7 +80,12 @@ export function TaxonomyPanel({ canEdit, strict, onStrictChange, strictPending }
           />
         </Group>
         <Group>
-          <Switch label={t('taxonomy.strict')} checked={strict} disabled={!canEdit || strictPending} onChange={(e) => onStrictChange(e.currentTarget.checked)} />
+          <Switch
+            label={t('taxonomy.strict')}
+            checked={strict}
+            disabled={!canEdit || strictPending}
+            onChange={(e) => onStrictChange(e.currentTarget.checked)}
+          />
           {canEdit && <Button onClick={() => setRegistering(true)}>{t('taxonomy.register')}</Button>}
         </Group>
       </Group>
@@ -133,7 +152,12 @@ function RegisterForm({ onDone }: { onDone: () => void }) {
           {...form.getInputProps('kind')}
         />
         {form.values.kind === 'property' && (
-          <Select label={t('taxonomy.scope')} data={(['event', 'item', 'user'] as const).map((s) => ({ value: s, label: t(`taxonomy.scopes.${s}`) }))} allowDeselect={false} {...form.getInputProps('scope')} />
+          <Select
+            label={t('taxonomy.scope')}
+            data={(['event', 'item', 'user'] as const).map((s) => ({ value: s, label: t(`taxonomy.scopes.${s}`) }))}
+            allowDeselect={false}
+            {...form.getInputProps('scope')}
+          />
         )}
         <TextInput label={t('taxonomy.name')} required {...form.getInputProps('name')} />
         {form.values.kind === 'property' && <Select label={t('taxonomy.type')} data={PROPERTY_TYPES} allowDeselect={false} {...form.getInputProps('type')} />}

@@ -19,7 +19,11 @@ export const useUsers = (projectId: string, cursor: string | undefined) =>
     queryKey: [...key, projectId, cursor],
     placeholderData: keepPreviousData,
     queryFn: async () => {
-      const r = (await api.get('/admin/v1/users', { query: { projectId, cursor, limit: 50 } })) as { users?: ConsoleUser[]; items?: ConsoleUser[]; next?: string | null };
+      const r = (await api.get('/admin/v1/users', { query: { projectId, cursor, limit: 50 } })) as {
+        users?: ConsoleUser[];
+        items?: ConsoleUser[];
+        next?: string | null;
+      };
       return { items: r.items ?? r.users ?? [], next: r.next ?? null };
     },
   });

@@ -21,7 +21,10 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
   const del = useDeleteUser();
   const [adding, setAdding] = useState(false);
   const roleHere = (u: ConsoleUser) => (u.instanceOwner ? 'owner' : u.roles.find((r) => r.projectId === project.id)?.role);
-  const withRole = (u: ConsoleUser, role: Role | null) => [...u.roles.filter((r) => r.projectId !== project.id), ...(role ? [{ projectId: project.id, role }] : [])];
+  const withRole = (u: ConsoleUser, role: Role | null) => [
+    ...u.roles.filter((r) => r.projectId !== project.id),
+    ...(role ? [{ projectId: project.id, role }] : []),
+  ];
   const roleOptions = ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }));
   return (
     <Stack>
@@ -42,7 +45,12 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
             {users.data?.items.map((u) => (
               <Table.Tr key={u.id}>
                 <Table.Td>
-                  {u.email} {u.instanceOwner && <Badge size="xs" variant="light">{t('users.instanceOwner')}</Badge>}
+                  {u.email}{' '}
+                  {u.instanceOwner && (
+                    <Badge size="xs" variant="light">
+                      {t('users.instanceOwner')}
+                    </Badge>
+                  )}
                 </Table.Td>
                 <Table.Td>
                   <Select
@@ -51,13 +59,25 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                     value={roleHere(u) ?? null}
                     disabled={u.instanceOwner || u.id === currentUserId}
                     allowDeselect={false}
-                    onChange={(v) => v && update.mutate({ userId: u.id, roles: withRole(u, v as Role) }, { onSuccess: () => notifications.show({ color: 'green', message: t('users.updated', { email: u.email }) }) })}
+                    onChange={(v) =>
+                      v &&
+                      update.mutate(
+                        { userId: u.id, roles: withRole(u, v as Role) },
+                        { onSuccess: () => notifications.show({ color: 'green', message: t('users.updated', { email: u.email }) }) },
+                      )
+                    }
                   />
                 </Table.Td>
                 <Table.Td>
                   {!u.instanceOwner && u.id !== currentUserId && (
                     <Group gap="xs">
-                      <Button size="xs" variant="subtle" color="red" onClick={() => (u.roles.length > 1 ? update.mutate({ userId: u.id, roles: withRole(u, null) }) : del.mutate(u.id))} aria-label={t('users.removeNamed', { email: u.email })}>
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        color="red"
+                        onClick={() => (u.roles.length > 1 ? update.mutate({ userId: u.id, roles: withRole(u, null) }) : del.mutate(u.id))}
+                        aria-label={t('users.removeNamed', { email: u.email })}
+                      >
                         {t('users.remove')}
                       </Button>
                     </Group>
@@ -88,13 +108,26 @@ function AddUserForm({ onDone }: { onDone: () => void }) {
     },
   });
   return (
-    <form noValidate onSubmit={form.onSubmit((v) => create.mutate({ email: v.email.trim(), password: v.password, roles: [{ projectId: project.id, role: v.role as Role }] }, { onSuccess: onDone }))}>
+    <form
+      noValidate
+      onSubmit={form.onSubmit((v) =>
+        create.mutate({ email: v.email.trim(), password: v.password, roles: [{ projectId: project.id, role: v.role as Role }] }, { onSuccess: onDone }),
+      )}
+    >
       <Stack>
         {create.error && <ErrorAlert error={create.error} />}
         <TextInput label={t('auth.email')} type="email" required {...form.getInputProps('email')} />
-        <PasswordInput label={t('users.initialPassword')} description={t('auth.passwordRule', { min: PASSWORD_MIN })} required autoComplete="new-password" {...form.getInputProps('password')} />
+        <PasswordInput
+          label={t('users.initialPassword')}
+          description={t('auth.passwordRule', { min: PASSWORD_MIN })}
+          required
+          autoComplete="new-password"
+          {...form.getInputProps('password')}
+        />
         <Select label={t('users.role')} data={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))} allowDeselect={false} {...form.getInputProps('role')} />
-        <Button type="submit" loading={create.isPending}>{t('users.addSubmit')}</Button>
+        <Button type="submit" loading={create.isPending}>
+          {t('users.addSubmit')}
+        </Button>
       </Stack>
     </form>
   );
