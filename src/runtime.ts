@@ -39,6 +39,9 @@ import { MessagingSetupService } from './core/messaging/messaging-setup.service.
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
+import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
+import { UsersService } from './core/accounts/users.service.ts';
+import { ConsoleSessionsService } from './core/accounts/sessions.service.ts';
 
 /**
  * The composition root: builds every adapter and service from the configuration with plain constructors.
@@ -83,6 +86,11 @@ export interface Runtime {
   directMessages: DirectMessagesService;
   blocklist: BlocklistService;
   deliveryResults: DeliveryResultsService;
+  /** Web console (docs/console.md): the audit log, console users and their sessions, rejected requests per project. */
+  audit: AuditService;
+  users: UsersService;
+  consoleSessions: ConsoleSessionsService;
+  rejectedRequests: RejectedRequestsService;
   /** Closes adapters in order (store last, after queued writes commit). */
   close(): Promise<void>;
 }
@@ -124,6 +132,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ? new (await import('./platform/queue/bullmq.queue.ts')).BullmqQueue({ store, clock, log, redisUrl, prefix: config.redisPrefix, heartbeatLeaseMs: config.workerLeaseSeconds * 1000 })
       : new LocalQueue({ store, clock, log }));
 
+  const audit = new AuditService({ store, clock });
+  const rejectedRequests = new RejectedRequestsService({ store, clock, limits });
   const credentials = new CredentialsService({ store, clock });
   const taxonomy = new TaxonomyService({ store, clock });
   const projects = new ProjectsService({ store, clock, credentials, taxonomy });
@@ -131,6 +141,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
   const events = new EventsService({ store, clock, identity, profiles, taxonomy });
   const rateLimiter = new RateLimiter({ limits });
+  const users = new UsersService({ store, clock, projects, audit });
+  const consoleSessions = new ConsoleSessionsService({ store, clock, limits, users, idleSeconds: config.sessionIdleSeconds, maxAgeSeconds: config.sessionMaxAgeSeconds });
   const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
   const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics });
@@ -221,6 +233,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     directMessages,
     blocklist,
     deliveryResults,
+    audit,
+    users,
+    consoleSessions,
+    rejectedRequests,
     async close() {
       await queue.stop();
       for (const c of closers.reverse()) await c();

@@ -115,6 +115,8 @@ describe('loadConfig', () => {
     ['MARU_DELIVERY_CONCURRENCY', '0'],
     ['MARU_REDIS_PREFIX', 'has space'],
     ['MARU_WORKER_LEASE', '0'],
+    ['MARU_SESSION_IDLE_TIMEOUT', '10'],
+    ['MARU_SESSION_MAX_AGE', 'a day'],
     ['MARU_REQUEST_TIMEOUT', '0'],
     ['MARU_HEADERS_TIMEOUT', '31'],
     ['MARU_IDLE_TIMEOUT', 'soon'],
@@ -137,7 +139,7 @@ describe('loadConfig', () => {
   });
 
   test('every setting with a restricted value is covered above', () => {
-    const free: ConfigKey[] = ['host', 'dataDir', 'adminToken', 'defaultPhoneRegion', 'publicUrl', 'trustProxy', 'metricsToken'];
+    const free: ConfigKey[] = ['host', 'dataDir', 'adminToken', 'defaultPhoneRegion', 'publicUrl', 'trustProxy', 'metricsToken', 'consoleDir'];
     const covered = new Set(invalid.map(([name]) => name));
     for (const [key, { env }] of Object.entries(CONFIG_ENV) as [ConfigKey, { env: string }][]) {
       if (!free.includes(key)) expect(covered.has(env), `${env} has no invalid-value test`).toBe(true);

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * maru's configuration: parsed and validated once at start-up, then passed down.
@@ -62,6 +63,12 @@ export interface Config {
   trustProxy: boolean | string;
   /** Deliveries one worker process sends at once (MARU_DELIVERY_CONCURRENCY). */
   deliveryConcurrency: number;
+  /** Seconds a console session stays valid without a request (MARU_SESSION_IDLE_TIMEOUT). */
+  sessionIdleSeconds: number;
+  /** Seconds a console session stays valid at most, however active (MARU_SESSION_MAX_AGE). */
+  sessionMaxAgeSeconds: number;
+  /** Folder of the built web console served at /console (MARU_CONSOLE_DIR; default console/dist of this checkout). */
+  consoleDir: string;
   /** Seconds a client has to send a whole request, headers and body; then 408 (MARU_REQUEST_TIMEOUT). */
   requestTimeoutSeconds: number;
   /** Seconds a client has to send the request headers; then 408 (MARU_HEADERS_TIMEOUT). */
@@ -107,6 +114,9 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   tokenSecret: { env: 'MARU_TOKEN_SECRET', default: '' },
   trustProxy: { env: 'MARU_TRUST_PROXY', default: 'false' },
   deliveryConcurrency: { env: 'MARU_DELIVERY_CONCURRENCY', default: '64' },
+  sessionIdleSeconds: { env: 'MARU_SESSION_IDLE_TIMEOUT', default: '3600' },
+  sessionMaxAgeSeconds: { env: 'MARU_SESSION_MAX_AGE', default: '43200' },
+  consoleDir: { env: 'MARU_CONSOLE_DIR', default: '' },
   requestTimeoutSeconds: { env: 'MARU_REQUEST_TIMEOUT', default: '30' },
   headersTimeoutSeconds: { env: 'MARU_HEADERS_TIMEOUT', default: '10' },
   idleTimeoutSeconds: { env: 'MARU_IDLE_TIMEOUT', default: '5' },
@@ -178,6 +188,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     publicUrl: raw('publicUrl').replace(/\/+$/, ''),
     tokenSecret: optional('tokenSecret'),
     deliveryConcurrency: integer('deliveryConcurrency', raw('deliveryConcurrency'), 1, 10_000),
+    sessionIdleSeconds: integer('sessionIdleSeconds', raw('sessionIdleSeconds'), 60, 30 * 86_400),
+    sessionMaxAgeSeconds: integer('sessionMaxAgeSeconds', raw('sessionMaxAgeSeconds'), 60, 365 * 86_400),
+    consoleDir: raw('consoleDir') ? resolve(raw('consoleDir')) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
     requestTimeoutSeconds: integer('requestTimeoutSeconds', raw('requestTimeoutSeconds'), 1, 3600),
     headersTimeoutSeconds: integer('headersTimeoutSeconds', raw('headersTimeoutSeconds'), 1, 3600),
     idleTimeoutSeconds: integer('idleTimeoutSeconds', raw('idleTimeoutSeconds'), 1, 3600),

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import cookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
@@ -19,6 +20,8 @@ import { unsubscribeRoutes } from '../faces/tracking/unsubscribe.routes.ts';
 import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
+import { consoleRoutes } from '../faces/admin/console.routes.ts';
+import { consoleStaticRoutes } from './console.routes.ts';
 
 export interface AppOptions {
   /** Which HTTP surfaces to serve: everything (api role) or only health and metrics (worker role). */
@@ -77,6 +80,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
         components: {
           securitySchemes: {
             adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
+            consoleSession: { type: 'apiKey', in: 'cookie', name: 'maru_session', description: 'Web console session (POST /admin/v1/session); state-changing requests also need X-CSRF-Token' },
             marketapApiKey: { type: 'http', scheme: 'bearer', description: 'Marketap API key of the project (with ?project_id=)' },
           },
         },
@@ -87,6 +91,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   await app.register(healthRoutes, { runtime, isReady: () => ready, metrics: options.metrics !== false });
   if (options.surfaces !== 'operations') {
+    await app.register(cookie);
+    await app.register(consoleRoutes, { runtime });
+    await app.register(consoleStaticRoutes, { dir: runtime.config.consoleDir });
     await app.register(adminRoutes, { runtime });
     await app.register(dfineryImportRoutes, { runtime });
     await app.register(marketapRoutes, { runtime });

@@ -28,6 +28,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // The api role never runs workers; all and worker do.
   if (config.role !== 'api') await runtime.queue.start();
   runtime.log.info({ url, role: config.role, dataDir: config.dataDir, store: runtime.store.dialect }, 'maru started');
+  // First run of the web console (docs/console.md "First sign-in"): while no console user exists, a one-time setup
+  // token is printed here, so only someone who can read this log claims the install.
+  if (config.role !== 'worker') {
+    const setupToken = await runtime.users.issueSetupToken();
+    if (setupToken) runtime.log.warn({ setupToken, setupUrl: `${config.publicUrl}/console/` }, `no console user exists yet: open ${config.publicUrl}/console/ and enter the setup token ${setupToken} (or run: maru user create --email ... --role owner)`);
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

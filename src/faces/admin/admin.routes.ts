@@ -20,32 +20,37 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
 
   const project = async (request: P) => runtime.projects.get(request.params.projectId);
   const tags = ['admin'];
-  const security = [{ adminToken: [] }];
+  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
 
-  app.post('/admin/v1/projects', { schema: { tags, security, summary: 'Create a project; its credentials are shown once' } }, async (request, reply) => {
+  app.post('/admin/v1/projects', { config: { permission: 'instance:admin' }, schema: { tags, security, summary: 'Create a project; its credentials are shown once' } }, async (request, reply) => {
     const b = (request.body ?? {}) as { name?: unknown; timezone?: unknown; settings?: unknown };
     if (b.settings !== undefined && (typeof b.settings !== 'object' || b.settings === null)) throw invalid('settings', 'settings must be an object');
     const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings as Record<string, unknown> | undefined });
     return reply.status(201).send({ project_id: p.id, project: p, credentials });
   });
 
-  app.get('/admin/v1/projects', { schema: { tags, security, summary: 'List projects' } }, async () => ({ projects: await runtime.projects.list() }));
+  app.get('/admin/v1/projects', { config: { permission: 'signed-in' }, schema: { tags, security, summary: 'List projects' } }, async (request) => {
+    const all = await runtime.projects.list();
+    const who = request.principal;
+    // A console user sees only the projects they have a role in (an instance owner sees all).
+    return { projects: who?.type === 'user' && !who.instanceOwner ? all.filter((p) => who.roles.has(p.id)) : all };
+  });
 
-  app.get('/admin/v1/projects/:projectId', { schema: { tags, security, summary: 'A project' } }, async (request: P) => ({ project: await project(request) }));
+  app.get('/admin/v1/projects/:projectId', { config: { permission: 'project:read' }, schema: { tags, security, summary: 'A project' } }, async (request: P) => ({ project: await project(request) }));
 
-  app.patch('/admin/v1/projects/:projectId', { schema: { tags, security, summary: 'Change name, timezone or settings' } }, async (request: P) => {
+  app.patch('/admin/v1/projects/:projectId', { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Change name, timezone or settings' } }, async (request: P) => {
     await project(request);
     return { project: await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object) };
   });
 
-  app.get('/admin/v1/projects/:projectId/credentials', { schema: { tags, security, summary: 'Credentials (prefixes only)' } }, async (request: P) => {
+  app.get('/admin/v1/projects/:projectId/credentials', { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Credentials (prefixes only)' } }, async (request: P) => {
     const p = await project(request);
     return { credentials: await runtime.credentials.list(p.id) };
   });
 
   app.post(
     '/admin/v1/projects/:projectId/credentials/:kind/reissue',
-    { schema: { tags, security, summary: 'Issue a new secret; the old one keeps working for 14 days' } },
+    { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Issue a new secret; the old one keeps working for 14 days' } },
     async (request: FastifyRequest<{ Params: { projectId: string; kind: string } }>) => {
       const p = await runtime.projects.get(request.params.projectId);
       const kind = request.params.kind as CredentialKind;
@@ -56,23 +61,23 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
     },
   );
 
-  app.get('/admin/v1/projects/:projectId/taxonomy', { schema: { tags, security, summary: 'Registered events and properties' } }, async (request: P) => {
+  app.get('/admin/v1/projects/:projectId/taxonomy', { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Registered events and properties' } }, async (request: P) => {
     const p = await project(request);
     return runtime.taxonomy.list(p.id);
   });
 
-  app.post('/admin/v1/projects/:projectId/taxonomy', { schema: { tags, security, summary: 'Register a taxonomy document {events, properties}' } }, async (request: P) => {
+  app.post('/admin/v1/projects/:projectId/taxonomy', { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Register a taxonomy document {events, properties}' } }, async (request: P) => {
     const p = await project(request);
     return runtime.taxonomy.apply(p.id, request.body);
   });
 
-  app.post('/admin/v1/projects/:projectId/taxonomy/events', { schema: { tags, security, summary: 'Register an event' } }, async (request: P, reply) => {
+  app.post('/admin/v1/projects/:projectId/taxonomy/events', { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Register an event' } }, async (request: P, reply) => {
     const p = await project(request);
     const r = await runtime.taxonomy.registerEvent(p.id, (request.body as { name?: string } | undefined)?.name as string);
     return reply.status(r.created ? 201 : 200).send(r);
   });
 
-  app.post('/admin/v1/projects/:projectId/taxonomy/properties', { schema: { tags, security, summary: 'Register a property {scope, name, type}' } }, async (request: P, reply) => {
+  app.post('/admin/v1/projects/:projectId/taxonomy/properties', { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Register a property {scope, name, type}' } }, async (request: P, reply) => {
     const p = await project(request);
     const b = (request.body ?? {}) as { scope?: string; name?: string; type?: string };
     const type = typeof b.type === 'string' ? parsePropertyType(b.type) : undefined;
@@ -82,14 +87,14 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
     return reply.status(r.created ? 201 : 200).send(r);
   });
 
-  app.get('/admin/v1/projects/:projectId/profiles/:profileId', { schema: { tags, security, summary: 'A profile by id (absorbed ids resolve to the survivor)' } }, async (request: FastifyRequest<{ Params: { projectId: string; profileId: string } }>) => {
+  app.get('/admin/v1/projects/:projectId/profiles/:profileId', { config: { permission: 'project:read' }, schema: { tags, security, summary: 'A profile by id (absorbed ids resolve to the survivor)' } }, async (request: FastifyRequest<{ Params: { projectId: string; profileId: string } }>) => {
     const p = await runtime.projects.get(request.params.projectId);
     const profile = await runtime.profiles.get(p.id, request.params.profileId);
     if (!profile) throw new MaruError('not_found', 'no such profile');
     return { profile };
   });
 
-  app.get('/admin/v1/projects/:projectId/profiles', { schema: { tags, security, summary: 'Find a profile by identifier (?type=&value=)' } }, async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { type?: string; value?: string } }>) => {
+  app.get('/admin/v1/projects/:projectId/profiles', { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Find a profile by identifier (?type=&value=)' } }, async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { type?: string; value?: string } }>) => {
     const p = await runtime.projects.get(request.params.projectId);
     const { type, value } = request.query;
     if (!IDENTIFIER_TYPES.includes(type as IdentifierType)) throw invalid('type', `type must be one of ${IDENTIFIER_TYPES.join(', ')}`);

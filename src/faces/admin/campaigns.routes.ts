@@ -85,34 +85,34 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
   guardAdmin(app, runtime);
 
   const tags = ['admin: campaigns'];
-  const security = [{ adminToken: [] }];
+  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
   const base = '/admin/v1/projects/:projectId';
   const project = (request: P) => runtime.projects.get(request.params.projectId);
 
-  app.post(`${base}/campaigns`, { schema: { tags, security, summary: 'Create a campaign (docs/campaigns.md "Campaign document")' } }, async (request: P, reply) => {
+  app.post(`${base}/campaigns`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Create a campaign (docs/campaigns.md "Campaign document")' } }, async (request: P, reply) => {
     const p = await project(request);
     const c = await runtime.campaigns.create(p.id, request.body);
     return reply.status(201).send({ campaign: toCampaignDocument(c) });
   });
 
-  app.get(`${base}/campaigns`, { schema: { tags, security, summary: 'List campaigns (?status=)' } }, async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { status?: string } }>) => {
+  app.get(`${base}/campaigns`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'List campaigns (?status=)' } }, async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { status?: string } }>) => {
     const p = await project(request);
     const status = request.query.status;
     if (status !== undefined && !CAMPAIGN_STATUSES.includes(status as CampaignStatus)) throw invalid('status', `status must be one of ${CAMPAIGN_STATUSES.join(', ')}`);
     return { campaigns: (await runtime.campaigns.list(p.id, { status: status as CampaignStatus | undefined })).map(toCampaignDocument) };
   });
 
-  app.get(`${base}/campaigns/:campaignId`, { schema: { tags, security, summary: 'A campaign' } }, async (request: C) => {
+  app.get(`${base}/campaigns/:campaignId`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'A campaign' } }, async (request: C) => {
     const p = await project(request);
     return { campaign: toCampaignDocument(await runtime.campaigns.get(p.id, request.params.campaignId)) };
   });
 
-  app.patch(`${base}/campaigns/:campaignId`, { schema: { tags, security, summary: 'Change fields of a campaign (checked whole)' } }, async (request: C) => {
+  app.patch(`${base}/campaigns/:campaignId`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Change fields of a campaign (checked whole)' } }, async (request: C) => {
     const p = await project(request);
     return { campaign: toCampaignDocument(await runtime.campaigns.update(p.id, request.params.campaignId, request.body)) };
   });
 
-  app.post(`${base}/campaigns/:campaignId/status`, { schema: { tags, security, summary: 'Activate, pause or archive: {"status": "active"}' } }, async (request: C) => {
+  app.post(`${base}/campaigns/:campaignId/status`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Activate, pause or archive: {"status": "active"}' } }, async (request: C) => {
     const p = await project(request);
     const status = (request.body as { status?: unknown } | undefined)?.status;
     return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status)) };
@@ -120,7 +120,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.post(
     `${base}/campaigns/:campaignId/preview`,
-    { schema: { tags, security, summary: 'Render the message for a profile: {"profile_id"} or {"identifier": {"type", "value"}}, and "event_params"' } },
+    { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Render the message for a profile: {"profile_id"} or {"identifier": {"type", "value"}}, and "event_params"' } },
     async (request: C) => {
       const p = await project(request);
       const b = (request.body ?? {}) as { profile_id?: unknown; identifier?: { type?: unknown; value?: unknown }; event_params?: unknown };
@@ -132,7 +132,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.post(
     `${base}/campaigns/:campaignId/send`,
-    { schema: { tags, security, summary: 'Send an API-triggered campaign (body as Notifly\'s campaign send); Idempotency-Key header optional' } },
+    { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Send an API-triggered campaign (body as Notifly\'s campaign send); Idempotency-Key header optional' } },
     async (request: C, reply) => {
       const p = await project(request);
       const key = request.headers['idempotency-key'];
@@ -143,7 +143,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/campaigns/:campaignId/deliveries`,
-    { schema: { tags, security, summary: 'Deliveries of a campaign, newest first (?state=&limit=&before=)' } },
+    { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Deliveries of a campaign, newest first (?state=&limit=&before=)' } },
     async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { state?: string; limit?: string; before?: string } }>) => {
       const p = await project(request);
       await runtime.campaigns.get(p.id, request.params.campaignId);
@@ -152,14 +152,14 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
     },
   );
 
-  app.get(`${base}/deliveries/:deliveryId`, { schema: { tags, security, summary: 'A delivery with its states, provider response and rendered message' } }, async (request: FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>) => {
+  app.get(`${base}/deliveries/:deliveryId`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'A delivery with its states, provider response and rendered message' } }, async (request: FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>) => {
     const p = await project(request);
     return { delivery: deliveryToWire(await runtime.deliveries.get(p.id, request.params.deliveryId)) };
   });
 
   app.get(
     `${base}/campaigns/:campaignId/stats`,
-    { schema: { tags, security, summary: 'Campaign statistics (?start=&end=, as the Notifly stats endpoint)' } },
+    { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Campaign statistics (?start=&end=, as the Notifly stats endpoint)' } },
     async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { start?: string; end?: string } }>) => {
       const p = await project(request);
       return runtime.campaignStats.stats({ projectId: p.id, campaignId: request.params.campaignId, start: request.query.start, end: request.query.end });
@@ -168,7 +168,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/outbox`,
-    { schema: { tags, security, summary: 'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)' } },
+    { config: { permission: 'project:read' }, schema: { tags, security, summary: 'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)' } },
     async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { campaign_id?: string; limit?: string; before?: string } }>) => {
       const p = await project(request);
       const entries = await runtime.sandboxOutbox.list(p.id, { campaignId: request.query.campaign_id, limit: limitOf(request.query.limit), before: beforeOf(request.query.before) });
@@ -176,7 +176,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
     },
   );
 
-  app.put(`${base}/sandbox`, { schema: { tags, security, summary: 'Set the sandbox failure rule {"failures": [...]}' } }, async (request: P) => {
+  app.put(`${base}/sandbox`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Set the sandbox failure rule {"failures": [...]}' } }, async (request: P) => {
     const p = await project(request);
     let config;
     try {
@@ -191,7 +191,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.put(
     `${base}/campaign-settings`,
-    { schema: { tags, security, summary: 'Set the project\'s campaign settings {quietHours, fatigue, dailyCap, excludedUserIds}' } },
+    { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Set the project\'s campaign settings {quietHours, fatigue, dailyCap, excludedUserIds}' } },
     async (request: P) => {
       const p = await project(request);
       parseCampaignSettings(request.body); // checked whole; stored as given
@@ -200,7 +200,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
     },
   );
 
-  app.get(`${base}/campaign-settings`, { schema: { tags, security, summary: 'The project\'s campaign settings' } }, async (request: P) => {
+  app.get(`${base}/campaign-settings`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'The project\'s campaign settings' } }, async (request: P) => {
     const p = await project(request);
     return { campaigns: p.settings.campaigns ?? {} };
   });

@@ -28,16 +28,16 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
   guardAdmin(app, runtime);
 
   const tags = ['admin: channels'];
-  const security = [{ adminToken: [] }];
+  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
   const base = '/admin/v1/projects/:projectId/channels';
 
-  app.get(base, { schema: { tags, security, summary: "The project's configured channel providers (secrets shown as \"[set]\")" } }, async (request: P) => ({
+  app.get(base, { config: { permission: 'project:read' }, schema: { tags, security, summary: "The project's configured channel providers (secrets shown as \"[set]\")" } }, async (request: P) => ({
     channels: (await runtime.channelConfigs.list(request.params.projectId)).map(channelToWire),
   }));
 
   app.put(
     `${base}/:channel`,
-    { schema: { tags, security, summary: 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)' } },
+    { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)' } },
     async (request: C) => {
       const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
       const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config });
@@ -45,7 +45,7 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
     },
   );
 
-  app.delete(`${base}/:channel`, { schema: { tags, security, summary: 'Remove a channel\'s provider: the channel uses the sandbox again' } }, async (request: C, reply) => {
+  app.delete(`${base}/:channel`, { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Remove a channel\'s provider: the channel uses the sandbox again' } }, async (request: C, reply) => {
     await runtime.channelConfigs.remove(request.params.projectId, request.params.channel);
     return reply.status(204).send();
   });

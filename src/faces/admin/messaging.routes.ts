@@ -4,6 +4,7 @@ import type { DeliveryResultRow } from '../../core/messaging/messaging.tables.ts
 import { MaruError } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { guardAdmin } from './admin-auth.ts';
+import type { Permission } from '../../core/accounts/roles.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type N = FastifyRequest<{ Params: { projectId: string; number: string } }>;
@@ -55,11 +56,11 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   guardAdmin(app, runtime);
 
   const tags = ['admin: messaging'];
-  const security = [{ adminToken: [] }];
+  const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
   const base = '/admin/v1/projects/:projectId/messaging';
-  const schema = (summary: string) => ({ schema: { tags, security, summary } });
+  const schema = (permission: Permission, summary: string) => ({ config: { permission }, schema: { tags, security, summary } });
 
-  app.get(base, schema('The project\'s messaging setup, and whether its own text-message sending is configured'), async (request: P) => {
+  app.get(base, schema('project:read', 'The project\'s messaging setup, and whether its own text-message sending is configured'), async (request: P) => {
     const o = await setup.overview(request.params.projectId);
     return {
       settings: o.settings,
@@ -70,58 +71,58 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
     };
   });
 
-  app.patch(base, schema('Change messaging settings: {"sandboxTextSending": true|false}'), async (request: P) => ({
+  app.patch(base, schema('project:admin', 'Change messaging settings: {"sandboxTextSending": true|false}'), async (request: P) => ({
     settings: await setup.updateSettings(request.params.projectId, request.body),
   }));
 
   // ---- sender numbers ----
-  app.get(`${base}/sender-numbers`, schema('Registered sender numbers (the default first)'), async (request: P) => ({
+  app.get(`${base}/sender-numbers`, schema('project:read', 'Registered sender numbers (the default first)'), async (request: P) => ({
     senderNumbers: (await setup.senderNumbers(request.params.projectId)).map(senderToWire),
   }));
-  app.post(`${base}/sender-numbers`, schema('Register a sender number: {"number": "1544-6859", "default": true}'), async (request: P, reply) => {
+  app.post(`${base}/sender-numbers`, schema('project:admin', 'Register a sender number: {"number": "1544-6859", "default": true}'), async (request: P, reply) => {
     const s = await setup.addSenderNumber(request.params.projectId, request.body);
     return reply.status(201).send({ senderNumber: senderToWire(s) });
   });
-  app.delete(`${base}/sender-numbers/:number`, schema('Remove a sender number'), async (request: N, reply) => {
+  app.delete(`${base}/sender-numbers/:number`, schema('project:admin', 'Remove a sender number'), async (request: N, reply) => {
     await setup.removeSenderNumber(request.params.projectId, request.params.number);
     return reply.status(204).send();
   });
 
   // ---- Kakao channels ----
-  app.get(`${base}/kakao-channels`, schema('Registered Kakao channels (the default first)'), async (request: P) => ({
+  app.get(`${base}/kakao-channels`, schema('project:read', 'Registered Kakao channels (the default first)'), async (request: P) => ({
     kakaoChannels: (await setup.kakaoChannels(request.params.projectId)).map(channelToWire),
   }));
-  app.post(`${base}/kakao-channels`, schema('Register a Kakao channel: {"channelId": "@maru", "senderKey": "...", "default": true}'), async (request: P, reply) => {
+  app.post(`${base}/kakao-channels`, schema('project:admin', 'Register a Kakao channel: {"channelId": "@maru", "senderKey": "...", "default": true}'), async (request: P, reply) => {
     const c = await setup.addKakaoChannel(request.params.projectId, request.body);
     return reply.status(201).send({ kakaoChannel: channelToWire(c) });
   });
-  app.delete(`${base}/kakao-channels/:channelId`, schema('Remove a Kakao channel (409 while templates use it)'), async (request: K, reply) => {
+  app.delete(`${base}/kakao-channels/:channelId`, schema('project:admin', 'Remove a Kakao channel (409 while templates use it)'), async (request: K, reply) => {
     await setup.removeKakaoChannel(request.params.projectId, request.params.channelId);
     return reply.status(204).send();
   });
 
   // ---- alimtalk templates ----
-  app.get(`${base}/alimtalk-templates`, schema('Registered alimtalk templates'), async (request: P) => ({
+  app.get(`${base}/alimtalk-templates`, schema('project:read', 'Registered alimtalk templates'), async (request: P) => ({
     alimtalkTemplates: (await setup.listTemplates(request.params.projectId)).map(templateToWire),
   }));
-  app.post(`${base}/alimtalk-templates`, schema('Register an alimtalk template: {templateId, templateCode, content with #{variables}, channelId?, buttons?}'), async (request: P, reply) => {
+  app.post(`${base}/alimtalk-templates`, schema('content:write', 'Register an alimtalk template: {templateId, templateCode, content with #{variables}, channelId?, buttons?}'), async (request: P, reply) => {
     const { template } = await setup.saveTemplate(request.params.projectId, request.body);
     return reply.status(201).send({ alimtalkTemplate: templateToWire(template) });
   });
-  app.get(`${base}/alimtalk-templates/:templateId`, schema('An alimtalk template'), async (request: T) => ({
+  app.get(`${base}/alimtalk-templates/:templateId`, schema('project:read', 'An alimtalk template'), async (request: T) => ({
     alimtalkTemplate: templateToWire(await setup.getTemplate(request.params.projectId, request.params.templateId)),
   }));
-  app.put(`${base}/alimtalk-templates/:templateId`, schema('Register or replace an alimtalk template'), async (request: T, reply) => {
+  app.put(`${base}/alimtalk-templates/:templateId`, schema('content:write', 'Register or replace an alimtalk template'), async (request: T, reply) => {
     const { template, created } = await setup.saveTemplate(request.params.projectId, request.body, request.params.templateId);
     return reply.status(created ? 201 : 200).send({ alimtalkTemplate: templateToWire(template) });
   });
-  app.delete(`${base}/alimtalk-templates/:templateId`, schema('Remove an alimtalk template'), async (request: T, reply) => {
+  app.delete(`${base}/alimtalk-templates/:templateId`, schema('content:write', 'Remove an alimtalk template'), async (request: T, reply) => {
     await setup.removeTemplate(request.params.projectId, request.params.templateId);
     return reply.status(204).send();
   });
 
   // ---- delivery results ----
-  app.get(`${base}/delivery-results/:deliveryId`, schema('What the vendor reported after accepting a text or Kakao message (polling or status callback)'), async (request: D) => {
+  app.get(`${base}/delivery-results/:deliveryId`, schema('project:read', 'What the vendor reported after accepting a text or Kakao message (polling or status callback)'), async (request: D) => {
     await runtime.projects.get(request.params.projectId);
     const r = await runtime.deliveryResults.resultOf(request.params.projectId, request.params.deliveryId);
     if (!r) throw new MaruError('not_found', `no delivery result is recorded for delivery ${request.params.deliveryId}`);
