@@ -18,13 +18,8 @@ type DocumentedPath<M extends Method> = {
  */
 export type PendingPaths = {
   get:
-    | '/admin/v1/setup'
-    | '/admin/v1/session'
-    | '/admin/v1/users'
-    | '/admin/v1/projects/{projectId}/audit'
     | '/admin/v1/projects/{projectId}/overview'
     | '/admin/v1/projects/{projectId}/profiles/search'
-    | '/admin/v1/projects/{projectId}/profiles/{profileId}/details'
     | '/admin/v1/projects/{projectId}/deletions/{jobId}'
     | '/admin/v1/projects/{projectId}/events'
     | '/admin/v1/projects/{projectId}/events/daily'
@@ -33,8 +28,8 @@ export type PendingPaths = {
     | '/admin/v1/projects/{projectId}/exports/profiles.csv';
   post: '/admin/v1/setup' | '/admin/v1/session' | '/admin/v1/users' | '/admin/v1/projects/{projectId}/channels/{channel}/test';
   put: never;
-  patch: '/admin/v1/users/{userId}';
-  delete: '/admin/v1/session' | '/admin/v1/users/{userId}' | '/admin/v1/projects/{projectId}/profiles/{profileId}';
+  patch: never;
+  delete: '/admin/v1/projects/{projectId}/profiles/{profileId}';
 };
 
 export type PathFor<M extends Method> = DocumentedPath<M> | Exclude<PendingPaths[M], DocumentedPath<M>>;
@@ -49,10 +44,19 @@ export type ResponseOf<P, M extends Method> = 200 extends keyof Responses<Op<P, 
     ? JsonOf<Responses<Op<P, M>>[201]>
     : unknown;
 
-export interface RequestOptions {
+type Scalar = string | number | boolean | undefined | null;
+type Declared<T> = [NonNullable<T>] extends [never] ? undefined : NonNullable<T>;
+type QueryOf<P, M extends Method> = Op<P, M> extends { parameters: { query?: infer Q } } ? Declared<Q> : undefined;
+type BodyOf<P, M extends Method> = Op<P, M> extends { requestBody?: infer B } ? (Declared<B> extends { content: { 'application/json': infer J } } ? J : undefined) : undefined;
+
+/**
+ * Options of one call. Where the document declares the query or the JSON body, they are checked against it (query
+ * names; body shape); routes that declare none accept any.
+ */
+export interface RequestOptions<P = unknown, M extends Method = Method> {
   path?: Record<string, string>;
-  query?: Record<string, string | number | boolean | undefined | null>;
-  body?: unknown;
+  query?: QueryOf<P, M> extends undefined ? Record<string, Scalar> : { [K in keyof QueryOf<P, M>]?: Scalar };
+  body?: BodyOf<P, M> extends undefined ? unknown : BodyOf<P, M>;
   signal?: AbortSignal;
 }
 
@@ -84,7 +88,7 @@ export const setUnauthorizedHandler = (handler: () => void) => {
 };
 
 /** Builds `/admin/v1/...` with path parameters filled in and the query string appended. */
-export function buildUrl(template: string, options: Pick<RequestOptions, 'path' | 'query'> = {}): string {
+export function buildUrl(template: string, options: { path?: Record<string, string>; query?: Record<string, Scalar> } = {}): string {
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const v = options.path?.[name];
     if (v === undefined) throw new Error(`missing path parameter ${name} for ${template}`);
@@ -97,10 +101,11 @@ export function buildUrl(template: string, options: Pick<RequestOptions, 'path' 
 }
 
 async function request(method: Method, template: string, options: RequestOptions = {}): Promise<unknown> {
+  const query = options.query as Record<string, Scalar> | undefined;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'get' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const res = await fetch(buildUrl(template, options), {
+  const res = await fetch(buildUrl(template, { path: options.path, query }), {
     method: method.toUpperCase(),
     headers,
     credentials: 'same-origin',
@@ -132,12 +137,12 @@ async function request(method: Method, template: string, options: RequestOptions
 }
 
 export const api = {
-  get: <P extends PathFor<'get'>>(path: P, options?: RequestOptions) => request('get', path, options) as Promise<ResponseOf<P, 'get'>>,
-  post: <P extends PathFor<'post'>>(path: P, options?: RequestOptions) => request('post', path, options) as Promise<ResponseOf<P, 'post'>>,
-  put: <P extends PathFor<'put'>>(path: P, options?: RequestOptions) => request('put', path, options) as Promise<ResponseOf<P, 'put'>>,
-  patch: <P extends PathFor<'patch'>>(path: P, options?: RequestOptions) => request('patch', path, options) as Promise<ResponseOf<P, 'patch'>>,
-  delete: <P extends PathFor<'delete'>>(path: P, options?: RequestOptions) => request('delete', path, options) as Promise<ResponseOf<P, 'delete'>>,
+  get: <P extends PathFor<'get'>>(path: P, options?: RequestOptions<P, 'get'>) => request('get', path, options as never) as Promise<ResponseOf<P, 'get'>>,
+  post: <P extends PathFor<'post'>>(path: P, options?: RequestOptions<P, 'post'>) => request('post', path, options as never) as Promise<ResponseOf<P, 'post'>>,
+  put: <P extends PathFor<'put'>>(path: P, options?: RequestOptions<P, 'put'>) => request('put', path, options as never) as Promise<ResponseOf<P, 'put'>>,
+  patch: <P extends PathFor<'patch'>>(path: P, options?: RequestOptions<P, 'patch'>) => request('patch', path, options as never) as Promise<ResponseOf<P, 'patch'>>,
+  delete: <P extends PathFor<'delete'>>(path: P, options?: RequestOptions<P, 'delete'>) => request('delete', path, options as never) as Promise<ResponseOf<P, 'delete'>>,
 };
 
 /** A GET URL for a download link (CSV exports): same path typing, opened by the browser with the session cookie. */
-export const downloadUrl = <P extends PathFor<'get'>>(path: P, options: Pick<RequestOptions, 'path' | 'query'>) => buildUrl(path, options);
+export const downloadUrl = (path: PathFor<'get'>, options: { path?: Record<string, string>; query?: Record<string, Scalar> }) => buildUrl(path, options);

@@ -7,7 +7,7 @@ export const sessionKey = ['session'] as const;
 /** The signed-in user, or null when not signed in (401). Keeps the CSRF token for the client. */
 export async function getSession(): Promise<Session | null> {
   try {
-    const s = (await api.get('/admin/v1/session')) as Session;
+    const s = await api.get('/admin/v1/session');
     setCsrfToken(s.csrfToken);
     return s;
   } catch (err) {

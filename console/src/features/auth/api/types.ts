@@ -1,17 +1,9 @@
-/** The session body of GET /admin/v1/session (CONSOLE-API.md), until the route declares its response schema. */
-export type Role = 'owner' | 'marketer' | 'viewer';
-export interface SessionUser {
-  id: string;
-  email: string;
-  name?: string;
-  instanceOwner: boolean;
-  roles: { projectId: string; role: Role }[];
-}
-export interface Session {
-  user: SessionUser;
-  csrfToken: string;
-  expiresAt: string;
-}
+import type { ResponseOf } from '../../../lib/api-client';
+
+/** The session as GET /admin/v1/session answers it (types from the OpenAPI document). */
+export type Session = ResponseOf<'/admin/v1/session', 'get'>;
+export type SessionUser = Session['user'];
+export type Role = SessionUser['roles'][number]['role'];
 
 /** The role a user has in one project (the instance owner is owner everywhere). */
 export function roleIn(user: SessionUser | undefined, projectId: string | undefined): Role | undefined {

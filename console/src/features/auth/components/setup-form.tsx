@@ -3,7 +3,7 @@ import { useForm } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../../../components/query-state';
 import { useSetup } from '../api/setup';
-import { PASSWORD_MIN, validEmail, validPassword } from './validation';
+import { PASSWORD_MIN, validEmail, validPassword } from '../../../lib/account-rules';
 
 export function SetupForm({ onDone }: { onDone: () => void }) {
   const { t } = useTranslation();

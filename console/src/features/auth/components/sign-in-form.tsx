@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../../lib/api-client';
 import { ErrorAlert } from '../../../components/query-state';
 import { useSignIn } from '../api/sign-in';
-import { validEmail } from './validation';
+import { validEmail } from '../../../lib/account-rules';
 
 export function SignInForm({ onSignedIn }: { onSignedIn: () => void }) {
   const { t } = useTranslation();

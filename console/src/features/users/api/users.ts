@@ -1,31 +1,17 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../../lib/api-client';
+import { api, type ResponseOf } from '../../../lib/api-client';
 
-export type Role = 'owner' | 'marketer' | 'viewer';
-export interface ConsoleUser {
-  id: string;
-  email: string;
-  name?: string | null;
-  instanceOwner: boolean;
-  roles: { projectId: string; role: Role }[];
-  createdAt?: string | number;
-}
+export type ConsoleUser = ResponseOf<'/admin/v1/users', 'get'>['items'][number];
+export type Role = ConsoleUser['roles'][number]['role'];
 
 const key = ['users'] as const;
 
-/** GET /admin/v1/users?projectId=&cursor= — the users with a role in the project, a page at a time. */
-export const useUsers = (projectId: string, cursor: string | undefined) =>
+/** GET /admin/v1/users?cursor= — the users the signed-in owner may manage, a page at a time. */
+export const useUsers = (cursor: string | undefined) =>
   useQuery({
-    queryKey: [...key, projectId, cursor],
+    queryKey: [...key, cursor],
     placeholderData: keepPreviousData,
-    queryFn: async () => {
-      const r = (await api.get('/admin/v1/users', { query: { projectId, cursor, limit: 50 } })) as {
-        users?: ConsoleUser[];
-        items?: ConsoleUser[];
-        next?: string | null;
-      };
-      return { items: r.items ?? r.users ?? [], next: r.next ?? null };
-    },
+    queryFn: () => api.get('/admin/v1/users', { query: { cursor, limit: 50 } }),
   });
 
 export const useCreateUser = () => {
@@ -36,19 +22,12 @@ export const useCreateUser = () => {
   });
 };
 
+/** Sets the user's role in the listed projects (`roles`) or takes it away (`removeRoles`: project ids). */
 export const useUpdateUser = () => {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: { userId: string; roles?: { projectId: string; role: Role }[]; password?: string }) =>
-      api.patch('/admin/v1/users/{userId}', { path: { userId: input.userId }, body: { roles: input.roles, password: input.password } }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: key }),
-  });
-};
-
-export const useDeleteUser = () => {
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (userId: string) => api.delete('/admin/v1/users/{userId}', { path: { userId } }),
+    mutationFn: (input: { userId: string; roles?: { projectId: string; role: Role }[]; removeRoles?: string[] }) =>
+      api.patch('/admin/v1/users/{userId}', { path: { userId: input.userId }, body: { roles: input.roles, removeRoles: input.removeRoles } }),
     onSuccess: () => qc.invalidateQueries({ queryKey: key }),
   });
 };

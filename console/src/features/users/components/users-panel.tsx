@@ -5,21 +5,19 @@ import { notifications } from '@mantine/notifications';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, QueryState } from '../../../components/query-state';
 import { Pager, usePager } from '../../../components/pager';
+import { PASSWORD_MIN, validEmail, validPassword } from '../../../lib/account-rules';
 import { useCurrentProject } from '../../../lib/project-context';
-import { useCreateUser, useDeleteUser, useUpdateUser, useUsers, type ConsoleUser, type Role } from '../api/users';
+import { useCreateUser, useUpdateUser, useUsers, type ConsoleUser, type Role } from '../api/users';
 
 const ROLES: Role[] = ['owner', 'marketer', 'viewer'];
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PASSWORD_MIN = 12;
 
 export function UsersPanel({ currentUserId }: { currentUserId: string }) {
   const { t } = useTranslation();
   const { project } = useCurrentProject();
   const pager = usePager();
-  const users = useUsers(project.id, pager.cursor);
+  const users = useUsers(pager.cursor);
   const update = useUpdateUser();
-  const del = useDeleteUser();
-  const [adding, setAdding] = useState(false);
+    const [adding, setAdding] = useState(false);
   const roleHere = (u: ConsoleUser) => (u.instanceOwner ? 'owner' : u.roles.find((r) => r.projectId === project.id)?.role);
   const withRole = (u: ConsoleUser, role: Role | null) => [
     ...u.roles.filter((r) => r.projectId !== project.id),
@@ -31,7 +29,7 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
       <div>
         <Button onClick={() => setAdding(true)}>{t('users.add')}</Button>
       </div>
-      {(update.error || del.error) && <ErrorAlert error={update.error ?? del.error} />}
+      {update.error && <ErrorAlert error={update.error} />}
       <QueryState isPending={users.isPending} error={users.error} empty={users.data?.items.length === 0} emptyText={t('users.empty')}>
         <Table striped>
           <Table.Thead>
@@ -42,7 +40,7 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {users.data?.items.map((u) => (
+            {users.data?.items.filter((u) => u.instanceOwner || roleHere(u)).map((u) => (
               <Table.Tr key={u.id}>
                 <Table.Td>
                   {u.email}{' '}
@@ -75,7 +73,7 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                         size="xs"
                         variant="subtle"
                         color="red"
-                        onClick={() => (u.roles.length > 1 ? update.mutate({ userId: u.id, roles: withRole(u, null) }) : del.mutate(u.id))}
+                        onClick={() => update.mutate({ userId: u.id, removeRoles: [project.id] })}
                         aria-label={t('users.removeNamed', { email: u.email })}
                       >
                         {t('users.remove')}
@@ -103,8 +101,8 @@ function AddUserForm({ onDone }: { onDone: () => void }) {
   const form = useForm({
     initialValues: { email: '', password: '', role: 'viewer' },
     validate: {
-      email: (v) => (EMAIL.test(v.trim()) ? null : t('auth.emailInvalid')),
-      password: (v) => (v.length >= PASSWORD_MIN ? null : t('auth.passwordTooShort', { min: PASSWORD_MIN })),
+      email: (v) => (validEmail(v) ? null : t('auth.emailInvalid')),
+      password: (v) => (validPassword(v) ? null : t('auth.passwordTooShort', { min: PASSWORD_MIN })),
     },
   });
   return (
