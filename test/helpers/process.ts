@@ -25,13 +25,13 @@ export const exited = (child: ChildProcess) =>
 
 /**
  * Spawns `maru start` on 127.0.0.1:port with the given data dir (and extra environment), and resolves once
- * /healthz answers 200. Rejects if the process exits first or is not healthy within `timeoutMs`.
+ * /healthz answers 200 (`stdout: 'pipe'` keeps the log readable on child.stdout). Rejects if the process exits first or is not healthy within `timeoutMs`.
  */
-export async function startMaru(input: { port: number; dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ChildProcess> {
+export async function startMaru(input: { port: number; dataDir: string; env?: Record<string, string>; timeoutMs?: number; stdout?: 'ignore' | 'pipe' }): Promise<ChildProcess> {
   const child = spawn(NODE, [MAIN, 'start'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: String(input.port), MARU_HOST: '127.0.0.1', MARU_DATA_DIR: input.dataDir, MARU_LOG_LEVEL: 'warn', ...input.env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', input.stdout ?? 'ignore', 'inherit'],
   });
   const deadline = Date.now() + (input.timeoutMs ?? 20_000);
   for (;;) {

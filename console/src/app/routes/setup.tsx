@@ -16,7 +16,8 @@ export function SetupPage() {
         <Loader aria-label={t('common.loading')} />
       </Center>
     );
-  if (status.data && !status.data.needed) return <Navigate to="/sign-in" replace />;
+  // Already set up: the projects page (which sends a visitor without a session on to sign-in).
+  if (status.data && !status.data.needed) return <Navigate to="/" replace />;
   return (
     <Center mih="100vh" bg="gray.0" component="main">
       <Paper withBorder shadow="sm" p="xl" w={440} maw="94vw">
