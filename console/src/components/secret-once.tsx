@@ -20,7 +20,7 @@ export function SecretsOnce({ secrets }: { secrets: Record<string, string> }) {
               {({ copied, copy }) => (
                 <Tooltip label={copied ? t('common.copied') : t('common.copy')}>
                   <ActionIcon variant="light" onClick={copy} aria-label={t('credentials.copySecret', { kind })}>
-                    {copied ? '✓' : '⧉'}
+                    {copied ? <CheckIcon /> : <CopyIcon />}
                   </ActionIcon>
                 </Tooltip>
               )}
@@ -31,3 +31,15 @@ export function SecretsOnce({ secrets }: { secrets: Record<string, string> }) {
     </Alert>
   );
 }
+
+const CopyIcon = () => (
+  <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+    <rect x="8" y="8" width="12" height="12" rx="2" />
+    <path d="M16 8V6a2 2 0 0 0-2-2H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h2" />
+  </svg>
+);
+const CheckIcon = () => (
+  <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+    <path d="M5 12l5 5L20 7" />
+  </svg>
+);

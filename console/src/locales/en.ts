@@ -2,7 +2,7 @@
 export const en = {
   common: {
     actions: 'Actions',
-    cancel: 'Cancel',
+    cancel: 'Cancel', close: 'Close',
     copied: 'Copied',
     copy: 'Copy',
     delete: 'Delete',

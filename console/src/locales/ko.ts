@@ -7,7 +7,7 @@ type Dictionary<T> = { [K in keyof T]: T[K] extends string ? string : Dictionary
 export const ko: Dictionary<typeof en> = {
   common: {
     actions: '작업',
-    cancel: '취소',
+    cancel: '취소', close: '닫기',
     copied: '복사됨',
     copy: '복사',
     delete: '삭제',
