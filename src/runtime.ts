@@ -42,6 +42,7 @@ import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
 import { UsersService } from './core/accounts/users.service.ts';
 import { ConsoleSessionsService } from './core/accounts/sessions.service.ts';
+import { BrowseService } from './core/browse/browse.service.ts';
 
 /**
  * The composition root: builds every adapter and service from the configuration with plain constructors.
@@ -91,6 +92,7 @@ export interface Runtime {
   users: UsersService;
   consoleSessions: ConsoleSessionsService;
   rejectedRequests: RejectedRequestsService;
+  browse: BrowseService;
   /** Closes adapters in order (store last, after queued writes commit). */
   close(): Promise<void>;
 }
@@ -134,9 +136,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
 
   const audit = new AuditService({ store, clock });
   const rejectedRequests = new RejectedRequestsService({ store, clock, limits });
-  const credentials = new CredentialsService({ store, clock });
+  const credentials = new CredentialsService({ store, clock, audit });
   const taxonomy = new TaxonomyService({ store, clock });
-  const projects = new ProjectsService({ store, clock, credentials, taxonomy });
+  const projects = new ProjectsService({ store, clock, credentials, taxonomy, audit });
   const identity = new IdentityService({ store, identifiersPerType: config.identifiersPerType });
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
   const events = new EventsService({ store, clock, identity, profiles, taxonomy });
@@ -146,7 +148,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
   const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics });
-  const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log });
+  const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log, audit });
   // Events accepted before a deletion request are stored before the deletion erases them.
   deletionJobs.registerFlusher((projectId, acceptedUpTo) => eventBatches.applyPending(projectId, acceptedUpTo));
   eventBatches.registerWorker();
@@ -157,11 +159,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
 
   // Campaign engine (docs/campaigns.md): campaigns, deliveries through the channel provider registry, triggers, stats.
   const templates = new TemplateRenderer();
-  const campaigns = new CampaignsService({ store, clock, queue, projects, profiles, taxonomy, renderer: templates });
+  const campaigns = new CampaignsService({ store, clock, queue, projects, profiles, taxonomy, renderer: templates, audit });
   const sandboxOutbox = new SandboxOutbox({ store, clock });
   // Channel providers (docs/providers.md): each project's vendor and sealed config per channel, the sandbox otherwise.
   const channelConfigs = new ChannelConfigService({
-    store, clock, log, projects, secretKey: config.secretKey,
+    store, clock, log, projects, secretKey: config.secretKey, audit,
     vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox }),
   });
   await channelConfigs.load();
@@ -237,6 +239,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     users,
     consoleSessions,
     rejectedRequests,
+    browse: new BrowseService({ store, clock, projects, rejected: rejectedRequests, defaultPhoneRegion: config.defaultPhoneRegion }),
     async close() {
       await queue.stop();
       for (const c of closers.reverse()) await c();

@@ -10,6 +10,7 @@ import { PARTITION_COMMANDS } from './partitions.commands.ts';
 import { CAMPAIGN_COMMANDS } from './campaign.commands.ts';
 import { MESSAGING_COMMANDS } from './messaging.commands.ts';
 import { CHANNEL_COMMANDS } from './channel.commands.ts';
+import { USER_COMMANDS } from './user.commands.ts';
 
 export { UsageError, type Command, type Io } from './support.ts';
 
@@ -220,6 +221,7 @@ The whole file is checked first; nothing is registered if any entry is invalid o
   ...CAMPAIGN_COMMANDS,
   ...MESSAGING_COMMANDS,
   ...CHANNEL_COMMANDS,
+  ...USER_COMMANDS,
 ];
 
 export function helpText(): string {

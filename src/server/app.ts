@@ -21,7 +21,9 @@ import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
 import { consoleRoutes } from '../faces/admin/console.routes.ts';
+import { consoleDataRoutes } from '../faces/admin/console-data.routes.ts';
 import { consoleStaticRoutes } from './console.routes.ts';
+import { recordRejections } from './rejections.ts';
 
 export interface AppOptions {
   /** Which HTTP surfaces to serve: everything (api role) or only health and metrics (worker role). */
@@ -91,8 +93,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   await app.register(healthRoutes, { runtime, isReady: () => ready, metrics: options.metrics !== false });
   if (options.surfaces !== 'operations') {
+    recordRejections(app, runtime);
     await app.register(cookie);
     await app.register(consoleRoutes, { runtime });
+    await app.register(consoleDataRoutes, { runtime });
     await app.register(consoleStaticRoutes, { dir: runtime.config.consoleDir });
     await app.register(adminRoutes, { runtime });
     await app.register(dfineryImportRoutes, { runtime });

@@ -11,6 +11,8 @@ import { parseDatetime } from '../taxonomy/values.ts';
 import { messagingDefaults, renderMessage, RenderFailure, userScope, type RenderedMessage } from '../templates/message-renderer.ts';
 import type { TemplateRenderer } from '../templates/templates.ts';
 import { OPTION_FIELDS, parseCampaignDocument } from './campaign-input.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Actor } from '../accounts/roles.ts';
 import * as repo from './campaigns.repository.ts';
 import type { Campaign, CampaignStatus, TemplateByChannel } from './campaigns.types.ts';
 
@@ -63,7 +65,10 @@ export class CampaignsService {
   #active = new Map<string, { campaigns: Campaign[]; at: number }>();
   #cacheTtlMs: number;
 
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; profiles: ProfilesService; taxonomy: TaxonomyService; renderer: TemplateRenderer; cacheTtlMs?: number }) {
+  #audit: AuditService | undefined;
+
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; profiles: ProfilesService; taxonomy: TaxonomyService; renderer: TemplateRenderer; cacheTtlMs?: number; audit?: AuditService }) {
+    this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -156,7 +161,7 @@ export class CampaignsService {
     return next;
   }
 
-  async setStatus(projectId: string, id: string, status: unknown): Promise<Campaign> {
+  async setStatus(projectId: string, id: string, status: unknown, actor?: Actor): Promise<Campaign> {
     const current = await this.get(projectId, id);
     if (!['draft', 'active', 'paused', 'archived'].includes(status as string)) throw invalid('status', 'status must be one of active, paused, archived');
     const to = status as CampaignStatus;
@@ -170,6 +175,7 @@ export class CampaignsService {
     await this.#store.write(async (tx) => {
       await repo.saveCampaign(tx, next);
       if (to === 'active') await this.#onActive(tx, next);
+      await this.#audit?.record(tx, { projectId, actor, action: 'campaign.status_changed', target: `campaign:${id}`, details: { from: current.status, to } });
     });
     this.#active.delete(projectId);
     if (to === 'active') this.#queue.kick(SCHEDULED_SEND_QUEUE);

@@ -6,6 +6,8 @@ import { CHANNELS } from '../campaigns/campaigns.types.ts';
 import { MaruError, invalid } from '../errors.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Actor } from '../accounts/roles.ts';
 import * as repo from './channel-config.repository.ts';
 import type { ChannelConfigRow } from './channel-config.tables.ts';
 import type { ChannelChoice, ChannelConfigView, ChannelVendors } from './channel-config.types.ts';
@@ -50,7 +52,10 @@ export class ChannelConfigService {
   #timer: ReturnType<typeof setInterval> | undefined;
   #refreshing: Promise<void> | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; log: Logger; projects: ProjectsService; vendors: ChannelVendors; secretKey: string | undefined }) {
+  #audit: AuditService | undefined;
+
+  constructor(deps: { store: Store; clock: Clock; log: Logger; projects: ProjectsService; vendors: ChannelVendors; secretKey: string | undefined; audit?: AuditService }) {
+    this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;
@@ -145,7 +150,7 @@ export class ChannelConfigService {
    * Sets the vendor and config of a project's channel, replacing any previous one. Validated whole (the provider is
    * built with it) before anything is written.
    */
-  async set(input: { projectId: string; channel: unknown; vendor: unknown; config: unknown }): Promise<ChannelConfigView> {
+  async set(input: { projectId: string; channel: unknown; vendor: unknown; config: unknown; actor?: Actor }): Promise<ChannelConfigView> {
     const project = await this.#projects.get(input.projectId);
     const channel = this.#checkChannel(input.channel);
     const known = this.#vendors.vendors(channel);
@@ -185,6 +190,7 @@ export class ChannelConfigService {
     await this.#store.write(async (tx) => {
       await repo.upsertConfig(tx, row);
       await repo.bumpGeneration(tx);
+      await this.#audit?.record(tx, { projectId: project.id, actor: input.actor, action: 'provider.changed', target: `channel:${channel}`, details: { vendor } });
     });
     await this.load();
     this.#log.info({ projectId: project.id, channel, vendor }, 'channel provider configured');
@@ -192,13 +198,16 @@ export class ChannelConfigService {
   }
 
   /** Removes a project's configuration of a channel: it goes back to the sandbox. not_found when there is none. */
-  async remove(projectId: string, channel: unknown): Promise<void> {
+  async remove(projectId: string, channel: unknown, actor?: Actor): Promise<void> {
     const project = await this.#projects.get(projectId);
     const ch = this.#checkChannel(channel);
     this.#writes++;
     const removed = await this.#store.write(async (tx) => {
       const gone = await repo.deleteConfig(tx, project.id, ch);
-      if (gone) await repo.bumpGeneration(tx);
+      if (gone) {
+        await repo.bumpGeneration(tx);
+        await this.#audit?.record(tx, { projectId: project.id, actor, action: 'provider.removed', target: `channel:${ch}`, details: {} });
+      }
       return gone;
     });
     await this.load();

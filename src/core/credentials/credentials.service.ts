@@ -3,6 +3,8 @@ import type { Db, Store } from '../../platform/db/store.ts';
 import type { CredentialRow } from '../../platform/db/schema.ts';
 import { newId } from '../../platform/ids.ts';
 import { MaruError } from '../errors.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Actor } from '../accounts/roles.ts';
 import * as repo from './credentials.repository.ts';
 import { type CredentialKind, digestSecret, digestsEqual, displayPrefix, generateSecret } from './secrets.ts';
 
@@ -52,7 +54,10 @@ export class CredentialsService {
   #cache = new Map<string, { row: CredentialRow | undefined; at: number }>();
   #cacheTtlMs: number;
 
-  constructor(deps: { store: Store; clock: Clock; cacheTtlMs?: number }) {
+  #audit: AuditService | undefined;
+
+  constructor(deps: { store: Store; clock: Clock; cacheTtlMs?: number; audit?: AuditService }) {
+    this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#cacheTtlMs = deps.cacheTtlMs ?? 10_000;
@@ -83,7 +88,7 @@ export class CredentialsService {
    * Issues new secrets for a kind (and its pair); the old ones keep working for REISSUE_GRACE_MS.
    * Returns the new secrets by kind.
    */
-  async reissue(projectId: string | null, kind: CredentialKind): Promise<Partial<Record<CredentialKind, string>>> {
+  async reissue(projectId: string | null, kind: CredentialKind, actor?: Actor): Promise<Partial<Record<CredentialKind, string>>> {
     const now = this.#clock.now();
     const kinds = REISSUE_GROUPS[kind];
     const out = await this.#store.write(async (tx) => {
@@ -92,6 +97,28 @@ export class CredentialsService {
         await repo.expireCredentials(tx, projectId, k, now + REISSUE_GRACE_MS);
         issued[k] = await this.#issue(tx, projectId, k, now);
       }
+      await this.#audit?.record(tx, { projectId, actor, action: 'credential.reissued', target: `credential:${kind}`, details: { kinds, graceUntil: new Date(now + REISSUE_GRACE_MS).toISOString() } });
+      return issued;
+    });
+    this.#cache.clear();
+    return out;
+  }
+
+  /**
+   * Issues a credential of a kind (and its pair) that has no working one left — all expired — e.g. after a leak was
+   * answered by letting the grace period run out. A kind that still has a working credential is a conflict: reissue it.
+   */
+  async issue(projectId: string, kind: CredentialKind, actor?: Actor): Promise<Partial<Record<CredentialKind, string>>> {
+    const now = this.#clock.now();
+    const kinds = REISSUE_GROUPS[kind];
+    const out = await this.#store.write(async (tx) => {
+      const rows = (await repo.listCredentials(tx, projectId)).filter((r) => kinds.includes(r.kind as CredentialKind));
+      if (rows.some((r) => r.expires_at === null || r.expires_at > now)) {
+        throw new MaruError('conflict', `the project has a working ${kind} credential: reissue it instead`, { field: 'kind' });
+      }
+      const issued: Partial<Record<CredentialKind, string>> = {};
+      for (const k of kinds) issued[k] = await this.#issue(tx, projectId, k, now);
+      await this.#audit?.record(tx, { projectId, actor, action: 'credential.issued', target: `credential:${kind}`, details: { kinds } });
       return issued;
     });
     this.#cache.clear();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
-import type { Store } from '../../platform/db/store.ts';
+import type { Db, Store } from '../../platform/db/store.ts';
 import type { Logger } from '../../platform/log.ts';
 import { uuidv7 } from '../../platform/ids.ts';
 import { PermanentFailure, type JobContext, type Queue } from '../../platform/queue/queue.port.ts';
@@ -8,6 +8,10 @@ import { MaruError, invalid, isMaruError } from '../errors.ts';
 import type { DeletionCounts, DeletionService } from './deletion.service.ts';
 import * as repo from './deletion-jobs.repository.ts';
 import type { DeletionJobRow } from './deletion-jobs.tables.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Actor } from '../accounts/roles.ts';
+import { identifiersOf, resolveAlias } from '../identity/identity.repository.ts';
+import { findProfile } from '../profiles/profiles.repository.ts';
 
 export const DELETION_QUEUE = 'deletion-jobs';
 /** Most users one deletion job may name. */
@@ -61,7 +65,10 @@ export class DeletionJobsService {
   #log: Logger;
   #flushers: Flusher[] = [];
 
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; deletion: DeletionService; log: Logger }) {
+  #audit: AuditService | undefined;
+
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; deletion: DeletionService; log: Logger; audit?: AuditService }) {
+    this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -82,7 +89,26 @@ export class DeletionJobsService {
    * Creates a job deleting the users with these external ids. `field` names the list in errors, `itemField` one of
    * its entries (default `${field}[i]`).
    */
-  async create(input: { projectId: string; externalIds: unknown; field: string; itemField?: (index: number) => string }): Promise<DeletionJob> {
+  /**
+   * Deletes one profile (the console's delete button): a deletion job for the external ids it holds, recorded in
+   * the audit log. A profile without an external id cannot be named to the deletion job: conflict.
+   */
+  async deleteProfile(input: { projectId: string; profileId: string; actor?: Actor }): Promise<DeletionJob> {
+    const live = await resolveAlias(this.#store.db, input.projectId, input.profileId);
+    const externalIds = (await identifiersOf(this.#store.db, input.projectId, [live])).filter((i) => i.type === 'external_id').map((i) => i.value);
+    if (externalIds.length === 0) {
+      if (!(await findProfile(this.#store.db, input.projectId, live))) throw new MaruError('not_found', 'no such profile');
+      throw new MaruError('conflict', 'this profile has no external id, which deletion works by; it is removed with the data it came with');
+    }
+    return this.create({
+      projectId: input.projectId,
+      externalIds,
+      field: 'profileId',
+      onCreate: (tx, job) => this.#audit?.record(tx, { projectId: input.projectId, actor: input.actor, action: 'profile.deleted', target: `profile:${live}`, details: { jobId: job.id } }) ?? Promise.resolve(),
+    });
+  }
+
+  async create(input: { projectId: string; externalIds: unknown; field: string; itemField?: (index: number) => string; onCreate?: (tx: Db, job: DeletionJobRow) => Promise<void> }): Promise<DeletionJob> {
     const { field } = input;
     if (!Array.isArray(input.externalIds)) throw invalid(field, `${field} must be an array of user ids`);
     if (input.externalIds.length === 0) throw invalid(field, `${field} must name at least one user`);
@@ -120,6 +146,7 @@ export class DeletionJobsService {
       const queued = await this.#queue.add(tx, { queue: DELETION_QUEUE, payload: { projectId: input.projectId, jobId: id }, key: id, projectId: input.projectId });
       await repo.setQueueJob(tx, input.projectId, id, queued.id);
       row.queue_job_id = queued.id;
+      await input.onCreate?.(tx, row);
     });
     this.#queue.kick(DELETION_QUEUE);
     return toJob(row);

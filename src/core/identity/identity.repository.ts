@@ -49,14 +49,14 @@ export async function moveIdentifiers(db: Db, projectId: string, toProfile: stri
 }
 
 /** Re-points everything that belongs to `from` at `to` (identifiers, devices, aliases) and records `from` as an alias. */
-export async function absorbProfile(db: Db, projectId: string, from: string, to: string) {
+export async function absorbProfile(db: Db, projectId: string, from: string, to: string, now: number) {
   await db.updateTable('identifiers').set({ profile_id: to }).where('project_id', '=', projectId).where('profile_id', '=', from).execute();
   await db.updateTable('devices').set({ profile_id: to }).where('project_id', '=', projectId).where('profile_id', '=', from).execute();
   await db.updateTable('profile_aliases').set({ profile_id: to }).where('project_id', '=', projectId).where('profile_id', '=', from).execute();
   await db
     .insertInto('profile_aliases')
-    .values({ project_id: projectId, alias_id: from, profile_id: to })
-    .onConflict((oc) => oc.columns(['project_id', 'alias_id']).doUpdateSet({ profile_id: to }))
+    .values({ project_id: projectId, alias_id: from, profile_id: to, merged_at: now })
+    .onConflict((oc) => oc.columns(['project_id', 'alias_id']).doUpdateSet({ profile_id: to, merged_at: now }))
     .execute();
 }
 

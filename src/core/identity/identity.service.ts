@@ -128,7 +128,7 @@ export class IdentityService {
           survivor.propertyTimes[name] = theirs;
         }
       }
-      await repo.absorbProfile(tx, projectId, other.id, target);
+      await repo.absorbProfile(tx, projectId, other.id, target, now);
     }
     survivor.updatedAt = now;
     await profiles.saveProfile(tx, projectId, survivor);

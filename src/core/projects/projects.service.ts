@@ -4,6 +4,8 @@ import { newProjectId } from '../../platform/ids.ts';
 import { MaruError, invalid } from '../errors.ts';
 import type { CredentialsService, IssuedCredentials } from '../credentials/credentials.service.ts';
 import type { TaxonomyService } from '../taxonomy/taxonomy.service.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Actor } from '../accounts/roles.ts';
 import * as repo from './projects.repository.ts';
 import type { Project, ProjectSettings } from './projects.types.ts';
 
@@ -27,7 +29,10 @@ export class ProjectsService {
   #taxonomy: TaxonomyService;
   #cache = new Map<string, { project: Project; at: number }>();
 
-  constructor(deps: { store: Store; clock: Clock; credentials: CredentialsService; taxonomy: TaxonomyService }) {
+  #audit: AuditService | undefined;
+
+  constructor(deps: { store: Store; clock: Clock; credentials: CredentialsService; taxonomy: TaxonomyService; audit?: AuditService }) {
+    this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#credentials = deps.credentials;
@@ -35,7 +40,7 @@ export class ProjectsService {
   }
 
   /** Creates a project with the standard taxonomy and a full set of credentials, shown once. */
-  async create(input: { name: unknown; timezone?: unknown; settings?: ProjectSettings; id?: string }): Promise<{ project: Project; credentials: IssuedCredentials }> {
+  async create(input: { name: unknown; timezone?: unknown; settings?: ProjectSettings; id?: string }, actor?: Actor): Promise<{ project: Project; credentials: IssuedCredentials }> {
     if (typeof input.name !== 'string' || input.name.trim().length === 0 || input.name.length > 200) {
       throw invalid('name', 'name is required (1-200 characters)');
     }
@@ -45,6 +50,7 @@ export class ProjectsService {
     const credentials = await this.#store.write(async (tx) => {
       await repo.insertProject(tx, project);
       await this.#taxonomy.seed(tx, project.id, now);
+      await this.#audit?.record(tx, { projectId: project.id, actor, action: 'project.created', target: `project:${project.id}`, details: { name: project.name, timezone } });
       return this.#credentials.issueAll(tx, project.id, now);
     });
     return { project, credentials };
@@ -72,7 +78,7 @@ export class ProjectsService {
     return repo.listProjects(this.#store.db);
   }
 
-  async update(id: string, patch: { name?: unknown; timezone?: unknown; settings?: unknown }): Promise<Project> {
+  async update(id: string, patch: { name?: unknown; timezone?: unknown; settings?: unknown }, actor?: Actor): Promise<Project> {
     const current = await this.get(id);
     const next: { name?: string; timezone?: string; settings?: string } = {};
     if (patch.name !== undefined) {
@@ -93,7 +99,11 @@ export class ProjectsService {
       }
       next.settings = JSON.stringify({ ...current.settings, ...(patch.settings as ProjectSettings) });
     }
-    await this.#store.write((tx) => repo.updateProject(tx, id, next));
+    await this.#store.write(async (tx) => {
+      await repo.updateProject(tx, id, next);
+      // Which fields changed, not their values (settings may hold anything the operator put there).
+      await this.#audit?.record(tx, { projectId: id, actor, action: 'project.changed', target: `project:${id}`, details: { fields: Object.keys(next), ...(next.timezone ? { timezone: next.timezone } : {}), ...(next.name ? { name: next.name } : {}) } });
+    });
     this.#cache.delete(id);
     return this.get(id);
   }

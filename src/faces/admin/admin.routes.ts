@@ -4,7 +4,7 @@ import { CREDENTIAL_KINDS, type CredentialKind } from '../../core/credentials/se
 import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../../core/taxonomy/taxonomy.types.ts';
 import { IDENTIFIER_TYPES, type IdentifierType } from '../../core/identity/identifiers.ts';
 import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -25,7 +25,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
   app.post('/admin/v1/projects', { config: { permission: 'instance:admin' }, schema: { tags, security, summary: 'Create a project; its credentials are shown once' } }, async (request, reply) => {
     const b = (request.body ?? {}) as { name?: unknown; timezone?: unknown; settings?: unknown };
     if (b.settings !== undefined && (typeof b.settings !== 'object' || b.settings === null)) throw invalid('settings', 'settings must be an object');
-    const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings as Record<string, unknown> | undefined });
+    const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings as Record<string, unknown> | undefined }, actorOfRequest(request));
     return reply.status(201).send({ project_id: p.id, project: p, credentials });
   });
 
@@ -40,7 +40,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
 
   app.patch('/admin/v1/projects/:projectId', { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Change name, timezone or settings' } }, async (request: P) => {
     await project(request);
-    return { project: await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object) };
+    return { project: await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object, actorOfRequest(request)) };
   });
 
   app.get('/admin/v1/projects/:projectId/credentials', { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Credentials (prefixes only)' } }, async (request: P) => {
@@ -57,7 +57,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
       if (!CREDENTIAL_KINDS.includes(kind) || kind === 'admin') {
         throw invalid('kind', `kind must be one of ${CREDENTIAL_KINDS.filter((k) => k !== 'admin').join(', ')}`);
       }
-      return { credentials: await runtime.credentials.reissue(p.id, kind) };
+      return { credentials: await runtime.credentials.reissue(p.id, kind, actorOfRequest(request)) };
     },
   );
 

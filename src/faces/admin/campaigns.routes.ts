@@ -7,7 +7,7 @@ import { parseCampaignSettings } from '../../core/deliveries/filters.ts';
 import { parseSandboxConfig } from '../../channels/sandbox/sandbox.provider.ts';
 import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
 import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
@@ -115,7 +115,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
   app.post(`${base}/campaigns/:campaignId/status`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Activate, pause or archive: {"status": "active"}' } }, async (request: C) => {
     const p = await project(request);
     const status = (request.body as { status?: unknown } | undefined)?.status;
-    return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status)) };
+    return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status, actorOfRequest(request))) };
   });
 
   app.post(

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ChannelConfigView } from '../../core/channel-config/channel-config.types.ts';
 import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; channel: string } }>;
@@ -40,13 +40,13 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
     { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)' } },
     async (request: C) => {
       const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
-      const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config });
+      const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config, actor: actorOfRequest(request) });
       return { channel: channelToWire(view) };
     },
   );
 
   app.delete(`${base}/:channel`, { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Remove a channel\'s provider: the channel uses the sandbox again' } }, async (request: C, reply) => {
-    await runtime.channelConfigs.remove(request.params.projectId, request.params.channel);
+    await runtime.channelConfigs.remove(request.params.projectId, request.params.channel, actorOfRequest(request));
     return reply.status(204).send();
   });
 }

@@ -64,6 +64,8 @@ export interface ProfileAliasRow {
   project_id: string;
   alias_id: string;
   profile_id: string;
+  /** When the profile was merged into profile_id (migration 090; null for merges recorded before it). */
+  merged_at?: number | null;
 }
 
 export interface IdentifierRow {

@@ -78,5 +78,8 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('message', 'text', (c) => c.notNull())
     .addColumn('field', 'text')
     .execute();
+  // When a profile was merged into another, for the console's profile page ("merged-in profiles and when").
+  await db.schema.alterTable('profile_aliases').addColumn('merged_at', t.time).execute();
+
   await db.schema.createIndex('rejected_requests_project').on('rejected_requests').columns(['project_id', 'id']).execute();
 }
