@@ -120,12 +120,10 @@ interface AxeViolation {
 
 /** Runs axe-core in the page; returns the serious and critical violations, described for a failure message. */
 export async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
+  if (!(await page.evaluate("'axe' in window"))) await page.addScriptTag({ content: AXE });
+  // A string expression: it runs in the page, where axe-core, window and document exist.
+  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
@@ -139,5 +137,5 @@ export async function screenshot(page: Page, name: string) {
 
 /** Waits until no query is loading (no loader in the page). */
 export async function settled(page: Page) {
-  await page.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0);
+  await page.waitForFunction(`document.querySelectorAll('[aria-busy="true"]').length === 0`);
 }

@@ -120,7 +120,7 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     await page.getByRole('textbox', { name: 'Search' }).fill('');
     await page.getByRole('switch', { name: /Strict mode/ }).check({ force: true });
     await page.getByText('Strict mode is on').waitFor();
-    const project = await (await admin(`/admin/v1/projects/${projectId}`)).json();
+    const project = (await (await admin(`/admin/v1/projects/${projectId}`)).json()) as { project: { settings: Record<string, unknown> } };
     expect(project.project.settings.strictTaxonomy).toBe(true);
     await checkPage('taxonomy');
   });
@@ -205,7 +205,7 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     await page.getByLabel('Quota of export_requests').fill('50');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved').waitFor();
-    const project = await (await admin(`/admin/v1/projects/${projectId}`)).json();
+    const project = (await (await admin(`/admin/v1/projects/${projectId}`)).json()) as { project: { settings: Record<string, unknown> } };
     expect(project.project.settings.limits).toEqual({ export_requests: 50 });
     await checkPage('settings');
 

@@ -17,20 +17,12 @@ type DocumentedPath<M extends Method> = {
  * entry leaves this list when the server documents the route; everything else must be in the document.
  */
 export type PendingPaths = {
-  get:
-    | '/admin/v1/projects/{projectId}/overview'
-    | '/admin/v1/projects/{projectId}/profiles/search'
-    | '/admin/v1/projects/{projectId}/deletions/{jobId}'
-    | '/admin/v1/projects/{projectId}/events'
-    | '/admin/v1/projects/{projectId}/events/daily'
-    | '/admin/v1/projects/{projectId}/audiences/{audienceId}/profiles.csv'
-    | '/admin/v1/projects/{projectId}/exports/events.csv'
-    | '/admin/v1/projects/{projectId}/exports/profiles.csv';
-  post: '/admin/v1/setup' | '/admin/v1/session' | '/admin/v1/users' | '/admin/v1/projects/{projectId}/channels/{channel}/test';
+  get: never;
+  post: '/admin/v1/projects/{projectId}/channels/{channel}/test';
   put: never;
   patch: never;
-  delete: '/admin/v1/projects/{projectId}/profiles/{profileId}';
-};
+  delete: never;
+}
 
 export type PathFor<M extends Method> = DocumentedPath<M> | Exclude<PendingPaths[M], DocumentedPath<M>>;
 
@@ -126,7 +118,7 @@ async function request(method: Method, template: string, options: RequestOptions
     const err = new ApiError({
       status: res.status,
       code: e?.code ?? `http_${res.status}`,
-      message: e?.message ?? (text.slice(0, 200) || res.statusText),
+      message: e?.message ?? (json as { message?: string } | undefined)?.message ?? (text.slice(0, 200) || res.statusText),
       field: e?.field,
       retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined,
     });

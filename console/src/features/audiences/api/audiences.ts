@@ -75,13 +75,10 @@ export const useRuleFields = (projectId: string) =>
     queryKey: ['projects', projectId, 'taxonomy', 'rule-fields'],
     staleTime: 60_000,
     queryFn: async () => {
-      type Entry = { name: string; type?: string; scope?: string };
-      type Answer = { items: Entry[] } | { events: Entry[]; properties: Entry[] };
-      const get = (query: Record<string, string | number>) =>
-        api.get('/admin/v1/projects/{projectId}/taxonomy', { path: { projectId }, query }) as Promise<Answer>;
-      const [props, events] = await Promise.all([get({ kind: 'property', scope: 'user', limit: 500 }), get({ kind: 'event', limit: 500 })]);
-      const pick = (a: Answer, which: 'events' | 'properties') =>
-        'items' in a ? a.items : which === 'events' ? a.events : a.properties.filter((p) => p.scope === 'user');
-      return { properties: pick(props, 'properties') as { name: string; type: string }[], events: pick(events, 'events').map((e) => e.name) };
+      type Page = { items: { name: string; type: string | null }[] };
+      const get = (query: { kind: string; scope?: string }) =>
+        api.get('/admin/v1/projects/{projectId}/taxonomy/entries', { path: { projectId }, query: { ...query, limit: 200 } }) as Promise<Page>;
+      const [props, events] = await Promise.all([get({ kind: 'property', scope: 'user' }), get({ kind: 'event' })]);
+      return { properties: props.items.map((p) => ({ name: p.name, type: p.type ?? 'String' })), events: events.items.map((e) => e.name) };
     },
   });

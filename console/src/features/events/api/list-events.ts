@@ -2,7 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
 
 export interface EventRow {
-  id: string;
+  eventKey: string;
   name: string;
   profileId: string | null;
   occurredAt: number | string;
@@ -12,7 +12,7 @@ export interface EventRow {
 }
 export interface EventFilter {
   name?: string;
-  profile?: string;
+  profileId?: string;
   /** ISO instants */
   from?: string;
   to?: string;
@@ -30,13 +30,11 @@ export const useEvents = (projectId: string, filter: EventFilter, cursor: string
       },
   });
 
-/** GET /admin/v1/projects/{projectId}/events/daily: counts per project-local day for the same filters. */
+/** GET /admin/v1/projects/{projectId}/events/counts: events per project-local day over the last 30 days (by name). */
 export const useEventCounts = (projectId: string, filter: EventFilter) =>
   useQuery({
-    queryKey: ['projects', projectId, 'events', 'daily', filter],
+    queryKey: ['projects', projectId, 'events', 'counts', filter.name],
     placeholderData: keepPreviousData,
     queryFn: async () =>
-      (await api.get('/admin/v1/projects/{projectId}/events/daily', { path: { projectId }, query: { ...filter } })) as {
-        days: { day: string; count: number }[];
-      },
+      (await api.get('/admin/v1/projects/{projectId}/events/counts', { path: { projectId }, query: { name: filter.name } })) as { timezone: string; days: { date: string; count: number }[] },
   });

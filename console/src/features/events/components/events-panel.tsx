@@ -31,7 +31,7 @@ export function EventsPanel() {
           pager.reset();
           setFilter({
             name: v.name.trim() || undefined,
-            profile: v.profile.trim() || undefined,
+            profileId: v.profile.trim() || undefined,
             from: v.from ? zonedToInstant(v.from, project.timezone) : undefined,
             to: v.to ? zonedToInstant(v.to, project.timezone) : undefined,
           });
@@ -50,7 +50,7 @@ export function EventsPanel() {
           {t('events.perDay', { zone: project.timezone })}
         </Title>
         <QueryState isPending={counts.isPending} error={counts.error} empty={!counts.data?.days.some((d) => d.count > 0)} emptyText={t('events.empty')}>
-          <BarChart h={200} data={counts.data?.days ?? []} dataKey="day" series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]} />
+          <BarChart h={200} data={(counts.data?.days ?? []).map((d) => ({ day: d.date.slice(5), count: d.count }))} dataKey="day" series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]} />
         </QueryState>
       </Card>
       <QueryState isPending={events.isPending} error={events.error} empty={events.data?.items.length === 0} emptyText={t('events.empty')}>
@@ -65,7 +65,7 @@ export function EventsPanel() {
           </Table.Thead>
           <Table.Tbody>
             {events.data?.items.map((e) => (
-              <Table.Tr key={e.id}>
+              <Table.Tr key={e.eventKey}>
                 <Table.Td>
                   <Time value={e.occurredAt} />
                 </Table.Td>

@@ -1,16 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
 
-/** GET /admin/v1/projects/{projectId}/overview (CONSOLE-API.md "project overview"). */
+/** GET /admin/v1/projects/{projectId}/overview (src/faces/admin/console-data.routes.ts), until it declares its response schema. */
 export interface Overview {
-  /** Events received today (project-local day) per face. */
-  today: Record<string, number>;
-  /** The last 30 project-local days, oldest first: per day, events per face. */
-  days: { day: string; faces: Record<string, number> }[];
-  lastEventAt: string | null;
+  timezone: string;
+  today: string;
+  eventsToday: { total: number; bySource: Record<string, number> };
+  eventsPerDay: { date: string; count: number }[];
+  lastEvent: { name: string; occurredAt: string; receivedAt: string } | null;
   profileCount: number;
   messagesSentToday: number;
-  rejected: { at: string; face: string; route?: string; status?: number; code: string; reason: string }[];
+  latestRejected: { id: string; at: string; method: string; route: string; status: number; code: string; message: string; field: string | null }[];
 }
 
 export const useOverview = (projectId: string) =>

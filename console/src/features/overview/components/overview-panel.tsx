@@ -6,7 +6,6 @@ import { Time } from '../../../components/time';
 import { useCurrentProject } from '../../../lib/project-context';
 import { useOverview } from '../api/get-overview';
 
-const FACE_COLORS: Record<string, string> = { dfinery: 'indigo.6', marketap: 'teal.6', notifly: 'orange.6' };
 
 function Stat({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -27,8 +26,8 @@ export function OverviewPanel() {
   const q = useOverview(project.id);
   const nf = new Intl.NumberFormat(i18n.language);
   const o = q.data;
-  const faces = o ? [...new Set(o.days.flatMap((d) => Object.keys(d.faces)).concat(Object.keys(o.today)))].sort() : [];
-  const todayTotal = o ? Object.values(o.today).reduce((a, b) => a + b, 0) : 0;
+  const faces = o ? Object.keys(o.eventsToday.bySource).sort() : [];
+  const todayTotal = o?.eventsToday.total ?? 0;
   return (
     <QueryState isPending={q.isPending} error={q.error}>
       {o && (
@@ -37,12 +36,18 @@ export function OverviewPanel() {
             <Stat label={t('overview.eventsToday')}>
               {nf.format(todayTotal)}
               <Text size="xs" c="dimmed">
-                {faces.map((f) => `${f} ${nf.format(o.today[f] ?? 0)}`).join(' · ') || t('overview.noEvents')}
+                {faces.map((f) => `${f} ${nf.format(o.eventsToday.bySource[f] ?? 0)}`).join(' · ') || t('overview.noEvents')}
               </Text>
             </Stat>
             <Stat label={t('overview.lastEvent')}>
               <Text size="sm" fw={600}>
-                {o.lastEventAt ? <Time value={o.lastEventAt} /> : t('overview.never')}
+                {o.lastEvent ? (
+                  <>
+                    {o.lastEvent.name} · <Time value={o.lastEvent.occurredAt} />
+                  </>
+                ) : (
+                  t('overview.never')
+                )}
               </Text>
             </Stat>
             <Stat label={t('overview.profiles')}>{nf.format(o.profileCount)}</Stat>
@@ -52,16 +57,14 @@ export function OverviewPanel() {
             <Title order={2} size="h4" mb="sm">
               {t('overview.perDay', { zone: project.timezone })}
             </Title>
-            {o.days.every((d) => Object.values(d.faces).every((n) => n === 0)) ? (
+            {o.eventsPerDay.every((d) => d.count === 0) ? (
               <Text c="dimmed">{t('overview.noEvents')}</Text>
             ) : (
               <BarChart
                 h={260}
-                data={o.days.map((d) => ({ day: d.day.slice(5), ...Object.fromEntries(faces.map((f) => [f, d.faces[f] ?? 0])) }))}
+                data={o.eventsPerDay.map((d) => ({ day: d.date.slice(5), count: d.count }))}
                 dataKey="day"
-                type="stacked"
-                withLegend
-                series={faces.map((f) => ({ name: f, color: FACE_COLORS[f] ?? 'gray.6' }))}
+                series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]}
                 aria-label={t('overview.perDay', { zone: project.timezone })}
               />
             )}
@@ -70,7 +73,7 @@ export function OverviewPanel() {
             <Title order={2} size="h4" mb="sm">
               {t('overview.rejected')}
             </Title>
-            {o.rejected.length === 0 ? (
+            {o.latestRejected.length === 0 ? (
               <Text c="dimmed">{t('overview.noRejected')}</Text>
             ) : (
               <Table>
@@ -83,14 +86,19 @@ export function OverviewPanel() {
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
-                  {o.rejected.map((r, i) => (
-                    <Table.Tr key={i}>
+                  {o.latestRejected.map((r) => (
+                    <Table.Tr key={r.id}>
                       <Table.Td>
                         <Time value={r.at} />
                       </Table.Td>
-                      <Table.Td>{r.face}</Table.Td>
+                      <Table.Td ff="monospace">
+                        {r.method} {r.route}
+                      </Table.Td>
                       <Table.Td>{r.code}</Table.Td>
-                      <Table.Td>{r.reason}</Table.Td>
+                      <Table.Td>
+                        {r.message}
+                        {r.field ? ` (${r.field})` : ''}
+                      </Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>

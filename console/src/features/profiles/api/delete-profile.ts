@@ -15,6 +15,6 @@ export const useDeletionJob = (projectId: string, jobId: string | undefined) =>
     queryKey: ['projects', projectId, 'deletions', jobId],
     enabled: jobId !== undefined,
     queryFn: async () =>
-      ((await api.get('/admin/v1/projects/{projectId}/deletions/{jobId}', { path: { projectId, jobId: jobId! } })) as { job: DeletionJob }).job,
+      ((await api.get('/admin/v1/projects/{projectId}/deletion-jobs/{jobId}', { path: { projectId, jobId: jobId! } })) as { job: DeletionJob }).job,
     refetchInterval: (q) => (q.state.data && (q.state.data.status === 'completed' || q.state.data.status === 'failed') ? false : 1000),
   });

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, ApiError } from '../../../lib/api-client';
-import type { ProfileDetail, ProfileSummary } from './types';
+import { api } from '../../../lib/api-client';
+import type { ProfileSummary } from './types';
 
 export type ProfileQuery = { by: 'identifier'; type: string; value: string } | { by: 'property'; property: string; value: string; cursor?: string };
 
@@ -13,22 +13,9 @@ export const useFindProfiles = (projectId: string, q: ProfileQuery | null) =>
     queryKey: ['projects', projectId, 'profiles', 'find', q],
     enabled: q !== null,
     placeholderData: keepPreviousData,
-    queryFn: async (): Promise<{ items: ProfileSummary[]; next: string | null }> => {
-      if (!q) return { items: [], next: null };
-      if (q.by === 'identifier') {
-        try {
-          const r = (await api.get('/admin/v1/projects/{projectId}/profiles', { path: { projectId }, query: { type: q.type, value: q.value } })) as {
-            profile: ProfileDetail;
-          };
-          return { items: [r.profile], next: null };
-        } catch (err) {
-          if (err instanceof ApiError && err.status === 404) return { items: [], next: null };
-          throw err;
-        }
-      }
-      return (await api.get('/admin/v1/projects/{projectId}/profiles/search', {
+    queryFn: async () =>
+      (await api.get('/admin/v1/projects/{projectId}/profiles/search', {
         path: { projectId },
-        query: { property: q.property, value: q.value, cursor: q.cursor, limit: 50 },
-      })) as { items: ProfileSummary[]; next: string | null };
-    },
+        query: q?.by === 'identifier' ? { q: q.value, type: q.type, limit: 50 } : { property: q?.property, value: q?.value, cursor: q?.by === 'property' ? q.cursor : undefined, limit: 50 },
+      })) as { items: ProfileSummary[]; next: string | null },
   });

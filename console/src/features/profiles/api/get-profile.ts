@@ -5,6 +5,5 @@ import type { ProfileDetail } from './types';
 export const useProfile = (projectId: string, profileId: string) =>
   useQuery({
     queryKey: ['projects', projectId, 'profiles', profileId],
-    queryFn: async () =>
-      ((await api.get('/admin/v1/projects/{projectId}/profiles/{profileId}', { path: { projectId, profileId } })) as { profile: ProfileDetail }).profile,
+    queryFn: async () => (await api.get('/admin/v1/projects/{projectId}/profiles/{profileId}/detail', { path: { projectId, profileId } })) as ProfileDetail,
   });

@@ -1,22 +1,17 @@
-/** A profile as GET /admin/v1/projects/{projectId}/profiles/{profileId} answers it (fields the server may omit are optional). */
+/** GET /admin/v1/projects/{projectId}/profiles/{profileId}/detail (console-data.routes.ts), until it declares its response schema. */
 export interface ProfileDetail {
-  id: string;
-  properties: Record<string, unknown>;
-  propertyTimes?: Record<string, number>;
-  createdAt: number | string;
-  updatedAt: number | string;
-  identifiers: { type: string; value: string }[];
-  merged?: { profileId: string; mergedAt: number | string }[];
-  devices?: { id: string; platform: string; pushToken?: string | null; pushTokenSet?: boolean; updatedAt?: number | string }[];
-  consent?: Record<string, boolean>;
-  recentEvents?: { id?: string; name: string; occurredAt: number | string; face?: string }[];
-  messages?: { id: string; channel: string; status: string; campaignId?: string | null; createdAt: number | string }[];
+  profile: { id: string; properties: Record<string, unknown>; createdAt: string; updatedAt: string };
+  identifiers: { type: string; value: string; asReceived: string | null; addedAt: string }[];
+  mergedProfiles: { profileId: string; mergedAt: string | null }[];
+  devices: { deviceId: string; platform: string; pushToken: string | null; webPush: boolean; createdAt: string; updatedAt: string }[];
+  consent: Record<string, boolean>;
+  recentEvents: { name: string; eventKey: string; occurredAt: string }[];
+  messages: { deliveryId: string; campaignId: string | null; channel: string; state: string; createdAt: string }[];
 }
 export interface ProfileSummary {
   id: string;
   identifiers?: { type: string; value: string }[];
-  updatedAt?: number | string;
-  properties?: Record<string, unknown>;
+  updatedAt?: string;
 }
 export const IDENTIFIER_TYPES = ['external_id', 'email', 'phone', 'kakao_user_id', 'line_user_id', 'device_id'] as const;
 export interface DeletionJob {

@@ -5,6 +5,7 @@ import { ErrorAlert, QueryState } from '../../../components/query-state';
 import { Time } from '../../../components/time';
 import { useCurrentProject } from '../../../lib/project-context';
 import { useProfile } from '../api/get-profile';
+import type { ProfileDetail } from '../api/types';
 import { useDeleteProfile, useDeletionJob } from '../api/delete-profile';
 
 const CONSENT_FLAGS = ['df_push_optin', 'df_push_ads_optin', 'df_push_night_ads_optin', 'df_sms_ads_optin', 'df_kakao_ads_optin', 'df_email_ads_optin'];
@@ -34,7 +35,7 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
   const del = useDeleteProfile(project.id);
   const job = useDeletionJob(project.id, del.data?.id);
   const [confirm, setConfirm] = useState(false);
-  const p = q.data;
+  const p = q.data ? toView(q.data) : undefined;
   const none = <Text c="dimmed">{t('common.none')}</Text>;
   const j = job.data ?? del.data;
   return (
@@ -213,4 +214,17 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
       )}
     </QueryState>
   );
+}
+
+/** The detail answer as the page shows it. */
+function toView(d: ProfileDetail) {
+  return {
+    ...d.profile,
+    identifiers: d.identifiers,
+    consent: d.consent,
+    merged: d.mergedProfiles.map((m) => ({ profileId: m.profileId, mergedAt: m.mergedAt })),
+    devices: d.devices.map((x) => ({ id: x.deviceId, platform: x.platform, pushToken: x.pushToken, pushTokenSet: x.webPush, updatedAt: x.updatedAt })),
+    recentEvents: d.recentEvents.map((e) => ({ id: e.eventKey, name: e.name, occurredAt: e.occurredAt })),
+    messages: d.messages.map((m) => ({ id: m.deliveryId, channel: m.channel, status: m.state, createdAt: m.createdAt })),
+  };
 }
