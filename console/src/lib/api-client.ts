@@ -22,7 +22,7 @@ export type PendingPaths = {
   put: never;
   patch: never;
   delete: never;
-}
+};
 
 export type PathFor<M extends Method> = DocumentedPath<M> | Exclude<PendingPaths[M], DocumentedPath<M>>;
 
@@ -39,7 +39,8 @@ export type ResponseOf<P, M extends Method> = 200 extends keyof Responses<Op<P, 
 type Scalar = string | number | boolean | undefined | null;
 type Declared<T> = [NonNullable<T>] extends [never] ? undefined : NonNullable<T>;
 type QueryOf<P, M extends Method> = Op<P, M> extends { parameters: { query?: infer Q } } ? Declared<Q> : undefined;
-type BodyOf<P, M extends Method> = Op<P, M> extends { requestBody?: infer B } ? (Declared<B> extends { content: { 'application/json': infer J } } ? J : undefined) : undefined;
+type BodyOf<P, M extends Method> =
+  Op<P, M> extends { requestBody?: infer B } ? (Declared<B> extends { content: { 'application/json': infer J } } ? J : undefined) : undefined;
 
 /**
  * Options of one call. Where the document declares the query or the JSON body, they are checked against it (query
@@ -132,8 +133,10 @@ export const api = {
   get: <P extends PathFor<'get'>>(path: P, options?: RequestOptions<P, 'get'>) => request('get', path, options as never) as Promise<ResponseOf<P, 'get'>>,
   post: <P extends PathFor<'post'>>(path: P, options?: RequestOptions<P, 'post'>) => request('post', path, options as never) as Promise<ResponseOf<P, 'post'>>,
   put: <P extends PathFor<'put'>>(path: P, options?: RequestOptions<P, 'put'>) => request('put', path, options as never) as Promise<ResponseOf<P, 'put'>>,
-  patch: <P extends PathFor<'patch'>>(path: P, options?: RequestOptions<P, 'patch'>) => request('patch', path, options as never) as Promise<ResponseOf<P, 'patch'>>,
-  delete: <P extends PathFor<'delete'>>(path: P, options?: RequestOptions<P, 'delete'>) => request('delete', path, options as never) as Promise<ResponseOf<P, 'delete'>>,
+  patch: <P extends PathFor<'patch'>>(path: P, options?: RequestOptions<P, 'patch'>) =>
+    request('patch', path, options as never) as Promise<ResponseOf<P, 'patch'>>,
+  delete: <P extends PathFor<'delete'>>(path: P, options?: RequestOptions<P, 'delete'>) =>
+    request('delete', path, options as never) as Promise<ResponseOf<P, 'delete'>>,
 };
 
 /** A GET URL for a download link (CSV exports): same path typing, opened by the browser with the session cookie. */

@@ -2,7 +2,8 @@
 export const en = {
   common: {
     actions: 'Actions',
-    cancel: 'Cancel', close: 'Close',
+    cancel: 'Cancel',
+    close: 'Close',
     copied: 'Copied',
     copy: 'Copy',
     delete: 'Delete',
@@ -94,7 +95,7 @@ export const en = {
     never: 'No event yet',
     profiles: 'Profiles',
     messagesToday: 'Messages sent today',
-    perDay: 'Events per day by face ({{zone}})',
+    perDay: 'Events per day ({{zone}})',
     noEvents: 'No events in the last 30 days.',
     rejected: 'Latest rejected requests',
     noRejected: 'No request was rejected.',

@@ -7,7 +7,8 @@ type Dictionary<T> = { [K in keyof T]: T[K] extends string ? string : Dictionary
 export const ko: Dictionary<typeof en> = {
   common: {
     actions: '작업',
-    cancel: '취소', close: '닫기',
+    cancel: '취소',
+    close: '닫기',
     copied: '복사됨',
     copy: '복사',
     delete: '삭제',
@@ -99,7 +100,7 @@ export const ko: Dictionary<typeof en> = {
     never: '아직 이벤트가 없습니다',
     profiles: '프로필 수',
     messagesToday: '오늘 보낸 메시지',
-    perDay: 'API별 일별 이벤트 ({{zone}})',
+    perDay: '일별 이벤트 ({{zone}})',
     noEvents: '최근 30일 동안 이벤트가 없습니다.',
     rejected: '최근 거부된 요청',
     noRejected: '거부된 요청이 없습니다.',

@@ -5,8 +5,7 @@ import { sessionKey } from './get-session';
 export const setupKey = ['setup'] as const;
 
 /** Whether the install has no console user yet (the first-run page is offered then). */
-export const useSetupStatus = () =>
-  useQuery({ queryKey: setupKey, queryFn: async () => await api.get('/admin/v1/setup'), staleTime: 60_000 });
+export const useSetupStatus = () => useQuery({ queryKey: setupKey, queryFn: async () => await api.get('/admin/v1/setup'), staleTime: 60_000 });
 
 export const useSetup = () => {
   const qc = useQueryClient();

@@ -36,5 +36,8 @@ export const useEventCounts = (projectId: string, filter: EventFilter) =>
     queryKey: ['projects', projectId, 'events', 'counts', filter.name],
     placeholderData: keepPreviousData,
     queryFn: async () =>
-      (await api.get('/admin/v1/projects/{projectId}/events/counts', { path: { projectId }, query: { name: filter.name } })) as { timezone: string; days: { date: string; count: number }[] },
+      (await api.get('/admin/v1/projects/{projectId}/events/counts', { path: { projectId }, query: { name: filter.name } })) as {
+        timezone: string;
+        days: { date: string; count: number }[];
+      },
   });

@@ -50,7 +50,12 @@ export function EventsPanel() {
           {t('events.perDay', { zone: project.timezone })}
         </Title>
         <QueryState isPending={counts.isPending} error={counts.error} empty={!counts.data?.days.some((d) => d.count > 0)} emptyText={t('events.empty')}>
-          <BarChart h={200} data={(counts.data?.days ?? []).map((d) => ({ day: d.date.slice(5), count: d.count }))} dataKey="day" series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]} />
+          <BarChart
+            h={200}
+            data={(counts.data?.days ?? []).map((d) => ({ day: d.date.slice(5), count: d.count }))}
+            dataKey="day"
+            series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]}
+          />
         </QueryState>
       </Card>
       <QueryState isPending={events.isPending} error={events.error} empty={events.data?.items.length === 0} emptyText={t('events.empty')}>

@@ -6,7 +6,6 @@ import { Time } from '../../../components/time';
 import { useCurrentProject } from '../../../lib/project-context';
 import { useOverview } from '../api/get-overview';
 
-
 function Stat({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <Card withBorder padding="md">
@@ -60,13 +59,14 @@ export function OverviewPanel() {
             {o.eventsPerDay.every((d) => d.count === 0) ? (
               <Text c="dimmed">{t('overview.noEvents')}</Text>
             ) : (
-              <BarChart
-                h={260}
-                data={o.eventsPerDay.map((d) => ({ day: d.date.slice(5), count: d.count }))}
-                dataKey="day"
-                series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]}
-                aria-label={t('overview.perDay', { zone: project.timezone })}
-              />
+              <div role="img" aria-label={t('overview.perDay', { zone: project.timezone })}>
+                <BarChart
+                  h={260}
+                  data={o.eventsPerDay.map((d) => ({ day: d.date.slice(5), count: d.count }))}
+                  dataKey="day"
+                  series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]}
+                />
+              </div>
             )}
           </Card>
           <Card withBorder>

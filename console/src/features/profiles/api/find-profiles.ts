@@ -16,6 +16,9 @@ export const useFindProfiles = (projectId: string, q: ProfileQuery | null) =>
     queryFn: async () =>
       (await api.get('/admin/v1/projects/{projectId}/profiles/search', {
         path: { projectId },
-        query: q?.by === 'identifier' ? { q: q.value, type: q.type, limit: 50 } : { property: q?.property, value: q?.value, cursor: q?.by === 'property' ? q.cursor : undefined, limit: 50 },
+        query:
+          q?.by === 'identifier'
+            ? { q: q.value, type: q.type, limit: 50 }
+            : { property: q?.property, value: q?.value, cursor: q?.by === 'property' ? q.cursor : undefined, limit: 50 },
       })) as { items: ProfileSummary[]; next: string | null },
   });

@@ -17,7 +17,7 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
   const pager = usePager();
   const users = useUsers(pager.cursor);
   const update = useUpdateUser();
-    const [adding, setAdding] = useState(false);
+  const [adding, setAdding] = useState(false);
   const roleHere = (u: ConsoleUser) => (u.instanceOwner ? 'owner' : u.roles.find((r) => r.projectId === project.id)?.role);
   const withRole = (u: ConsoleUser, role: Role | null) => [
     ...u.roles.filter((r) => r.projectId !== project.id),
@@ -40,49 +40,51 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {users.data?.items.filter((u) => u.instanceOwner || roleHere(u)).map((u) => (
-              <Table.Tr key={u.id}>
-                <Table.Td>
-                  {u.email}{' '}
-                  {u.instanceOwner && (
-                    <Badge size="xs" variant="light">
-                      {t('users.instanceOwner')}
-                    </Badge>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <Select
-                    aria-label={t('users.roleOf', { email: u.email })}
-                    data={roleOptions}
-                    value={roleHere(u) ?? null}
-                    disabled={u.instanceOwner || u.id === currentUserId}
-                    allowDeselect={false}
-                    onChange={(v) =>
-                      v &&
-                      update.mutate(
-                        { userId: u.id, roles: withRole(u, v as Role) },
-                        { onSuccess: () => notifications.show({ color: 'green', message: t('users.updated', { email: u.email }) }) },
-                      )
-                    }
-                  />
-                </Table.Td>
-                <Table.Td>
-                  {!u.instanceOwner && u.id !== currentUserId && (
-                    <Group gap="xs">
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
-                        onClick={() => update.mutate({ userId: u.id, removeRoles: [project.id] })}
-                        aria-label={t('users.removeNamed', { email: u.email })}
-                      >
-                        {t('users.remove')}
-                      </Button>
-                    </Group>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
+            {users.data?.items
+              .filter((u) => u.instanceOwner || roleHere(u))
+              .map((u) => (
+                <Table.Tr key={u.id}>
+                  <Table.Td>
+                    {u.email}{' '}
+                    {u.instanceOwner && (
+                      <Badge size="xs" variant="light">
+                        {t('users.instanceOwner')}
+                      </Badge>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Select
+                      aria-label={t('users.roleOf', { email: u.email })}
+                      data={roleOptions}
+                      value={roleHere(u) ?? null}
+                      disabled={u.instanceOwner || u.id === currentUserId}
+                      allowDeselect={false}
+                      onChange={(v) =>
+                        v &&
+                        update.mutate(
+                          { userId: u.id, roles: withRole(u, v as Role) },
+                          { onSuccess: () => notifications.show({ color: 'green', message: t('users.updated', { email: u.email }) }) },
+                        )
+                      }
+                    />
+                  </Table.Td>
+                  <Table.Td>
+                    {!u.instanceOwner && u.id !== currentUserId && (
+                      <Group gap="xs">
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          color="red"
+                          onClick={() => update.mutate({ userId: u.id, removeRoles: [project.id] })}
+                          aria-label={t('users.removeNamed', { email: u.email })}
+                        >
+                          {t('users.remove')}
+                        </Button>
+                      </Group>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
           </Table.Tbody>
         </Table>
         <Pager pager={pager} next={users.data?.next} />
