@@ -15,7 +15,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from '../src/platform/db/schema.ts';
 import { PostgresStore } from '../src/platform/db/postgres.store.ts';
 import { insertEvents, type NewEventRow } from '../src/core/events/events.repository.ts';
-import { insertEventsUnnest } from '../src/platform/db/postgres.bulk.ts';
+import { insertEventsUnnest } from '../src/core/events/events.repository.ts';
 import type { Db } from '../src/platform/db/store.ts';
 
 const BASE = process.env.MARU_BENCH_DATABASE_URL ?? process.env.MARU_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -28,7 +28,7 @@ type Method = (db: Db, client: pg.PoolClient, rows: NewEventRow[]) => Promise<nu
 const methods: Record<string, Method> = {
   /** The repository as it is: Kysely multi-row INSERT, 500 rows per statement. */
   'multi-row INSERT (500/stmt)': (db, _c, rows) => insertEvents(db, rows),
-  /** One statement for the whole batch: 9 array parameters (src/platform/db/postgres.bulk.ts). */
+  /** One statement for the whole batch: 9 array parameters (src/core/events/events.repository.ts). */
   'INSERT … unnest(arrays)': (db, _c, rows) => insertEventsUnnest(db, rows),
   /** COPY the batch into a temp table, then one INSERT … SELECT with ON CONFLICT DO NOTHING. */
   'COPY → temp + INSERT … SELECT': async (_db, client, rows) => {

@@ -5,7 +5,7 @@
  *   npm run bench -- dfinery dedupe     some of them
  *   npm run bench -- dfinery --profile  the DFINERY server under --cpu-prof, with a profile summary
  *   options: --duration S (measured seconds, default 15)  --warmup S (default 3)  --connections N (default 50)
- *            --export-sizes 250000,1000000  --keep (leave the temp dir: data, logs, profiles)
+ *            --export-sizes 250000,1000000  --growth-events 10000000  --keep (leave the temp dir: data, logs, profiles)
  *
  * Prints progress on stderr; on stdout a Markdown table and then one JSON line per result.
  */
@@ -16,13 +16,13 @@ import { parseArgs } from 'node:util';
 import { RunContext } from './lib/context.ts';
 import { jsonLine, table } from './lib/report.ts';
 import type { Benchmark } from './benchmarks/types.ts';
-import { dedupe, dfineryEvents } from './benchmarks/dfinery-events.ts';
+import { dedupe, dfineryEvents, growth } from './benchmarks/dfinery-events.ts';
 import { notiflyTrack } from './benchmarks/notifly-track.ts';
 import { exportCsv } from './benchmarks/export-csv.ts';
 import { campaignSend } from './benchmarks/campaign-send.ts';
 import { postgresEvents } from './benchmarks/postgres-events.ts';
 
-const BENCHMARKS: Benchmark[] = [dfineryEvents, dedupe, notiflyTrack, exportCsv, campaignSend, postgresEvents];
+const BENCHMARKS: Benchmark[] = [dfineryEvents, dedupe, growth, notiflyTrack, exportCsv, campaignSend, postgresEvents];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -33,13 +33,14 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string', default: '50' },
     profile: { type: 'boolean', default: false },
     'export-sizes': { type: 'string', default: '250000,1000000' },
+    'growth-events': { type: 'string', default: '10000000' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  process.stdout.write(`Usage: npm run bench [-- <name>...] [--duration S] [--warmup S] [--connections N] [--export-sizes A,B] [--profile] [--keep]\n\nBenchmarks:\n`);
+  process.stdout.write(`Usage: npm run bench [-- <name>...] [--duration S] [--warmup S] [--connections N] [--export-sizes A,B] [--growth-events N] [--profile] [--keep]\n\nBenchmarks:\n`);
   for (const b of BENCHMARKS) process.stdout.write(`  ${b.name.padEnd(10)} ${b.summary}\n`);
   process.exit(0);
 }
@@ -57,6 +58,7 @@ const ctx = new RunContext(tmp, {
   warmupSec: Number(values.warmup),
   connections: Number(values.connections),
   profile: values.profile,
+  growthEvents: Number(values['growth-events']),
   exportSizes: values['export-sizes'].split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b),
 });
 

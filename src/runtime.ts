@@ -11,6 +11,7 @@ import { TaxonomyService } from './core/taxonomy/taxonomy.service.ts';
 import { ProjectsService } from './core/projects/projects.service.ts';
 import { IdentityService } from './core/identity/identity.service.ts';
 import { ProfilesService } from './core/profiles/profiles.service.ts';
+import { EventStorage } from './core/events/event-storage.ts';
 import { EventsService } from './core/events/events.service.ts';
 import { RateLimiter } from './core/limits/rate-limits.ts';
 import { DeletionService } from './core/deletion/deletion.service.ts';
@@ -32,12 +33,16 @@ import { TrackingService } from './core/deliveries/tracking.service.ts';
 import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
 import { BuiltInChannelVendors } from './channels/vendors/built-in-vendors.ts';
+import { createOutboundGuard } from './platform/outbound-guard.ts';
 import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
 import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
 import { MessagingSetupService } from './core/messaging/messaging-setup.service.ts';
 import { DirectMessagesService } from './core/messaging/direct-messages.service.ts';
+import { ConsentService } from './core/consent/consent.service.ts';
 import { DeliveryResultsService } from './core/messaging/delivery-results.service.ts';
+import { Backlog } from './core/limits/backlog.ts';
+import { countAll as repoCountAllBatches } from './core/events/event-batches.repository.ts';
 import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
 import { UsersService } from './core/accounts/users.service.ts';
@@ -62,6 +67,8 @@ export interface Runtime {
   identity: IdentityService;
   profiles: ProfilesService;
   events: EventsService;
+  /** Where events are written: the ingest log and its merge (SQLite), or `events` directly. */
+  eventStorage: EventStorage;
   rateLimiter: RateLimiter;
   deletion: DeletionService;
   devices: DevicesService;
@@ -86,6 +93,8 @@ export interface Runtime {
   messagingSetup: MessagingSetupService;
   directMessages: DirectMessagesService;
   blocklist: BlocklistService;
+  /** Consent records (every change of an advertising consent) and the consent notices (docs/korean-messaging.md). */
+  consent: ConsentService;
   deliveryResults: DeliveryResultsService;
   /** Web console (docs/console.md): the audit log, console users and their sessions, rejected requests per project. */
   audit: AuditService;
@@ -123,6 +132,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   };
   // Scale mode (docs/deployment.md): Redis, when configured, carries limits shared by every process and the queue's wake-ups.
   const redisUrl = config.redisUrl;
+  if (redisUrl && !options.queue) {
+    // BullMQ loses jobs and locks if Redis evicts keys: refuse to start unless maxmemory-policy is noeviction.
+    const { checkRedisEviction, RedisEvictionError } = await import('./platform/queue/redis-connection.ts');
+    try {
+      const policy = await checkRedisEviction(redisUrl);
+      if (policy === undefined) log.warn('could not read Redis maxmemory-policy (CONFIG not allowed); make sure it is noeviction');
+    } catch (err) {
+      if (err instanceof RedisEvictionError) {
+        await store.close();
+        throw err;
+      }
+      log.warn({ err }, 'could not reach Redis to check its maxmemory-policy; the queue retries in the background');
+    }
+  }
   const limits =
     options.limits ??
     (redisUrl
@@ -141,38 +164,61 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const projects = new ProjectsService({ store, clock, credentials, taxonomy, audit });
   const identity = new IdentityService({ store, identifiersPerType: config.identifiersPerType });
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
-  const events = new EventsService({ store, clock, identity, profiles, taxonomy });
+  const eventStorage = new EventStorage({
+    store,
+    log,
+    onMerged: (_stored, duplicates) => {
+      if (duplicates > 0) metrics.eventsDuplicate.inc(duplicates);
+    },
+  });
+  // Events acknowledged from the ingest log before a crash or stop are merged before anything reads them.
+  if (!options.skipMigrations) await eventStorage.flush();
+  const events = new EventsService({ store, clock, identity, profiles, taxonomy, storage: eventStorage });
   const rateLimiter = new RateLimiter({ limits });
   const users = new UsersService({ store, clock, projects, audit });
   const consoleSessions = new ConsoleSessionsService({ store, clock, limits, users, idleSeconds: config.sessionIdleSeconds, maxAgeSeconds: config.sessionMaxAgeSeconds });
   const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
-  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics });
+  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics , backlog: new Backlog({ kind: 'event_batches', max: config.backlogMaxBatches, count: () => repoCountAllBatches(store.db), onRefused: (kind) => metrics.backlogRefused.inc({ kind }) }) });
   const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log, audit });
   // Events accepted before a deletion request are stored before the deletion erases them.
-  deletionJobs.registerFlusher((projectId, acceptedUpTo) => eventBatches.applyPending(projectId, acceptedUpTo));
+  deletionJobs.registerFlusher((projectId, acceptedUpTo, externalIds) => eventBatches.applyPending(projectId, acceptedUpTo, externalIds));
+  // ... and merged out of the ingest log, so a deletion's counts name each erased event once.
+  deletionJobs.registerFlusher(() => events.flush());
   eventBatches.registerWorker();
   deletionJobs.registerWorker();
   const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
-  const audiences = new AudiencesService({ store, clock, taxonomy, projects });
-  const exports = new ExportService({ store, clock, taxonomy, projects, audiences });
+  const audiences = new AudiencesService({ store, clock, taxonomy, projects, flushEvents: () => events.flush() });
+  const exports = new ExportService({ store, clock, taxonomy, projects, audiences, flushEvents: () => events.flush() });
 
   // Campaign engine (docs/campaigns.md): campaigns, deliveries through the channel provider registry, triggers, stats.
   const templates = new TemplateRenderer();
   const campaigns = new CampaignsService({ store, clock, queue, projects, profiles, taxonomy, renderer: templates, audit });
   const sandboxOutbox = new SandboxOutbox({ store, clock });
   // Channel providers (docs/providers.md): each project's vendor and sealed config per channel, the sandbox otherwise.
+  // One outbound guard: every provider connection, and the check when a config is saved, go through it (D14).
+  const network = createOutboundGuard({ allowPrivateNetworks: config.allowPrivateNetworks });
   const channelConfigs = new ChannelConfigService({
     store, clock, log, projects, secretKey: config.secretKey, audit,
-    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox }),
+    vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox }),
   });
   await channelConfigs.load();
   channelConfigs.startRefresh();
-  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, sandboxOutbox, configSource: channelConfigs.source });
+  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox, configSource: channelConfigs.source });
   const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
   const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
-  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion });
+  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion,
+    backlog: new Backlog({
+      kind: 'deliveries',
+      max: config.backlogMaxDeliveries,
+      count: async () => {
+        const c = await queue.counts(DELIVERY_QUEUE);
+        return c.pending + c.running;
+      },
+      onRefused: (kind) => metrics.backlogRefused.inc({ kind }),
+    }),
+  });
   const deliveryWorker = new DeliveryWorker({
     store, clock, log, queue, projects, campaigns, renderer: templates, providers, tracking, unsubscribe,
     addresses: {
@@ -187,7 +233,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
   const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
   const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
-  const blocklist = new BlocklistService({ store, clock, projects, defaultPhoneRegion: config.defaultPhoneRegion });
+  // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
+  const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
+  consent.register();
+  deletion.registerEraser(consent.eraser);
+  const blocklist = new BlocklistService({ store, clock, projects, profiles, consent, defaultPhoneRegion: config.defaultPhoneRegion });
   deliveryWorker.addFilter(blocklist.filter);
   const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   deliveryResults.register();
@@ -195,6 +245,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   events.addIngestListener(campaignTriggers.listener);
   const campaignStats = new CampaignStatsService({ store, clock, projects, campaigns });
   deletion.registerEraser(deliveries.eraser);
+  deletion.registerEraser(eventStorage.eraser);
   deliveries.onErase((tx, projectId, keys) => sandboxOutbox.erase(tx, projectId, keys));
 
   const closers: (() => Promise<void>)[] = [() => channelConfigs.stop(), () => providers.close()];
@@ -212,6 +263,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     identity,
     profiles,
     events,
+    eventStorage,
     rateLimiter,
     deletion,
     devices,
@@ -234,6 +286,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     messagingSetup,
     directMessages,
     blocklist,
+    consent,
     deliveryResults,
     audit,
     users,
@@ -242,6 +295,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     browse: new BrowseService({ store, clock, projects, rejected: rejectedRequests, defaultPhoneRegion: config.defaultPhoneRegion }),
     async close() {
       await queue.stop();
+      await eventStorage.close();
       for (const c of closers.reverse()) await c();
       await limits.close();
       await store.close();

@@ -3,8 +3,10 @@ import { DatabaseSync } from 'node:sqlite';
 import type { LoadResult } from '../load.ts';
 import type { RunContext } from '../lib/context.ts';
 import { startMaru, type MaruProcess } from '../lib/maru.ts';
+import { populateEvents } from '../lib/populate.ts';
 import { BENCH_TAXONOMY, EVENTS_PER_REQUEST } from '../lib/payload.ts';
 import { cpuSeconds, ioCounters } from '../lib/proc.ts';
+import { probeHealth, type ProbeResult } from '../lib/health-probe.ts';
 import type { Benchmark } from './types.ts';
 
 /** Quota high enough that the benchmark measures maru, not its rate limiter (the check itself still runs). */
@@ -34,6 +36,8 @@ export interface DfineryRun {
   duplicates: number | undefined;
   /** Bytes the server wrote (syscalls) per event accepted during the measured phase. */
   bytesWrittenPerEvent: number | undefined;
+  /** GET /healthz latencies during the measured phase (one request at a time, beside the load). */
+  health: ProbeResult | undefined;
 }
 
 /** One DFINERY events run against a fresh `maru start`: all-new ids, or a share of replayed batches. */
@@ -47,21 +51,39 @@ export async function runDfinery(
     env?: NodeJS.ProcessEnv;
     /** How many events are stored, once the server stopped (default: count the SQLite file). */
     countStored?: (maru: MaruProcess) => Promise<number>;
+    /** Events written straight into the SQLite file before the load (history over the 30 days before the run). */
+    seedEvents?: number;
   },
-): Promise<DfineryRun> {
+): Promise<DfineryRun & { seedSec?: number }> {
   const dir = ctx.dir(input.name);
-  const maru = await startMaru({ dir, nodeArgs: input.profile ? ctx.serverNodeArgs(dir) : [], env: input.env });
+  let maru = await startMaru({ dir, nodeArgs: input.profile ? ctx.serverNodeArgs(dir) : [], env: input.env });
+  let seedSec: number | undefined;
+  let seeded: { projectId: string; credentials: Awaited<ReturnType<typeof setupDfineryProject>>['credentials'] } | undefined;
+  if (input.seedEvents) {
+    // Growth: the project is set up, maru stops, its file gets the history, and a new maru serves it.
+    seeded = await setupDfineryProject(maru);
+    await maru.stop();
+    const t0 = performance.now();
+    const now = Date.now();
+    populateEvents({ dbPath: join(maru.dataDir, 'maru.db'), projectId: seeded.projectId, count: input.seedEvents, fromMs: now - 30 * 86_400_000, toMs: now - 3_600_000, seed: 17 });
+    seedSec = (performance.now() - t0) / 1000;
+    ctx.log(`${input.name}: seeded ${input.seedEvents} events directly into the store in ${seedSec.toFixed(1)}s`);
+    maru = await startMaru({ dir, nodeArgs: input.profile ? ctx.serverNodeArgs(dir) : [], env: input.env });
+  }
   let load: LoadResult;
   let serverCores: number | undefined;
   let unitsPerCommit: number | undefined;
   let duplicates: number | undefined;
   let bytesWrittenPerEvent: number | undefined;
+  let health: ProbeResult | undefined;
   try {
-    const { projectId, credentials } = await setupDfineryProject(maru);
+    const { projectId, credentials } = seeded ?? (await setupDfineryProject(maru));
     ctx.log(`${input.name}: maru pid ${maru.pid} at ${maru.url}, project ${projectId}; ${ctx.options.connections} connections, ${ctx.options.warmupSec}s warm-up + ${ctx.options.durationSec}s`);
     const cpuBefore = cpuSeconds(maru.pid);
     const ioBefore = ioCounters(maru.pid);
     const wallBefore = performance.now();
+    // The probe starts once the warm-up is surely over and stops before the measured window ends.
+    const probe = probeHealth(maru.url, { startAfterMs: (ctx.options.warmupSec + 2) * 1000, durationMs: Math.max(1, ctx.options.durationSec - 2) * 1000 }).catch(() => undefined);
     load = await ctx.load({
       url: maru.url,
       path: `/api/v1/events?service_id=${projectId}`,
@@ -71,6 +93,7 @@ export async function runDfinery(
       accept: DFINERY_ACCEPT,
       unitsPerRequest: EVENTS_PER_REQUEST,
     });
+    health = await probe;
     const cpuAfter = cpuSeconds(maru.pid);
     const ioAfter = ioCounters(maru.pid);
     // Includes the warm-up (bytes too), so per event it is a slight over-estimate.
@@ -92,7 +115,7 @@ export async function runDfinery(
 
   const stored = input.countStored ? await input.countStored(maru) : countSqliteEvents(maru);
 
-  return { load, serverCores, stored, dir, unitsPerCommit, duplicates, bytesWrittenPerEvent };
+  return { load, serverCores, stored, dir, unitsPerCommit, duplicates, bytesWrittenPerEvent, health, seedSec };
 }
 
 function countSqliteEvents(maru: MaruProcess): number {
@@ -135,6 +158,12 @@ export const dfineryEvents: Benchmark = {
     ctx.add({ bench, metric: 'events/s vs HTTP ceiling', value: eps, unit: 'events/s', baseline: http.unitsPerSec, ratio: eps / http.unitsPerSec, target: null, met: null });
     ctx.add({ bench, metric: 'latency p50', value: run.load.latencyMs.p50, unit: 'ms', baseline: http.latencyMs.p50, ratio: null, target: null, met: null });
     ctx.add({ bench, metric: 'latency p99', value: run.load.latencyMs.p99, unit: 'ms', baseline: http.latencyMs.p99, ratio: null, target: '< 50 ms', met: run.load.latencyMs.p99 < 50 });
+    if (run.health) {
+      ctx.add({ bench, metric: `/healthz p99 during ingest (${run.health.samples} probes)`, value: run.health.p99, unit: 'ms', baseline: null, ratio: null, target: '< 50 ms', met: run.health.p99 < 50 });
+    }
+    if (run.bytesWrittenPerEvent !== undefined && storage.bytesWrittenPerRow) {
+      ctx.add({ bench, metric: 'bytes written per event', value: run.bytesWrittenPerEvent, unit: 'bytes', baseline: storage.bytesWrittenPerRow, ratio: run.bytesWrittenPerEvent / storage.bytesWrittenPerRow, target: '≤ 3× storage ceiling', met: run.bytesWrittenPerEvent <= 3 * storage.bytesWrittenPerRow });
+    }
     ctx.note(
       `${bench}: ${run.load.accepted} requests accepted in ${run.load.durationSec.toFixed(1)}s (${run.load.bytesPerRequest} bytes each), ` +
         `${run.stored} events stored incl. warm-up, ${run.unitsPerCommit?.toFixed(1) ?? '?'} write units per commit, ${run.bytesWrittenPerEvent === undefined ? '?' : Math.round(run.bytesWrittenPerEvent)} bytes written per event (ceiling ${storage.bytesWrittenPerRow === undefined ? '?' : Math.round(storage.bytesWrittenPerRow)}); server used ${run.serverCores?.toFixed(2) ?? '?'} cores, load generator ${(run.load.loadCpuSec / run.load.durationSec).toFixed(2)} cores; ` +
@@ -165,5 +194,21 @@ export const dedupe: Benchmark = {
     ctx.add({ bench, metric: 'latency p99, 50% replays', value: replay.load.latencyMs.p99, unit: 'ms', baseline: fresh.load.latencyMs.p99, ratio: null, target: null, met: null });
     ctx.note(`${bench}: ${b >= a ? 'replays were faster (detecting a duplicate costs less than storing a new event)' : 'replays were slower (the duplicate check costs more than it saves)'}`);
     ctx.note(`${bench}: ${replay.load.replays} of ${replay.load.accepted} accepted requests were replays, ${replay.duplicates ?? '?'} duplicate events acknowledged; ${replay.stored} events stored (all-new run stored ${fresh.stored})`);
+  },
+};
+
+export const growth: Benchmark = {
+  name: 'growth',
+  summary: 'The dfinery benchmark on a store already holding --growth-events events (default 10,000,000), against the empty-store run',
+  async run(ctx) {
+    const bench = 'dfinery-growth';
+    const size = ctx.options.growthEvents;
+    const fresh = await ctx.memo('dfinery:new', () => runDfinery(ctx, { name: 'dfinery', replayRatio: 0, profile: false }));
+    const grown = await runDfinery(ctx, { name: 'dfinery-grown', replayRatio: 0, profile: false, seedEvents: size });
+    const a = fresh.load.unitsPerSec;
+    const b = grown.load.unitsPerSec;
+    ctx.add({ bench, metric: `events/s with ${size.toLocaleString('en-US')} events stored`, value: b, unit: 'events/s', baseline: a, ratio: b / a, target: '≥ 0.8× the empty store', met: b / a >= 0.8 });
+    ctx.add({ bench, metric: 'latency p99, grown store', value: grown.load.latencyMs.p99, unit: 'ms', baseline: fresh.load.latencyMs.p99, ratio: null, target: null, met: null });
+    ctx.note(`${bench}: seeding ${size} events directly into the SQLite file took ${grown.seedSec?.toFixed(1) ?? '?'}s; ${grown.bytesWrittenPerEvent === undefined ? '?' : Math.round(grown.bytesWrittenPerEvent)} bytes written per event (empty store ${fresh.bytesWrittenPerEvent === undefined ? '?' : Math.round(fresh.bytesWrittenPerEvent)})`);
   },
 };

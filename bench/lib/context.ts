@@ -25,6 +25,8 @@ export interface RunOptions {
   connections: number;
   /** Run the DFINERY server under --cpu-prof and summarise the profile. */
   profile: boolean;
+  /** Events already stored for the growth benchmark. */
+  growthEvents: number;
   /** Event counts the export benchmark exports (ascending). */
   exportSizes: number[];
 }

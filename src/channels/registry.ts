@@ -4,6 +4,7 @@ import type { Project } from '../core/projects/projects.types.ts';
 import type { ChannelProviders, DeliveryLookup, ProviderByChannel } from '../core/deliveries/deliveries.types.ts';
 import { createSandboxProvider, SANDBOX_VENDOR } from './sandbox/sandbox.provider.ts';
 import type { SandboxOutbox } from './sandbox/outbox.ts';
+import { createOutboundGuard, type OutboundGuard } from '../platform/outbound-guard.ts';
 import { BUILT_IN_VENDORS } from './vendors/built-in-vendors.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface ProviderContext {
   log: Logger;
   /** MARU_ALLOW_PRIVATE_NETWORKS (D14); a vendor config may narrow it further. */
   allowPrivateNetworks: boolean;
+  /** The one outbound guard (built from allowPrivateNetworks): every provider connects through it. */
+  network: OutboundGuard;
   sandboxOutbox: SandboxOutbox;
 }
 
@@ -50,6 +53,16 @@ export const settingsConfigSource: ChannelConfigSource = (project, channel) => {
   return { vendor: entry.vendor, config };
 };
 
+export interface RegistryDeps {
+  clock: Clock;
+  log: Logger;
+  allowPrivateNetworks: boolean;
+  /** Default: a guard built from allowPrivateNetworks with the system resolver. */
+  network?: OutboundGuard;
+  sandboxOutbox: SandboxOutbox;
+  configSource?: ChannelConfigSource;
+}
+
 export class UnknownVendorError extends Error {
   override name = 'UnknownVendorError';
 }
@@ -57,10 +70,10 @@ export class UnknownVendorError extends Error {
 export class ChannelProviderRegistry implements ChannelProviders {
   #factories = new Map<string, ProviderFactory<ProviderChannel>>();
   #instances = new Map<string, { fingerprint: string; provider: ProviderByChannel[ProviderChannel] }>();
-  #deps: { clock: Clock; log: Logger; allowPrivateNetworks: boolean; sandboxOutbox: SandboxOutbox; configSource: ChannelConfigSource };
+  #deps: RegistryDeps & { configSource: ChannelConfigSource; network: OutboundGuard };
 
-  constructor(deps: { clock: Clock; log: Logger; allowPrivateNetworks: boolean; sandboxOutbox: SandboxOutbox; configSource?: ChannelConfigSource }) {
-    this.#deps = { ...deps, configSource: deps.configSource ?? settingsConfigSource };
+  constructor(deps: RegistryDeps) {
+    this.#deps = { ...deps, configSource: deps.configSource ?? settingsConfigSource, network: deps.network ?? createOutboundGuard({ allowPrivateNetworks: deps.allowPrivateNetworks }) };
   }
 
   register<C extends ProviderChannel>(channel: C, vendor: string, factory: ProviderFactory<C>): void {
@@ -98,7 +111,7 @@ export class ChannelProviderRegistry implements ChannelProviders {
     const cached = this.#instances.get(instanceKey);
     if (cached && cached.fingerprint === fingerprint) return { vendor, provider: cached.provider as ResolvedProvider<C>['provider'] };
     if (cached) void cached.provider.close?.().catch(() => undefined);
-    const provider = factory(config, { project, clock: this.#deps.clock, log: this.#deps.log, allowPrivateNetworks: this.#deps.allowPrivateNetworks, sandboxOutbox: this.#deps.sandboxOutbox });
+    const provider = factory(config, { project, clock: this.#deps.clock, log: this.#deps.log, allowPrivateNetworks: this.#deps.allowPrivateNetworks, network: this.#deps.network, sandboxOutbox: this.#deps.sandboxOutbox });
     this.#instances.set(instanceKey, { fingerprint, provider });
     return { vendor, provider: provider as ResolvedProvider<C>['provider'] };
   }
@@ -111,7 +124,7 @@ export class ChannelProviderRegistry implements ChannelProviders {
 }
 
 /** The registry with every built-in vendor. */
-export function builtInRegistry(deps: { clock: Clock; log: Logger; allowPrivateNetworks: boolean; sandboxOutbox: SandboxOutbox; configSource?: ChannelConfigSource }): ChannelProviderRegistry {
+export function builtInRegistry(deps: RegistryDeps): ChannelProviderRegistry {
   const registry = new ChannelProviderRegistry(deps);
   registry.register('push', SANDBOX_VENDOR, (config, ctx) => createSandboxProvider('push', config, ctx));
   registry.register('web_push', SANDBOX_VENDOR, (config, ctx) => createSandboxProvider('web_push', config, ctx));

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../platform/config.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import type { ChannelConfigView } from '../core/channel-config/channel-config.types.ts';
-import { UsageError, type Command, type Io } from './commands.ts';
+import { UsageError, type Command, type Io } from './support.ts';
 
 /**
  * `maru channel set|list|remove`: a project's channel providers (docs/providers.md), the same service as the admin

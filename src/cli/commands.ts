@@ -4,6 +4,7 @@ import { startServer, stopOnSignals } from '../server/server.ts';
 import { CREDENTIAL_KINDS, type CredentialKind } from '../core/credentials/secrets.ts';
 import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../core/taxonomy/taxonomy.types.ts';
 import { isMaruError } from '../core/errors.ts';
+import { storeFault } from '../platform/db/store-faults.ts';
 import { UsageError, configFrom, printJson as printDoc, requireString, withRuntime, type Command, type Io } from './support.ts';
 import { AUDIENCE_COMMANDS, EXPORT_COMMANDS } from './export.commands.ts';
 import { PARTITION_COMMANDS } from './partitions.commands.ts';
@@ -11,6 +12,7 @@ import { CAMPAIGN_COMMANDS } from './campaign.commands.ts';
 import { MESSAGING_COMMANDS } from './messaging.commands.ts';
 import { CHANNEL_COMMANDS } from './channel.commands.ts';
 import { USER_COMMANDS } from './user.commands.ts';
+import { JOBS_COMMANDS } from './jobs.commands.ts';
 
 export { UsageError, type Command, type Io } from './support.ts';
 
@@ -21,6 +23,10 @@ const common: ParseArgsOptionsConfig = {
 
 const printJson = (io: Io, value: unknown) => printDoc(io, value, 0);
 
+/**
+ * The one registry of commands. Command modules import only ./support.ts (never this file), so the CLI does not depend
+ * on its modules' import order.
+ */
 export const COMMANDS: Command[] = [
   {
     name: 'start',
@@ -38,9 +44,23 @@ Environment: PORT (8080), MARU_DATA_DIR (./data), MARU_ROLE (all), MARU_ADMIN_TO
       if (typeof args.host === 'string') env.MARU_HOST = args.host;
       if (typeof args.role === 'string') env.MARU_ROLE = args.role;
       const config = configFrom(args, io, env);
-      const server = await startServer(config);
+      let server;
+      try {
+        server = await startServer(config);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') {
+          io.err(`maru: cannot listen on ${config.host}:${config.port}: the port is already in use (set PORT or --port)\n`);
+          return 1;
+        }
+        if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          io.err(`maru: cannot listen on ${config.host}:${config.port}: ${code}\n`);
+          return 1;
+        }
+        throw e;
+      }
       stopOnSignals(server, config.shutdownTimeoutSeconds);
-      io.err(`maru listening on ${server.url} (data: ${config.dataDir})\n`);
+      io.err(`maru listening on ${boundUrl(server.app.server.address()) ?? server.url} (data: ${config.dataDir})\n`);
       return 'running';
     },
   },
@@ -219,10 +239,24 @@ The whole file is checked first; nothing is registered if any entry is invalid o
   ...AUDIENCE_COMMANDS,
   ...PARTITION_COMMANDS,
   ...CAMPAIGN_COMMANDS,
+  ...JOBS_COMMANDS,
   ...MESSAGING_COMMANDS,
   ...CHANNEL_COMMANDS,
   ...USER_COMMANDS,
 ];
+
+/** The address the socket is bound to, as a URL (`http://0.0.0.0:8080`, `http://[::]:8080`). */
+function boundUrl(address: ReturnType<import('node:net').Server['address']>): string | undefined {
+  if (!address || typeof address === 'string') return undefined;
+  const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** The package version (package.json), for `maru --version`. */
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 export function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -243,15 +277,24 @@ export async function runCli(argv: string[], io: Io): Promise<number | 'running'
     io.out(helpText());
     return 0;
   }
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+    io.out(`maru ${await version()}\n`);
+    return 0;
+  }
   const two = `${argv[0]} ${argv[1] ?? ''}`.trim();
   const cmd = COMMANDS.find((c) => c.name === two) ?? COMMANDS.find((c) => c.name === argv[0]);
   if (!cmd) {
     const group = COMMANDS.filter((c) => c.name.startsWith(argv[0] + ' '));
     if (group.length > 0) {
-      io.out(`Usage: maru ${argv[0]} <${group.map((c) => c.name.split(' ')[1]).join('|')}> [options]\n\n${group.map((c) => `  ${c.name}  ${c.summary}`).join('\n')}\n`);
-      return argv[1] === '--help' || argv[1] === '-h' ? 0 : 2;
+      const usage = `Usage: maru ${argv[0]} <${group.map((c) => c.name.split(' ')[1]).join('|')}> [options]\n\n${group.map((c) => `  ${c.name}  ${c.summary}`).join('\n')}\n`;
+      if (argv[1] === '--help' || argv[1] === '-h') {
+        io.out(usage);
+        return 0;
+      }
+      io.err(argv[1] === undefined ? usage : `maru ${argv[0]}: unknown subcommand "${argv[1]}" (see maru ${argv[0]} --help)\n`);
+      return 2;
     }
-    io.err(`maru: unknown command "${argv[0]}"\n\n${helpText()}`);
+    io.err(`maru: unknown command "${argv[0]}" (see maru --help)\n`);
     return 2;
   }
   const rest = argv.slice(cmd.name.split(' ').length);
@@ -280,6 +323,12 @@ export async function runCli(argv: string[], io: Io): Promise<number | 'running'
     if ((e as Error).name === 'ConfigError') {
       io.err(`maru: ${(e as Error).message}\n`);
       return 2;
+    }
+    const fault = storeFault(e);
+    if (fault) {
+      const detail = (e as { errstr?: string; message?: string }).errstr ?? (e as Error).message;
+      io.err(`maru: the database cannot be written (${fault}): ${detail}; check that the data directory (or database) is reachable, writable and has free space\n`);
+      return 1;
     }
     throw e;
   }

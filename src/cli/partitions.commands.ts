@@ -3,7 +3,7 @@ import { loadConfig } from '../platform/config.ts';
 import { openStore } from '../platform/db/open-store.ts';
 import type { Store } from '../platform/db/store.ts';
 import { dropEventPartitionsBefore, ensureEventPartitions, listEventPartitions, monthStart } from '../platform/db/postgres.partitions.ts';
-import { UsageError, type Command, type Io } from './commands.ts';
+import { UsageError, type Command, type Io } from './support.ts';
 
 /**
  * `maru partitions list|ensure|drop`: maintenance of the monthly `events` partitions on PostgreSQL

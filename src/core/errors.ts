@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
   not_implemented: 501,

@@ -115,8 +115,6 @@ describe('loadConfig', () => {
     ['MARU_DELIVERY_CONCURRENCY', '0'],
     ['MARU_REDIS_PREFIX', 'has space'],
     ['MARU_WORKER_LEASE', '0'],
-    ['MARU_SESSION_IDLE_TIMEOUT', '10'],
-    ['MARU_SESSION_MAX_AGE', 'a day'],
     ['MARU_REQUEST_TIMEOUT', '0'],
     ['MARU_HEADERS_TIMEOUT', '31'],
     ['MARU_IDLE_TIMEOUT', 'soon'],
@@ -125,6 +123,8 @@ describe('loadConfig', () => {
     ['MARU_METRICS_PORT', '70000'],
     ['MARU_BACKLOG_MAX_BATCHES', '0'],
     ['MARU_BACKLOG_MAX_DELIVERIES', '-1'],
+    ['MARU_SESSION_IDLE_TIMEOUT', '10'],
+    ['MARU_SESSION_MAX_AGE', 'a day'],
   ];
 
   test.each(invalid)('%s=%s is a ConfigError naming the variable', (name, value) => {

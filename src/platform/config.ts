@@ -63,12 +63,6 @@ export interface Config {
   trustProxy: boolean | string;
   /** Deliveries one worker process sends at once (MARU_DELIVERY_CONCURRENCY). */
   deliveryConcurrency: number;
-  /** Seconds a console session stays valid without a request (MARU_SESSION_IDLE_TIMEOUT). */
-  sessionIdleSeconds: number;
-  /** Seconds a console session stays valid at most, however active (MARU_SESSION_MAX_AGE). */
-  sessionMaxAgeSeconds: number;
-  /** Folder of the built web console served at /console (MARU_CONSOLE_DIR; default console/dist of this checkout). */
-  consoleDir: string;
   /** Seconds a client has to send a whole request, headers and body; then 408 (MARU_REQUEST_TIMEOUT). */
   requestTimeoutSeconds: number;
   /** Seconds a client has to send the request headers; then 408 (MARU_HEADERS_TIMEOUT). */
@@ -85,6 +79,12 @@ export interface Config {
   backlogMaxBatches: number;
   /** Most delivery jobs waiting before new sends are answered 503 (MARU_BACKLOG_MAX_DELIVERIES). */
   backlogMaxDeliveries: number;
+  /** Seconds a console session stays valid without a request (MARU_SESSION_IDLE_TIMEOUT). */
+  sessionIdleSeconds: number;
+  /** Seconds a console session stays valid at most, however active (MARU_SESSION_MAX_AGE). */
+  sessionMaxAgeSeconds: number;
+  /** Folder of the built web console served at /console (MARU_CONSOLE_DIR; default console/dist of this checkout). */
+  consoleDir: string;
 }
 
 export type ConfigKey = keyof Config;
@@ -114,9 +114,6 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   tokenSecret: { env: 'MARU_TOKEN_SECRET', default: '' },
   trustProxy: { env: 'MARU_TRUST_PROXY', default: 'false' },
   deliveryConcurrency: { env: 'MARU_DELIVERY_CONCURRENCY', default: '64' },
-  sessionIdleSeconds: { env: 'MARU_SESSION_IDLE_TIMEOUT', default: '3600' },
-  sessionMaxAgeSeconds: { env: 'MARU_SESSION_MAX_AGE', default: '43200' },
-  consoleDir: { env: 'MARU_CONSOLE_DIR', default: '' },
   requestTimeoutSeconds: { env: 'MARU_REQUEST_TIMEOUT', default: '30' },
   headersTimeoutSeconds: { env: 'MARU_HEADERS_TIMEOUT', default: '10' },
   idleTimeoutSeconds: { env: 'MARU_IDLE_TIMEOUT', default: '5' },
@@ -125,6 +122,9 @@ export const CONFIG_ENV: Record<ConfigKey, { env: string; default: string }> = {
   metricsPort: { env: 'MARU_METRICS_PORT', default: '0' },
   backlogMaxBatches: { env: 'MARU_BACKLOG_MAX_BATCHES', default: '10000' },
   backlogMaxDeliveries: { env: 'MARU_BACKLOG_MAX_DELIVERIES', default: '1000000' },
+  sessionIdleSeconds: { env: 'MARU_SESSION_IDLE_TIMEOUT', default: '3600' },
+  sessionMaxAgeSeconds: { env: 'MARU_SESSION_MAX_AGE', default: '43200' },
+  consoleDir: { env: 'MARU_CONSOLE_DIR', default: '' },
 };
 
 export class ConfigError extends Error {
@@ -188,9 +188,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     publicUrl: raw('publicUrl').replace(/\/+$/, ''),
     tokenSecret: optional('tokenSecret'),
     deliveryConcurrency: integer('deliveryConcurrency', raw('deliveryConcurrency'), 1, 10_000),
-    sessionIdleSeconds: integer('sessionIdleSeconds', raw('sessionIdleSeconds'), 60, 30 * 86_400),
-    sessionMaxAgeSeconds: integer('sessionMaxAgeSeconds', raw('sessionMaxAgeSeconds'), 60, 365 * 86_400),
-    consoleDir: raw('consoleDir') ? resolve(raw('consoleDir')) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
     requestTimeoutSeconds: integer('requestTimeoutSeconds', raw('requestTimeoutSeconds'), 1, 3600),
     headersTimeoutSeconds: integer('headersTimeoutSeconds', raw('headersTimeoutSeconds'), 1, 3600),
     idleTimeoutSeconds: integer('idleTimeoutSeconds', raw('idleTimeoutSeconds'), 1, 3600),
@@ -199,6 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     metricsPort: integer('metricsPort', raw('metricsPort'), 0, 65535),
     backlogMaxBatches: integer('backlogMaxBatches', raw('backlogMaxBatches'), 1, 1_000_000_000),
     backlogMaxDeliveries: integer('backlogMaxDeliveries', raw('backlogMaxDeliveries'), 1, 1_000_000_000),
+    sessionIdleSeconds: integer('sessionIdleSeconds', raw('sessionIdleSeconds'), 60, 30 * 86_400),
+    sessionMaxAgeSeconds: integer('sessionMaxAgeSeconds', raw('sessionMaxAgeSeconds'), 60, 365 * 86_400),
+    consoleDir: raw('consoleDir') ? resolve(raw('consoleDir')) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
     trustProxy: ['true', 'false', '1', '0', 'yes', 'no', ''].includes(raw('trustProxy').toLowerCase()) ? bool('trustProxy', raw('trustProxy')) : raw('trustProxy'),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {

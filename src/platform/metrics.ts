@@ -58,13 +58,6 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
-    clientTimeouts: new Counter({ name: 'maru_http_client_timeouts_total', help: 'Connections closed with 408 because the client was too slow', registers: [registry] }),
-    queuePollFailures: new Counter({
-      name: 'maru_queue_poll_failures_total',
-      help: 'Failed attempts of a worker to claim jobs (the database was unavailable), by queue',
-      labelNames: ['queue'] as const,
-      registers: [registry],
-    }),
     errors: new Counter({ name: 'maru_internal_errors_total', help: 'Unexpected errors (5xx)', registers: [registry] }),
   };
 }

@@ -4,7 +4,11 @@ import cookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
 import { healthRoutes } from './health.routes.ts';
+import { registerInputChecks } from '../faces/shared/input-checks.hook.ts';
 import { addOperationsHooks } from './operations.hooks.ts';
+import { decodeContentEncoding } from './body.ts';
+import { useJsonParser } from '../faces/shared/json-body.ts';
+import { answerWrongMethods } from './wrong-method.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
 import { marketapRoutes } from '../faces/marketap/routes.ts';
@@ -19,7 +23,9 @@ import { adminChannelRoutes } from '../faces/admin/channels.routes.ts';
 import { unsubscribeRoutes } from '../faces/tracking/unsubscribe.routes.ts';
 import { sdkWebPushRoutes } from '../faces/sdk/webpush.routes.ts';
 import { adminMessagingRoutes } from '../faces/admin/messaging.routes.ts';
+import { adminConsentRoutes } from '../faces/admin/consent.routes.ts';
 import { twilioCallbackRoutes } from '../faces/callbacks/twilio.routes.ts';
+import { adminJobsRoutes } from '../faces/admin/jobs.routes.ts';
 import { consoleRoutes } from '../faces/admin/console.routes.ts';
 import { consoleDataRoutes } from '../faces/admin/console-data.routes.ts';
 import { consoleStaticRoutes } from './console.routes.ts';
@@ -56,6 +62,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
   });
   addOperationsHooks(app as unknown as FastifyInstance, runtime);
+  registerInputChecks(app as unknown as FastifyInstance);
   let ready = false;
   app.addHook('onReady', async () => {
     ready = true;
@@ -68,6 +75,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     );
     if (reply.statusCode >= 500) runtime.metrics.errors.inc();
   });
+
+  // Bodies (D16): only JSON unless a face adds its own parser (a body of another type is the face's 400), read as
+  // strict UTF-8 with at most 32 levels; gzip/deflate decoded with the limit on the decoded bytes.
+  app.removeAllContentTypeParsers();
+  useJsonParser(app);
+  decodeContentEncoding(app, runtime.config.bodyLimit);
+  const addWrongMethodRoutes = answerWrongMethods(app);
 
   // The worker role serves only health, readiness and metrics: no API reference either.
   if (options.surfaces !== 'operations') {
@@ -112,7 +126,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(unsubscribeRoutes, { runtime });
     await app.register(sdkWebPushRoutes, { runtime });
     await app.register(adminMessagingRoutes, { runtime });
+    await app.register(adminConsentRoutes, { runtime });
     await app.register(twilioCallbackRoutes, { runtime });
+    await app.register(adminJobsRoutes, { runtime });
   }
+  addWrongMethodRoutes();
   return app as unknown as FastifyInstance;
 }

@@ -20,7 +20,10 @@ export async function healthRoutes(app: FastifyInstance, opts: { runtime: Runtim
     } catch (err) {
       const cause = runtime.store.writeFault()?.cause;
       request.log.warn({ err, cause }, 'readiness check failed');
-      return reply.status(503).header('Retry-After', '5').send({ status: 'unavailable', store: runtime.store.dialect, ...(cause ? { cause } : {}) });
+      return reply
+        .status(503)
+        .header('Retry-After', '5')
+        .send({ status: 'unavailable', store: runtime.store.dialect, ...(cause ? { cause } : {}) });
     }
   });
   if (opts.metrics !== false) await app.register(metricsRoute, { runtime });
@@ -38,7 +41,10 @@ export async function metricsRoute(app: FastifyInstance, opts: { runtime: Runtim
     if (tokenDigest) {
       const token = bearer(request.headers.authorization);
       if (!token || !digestsEqual(digestSecret(token), tokenDigest)) {
-        return reply.status(401).header('WWW-Authenticate', 'Bearer').send({ error: { code: 'unauthenticated', message: 'metrics require the token of MARU_METRICS_TOKEN' } });
+        return reply
+          .status(401)
+          .header('WWW-Authenticate', 'Bearer')
+          .send({ error: { code: 'unauthenticated', message: 'metrics require the token of MARU_METRICS_TOKEN' } });
       }
     }
     await collector();

@@ -8,7 +8,8 @@ import type { Runtime } from '../runtime.ts';
 const SECRET_ROUTES = new Set(['/authenticate', '/v1/authenticate']);
 
 /** The API reference's page runs Swagger UI's own scripts and styles only. */
-const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 /**
  * What an operator and a careful client see on every response, whatever face served it (docs/operations.md):

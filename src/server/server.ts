@@ -17,7 +17,15 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const runtime = await createRuntime(config);
   const app = await buildApp(runtime, { surfaces: config.role === 'worker' ? 'operations' : 'all', metrics: config.metricsPort === 0 });
-  const url = await app.listen({ port: config.port, host: config.host });
+  let url: string;
+  try {
+    url = await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // A busy port (EADDRINUSE) or a host that is not ours: release what was opened, so the caller can exit cleanly.
+    await app.close().catch(() => undefined);
+    await runtime.close().catch(() => undefined);
+    throw error;
+  }
   // MARU_METRICS_PORT: /metrics alone on its own port (e.g. reachable only from the monitoring network).
   let metricsApp: FastifyInstance | undefined;
   if (config.metricsPort !== 0) {

@@ -19,13 +19,16 @@ export interface CampaignWorld {
   close(): Promise<void>;
 }
 
+/** The advertiser identity every test project starts with (advertising text needs an 080 number). */
+export const ADVERTISER = { senderName: '마루샵', optOutNumber: '080-123-4567' };
+
 /** 2025-01-06 10:00 KST (a Monday, daytime in Seoul) unless told otherwise. */
 export const DAYTIME = '2025-01-06T01:00:00.000Z';
 
 export async function campaignWorld(options: { start?: string; timezone?: string; settings?: Record<string, unknown>; dataDir?: string } = {}): Promise<CampaignWorld> {
   const clock = new ManualClock(options.start ?? DAYTIME);
   const t = await buildTestApp({ clock, config: options.dataDir ? { dataDir: options.dataDir } : {} });
-  const { project, credentials } = await createProject(t.runtime, { timezone: options.timezone, settings: options.settings });
+  const { project, credentials } = await createProject(t.runtime, { timezone: options.timezone, settings: { advertising: ADVERTISER, ...options.settings } });
   const authenticate = async () => {
     const auth = await t.app.inject({ method: 'POST', url: '/authenticate', payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key } });
     if (auth.statusCode !== 200) throw new Error(`authenticate failed: ${auth.body}`);

@@ -54,7 +54,7 @@ describe('filters, each counted under its metric', () => {
     ]);
   });
 
-  it('night-time push ads (21:00–08:00 project time) also need df_push_night_ads_optin; other channels do not', async () => {
+  it('night-time ads (21:00–08:00 project time) also need the channel\'s night opt-in: push df_push_night_ads_optin, text df_sms_night_ads_optin; email none', async () => {
     w = await campaignWorld({ start: '2025-01-06T13:30:00.000Z' }); // 22:30 KST
     await addUser(w.runtime, w.project.id, { userId: 'day', properties: { df_push_ads_optin: true, df_sms_ads_optin: true }, phone: '01033330000', devices: device('day') });
     await addUser(w.runtime, w.project.id, { userId: 'night', properties: { df_push_ads_optin: true, df_push_night_ads_optin: true }, devices: device('night') });
@@ -67,7 +67,7 @@ describe('filters, each counted under its metric', () => {
       ['day', 'skipped', 'skipped__forbidden_timing_filter', 'night_ads_without_consent'],
       ['night', 'sent', 'send_success', null],
     ]);
-    expect(await outcomes(sms)).toEqual([['day', 'sent', 'send_success', null]]);
+    expect(await outcomes(sms)).toEqual([['day', 'skipped', 'skipped__forbidden_timing_filter', 'night_ads_without_consent']]);
     // 08:00 KST: day-time again.
     w.clock.set('2025-01-06T23:00:00.000Z');
     await w.reauth();

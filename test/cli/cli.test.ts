@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -141,7 +141,8 @@ describe.concurrent('bad usage exits 2 and names the problem', () => {
     [['taxonomy', 'add-property', '--project', 'p', '--scope', 'device', '--name', 'x', '--type', 'Long'], /--scope must be one of event, item, user/],
     [['taxonomy', 'add-property', '--project', 'p', '--scope', 'user', '--name', 'x', '--type', 'Integer'], /--type is not a known type/],
     [['taxonomy', 'import', '--project', 'p'], /--file is required/],
-    [['frobnicate'], /unknown command "frobnicate"/],
+    [['frobnicate'], /^maru: unknown command "frobnicate" \(see maru --help\)\n$/],
+    [['project', 'frobnicate'], /^maru project: unknown subcommand "frobnicate" \(see maru project --help\)\n$/],
     [['start', '--port', 'abc'], /PORT must be an integer/],
     [['project', 'list', 'extra'], /Unexpected argument 'extra'/],
   ])('maru %j', async (args, message) => {
@@ -253,5 +254,43 @@ describe('maru admin token', () => {
     await withRuntime(async (rt) => {
       expect(await rt.credentials.verify(admin_token, { kinds: ['admin'] })).toMatchObject({ kind: 'admin', projectId: null });
     });
+  });
+});
+
+describe('maru as a newcomer runs it', () => {
+  test('--version prints the package version', async () => {
+    const r = await maru(['--version']);
+    expect(r).toEqual({ code: 0, stdout: `maru ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`, stderr: '' });
+  });
+
+  test('bin/maru works through a symlink on PATH (as npm links it for npx)', async () => {
+    const binDir = mkdtempSync(join(tmpdir(), 'maru-bin-'));
+    try {
+      symlinkSync(join(ROOT, 'bin/maru'), join(binDir, 'maru'));
+      const r = await new Promise<Run>((done) =>
+        execFile('maru', ['--version'], { cwd: tmpdir(), env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '' }, timeout: 20_000 }, (err, stdout, stderr) =>
+          done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+        ),
+      );
+      expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^maru \d+\.\d+\.\d+\n$/) });
+    } finally {
+      rmSync(binDir, { recursive: true, force: true });
+    }
+  });
+
+  test('the README\'s `npm run -s maru -- ... --json` prints only the command\'s output (no npm banner)', async () => {
+    const r = await new Promise<Run>((done) =>
+      execFile('npm', ['run', '-s', 'maru', '--', 'project', 'list', '--json'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MARU_DATA_DIR: dataDir }, timeout: 30_000 }, (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      ),
+    );
+    expect(r.code).toBe(0);
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+
+  test('no command module imports the registry (commands.ts), so import order cannot break the CLI', () => {
+    for (const file of readdirSync(join(ROOT, 'src/cli')).filter((f) => f.endsWith('.commands.ts') || f === 'support.ts')) {
+      expect(readFileSync(join(ROOT, 'src/cli', file), 'utf8'), file).not.toMatch(/from '\.\/commands\.ts'/);
+    }
   });
 });

@@ -60,5 +60,5 @@ describe('maru user', () => {
     const audit = await t.runtime.audit.list(project.id, { limit: 10 });
     expect(audit.items.map((e) => e.action)).toEqual(['user.deleted', 'role.changed', 'user.created', 'project.created']);
     expect(audit.items[1]).toMatchObject({ actor: { type: 'cli' }, target: 'user:m@example.com', details: { from: 'marketer', to: 'viewer' } });
-  }, 120_000);
+  }, 300_000);
 });

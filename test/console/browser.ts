@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { MANIFEST } from '../../console/scripts/build.ts';
 import { ROOT, exited, freePort, startMaru } from '../helpers/process.ts';
@@ -42,25 +41,27 @@ export interface ConsoleServer {
 export async function startConsoleServer(): Promise<ConsoleServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'maru-console-'));
+  let gotToken: (token: string) => void = () => undefined;
+  let noToken: (error: Error) => void = () => undefined;
+  const setupToken = new Promise<string>((resolve, reject) => {
+    gotToken = resolve;
+    noToken = reject;
+  });
   const child = await startMaru({
     port,
     dataDir,
-    stdout: 'pipe',
-    env: { MARU_ADMIN_TOKEN: ADMIN_TOKEN, MARU_PUBLIC_URL: `http://127.0.0.1:${port}`, MARU_SECRET_KEY: 'console-browser-tests-secret-key-0123456789' },
-    timeoutMs: 30_000,
-  });
-  const setupToken = new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
+    onLog: (line) => {
       try {
         const entry = JSON.parse(line) as { setupToken?: string };
-        if (entry.setupToken) resolve(entry.setupToken);
+        if (entry.setupToken) gotToken(entry.setupToken);
       } catch {
         // not a JSON log line
       }
-    });
-    lines.on('close', () => reject(new Error('the server log ended without a setup token')));
+    },
+    env: { MARU_ADMIN_TOKEN: ADMIN_TOKEN, MARU_PUBLIC_URL: `http://127.0.0.1:${port}`, MARU_SECRET_KEY: 'console-browser-tests-secret-key-0123456789' },
+    timeoutMs: 30_000,
   });
+  child.once('exit', () => noToken(new Error('the server exited without logging a setup token')));
   setupToken.catch(() => undefined);
   return {
     url: `http://127.0.0.1:${port}`,

@@ -63,10 +63,14 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
 
     it('retries a failing job with backoff, then marks it failed with the last error', async () => {
       const attempts: number[] = [];
-      queue.handle('q', async (job) => {
-        attempts.push(job.attempt);
-        throw new Error(`boom ${job.attempt}`);
-      }, { backoffMs: () => 1000 });
+      queue.handle(
+        'q',
+        async (job) => {
+          attempts.push(job.attempt);
+          throw new Error(`boom ${job.attempt}`);
+        },
+        { backoffMs: () => 1000 },
+      );
       const { id } = await queue.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
       await queue.drain('q');
       expect(attempts).toEqual([1]);
@@ -103,10 +107,14 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       const dead = h.makeQueue();
       let release!: () => void;
       const started = new Promise<void>((r) => {
-        dead.handle('q', async () => {
-          r();
-          await new Promise<void>((res) => (release = res));
-        }, { leaseMs: 5000 });
+        dead.handle(
+          'q',
+          async () => {
+            r();
+            await new Promise<void>((res) => (release = res));
+          },
+          { leaseMs: 5000 },
+        );
       });
       const { id } = await queue.enqueue({ queue: 'q', payload: 'x' });
       const stuck = dead.drain('q');
@@ -126,10 +134,14 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       const dead = h.makeQueue();
       let release!: () => void;
       let started = false;
-      dead.handle('q', async () => {
-        started = true;
-        await new Promise<void>((res) => (release = res));
-      }, { leaseMs: 5000 });
+      dead.handle(
+        'q',
+        async () => {
+          started = true;
+          await new Promise<void>((res) => (release = res));
+        },
+        { leaseMs: 5000 },
+      );
       const { id } = await queue.enqueue({ queue: 'q', payload: 'x', maxAttempts: 1 });
       const stuck = dead.drain('q');
       while (!started) await new Promise((r) => setTimeout(r, 5));
@@ -149,10 +161,14 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       const slow = h.makeQueue();
       let release!: (fail: boolean) => void;
       let started = false;
-      slow.handle('q', async () => {
-        started = true;
-        if (await new Promise<boolean>((res) => (release = res))) throw new Error('late failure of the first attempt');
-      }, { leaseMs: 5000 });
+      slow.handle(
+        'q',
+        async () => {
+          started = true;
+          if (await new Promise<boolean>((res) => (release = res))) throw new Error('late failure of the first attempt');
+        },
+        { leaseMs: 5000 },
+      );
       const first = await queue.enqueue({ queue: 'q', payload: 'a', maxAttempts: 5 });
       const stuck = slow.drain('q');
       while (!started) await new Promise((r) => setTimeout(r, 5));
@@ -206,13 +222,17 @@ export function describeQueueContract(name: string, makeHarness: () => Promise<Q
       let running = 0;
       let peak = 0;
       const done: number[] = [];
-      queue.handle('q', async (job: JobContext<number>) => {
-        running++;
-        peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, 20));
-        running--;
-        done.push(job.payload);
-      }, { concurrency: 3 });
+      queue.handle(
+        'q',
+        async (job: JobContext<number>) => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+          done.push(job.payload);
+        },
+        { concurrency: 3 },
+      );
       await queue.start();
       await Promise.all(Array.from({ length: 10 }, (_, i) => queue.enqueue({ queue: 'q', payload: i })));
       const deadline = Date.now() + 10_000;

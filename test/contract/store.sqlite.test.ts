@@ -36,7 +36,8 @@ describe('sqlite adapter specifics', () => {
     await sut.cleanup();
   });
 
-  test('the file is in WAL mode with synchronous=FULL (D13)', async () => {
+  // D13: WAL mode with synchronous=FULL: a commit is fsynced before any unit of its group resolves.
+  test('the file is in WAL mode with synchronous=FULL', async () => {
     sut = sqliteStore();
     await sut.store.migrate();
     const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(sut.store.db);

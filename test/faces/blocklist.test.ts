@@ -1,11 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatRequestDate, parseLocalDatetime } from '../../src/core/blocklist/blocklist.service.ts';
+import { parseLocalDatetime } from '../../src/core/blocklist/blocklist.service.ts';
+import { formatRequestDate } from '../../src/faces/notifly/blocklist-mapping.ts';
 import { ZoneOffsets } from '../../src/core/export/timezone.ts';
 import { expectOk, messagingWorld, type MessagingWorld } from './messaging.helpers.ts';
 
 let w: MessagingWorld;
+let open: MessagingWorld | undefined;
 afterEach(async () => {
-  await w?.close();
+  // The pure tests at the end open no world: the last one is not closed twice.
+  if (open !== w) await w?.close();
+  open = w;
 });
 
 const base = () => `/projects/${w.project.id}/messages/text-message/blockservice/recipients`;

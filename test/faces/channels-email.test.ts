@@ -45,10 +45,13 @@ describe('SMTP email through the pipeline', () => {
     expect(ad.mailFrom).toBe('news@shop.example');
     expect(ad.rcptTo).toEqual(['alice@example.com']);
     expect(ad.header('from')).toBe('Shop <news@shop.example>');
-    expect(ad.header('subject')).toBe('Alice님, 세일 시작');
+    // Advertising email (정보통신망법 제50조제4항): "(광고)" in front of the subject; the footer names the sender and
+    // carries the one-click unsubscribe link of this delivery (text and HTML).
+    expect(ad.header('subject')).toBe('(광고) Alice님, 세일 시작');
     expect(ad.contentType).toBe('multipart/alternative');
-    expect(ad.text).toBe('Hello Alice: https://shop.example/sale');
     const [d] = await deliveries(w, promoId);
+    expect(ad.text?.replace(/\r\n/g, '\n').trimEnd()).toMatch(new RegExp(`^Hello Alice: https://shop\\.example/sale\\ntest project\\n수신거부\\(Unsubscribe\\): https://maru\\.example\\.com/u/${w.project.id}\\.${d.id}\\.[A-Za-z0-9._-]+$`));
+    expect(ad.html).toMatch(new RegExp(`<p style="font-size:12px;color:#666">test project<br><a href="https://maru\\.example\\.com/u/${w.project.id}\\.${d.id}\\.[A-Za-z0-9._-]+">수신거부\\(Unsubscribe\\)</a></p></body></html>$`));
     expect(d.state).toBe('sent');
     expect(d.provider).toBe('smtp');
     expect(ad.header('message-id')).toBe(d.provider_message_id);
@@ -134,7 +137,7 @@ describe('SMTP email through the pipeline', () => {
     await w.send(id, [{ type: 'user-id', userId: 'alice' }]);
     await w.send(receiptId, [{ type: 'user-id', userId: 'alice' }]);
     await drain(w);
-    expect(smtp.messages.map((m) => m.header('subject'))).toEqual(['Alice님, 세일 시작', 'Your receipt']);
+    expect(smtp.messages.map((m) => m.header('subject'))).toEqual(['(광고) Alice님, 세일 시작', 'Your receipt']);
     const second = (await deliveries(w, id)).find((d) => d.state !== 'sent');
     expect(second).toMatchObject({ state: 'skipped', metric: 'skipped__excluded_user_filter', reason: 'no_consent:df_email_ads_optin' });
   });

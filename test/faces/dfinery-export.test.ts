@@ -330,10 +330,10 @@ describe('profiles export', () => {
     const res = await exportProfiles(p, { properties_condition_type: 'exclude', properties: ['df_birth'] });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const header = 'custom_user_datetime,df_email,df_email_ads_optin,df_gender,df_kakao_ads_optin,df_membership,df_name,df_phone,df_push_ads_optin,df_push_night_ads_optin,df_push_optin,df_sms_ads_optin,df_unified_id,scenario_list_string';
+    const header = 'custom_user_datetime,df_email,df_email_ads_optin,df_gender,df_kakao_ads_optin,df_kakao_night_ads_optin,df_membership,df_name,df_phone,df_push_ads_optin,df_push_night_ads_optin,df_push_optin,df_sms_ads_optin,df_sms_night_ads_optin,df_unified_id,scenario_list_string';
     const rows = [
-      [first.profileId, `2025-01-06 00:30:00.000,,false,Male,false,,,,true,false,true,false,${first.profileId},"[""1"",""2""]"`],
-      [second.profileId, `,,false,,false,,,,false,false,false,false,${second.profileId},`],
+      [first.profileId, `2025-01-06 00:30:00.000,,false,Male,false,false,,,,true,false,true,false,false,${first.profileId},"[""1"",""2""]"`],
+      [second.profileId, `,,false,,false,false,,,,false,false,false,false,false,${second.profileId},`],
     ].sort((a, b) => (a[0] < b[0] ? -1 : 1));
     expect(res.body).toBe([header, ...rows.map((r) => r[1]), ''].join('\r\n'));
   });

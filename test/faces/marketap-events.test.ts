@@ -120,7 +120,7 @@ describe('Marketap face: POST /v1/api/events (asynchronous)', () => {
       [{ name: 'x' }, 'events[1].user_id', 'events[1]: one of user_id or device_id is required'],
       [{ user_id: null, device_id: null, name: 'x' }, 'events[1].user_id', 'events[1]: one of user_id or device_id is required'],
       [{ user_id: true, name: 'x' }, 'events[1].user_id', 'events[1].user_id must be a string'],
-      [{ user_id: 'anonymous', name: 'x' }, 'events[1].user_id', 'events[1].user_id needs at least one usable identifier (external_id, email, phone, kakao_user_id, line_user_id, device_id); empty, null-like and all-zero values do not identify anyone'],
+      [{ user_id: 'anonymous', name: 'x' }, 'events[1].user_id', 'events[1].user_id needs at least one usable identifier (external_id, email, phone, kakao_user_id, line_user_id, device_id); empty, null-like, placeholder and all-zero values do not identify anyone'],
       [{ user_id: 'u', name: 'purchase', properties: { amount: 'lots' } }, 'events[1].properties.amount', 'events[1].properties.amount must be a Long (an integer)'],
       [{ user_id: 'u', name: 'x', properties: 'amount=1' }, 'events[1].properties', 'events[1].properties must be an object'],
       [{ user_id: 'u', name: 'x', items: { df_item_id: 'a' } }, 'events[1].items', 'events[1].items must be an array of objects'],

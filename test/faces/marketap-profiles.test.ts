@@ -29,8 +29,10 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
             mkt_push_opt_in: true,
             mkt_push_night_opt_in: false,
             mkt_text_message_opt_in: true,
+            mkt_text_message_night_opt_in: false,
             mkt_email_opt_in: false,
             mkt_kakao_opt_in: true,
+            mkt_kakao_night_opt_in: true,
           },
         },
       ],
@@ -48,8 +50,10 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
       df_push_ads_optin: true,
       df_push_night_ads_optin: false,
       df_sms_ads_optin: true,
+      df_sms_night_ads_optin: false,
       df_email_ads_optin: false,
       df_kakao_ads_optin: true,
+      df_kakao_night_ads_optin: true,
     });
     expect(p?.identifiers).toEqual(
       expect.arrayContaining([
@@ -62,7 +66,7 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
     // The same person found by the identifiers the mkt_* properties gave.
     expect(await f.t.runtime.profiles.findByIdentifier(f.project.id, 'phone', '+82 10 1234 5678')).toBe(p?.id);
     expect(await registered()).toEqual([]); // standard properties register nothing
-    expect(Object.keys(STANDARD_PROPERTIES)).toHaveLength(11);
+    expect(Object.keys(STANDARD_PROPERTIES)).toHaveLength(13);
   });
 
   it('registers custom properties on first sight with the type of their first value (D4), and updates existing profiles', async () => {
@@ -136,7 +140,7 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
     const cases: [unknown, string, string][] = [
       [{ profiles: [{ properties: {} }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
       [{ profiles: [{ user_id: '  ' }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
-      [{ profiles: [{ user_id: 'anonymous' }] }, 'profiles[0].user_id', 'profiles[0].user_id "anonymous" does not identify a user (empty, null-like and all-zero values are not accepted)'],
+      [{ profiles: [{ user_id: 'anonymous' }] }, 'profiles[0].user_id', 'profiles[0].user_id "anonymous" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)'],
       [{ profiles: [{ user_id: { id: 1 } }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
       [{ profiles: [{ user_id: 'a', timestamp: '2025-01-17T05:39:22' }] }, 'profiles[0].timestamp', 'profiles[0].timestamp must be an ISO 8601 datetime with Z or an offset, e.g. "2025-01-17T05:39:22Z" or "2025-01-17T05:39:22+09:00"'],
       [{ profiles: [{ user_id: 'a', properties: [1] }] }, 'profiles[0].properties', 'profiles[0].properties must be an object'],

@@ -270,10 +270,10 @@ describe('POST /track-event', () => {
 
   test.each([
     [{ userId: 'u1', eventName: 'e' }, 'body[0].projectId is required and must be a string'],
-    [{ projectId: 'P', eventName: 'e' }, 'body[0].userId is required'],
-    [{ projectId: 'P', userId: '', eventName: 'e' }, 'body[0].userId must be a user id of 1-512 characters; empty, null-like and all-zero values do not identify anyone'],
-    [{ projectId: 'P', userID: 'anonymous', eventName: 'e' }, 'body[0].userID must be a user id of 1-512 characters; empty, null-like and all-zero values do not identify anyone'],
-    [{ projectId: 'P', userId: { id: 1 }, eventName: 'e' }, 'body[0].userId must be a string'],
+    [{ projectId: 'P', eventName: 'e' }, 'body[0].userId is required and must be a non-empty string'],
+    [{ projectId: 'P', userId: '', eventName: 'e' }, 'body[0].userId is required and must be a non-empty string'],
+    [{ projectId: 'P', userID: 'anonymous', eventName: 'e' }, 'body[0].userID "anonymous" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)'],
+    [{ projectId: 'P', userId: { id: 1 }, eventName: 'e' }, 'body[0].userId is required and must be a non-empty string'],
     [{ projectId: 'P', userId: 'a', userID: 'b', eventName: 'e' }, 'body[0].userId and body[0].userID (its legacy name) disagree'],
     [{ projectId: 'P', userId: 'u1' }, 'body[0].eventName is required and must be a string'],
     [{ projectId: 'P', userId: 'u1', eventName: 'has space' }, 'body[0].eventName must be 1-128 characters of letters, digits, _ . $ -, starting with a letter, digit, _ or $'],
@@ -389,7 +389,7 @@ describe('POST /set-user-properties', () => {
   test.each([
     [{ projectId: 'P', userId: 'u1' }, 'body[1].userProperties is required and must be an object'],
     [{ projectId: 'P', userId: 'u1', userProperties: [] }, 'body[1].userProperties is required and must be an object'],
-    [{ projectId: 'P', userProperties: {} }, 'body[1].userId is required'],
+    [{ projectId: 'P', userProperties: {} }, 'body[1].userId is required and must be a non-empty string'],
     [{ projectId: 'P', userId: 'u1', userProperties: { $email: 42 } }, 'body[1].userProperties.$email must be a string'],
     [{ projectId: 'P', userId: 'u1', userProperties: { $phone_number: ['010'] } }, 'body[1].userProperties.$phone_number must be a string'],
     [{ projectId: 'P', userId: 'u1', userProperties: { visits: 'many' } }, 'body[1].userProperties.visits must be a Long (an integer)'],
@@ -498,7 +498,7 @@ describe('DELETE /users', () => {
     [{ userProperties: { $phone_number: 1012341234 } }, 'body[1].userProperties.$phone_number must be a non-empty string'],
     [{ userProperties: { $email: '' } }, 'body[1].userProperties.$email must be a non-empty string'],
     [{ userProperties: 'x' }, 'body[1].userProperties must be an object'],
-    [{ userId: '0' }, 'body[1].userId must be a user id of 1-512 characters; empty, null-like and all-zero values do not identify anyone'],
+    [{ userId: '0' }, 'body[1].userId "0" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)'],
     [{ eventName: 'x', userId: 'u1' }, 'body[1].eventName is not a field of this request; use projectId, projectID, userId, userID, userProperties'],
   ])('bad entry %j is 400 naming the field, nothing deleted', async (entry, message) => {
     await setUser('u1');

@@ -28,7 +28,7 @@ const alimtalk = (body: Record<string, unknown>) => w.notifly('POST', '/messages
 const friendtalk = (body: Record<string, unknown>) => w.notifly('POST', '/messages/kakao-friendtalk', { projectId: w.project.id, ...body });
 
 async function kakaoProject(options: { start?: string; text?: boolean } = {}): Promise<void> {
-  w = await messagingWorld({ start: options.start });
+  w = await messagingWorld({ start: options.start, settings: { advertising: { senderName: '마루' } } });
   await setUp(w, {
     kakaoChannels: [{ channelId: '@maru', senderKey: SENDER_KEY }, { channelId: '@maru-events', senderKey: 'b'.repeat(40) }],
     templates: [ORDER_TEMPLATE, WELCOME_TEMPLATE],
@@ -227,9 +227,9 @@ describe('POST /messages/kakao-friendtalk', () => {
       const r = await friendtalk(body);
       expect([r.status, r.body]).toEqual([400, { error }]);
     }
-    const marked = await friendtalk({ messageType: 'text', isAd: true, recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(996) } }] });
-    expect([marked.status, marked.body]).toEqual([400, { error: 'recipientList[0].content.text is 1001 characters with the (광고) marking; Kakao allows at most 1000' }]);
-    expect((await friendtalk({ messageType: 'text', isAd: true, recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(995) } }] })).status).toBe(200);
+    const marked = await friendtalk({ messageType: 'text', isAd: true, recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(981) } }] });
+    expect([marked.status, marked.body]).toEqual([400, { error: 'recipientList[0].content.text is 1001 characters with the advertising marking and opt-out line; Kakao allows at most 1000' }]);
+    expect((await friendtalk({ messageType: 'text', isAd: true, recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(980) } }] })).status).toBe(200);
     expect((await w.admin('GET', '/campaigns/direct_friendtalk')).status).toBe(404);
   });
 
@@ -250,12 +250,12 @@ describe('POST /messages/kakao-friendtalk', () => {
       200,
     );
     await drain(w);
-    expect((await outboxOf(w, 'direct_friendtalk_ad')).map((o) => o.message)).toEqual([{ senderKey: SENDER_KEY, to: '+821011112222', text: '(광고) 주말 특가', isAd: true }]);
+    expect((await outboxOf(w, 'direct_friendtalk_ad')).map((o) => o.message)).toEqual([{ senderKey: SENDER_KEY, to: '+821011112222', text: '(광고) 마루 주말 특가\n수신거부: 채널 차단', isAd: true }]);
     const deliveries = await deliveriesOf(w, 'direct_friendtalk_ad');
     expect(deliveries.map((d) => [d.address, d.state, d.reason, d.rendered.message.text])).toEqual([
-      ['+821011112222', 'sent', null, '(광고) 주말 특가'],
-      ['+821033334444', 'skipped', 'no_consent:df_kakao_ads_optin', '(광고) 주말 특가'],
-      ['+821055556666', 'skipped', 'no_consent:df_kakao_ads_optin', '(광고) 이미 표시됨'],
+      ['+821011112222', 'sent', null, '(광고) 마루 주말 특가\n수신거부: 채널 차단'],
+      ['+821033334444', 'skipped', 'no_consent:df_kakao_ads_optin', '(광고) 마루 주말 특가\n수신거부: 채널 차단'],
+      ['+821055556666', 'skipped', 'no_consent:df_kakao_ads_optin', '(광고) 마루 이미 표시됨\n수신거부: 채널 차단'],
     ]);
     expect(await totals(w, 'direct_friendtalk_ad')).toEqual({ send_success: 1, skipped__excluded_user_filter: 2 });
   });
@@ -286,8 +286,8 @@ describe('POST /messages/kakao-friendtalk', () => {
     await drain(w);
     const deliveries = await deliveriesOf(w, 'direct_friendtalk_ad');
     expect(deliveries.map((d) => [d.rendered.message.text, d.state, d.metric])).toEqual([
-      ['(광고) 아침 특가', 'skipped', 'skipped__forbidden_timing_filter'],
-      ['(광고) 마감 특가', 'skipped', 'skipped__forbidden_timing_filter'],
+      ['(광고) 마루 아침 특가\n수신거부: 채널 차단', 'skipped', 'skipped__forbidden_timing_filter'],
+      ['(광고) 마루 마감 특가\n수신거부: 채널 차단', 'skipped', 'skipped__forbidden_timing_filter'],
     ]);
     expect(deliveries[1].reason).toBe('night_ads: advertising Kakao messages are not sent between 21:00 and 08:00 (it was 21:00)');
     expect(await totals(w, 'direct_friendtalk_ad')).toEqual({ skipped__forbidden_timing_filter: 2 });
@@ -302,7 +302,7 @@ describe('POST /messages/kakao-friendtalk', () => {
     await drain(w);
     expect(fake.violations).toEqual([]);
     expect(fake.accepted.map((m) => [m.channel, m.body])).toEqual([
-      ['friendtalk', { senderKey: 'b'.repeat(40), recipientList: [{ recipientNo: '01011112222', content: '(광고) 할인 쿠폰', isAd: true }] }],
+      ['friendtalk', { senderKey: 'b'.repeat(40), recipientList: [{ recipientNo: '01011112222', content: '(광고) 마루 할인 쿠폰\n수신거부: 채널 차단', isAd: true }] }],
     ]);
     const [d] = await deliveriesOf(w, 'direct_friendtalk_ad');
     expect([d.state, d.provider, d.provider_message_id]).toEqual(['sent', 'nhn-bizmessage', `friendtalk:${fake.accepted[0].requestId}:1`]);

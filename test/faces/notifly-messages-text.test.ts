@@ -11,8 +11,10 @@ const send = (body: Record<string, unknown>, headers: Record<string, string> = {
 const sms = (body: string, extra: Record<string, unknown> = {}) => send({ type: 'sms', body, recipientList: [{ recipientNo: '01012345678' }], ...extra });
 
 /** A project that may send text messages: one sender number, and the sandbox accepted as its text provider. */
-async function ready(): Promise<void> {
-  w = await messagingWorld();
+const ADVERTISER = { senderName: '마루샵', optOutNumber: '080-123-4567' };
+
+async function ready(settings: Record<string, unknown> = { advertising: ADVERTISER }): Promise<void> {
+  w = await messagingWorld({ settings });
   await setUp(w, { senderNumbers: ['1544-6859', '02-123-4567'], sandboxTextSending: true });
 }
 
@@ -209,41 +211,96 @@ describe('the implicit direct_text campaign', () => {
 });
 
 describe('advertising text messages', () => {
-  it('are marked (광고), go only to opted-in numbers, skip numbers on the 080 block list and count them under skipped__excluded_user_filter', async () => {
+  it('are marked (광고) + sender name ... 무료수신거부 080, go only to opted-in numbers, skip numbers on the 080 block list', async () => {
     await ready();
     await addUser(w.runtime, w.project.id, { userId: 'kim', phone: '010-1111-1111', properties: { df_sms_ads_optin: true } });
     await addUser(w.runtime, w.project.id, { userId: 'lee', phone: '010-2222-2222', properties: { df_sms_ads_optin: true } });
     await addUser(w.runtime, w.project.id, { userId: 'park', phone: '010-3333-3333', properties: { df_sms_ads_optin: false } });
-    const block = await w.notifly('POST', `/projects/${w.project.id}/messages/text-message/blockservice/recipients`, { unsubscribeNo: '0808888888', recipientNoList: ['01022222222'] });
+    await addUser(w.runtime, w.project.id, { userId: 'choi', phone: '010-4444-4444', properties: { df_sms_ads_optin: true } });
+    // An 080 registration is a refusal: lee's consent is withdrawn (and recorded, source 080).
+    const block = await w.notifly('POST', `/projects/${w.project.id}/messages/text-message/blockservice/recipients`, { unsubscribeNo: '0808888888', recipientNoList: ['01022222222', '01044444444'] });
     expect(block.status).toBe(200);
+    // choi consents again later (another face), but the number stays on the 080 list: still skipped.
+    await w.runtime.profiles.upsert({ projectId: w.project.id, strict: false, updates: [{ identifiers: [{ type: 'external_id', value: 'choi' }], properties: { df_sms_ads_optin: true } }], source: 'dfinery' });
 
-    const recipientList = [{ recipientNo: '01011111111' }, { recipientNo: '01022222222' }, { recipientNo: '01033333333' }];
+    const recipientList = [{ recipientNo: '01011111111' }, { recipientNo: '01022222222' }, { recipientNo: '01033333333' }, { recipientNo: '01044444444' }];
     expectOk(await send({ type: 'sms', isAd: true, body: '봄 세일 50%', recipientList }), 200);
     await drain(w);
 
     const deliveries = await deliveriesOf(w, 'direct_text_ad');
-    expect(deliveries.map((d) => [d.address, d.state, d.metric, d.reason])).toEqual([
+    expect(deliveries.map((d) => [d.address, d.state, d.metric, d.reason]).sort()).toEqual([
       ['+821011111111', 'sent', 'send_success', null],
-      ['+821022222222', 'skipped', 'skipped__excluded_user_filter', 'blocked_080: the number is on the 080 block list (unsubscribe number 0808888888)'],
+      ['+821022222222', 'skipped', 'skipped__excluded_user_filter', 'no_consent:df_sms_ads_optin'],
       ['+821033333333', 'skipped', 'skipped__excluded_user_filter', 'no_consent:df_sms_ads_optin'],
+      ['+821044444444', 'skipped', 'skipped__excluded_user_filter', 'blocked_080: the number is on the 080 block list (unsubscribe number 0808888888)'],
     ]);
-    expect((await outboxOf(w, 'direct_text_ad')).map((o) => [o.recipient, o.message.body])).toEqual([['+821011111111', '(광고) 봄 세일 50%']]);
-    expect(await totals(w, 'direct_text_ad')).toEqual({ send_success: 1, skipped__excluded_user_filter: 2 });
+    expect((await outboxOf(w, 'direct_text_ad')).map((o) => [o.recipient, o.message.body])).toEqual([['+821011111111', '(광고) 마루샵 봄 세일 50%\n무료수신거부 080-123-4567']]);
+    expect(await totals(w, 'direct_text_ad')).toEqual({ send_success: 1, skipped__excluded_user_filter: 3 });
+    const lee = await w.runtime.profiles.findByIdentifier(w.project.id, 'external_id', 'lee');
+    const records = expectOk(await w.admin('GET', `/profiles/${lee}/consents`), 200).body.consents;
+    expect(records.map((r: any) => [r.property, r.value, r.source])).toEqual([
+      ['df_sms_ads_optin', false, '080'],
+      ['df_sms_ads_optin', true, 'api'],
+    ]);
 
-    // A body that already carries the marking is advertising without isAd, and is not marked twice.
-    expectOk(await send({ type: 'sms', body: '(광고) 신상품', recipientList: [{ recipientNo: '01022222222' }] }), 200);
-    // An informational message goes to a blocked number.
+    // A body that already carries the marking (exactly "(광고)" first) is advertising without isAd, and is not marked
+    // twice; a variant ("[광고]") is not the marking.
+    await addUser(w.runtime, w.project.id, { userId: 'jung', phone: '010-5555-5555', properties: { df_sms_ads_optin: true } });
+    expectOk(await send({ type: 'lms', title: '신상품', body: '(광고) 마루샵 신상품\n무료수신거부 080-123-4567', recipientList: [{ recipientNo: '01055555555' }] }), 200);
+    expectOk(await send({ type: 'lms', title: '신상품', isAd: true, body: '[광고] 신상품', recipientList: [{ recipientNo: '01055555555' }] }), 200);
+    // An informational message goes to a blocked number, untouched.
     expectOk(await send({ type: 'sms', body: '주문이 접수되었습니다', recipientList: [{ recipientNo: '01022222222' }] }), 200);
     await drain(w);
-    expect(await totals(w, 'direct_text_ad')).toEqual({ send_success: 1, skipped__excluded_user_filter: 3 });
+    expect((await outboxOf(w, 'direct_text_ad')).filter((o) => o.recipient === '+821055555555').map((o) => o.message.body).sort()).toEqual([
+      '(광고) 마루샵 [광고] 신상품\n무료수신거부 080-123-4567',
+      '(광고) 마루샵 신상품\n무료수신거부 080-123-4567',
+    ]);
     expect((await outboxOf(w, 'direct_text')).map((o) => [o.recipient, o.message.body])).toEqual([['+821022222222', '주문이 접수되었습니다']]);
   });
 
-  it('checks the limits on the text as sent, marking included', async () => {
-    await ready();
-    const r = await sms(hangul(42), { isAd: true });
+  it('carries the sender contact when it differs from the sender number', async () => {
+    await ready({ advertising: { ...ADVERTISER, contact: '02-123-4567' } });
+    await addUser(w.runtime, w.project.id, { userId: 'kim', phone: '010-1111-1111', properties: { df_sms_ads_optin: true } });
+    expectOk(await send({ type: 'sms', isAd: true, body: '세일', sendNo: '1544-6859', recipientList: [{ recipientNo: '01011111111' }] }), 200);
+    expectOk(await send({ type: 'sms', isAd: true, body: '특가', sendNo: '02-123-4567', recipientList: [{ recipientNo: '01011111111' }] }), 200);
+    await drain(w);
+    expect((await outboxOf(w, 'direct_text_ad')).map((o) => [o.message.from, o.message.body]).sort()).toEqual([
+      ['021234567', '(광고) 마루샵 특가\n무료수신거부 080-123-4567'],
+      ['15446859', '(광고) 마루샵 세일\n문의 02-123-4567\n무료수신거부 080-123-4567'],
+    ]);
+  });
+
+  it('are refused without the project\'s 080 number, naming the setting', async () => {
+    await ready({});
+    const r = await sms('세일', { isAd: true });
     expect(r.status).toBe(400);
-    expect(r.body.error).toBe('body is 91 bytes; SMS allows at most 90 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1) (the (광고) marking included)');
-    expect((await sms(hangul(41) + 'a', { isAd: true })).status).toBe(200);
+    expect(r.body.error).toMatch(/^advertising text messages must end with a free opt-out number \(무료수신거부 080-XXX-XXXX, 정보통신망법 제50조제4항\), and this project has none/);
+    expect((await sms('(광고) 세일')).status).toBe(400);
+    expect((await sms('안내')).status).toBe(200);
+  });
+
+  it('checks the limits on the text as sent, marking and opt-out line included', async () => {
+    await ready();
+    // (광고) 마루샵 ... \n무료수신거부 080-123-4567 is 40 bytes: 50 bytes of message fit an SMS.
+    const r = await sms(hangul(25) + 'a', { isAd: true });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe('body is 91 bytes; SMS allows at most 90 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1) (the advertising marking and opt-out line included)');
+    expect((await sms(hangul(25), { isAd: true })).status).toBe(200);
+  });
+
+  it('at night (21:00–08:00 KST) go only to numbers with df_sms_night_ads_optin; the others are skipped', async () => {
+    await ready();
+    w.clock.set('2025-01-06T13:00:00.000Z'); // 22:00 KST
+    await w.reauth();
+    await addUser(w.runtime, w.project.id, { userId: 'day', phone: '010-1111-1111', properties: { df_sms_ads_optin: true } });
+    await addUser(w.runtime, w.project.id, { userId: 'night', phone: '010-2222-2222', properties: { df_sms_ads_optin: true, df_sms_night_ads_optin: true } });
+    expectOk(await send({ type: 'sms', isAd: true, body: '야간 특가', recipientList: [{ recipientNo: '01011111111' }, { recipientNo: '01022222222' }] }), 200);
+    expectOk(await send({ type: 'sms', body: '배송 안내', recipientList: [{ recipientNo: '01011111111' }] }), 200);
+    await drain(w);
+    expect((await deliveriesOf(w, 'direct_text_ad')).map((d) => [d.address, d.state, d.metric, d.reason]).sort()).toEqual([
+      ['+821011111111', 'skipped', 'skipped__forbidden_timing_filter', 'night_ads_without_consent'],
+      ['+821022222222', 'sent', 'send_success', null],
+    ]);
+    expect(await totals(w, 'direct_text')).toEqual({ send_success: 1 });
   });
 });

@@ -25,14 +25,30 @@ export const exited = (child: ChildProcess) =>
 
 /**
  * Spawns `maru start` on 127.0.0.1:port with the given data dir (and extra environment), and resolves once
- * /healthz answers 200 (`stdout: 'pipe'` keeps the log readable on child.stdout). Rejects if the process exits first or is not healthy within `timeoutMs`.
+ * /healthz answers 200. Rejects if the process exits first or is not healthy within `timeoutMs`.
  */
-export async function startMaru(input: { port: number; dataDir: string; env?: Record<string, string>; timeoutMs?: number; stdout?: 'ignore' | 'pipe' }): Promise<ChildProcess> {
+export async function startMaru(input: {
+  port: number;
+  dataDir: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Receives each log line (stdout) of the process; without it stdout is discarded. */
+  onLog?: (line: string) => void;
+}): Promise<ChildProcess> {
   const child = spawn(NODE, [MAIN, 'start'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: String(input.port), MARU_HOST: '127.0.0.1', MARU_DATA_DIR: input.dataDir, MARU_LOG_LEVEL: 'warn', ...input.env },
-    stdio: ['ignore', input.stdout ?? 'ignore', 'inherit'],
+    stdio: ['ignore', input.onLog ? 'pipe' : 'ignore', 'inherit'],
   });
+  if (input.onLog && child.stdout) {
+    let rest = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) if (l) input.onLog!(l);
+    });
+  }
   const deadline = Date.now() + (input.timeoutMs ?? 20_000);
   for (;;) {
     try {

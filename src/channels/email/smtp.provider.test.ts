@@ -6,13 +6,16 @@ import { startSmtpFake } from '../../../test/fakes/smtp.fake.ts';
 import type { SmtpFake } from '../../../test/fakes/smtp.fake.ts';
 import type { EmailMessage, EmailProvider } from '../provider.types.ts';
 import { createSmtpProvider } from './smtp.provider.ts';
+import { createOutboundGuard } from '../../platform/outbound-guard.ts';
 import type { SmtpProviderConfig } from './smtp.provider.ts';
 
+// The fakes listen on loopback: the operator's allow setting (MARU_ALLOW_PRIVATE_NETWORKS) lets the provider reach them.
+const network = createOutboundGuard({ allowPrivateNetworks: true });
 let fake: SmtpFake;
 const providers: EmailProvider[] = [];
 
 function provider(config: Partial<SmtpProviderConfig> = {}): EmailProvider {
-  const created = createSmtpProvider({ host: fake.host, port: fake.port, secure: false, ignoreTLS: true, ...config });
+  const created = createSmtpProvider({ host: fake.host, port: fake.port, secure: false, ignoreTLS: true, ...config }, { network });
   providers.push(created);
   return created;
 }

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { createTransport } from 'nodemailer';
 import type { NodemailerError, SMTPPoolOptions, SMTPTransportOptions, SendMailOptions } from 'nodemailer';
+import { createOutboundGuard, netGuardErrorIn, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { failed, sent } from '../provider.types.ts';
 import type { EmailMessage, EmailProvider, SendResult } from '../provider.types.ts';
 
@@ -129,6 +130,9 @@ function checkHeaders(headers: Record<string, string> | undefined): Record<strin
 }
 
 function classify(error: NodemailerError): SendResult {
+  // The outbound guard refused the SMTP host's address (a private network): asking again cannot help.
+  const refusal = netGuardErrorIn(error);
+  if (refusal) return failed(refusal.code === 'DNS_FAILURE', `SMTP address refused: ${refusal.message}`);
   const code = error.code ?? 'ERROR';
   if (typeof error.responseCode === 'number') {
     const response = (error.response ?? '').slice(0, 300);
@@ -154,8 +158,15 @@ function classify(error: NodemailerError): SendResult {
   }
 }
 
-export function createSmtpProvider(config: SmtpProviderConfig): EmailProvider {
-  const transporter = createTransport(buildTransportOptions(config));
+export interface SmtpProviderDeps {
+  /** The guard every SMTP connection goes through (platform/outbound-guard.ts). Default: private networks refused. */
+  network?: OutboundGuard;
+}
+
+export function createSmtpProvider(config: SmtpProviderConfig, deps: SmtpProviderDeps = {}): EmailProvider {
+  const network = deps.network ?? createOutboundGuard();
+  // nodemailer opens each connection through getSocket: the host is resolved and checked at connect time.
+  const transporter = createTransport({ ...buildTransportOptions(config), getSocket: network.smtpGetSocket } as Parameters<typeof createTransport>[0]);
 
   return {
     async send(message: EmailMessage): Promise<SendResult> {

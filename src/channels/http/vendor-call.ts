@@ -1,7 +1,9 @@
 /**
- * One HTTP call to a vendor, for the text and Kakao providers: `fetch` with `AbortSignal.timeout`,
- * no retries (the delivery pipeline owns retries), and a result that never throws for network trouble.
+ * One HTTP call to a vendor, for the text and Kakao providers: the provider's guarded `fetch` (platform/outbound-guard.ts:
+ * every connection checked against private networks when it connects) with `AbortSignal.timeout`, no retries (the
+ * delivery pipeline owns retries), and a result that never throws for network trouble.
  */
+import { netGuardErrorIn, type GuardedFetch } from '../../platform/outbound-guard.ts';
 import { failed } from '../provider.types.ts';
 import type { SendResult } from '../provider.types.ts';
 import { retryAfterMs as parseRetryAfterHeader } from './retry-after.ts';
@@ -16,13 +18,13 @@ export interface VendorRequest {
 
 export type VendorResponse =
   | { kind: 'response'; status: number; headers: Headers; text: string; json: unknown }
-  | { kind: 'network-error'; reason: string };
+  | { kind: 'network-error'; reason: string; /** The guard refused the address: asking again cannot help. */ refused?: boolean };
 
-export async function callVendor(request: VendorRequest): Promise<VendorResponse> {
+export async function callVendor(via: GuardedFetch, request: VendorRequest): Promise<VendorResponse> {
   let response: Response;
   let text: string;
   try {
-    response = await fetch(request.url, {
+    response = await via(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
@@ -31,6 +33,8 @@ export async function callVendor(request: VendorRequest): Promise<VendorResponse
     });
     text = await response.text();
   } catch (error) {
+    const refusal = netGuardErrorIn(error);
+    if (refusal) return { kind: 'network-error', reason: `address refused: ${refusal.message}`, refused: refusal.code === 'FORBIDDEN_ADDRESS' };
     return { kind: 'network-error', reason: describeNetworkError(error, request.timeoutMs) };
   }
   let json: unknown;
@@ -52,9 +56,12 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   return 'network error';
 }
 
-/** The retryable result for a network failure, timeout, 429 or 5xx, carrying Retry-After when sent. */
+/**
+ * The retryable result for a network failure, timeout, 429 or 5xx, carrying Retry-After when sent; a connection the
+ * guard refused (a private address) is permanent.
+ */
 export function transientFailure(vendor: string, response: VendorResponse, detail?: string): SendResult {
-  if (response.kind === 'network-error') return failed(true, `${vendor}: ${response.reason}`);
+  if (response.kind === 'network-error') return failed(response.refused !== true, `${vendor}: ${response.reason}`);
   const retryAfterMs = parseRetryAfterHeader(response.headers.get('retry-after'));
   const reason = `${vendor}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`;
   return failed(true, reason, retryAfterMs === undefined ? {} : { retryAfterMs });

@@ -49,6 +49,7 @@
  *   A bare id without the `{kind}:` prefix and seq (none is stored today; kept for safety, like the SMS
  *   provider) is looked up as alimtalk, recipientSeq 1.
  */
+import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { failed, sent } from '../provider.types.ts';
 import type { AlimtalkMessage, FriendtalkMessage, KakaoProvider, SendResult } from '../provider.types.ts';
 import type { DeliveryStatus, DeliveryStatusSource } from '../delivery-status.types.ts';
@@ -93,12 +94,14 @@ export function classifyNhnBizmessageCode(code: number, message: string): SendRe
   return failed(false, reason);
 }
 
-export function createNhnBizmessageProvider(config: NhnBizmessageConfig): NhnBizmessageProvider {
+export function createNhnBizmessageProvider(config: NhnBizmessageConfig, deps: { network?: OutboundGuard } = {}): NhnBizmessageProvider {
   const read = configReader(VENDOR, config);
   const appKey = read.requireString('appKey', { pattern: /^[A-Za-z0-9_-]+$/, hint: 'letters, digits, "-" or "_"' });
   const secretKey = read.requireString('secretKey');
   const allowPrivateNetwork = read.optionalBoolean('allowPrivateNetwork') ?? false;
   const baseUrl = read.baseUrl('baseUrl', NHN_BIZMESSAGE_DEFAULT_BASE_URL, allowPrivateNetwork);
+  // Every connection is checked when it connects (a DNS answer may change after the config was saved).
+  const http = (deps.network ?? createOutboundGuard({ allowPrivateNetworks: allowPrivateNetwork })).fetcher();
   const resendSendNo = read
     .optionalString('resendSendNo', { pattern: /^[0-9\-() ]{3,20}$/, hint: 'a phone number' })
     ?.replace(/\D/g, '');
@@ -110,7 +113,7 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig): NhnBiz
   const messagesUrl = (kind: KakaoKind) => `${baseUrl}/${kind}/${API_VERSION[kind]}/appkeys/${encodedAppKey}/messages`;
 
   async function post(kind: KakaoKind, idempotencyKey: string, body: unknown): Promise<SendResult> {
-    const response = await callVendor({
+    const response = await callVendor(http.fetch, {
       method: 'POST',
       url: messagesUrl(kind),
       headers: {
@@ -164,7 +167,7 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig): NhnBiz
 
   async function fetchResult(providerMessageId: string): Promise<DeliveryStatus> {
     const { kind, requestId, recipientSeq } = parseProviderMessageId(providerMessageId);
-    const response = await callVendor({
+    const response = await callVendor(http.fetch, {
       method: 'GET',
       url: `${messagesUrl(kind)}/${encodeURIComponent(requestId)}/${recipientSeq}`,
       headers: { 'X-Secret-Key': secretKey },
@@ -209,7 +212,7 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig): NhnBiz
     }
   }
 
-  return { sendAlimtalk, sendFriendtalk, fetchResult };
+  return { sendAlimtalk, sendFriendtalk, fetchResult, close: () => http.close() };
 }
 
 function kakaoFailure(providerMessageId: string, code: string, detail: string): DeliveryStatus {

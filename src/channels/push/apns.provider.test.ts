@@ -6,9 +6,12 @@ import { loopbackTls, startApnsFake } from '../../../test/fakes/apns.fake.ts';
 import type { ApnsFake, ApnsFakeFailure } from '../../../test/fakes/apns.fake.ts';
 import type { PushMessage, PushProvider } from '../provider.types.ts';
 import { APNS_TOKEN_TTL_MS, apnsIdFor, createApnsProvider } from './apns.provider.ts';
+import { createOutboundGuard } from '../../platform/outbound-guard.ts';
 import type { ApnsProviderConfig } from './apns.provider.ts';
 
 let fake: ApnsFake;
+// The fakes listen on loopback: the operator's allow setting (MARU_ALLOW_PRIVATE_NETWORKS) lets the provider reach them.
+const network = createOutboundGuard({ allowPrivateNetworks: true });
 let clock: number;
 const providers: PushProvider[] = [];
 
@@ -24,7 +27,7 @@ function provider(config: Partial<ApnsProviderConfig> = {}): PushProvider {
       timeoutMs: 2_000,
       ...config,
     },
-    { now: () => clock },
+    { now: () => clock, network },
   );
   providers.push(created);
   return created;

@@ -20,9 +20,10 @@
 import { createHash, createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import http2 from 'node:http2';
-import { rootCertificates } from 'node:tls';
 import type { ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
 import { SignJWT } from 'jose';
+import { NetGuardError } from '../../platform/net-guard.ts';
+import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { failed, sent } from '../provider.types.ts';
 import type { PushMessage, PushProvider, SendResult } from '../provider.types.ts';
 import { retryAfterMs } from '../http/retry-after.ts';
@@ -58,6 +59,8 @@ export interface ApnsProviderConfig {
 
 export interface ApnsProviderDeps {
   now?: () => number;
+  /** The guard the HTTP/2 connection goes through (platform/outbound-guard.ts). Default: private networks refused. */
+  network?: OutboundGuard;
 }
 
 const RESERVED_PAYLOAD_KEYS = new Set(['aps', 'deepLink', 'imageUrl']);
@@ -115,11 +118,14 @@ export function apnsIdFor(idempotencyKey: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const REFUSED = 'address refused: ';
+
 type Answer = { status: number; headers: IncomingHttpHeaders; body: string } | { error: string };
 
 export function createApnsProvider(config: ApnsProviderConfig, deps: ApnsProviderDeps = {}): PushProvider {
   const resolved = resolveConfig(config);
   const now = deps.now ?? Date.now;
+  const network = deps.network ?? createOutboundGuard();
   // The promise is cached so concurrent sends share one signature.
   let jwt: { token: Promise<string>; issuedAt: number } | undefined;
   let session: ClientHttp2Session | undefined;
@@ -139,12 +145,13 @@ export function createApnsProvider(config: ApnsProviderConfig, deps: ApnsProvide
 
   function connection(): ClientHttp2Session {
     if (session && !session.closed && !session.destroyed) return session;
-    const opened = http2.connect(resolved.baseUrl, config.ca ? { ca: [...rootCertificates, config.ca] } : {});
+    const opened = network.connectHttp2(resolved.baseUrl, { ca: config.ca });
     const forget = (): void => {
       if (session === opened) session = undefined;
     };
     opened.on('error', (error: NodeJS.ErrnoException) => {
-      sessionErrors.set(opened, error.code ?? error.message);
+      // A connection the guard refused (a private address) is named as such, so it is reported as permanent.
+      sessionErrors.set(opened, error instanceof NetGuardError && error.code === 'FORBIDDEN_ADDRESS' ? `${REFUSED}${error.message}` : (error.code ?? error.message));
       forget();
     });
     opened.on('goaway', forget);
@@ -240,7 +247,7 @@ export function createApnsProvider(config: ApnsProviderConfig, deps: ApnsProvide
       }
 
       const answer = await request(`/3/device/${message.token.toLowerCase()}`, headers, body);
-      if ('error' in answer) return failed(true, `APNs request failed: ${answer.error}`);
+      if ('error' in answer) return failed(!answer.error.startsWith(REFUSED), `APNs request failed: ${answer.error}`);
       const { status } = answer;
       if (status === 200) {
         const echoed = answer.headers['apns-id'];

@@ -4,12 +4,15 @@ import { startFcmFake } from '../../../test/fakes/fcm.fake.ts';
 import type { FcmFake, FcmFakeFailure } from '../../../test/fakes/fcm.fake.ts';
 import type { PushMessage } from '../provider.types.ts';
 import { createFcmProvider } from './fcm.provider.ts';
+import { createOutboundGuard } from '../../platform/outbound-guard.ts';
 import type { FcmProviderConfig } from './fcm.provider.ts';
 
+// The fakes listen on loopback: the operator's allow setting (MARU_ALLOW_PRIVATE_NETWORKS) lets the provider reach them.
+const network = createOutboundGuard({ allowPrivateNetworks: true });
 let fake: FcmFake;
 
 function provider(config: Partial<FcmProviderConfig> = {}, now?: () => number) {
-  return createFcmProvider({ serviceAccount: fake.serviceAccount, baseUrl: fake.baseUrl, timeoutMs: 2_000, ...config }, { now });
+  return createFcmProvider({ serviceAccount: fake.serviceAccount, baseUrl: fake.baseUrl, timeoutMs: 2_000, ...config }, { now, network });
 }
 
 const android: PushMessage = {
@@ -188,7 +191,7 @@ describe('fcm provider', () => {
     await p.send(android);
     const baseUrl = fake.baseUrl;
     await fake.close();
-    const result = await createFcmProvider({ serviceAccount: { ...fake.serviceAccount }, baseUrl, tokenUri: baseUrl + '/token' }).send(android);
+    const result = await createFcmProvider({ serviceAccount: { ...fake.serviceAccount }, baseUrl, tokenUri: baseUrl + '/token' }, { network }).send(android);
     expect(result).toMatchObject({ ok: false, retryable: true });
     expect(result.reason).toContain('ECONNREFUSED');
     fake = await startFcmFake();

@@ -20,6 +20,7 @@
 import { createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { createOutboundGuard, netGuardErrorIn, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { failed, sent } from '../provider.types.ts';
 import type { PushMessage, PushProvider, SendResult } from '../provider.types.ts';
 import { retryAfterMs } from '../http/retry-after.ts';
@@ -48,6 +49,8 @@ export interface FcmProviderConfig {
 
 export interface FcmProviderDeps {
   now?: () => number;
+  /** The guard every connection goes through (platform/outbound-guard.ts). Default: private networks refused. */
+  network?: OutboundGuard;
 }
 
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -131,6 +134,8 @@ interface GoogleErrorBody {
 type TokenOutcome = { ok: true; token: string } | { ok: false; result: SendResult };
 
 function describe(error: unknown): string {
+  const refusal = netGuardErrorIn(error);
+  if (refusal) return `address refused: ${refusal.message}`;
   if (error instanceof Error) {
     if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
     const cause = (error as Error & { cause?: { code?: string } }).cause;
@@ -138,6 +143,9 @@ function describe(error: unknown): string {
   }
   return String(error);
 }
+
+/** The guard refused the address (private network): asking again cannot help. */
+const refused = (error: unknown) => netGuardErrorIn(error)?.code === 'FORBIDDEN_ADDRESS';
 
 async function readJson(response: Response): Promise<GoogleErrorBody & Record<string, unknown>> {
   try {
@@ -150,6 +158,7 @@ async function readJson(response: Response): Promise<GoogleErrorBody & Record<st
 export function createFcmProvider(config: FcmProviderConfig, deps: FcmProviderDeps = {}): PushProvider {
   const resolved = resolveConfig(config);
   const now = deps.now ?? Date.now;
+  const http = (deps.network ?? createOutboundGuard()).fetcher();
   let cached: { token: string; refreshAt: number } | undefined;
   let exchanging: Promise<TokenOutcome> | undefined;
 
@@ -165,14 +174,14 @@ export function createFcmProvider(config: FcmProviderConfig, deps: FcmProviderDe
       .sign(resolved.privateKey);
     let response: Response;
     try {
-      response = await fetch(resolved.tokenUri, {
+      response = await http.fetch(resolved.tokenUri, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
         signal: AbortSignal.timeout(resolved.timeoutMs),
       });
     } catch (error) {
-      return { ok: false, result: failed(true, `FCM OAuth token request failed: ${describe(error)}`) };
+      return { ok: false, result: failed(!refused(error), `FCM OAuth token request failed: ${describe(error)}`) };
     }
     const body = await readJson(response);
     if (response.ok && typeof body.access_token === 'string') {
@@ -218,7 +227,7 @@ export function createFcmProvider(config: FcmProviderConfig, deps: FcmProviderDe
 
   async function post(token: string, payload: string): Promise<Response | Error> {
     try {
-      return await fetch(resolved.sendUrl, {
+      return await http.fetch(resolved.sendUrl, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8' },
         body: payload,
@@ -266,7 +275,7 @@ export function createFcmProvider(config: FcmProviderConfig, deps: FcmProviderDe
         const token = await accessToken();
         if (!token.ok) return token.result;
         const response = await post(token.token, payload);
-        if (response instanceof Error) return failed(true, `FCM request failed: ${describe(response)}`);
+        if (response instanceof Error) return failed(!refused(response), `FCM request failed: ${describe(response)}`);
         if (response.ok) {
           const answer = await readJson(response);
           return sent(typeof answer.name === 'string' ? answer.name : undefined);
@@ -284,6 +293,7 @@ export function createFcmProvider(config: FcmProviderConfig, deps: FcmProviderDe
 
     async close(): Promise<void> {
       cached = undefined;
+      await http.close();
     },
   };
 }

@@ -35,6 +35,7 @@
  * We report delivered for msgStatus 3 with resultCode 1000 (or none), failed for msgStatus 3 with another
  * resultCode and for 0/4/5, pending for 1/2. A bare requestId (no prefix) is looked up as SMS, seq 1.
  */
+import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { failed, sent } from '../provider.types.ts';
 import type { SendResult, TextMessage, TextProvider } from '../provider.types.ts';
 import { truncateToCarrierBytes, LMS_TITLE_MAX_BYTES } from '../../core/messaging/text-size.ts';
@@ -77,12 +78,14 @@ export function classifyNhnSmsCode(code: number, message: string): SendResult {
   return failed(false, reason);
 }
 
-export function createNhnCloudSmsProvider(config: NhnCloudSmsConfig): NhnCloudSmsProvider {
+export function createNhnCloudSmsProvider(config: NhnCloudSmsConfig, deps: { network?: OutboundGuard } = {}): NhnCloudSmsProvider {
   const read = configReader(VENDOR, config);
   const appKey = read.requireString('appKey', { pattern: /^[A-Za-z0-9_-]+$/, hint: 'letters, digits, "-" or "_"' });
   const secretKey = read.requireString('secretKey');
   const allowPrivateNetwork = read.optionalBoolean('allowPrivateNetwork') ?? false;
   const baseUrl = read.baseUrl('baseUrl', NHN_CLOUD_SMS_DEFAULT_BASE_URL, allowPrivateNetwork);
+  // Every connection is checked when it connects (a DNS answer may change after the config was saved).
+  const http = (deps.network ?? createOutboundGuard({ allowPrivateNetworks: allowPrivateNetwork })).fetcher();
   const defaultSendNo = read.optionalString('defaultSendNo', { pattern: /^[0-9+\-() ]{3,20}$/, hint: 'a phone number' });
   const userId = read.optionalString('userId');
   if (userId !== undefined && userId.length > 100) read.fail('userId', 'must be at most 100 characters');
@@ -109,7 +112,7 @@ export function createNhnCloudSmsProvider(config: NhnCloudSmsConfig): NhnCloudSm
     if (endpoint === 'mms') body.title = message.title || defaultTitle(message.body);
     if (userId !== undefined) body.userId = userId;
 
-    const response = await callVendor({
+    const response = await callVendor(http.fetch, {
       method: 'POST',
       url: `${appBase}/sender/${endpoint}`,
       headers,
@@ -134,7 +137,7 @@ export function createNhnCloudSmsProvider(config: NhnCloudSmsConfig): NhnCloudSm
 
   async function fetchResult(providerMessageId: string): Promise<DeliveryStatus> {
     const { endpoint, requestId, recipientSeq } = parseProviderMessageId(providerMessageId);
-    const response = await callVendor({
+    const response = await callVendor(http.fetch, {
       method: 'GET',
       url: `${appBase}/sender/${endpoint}/${encodeURIComponent(requestId)}?recipientSeq=${recipientSeq}`,
       headers,
@@ -178,7 +181,7 @@ export function createNhnCloudSmsProvider(config: NhnCloudSmsConfig): NhnCloudSm
     }
   }
 
-  return { send, fetchResult };
+  return { send, fetchResult, close: () => http.close() };
 }
 
 /** Carrier codes that mean the number itself does not exist (NHN "수신 결과 코드"). */

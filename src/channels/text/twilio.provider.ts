@@ -23,6 +23,7 @@
  * (HMAC-SHA1, keyed with the account's Auth Token, over the full callback URL followed by every POST
  * parameter name and value, sorted by name, base64) and `parseTwilioStatusCallback` reads the body.
  */
+import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { failed, sent } from '../provider.types.ts';
 import type { SendResult, TextMessage, TextProvider } from '../provider.types.ts';
@@ -73,7 +74,7 @@ const KNOWN_CODES: Record<number, string> = {
 
 const sid = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 
-export function createTwilioSmsProvider(config: TwilioSmsConfig): TextProvider {
+export function createTwilioSmsProvider(config: TwilioSmsConfig, deps: { network?: OutboundGuard } = {}): TextProvider {
   const read = configReader(VENDOR, config);
   const accountSid = read.requireString('accountSid', { pattern: sid('AC'), hint: 'AC followed by 32 hex digits' });
   const authToken = read.optionalString('authToken');
@@ -92,6 +93,8 @@ export function createTwilioSmsProvider(config: TwilioSmsConfig): TextProvider {
   const defaultRegion = read.optionalString('defaultRegion', { pattern: /^[A-Z]{2}$/, hint: 'an ISO country code such as KR' }) ?? 'KR';
   const allowPrivateNetwork = read.optionalBoolean('allowPrivateNetwork') ?? false;
   const baseUrl = read.baseUrl('baseUrl', TWILIO_DEFAULT_BASE_URL, allowPrivateNetwork);
+  // Every connection is checked when it connects (a DNS answer may change after the config was saved).
+  const http = (deps.network ?? createOutboundGuard({ allowPrivateNetworks: allowPrivateNetwork })).fetcher();
   const statusCallbackUrl = read.optionalUrl('statusCallbackUrl', allowPrivateNetwork);
   const timeoutMs = read.optionalPositiveInteger('timeoutMs') ?? DEFAULT_TIMEOUT_MS;
 
@@ -116,7 +119,7 @@ export function createTwilioSmsProvider(config: TwilioSmsConfig): TextProvider {
     form.set('Body', message.kind !== 'sms' && message.title ? `${message.title}\n${message.body}` : message.body);
     if (statusCallbackUrl !== undefined) form.set('StatusCallback', statusCallbackUrl);
 
-    const response = await callVendor({
+    const response = await callVendor(http.fetch, {
       method: 'POST',
       url,
       headers: {
@@ -143,7 +146,7 @@ export function createTwilioSmsProvider(config: TwilioSmsConfig): TextProvider {
     return failed(false, reason);
   }
 
-  return { send };
+  return { send, close: () => http.close() };
 }
 
 function senderOf(from: string, defaultRegion: string): string | undefined {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { ManualClock } from '../../platform/clock.ts';
+import { createOutboundGuard } from '../../platform/outbound-guard.ts';
 import type { SandboxOutbox } from '../sandbox/outbox.ts';
 import { builtInRegistry } from '../registry.ts';
 import { BUILT_IN_VENDORS, vendorDescriptor } from './built-in-vendors.ts';
@@ -10,7 +11,7 @@ import type { ProviderContext } from '../registry.ts';
 import type { EmailProvider } from '../provider.types.ts';
 
 const project = { id: 'p1', name: 'p', timezone: 'Asia/Seoul', settings: {}, createdAt: 0 };
-const ctx = (allowPrivateNetworks: boolean): ProviderContext => ({ project, clock: new ManualClock(), log: pino({ level: 'silent' }), allowPrivateNetworks, sandboxOutbox: {} as SandboxOutbox });
+const ctx = (allowPrivateNetworks: boolean): ProviderContext => ({ project, clock: new ManualClock(), log: pino({ level: 'silent' }), allowPrivateNetworks, network: createOutboundGuard({ allowPrivateNetworks }), sandboxOutbox: {} as SandboxOutbox });
 
 describe('redactConfig', () => {
   it('shows only allow-listed fields; anything else, including fields nobody listed, is "[set]"', () => {

@@ -1,4 +1,5 @@
 import type { EmailMessage, EmailProvider } from '../provider.types.ts';
+import type { ProviderContext } from '../registry.ts';
 import { createSmtpProvider, type SmtpProviderConfig } from '../email/smtp.provider.ts';
 import { build, checkLiteralEndpoints, isObject, type VendorDescriptor } from './vendor-descriptor.ts';
 
@@ -10,8 +11,8 @@ const ENGINE_FALLBACK_SENDER = 'noreply@localhost';
 const SMTP_PUBLIC = ['host', 'port', 'secure', 'requireTLS', 'ignoreTLS', 'auth.user', 'ca', 'connectionTimeoutMs', 'greetingTimeoutMs', 'socketTimeoutMs', 'pool', 'from', 'envelopeFrom', 'messageIdDomain'];
 const SMTP_ENDPOINTS = [{ field: 'host', kind: 'host' }] as const;
 
-function smtpEmail(config: Record<string, unknown>): EmailProvider {
-  const provider = createSmtpProvider(config as unknown as SmtpProviderConfig);
+function smtpEmail(config: Record<string, unknown>, ctx: ProviderContext): EmailProvider {
+  const provider = createSmtpProvider(config as unknown as SmtpProviderConfig, { network: ctx.network });
   const from = isObject(config.from) && typeof config.from.address === 'string' ? (config.from as { address: string; name?: string }) : undefined;
   return {
     // The SMTP config's `from` is the project's sender when the campaign and the project settings name none.
@@ -27,6 +28,6 @@ export const smtpVendor = {
   endpoints: SMTP_ENDPOINTS,
   create: (config, ctx) => {
     checkLiteralEndpoints({ endpoints: SMTP_ENDPOINTS }, config, ctx);
-    return build('', () => smtpEmail(config));
+    return build('', () => smtpEmail(config, ctx));
   },
 } satisfies VendorDescriptor<'email'>;

@@ -56,12 +56,12 @@ function normalizeFcm(config: Record<string, unknown>): Record<string, unknown> 
 
 function fcm(config: Record<string, unknown>, ctx: ProviderContext, prefix = ''): PushProvider {
   checkLiteralEndpoints({ endpoints: FCM_ENDPOINTS }, config, ctx, prefix);
-  return build(prefix, () => createFcmProvider(config as unknown as FcmProviderConfig));
+  return build(prefix, () => createFcmProvider(config as unknown as FcmProviderConfig, { network: ctx.network }));
 }
 
 function apns(config: Record<string, unknown>, ctx: ProviderContext, prefix = ''): PushProvider {
   checkLiteralEndpoints({ endpoints: APNS_ENDPOINTS }, config, ctx, prefix);
-  return build(prefix, () => createApnsProvider(config as unknown as ApnsProviderConfig));
+  return build(prefix, () => createApnsProvider(config as unknown as ApnsProviderConfig, { network: ctx.network }));
 }
 
 export const fcmVendor = {

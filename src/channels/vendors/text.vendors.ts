@@ -18,7 +18,7 @@ export const nhnCloudSmsVendor = {
   create: (config, ctx) => {
     refuseOwnFlags(config);
     checkLiteralEndpoints({ endpoints: BASE_URL_ENDPOINT }, config, ctx);
-    return build('', () => createNhnCloudSmsProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as NhnCloudSmsConfig));
+    return build('', () => createNhnCloudSmsProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as NhnCloudSmsConfig, { network: ctx.network }));
   },
 } satisfies VendorDescriptor<'text_message'>;
 
@@ -30,6 +30,6 @@ export const twilioVendor = {
   create: (config, ctx) => {
     refuseOwnFlags(config);
     checkLiteralEndpoints({ endpoints: TWILIO_ENDPOINTS }, config, ctx);
-    return build('', () => createTwilioSmsProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as TwilioSmsConfig));
+    return build('', () => createTwilioSmsProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as TwilioSmsConfig, { network: ctx.network }));
   },
 } satisfies VendorDescriptor<'text_message'>;

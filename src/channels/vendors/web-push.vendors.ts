@@ -13,6 +13,6 @@ export const vapidVendor = {
   },
   create: (config, ctx) => {
     refuseOwnFlags(config);
-    return build('', () => createVapidProvider(withFlag(config, 'allowPrivateNetworks', ctx) as unknown as VapidProviderConfig));
+    return build('', () => createVapidProvider(withFlag(config, 'allowPrivateNetworks', ctx) as unknown as VapidProviderConfig, { network: ctx.network }));
   },
 } satisfies VendorDescriptor<'web_push'>;

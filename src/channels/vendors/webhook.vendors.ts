@@ -9,7 +9,7 @@ const WEBHOOK_PUBLIC = ['url', 'timeoutMs', 'ca'];
 const WEBHOOK_ENDPOINTS = [{ field: 'url', kind: 'url' }] as const;
 
 function webhookFor<C extends ProviderChannel>(channel: C, config: Record<string, unknown>, ctx: ProviderContext): ProviderByChannel[C] {
-  const hook = createWebhookProvider(withFlag(config, 'allowPrivateNetworks', ctx) as unknown as WebhookProviderConfig);
+  const hook = createWebhookProvider(withFlag(config, 'allowPrivateNetworks', ctx) as unknown as WebhookProviderConfig, { network: ctx.network });
   const post = (message: { idempotencyKey: string }, extra: Record<string, unknown> = {}) => {
     const { idempotencyKey, ...rest } = message;
     return hook.send({ idempotencyKey, payload: { channel, ...extra, message: rest } });

@@ -6,8 +6,8 @@
  * - `x-maru-signature`: `v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`;
  * - `x-maru-idempotency-key`: the delivery's idempotency key (the same across retries of one delivery).
  *
- * SSRF guard: at every send the URL's host is resolved once, every address is checked (see
- * platform/net-guard.ts) and the socket connects to the checked addresses only; loopback, link-local,
+ * SSRF guard: every connection goes through the outbound guard (platform/outbound-guard.ts): the URL's host is
+ * resolved and every address checked when the socket connects, and the socket connects to the checked addresses only; loopback, link-local,
  * private, CGNAT, unspecified, multicast and reserved addresses are refused unless `allowPrivateNetworks`.
  * Redirects are not followed (a redirect could point anywhere); a 3xx answer is a permanent failure.
  *
@@ -17,11 +17,10 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { rootCertificates } from 'node:tls';
 import { failed, sent } from '../provider.types.ts';
 import type { SendResult, WebhookMessage, WebhookProvider } from '../provider.types.ts';
-import { NetGuardError, assertPublicUrl, pinnedLookup } from '../../platform/net-guard.ts';
 import type { Resolver } from '../../platform/net-guard.ts';
+import { createOutboundGuard, netGuardErrorIn, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { retryAfterMs } from '../http/retry-after.ts';
 
 export interface WebhookProviderConfig {
@@ -40,6 +39,8 @@ export interface WebhookProviderConfig {
 }
 
 export interface WebhookProviderDeps {
+  /** The guard every connection goes through. Default: one built from `allowPrivateNetworks` and `resolve`. */
+  network?: OutboundGuard;
   resolve?: Resolver;
   now?: () => number;
 }
@@ -100,16 +101,14 @@ export function createWebhookProvider(config: WebhookProviderConfig, deps: Webho
   const { url, timeoutMs, headers: extraHeaders } = validate(config);
   const now = deps.now ?? Date.now;
   const transport = url.protocol === 'https:' ? https : http;
-  const agent =
-    url.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, ...(config.ca ? { ca: [...rootCertificates, config.ca] } : {}) })
-      : new http.Agent({ keepAlive: true });
+  const network = deps.network ?? createOutboundGuard({ allowPrivateNetworks: config.allowPrivateNetworks === true, resolve: deps.resolve });
+  const agent = network.agent(url.protocol === 'https:' ? 'https:' : 'http:', { ca: config.ca });
 
-  function post(body: string, headers: Record<string, string>, lookup: ReturnType<typeof pinnedLookup>): Promise<HttpAnswer> {
+  function post(body: string, headers: Record<string, string>): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const request = transport.request(
         url,
-        { method: 'POST', headers, agent, lookup, signal: AbortSignal.timeout(timeoutMs) },
+        { method: 'POST', headers, agent, signal: AbortSignal.timeout(timeoutMs) },
         (response) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -135,16 +134,6 @@ export function createWebhookProvider(config: WebhookProviderConfig, deps: Webho
       }
       if (typeof message.payload !== 'object' || message.payload === null) throw new Error('webhook message: "payload" must be an object');
 
-      let addresses;
-      try {
-        addresses = await assertPublicUrl(url, { allowPrivateNetworks: config.allowPrivateNetworks === true, resolve: deps.resolve });
-      } catch (error) {
-        if (error instanceof NetGuardError) {
-          return failed(error.code === 'DNS_FAILURE', `webhook URL refused: ${error.message}`);
-        }
-        throw error;
-      }
-
       const body = JSON.stringify(message.payload);
       const timestamp = Math.floor(now() / 1000);
       const headers: Record<string, string> = {
@@ -159,8 +148,10 @@ export function createWebhookProvider(config: WebhookProviderConfig, deps: Webho
 
       let answer: HttpAnswer;
       try {
-        answer = await post(body, headers, pinnedLookup(addresses));
+        answer = await post(body, headers);
       } catch (error) {
+        const refusal = netGuardErrorIn(error);
+        if (refusal) return failed(refusal.code === 'DNS_FAILURE', `webhook URL refused: ${refusal.message}`);
         return failed(true, `webhook request failed: ${describe(error)}`);
       }
 

@@ -5,7 +5,7 @@
  * delivery's idempotency key (pass it to showNotification so a retried delivery replaces, not duplicates).
  *
  * Subscription endpoints come from browsers, i.e. from clients: every connection resolves the endpoint host
- * and refuses loopback/private/link-local/... addresses (platform/net-guard.ts) unless
+ * and refuses loopback/private/link-local/... addresses (platform/outbound-guard.ts) unless
  * `allowPrivateNetworks`; the socket connects to the address that was checked.
  *
  * Outcomes: 201 → providerMessageId = the push service's `Location` (the message resource). 404/410 →
@@ -15,13 +15,11 @@
  */
 import { createECDH } from 'node:crypto';
 import https from 'node:https';
-import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
 import webpush from 'web-push';
 import { failed, sent } from '../provider.types.ts';
 import type { SendResult, WebPushMessage, WebPushProvider, WebPushSubscription } from '../provider.types.ts';
-import { NetGuardError, createGuardedLookup, forbiddenRangeOf, hostOf } from '../../platform/net-guard.ts';
 import type { Resolver } from '../../platform/net-guard.ts';
+import { createOutboundGuard, netGuardErrorIn, type OutboundGuard } from '../../platform/outbound-guard.ts';
 import { retryAfterMs } from '../http/retry-after.ts';
 
 export type WebPushUrgency = 'very-low' | 'low' | 'normal' | 'high';
@@ -48,6 +46,8 @@ export interface VapidProviderConfig {
 }
 
 export interface VapidProviderDeps {
+  /** The guard every connection goes through. Default: one built from `allowPrivateNetworks` and `resolve`. */
+  network?: OutboundGuard;
   resolve?: Resolver;
   now?: () => number;
 }
@@ -128,12 +128,8 @@ interface WebPushFailure {
 export function createVapidProvider(config: VapidProviderConfig, deps: VapidProviderDeps = {}): WebPushProvider {
   validate(config);
   const now = deps.now ?? Date.now;
-  const allowPrivateNetworks = config.allowPrivateNetworks === true;
-  const agent = new https.Agent({
-    keepAlive: true,
-    lookup: createGuardedLookup({ allowPrivateNetworks, resolve: deps.resolve }),
-    ...(config.ca ? { ca: [...rootCertificates, config.ca] } : {}),
-  });
+  const network = deps.network ?? createOutboundGuard({ allowPrivateNetworks: config.allowPrivateNetworks === true, resolve: deps.resolve });
+  const agent = network.agent('https:', { ca: config.ca }) as https.Agent;
   const vapidDetails = { subject: config.vapid.subject, publicKey: config.vapid.publicKey, privateKey: config.vapid.privateKey };
 
   function classify(error: WebPushFailure): SendResult {
@@ -148,7 +144,8 @@ export function createVapidProvider(config: VapidProviderConfig, deps: VapidProv
       }
       return failed(false, reason);
     }
-    if (error instanceof NetGuardError) return failed(false, `push endpoint refused: ${error.message}`);
+    const refusal = netGuardErrorIn(error);
+    if (refusal) return failed(refusal.code === 'DNS_FAILURE', `push endpoint refused: ${refusal.message}`);
     const code = typeof error.code === 'string' ? error.code : typeof error.message === 'string' ? error.message : 'unknown error';
     return failed(true, `push request failed: ${code}`);
   }
@@ -159,13 +156,6 @@ export function createVapidProvider(config: VapidProviderConfig, deps: VapidProv
       if (typeof message.title !== 'string' || typeof message.body !== 'string') throw new Error('web push message: "title" and "body" are required');
       const problem = subscriptionProblem(message.subscription);
       if (problem) return failed(false, `invalid web push subscription: ${problem}`, { invalidRecipient: true });
-
-      // net.connect skips `lookup` for IP literals, so check those here.
-      const host = hostOf(new URL(message.subscription.endpoint));
-      if (isIP(host) !== 0 && !allowPrivateNetworks) {
-        const label = forbiddenRangeOf(host);
-        if (label !== undefined) return failed(false, `push endpoint refused: ${host} is a ${label} address; private networks are not allowed`);
-      }
 
       const payload = JSON.stringify({
         title: message.title,

@@ -50,7 +50,11 @@ export class AudiencesService {
   #projects: ProjectsService;
   #json: JsonSql;
 
-  constructor(deps: { store: Store; clock: Clock; taxonomy: TaxonomyService; projects: ProjectsService }) {
+  #flushEvents: (() => Promise<void>) | undefined;
+
+  /** `flushEvents`: the ingest log's read-your-writes barrier (EventsService.flush), run before event conditions are read. */
+  constructor(deps: { store: Store; clock: Clock; taxonomy: TaxonomyService; projects: ProjectsService; flushEvents?: () => Promise<void> }) {
+    this.#flushEvents = deps.flushEvents;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#taxonomy = deps.taxonomy;
@@ -111,6 +115,7 @@ export class AudiencesService {
     if (!Number.isInteger(sample) || sample < 0 || sample > MAX_PREVIEW_SAMPLE) throw invalid('sample', `sample must be a whole number from 0 to ${MAX_PREVIEW_SAMPLE}`);
     const rule = input.id !== undefined ? (await this.get(projectId, input.id)).rule : input.rule;
     const match = await this.#match(projectId, rule, 'p');
+    await this.#flushEvents?.();
     const [count, ids] = await Promise.all([
       repo.countMatching(this.#store.db, projectId, match),
       sample > 0 ? repo.sampleMatching(this.#store.db, projectId, match, sample) : Promise.resolve([]),
@@ -123,6 +128,7 @@ export class AudiencesService {
     const audience = await this.get(projectId, id);
     const checked = await this.#check(projectId, audience.rule);
     const ctx = await this.#context(projectId);
+    await this.#flushEvents?.();
     return (alias) => repo.profileMatch(ctx, checked, alias);
   }
 

@@ -4,10 +4,12 @@ import { METRICS } from '../deliveries/deliveries.types.ts';
 import type { ExtraFilter } from '../deliveries/filters.ts';
 import { invalid } from '../errors.ts';
 import { ZoneOffsets } from '../export/timezone.ts';
-import { matchKey, parseServiceNumber } from '../messaging/numbers.ts';
+import { matchKey } from '../messaging/numbers.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
+import type { ProfilesService } from '../profiles/profiles.service.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
 import * as repo from './blocklist.repository.ts';
-import { BLOCKLIST_LIMITS, type BlocklistPage } from './blocklist.types.ts';
+import type { BlocklistChange, BlocklistPage, BlocklistQuery, LocalDatetimeInput } from './blocklist.types.ts';
 
 const LOCAL_DATETIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
@@ -28,34 +30,6 @@ export function parseLocalDatetime(text: string, zone: ZoneOffsets): number | un
 }
 
 /**
- * A block-list request date as the seed shows it (`2018-05-14 17:07:29.0`): local time in the project's zone, and
- * the fraction of a second the way a Java `Timestamp` prints it — milliseconds without trailing zeros, at least one
- * digit (`.0`, `.5`, `.25`, `.125`).
- */
-export function formatRequestDate(ms: number, timezone: string): string {
-  const zone = new ZoneOffsets(timezone);
-  const local = new Date(ms + zone.offsetAt(ms));
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const fraction = pad(local.getUTCMilliseconds(), 3).replace(/0+$/, '') || '0';
-  return `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())} ${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${fraction}`;
-}
-
-type Query = Record<string, unknown>;
-
-const single = (q: Query, key: string): unknown => {
-  const v = q[key];
-  if (Array.isArray(v)) throw invalid(key, `${key} must be given once`);
-  return v;
-};
-
-function positiveInt(raw: unknown, field: string, dflt: number, max: number): number {
-  if (raw === undefined || raw === '') return dflt;
-  const n = typeof raw === 'number' ? raw : /^\d+$/.test(String(raw)) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw invalid(field, `${field} must be a whole number from 1 to ${max}`);
-  return n;
-}
-
-/**
  * The 080 block list (seed 004 §9; docs/korean-messaging.md "080 block list"). Numbers are kept as digits; they are
  * matched against messages on their E.164 form in the project's phone region. Registering a number that is already
  * blocked under the 080 number keeps its first request date; removing one that is not there is not an error.
@@ -65,8 +39,12 @@ export class BlocklistService {
   #clock: Clock;
   #projects: ProjectsService;
   #defaultRegion: string;
+  #profiles: ProfilesService;
+  #consent: ConsentService;
 
-  constructor(deps: { store: Store; clock: Clock; projects: ProjectsService; defaultPhoneRegion: string }) {
+  constructor(deps: { store: Store; clock: Clock; projects: ProjectsService; profiles: ProfilesService; consent: ConsentService; defaultPhoneRegion: string }) {
+    this.#profiles = deps.profiles;
+    this.#consent = deps.consent;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#projects = deps.projects;
@@ -74,68 +52,58 @@ export class BlocklistService {
   }
 
   /**
-   * Find recipients (§9.1): `unsubscribeNo` (required, ≤ 25), `recipientNo` (≤ 25), `startRequestDate` /
-   * `endRequestDate` (`yyyy-MM-dd HH:mm:ss`, project time, both inclusive), `pageNum` (default 1), `pageSize`
-   * (default 15, at most 1,000). Newest first.
+   * Find recipients (§9.1): under one 080 number, optionally one recipient, optionally requested between two local
+   * times (`yyyy-MM-dd HH:mm:ss`, project time, both inclusive; the end second whole). Newest first.
    */
-  async find(projectId: string, query: Query): Promise<BlocklistPage & { timezone: string }> {
+  async find(projectId: string, q: BlocklistQuery): Promise<BlocklistPage & { timezone: string }> {
     const project = await this.#projects.get(projectId);
-    const unsubscribeNo = parseServiceNumber(single(query, 'unsubscribeNo'), 'unsubscribeNo', { maxLength: BLOCKLIST_LIMITS.unsubscribeNoLength });
-    const rawRecipient = single(query, 'recipientNo');
-    const recipientNo = rawRecipient === undefined || rawRecipient === '' ? undefined : parseServiceNumber(rawRecipient, 'recipientNo', { maxLength: BLOCKLIST_LIMITS.recipientNoLength });
     const zone = new ZoneOffsets(project.timezone);
-    const date = (key: 'startRequestDate' | 'endRequestDate'): number | undefined => {
-      const raw = single(query, key);
-      if (raw === undefined || raw === '') return undefined;
-      const t = typeof raw === 'string' ? parseLocalDatetime(raw, zone) : undefined;
-      if (t === undefined) throw invalid(key, `${key} must be yyyy-MM-dd HH:mm:ss (project time, ${project.timezone})`);
+    const date = (d: LocalDatetimeInput | undefined): number | undefined => {
+      if (d === undefined) return undefined;
+      const t = parseLocalDatetime(d.text, zone);
+      if (t === undefined) throw invalid(d.field, `${d.field} must be yyyy-MM-dd HH:mm:ss (project time, ${project.timezone})`);
       return t;
     };
-    const from = date('startRequestDate');
-    const endAt = date('endRequestDate');
-    if (from !== undefined && endAt !== undefined && endAt < from) throw invalid('endRequestDate', 'endRequestDate is before startRequestDate');
-    const pageNum = positiveInt(single(query, 'pageNum'), 'pageNum', 1, 1_000_000);
-    const pageSize = positiveInt(single(query, 'pageSize'), 'pageSize', BLOCKLIST_LIMITS.defaultPageSize, BLOCKLIST_LIMITS.maxPageSize);
-    // The end is a whole second: everything blocked during it is included.
-    const filter: repo.BlocklistFilter = { unsubscribeNo, recipientNo, from, to: endAt === undefined ? undefined : endAt + 999 };
+    const from = date(q.from);
+    const endAt = date(q.to);
+    if (from !== undefined && endAt !== undefined && endAt < from) throw invalid(q.to!.field, `${q.to!.field} is before ${q.from!.field}`);
+    const filter: repo.BlocklistFilter = { unsubscribeNo: q.unsubscribeNo, recipientNo: q.recipientNo, from, to: endAt === undefined ? undefined : endAt + 999 };
     const db = this.#store.db;
-    const [totalCount, data] = await Promise.all([repo.count(db, project.id, filter), repo.page(db, project.id, filter, (pageNum - 1) * pageSize, pageSize)]);
-    return { pageNum, pageSize, totalCount, data, timezone: project.timezone };
+    const [totalCount, data] = await Promise.all([repo.count(db, project.id, filter), repo.page(db, project.id, filter, (q.pageNum - 1) * q.pageSize, q.pageSize)]);
+    return { pageNum: q.pageNum, pageSize: q.pageSize, totalCount, data, timezone: project.timezone };
   }
 
-  /** Register recipients (§9.2): `{unsubscribeNo (≤ 25), recipientNoList: [1–10 numbers of ≤ 25 characters]}`. Returns how many were added. */
-  async register(projectId: string, body: unknown): Promise<{ added: number }> {
+  /** Register recipients (§9.2) under an 080 number. Returns how many were added. */
+  async register(projectId: string, cmd: BlocklistChange): Promise<{ added: number }> {
     const project = await this.#projects.get(projectId);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'the body must be an object {unsubscribeNo, recipientNoList}');
-    const b = body as Record<string, unknown>;
-    const unsubscribeNo = parseServiceNumber(b.unsubscribeNo, 'unsubscribeNo', { maxLength: BLOCKLIST_LIMITS.unsubscribeNoLength });
-    const list = b.recipientNoList;
-    if (!Array.isArray(list) || list.length === 0) throw invalid('recipientNoList', 'recipientNoList is required: a list of 1 to 10 numbers');
-    if (list.length > BLOCKLIST_LIMITS.registerListSize) throw invalid('recipientNoList', `recipientNoList has ${list.length} numbers; at most ${BLOCKLIST_LIMITS.registerListSize} per request`);
-    const entries = this.#recipients(list, 'recipientNoList', project.settings.phoneRegion);
-    const added = await this.#store.write((tx) => repo.insertMissing(tx, project.id, unsubscribeNo, entries, this.#clock.now()));
+    const entries = this.#recipients(cmd.recipientNos, project.settings.phoneRegion);
+    // A number registered on the 080 list is a refusal of advertising text messages: the profile holding it (if any)
+    // has its df_sms_ads_optin withdrawn, recorded with source 080 (consent records).
+    const owners = new Set<string>();
+    for (const e of entries) {
+      const owner = await this.#profiles.findByIdentifier(project.id, 'phone', e.key);
+      if (owner) owners.add(owner);
+    }
+    const now = this.#clock.now();
+    const added = await this.#store.write(async (tx) => {
+      const n = await repo.insertMissing(tx, project.id, cmd.unsubscribeNo, entries, now);
+      await this.#consent.refuseBy080(tx, project.id, [...owners], now);
+      return n;
+    });
     return { added };
   }
 
-  /** Remove recipients (§9.3): `unsubscribeNo` (≤ 20), `recipientNoList` comma-separated. Returns how many were removed. */
-  async remove(projectId: string, query: Query): Promise<{ removed: number }> {
+  /** Remove recipients (§9.3) from an 080 number's list. Returns how many were removed. */
+  async remove(projectId: string, cmd: BlocklistChange): Promise<{ removed: number }> {
     const project = await this.#projects.get(projectId);
-    const unsubscribeNo = parseServiceNumber(single(query, 'unsubscribeNo'), 'unsubscribeNo', { maxLength: BLOCKLIST_LIMITS.removeUnsubscribeNoLength });
-    const raw = single(query, 'recipientNoList');
-    if (typeof raw !== 'string' || raw.trim() === '') throw invalid('recipientNoList', 'recipientNoList is required: numbers separated by commas');
-    const list = raw.split(',').map((s) => s.trim());
-    if (list.length > BLOCKLIST_LIMITS.removeListSize) throw invalid('recipientNoList', `recipientNoList has ${list.length} numbers; at most ${BLOCKLIST_LIMITS.removeListSize} per request`);
-    const entries = this.#recipients(list, 'recipientNoList', project.settings.phoneRegion);
-    const removed = await this.#store.write((tx) => repo.remove(tx, project.id, unsubscribeNo, [...new Set(entries.map((e) => e.recipientNo))]));
+    const entries = this.#recipients(cmd.recipientNos, project.settings.phoneRegion);
+    const removed = await this.#store.write((tx) => repo.remove(tx, project.id, cmd.unsubscribeNo, [...new Set(entries.map((e) => e.recipientNo))]));
     return { removed };
   }
 
-  #recipients(list: unknown[], field: string, region: string | undefined): { recipientNo: string; key: string }[] {
+  #recipients(numbers: string[], region: string | undefined): { recipientNo: string; key: string }[] {
     const out = new Map<string, { recipientNo: string; key: string }>();
-    list.forEach((raw, i) => {
-      const recipientNo = parseServiceNumber(raw, `${field}[${i}]`, { maxLength: BLOCKLIST_LIMITS.recipientNoLength, minDigits: 7 });
-      out.set(recipientNo, { recipientNo, key: matchKey(recipientNo, region ?? this.#defaultRegion) });
-    });
+    for (const recipientNo of numbers) out.set(recipientNo, { recipientNo, key: matchKey(recipientNo, region ?? this.#defaultRegion) });
     return [...out.values()];
   }
 

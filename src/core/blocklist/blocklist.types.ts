@@ -31,3 +31,25 @@ export const BLOCKLIST_LIMITS = {
   defaultPageSize: 15,
   maxPageSize: 1000,
 } as const;
+
+/** A local date and time as a face received it (`yyyy-MM-dd HH:mm:ss`, project time), with its wire field name. */
+export interface LocalDatetimeInput {
+  text: string;
+  field: string;
+}
+
+/** A block-list lookup (a face maps its query into it; numbers are digits). */
+export interface BlocklistQuery {
+  unsubscribeNo: string;
+  recipientNo?: string;
+  from?: LocalDatetimeInput;
+  to?: LocalDatetimeInput;
+  pageNum: number;
+  pageSize: number;
+}
+
+/** Numbers (digits) to put on or take off an 080 number's list. */
+export interface BlocklistChange {
+  unsubscribeNo: string;
+  recipientNos: string[];
+}

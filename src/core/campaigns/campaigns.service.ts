@@ -10,11 +10,16 @@ import type { TaxonomyService } from '../taxonomy/taxonomy.service.ts';
 import { parseDatetime } from '../taxonomy/values.ts';
 import { messagingDefaults, renderMessage, RenderFailure, userScope, type RenderedMessage } from '../templates/message-renderer.ts';
 import type { TemplateRenderer } from '../templates/templates.ts';
-import { OPTION_FIELDS, parseCampaignDocument } from './campaign-input.ts';
+import { OPTION_FIELDS, parseCampaignDocument, type CampaignDocument } from './campaign-input.ts';
+import { parseSandboxConfig, type SandboxConfig } from '../../channels/sandbox/sandbox.provider.ts';
+import { parseCampaignSettings } from '../deliveries/filters.ts';
+import { advertiserOf, markText, requireAdvertisingSetup } from '../messaging/ad-marking.ts';
+import { checkTextLimits } from '../messaging/text-size.ts';
+import type { Project } from '../projects/projects.types.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../accounts/roles.ts';
 import * as repo from './campaigns.repository.ts';
-import type { Campaign, CampaignStatus, TemplateByChannel } from './campaigns.types.ts';
+import type { Campaign, CampaignStatus, TemplateByChannel, TextTemplate } from './campaigns.types.ts';
 
 /** The queue of scheduled sends; its handler lives with the delivery pipeline (deliveries/triggers.service.ts). */
 export const SCHEDULED_SEND_QUEUE = 'campaign-scheduled';
@@ -84,8 +89,9 @@ export class CampaignsService {
   }
 
   async create(projectId: string, raw: unknown): Promise<Campaign> {
-    await this.#projects.get(projectId);
+    const project = await this.#projects.get(projectId);
     const doc = parseCampaignDocument(raw, this.#renderer);
+    checkAdvertisingCampaign(project, doc);
     const now = this.#clock.now();
     const campaign: Campaign = {
       id: newShortId(10),
@@ -140,6 +146,7 @@ export class CampaignsService {
     const merged = { ...toCampaignDocument(current), ...p } as Record<string, unknown>;
     for (const k of ['id', 'status', 'created_at', 'updated_at']) delete merged[k];
     const doc = parseCampaignDocument(merged, this.#renderer);
+    checkAdvertisingCampaign(await this.#projects.get(projectId), doc);
     const next: Campaign = {
       ...current,
       name: doc.name,
@@ -180,6 +187,33 @@ export class CampaignsService {
     this.#active.delete(projectId);
     if (to === 'active') this.#queue.kick(SCHEDULED_SEND_QUEUE);
     return next;
+  }
+
+  /** Sets the project's campaign settings (`settings.campaigns`, docs/campaigns.md), checked whole; stored as given. */
+  async setCampaignSettings(projectId: string, raw: unknown): Promise<unknown> {
+    await this.#projects.get(projectId);
+    parseCampaignSettings(raw);
+    const updated = await this.#projects.update(projectId, { settings: { campaigns: raw } });
+    return updated.settings.campaigns;
+  }
+
+  /** The project's campaign settings as stored (`{}` when none are set). */
+  async campaignSettings(projectId: string): Promise<unknown> {
+    return (await this.#projects.get(projectId)).settings.campaigns ?? {};
+  }
+
+  /** Sets the sandbox provider's failure rule of the project (`settings.sandbox`, docs/providers.md), checked whole. */
+  async setSandboxRule(projectId: string, raw: unknown): Promise<SandboxConfig> {
+    await this.#projects.get(projectId);
+    let config: SandboxConfig;
+    try {
+      config = parseSandboxConfig(raw);
+    } catch (e) {
+      const message = (e as Error).message;
+      throw invalid(message.split(':')[0], message);
+    }
+    await this.#projects.update(projectId, { settings: { sandbox: config } });
+    return config;
   }
 
   /** Active campaigns of a project (cached briefly; this process's own changes are seen at once). */
@@ -261,6 +295,24 @@ export class CampaignsService {
     } catch (e) {
       // A project that registered delivery_id with another type keeps it; tracking still reads the value as text.
       if (!(e instanceof MaruError && e.code === 'conflict')) throw e;
+    }
+  }
+}
+
+/**
+ * Advertising needs what its marking needs (core/messaging/ad-marking.ts): an advertising text campaign the project's
+ * 080 number, and its body must still fit its kind once marked (counted on the template as written, before Liquid).
+ */
+function checkAdvertisingCampaign(project: Project, doc: CampaignDocument): void {
+  if (doc.consentClass !== 'advertising') return;
+  const advertiser = advertiserOf(project);
+  requireAdvertisingSetup(doc.channel, advertiser, 'advertising.optOutNumber');
+  if (doc.channel === 'text_message') {
+    const t = doc.template as TextTemplate;
+    const body = markText(t.body, advertiser, t.from ?? messagingDefaults(project.settings).textFrom);
+    const violation = checkTextLimits({ kind: t.kind, body }).find((v) => v.field === 'body' && v.code === 'too_long');
+    if (violation) {
+      throw invalid('template.body', `template.body is ${violation.actualBytes} bytes once marked as advertising ((광고), sender name, contact and 무료수신거부 line); ${t.kind.toUpperCase()} allows at most ${violation.limitBytes} bytes — shorten it or use kind lms`, { limitBytes: violation.limitBytes, actualBytes: violation.actualBytes });
     }
   }
 }

@@ -16,7 +16,8 @@ export async function markRunning(db: Db, projectId: string, id: string, now: nu
     .set({ status: 'running', started_at: now })
     .where('project_id', '=', projectId)
     .where('id', '=', id)
-    .where('status', '=', 'pending')
+    // failed: an operator retried its queue job (the dead-letter list)
+    .where('status', 'in', ['pending', 'failed'])
     .execute();
 }
 
@@ -34,12 +35,13 @@ export async function finishJob(
       deleted: outcome.deleted,
       counts: JSON.stringify(outcome.counts),
       error: outcome.error,
-      pending_ids: null,
+      // A failed job keeps the ids it still has to delete, so an operator can retry it; a completed one forgets them.
+      ...(outcome.status === 'completed' ? { pending_ids: null } : {}),
       completed_at: outcome.at,
     })
     .where('project_id', '=', projectId)
     .where('id', '=', id)
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', outcome.status === 'completed' ? ['pending', 'running', 'failed'] : ['pending', 'running'])
     .executeTakeFirst();
   return Number(r.numUpdatedRows ?? 0n) > 0;
 }

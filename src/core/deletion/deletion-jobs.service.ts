@@ -41,7 +41,7 @@ export interface DeletionJob {
  * Called before a job erases anything, with the job's creation time: a module that accepts writes asynchronously
  * stores what it accepted up to then, so that data sent before the deletion request is erased too, not stored after.
  */
-export type Flusher = (projectId: string, acceptedUpTo: number) => Promise<unknown>;
+export type Flusher = (projectId: string, acceptedUpTo: number, externalIds: string[]) => Promise<unknown>;
 
 const ZERO_COUNTS: DeletionCounts = { profiles: 0, identifiers: 0, devices: 0, events: 0, aliases: 0 };
 
@@ -53,7 +53,9 @@ const ZERO_COUNTS: DeletionCounts = { profiles: 0, identifiers: 0, devices: 0, e
  * in ONE unit together with the job's completion and an audit record, so a crash leaves either nothing done or all done;
  * a repeated delivery of a finished job does nothing. Unknown users complete with zero counts; deleting twice is harmless.
  *
- * Personal data: the raw external ids are kept only in the job's `pending_ids` until it finishes (then NULL); the job
+ * A failed job (its queue job in the dead-letter list) keeps its ids, so an operator can retry it once the cause is fixed.
+ *
+ * Personal data: the raw external ids are kept only in the job's `pending_ids` until it completes (then NULL); the job
  * keeps salted SHA-256 digests of them, and the audit record keeps only job id, project, counts and time. Queue
  * payloads carry ids of jobs only.
  */
@@ -189,10 +191,11 @@ export class DeletionJobsService {
   async #run(job: JobContext<{ projectId: string; jobId: string }>): Promise<void> {
     const { projectId, jobId } = job.payload;
     const row = await repo.findJob(this.#store.db, projectId, jobId);
-    if (!row || row.status === 'completed' || row.status === 'failed') return;
+    // A failed job runs again only when an operator retried its queue job (the dead-letter list): it starts over.
+    if (!row || row.status === 'completed' || row.pending_ids === null) return;
     try {
-      if (row.status === 'pending') await this.#store.write((tx) => repo.markRunning(tx, projectId, jobId, this.#clock.now()));
-      for (const flush of this.#flushers) await flush(projectId, row.created_at);
+      if (row.status !== 'running') await this.#store.write((tx) => repo.markRunning(tx, projectId, jobId, this.#clock.now()));
+      for (const flush of this.#flushers) await flush(projectId, row.created_at, JSON.parse(row.pending_ids) as string[]);
       const counts = await this.#store.write(async (tx) => {
         const current = await repo.findJob(tx, projectId, jobId);
         if (!current || current.pending_ids === null) return undefined; // finished meanwhile

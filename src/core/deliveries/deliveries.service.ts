@@ -11,6 +11,7 @@ import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
 import * as repo from './deliveries.repository.ts';
+import type { Backlog } from '../limits/backlog.ts';
 import type { DeliveryRow } from './deliveries.tables.ts';
 import { DIRECT_CAMPAIGN_PREFIX, METRICS, type AddressKind, type ApiRecipient, type Delivery, type DeliveryTrigger, type Target } from './deliveries.types.ts';
 import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
@@ -61,9 +62,16 @@ export class DeliveriesService {
   #projects: ProjectsService;
   #campaigns: CampaignsService;
   #defaultRegion: string;
+  #backlog: Backlog | undefined;
   #eraseHooks: ((tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>)[] = [];
 
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string }) {
+  /**
+   * `backlog`: bound on delivery jobs waiting (MARU_BACKLOG_MAX_DELIVERIES). Past it, sends asked for over the API
+   * (campaign API sends, direct messages) answer unavailable; sends maru started itself (event triggers, schedules,
+   * failover) were already accepted and are recorded.
+   */
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string; backlog?: Backlog }) {
+    this.#backlog = deps.backlog;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -94,6 +102,7 @@ export class DeliveriesService {
   /** Records the deliveries of one send (see the class comment). */
   async plan(input: { project: Project; campaign: Campaign; trigger: DeliveryTrigger; requestId: string; targets: Target[]; runAt?: number; skipUnreachable?: boolean }): Promise<PlanResult> {
     const { project, campaign } = input;
+    if (input.trigger === 'api' || input.trigger === 'direct') await this.#backlog?.check();
     const channel = campaign.channel;
     const region = project.settings.phoneRegion ?? this.#defaultRegion;
     const db = this.#store.db;
@@ -317,7 +326,8 @@ function addressesOf(channel: Campaign['channel'], t: Target, profile: repo.Prof
 /**
  * Checks the recipients of an API send: `recipients` is a list of 1–1,000 objects; `type` defaults to user-id and
  * must be one the campaign's channel accepts (push and web push: user-id; alimtalk and text: user-id, phone-number;
- * email: user-id, email); the field of that type is required; `eventParams` is an object. Legacy `userID` is accepted.
+ * email: user-id, email); the field of that type is required; `eventParams` is an object. (Legacy wire names, such as
+ * Notifly's `userID`, are a face's to map.)
  */
 export function parseApiRecipients(body: unknown, campaign: Campaign, region: string): ApiRecipient[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('recipients', 'the body must be an object with a recipients list');
@@ -343,7 +353,7 @@ export function parseApiRecipients(body: unknown, campaign: Campaign, region: st
     };
     switch (type) {
       case 'user-id':
-        return { type, userId: text(o.userId === undefined && o.userID !== undefined ? 'userID' : 'userId', o.userId ?? o.userID), eventParams };
+        return { type, userId: text('userId', o.userId), eventParams };
       case 'phone-number': {
         const phone = text('phoneNumber', o.phoneNumber);
         const e164 = normalizePhone(phone, region);

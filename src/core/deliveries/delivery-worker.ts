@@ -15,6 +15,8 @@ import * as repo from './deliveries.repository.ts';
 import type { DeliveryRow } from './deliveries.tables.ts';
 import { FINAL_STATES, METRICS, type AddressFeedback, type ChannelProviders, type Delivery, type DeliveryLookup, type ProviderByChannel, type RenderedFriendtalk } from './deliveries.types.ts';
 import { localDate } from './local-time.ts';
+import { advertiserOf, advertisingSetupProblem, markEmail, markPush, markText } from '../messaging/ad-marking.ts';
+import { checkTextLimits } from '../messaging/text-size.ts';
 import { applyFilters, campaignSettings, type ExtraFilter, type FilterSubject } from './filters.ts';
 import type { TrackingService } from './tracking.service.ts';
 
@@ -32,6 +34,8 @@ export const DELIVERY_LEASE_MS = 120_000;
 /** List-Unsubscribe headers of advertising email (src/core/unsubscribe; RFC 2369/8058). */
 export interface EmailUnsubscribeHeaders {
   emailHeaders(input: { project: Project; deliveryId: string; profileId: string }): Promise<Record<string, string>>;
+  /** The one-click unsubscribe page of a delivery (the link in the footer of advertising email). */
+  url(input: { projectId: string; deliveryId: string; profileId: string }): Promise<string>;
 }
 
 /** What the rendered column holds: the message as sent, and the alimtalk's failover text when it has one. */
@@ -180,9 +184,21 @@ export class DeliveryWorker {
       });
       return;
     }
-    // Advertising email names the profile whose consent it needs, and carries its one-click unsubscribe link.
-    if (campaign.channel === 'email' && campaign.consentClass === 'advertising' && subject.filter.profile && this.#unsubscribe) {
-      rendered.message.headers = await this.#unsubscribe.emailHeaders({ project, deliveryId, profileId: subject.filter.profile.id });
+    // Advertising carries its marking and opt-out on every channel (core/messaging/ad-marking.ts); a direct message
+    // was marked when it was accepted. Advertising email names the profile whose consent it needs, and carries its
+    // one-click unsubscribe link (header and footer).
+    if (campaign.consentClass === 'advertising' && d.trigger !== 'direct') {
+      try {
+        rendered.message = await this.#markAdvertising(project, campaign, d, rendered.message, subject.filter.profile?.id);
+      } catch (e) {
+        if (!(e instanceof RenderFailure)) throw e;
+        const now = this.#clock.now();
+        await this.#store.write(async (tx) => {
+          if (!(await repo.transition(tx, projectId, deliveryId, ['rendering'], { state: 'failed', metric: METRICS.renderingFailure, reason: `rendering_failure: ${e.message}`.slice(0, 1000), dimensions: JSON.stringify(dimensions), finished_at: now, updated_at: now }))) return;
+          await countMetric(tx, { projectId, campaignId: campaign.id, metric: METRICS.renderingFailure, at: now, timezone: project.timezone, dimensions });
+        });
+        return;
+      }
     }
 
     const resolved = this.#resolve(project, d);
@@ -283,6 +299,37 @@ export class DeliveryWorker {
       profile: judged && { id: judged.id, properties: judged.properties, externalId: judged.identifiers.find((i) => i.type === 'external_id')?.value },
     };
     return { scopeProfile, filter };
+  }
+
+  /**
+   * The advertising marking of a rendered campaign message (ad-marking.ts). A text message whose marked form no longer
+   * fits its kind, or an advertising text without the project's 080 number, is a rendering failure (nothing is sent).
+   * An email to no profile keeps its rendering: it has no consent and is skipped by the consent filter.
+   */
+  async #markAdvertising(project: Project, campaign: Campaign, d: Delivery, message: Record<string, unknown>, profileId: string | undefined): Promise<Record<string, unknown>> {
+    const advertiser = advertiserOf(project);
+    switch (campaign.channel) {
+      case 'push':
+      case 'web_push':
+        return markPush(message as unknown as RenderedPush, advertiser) as unknown as Record<string, unknown>;
+      case 'text_message': {
+        const m = message as unknown as RenderedText;
+        const problem = advertisingSetupProblem('text_message', advertiser);
+        if (problem) throw new RenderFailure('template.body', problem);
+        const body = markText(m.body, advertiser, m.from);
+        const violation = checkTextLimits({ kind: m.kind, body, ...(m.title !== undefined ? { title: m.title } : {}) }).find((v) => v.field === 'body' && v.code !== 'required');
+        if (violation) throw new RenderFailure('template.body', `${violation.message} (as sent, with the advertising marking and opt-out line)`);
+        return { ...m, body } as unknown as Record<string, unknown>;
+      }
+      case 'email': {
+        if (!profileId || !this.#unsubscribe) return message;
+        const marked = markEmail(message as unknown as RenderedEmail, advertiser, await this.#unsubscribe.url({ projectId: project.id, deliveryId: d.id, profileId })) as unknown as Record<string, unknown>;
+        marked.headers = await this.#unsubscribe.emailHeaders({ project, deliveryId: d.id, profileId });
+        return marked;
+      }
+      case 'kakao_alimtalk':
+        return message; // alimtalk is informational only (campaign-input.ts refuses advertising alimtalk)
+    }
   }
 
   async #render(project: Project, campaign: Campaign, d: Delivery, profile: repo.ProfileForSend | undefined): Promise<RenderedColumn> {

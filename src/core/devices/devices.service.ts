@@ -1,12 +1,13 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Store } from '../../platform/db/store.ts';
 import { MaruError, invalid } from '../errors.ts';
-import { normalizeIdentifier, type Identifier } from '../identity/identifiers.ts';
+import { isIdentifier, parseExternalId, parseIdentifier, type Identifier } from '../identity/identifiers.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import * as identityRepo from '../identity/identity.repository.ts';
 import { checkName } from '../taxonomy/taxonomy.service.ts';
 import { isPlainObject } from '../events/events.service.ts';
 import * as repo from './devices.repository.ts';
+import { ownRecord, setOwn } from '../input/input-checks.ts';
 import { PLATFORMS, type Device, type DeviceUpdate, type Platform, type PushTarget, type WebPushSubscription, type WebPushTarget } from './devices.types.ts';
 
 export const MAX_TOKEN_LENGTH = 4096;
@@ -93,6 +94,8 @@ export class DevicesService {
       updatedAt: now,
     };
     if (device.platform !== 'web') device.webPush = null;
+    // A replayed registration changes nothing, not even updated_at (D6: replay-safe).
+    if (existing && sameDevice(existing, device)) return { deviceId: device.deviceId, profileId };
     if (device.pushToken) await repo.clearToken(tx, projectId, device.pushToken, now, device.deviceId);
     await repo.saveDevice(tx, projectId, device);
     return { deviceId: device.deviceId, profileId };
@@ -157,21 +160,14 @@ export class DevicesService {
   }
 }
 
-/** Checks one update whole, before anything is written. (The phone region passed to normalizeIdentifier is unused for these types.) */
+/** Checks one update whole, before anything is written. (The phone region is unused for these identifier types.) */
 function prepare(d: DeviceUpdate): PreparedDevice {
   const f = d.fields;
   if (typeof d.deviceId !== 'string' || d.deviceId.trim().length === 0) throw invalid(f.deviceId, `${f.deviceId} is required and must be a non-empty string`);
-  const device = normalizeIdentifier('device_id', d.deviceId, 'KR');
-  if (!device) throw invalid(f.deviceId, `${f.deviceId} does not identify a device (empty, null-like and all-zero values are not accepted)`);
-
-  let external: Identifier | undefined;
-  if (d.externalId !== undefined && d.externalId !== null) {
-    if (typeof d.externalId !== 'string' && !(typeof d.externalId === 'number' && Number.isSafeInteger(d.externalId))) {
-      throw invalid(f.externalId, `${f.externalId} must be a string`);
-    }
-    external = normalizeIdentifier('external_id', d.externalId, 'KR');
-    if (!external) throw invalid(f.externalId, `${f.externalId} does not identify a user (empty, null-like and all-zero values are not accepted)`);
-  }
+  const device = parseIdentifier('device_id', d.deviceId, { field: f.deviceId, region: 'KR' });
+  if (!isIdentifier(device)) throw invalid(f.deviceId, `${f.deviceId} does not identify a device (empty, null-like, placeholder and all-zero values are not accepted)`);
+  const externalId = parseExternalId(d.externalId, f.externalId, { required: false });
+  const external: Identifier | undefined = externalId === undefined ? undefined : { type: 'external_id', value: externalId, raw: externalId };
 
   const platform = typeof d.platform === 'string' ? d.platform.trim().toLowerCase() : undefined;
   if (!platform || !(PLATFORMS as readonly string[]).includes(platform)) {
@@ -194,7 +190,7 @@ function prepare(d: DeviceUpdate): PreparedDevice {
     webPush = checkWebPush(d.webPush, f.webPush);
   }
 
-  const properties: Record<string, unknown> = {};
+  const properties = ownRecord();
   const removals: string[] = [];
   if (d.properties !== undefined && d.properties !== null) {
     if (!isPlainObject(d.properties)) throw invalid(f.properties, `${f.properties} must be an object`);
@@ -204,12 +200,19 @@ function prepare(d: DeviceUpdate): PreparedDevice {
       const field = `${f.properties}.${name}`;
       checkName(field, name);
       if (value === null) removals.push(name);
-      else if (isScalar(value) || (Array.isArray(value) && value.every(isScalar))) properties[name] = value;
+      else if (isScalar(value) || (Array.isArray(value) && value.every(isScalar))) setOwn(properties, name, value);
       else throw invalid(field, `${field} must be a string, number, boolean, an array of them, or null to remove it`);
     }
   }
   return { device, external, platform: platform as Platform, pushToken, webPush, properties, removals, fields: f };
 }
+
+const sameDevice = (a: Device, b: Device) =>
+  a.profileId === b.profileId &&
+  a.platform === b.platform &&
+  a.pushToken === b.pushToken &&
+  JSON.stringify(a.webPush) === JSON.stringify(b.webPush) &&
+  JSON.stringify(a.properties) === JSON.stringify(b.properties);
 
 const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 

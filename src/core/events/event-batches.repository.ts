@@ -26,3 +26,14 @@ export async function pendingBatchIds(db: Db, projectId: string, receivedUpTo: n
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** Replaces what a batch still holds (its events that could not be stored). */
+export async function updateBatchEvents(db: Db, projectId: string, id: string, events: string, count: number): Promise<void> {
+  await db.updateTable('event_batches').set({ events, count }).where('project_id', '=', projectId).where('id', '=', id).execute();
+}
+
+/** Batches accepted and not yet stored, of every project (the backlog bound). */
+export async function countAll(db: Db): Promise<number> {
+  const r = await db.selectFrom('event_batches').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}

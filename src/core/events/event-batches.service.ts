@@ -3,7 +3,8 @@ import type { Db, Store } from '../../platform/db/store.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { uuidv7 } from '../../platform/ids.ts';
-import type { Queue } from '../../platform/queue/queue.port.ts';
+import { PermanentFailure, type Queue } from '../../platform/queue/queue.port.ts';
+import { describeStoreError, storeFault } from '../../platform/db/store-faults.ts';
 import { MaruError, invalid, isMaruError } from '../errors.ts';
 import type { IdentifierInput, ProfilesService } from '../profiles/profiles.service.ts';
 import { emptyObserved, type Observed, type TaxonomyService } from '../taxonomy/taxonomy.service.ts';
@@ -13,6 +14,7 @@ import { widen } from '../taxonomy/values.ts';
 import { validateEvents, type EventInput, type EventWireNames } from './event-validation.ts';
 import type { EventsService } from './events.service.ts';
 import * as repo from './event-batches.repository.ts';
+import type { Backlog } from '../limits/backlog.ts';
 
 export const EVENT_BATCH_QUEUE = 'event-batches';
 /** Most events one batch may carry. */
@@ -64,6 +66,7 @@ export class EventBatchesService {
   #taxonomy: TaxonomyService;
   #log: Logger;
   #metrics: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'> | undefined;
+  #backlog: Backlog | undefined;
 
   constructor(deps: {
     store: Store;
@@ -74,7 +77,10 @@ export class EventBatchesService {
     taxonomy: TaxonomyService;
     log: Logger;
     metrics?: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'>;
+    /** Bound on batches waiting to be stored (MARU_BACKLOG_MAX_BATCHES); past it `accept` answers unavailable. */
+    backlog?: Backlog;
   }) {
+    this.#backlog = deps.backlog;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -98,6 +104,7 @@ export class EventBatchesService {
    */
   async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean }): Promise<{ batchId: string; accepted: number }> {
     const { projectId, wire } = input;
+    await this.#backlog?.check();
     if (input.events.length === 0) throw invalid(wire.events, `${wire.events} must contain at least one event`);
     if (input.events.length > MAX_BATCH_EVENTS) {
       throw new MaruError('too_many_items', `at most ${MAX_BATCH_EVENTS} events per request, got ${input.events.length}`, { field: wire.events });
@@ -107,7 +114,17 @@ export class EventBatchesService {
     const now = this.#clock.now();
     const batchId = uuidv7(now);
 
-    const valid = await validateEvents({ taxonomyService: this.#taxonomy, profiles: this.#profiles, taxonomy, projectId, events: input.events, wire, strict: input.strict, observed, now });
+    const valid = await validateEvents({
+      taxonomyService: this.#taxonomy,
+      profiles: this.#profiles,
+      taxonomy,
+      projectId,
+      events: input.events,
+      wire,
+      strict: input.strict,
+      observed,
+      now,
+    });
     const firstSeen = valid.firstSeen;
     const queued: QueuedEvent[] = valid.events.map((e, i) => ({
       key: e.key ?? `${batchId}:${i}`,
@@ -139,16 +156,36 @@ export class EventBatchesService {
       const existing = await taxonomyRepo.findProperty(tx, projectId, p.scope, p.name);
       if (existing && !widen(existing.type as PropertyType, p.type)) {
         const field = firstSeen.get(key) ?? p.name;
-        throw invalid(field, `${field} must be a ${TYPE_LABELS[existing.type as PropertyType]} (the ${p.scope} property ${p.name} is registered with that type)`);
+        throw invalid(
+          field,
+          `${field} must be a ${TYPE_LABELS[existing.type as PropertyType]} (the ${p.scope} property ${p.name} is registered with that type)`,
+        );
       }
     }
   }
 
-  /** Stores every batch of the project accepted at or before `receivedUpTo` now (in this process). Returns how many. */
-  async applyPending(projectId: string, receivedUpTo: number): Promise<number> {
+  /**
+   * Stores every batch of the project accepted at or before `receivedUpTo` now (in this process). Returns how many.
+   * A batch with events the database refuses keeps only those (parked, its job in the dead-letter list) and does not
+   * stop the others; `erase` (a deletion's external ids) drops the parked events of those users, so a later retry
+   * cannot bring back data of a deleted user. Only a database fault (retry later) rejects.
+   */
+  async applyPending(projectId: string, receivedUpTo: number, erase: string[] = []): Promise<number> {
     const ids = await repo.pendingBatchIds(this.#store.db, projectId, receivedUpTo);
-    for (const id of ids) await this.#applyBatch(projectId, id);
+    for (const id of ids) {
+      try {
+        await this.#applyBatch(projectId, id);
+      } catch (err) {
+        if (!(err instanceof PermanentFailure)) throw err;
+      }
+    }
+    if (erase.length > 0) await this.#eraseParked(projectId, receivedUpTo, new Set(erase));
     return ids.length;
+  }
+
+  /** Batches of every project accepted and not yet stored (the backlog bound). */
+  waitingCount(): Promise<number> {
+    return repo.countAll(this.#store.db);
   }
 
   /** Batches accepted and not yet stored (for operators and tests). */
@@ -156,38 +193,73 @@ export class EventBatchesService {
     return (await repo.pendingBatchIds(this.#store.db, projectId, Number.MAX_SAFE_INTEGER)).length;
   }
 
+  async #eraseParked(projectId: string, receivedUpTo: number, externalIds: Set<string>): Promise<void> {
+    const named = (e: QueuedEvent) => e.identifiers.some((i) => i.type === 'external_id' && externalIds.has(String(i.value)));
+    for (const id of await repo.pendingBatchIds(this.#store.db, projectId, receivedUpTo)) {
+      await this.#store.write(async (tx) => {
+        const row = await repo.findBatch(tx, projectId, id);
+        if (!row) return;
+        const events = JSON.parse(row.events) as QueuedEvent[];
+        const kept = events.filter((e) => !named(e));
+        if (kept.length === events.length) return;
+        if (kept.length === 0) await repo.deleteBatch(tx, projectId, id);
+        else await repo.updateBatchEvents(tx, projectId, id, JSON.stringify(kept), kept.length);
+      });
+    }
+  }
+
   async #applyBatch(projectId: string, batchId: string): Promise<void> {
     const row = await repo.findBatch(this.#store.db, projectId, batchId);
     if (!row) return; // already stored (a repeated delivery, or a deletion job stored it first)
-    const events = (JSON.parse(row.events) as QueuedEvent[]).map(
+    const queued = JSON.parse(row.events) as QueuedEvent[];
+    const events = queued.map(
       (e): EventInput => ({ key: e.key, name: e.name, occurredAt: e.occurredAt, properties: e.properties, items: e.items, identifiers: e.identifiers }),
     );
     const ingest = (list: EventInput[]) =>
       this.#events.ingest({ projectId, events: list, source: 'api', strict: false, wire: STORED_WIRE, receivedAt: row.received_at });
+    // A database fault (full disk, connection lost) or an internal error: the queue retries the whole batch later
+    // (events already stored are not stored twice: their keys are fixed).
+    const transient = (err: unknown) => storeFault(err) !== undefined || (isMaruError(err) && err.status >= 500);
     let accepted = 0;
     let duplicates = 0;
     let rejected = 0;
+    const refused: { index: number; reason: string }[] = [];
     try {
       const r = await ingest(events);
       accepted = r.accepted;
       duplicates = r.duplicates;
     } catch (err) {
-      if (!isMaruError(err) || err.status >= 500) throw err; // transient: the queue retries the whole batch
+      if (transient(err)) throw err;
+      // Something in the batch cannot be stored: store it event by event, so one bad event takes no good one with it.
       for (const [index, e] of events.entries()) {
         try {
           const r = await ingest([e]);
           accepted += r.accepted;
           duplicates += r.duplicates;
         } catch (one) {
-          if (!isMaruError(one) || one.status >= 500) throw one;
-          rejected++;
-          this.#log.warn({ projectId, batchId, index, code: one.code, field: one.field }, 'queued event no longer fits the taxonomy; not stored');
+          if (transient(one)) throw one;
+          if (isMaruError(one)) {
+            rejected++;
+            this.#log.warn({ projectId, batchId, index, code: one.code, field: one.field }, 'queued event no longer fits the taxonomy; not stored');
+          } else refused.push({ index, reason: describeStoreError(one) });
         }
       }
     }
-    await this.#store.write((tx) => repo.deleteBatch(tx, projectId, batchId));
     this.#metrics?.eventsIngested.inc({ source: 'api' }, accepted);
     if (duplicates) this.#metrics?.eventsDuplicate.inc(duplicates);
+    if (refused.length > 0) {
+      // The database refuses these events (e.g. a value it cannot hold): keep only them in the batch and park its job
+      // in the dead-letter list with the reason (no event values in it); an operator can read and retry it.
+      const kept = refused.map((r) => queued[r.index]);
+      await this.#store.write((tx) => repo.updateBatchEvents(tx, projectId, batchId, JSON.stringify(kept), kept.length));
+      const reason = `${refused.length} of ${events.length} events could not be stored and are kept in batch ${batchId}: ${refused
+        .slice(0, 5)
+        .map((r) => `event ${r.index}: ${r.reason}`)
+        .join('; ')}`;
+      this.#log.warn({ projectId, batchId, stored: accepted, refused: refused.length }, reason);
+      throw new PermanentFailure(reason);
+    }
+    await this.#store.write((tx) => repo.deleteBatch(tx, projectId, batchId));
     this.#log.debug({ projectId, batchId, accepted, duplicates, rejected }, 'event batch stored');
   }
 }

@@ -103,7 +103,8 @@ export async function validateEvents(input: {
   const noteNew = (sizeBefore: number, field: () => string) => {
     if (observed.properties.size === sizeBefore) return;
     let i = 0;
-    for (const key of observed.properties.keys()) if (i++ >= sizeBefore && !firstSeen.has(key)) firstSeen.set(key, `${field()}.${observed.properties.get(key)!.name}`);
+    for (const key of observed.properties.keys())
+      if (i++ >= sizeBefore && !firstSeen.has(key)) firstSeen.set(key, `${field()}.${observed.properties.get(key)!.name}`);
   };
 
   for (let i = 0; i < events.length; i++) {

@@ -5,6 +5,7 @@ import type { IdentityService } from '../identity/identity.service.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
 import { emptyObserved, type TaxonomyService } from '../taxonomy/taxonomy.service.ts';
 import { isPlainObject, validateEvents, type EventInput, type EventWireNames, type ValidatedIdentity } from './event-validation.ts';
+import type { EventStorage } from './event-storage.ts';
 import * as repo from './events.repository.ts';
 
 /** Where the event came from, as exported (df_source_type). */
@@ -41,6 +42,10 @@ export interface IngestListener {
  * Event ingestion: validated whole, then stored in one write unit with identity resolution (all or nothing, D13);
  * events whose key was already stored are acknowledged and not stored again (D5).
  *
+ * Rows are written through EventStorage: under concurrent load (SQLite) they are acknowledged from the ingest log
+ * and merged into `events` in sorted batches; `flush()` is the barrier for readers. IngestResult then counts every
+ * row as accepted (duplicates are found and counted at merge).
+ *
  * Dedupe: the unique key is (project, occurred_at, key). Ordering the index by time keeps inserts at the end of
  * the B-tree (a unique index on random UUIDs alone cuts SQLite's insert rate ~10x as it grows); a retry carries
  * the same occurred_at, so replays are still caught however old they are. See docs/design.md.
@@ -52,8 +57,12 @@ export class EventsService {
   #profiles: ProfilesService;
   #taxonomy: TaxonomyService;
   #listeners: IngestListener[] = [];
+  #storage: EventStorage;
+  /** Ingests between validation and commit: more than one means concurrent load, and rows go through the log. */
+  #inFlight = 0;
 
-  constructor(deps: { store: Store; clock: Clock; identity: IdentityService; profiles: ProfilesService; taxonomy: TaxonomyService }) {
+  constructor(deps: { store: Store; clock: Clock; identity: IdentityService; profiles: ProfilesService; taxonomy: TaxonomyService; storage: EventStorage }) {
+    this.#storage = deps.storage;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#identity = deps.identity;
@@ -61,14 +70,31 @@ export class EventsService {
     this.#taxonomy = deps.taxonomy;
   }
 
-  async ingest(input: { projectId: string; events: EventInput[]; source: EventSource; strict: boolean; wire: EventWireNames; receivedAt?: number }): Promise<IngestResult> {
+  async ingest(input: {
+    projectId: string;
+    events: EventInput[];
+    source: EventSource;
+    strict: boolean;
+    wire: EventWireNames;
+    receivedAt?: number;
+  }): Promise<IngestResult> {
     const { projectId, wire } = input;
     const taxonomy = await this.#taxonomy.get(projectId);
     const observed = emptyObserved();
     const now = input.receivedAt ?? this.#clock.now();
 
     // Validate everything before writing anything.
-    const valid = await validateEvents({ taxonomyService: this.#taxonomy, profiles: this.#profiles, taxonomy, projectId, events: input.events, wire, strict: input.strict, observed, now });
+    const valid = await validateEvents({
+      taxonomyService: this.#taxonomy,
+      profiles: this.#profiles,
+      taxonomy,
+      projectId,
+      events: input.events,
+      wire,
+      strict: input.strict,
+      observed,
+      now,
+    });
     // Rows grouped by identity (first-seen order), so each identity is resolved once.
     const identityGroups = new Map<ValidatedIdentity, repo.NewEventRow[]>();
     for (const id of valid.identities) identityGroups.set(id, []);
@@ -87,25 +113,34 @@ export class EventsService {
     }
 
     let batch: IngestedBatch | undefined;
-    const result = await this.#store.write(async (tx) => {
-      await this.#taxonomy.registerObserved(tx, projectId, observed, now);
-      const rows: repo.NewEventRow[] = [];
-      const profileIds: string[] = [];
-      for (const [identity, group] of identityGroups) {
-        const r = await this.#identity.resolve(tx, { projectId, identifiers: identity.identifiers, now });
-        profileIds.push(r.profileId);
-        for (const row of group) {
-          row.profile_id = r.profileId;
-          rows.push(row);
+    let deferred = 0;
+    const defer = ++this.#inFlight > 1;
+    let result: IngestResult;
+    try {
+      result = await this.#store.write(async (tx) => {
+        await this.#taxonomy.registerObserved(tx, projectId, observed, now);
+        const rows: repo.NewEventRow[] = [];
+        const profileIds: string[] = [];
+        for (const [identity, group] of identityGroups) {
+          const r = await this.#identity.resolve(tx, { projectId, identifiers: identity.identifiers, now });
+          profileIds.push(r.profileId);
+          for (const row of group) {
+            row.profile_id = r.profileId;
+            rows.push(row);
+          }
         }
-      }
-      const inserted = await repo.insertEvents(tx, rows);
-      if (this.#listeners.length > 0) {
-        batch = { projectId, source: input.source, events: rows };
-        for (const l of this.#listeners) await l.inUnit?.(tx, batch);
-      }
-      return { accepted: inserted, duplicates: rows.length - inserted, profileIds };
-    });
+        const written = await this.#storage.write(tx, rows, defer);
+        deferred = written.deferred ? rows.length : 0;
+        if (this.#listeners.length > 0) {
+          batch = { projectId, source: input.source, events: rows };
+          for (const l of this.#listeners) await l.inUnit?.(tx, batch);
+        }
+        return { accepted: written.inserted, duplicates: rows.length - written.inserted, profileIds };
+      });
+    } finally {
+      this.#inFlight--;
+    }
+    if (deferred > 0) this.#storage.appended(deferred);
     this.#taxonomy.noteObserved(projectId, observed);
     if (batch) for (const l of this.#listeners) l.afterCommit?.(batch);
     return result;
@@ -115,7 +150,14 @@ export class EventsService {
     this.#listeners.push(listener);
   }
 
-  count(projectId: string): Promise<number> {
+  /** Stored events of a project (every acknowledged one: the ingest log is merged first). */
+  async count(projectId: string): Promise<number> {
+    await this.#storage.flush();
     return repo.countEvents(this.#store.db, projectId);
+  }
+
+  /** Read-your-writes barrier: every acknowledged event is in `events` when it resolves (EventStorage.flush). */
+  flush(): Promise<void> {
+    return this.#storage.flush();
   }
 }

@@ -65,8 +65,11 @@ export class ExportService {
   #projects: ProjectsService;
   #audiences: AudiencesService;
   #active = 0;
+  #flushEvents: (() => Promise<void>) | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; taxonomy: TaxonomyService; projects: ProjectsService; audiences: AudiencesService }) {
+  /** `flushEvents`: the ingest log's read-your-writes barrier (EventsService.flush), run before every export. */
+  constructor(deps: { store: Store; clock: Clock; taxonomy: TaxonomyService; projects: ProjectsService; audiences: AudiencesService; flushEvents?: () => Promise<void> }) {
+    this.#flushEvents = deps.flushEvents;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#taxonomy = deps.taxonomy;
@@ -80,6 +83,8 @@ export class ExportService {
   }
 
   async prepare(request: ExportRequest): Promise<PreparedExport> {
+    // An export started after an acknowledgment sees the event (read-your-writes).
+    await this.#flushEvents?.();
     const f = { ...DEFAULT_FIELDS, ...request.fields };
     const project = await this.#projects.get(request.projectId);
     const events = checkFilter(request.events, f.events, f.eventsCondition);

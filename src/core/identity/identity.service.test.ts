@@ -540,7 +540,7 @@ describe('identity resolution invariants (property-based)', () => {
             expect((await c.rt.profiles.get(c.projectId, first))?.id).toBe(now);
           }
         }),
-        { numRuns: 100 },
+        { numRuns: 200 },
       );
     } finally {
       await close(ctx);

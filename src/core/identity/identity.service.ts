@@ -4,6 +4,7 @@ import { invalid } from '../errors.ts';
 import * as profiles from '../profiles/profiles.repository.ts';
 import { type Identifier, identifierKey, prioritise } from './identifiers.ts';
 import * as repo from './identity.repository.ts';
+import { setOwn } from '../input/input-checks.ts';
 
 export interface Resolution {
   profileId: string;
@@ -45,15 +46,37 @@ export class IdentityService {
     this.#perType = deps.identifiersPerType;
   }
 
-  /** Runs inside a write unit. `identifiers` are already normalised (see normalizeIdentifier). */
+  /**
+   * Runs inside a write unit. `identifiers` are already normalised (see parseIdentifier).
+   * When a limit made resolution drop identifiers, what it wrote can change what the same request finds; so it is
+   * resolved again until a pass changes nothing. The state it leaves is therefore one on which the request is a
+   * no-op: a replay changes nothing (D6). Without drops one pass is already such a state.
+   */
   async resolve(tx: Db, input: { projectId: string; identifiers: Identifier[]; now: number; field?: string }): Promise<Resolution> {
-    let ids = prioritise(input.identifiers);
+    const ids = prioritise(input.identifiers);
     if (ids.length === 0) throw invalid(input.field ?? 'identity', `${input.field ?? 'identity'} needs at least one usable identifier`);
     await this.#store.lockKeys(tx, ids.map((id) => `${input.projectId}:${identifierKey(id)}`));
+    const merged: string[] = [];
+    let created = false;
+    // Every pass that changes something attaches an unowned identifier or merges profiles: this bound is never reached.
+    for (let pass = 0; pass <= 2 * ids.length + 2; pass++) {
+      const r = await this.#resolveOnce(tx, input.projectId, ids, input.now);
+      merged.push(...r.merged.filter((m) => !merged.includes(m)));
+      created ||= r.created;
+      if (r.dropped.length === 0 || !r.changed) return { profileId: r.profileId, created, merged, dropped: r.dropped, heldElsewhere: r.heldElsewhere };
+    }
+    throw new Error('identity resolution did not settle');
+  }
+
+  async #resolveOnce(tx: Db, projectId: string, all: Identifier[], now: number): Promise<Resolution & { changed: boolean }> {
+    let ids = all;
     const dropped: Identifier[] = [];
     for (;;) {
-      const plan = await this.#plan(tx, input.projectId, ids);
-      if (plan) return { ...(await this.#apply(tx, input.projectId, plan, input.now)), dropped, heldElsewhere: plan.heldElsewhere };
+      const plan = await this.#plan(tx, projectId, ids);
+      if (plan) {
+        const changed = plan.kind === 'create' || plan.absorb.length > 0 || plan.add.length > 0;
+        return { ...(await this.#apply(tx, projectId, plan, now)), dropped, heldElsewhere: plan.heldElsewhere, changed };
+      }
       dropped.push(ids[ids.length - 1]);
       ids = ids.slice(0, -1);
     }
@@ -121,11 +144,11 @@ export class IdentityService {
       if (other.id === target) continue;
       survivor.createdAt = Math.min(survivor.createdAt, other.createdAt);
       for (const [name, value] of Object.entries(other.properties)) {
-        const theirs = other.propertyTimes[name] ?? other.updatedAt;
-        const ours = survivor.propertyTimes[name];
+        const theirs = (Object.hasOwn(other.propertyTimes, name) ? other.propertyTimes[name] : undefined) ?? other.updatedAt;
+        const ours = Object.hasOwn(survivor.propertyTimes, name) ? survivor.propertyTimes[name] : undefined;
         if (ours === undefined || theirs > ours) {
-          survivor.properties[name] = value;
-          survivor.propertyTimes[name] = theirs;
+          setOwn(survivor.properties, name, value);
+          setOwn(survivor.propertyTimes, name, theirs);
         }
       }
       await repo.absorbProfile(tx, projectId, other.id, target, now);

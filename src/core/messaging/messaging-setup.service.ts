@@ -9,6 +9,7 @@ import { placeholdersOf } from '../templates/alimtalk.ts';
 import * as repo from './messaging.repository.ts';
 import { BUTTON_TYPES, SETUP_LIMITS, type AlimtalkButton, type AlimtalkTemplate, type ButtonType, type KakaoChannel, type MessagingSettings, type SenderNumber, type TextSendingStatus } from './messaging.types.ts';
 import { parseServiceNumber } from './numbers.ts';
+import { advertiserOf, parseAdvertisingSettings, type Advertiser, type AdvertisingSettings } from './ad-marking.ts';
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -76,6 +77,24 @@ export class MessagingSetupService {
     const next: MessagingSettings = { sandboxTextSending: bool(patch, 'sandboxTextSending') ?? current.sandboxTextSending };
     await this.#store.write((tx) => repo.saveSettings(tx, projectId, next, this.#clock.now()));
     return next;
+  }
+
+  /** The advertiser identity advertising messages are marked with (ad-marking.ts), defaults filled in. */
+  async advertising(projectId: string): Promise<Advertiser & { settings: AdvertisingSettings }> {
+    const project = await this.#projects.get(projectId);
+    const settings = project.settings.advertising === undefined ? {} : parseAdvertisingSettings(project.settings.advertising);
+    return { ...advertiserOf(project), settings };
+  }
+
+  /** Changes the advertiser identity (`settings.advertising`): the fields given replace the stored ones; null removes one. */
+  async updateAdvertising(projectId: string, patch: unknown): Promise<Advertiser & { settings: AdvertisingSettings }> {
+    const project = await this.#projects.get(projectId);
+    if (!isObject(patch)) throw invalid('body', 'advertising settings must be an object {senderName, contact, optOutNumber, pushOptOut, kakaoOptOut}');
+    parseAdvertisingSettings(patch); // names the bad field
+    const current = isObject(project.settings.advertising) ? project.settings.advertising : {};
+    const merged = Object.fromEntries(Object.entries({ ...current, ...patch }).filter(([, v]) => v !== null && v !== undefined));
+    await this.#projects.update(projectId, { settings: { advertising: parseAdvertisingSettings(merged) } });
+    return this.advertising(projectId);
   }
 
   /**

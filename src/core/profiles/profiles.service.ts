@@ -2,17 +2,23 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db, Store } from '../../platform/db/store.ts';
 import type { Config } from '../../platform/config.ts';
 import { invalid } from '../errors.ts';
-import { IDENTIFIER_TYPES, normalizeIdentifier, type Identifier, type IdentifierType } from '../identity/identifiers.ts';
+import { IDENTIFIER_TYPES, isIdentifier, normalizeIdentifier, parseIdentifier, type Identifier, type IdentifierType } from '../identity/identifiers.ts';
+import { setOwn } from '../input/input-checks.ts';
 import type { IdentityService, Resolution } from '../identity/identity.service.ts';
 import * as identityRepo from '../identity/identity.repository.ts';
 import { emptyObserved, type TaxonomyService } from '../taxonomy/taxonomy.service.ts';
 import * as repo from './profiles.repository.ts';
+import * as consentRepo from '../consent/consent.repository.ts';
+import { consentChanges } from '../consent/consent-records.ts';
+import type { ConsentSource } from '../consent/consent.types.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 
 /** An identifier as a face received it, before normalisation. */
 export interface IdentifierInput {
   type: IdentifierType;
   value: unknown;
+  /** The field as the client wrote it (e.g. `identity.phone_no`), for errors; default `${field}.${type}`. */
+  field?: string;
 }
 
 export interface ProfileUpdate {
@@ -52,13 +58,11 @@ export class ProfilesService {
     const region = project.settings.phoneRegion ?? this.#defaultRegion;
     const out: Identifier[] = [];
     for (const input of inputs) {
-      if (!IDENTIFIER_TYPES.includes(input.type)) throw invalid(field, `${field}: unknown identifier type ${input.type}`);
-      if (input.value === undefined || input.value === null) continue;
-      if (typeof input.value !== 'string' && typeof input.value !== 'number') throw invalid(`${field}.${input.type}`, `${field}.${input.type} must be a string`);
-      const id = normalizeIdentifier(input.type, input.value, region);
-      if (id) out.push(id);
+      if (!IDENTIFIER_TYPES.includes(input.type)) throw invalid(field, `${field}: unknown identifier type`);
+      const id = parseIdentifier(input.type, input.value, { field: input.field ?? `${field}.${input.type}`, region });
+      if (isIdentifier(id)) out.push(id);
     }
-    if (out.length === 0) throw invalid(field, `${field} needs at least one usable identifier (${IDENTIFIER_TYPES.join(', ')}); empty, null-like and all-zero values do not identify anyone`);
+    if (out.length === 0) throw invalid(field, `${field} needs at least one usable identifier (${IDENTIFIER_TYPES.join(', ')}); empty, null-like, placeholder and all-zero values do not identify anyone`);
     return out;
   }
 
@@ -66,7 +70,7 @@ export class ProfilesService {
    * Creates or updates profiles: one write unit for the whole batch (all or nothing).
    * `strict`: unknown properties are an error (DFINERY); otherwise registered on first sight (D4).
    */
-  async upsert(input: { projectId: string; updates: ProfileUpdate[]; strict: boolean }): Promise<Resolution[]> {
+  async upsert(input: { projectId: string; updates: ProfileUpdate[]; strict: boolean; source?: ConsentSource }): Promise<Resolution[]> {
     const taxonomy = await this.#taxonomy.get(input.projectId);
     const observed = emptyObserved();
     const prepared: { identifiers: Identifier[]; properties: Record<string, unknown>; removals: string[] }[] = [];
@@ -90,7 +94,7 @@ export class ProfilesService {
       const out: Resolution[] = [];
       for (const p of prepared) {
         const r = await this.#identity.resolve(tx, { projectId: input.projectId, identifiers: p.identifiers, now });
-        if (Object.keys(p.properties).length > 0 || p.removals.length > 0) await this.setProperties(tx, input.projectId, r.profileId, p.properties, p.removals, now);
+        if (Object.keys(p.properties).length > 0 || p.removals.length > 0) await this.setProperties(tx, input.projectId, r.profileId, p.properties, p.removals, now, input.source ?? 'api');
         out.push(r);
       }
       return out;
@@ -99,27 +103,32 @@ export class ProfilesService {
     return result;
   }
 
-  /** Sets checked property values on a live profile (inside a write unit). */
-  async setProperties(tx: Db, projectId: string, profileId: string, values: Record<string, unknown>, removals: string[], now: number) {
+  /**
+   * Sets checked property values on a live profile (inside a write unit). A change of an advertising consent
+   * (core/consent) is recorded in the same unit, with `source` (consent records, 정보통신망법 제50조).
+   */
+  async setProperties(tx: Db, projectId: string, profileId: string, values: Record<string, unknown>, removals: string[], now: number, source: ConsentSource) {
     const p = await repo.findProfile(tx, projectId, profileId);
     if (!p) return;
     // Only a value that changes is written (and gets a new time): a replayed request changes nothing (D5).
+    const before = { ...p.properties };
     let changed = false;
     for (const [k, v] of Object.entries(values)) {
-      if (k in p.properties && JSON.stringify(p.properties[k]) === JSON.stringify(v)) continue;
-      p.properties[k] = v;
-      p.propertyTimes[k] = now;
+      if (Object.hasOwn(p.properties, k) && JSON.stringify(p.properties[k]) === JSON.stringify(v)) continue;
+      setOwn(p.properties, k, v);
+      setOwn(p.propertyTimes, k, now);
       changed = true;
     }
     for (const k of removals) {
-      if (!(k in p.properties)) continue;
+      if (!Object.hasOwn(p.properties, k)) continue;
       delete p.properties[k];
-      p.propertyTimes[k] = now;
+      setOwn(p.propertyTimes, k, now);
       changed = true;
     }
     if (!changed) return;
     p.updatedAt = now;
     await repo.saveProfile(tx, projectId, p);
+    await consentRepo.insertRecords(tx, projectId, consentChanges({ profileId, before, after: p.properties, source, at: now }));
   }
 
   /** A profile by id (or by an absorbed id), with its identifiers. */

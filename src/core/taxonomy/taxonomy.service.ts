@@ -14,6 +14,7 @@ import {
   TYPE_LABELS,
 } from './taxonomy.types.ts';
 import { checkValue, inferType, widen } from './values.ts';
+import { ownRecord } from '../input/input-checks.ts';
 import type { Db } from '../../platform/db/store.ts';
 
 const NAME = /^[A-Za-z0-9_$][A-Za-z0-9_.$-]{0,127}$/;
@@ -200,7 +201,7 @@ export class TaxonomyService {
     strict: boolean;
     observed: Observed;
   }): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+    const out = ownRecord(); // a property may be named __proto__ or constructor (D16)
     const { scope, taxonomy, observed } = input;
     const values = input.values;
     for (const name in values) {

@@ -114,7 +114,7 @@ export class UnsubscribeService {
     const profile = await this.#profiles.get(t.projectId, t.profileId);
     if (!profile) return true;
     const now = this.#clock.now();
-    await this.#store.write((tx) => this.#profiles.setProperties(tx, t.projectId, profile.id, { [CONSENT_PROPERTIES.emailAds]: false }, [], now));
+    await this.#store.write((tx) => this.#profiles.setProperties(tx, t.projectId, profile.id, { [CONSENT_PROPERTIES.emailAds]: false }, [], now, 'unsubscribe_link'));
     this.#log.info({ projectId: t.projectId, profileId: profile.id, deliveryId: t.deliveryId }, 'email advertising consent withdrawn (unsubscribe link)');
     return true;
   }

@@ -3,8 +3,6 @@ import { invalid } from '../../core/errors.ts';
 import { toCampaignDocument } from '../../core/campaigns/campaigns.service.ts';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/campaigns.types.ts';
 import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
-import { parseCampaignSettings } from '../../core/deliveries/filters.ts';
-import { parseSandboxConfig } from '../../channels/sandbox/sandbox.provider.ts';
 import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
 import type { Runtime } from '../../runtime.ts';
 import { actorOfRequest, guardAdmin } from './admin-auth.ts';
@@ -178,15 +176,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.put(`${base}/sandbox`, { config: { permission: 'content:write' }, schema: { tags, security, summary: 'Set the sandbox failure rule {"failures": [...]}' } }, async (request: P) => {
     const p = await project(request);
-    let config;
-    try {
-      config = parseSandboxConfig(request.body);
-    } catch (e) {
-      const message = (e as Error).message;
-      throw invalid(message.split(':')[0], message);
-    }
-    await runtime.projects.update(p.id, { settings: { sandbox: config } });
-    return { sandbox: config };
+    return { sandbox: await runtime.campaigns.setSandboxRule(p.id, request.body) };
   });
 
   app.put(
@@ -194,14 +184,12 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
     { config: { permission: 'project:admin' }, schema: { tags, security, summary: 'Set the project\'s campaign settings {quietHours, fatigue, dailyCap, excludedUserIds}' } },
     async (request: P) => {
       const p = await project(request);
-      parseCampaignSettings(request.body); // checked whole; stored as given
-      const updated = await runtime.projects.update(p.id, { settings: { campaigns: request.body } });
-      return { campaigns: updated.settings.campaigns };
+      return { campaigns: await runtime.campaigns.setCampaignSettings(p.id, request.body) };
     },
   );
 
   app.get(`${base}/campaign-settings`, { config: { permission: 'project:read' }, schema: { tags, security, summary: 'The project\'s campaign settings' } }, async (request: P) => {
     const p = await project(request);
-    return { campaigns: p.settings.campaigns ?? {} };
+    return { campaigns: await runtime.campaigns.campaignSettings(p.id) };
   });
 }

@@ -75,6 +75,14 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
     settings: await setup.updateSettings(request.params.projectId, request.body),
   }));
 
+  // ---- advertising identity (marking of advertising messages, docs/korean-messaging.md "Marking") ----
+  app.get(`${base}/advertising`, schema('project:read', 'The advertiser identity advertising messages are marked with (sender name, contact, 080 number, opt-out texts)'), async (request: P) => ({
+    advertising: await setup.advertising(request.params.projectId),
+  }));
+  app.put(`${base}/advertising`, schema('project:admin', 'Set the advertiser identity: {senderName, contact?, optOutNumber?, pushOptOut?, kakaoOptOut?} (null removes one)'), async (request: P) => ({
+    advertising: await setup.updateAdvertising(request.params.projectId, request.body),
+  }));
+
   // ---- sender numbers ----
   app.get(`${base}/sender-numbers`, schema('project:read', 'Registered sender numbers (the default first)'), async (request: P) => ({
     senderNumbers: (await setup.senderNumbers(request.params.projectId)).map(senderToWire),

@@ -24,7 +24,8 @@ export const ok = (): DfineryEnvelope => ({ status: true, code: '20000', message
 
 /**
  * Renders a core error as DFINERY's envelope and HTTP status (D1): HTTP 200 with the detailed code, except a
- * malformed body (400), an oversized body (413) and an exceeded limit (429). Validation failures name the field
+ * malformed body (400), an oversized body (413), an unsupported Content-Encoding (415), a wrong method (405) and an
+ * exceeded limit (429). Validation failures name the field
  * in `data` ({field, reason}); an internal error carries only an error id that is in the log.
  */
 export function renderError(err: MaruError): { status: number; body: DfineryEnvelope } {
@@ -37,6 +38,10 @@ export function renderError(err: MaruError): { status: number; body: DfineryEnve
       return fail(DFINERY_CODES.BAD_REQUEST, 400, { reason: err.message });
     case 'payload_too_large':
       return fail(DFINERY_CODES.BAD_REQUEST, 413, { reason: err.message });
+    case 'unsupported_media_type':
+      return fail(DFINERY_CODES.BAD_REQUEST, 415, { reason: err.message });
+    case 'method_not_allowed':
+      return fail(DFINERY_CODES.BAD_REQUEST, 405, { reason: err.message });
     case 'unknown_project':
       return fail(DFINERY_CODES.INVALID_SERVICE_ID);
     case 'unauthenticated':

@@ -107,6 +107,10 @@ export function renderExportError(err: MaruError): { status: number; body: Expor
       return fail(413, 'invalid_parameter', { parameter: 'body', detail: err.message });
     case 'malformed_body':
       return fail(400, 'invalid_parameter', { parameter: 'body', detail: err.message });
+    case 'unsupported_media_type':
+      return fail(415, 'invalid_parameter', { parameter: 'Content-Encoding', detail: err.message });
+    case 'method_not_allowed':
+      return fail(405, 'method_not_allowed', { detail: err.message });
     case 'internal':
     case 'unavailable':
     case 'not_implemented': {

@@ -5,6 +5,7 @@ import { MaruError, invalid } from '../../core/errors.ts';
 import type { ExportKind, ExportStream } from '../../core/export/export.types.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
 import type { Runtime } from '../../runtime.ts';
+import { useJsonParser } from '../shared/json-body.ts';
 import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { mapExportBody, renderExportError } from './export-mapping.ts';
 
@@ -58,16 +59,7 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
   });
 
   // An empty body (curl -X POST with a JSON content type and no -d) means "no filters".
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      done(new MaruError('malformed_body', `malformed JSON body: ${(e as Error).message}`), undefined);
-    }
-  });
+  useJsonParser(app, { allowEmpty: true });
 
   // Authentication before any work (D14). A missing service_id is a bad request; an unknown one answers like a bad
   // token (401), so the API does not tell which service ids exist.

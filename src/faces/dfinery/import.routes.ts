@@ -112,7 +112,7 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
       const project = request.dfineryProject!;
       const updates = mapUserProfileBody(request.body);
       await limit(reply, project, 'profile_requests', 1);
-      await runtime.profiles.upsert({ projectId: project.id, updates, strict: true });
+      await runtime.profiles.upsert({ projectId: project.id, updates, strict: true, source: 'dfinery' });
       return ok();
     },
   );

@@ -2,6 +2,7 @@ import { MaruError, invalid } from '../../core/errors.ts';
 import { isPlainObject, type EventInput, type EventWireNames } from '../../core/events/events.service.ts';
 import type { IdentifierInput, ProfileUpdate } from '../../core/profiles/profiles.service.ts';
 import { parseDatetime } from '../../core/taxonomy/values.ts';
+import { ownValue } from '../../core/input/input-checks.ts';
 
 /** Most events, and most items across them, in one events request (seed: "up to 100"). */
 export const MAX_EVENTS = 100;
@@ -37,10 +38,10 @@ export function mapIdentity(value: unknown, field: string): IdentifierInput[] {
   const identity = requireObject(value, field);
   const out: IdentifierInput[] = [];
   for (const [k, v] of Object.entries(identity)) {
-    const type = IDENTITY_FIELDS[k];
+    const type = ownValue(IDENTITY_FIELDS, k);
     if (!type) throw invalid(`${field}.${k}`, `${field}.${k} is not an identifier; use ${Object.keys(IDENTITY_FIELDS).join(', ')}`);
     if (v !== null && v !== undefined && typeof v !== 'string') throw invalid(`${field}.${k}`, `${field}.${k} must be a String`);
-    out.push({ type, value: v });
+    out.push({ type, value: v, field: `${field}.${k}` });
   }
   return out;
 }

@@ -28,6 +28,7 @@ export const MARKETAP_ERRORS: Partial<Record<ErrorCode, { status: number; code: 
   not_found: { status: 404, code: 'not_found' },
   method_not_allowed: { status: 405, code: 'method_not_allowed' },
   payload_too_large: { status: 413, code: 'payload_too_large' },
+  unsupported_media_type: { status: 415, code: 'unsupported_media_type' },
   rate_limited: { status: 429, code: 'rate_limited' },
   internal: { status: 500, code: 'internal' },
   not_implemented: { status: 501, code: 'internal' },

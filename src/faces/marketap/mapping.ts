@@ -1,7 +1,8 @@
 import { MaruError, invalid } from '../../core/errors.ts';
 import { isPlainObject, type EventInput, type EventWireNames } from '../../core/events/events.service.ts';
 import type { DeviceUpdate } from '../../core/devices/devices.types.ts';
-import { isBlockedValue, type IdentifierType } from '../../core/identity/identifiers.ts';
+import { MAX_IDENTIFIER_LENGTH, parseExternalId, type IdentifierType } from '../../core/identity/identifiers.ts';
+import { checkText, ownValue, setOwn } from '../../core/input/input-checks.ts';
 import type { IdentifierInput, ProfileUpdate } from '../../core/profiles/profiles.service.ts';
 import type { PropertyType } from '../../core/taxonomy/taxonomy.types.ts';
 import { checkValue, parseDatetime } from '../../core/taxonomy/values.ts';
@@ -24,8 +25,10 @@ export const STANDARD_PROPERTIES: Readonly<Record<string, { property: string; ty
   mkt_push_opt_in: { property: 'df_push_ads_optin', type: 'boolean' },
   mkt_push_night_opt_in: { property: 'df_push_night_ads_optin', type: 'boolean' },
   mkt_text_message_opt_in: { property: 'df_sms_ads_optin', type: 'boolean' },
+  mkt_text_message_night_opt_in: { property: 'df_sms_night_ads_optin', type: 'boolean' },
   mkt_email_opt_in: { property: 'df_email_ads_optin', type: 'boolean' },
   mkt_kakao_opt_in: { property: 'df_kakao_ads_optin', type: 'boolean' },
+  mkt_kakao_night_opt_in: { property: 'df_kakao_night_ads_optin', type: 'boolean' },
 };
 
 /** Field names of POST /v1/api/events, so the core's errors name what the client wrote. */
@@ -67,21 +70,16 @@ function requireList(body: unknown, list: string, known: readonly string[], max 
   });
 }
 
-/** A user id (external_id): a non-empty string (or an integer, kept as its decimal string) that identifies someone. */
-function userId(value: unknown, field: string): string {
-  const v = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
-  if (typeof v !== 'string' || v.trim().length === 0) throw invalid(field, `${field} is required and must be a non-empty string`);
-  if (v.length > 512) throw invalid(field, `${field} must be at most 512 characters`);
-  if (isBlockedValue(v)) throw invalid(field, `${field} "${v}" does not identify a user (empty, null-like and all-zero values are not accepted)`);
-  return v;
-}
+/** A user id (external_id): the core's one parser (a non-empty string or integer that identifies someone). */
+const userId = (value: unknown, field: string): string => parseExternalId(value, field, { required: true })!;
 
+/** An optional id (user_id or device_id of an event): a string or integer of at most MAX_IDENTIFIER_LENGTH, D16 text. */
 function optionalId(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   const v = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
   if (typeof v !== 'string') throw invalid(field, `${field} must be a string`);
-  if (v.length > 512) throw invalid(field, `${field} must be at most 512 characters`);
-  return v;
+  if (v.length > MAX_IDENTIFIER_LENGTH) throw invalid(field, `${field} must be at most ${MAX_IDENTIFIER_LENGTH} characters`);
+  return checkText(v, field);
 }
 
 function checkTimestamp(value: unknown, field: string): void {
@@ -98,7 +96,7 @@ function checkTimestamp(value: unknown, field: string): void {
 export function mapProfilesBody(body: unknown): ProfileUpdate[] {
   return requireList(body, 'profiles', PROFILE_FIELDS).map((p, i) => {
     const at = `profiles[${i}]`;
-    const identifiers: IdentifierInput[] = [{ type: 'external_id', value: userId(p.user_id, `${at}.user_id`) }];
+    const identifiers: IdentifierInput[] = [{ type: 'external_id', value: userId(p.user_id, `${at}.user_id`), field: `${at}.user_id` }];
     checkTimestamp(p.timestamp, `${at}.timestamp`);
     const properties: Record<string, unknown> = {};
     if (p.properties !== undefined && p.properties !== null) {
@@ -106,14 +104,14 @@ export function mapProfilesBody(body: unknown): ProfileUpdate[] {
       const mappedFrom = new Map<string, string>();
       for (const [name, value] of Object.entries(p.properties)) {
         const field = `${at}.properties.${name}`;
-        const std = STANDARD_PROPERTIES[name];
+        const std = ownValue(STANDARD_PROPERTIES, name);
         if (!std) {
           if (name.startsWith('mkt_')) {
             throw invalid(field, `${field}: ${name} is not a Marketap standard property (${Object.keys(STANDARD_PROPERTIES).join(', ')}); custom properties must not start with mkt_`);
           }
           if (mappedFrom.has(name)) throw invalid(field, `${field}: set either ${mappedFrom.get(name)} or ${name}, not both`);
           mappedFrom.set(name, name);
-          properties[name] = value;
+          setOwn(properties, name, value);
           continue;
         }
         if (value !== null) {
@@ -123,7 +121,7 @@ export function mapProfilesBody(body: unknown): ProfileUpdate[] {
         if (mappedFrom.has(std.property)) throw invalid(field, `${field}: set either ${mappedFrom.get(std.property)} or ${name}, not both`);
         mappedFrom.set(std.property, name);
         properties[std.property] = value;
-        if (std.identifier && value !== null) identifiers.push({ type: std.identifier, value });
+        if (std.identifier && value !== null) identifiers.push({ type: std.identifier, value, field });
       }
     }
     return { identifiers, properties, identityField: `${at}.user_id`, propertiesField: `${at}.properties` };
@@ -146,8 +144,8 @@ export function mapEventsBody(body: unknown): EventInput[] {
       throw invalid(`${at}.timestamp`, `${at}.timestamp must be an ISO 8601 datetime string with Z or an offset, e.g. "2025-01-17T05:39:22+09:00"`);
     }
     const identifiers: IdentifierInput[] = [];
-    if (user !== undefined) identifiers.push({ type: 'external_id', value: user });
-    if (device !== undefined) identifiers.push({ type: 'device_id', value: device });
+    if (user !== undefined) identifiers.push({ type: 'external_id', value: user, field: `${at}.user_id` });
+    if (device !== undefined) identifiers.push({ type: 'device_id', value: device, field: `${at}.device_id` });
     return { key: e.event_id, name, occurredAt: e.timestamp, properties: e.properties, items: e.items, identifiers };
   });
 }
@@ -203,6 +201,6 @@ export function mapBulkDeletionBody(body: unknown): string[] {
 function userIdForDeletion(value: unknown, field: string): string {
   const v = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
   if (typeof v !== 'string' || v.trim().length === 0) throw invalid(field, `${field} is required and must be a non-empty string`);
-  if (v.length > 512) throw invalid(field, `${field} must be at most 512 characters`);
-  return v;
+  if (v.length > MAX_IDENTIFIER_LENGTH) throw invalid(field, `${field} must be at most ${MAX_IDENTIFIER_LENGTH} characters`);
+  return checkText(v, field);
 }

@@ -79,7 +79,7 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runt
     async (request, reply: FastifyReply) => {
       const project = request.marketapProject!;
       const updates = mapProfilesBody(request.body);
-      await runtime.profiles.upsert({ projectId: project.id, updates, strict: strict(project) });
+      await runtime.profiles.upsert({ projectId: project.id, updates, strict: strict(project), source: 'marketap' });
       return reply.status(202).send({ accepted: updates.length });
     },
   );

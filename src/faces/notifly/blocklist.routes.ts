@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { formatRequestDate } from '../../core/blocklist/blocklist.service.ts';
+import { formatRequestDate, mapFindQuery, mapRegisterBody, mapRemoveQuery } from './blocklist-mapping.ts';
 import { MaruError } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
+import { useJsonParser } from '../shared/json-body.ts';
 import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken } from './auth.ts';
 import { messagesErrorHandler } from './messages.routes.ts';
@@ -33,16 +34,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
   app.setErrorHandler(messagesErrorHandler());
 
   // The seed sends `Content-Type: application/json` on its GET and DELETE, which have no body.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      done(new MaruError('malformed_body', `malformed JSON body: ${(e as Error).message}`), undefined);
-    }
-  });
+  useJsonParser(app, { allowEmpty: true });
 
   methodNotAllowed(app, BASE, ['GET', 'HEAD', 'POST']);
   methodNotAllowed(app, REMOVES, ['DELETE']);
@@ -92,7 +84,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
     },
     async (request: Req, reply) => {
       const projectId = await scoped(request, reply);
-      const page = await runtime.blocklist.find(projectId, request.query);
+      const page = await runtime.blocklist.find(projectId, mapFindQuery(request.query));
       return {
         pageNum: page.pageNum,
         pageSize: page.pageSize,
@@ -122,7 +114,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
     },
     async (request: Req, reply) => {
       const projectId = await scoped(request, reply);
-      await runtime.blocklist.register(projectId, request.body);
+      await runtime.blocklist.register(projectId, mapRegisterBody(request.body));
       return { success: true };
     },
   );
@@ -147,7 +139,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
     },
     async (request: Req, reply) => {
       const projectId = await scoped(request, reply);
-      await runtime.blocklist.remove(projectId, request.query);
+      await runtime.blocklist.remove(projectId, mapRemoveQuery(request.query));
       return { success: true };
     },
   );

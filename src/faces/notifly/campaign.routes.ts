@@ -5,6 +5,7 @@ import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken } from './auth.ts';
 import { notiflyErrorHandler, renderCampaignError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
+import { mapCampaignSendBody } from './mapping.ts';
 
 const PATH = '/campaign/:projectId/:campaignId/send';
 type SendRequest = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
@@ -68,7 +69,7 @@ export async function notiflyCampaignRoutes(app: FastifyInstance, opts: { runtim
       const r = await runtime.deliveries.sendApi({
         projectId: session.project.id,
         campaignId: request.params.campaignId,
-        body: request.body,
+        body: mapCampaignSendBody(request.body),
         requestId: typeof key === 'string' ? key : undefined,
       });
       reply.header('X-Maru-Request-Id', r.requestId);

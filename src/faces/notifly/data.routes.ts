@@ -30,6 +30,7 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
     '/track-event',
     {
       ...documentOnly,
+      config: { bodyFields: 'elements' },
       schema: {
         tags,
         summary: `Track events (one object or an array of up to ${MAX_EVENTS})`,
@@ -68,6 +69,7 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
     '/set-user-properties',
     {
       ...documentOnly,
+      config: { bodyFields: 'elements' },
       schema: {
         tags,
         summary: `Set user properties (one object or an array of up to ${MAX_USERS}); data is the number of users updated`,
@@ -90,7 +92,7 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
     async (request) => {
       const { project } = request.notiflySession!;
       const updates = mapSetUserPropertiesBody(request.body);
-      const r = await runtime.profiles.upsert({ projectId: project.id, updates, strict: project.settings.strictTaxonomy === true });
+      const r = await runtime.profiles.upsert({ projectId: project.id, updates, strict: project.settings.strictTaxonomy === true, source: 'notifly' });
       return okData(r.length);
     },
   );
@@ -99,6 +101,7 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
     '/users',
     {
       ...documentOnly,
+      config: { bodyFields: 'elements' },
       schema: {
         tags,
         summary: `Delete users by userId, $email or $phone_number (exact as written); one object or an array of up to ${MAX_DELETIONS}`,

@@ -41,6 +41,8 @@ export function notiflyError(err: MaruError): { status: number; message: string 
       return { status: 405, message: `Method not allowed: ${err.message}` };
     case 'payload_too_large':
       return { status: 413, message: `Payload too large: ${err.message}` };
+    case 'unsupported_media_type':
+      return { status: 415, message: `Unsupported media type: ${err.message}` };
     case 'rate_limited':
       return { status: 429, message: `Too many requests: ${err.message}` };
     case 'not_implemented':

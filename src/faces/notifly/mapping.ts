@@ -2,7 +2,8 @@ import { MaruError, invalid } from '../../core/errors.ts';
 import type { ProfileSelector } from '../../core/deletion/deletion.service.ts';
 import { isPlainObject, type EventInput, type EventWireNames } from '../../core/events/events.service.ts';
 import { SEGMENTATION_KEYS_PROPERTY, checkSegmentationKeys } from '../../core/events/segmentation-keys.ts';
-import { isBlockedValue } from '../../core/identity/identifiers.ts';
+import { parseExternalId } from '../../core/identity/identifiers.ts';
+import { ownValue, setOwn } from '../../core/input/input-checks.ts';
 import type { IdentifierInput, ProfileUpdate } from '../../core/profiles/profiles.service.ts';
 
 /** Batch caps (seed 004 §2–4, D9). */
@@ -67,21 +68,10 @@ function requireProjectId(e: Element): void {
   if (typeof p.value !== 'string' || p.value.length === 0) throw invalid(p.field, `${p.field} is required and must be a string`);
 }
 
-/** A user id: a string (or an integer, as many clients send them) that identifies someone (D6). */
+/** A user id: the core's one external-id parser (a string or integer that identifies someone, D6). */
 function userId(e: Element, required: boolean): string | undefined {
   const u = pick(e, 'userId', 'userID');
-  if (u.value === undefined || u.value === null) {
-    if (required) throw invalid(u.field, `${u.field} is required`);
-    return undefined;
-  }
-  if (typeof u.value !== 'string' && !(typeof u.value === 'number' && Number.isSafeInteger(u.value))) {
-    throw invalid(u.field, `${u.field} must be a string`);
-  }
-  const v = String(u.value).trim();
-  if (isBlockedValue(v) || v.length > 512) {
-    throw invalid(u.field, `${u.field} must be a user id of 1-512 characters; empty, null-like and all-zero values do not identify anyone`);
-  }
-  return v;
+  return parseExternalId(u.value, u.field, { required });
 }
 
 /** Every project id a body names (current and legacy spelling), for the token scope check before any work. */
@@ -122,12 +112,12 @@ export function mapSetUserPropertiesBody(body: unknown): ProfileUpdate[] {
     const user = userId(e, true)!;
     const props = e.value.userProperties;
     if (!isPlainObject(props)) throw invalid(`${e.at}.userProperties`, `${e.at}.userProperties is required and must be an object`);
-    const identifiers: IdentifierInput[] = [{ type: 'external_id', value: user }];
+    const identifiers: IdentifierInput[] = [{ type: 'external_id', value: user, field: pick(e, 'userId', 'userID').field }];
     const properties: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(props)) {
-      const special = SPECIAL_USER_PROPERTIES[k as keyof typeof SPECIAL_USER_PROPERTIES];
+      const special = ownValue(SPECIAL_USER_PROPERTIES, k);
       if (!special) {
-        properties[k] = v;
+        setOwn(properties, k, v);
         continue;
       }
       const field = `${e.at}.userProperties.${k}`;
@@ -136,7 +126,7 @@ export function mapSetUserPropertiesBody(body: unknown): ProfileUpdate[] {
         continue;
       }
       if (typeof v !== 'string') throw invalid(field, `${field} must be a string`);
-      identifiers.push({ type: special.identifier, value: v.trim() });
+      identifiers.push({ type: special.identifier, value: v.trim(), field });
       properties[special.property] = v.trim();
     }
     return { identifiers, properties, identityField: `${e.at}.userId`, propertiesField: `${e.at}.userProperties` };
@@ -161,7 +151,7 @@ export function mapDeleteUsersBody(body: unknown): ProfileSelector[] {
       if (!isPlainObject(props)) throw invalid(`${e.at}.userProperties`, `${e.at}.userProperties must be an object`);
       for (const [k, v] of Object.entries(props)) {
         const field = `${e.at}.userProperties.${k}`;
-        const special = SPECIAL_USER_PROPERTIES[k as keyof typeof SPECIAL_USER_PROPERTIES];
+        const special = ownValue(SPECIAL_USER_PROPERTIES, k);
         if (!special) throw invalid(field, `${field}: users can be deleted by $email or $phone_number only`);
         if (v === null || v === undefined) continue;
         if (typeof v !== 'string' || v.trim() === '') throw invalid(field, `${field} must be a non-empty string`);
@@ -173,4 +163,19 @@ export function mapDeleteUsersBody(body: unknown): ProfileSelector[] {
     }
   }
   return selectors;
+}
+
+/**
+ * The campaign send body (seed 004 §5) with Notifly's legacy `userID` (D9) given the core's name `userId`; both given
+ * must agree. Everything else is checked by the core (DeliveriesService.sendApi).
+ */
+export function mapCampaignSendBody(body: unknown): unknown {
+  if (!isPlainObject(body) || !Array.isArray(body.recipients)) return body;
+  const recipients = body.recipients.map((r, i) => {
+    if (!isPlainObject(r) || r.userID === undefined) return r;
+    const { userID, ...rest } = r;
+    if (rest.userId !== undefined && rest.userId !== userID) throw invalid(`recipients[${i}].userId`, `recipients[${i}].userId and recipients[${i}].userID (its legacy name) disagree`);
+    return { ...rest, userId: rest.userId ?? userID };
+  });
+  return { ...body, recipients };
 }

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { PostgresStore } from './postgres.store.ts';
 import { createMonth, dropEventPartitionsBefore, ensureEventPartitions, listEventPartitions, monthStart, partitionName } from './postgres.partitions.ts';
 import { insertEvents, type NewEventRow } from '../../core/events/events.repository.ts';
-import { insertEventsUnnest } from './postgres.bulk.ts';
+import { insertEventsUnnest } from '../../core/events/events.repository.ts';
 import { IdentityService } from '../../core/identity/identity.service.ts';
 import { normalizeIdentifier } from '../../core/identity/identifiers.ts';
 import { TEST_DATABASE_URL, createTestDatabase } from '../../../test/helpers/scale.ts';

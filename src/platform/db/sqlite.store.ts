@@ -12,6 +12,10 @@ import './store-probe.tables.ts';
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' (then streaming reads share the writer connection). */
   path: string;
+  /**
+   * FULL (default, D13): SQLite's synchronous=FULL, a write resolves only once its commit is on stable storage.
+   * NORMAL: no fsync per commit (survives a process crash, not a power loss).
+   */
   synchronous?: 'FULL' | 'NORMAL';
   /** Most units grouped into one commit. */
   commitGroupMax?: number;
@@ -59,7 +63,7 @@ export class SqliteStore implements Store {
     this.#writer = new NodeSqliteDatabase(options.path);
     this.#writer.raw.exec(`
       PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = ${options.synchronous ?? 'FULL'};
+      PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'};
       PRAGMA foreign_keys = OFF;
       PRAGMA busy_timeout = 10000;
       PRAGMA cache_size = -65536;
@@ -122,8 +126,8 @@ export class SqliteStore implements Store {
           }
         });
       } catch (error) {
-        // The transaction itself failed: nothing of the group is durable. (If it failed before any unit joined,
-        // the units that would have formed the group fail with it rather than retrying forever.)
+        // The transaction itself failed, or its WAL could not be flushed: the group is not acknowledged. (If it failed
+        // before any unit joined, the units that would have formed the group fail with it rather than retrying forever.)
         this.#noteFault(error);
         for (const pending of group.length > 0 ? group : this.#queue.splice(0, this.#groupMax)) pending.reject(error);
         continue;

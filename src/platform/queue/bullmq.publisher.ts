@@ -43,7 +43,16 @@ export class BullmqPublisher {
   #relayBackoff: FailureBackoff;
   #relayPausedUntil = 0;
 
-  constructor(deps: { store: Store; clock: Clock; log: Logger; connection: RedisOptions; prefix: string; graceMs: number; publishTimeoutMs: number; relayMs: number }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    log: Logger;
+    connection: RedisOptions;
+    prefix: string;
+    graceMs: number;
+    publishTimeoutMs: number;
+    relayMs: number;
+  }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;

@@ -4,16 +4,7 @@ import { Worker, DelayedError, type ConnectionOptions, type Job } from 'bullmq';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Db, Store } from '../db/store.ts';
-import {
-  defaultBackoff,
-  type HandlerOptions,
-  type JobHandler,
-  type JobInfo,
-  type JobSpec,
-  type JobState,
-  type Queue,
-  type QueueStats,
-} from './queue.port.ts';
+import { defaultBackoff, type HandlerOptions, type JobHandler, type JobInfo, type JobSpec, type JobState, type Queue, type QueueStats } from './queue.port.ts';
 import type { JobRow } from './queue.tables.ts';
 import { JobsTable } from './jobs-table.ts';
 import { deleteOutbox, insertOutbox } from './job-outbox.ts';
@@ -218,11 +209,14 @@ export class BullmqQueue implements Queue {
   /** Renews the row's lease every third of it while the handler runs, up to the handler's own `leaseMs` in all. */
   #heartbeat(row: JobRow, leaseMs: number, lease: number): NodeJS.Timeout {
     const until = this.#clock.now() + leaseMs;
-    const timer = setInterval(() => {
-      const now = this.#clock.now();
-      if (now + lease > until) return;
-      void this.#table.renew(row, now + lease).catch((err) => this.#log.warn({ err, jobId: row.id }, 'could not renew a job lease'));
-    }, Math.max(50, Math.floor(lease / 3)));
+    const timer = setInterval(
+      () => {
+        const now = this.#clock.now();
+        if (now + lease > until) return;
+        void this.#table.renew(row, now + lease).catch((err) => this.#log.warn({ err, jobId: row.id }, 'could not renew a job lease'));
+      },
+      Math.max(50, Math.floor(lease / 3)),
+    );
     timer.unref();
     return timer;
   }
@@ -252,14 +246,17 @@ export class BullmqQueue implements Queue {
 
   async stop(): Promise<void> {
     this.#started = false;
+    this.#table.stopping();
     clearInterval(this.#relayTimer);
     this.#relayTimer = undefined;
     // Workers finish the handlers they are running (and record their outcomes) before close resolves.
-    await Promise.all([...this.#handlers.values()].map(async (reg) => {
-      const w = reg.worker;
-      reg.worker = undefined;
-      await w?.close();
-    }));
+    await Promise.all(
+      [...this.#handlers.values()].map(async (reg) => {
+        const w = reg.worker;
+        reg.worker = undefined;
+        await w?.close();
+      }),
+    );
     await this.#publisher.close();
   }
 
@@ -268,11 +265,13 @@ export class BullmqQueue implements Queue {
     this.#started = false;
     clearInterval(this.#relayTimer);
     this.#relayTimer = undefined;
-    await Promise.all([...this.#handlers.values()].map(async (reg) => {
-      const w = reg.worker;
-      reg.worker = undefined;
-      await w?.close(true).catch(() => {});
-    }));
+    await Promise.all(
+      [...this.#handlers.values()].map(async (reg) => {
+        const w = reg.worker;
+        reg.worker = undefined;
+        await w?.close(true).catch(() => {});
+      }),
+    );
     await this.#publisher.close(true);
   }
 

@@ -17,7 +17,11 @@ declare module '../db/schema.ts' {
 }
 
 export async function insertOutbox(tx: Db, row: { id: string; queue: string }, now: number): Promise<void> {
-  await tx.insertInto('job_outbox').values({ job_id: row.id, queue: row.queue, created_at: now }).onConflict((oc) => oc.column('job_id').doNothing()).execute();
+  await tx
+    .insertInto('job_outbox')
+    .values({ job_id: row.id, queue: row.queue, created_at: now })
+    .onConflict((oc) => oc.column('job_id').doNothing())
+    .execute();
 }
 
 export async function deleteOutbox(tx: Db, ids: string[]): Promise<void> {
@@ -39,5 +43,11 @@ export function staleOutbox(db: Db, stale: number) {
 
 /** Running jobs whose lease expired before `stale`: their worker died; they need a new wake-up. */
 export function abandonedJobs(db: Db, stale: number) {
-  return db.selectFrom('jobs').select(['id', 'queue', 'attempts', 'run_at']).where('state', '=', 'running').where('locked_until', '<=', stale).limit(500).execute();
+  return db
+    .selectFrom('jobs')
+    .select(['id', 'queue', 'attempts', 'run_at'])
+    .where('state', '=', 'running')
+    .where('locked_until', '<=', stale)
+    .limit(500)
+    .execute();
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Db, Store } from '../db/store.ts';
-import { describeStoreError } from '../db/store-faults.ts';
+import { describeStoreError, storeFault } from '../db/store-faults.ts';
 import { newId } from '../ids.ts';
 import './queue.tables.ts';
 import type { JobRow } from './queue.tables.ts';
@@ -56,6 +56,7 @@ export class JobsTable {
   #hooks: JobsTableHooks;
   /** Rows whose handlers run in this process: never claimed again here while they run. */
   #running = new Set<string>();
+  #stopping = false;
 
   constructor(deps: { store: Store; clock: Clock; log: Logger; hooks?: JobsTableHooks }) {
     this.store = deps.store;
@@ -94,7 +95,12 @@ export class JobsTable {
       .onConflict((oc) => oc.columns(['queue', 'key']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
-      const existing = await tx.selectFrom('jobs').select('id').where('queue', '=', spec.queue).where('key', '=', spec.key ?? '').executeTakeFirstOrThrow();
+      const existing = await tx
+        .selectFrom('jobs')
+        .select('id')
+        .where('queue', '=', spec.queue)
+        .where('key', '=', spec.key ?? '')
+        .executeTakeFirstOrThrow();
       return { id: existing.id, added: false };
     }
     await this.#hooks.added?.(tx, { id, queue: spec.queue }, now);
@@ -112,10 +118,7 @@ export class JobsTable {
       .select(['id', 'state', 'attempts', 'max_attempts'])
       .where('queue', '=', queue)
       .where((eb) =>
-        eb.or([
-          eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
-          eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
-        ]),
+        eb.or([eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)])]),
       )
       .$if(running.length > 0, (qb) => qb.where('id', 'not in', running))
       .orderBy('run_at')
@@ -171,10 +174,7 @@ export class JobsTable {
         .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, lease_owner: this.owner, updated_at: now }))
         .where('id', '=', id)
         .where((eb) =>
-          eb.or([
-            eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
-            eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
-          ]),
+          eb.or([eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)])]),
         )
         .returningAll()
         .executeTakeFirst();
@@ -186,7 +186,11 @@ export class JobsTable {
   }
 
   async #failExhausted(tx: Db, ids: string[], now: number) {
-    await tx.updateTable('jobs').set({ state: 'failed', locked_until: null, lease_owner: null, updated_at: now, last_error: LEASE_EXPIRED }).where('id', 'in', ids).execute();
+    await tx
+      .updateTable('jobs')
+      .set({ state: 'failed', locked_until: null, lease_owner: null, updated_at: now, last_error: LEASE_EXPIRED })
+      .where('id', 'in', ids)
+      .execute();
     await this.#hooks.settled?.(tx, ids);
     for (const id of ids) this.log.warn({ jobId: id }, 'job failed: lease expired during its last attempt');
   }
@@ -207,29 +211,52 @@ export class JobsTable {
   }
 
   async #record(row: JobRow, outcome: JobOutcome): Promise<boolean> {
-    try {
-      return await this.store.write(async (tx) => {
-        const now = this.clock.now();
-        const r = await tx
-          .updateTable('jobs')
-          .set({ ...outcomeColumns(outcome, now), lease_owner: null })
-          .where('id', '=', row.id)
-          // Only while this claim still holds it: after a lease expiry another attempt owns the row.
-          .where('state', '=', 'running')
-          .where('attempts', '=', row.attempts)
-          .executeTakeFirst();
-        if (Number(r.numUpdatedRows) === 0) {
-          this.log.warn({ jobId: row.id, queue: row.queue, attempt: row.attempts }, 'outcome of an attempt that lost its lease dropped; a newer attempt owns the job');
+    // While the database cannot write (full disk), the outcome is written again with backoff until it succeeds, the
+    // lease runs out (then the job runs again: at least once), or the queue stops.
+    let wait = 250;
+    for (;;) {
+      try {
+        return await this.#recordOnce(row, outcome);
+      } catch (err) {
+        const cause = storeFault(err);
+        const leaseLeft = (row.locked_until ?? 0) - this.clock.now();
+        if (!cause || this.#stopping || leaseLeft <= wait) {
+          this.log.error({ err, jobId: row.id, cause: describeStoreError(err) }, 'could not record job outcome; the job runs again when its lease expires');
           return false;
         }
-        if (outcome.state === 'pending') await this.#hooks.requeued?.(tx, { id: row.id, queue: row.queue }, now);
-        return true;
-      });
-    } catch (err) {
-      // The lease will expire and the job will run again: at least once.
-      this.log.error({ err, jobId: row.id, cause: describeStoreError(err) }, 'could not record job outcome');
-      return false;
+        if (wait === 250) this.log.warn({ jobId: row.id, cause }, `could not record job outcome (${cause}); writing it again with backoff`);
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(30_000, wait * 2);
+      }
     }
+  }
+
+  async #recordOnce(row: JobRow, outcome: JobOutcome): Promise<boolean> {
+    return this.store.write(async (tx) => {
+      const now = this.clock.now();
+      const r = await tx
+        .updateTable('jobs')
+        .set({ ...outcomeColumns(outcome, now), lease_owner: null })
+        .where('id', '=', row.id)
+        // Only while this claim still holds it: after a lease expiry another attempt owns the row.
+        .where('state', '=', 'running')
+        .where('attempts', '=', row.attempts)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) {
+        this.log.warn(
+          { jobId: row.id, queue: row.queue, attempt: row.attempts },
+          'outcome of an attempt that lost its lease dropped; a newer attempt owns the job',
+        );
+        return false;
+      }
+      if (outcome.state === 'pending') await this.#hooks.requeued?.(tx, { id: row.id, queue: row.queue }, now);
+      return true;
+    });
+  }
+
+  /** Stops rewriting outcomes that failed to record (the queue is stopping). */
+  stopping(): void {
+    this.#stopping = true;
   }
 
   /** Extends the lease of a row this attempt still holds. */
@@ -265,7 +292,13 @@ export class JobsTable {
 
   async prune(retentionMs: number): Promise<void> {
     const now = this.clock.now();
-    await this.store.write((tx) => tx.deleteFrom('jobs').where('state', '=', 'done').where('updated_at', '<', now - retentionMs).execute());
+    await this.store.write((tx) =>
+      tx
+        .deleteFrom('jobs')
+        .where('state', '=', 'done')
+        .where('updated_at', '<', now - retentionMs)
+        .execute(),
+    );
   }
 
   async get(id: string): Promise<JobInfo | undefined> {

@@ -1,16 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Db, Store } from '../db/store.ts';
-import {
-  defaultBackoff,
-  type HandlerOptions,
-  type JobHandler,
-  type JobInfo,
-  type JobSpec,
-  type JobState,
-  type Queue,
-  type QueueStats,
-} from './queue.port.ts';
+import { defaultBackoff, type HandlerOptions, type JobHandler, type JobInfo, type JobSpec, type JobState, type Queue, type QueueStats } from './queue.port.ts';
 import type { JobRow } from './queue.tables.ts';
 import { FailureBackoff, JobsTable } from './jobs-table.ts';
 
@@ -93,11 +84,14 @@ export class LocalQueue implements Queue {
 
   async stop(): Promise<void> {
     this.#started = false;
+    this.#table.stopping();
     for (const reg of this.#handlers.values()) reg.wake?.();
-    await Promise.all([...this.#handlers.values()].map(async (reg) => {
-      await reg.loop;
-      await Promise.all(reg.running);
-    }));
+    await Promise.all(
+      [...this.#handlers.values()].map(async (reg) => {
+        await reg.loop;
+        await Promise.all(reg.running);
+      }),
+    );
   }
 
   async #loop(queue: string, reg: Registered): Promise<void> {

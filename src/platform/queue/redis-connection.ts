@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { ConfigError } from '../config.ts';
 
 /** ioredis options from a redis:// or rediss:// URL (host, port, credentials, database, TLS). */
 export function redisOptionsFromUrl(url: string): RedisOptions {
@@ -14,9 +15,8 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   };
 }
 
-export class RedisEvictionError extends Error {
-  override name = 'RedisEvictionError';
-}
+/** A Redis that may evict keys: a configuration error (the CLI prints it as one line and exits 2). */
+export class RedisEvictionError extends ConfigError {}
 
 /**
  * BullMQ needs Redis never to evict keys (an evicted job or lock silently loses a wake-up or runs a job twice), so
