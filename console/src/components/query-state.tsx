@@ -1,0 +1,39 @@
+import type { ReactNode } from 'react';
+import { Alert, Center, Loader, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../lib/api-client';
+
+/** The message a person sees for a failed request: the API's own message, with the field it names. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.field ? `${err.message} (${err.field})` : err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function ErrorAlert({ error, title }: { error: unknown; title?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Alert color="red" title={title ?? t('common.error')} role="alert">
+      {errorMessage(error)}
+    </Alert>
+  );
+}
+
+/** Loading, error and empty states of one query, the same on every page. */
+export function QueryState(props: { isPending: boolean; error: unknown; empty?: boolean; emptyText?: string; children: ReactNode }) {
+  const { t } = useTranslation();
+  if (props.isPending)
+    return (
+      <Center p="lg" aria-busy="true">
+        <Loader aria-label={t('common.loading')} />
+      </Center>
+    );
+  if (props.error) return <ErrorAlert error={props.error} />;
+  if (props.empty)
+    return (
+      <Text c="dimmed" p="md">
+        {props.emptyText ?? t('common.empty')}
+      </Text>
+    );
+  return <>{props.children}</>;
+}

@@ -1,0 +1,34 @@
+import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../../../lib/api-client';
+import { ErrorAlert } from '../../../components/query-state';
+import { useSignIn } from '../api/sign-in';
+import { validEmail } from '../../../lib/account-rules';
+
+export function SignInForm({ onSignedIn }: { onSignedIn: () => void }) {
+  const { t } = useTranslation();
+  const signIn = useSignIn();
+  const form = useForm({
+    initialValues: { email: '', password: '' },
+    validate: {
+      email: (v) => (validEmail(v) ? null : t('auth.emailInvalid')),
+      password: (v) => (v ? null : t('auth.passwordRequired')),
+    },
+  });
+  const err = signIn.error;
+  return (
+    <form onSubmit={form.onSubmit((v) => signIn.mutate(v, { onSuccess: onSignedIn }))} noValidate>
+      <Stack>
+        {err instanceof ApiError && err.status === 401 && <ErrorAlert error={new Error(t('auth.invalidCredentials'))} />}
+        {err instanceof ApiError && err.status === 429 && <ErrorAlert error={new Error(t('auth.throttled', { seconds: err.retryAfter ?? 60 }))} />}
+        {err && !(err instanceof ApiError && (err.status === 401 || err.status === 429)) && <ErrorAlert error={err} />}
+        <TextInput label={t('auth.email')} type="email" autoComplete="username" required {...form.getInputProps('email')} />
+        <PasswordInput label={t('auth.password')} autoComplete="current-password" required {...form.getInputProps('password')} />
+        <Button type="submit" loading={signIn.isPending}>
+          {t('auth.signIn')}
+        </Button>
+      </Stack>
+    </form>
+  );
+}

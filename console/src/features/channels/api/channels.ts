@@ -1,0 +1,52 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../../lib/api-client';
+
+/** A configured channel as GET …/channels shows it: secrets as "[set]", never their values. */
+export interface ChannelView {
+  channel: string;
+  vendor: string;
+  config: Record<string, unknown>;
+  configured_at: string;
+  readable: boolean;
+}
+
+const key = (projectId: string) => ['projects', projectId, 'channels'] as const;
+
+export const useChannels = (projectId: string) =>
+  useQuery({
+    queryKey: key(projectId),
+    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/channels', { path: { projectId } })) as { channels: ChannelView[] }).channels,
+  });
+
+export const useSetChannel = (projectId: string) => {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (input: { channel: string; vendor: string; config: Record<string, unknown> }) =>
+      (
+        (await api.put('/admin/v1/projects/{projectId}/channels/{channel}', {
+          path: { projectId, channel: input.channel },
+          body: { vendor: input.vendor, config: input.config },
+        })) as { channel: ChannelView }
+      ).channel,
+    onSuccess: () => qc.invalidateQueries({ queryKey: key(projectId) }),
+  });
+};
+
+export const useRemoveChannel = (projectId: string) => {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (channel: string) => api.delete('/admin/v1/projects/{projectId}/channels/{channel}', { path: { projectId, channel } }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: key(projectId) }),
+  });
+};
+
+/** Sends one test message through the channel's configured provider to the address or number given. */
+export const useTestChannel = (projectId: string) =>
+  useMutation({
+    mutationFn: async (input: { channel: string; to: string }) =>
+      (await api.post('/admin/v1/projects/{projectId}/channels/{channel}/test', { path: { projectId, channel: input.channel }, body: { to: input.to } })) as {
+        ok: boolean;
+        reason?: string;
+        providerMessageId?: string;
+      },
+  });
