@@ -20,7 +20,7 @@ const key = (projectId: string) => ['projects', projectId, 'audiences'] as const
 export const useAudiences = (projectId: string) =>
   useQuery({
     queryKey: key(projectId),
-    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/audiences', { path: { projectId } })) as { audiences: Audience[] }).audiences,
+    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/audiences', { path: { projectId } })) as unknown as { audiences: Audience[] }).audiences,
   });
 
 export const useAudience = (projectId: string, audienceId: string | undefined) =>
@@ -28,7 +28,7 @@ export const useAudience = (projectId: string, audienceId: string | undefined) =
     queryKey: [...key(projectId), audienceId],
     enabled: audienceId !== undefined,
     queryFn: async () =>
-      ((await api.get('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: audienceId! } })) as { audience: Audience })
+      ((await api.get('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: audienceId! } })) as unknown as { audience: Audience })
         .audience,
   });
 
@@ -40,7 +40,7 @@ export const usePreview = (projectId: string, rule: ApiRule | null) =>
     placeholderData: keepPreviousData,
     retry: false,
     queryFn: async ({ signal }) =>
-      (await api.post('/admin/v1/projects/{projectId}/audiences/preview', { path: { projectId }, query: { sample: 10 }, body: { rule }, signal })) as Preview,
+      (await api.post('/admin/v1/projects/{projectId}/audiences/preview', { path: { projectId }, query: { sample: 10 }, body: { rule }, signal })) as unknown as Preview,
   });
 
 export const useSaveAudience = (projectId: string) => {
@@ -51,7 +51,7 @@ export const useSaveAudience = (projectId: string) => {
       const r = input.id
         ? await api.patch('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: input.id }, body })
         : await api.post('/admin/v1/projects/{projectId}/audiences', { path: { projectId }, body });
-      return (r as { audience: Audience }).audience;
+      return (r as unknown as { audience: Audience }).audience;
     },
     onSuccess: () => qc.invalidateQueries({ queryKey: key(projectId) }),
   });

@@ -15,7 +15,7 @@ const key = (projectId: string) => ['projects', projectId, 'channels'] as const;
 export const useChannels = (projectId: string) =>
   useQuery({
     queryKey: key(projectId),
-    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/channels', { path: { projectId } })) as { channels: ChannelView[] }).channels,
+    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/channels', { path: { projectId } })) as unknown as { channels: ChannelView[] }).channels,
   });
 
 export const useSetChannel = (projectId: string) => {
@@ -26,7 +26,7 @@ export const useSetChannel = (projectId: string) => {
         (await api.put('/admin/v1/projects/{projectId}/channels/{channel}', {
           path: { projectId, channel: input.channel },
           body: { vendor: input.vendor, config: input.config },
-        })) as { channel: ChannelView }
+        })) as unknown as { channel: ChannelView }
       ).channel,
     onSuccess: () => qc.invalidateQueries({ queryKey: key(projectId) }),
   });

@@ -15,5 +15,5 @@ export const credentialsKey = (projectId: string) => ['projects', projectId, 'cr
 export const useCredentials = (projectId: string) =>
   useQuery({
     queryKey: credentialsKey(projectId),
-    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/credentials', { path: { projectId } })) as { credentials: Credential[] }).credentials,
+    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/credentials', { path: { projectId } })) as unknown as { credentials: Credential[] }).credentials,
   });

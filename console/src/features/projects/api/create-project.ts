@@ -8,7 +8,7 @@ export const useCreateProject = () => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async (input: { name: string; timezone: string }) =>
-      (await api.post('/admin/v1/projects', { body: input })) as { project: Project; credentials: Record<string, string> },
+      (await api.post('/admin/v1/projects', { body: input })) as unknown as { project: Project; credentials: Record<string, string> },
     onSuccess: () => qc.invalidateQueries({ queryKey: projectsKey }),
   });
 };
