@@ -24,8 +24,8 @@ const Subscription = Type.Object({
   keys: Type.Object({ p256dh: Type.String(), auth: Type.String() }),
   expirationTime: Type.Optional(Nullable(Type.Number())),
 });
-const SDK_ERRORS = errorResponses(AdminError, [400, 401, 404, 413, 415, 429, 500, 503], (st) =>
-  adminError(new MaruError(({ 400: 'invalid_input', 401: 'unauthenticated', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal', 503: 'unavailable' } as const)[st as 400], 'see docs/providers.md')).body,
+const SDK_ERRORS = errorResponses(AdminError, [400, 401, 403, 404, 409, 413, 415, 429, 500, 503], (st) =>
+  adminError(new MaruError(({ 400: 'invalid_input', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal', 503: 'unavailable' } as const)[st as 400], 'see docs/providers.md')).body,
 );
 /** The Marketap API key is optional here: with it, user_id may link the device to a user. */
 const optionalApiKey = [{}, ...SECURITY.marketap];
