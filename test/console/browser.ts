@@ -97,6 +97,8 @@ export async function launchBrowser(options: { locale?: string } = {}): Promise<
     viewport: { width: 1280, height: 860 },
     acceptDownloads: true,
     timezoneId: 'UTC',
+    // The console turns transitions off for reduced motion: no screenshot catches a dialog half-closed.
+    reducedMotion: 'reduce',
   });
   context.setDefaultTimeout(15_000);
   const page = context.pages()[0] ?? (await context.newPage());
@@ -130,10 +132,13 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
 }
 
-/** A full-page screenshot for docs/console.md. */
-export async function screenshot(page: Page, name: string) {
+/**
+ * A full-page screenshot for docs/console.md. Notifications left over from earlier steps are not photographed
+ * (they would cover the header of the page the picture is about).
+ */
+export async function screenshot(page: Page, name: string, options: { notifications?: boolean } = {}) {
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, style: options.notifications ? undefined : '.mantine-Notifications-root { display: none !important; }' });
 }
 
 /** Waits until no query is loading (no loader in the page). */

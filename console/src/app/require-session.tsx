@@ -25,7 +25,7 @@ export function RequireSession() {
   if (session.isPending || (session.data === null && setup.isPending))
     return (
       <Center h="100vh">
-        <Loader aria-label={t('common.loading')} />
+        <Loader role="status" aria-label={t('common.loading')} />
       </Center>
     );
   if (session.error) return <ErrorAlert error={session.error} />;

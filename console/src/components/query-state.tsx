@@ -25,7 +25,7 @@ export function QueryState(props: { isPending: boolean; error: unknown; empty?: 
   if (props.isPending)
     return (
       <Center p="lg" aria-busy="true">
-        <Loader aria-label={t('common.loading')} />
+        <Loader role="status" aria-label={t('common.loading')} />
       </Center>
     );
   if (props.error) return <ErrorAlert error={props.error} />;

@@ -6,5 +6,9 @@ export function Time({ value }: { value: string | number | null | undefined }) {
   const { project } = useCurrentProject();
   if (value === null || value === undefined) return <span>—</span>;
   const iso = new Date(value).toISOString();
-  return <time dateTime={iso}>{formatTime(value, project.timezone)}</time>;
+  return (
+    <time dateTime={iso} style={{ whiteSpace: 'nowrap' }}>
+      {formatTime(value, project.timezone)}
+    </time>
+  );
 }

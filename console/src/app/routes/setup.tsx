@@ -13,7 +13,7 @@ export function SetupPage() {
   if (status.isPending)
     return (
       <Center h="100vh">
-        <Loader aria-label={t('common.loading')} />
+        <Loader role="status" aria-label={t('common.loading')} />
       </Center>
     );
   // Already set up: the projects page (which sends a visitor without a session on to sign-in).

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Badge, Button, Card, Code, Grid, Group, Loader, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Grid, Group, Loader, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, QueryState } from '../../../components/query-state';
 import { useCurrentProject } from '../../../lib/project-context';
@@ -29,9 +29,12 @@ export function AudienceEditor({ audienceId, canEdit }: { audienceId?: string; c
     }
   }, [existing.data]);
   const types = useMemo(() => Object.fromEntries((fields.data?.properties ?? []).map((p) => [p.name, p.type])), [fields.data]);
-  const rule = useMemo(() => toApi(group, types), [group, types]);
+  // The API wants at least one condition; until there is one, nothing is asked and the preview says what to do.
+  const rule = useMemo(() => (group.children.length > 0 ? toApi(group, types) : null), [group, types]);
   const [debounced] = useDebouncedValue(rule, 400);
   const preview = usePreview(project.id, debounced);
+  // Busy from the first change until the answer for the latest rule is in (the debounce included).
+  const busy = preview.isFetching || JSON.stringify(rule) !== JSON.stringify(debounced);
   const nf = new Intl.NumberFormat(i18n.language);
   if (audienceId && (existing.isPending || existing.error))
     return (
@@ -49,7 +52,7 @@ export function AudienceEditor({ audienceId, canEdit }: { audienceId?: string; c
             if (!name.trim()) return setNameError(t('audiences.nameRequired'));
             setNameError(null);
             save.mutate(
-              { id: audienceId, name: name.trim(), description: description.trim(), rule },
+              { id: audienceId, name: name.trim(), description: description.trim(), rule: rule ?? toApi(group, types) },
               {
                 onSuccess: (a) => {
                   notifications.show({ color: 'green', message: t('audiences.saved', { name: a.name }) });
@@ -93,14 +96,18 @@ export function AudienceEditor({ audienceId, canEdit }: { audienceId?: string; c
         </form>
       </Grid.Col>
       <Grid.Col span={{ base: 12, md: 4 }}>
-        <Card withBorder aria-live="polite" aria-busy={preview.isFetching}>
+        <Card withBorder component="section" aria-labelledby="audience-preview-title" aria-live="polite" aria-busy={busy}>
           <Group justify="space-between">
-            <Title order={2} size="h4">
+            <Title order={2} size="h4" id="audience-preview-title">
               {t('audiences.preview')}
             </Title>
-            {preview.isFetching && <Loader size="xs" aria-label={t('common.loading')} />}
+            {busy && <Loader size="xs" role="status" aria-label={t('common.loading')} />}
           </Group>
-          {preview.error ? (
+          {rule === null ? (
+            <Text size="sm" c="dimmed" mt="xs">
+              {t('audiences.addConditionForCount')}
+            </Text>
+          ) : preview.error ? (
             <ErrorAlert error={preview.error} title={t('audiences.ruleInvalid')} />
           ) : preview.data ? (
             <Stack gap="xs" mt="xs">
@@ -113,7 +120,13 @@ export function AudienceEditor({ audienceId, canEdit }: { audienceId?: string; c
               <Text size="sm" c="dimmed">
                 {t('audiences.sample')}
               </Text>
-              {preview.data.sample.length === 0 ? <Text size="sm">{t('common.none')}</Text> : preview.data.sample.map((id) => <Code key={id}>{id}</Code>)}
+              {preview.data.sample.length === 0 ? <Text size="sm">{t('common.none')}</Text> : (
+                preview.data.sample.map((id) => (
+                  <Anchor key={id} component={Link} to={`/p/${project.id}/profiles/${encodeURIComponent(id)}`} size="sm" ff="monospace">
+                    {id}
+                  </Anchor>
+                ))
+              )}
             </Stack>
           ) : (
             <Text c="dimmed">{t('common.loading')}</Text>

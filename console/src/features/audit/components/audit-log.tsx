@@ -1,4 +1,4 @@
-import { Code, Table, Text } from '@mantine/core';
+import { Code, Table } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../../components/query-state';
 import { Pager, usePager } from '../../../components/pager';
@@ -32,11 +32,13 @@ export function AuditLog() {
               <Table.Td>{e.actor.type === 'admin-token' ? t('audit.adminToken') : (e.actor.email ?? e.actor.id)}</Table.Td>
               <Table.Td ff="monospace">{e.action}</Table.Td>
               <Table.Td ff="monospace">{e.target}</Table.Td>
-              <Table.Td>
-                {e.details ? (
-                  <Text size="xs">
-                    <Code>{JSON.stringify(e.details)}</Code>
-                  </Text>
+              <Table.Td maw={420}>
+                {e.details && Object.keys(e.details).length > 0 ? (
+                  <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
+                    {Object.entries(e.details)
+                      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+                      .join('\n')}
+                  </Code>
                 ) : (
                   '—'
                 )}

@@ -112,7 +112,7 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
                   {CONSENT_FLAGS.map((f) => {
                     const on = p.consent ? p.consent[f] === true : p.properties[f] === true;
                     return (
-                      <Badge key={f} color={on ? 'green' : 'gray'} variant="light">
+                      <Badge key={f} color={on ? 'green' : 'gray'} variant="light" tt="none">
                         {f}: {on ? t('common.yes') : t('common.no')}
                       </Badge>
                     );

@@ -144,7 +144,7 @@ function RegisterForm({ onDone }: { onDone: () => void }) {
       <Stack>
         {error && <ErrorAlert error={error} title={t('taxonomy.refused')} />}
         <SegmentedControl
-          aria-label={t('taxonomy.kind')}
+          aria-label={t('taxonomy.registerKind')}
           data={[
             { value: 'event', label: t('taxonomy.event') },
             { value: 'property', label: t('taxonomy.property') },
