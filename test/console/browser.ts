@@ -138,6 +138,8 @@ export async function seriousViolations(page: Page): Promise<string[]> {
  */
 export async function screenshot(page: Page, name: string, options: { notifications?: boolean } = {}) {
   mkdirSync(SHOTS, { recursive: true });
+  // From the top: a full-page picture of a scrolled page draws the fixed header in the middle.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, style: options.notifications ? undefined : '.mantine-Notifications-root { display: none !important; }' });
 }
 

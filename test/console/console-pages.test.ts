@@ -10,6 +10,8 @@ import { ADMIN_TOKEN, announceSkip, launchBrowser, screenshot, seriousViolations
  * violations) and photographed into docs/console/. One server and one browser for the whole file.
  */
 const skip = announceSkip('test/console/console-pages.test.ts');
+/** Today's month and day in the test project's time zone, as the charts label their bars ("12-04"). */
+const todayInSeoul = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date()).slice(5);
 
 describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, () => {
   let server: ConsoleServer;
@@ -101,8 +103,21 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
       ],
     });
     expect(events.status).toBe(202);
+    // A request the Marketap face refuses: the overview lists it with its reason.
+    const refused = await marketap('/v1/api/events', { events: [{ user_id: 'user-1' }] });
+    expect(refused.status).toBe(400);
+    const reason = ((await refused.json()) as { error: { message: string } }).error.message;
+    expect(reason).toContain('events[0].name');
     await page.reload();
     await page.getByRole('heading', { name: 'Shop: overview' }).waitFor();
+    // 3 today, all through the Marketap API (its source is named "api").
+    await expect.poll(() => page.getByRole('group', { name: 'Events today' }).textContent()).toBe('Events today3api 3');
+    expect(await page.getByRole('group', { name: 'Profiles' }).textContent()).toBe('Profiles2');
+    expect(await page.getByRole('group', { name: 'Last event' }).textContent()).toMatch(/^Last event(app_open|purchase)\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} Asia\/Seoul$/);
+    const rejected = page.getByRole('table').getByRole('row').nth(1);
+    expect(await rejected.textContent()).toContain('/v1/api/events');
+    expect(await rejected.textContent()).toContain(reason);
+    await page.getByRole('img', { name: `Events per day (Asia/Seoul): ${todayInSeoul()} 3` }).waitFor();
     await checkPage('overview');
   });
 
@@ -170,9 +185,19 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
   it('events: recent events with a name filter, and counts per day', async () => {
     await page.getByRole('link', { name: 'Events' }).click();
     await page.getByRole('heading', { name: 'Events', exact: true }).waitFor();
+    const rows = page.getByRole('table').getByRole('row');
+    // All three events of user-1 went with the profile's deletion above; user-2's app_open is left.
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByLabel('Event name').fill('purchase');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No events match.').first().waitFor();
     await page.getByLabel('Event name').fill('app_open');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await settled(page);
+    await expect.poll(() => rows.count()).toBe(2);
+    const user2 = (await (await admin(`/admin/v1/projects/${projectId}/profiles?type=external_id&value=user-2`)).json()) as { profile: { id: string } };
+    expect(await rows.nth(1).getByRole('cell').nth(1).textContent()).toBe('app_open');
+    expect(await rows.nth(1).getByRole('link').textContent()).toBe(user2.profile.id);
+    await page.getByRole('img', { name: `Events per day (Asia/Seoul): ${todayInSeoul()} 1` }).waitFor();
     await checkPage('events');
   });
 
@@ -226,7 +251,9 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     await checkPage('exports');
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Download CSV' }).click();
-    expect(await (await download).path()).toBeTruthy();
+    const csv = readFileSync((await (await download).path()) ?? '', 'utf8').trim().split('\n');
+    // user-2's app_open, user-3's and user-5's (sent in the audiences step).
+    expect(csv.slice(1).filter((line) => line.includes('app_open'))).toHaveLength(3);
   });
 
   it('settings: general settings save; channels, users and the audit log', async () => {

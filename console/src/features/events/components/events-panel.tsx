@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { Button, Card, Code, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Button, Card, Code, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { DateTimePicker } from '@mantine/dates';
-import { BarChart } from '@mantine/charts';
 import { useForm } from '@mantine/form';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../../components/query-state';
 import { Pager, usePager } from '../../../components/pager';
+import { DayChart } from '../../../components/day-chart';
 import { Time } from '../../../components/time';
 import { useCurrentProject } from '../../../lib/project-context';
 import { zonedToInstant } from '../../../lib/time';
@@ -50,12 +50,7 @@ export function EventsPanel() {
           {t('events.perDay', { zone: project.timezone })}
         </Title>
         <QueryState isPending={counts.isPending} error={counts.error} empty={!counts.data?.days.some((d) => d.count > 0)} emptyText={t('events.empty')}>
-          <BarChart
-            h={200}
-            data={(counts.data?.days ?? []).map((d) => ({ day: d.date.slice(5), count: d.count }))}
-            dataKey="day"
-            series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]}
-          />
+          <DayChart title={t('events.perDay', { zone: project.timezone })} days={counts.data?.days ?? []} height={200} />
         </QueryState>
       </Card>
       <QueryState isPending={events.isPending} error={events.error} empty={events.data?.items.length === 0} emptyText={t('events.empty')}>
@@ -75,7 +70,11 @@ export function EventsPanel() {
                   <Time value={e.occurredAt} />
                 </Table.Td>
                 <Table.Td ff="monospace">{e.name}</Table.Td>
-                <Table.Td>{e.profileId ? <Link to={`/p/${project.id}/profiles/${encodeURIComponent(e.profileId)}`}>{e.profileId}</Link> : '—'}</Table.Td>
+                <Table.Td>{e.profileId ? (
+                    <Anchor component={Link} to={`/p/${project.id}/profiles/${encodeURIComponent(e.profileId)}`} ff="monospace" size="sm">
+                      {e.profileId}
+                    </Anchor>
+                  ) : '—'}</Table.Td>
                 <Table.Td>
                   <Text size="xs" lineClamp={2}>
                     <Code>{JSON.stringify(e.properties ?? {})}</Code>

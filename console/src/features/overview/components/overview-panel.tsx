@@ -1,14 +1,14 @@
 import { Card, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { BarChart } from '@mantine/charts';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../../components/query-state';
+import { DayChart } from '../../../components/day-chart';
 import { Time } from '../../../components/time';
 import { useCurrentProject } from '../../../lib/project-context';
 import { useOverview } from '../api/get-overview';
 
 function Stat({ label, children }: { label: string; children: React.ReactNode }) {
   return (
-    <Card withBorder padding="md">
+    <Card withBorder padding="md" role="group" aria-label={label}>
       <Text size="sm" c="dimmed">
         {label}
       </Text>
@@ -39,15 +39,18 @@ export function OverviewPanel() {
               </Text>
             </Stat>
             <Stat label={t('overview.lastEvent')}>
-              <Text size="sm" fw={600}>
-                {o.lastEvent ? (
-                  <>
-                    {o.lastEvent.name} · <Time value={o.lastEvent.occurredAt} />
-                  </>
-                ) : (
-                  t('overview.never')
-                )}
-              </Text>
+              {o.lastEvent ? (
+                <>
+                  <Text size="sm" fw={600} ff="monospace">
+                    {o.lastEvent.name}
+                  </Text>
+                  <Text size="xs">
+                    <Time value={o.lastEvent.occurredAt} />
+                  </Text>
+                </>
+              ) : (
+                <Text size="sm">{t('overview.never')}</Text>
+              )}
             </Stat>
             <Stat label={t('overview.profiles')}>{nf.format(o.profileCount)}</Stat>
             <Stat label={t('overview.messagesToday')}>{nf.format(o.messagesSentToday)}</Stat>
@@ -59,14 +62,7 @@ export function OverviewPanel() {
             {o.eventsPerDay.every((d) => d.count === 0) ? (
               <Text c="dimmed">{t('overview.noEvents')}</Text>
             ) : (
-              <div role="img" aria-label={t('overview.perDay', { zone: project.timezone })}>
-                <BarChart
-                  h={260}
-                  data={o.eventsPerDay.map((d) => ({ day: d.date.slice(5), count: d.count }))}
-                  dataKey="day"
-                  series={[{ name: 'count', label: t('events.count'), color: 'indigo.6' }]}
-                />
-              </div>
+              <DayChart title={t('overview.perDay', { zone: project.timezone })} days={o.eventsPerDay} height={260} />
             )}
           </Card>
           <Card withBorder>
