@@ -1,6 +1,6 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Center, Loader } from '@mantine/core';
-import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { Navigate, Outlet, useLocation } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../components/query-state';
@@ -14,14 +14,16 @@ export function RequireSession() {
   const session = useSession();
   const setup = useSetupStatus();
   const location = useLocation();
-  const navigate = useNavigate();
+  const expired = useRef(false);
   const qc = useQueryClient();
   useEffect(() => {
+    // A request answered 401 (the session expired or was ended): forget the session; the render below then sends the
+    // person to sign-in, saying why and where they were. Several requests may answer 401 together; one redirect.
     setUnauthorizedHandler(() => {
+      expired.current = true;
       qc.setQueryData(sessionKey, null);
-      navigate(`/sign-in?expired=1&next=${encodeURIComponent(window.location.pathname.replace(/^\/console/, '') + window.location.search)}`, { replace: true });
     });
-  }, [qc, navigate]);
+  }, [qc]);
   if (session.isPending || (session.data === null && setup.isPending))
     return (
       <Center h="100vh">
@@ -31,7 +33,7 @@ export function RequireSession() {
   if (session.error) return <ErrorAlert error={session.error} />;
   if (session.data === null) {
     if (setup.data?.needed) return <Navigate to="/setup" replace />;
-    return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+    return <Navigate to={`/sign-in?${expired.current ? 'expired=1&' : ''}next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   }
   return <Outlet />;
 }

@@ -10,11 +10,21 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/**
+ * A failed request as the person should read it: a refused CSRF token and a role that does not allow the action are
+ * said in plain words (with the API's own message after them); anything else is the API's message.
+ */
 export function ErrorAlert({ error, title }: { error: unknown; title?: string }) {
   const { t } = useTranslation();
+  const plain =
+    error instanceof ApiError && error.code === 'csrf_token_invalid'
+      ? t('common.csrfRefused')
+      : error instanceof ApiError && error.status === 403
+        ? t('common.forbiddenAction')
+        : undefined;
   return (
-    <Alert color="red" title={title ?? t('common.error')} role="alert">
-      {errorMessage(error)}
+    <Alert color="red" title={title ?? (plain ? t('common.forbidden') : t('common.error'))} role="alert">
+      {plain ? `${plain} (${errorMessage(error)})` : errorMessage(error)}
     </Alert>
   );
 }

@@ -21,6 +21,9 @@ export const en = {
     search: 'Search',
     time: 'Time',
     zone: 'Times in {{zone}}',
+    skipToContent: 'Skip to the content',
+    csrfRefused: 'maru refused this change: it did not carry the security token of your session (CSRF protection). Reload the page and try again.',
+    forbiddenAction: 'Your role in this project does not allow this.',
   },
   nav: {
     main: 'Main',
@@ -290,6 +293,7 @@ export const en = {
     title: 'Settings',
     tabs: { general: 'General', channels: 'Channels', users: 'Users and roles', audit: 'Audit log' },
     saved: 'Settings saved',
+    readOnly: 'Only owners of this project change these settings.',
     phoneRegion: 'Phone region',
     phoneRegionHelp: 'For phone numbers written without a country code',
     neutraliseFormulas: 'Neutralise formula cells in API exports too',

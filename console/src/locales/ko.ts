@@ -26,6 +26,9 @@ export const ko: Dictionary<typeof en> = {
     search: '검색',
     time: '시각',
     zone: '시각 기준: {{zone}}',
+    skipToContent: '본문으로 건너뛰기',
+    csrfRefused: '세션의 보안 토큰(CSRF 보호)이 없는 요청이라 maru가 이 변경을 거부했습니다. 페이지를 새로 고친 뒤 다시 시도하세요.',
+    forbiddenAction: '이 프로젝트에서 맡은 역할로는 할 수 없는 작업입니다.',
   },
   nav: {
     main: '주 메뉴',
@@ -295,6 +298,7 @@ export const ko: Dictionary<typeof en> = {
     title: '설정',
     tabs: { general: '일반', channels: '채널', users: '사용자와 역할', audit: '감사 로그' },
     saved: '설정을 저장했습니다',
+    readOnly: '이 설정은 프로젝트 소유자만 바꿀 수 있습니다.',
     phoneRegion: '전화번호 지역',
     phoneRegionHelp: '국가 번호 없이 쓴 전화번호에 적용',
     neutraliseFormulas: 'API 내보내기에서도 수식 셀 무력화',

@@ -46,6 +46,11 @@ export function GeneralSettings({ canEdit }: { canEdit: boolean }) {
       })}
     >
       <Stack>
+        {!canEdit && (
+          <Text size="sm" role="note">
+            {t('settings.readOnly')}
+          </Text>
+        )}
         {update.error && <ErrorAlert error={update.error} />}
         <Card withBorder>
           <SimpleGrid cols={{ base: 1, md: 3 }}>
