@@ -34,6 +34,7 @@ import { SandboxOutbox } from './channels/sandbox/outbox.ts';
 import { builtInRegistry, type ChannelProviderRegistry } from './channels/registry.ts';
 import { BuiltInChannelVendors } from './channels/vendors/built-in-vendors.ts';
 import { createOutboundGuard } from './platform/outbound-guard.ts';
+import { ChannelTestService } from './core/channel-config/channel-test.service.ts';
 import { ChannelConfigService } from './core/channel-config/channel-config.service.ts';
 import { UnsubscribeService } from './core/unsubscribe/unsubscribe.service.ts';
 import { SdkService } from './core/sdk/sdk.service.ts';
@@ -87,6 +88,8 @@ export interface Runtime {
   providers: ChannelProviderRegistry;
   /** Per-project channel provider configuration, sealed at rest (docs/providers.md). */
   channelConfigs: ChannelConfigService;
+  /** "Send a test message" through a channel's provider (docs/providers.md "Testing a channel"). */
+  channelTests: ChannelTestService;
   unsubscribe: UnsubscribeService;
   sdk: SdkService;
   /** Korean messaging (docs/korean-messaging.md): setup, direct messages, the 080 block list, delivery results. */
@@ -233,6 +236,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
   const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
   const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
+  const channelTests = new ChannelTestService({ store, projects, providers, setup: messagingSetup, audit, defaultPhoneRegion: config.defaultPhoneRegion });
   // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
   const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
   consent.register();
@@ -281,6 +285,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     sandboxOutbox,
     providers,
     channelConfigs,
+    channelTests,
     unsubscribe,
     sdk,
     messagingSetup,

@@ -267,13 +267,36 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     await checkPage('settings');
 
     await page.getByRole('tab', { name: 'Channels' }).click();
-    await page.getByRole('button', { name: 'Configure email' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Configure email' });
+    await page.getByRole('button', { name: 'Configure Email' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Configure Email' });
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByText('Required').first().waitFor();
     await checkPage('settings-channel-form');
     await dialog.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
     await checkPage('settings-channels');
+
+    // "Send a test message": email has no vendor, so the sandbox takes it (its outbox records it) …
+    await page.getByRole('button', { name: 'Send a test message: Email' }).click();
+    const test = page.getByRole('dialog', { name: 'Send a test message: Email' });
+    await test.getByRole('button', { name: 'Send' }).click();
+    await test.getByText('Required').waitFor();
+    await test.getByRole('textbox', { name: 'To' }).fill('me@example.com');
+    await test.getByRole('button', { name: 'Send' }).click();
+    await test.getByRole('status').filter({ hasText: 'Sent through sandbox: the provider accepted the test message.' }).waitFor();
+    const outbox = (await (await admin(`/admin/v1/projects/${projectId}/outbox`)).json()) as { outbox: { id: string; idempotency_key: string; recipient: string; message: { subject: string } }[] };
+    const sentTest = outbox.outbox.find((e) => e.idempotency_key.startsWith('test:'));
+    expect(sentTest?.recipient).toBe('me@example.com');
+    expect(sentTest?.message.subject).toBe('maru test message');
+    expect(await test.getByText(`Message id ${sentTest?.id}`).count()).toBe(1);
+    await checkPage('settings-channel-test');
+    // … and a refusal shows the provider's reason (the sandbox's failure rule refuses this recipient).
+    expect((await admin(`/admin/v1/projects/${projectId}/sandbox`, { method: 'PUT', body: JSON.stringify({ failures: [{ recipients: ['bounce@example.com'], mode: 'permanent', reason: 'mailbox unavailable' }] }) })).status).toBe(200);
+    await test.getByRole('textbox', { name: 'To' }).fill('bounce@example.com');
+    await test.getByRole('button', { name: 'Send' }).click();
+    await test.getByRole('alert').filter({ hasText: 'sandbox refused the test message' }).filter({ hasText: 'mailbox unavailable' }).waitFor();
+    await test.press('Escape');
+    await test.waitFor({ state: 'hidden' });
 
     await page.getByRole('tab', { name: 'Users and roles' }).click();
     await page.getByRole('button', { name: 'Add a user' }).click();

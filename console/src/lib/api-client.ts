@@ -12,19 +12,7 @@ type DocumentedPath<M extends Method> = {
   [P in keyof paths]: [NonNullable<paths[P][M]>] extends [never] ? never : P;
 }[keyof paths];
 
-/**
- * Routes of /work/wt/CONSOLE-API.md (the console ⇄ server contract) that the OpenAPI document does not list yet. Each
- * entry leaves this list when the server documents the route; everything else must be in the document.
- */
-export type PendingPaths = {
-  get: never;
-  post: '/admin/v1/projects/{projectId}/channels/{channel}/test';
-  put: never;
-  patch: never;
-  delete: never;
-};
-
-export type PathFor<M extends Method> = DocumentedPath<M> | Exclude<PendingPaths[M], DocumentedPath<M>>;
+export type PathFor<M extends Method> = DocumentedPath<M>;
 
 type Op<P, M extends Method> = P extends keyof paths ? NonNullable<paths[P][M]> : never;
 type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? J : unknown;

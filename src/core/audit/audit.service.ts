@@ -12,6 +12,7 @@ export type AuditAction =
   | 'credential.reissued'
   | 'provider.changed'
   | 'provider.removed'
+  | 'provider.tested'
   | 'campaign.status_changed'
   | 'profile.deleted'
   | 'user.created'

@@ -23,7 +23,9 @@ export const channelToWire = (v: ChannelConfigView) => ({
  * - `PUT /admin/v1/projects/:id/channels/:channel` `{vendor, config}`: checked by building the provider (400 naming
  *   `config.<field>`), stored sealed with MARU_SECRET_KEY; answers what GET shows;
  * - `GET /admin/v1/projects/:id/channels`: vendor, non-secret fields (secrets as `"[set]"`), `configured_at`;
- * - `DELETE /admin/v1/projects/:id/channels/:channel`: back to the sandbox (204; 404 when none was configured).
+ * - `DELETE /admin/v1/projects/:id/channels/:channel`: back to the sandbox (204; 404 when none was configured);
+ * - `POST /admin/v1/projects/:id/channels/:channel/test` `{to, platform?}`: one test message through the channel's
+ *   provider (or the sandbox), answered with its outcome (docs/providers.md "Testing a channel").
  * Secrets are never returned after being set.
  */
 export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
@@ -45,6 +47,32 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
       const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
       const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config, actor: actorOfRequest(request) });
       return { channel: channelToWire(view) };
+    },
+  );
+
+  const TestResult = Type.Object(
+    {
+      ok: Type.Boolean({ description: 'Whether the provider accepted the message' }),
+      retryable: Type.Boolean({ description: 'When refused: whether trying again may succeed' }),
+      vendor: Type.String({ description: 'The vendor it went through (sandbox when the channel has none)' }),
+      providerMessageId: Type.Optional(Type.String()),
+      reason: Type.Optional(Type.String({ description: "The vendor's reason when it refused" })),
+      idempotencyKey: Type.String({ description: 'test:<uuid>; the sandbox outbox lists it' }),
+    },
+    { additionalProperties: false },
+  );
+  app.post(
+    `${base}/:channel/test`,
+    adminOp(
+      'project:admin',
+      tags,
+      'Send one test message through the channel\'s provider to one recipient (email address, phone number, push token or Web Push subscription JSON); answers the outcome',
+      ok(TestResult, { ok: true, retryable: false, vendor: 'smtp', providerMessageId: '<test@maru>', idempotencyKey: 'test:01937a4e-...' }),
+      { body: body({ to: Type.String({ description: 'Email address, phone number (text message, Kakao), device token (push) or Web Push subscription JSON' }), platform: Type.Optional(Type.String({ description: 'push: android (default) or ios' })) }, { to: 'me@example.com' }) },
+    ),
+    async (request: C) => {
+      const b = (request.body ?? {}) as { to?: unknown; platform?: unknown };
+      return runtime.channelTests.send({ projectId: request.params.projectId, channel: request.params.channel, to: b.to, platform: b.platform, actor: actorOfRequest(request) });
     },
   );
 

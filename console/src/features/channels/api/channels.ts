@@ -40,13 +40,15 @@ export const useRemoveChannel = (projectId: string) => {
   });
 };
 
-/** Sends one test message through the channel's configured provider to the address or number given. */
+/**
+ * POST …/channels/{channel}/test: one test message through the channel's provider (the sandbox when none is
+ * configured) to the address, number, token or subscription given; answers whether the vendor accepted it.
+ */
 export const useTestChannel = (projectId: string) =>
   useMutation({
-    mutationFn: async (input: { channel: string; to: string }) =>
-      (await api.post('/admin/v1/projects/{projectId}/channels/{channel}/test', { path: { projectId, channel: input.channel }, body: { to: input.to } })) as {
-        ok: boolean;
-        reason?: string;
-        providerMessageId?: string;
-      },
+    mutationFn: (input: { channel: string; to: string; platform?: 'android' | 'ios' }) =>
+      api.post('/admin/v1/projects/{projectId}/channels/{channel}/test', {
+        path: { projectId, channel: input.channel },
+        body: { to: input.to, ...(input.platform ? { platform: input.platform } : {}) },
+      }),
   });

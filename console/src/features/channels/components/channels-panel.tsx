@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import {
+  Alert,
   Badge,
   Button,
   Card,
+  Code,
   Group,
   JsonInput,
   Modal,
@@ -14,6 +16,7 @@ import {
   Switch,
   Text,
   TextInput,
+  Textarea,
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -68,12 +71,12 @@ export function ChannelsPanel({ canEdit }: { canEdit: boolean }) {
                 )}
                 <Group mt="sm" gap="xs">
                   {canEdit && (
-                    <Button size="xs" onClick={() => setEditing(channel)} aria-label={t('channels.configureNamed', { channel })}>
+                    <Button size="xs" onClick={() => setEditing(channel)} aria-label={t('channels.configureNamed', { channel: t(`channels.names.${channel as 'email'}`) })}>
                       {t('channels.configure')}
                     </Button>
                   )}
                   {canEdit && (
-                    <Button size="xs" variant="light" onClick={() => setTesting(channel)} aria-label={t('channels.testNamed', { channel })}>
+                    <Button size="xs" variant="light" onClick={() => setTesting(channel)} aria-label={t('channels.testNamed', { channel: t(`channels.names.${channel as 'email'}`) })}>
                       {t('channels.test')}
                     </Button>
                   )}
@@ -84,7 +87,7 @@ export function ChannelsPanel({ canEdit }: { canEdit: boolean }) {
                       color="red"
                       loading={remove.isPending && remove.variables === channel}
                       onClick={() => remove.mutate(channel)}
-                      aria-label={t('channels.removeNamed', { channel })}
+                      aria-label={t('channels.removeNamed', { channel: t(`channels.names.${channel as 'email'}`) })}
                     >
                       {t('channels.remove')}
                     </Button>
@@ -94,10 +97,10 @@ export function ChannelsPanel({ canEdit }: { canEdit: boolean }) {
             );
           })}
         </SimpleGrid>
-        <Modal opened={editing !== null} onClose={() => setEditing(null)} title={t('channels.configureNamed', { channel: editing ?? '' })} size="lg">
+        <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing ? t('channels.configureNamed', { channel: t(`channels.names.${editing as 'email'}`) }) : ''} size="lg">
           {editing && <VendorForm channel={editing} current={list.data?.find((x) => x.channel === editing)} onDone={() => setEditing(null)} />}
         </Modal>
-        <Modal opened={testing !== null} onClose={() => setTesting(null)} title={t('channels.testNamed', { channel: testing ?? '' })}>
+        <Modal opened={testing !== null} onClose={() => setTesting(null)} title={testing ? t('channels.testNamed', { channel: t(`channels.names.${testing as 'email'}`) }) : ''}>
           {testing && <TestForm channel={testing} />}
         </Modal>
       </Stack>
@@ -140,7 +143,7 @@ function VendorForm({ channel, current, onDone }: { channel: string; current?: C
       { channel, vendor, config },
       {
         onSuccess: () => {
-          notifications.show({ color: 'green', message: t('channels.saved', { channel }) });
+          notifications.show({ color: 'green', message: t('channels.saved', { channel: t(`channels.names.${channel as 'email'}`) }) });
           onDone();
         },
       },
@@ -219,31 +222,65 @@ function TestForm({ channel }: { channel: string }) {
   const { project } = useCurrentProject();
   const test = useTestChannel(project.id);
   const [to, setTo] = useState('');
+  const [platform, setPlatform] = useState<'android' | 'ios'>('android');
+  const [missing, setMissing] = useState(false);
+  const r = test.data;
   return (
     <form
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        if (to.trim()) test.mutate({ channel, to: to.trim() });
+        setMissing(!to.trim());
+        if (to.trim()) test.mutate({ channel, to: to.trim(), ...(channel === 'push' ? { platform } : {}) });
       }}
     >
       <Stack>
+        <Text size="sm">{t('channels.testHelp')}</Text>
         {test.error && <ErrorAlert error={test.error} />}
-        {test.data &&
-          (test.data.ok ? (
-            <Text c="green" role="status">
-              {t('channels.testSent')}
-            </Text>
+        {r &&
+          (r.ok ? (
+            <Alert color="green" role="status" title={t('channels.testSent', { vendor: r.vendor })}>
+              {r.providerMessageId && <Code>{t('channels.testMessageId', { id: r.providerMessageId })}</Code>}
+            </Alert>
           ) : (
-            <ErrorAlert error={new Error(test.data.reason ?? t('channels.testFailed'))} title={t('channels.testFailed')} />
+            <Alert color="red" role="alert" title={t('channels.testFailedVia', { vendor: r.vendor })}>
+              {r.reason ?? t('channels.testFailed')}
+            </Alert>
           ))}
-        <TextInput
-          label={t('channels.testTo')}
-          description={t(`channels.testToHelp.${channel as 'email'}`)}
-          required
-          value={to}
-          onChange={(e) => setTo(e.currentTarget.value)}
-        />
+        {channel === 'web_push' ? (
+          <Textarea
+            label={t('channels.testTo')}
+            description={t('channels.testToHelp.web_push')}
+            required
+            autosize
+            minRows={3}
+            value={to}
+            error={missing ? t('channels.required') : undefined}
+            onChange={(e) => setTo(e.currentTarget.value)}
+          />
+        ) : (
+          <TextInput
+            label={t('channels.testTo')}
+            description={t(`channels.testToHelp.${channel as 'email'}`)}
+            required
+            type={channel === 'email' ? 'email' : 'text'}
+            value={to}
+            error={missing ? t('channels.required') : undefined}
+            onChange={(e) => setTo(e.currentTarget.value)}
+          />
+        )}
+        {channel === 'push' && (
+          <Select
+            label={t('channels.platform')}
+            data={[
+              { value: 'android', label: 'Android' },
+              { value: 'ios', label: 'iOS' },
+            ]}
+            value={platform}
+            allowDeselect={false}
+            onChange={(v) => setPlatform(v === 'ios' ? 'ios' : 'android')}
+          />
+        )}
         <Button type="submit" loading={test.isPending}>
           {t('channels.sendTest')}
         </Button>
