@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { AUDIENCE_RULE_SCHEMA } from '../faces/admin/schemas.ts';
 import cookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Runtime } from '../runtime.ts';
@@ -107,8 +108,12 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   const addWrongMethodRoutes = answerWrongMethods(app);
 
   // The worker role serves only health, readiness and metrics: no API reference either.
+  // Shared schemas routes refer to by $ref (recursive ones cannot be inlined).
+  app.addSchema(AUDIENCE_RULE_SCHEMA);
   if (options.surfaces !== 'operations') {
     await app.register(swagger, {
+      // components.schemas named by $id (AudienceRule), not def-0.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
       openapi: {
         info: {
           title: 'maru',

@@ -19,7 +19,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const REPORT_ONLY = new Set(
   [
     'overview', 'rejected-requests', 'events', 'events/counts', 'profiles/search', 'profiles/:profileId/detail', 'profiles/:profileId',
-    'deletion-jobs/:jobId', 'taxonomy/entries', 'credentials/:kind', 'credentials/summary', 'settings', 'exports/events.csv',
+    'deletion-jobs/:jobId', 'taxonomy/entries', 'credentials/:kind', 'credentials/summary', 'exports/events.csv',
     'exports/profiles.csv', 'audiences/:audienceId/profiles.csv',
   ].map((p) => `/admin/v1/projects/:projectId/${p}`),
 );
@@ -34,8 +34,15 @@ export function checkResponses(app: FastifyInstance): string[] {
   };
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   addFormats(ajv);
+  // The app's shared schemas (the recursive audience rule), which route schemas refer to by $ref: added when the first
+  // answer is checked (the app adds them after this is installed).
+  let sharedAdded = false;
   const compiled = new WeakMap<object, ValidateFunction>();
   const validator = (schema: object) => {
+    if (!sharedAdded) {
+      sharedAdded = true;
+      for (const shared of Object.values(app.getSchemas())) ajv.addSchema(shared as object);
+    }
     let v = compiled.get(schema);
     if (!v) {
       v = ajv.compile(schema);

@@ -3,7 +3,7 @@ import { invalid } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { guardAdmin } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
-import { adminOp, AnyDoc, body as bodySchema, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
+import { adminOp, AudienceRuleRef, body as bodySchema, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
 
 
@@ -30,6 +30,17 @@ function sampleSize(raw: string | undefined): number | undefined {
  * Admin API for audiences (docs/audiences.md): saved rules selecting a project's profiles, with short ids that
  * exports take as `audience`. Same authentication and error shape as the rest of the admin API.
  */
+/** An audience as the routes answer it (src/core/audiences/audiences.types.ts Audience). */
+const AudienceDoc = Open({
+  id: Type.String(),
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  rule: AudienceRuleRef,
+  createdAt: Type.Number({ description: 'Milliseconds since the epoch' }),
+  updatedAt: Type.Number({ description: 'Milliseconds since the epoch' }),
+});
+const PreviewDoc = Open({ count: Type.Integer(), sample: Type.Array(Type.String(), { description: 'Profile ids (df_unified_id), in id order' }) });
+
 export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
   const { runtime } = opts;
 
@@ -38,30 +49,30 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runt
   const tags = ['admin: audiences'];
   const base = '/admin/v1/projects/:projectId/audiences';
 
-  app.post(base, adminOp('content:write', tags, 'Create an audience {name, description?, rule}', created(Open({ audience: AnyDoc })), { body: bodySchema({ name: Type.String(), description: Type.Optional(Nullable(Type.String())), rule: Type.Unknown() }, { name: 'VIP', rule: { property: 'tier', op: 'eq', value: 'gold' } }) }), async (request: P, reply) => {
+  app.post(base, adminOp('content:write', tags, 'Create an audience {name, description?, rule}', created(Open({ audience: AudienceDoc })), { body: bodySchema({ name: Type.String(), description: Type.Optional(Nullable(Type.String())), rule: AudienceRuleRef }, { name: 'VIP', rule: { property: 'tier', op: 'equals', value: 'gold' } }) }), async (request: P, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
     const audience = await runtime.audiences.create(p.id, { name: b.name, description: b.description, rule: b.rule });
     return reply.status(201).send({ audience });
   });
 
-  app.get(base, adminOp('project:read', tags, "A project's audiences", ok(Open({ audiences: Type.Array(AnyDoc) }))), async (request: P) => {
+  app.get(base, adminOp('project:read', tags, "A project's audiences", ok(Open({ audiences: Type.Array(AudienceDoc) }))), async (request: P) => {
     const p = await runtime.projects.get(request.params.projectId);
     return { audiences: await runtime.audiences.list(p.id) };
   });
 
-  app.post(`${base}/preview`, adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(AnyDoc), { body: bodySchema({ rule: Type.Unknown() }, { rule: { property: 'tier', op: 'eq', value: 'gold' } }) }), async (request: A) => {
+  app.post(`${base}/preview`, adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(PreviewDoc), { body: bodySchema({ rule: AudienceRuleRef }, { rule: { property: 'tier', op: 'equals', value: 'gold' } }) }), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['rule']);
     return runtime.audiences.preview(p.id, { rule: b.rule ?? null, sample: sampleSize(request.query.sample) });
   });
 
-  app.get(`${base}/:audienceId`, adminOp('project:read', tags, 'An audience', ok(Open({ audience: AnyDoc }))), async (request: A) => {
+  app.get(`${base}/:audienceId`, adminOp('project:read', tags, 'An audience', ok(Open({ audience: AudienceDoc }))), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     return { audience: await runtime.audiences.get(p.id, request.params.audienceId) };
   });
 
-  app.patch(`${base}/:audienceId`, adminOp('content:write', tags, 'Change name, description or rule', ok(Open({ audience: AnyDoc })), { body: bodySchema({ name: Type.Optional(Type.String()), description: Type.Optional(Nullable(Type.String())), rule: Type.Optional(Type.Unknown()) }, { name: 'VIP customers' }) }), async (request: A) => {
+  app.patch(`${base}/:audienceId`, adminOp('content:write', tags, 'Change name, description or rule', ok(Open({ audience: AudienceDoc })), { body: bodySchema({ name: Type.Optional(Type.String()), description: Type.Optional(Nullable(Type.String())), rule: Type.Optional(AudienceRuleRef) }, { name: 'VIP customers' }) }), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
     return { audience: await runtime.audiences.update(p.id, request.params.audienceId, b) };
@@ -73,7 +84,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runt
     return reply.status(204).send();
   });
 
-  app.post(`${base}/:audienceId/preview`, adminOp('project:read', tags, 'Count and sample (?sample=20) of the profiles it selects now', ok(AnyDoc)), async (request: A) => {
+  app.post(`${base}/:audienceId/preview`, adminOp('project:read', tags, 'Count and sample (?sample=20) of the profiles it selects now', ok(PreviewDoc)), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     return runtime.audiences.preview(p.id, { id: request.params.audienceId, sample: sampleSize(request.query.sample) });
   });

@@ -19,6 +19,23 @@ const ProjectParams = Type.Object({ projectId: Type.String() });
 const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), next: Type.Union([Type.String(), Type.Null()]) });
 const Anything = Type.Unknown();
 const EXPORT_SLOT_TTL_MS = 60 * 60_000;
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+/** A setting as GET/PATCH …/settings answer it: this project's value (null: not set), the default, what applies. */
+const Setting = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Object({ value: Nullable(t), default: t, effective: t });
+const SettingsWire = Type.Object({
+  timezone: Type.String(),
+  phoneRegion: Setting(Type.String()),
+  strictTaxonomy: Setting(Type.Boolean()),
+  limits: Type.Array(
+    Type.Object({
+      name: Type.String({ description: 'The rate limit (docs/limits.md)' }),
+      window: Nullable(Type.String({ description: 'The window the quota is counted over (1s, 1m, 1h); null: a number at once' })),
+      default: Type.Integer(),
+      value: Nullable(Type.Integer({ description: "This project's quota; null: the default applies" })),
+      effective: Type.Integer(),
+    }),
+  ),
+});
 
 function time(raw: string | undefined, field: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
@@ -233,7 +250,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.get(`${base}/settings`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: ProjectParams, summary: 'Time zone, phone region, strict taxonomy and rate limits, each with its default' },
+    schema: { tags, security, params: ProjectParams, summary: 'Time zone, phone region, strict taxonomy and rate limits, each with its default', response: { 200: SettingsWire } },
   }, async (request: P) => settingsView(await runtime.projects.get(request.params.projectId)));
 
   r.patch(`${base}/settings`, {
@@ -247,6 +264,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
         limits: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]))),
       }, { examples: [{ timezone: 'Asia/Seoul', phoneRegion: 'KR', strictTaxonomy: false }] }),
       summary: 'Change settings; null puts a setting back to its default',
+      response: { 200: SettingsWire },
     },
   }, async (request) => {
     const project = await runtime.projects.get(request.params.projectId);

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { MaruError, type ErrorCode } from '../../core/errors.ts';
-import { described, errorResponses, noContent, Open, SECURITY } from '../shared/openapi.ts';
+import { PROPERTY_OPS } from '../../core/audiences/audiences.types.ts';
+import { described, errorResponses, noContent, Nullable, Open, SECURITY } from '../shared/openapi.ts';
 import { adminError, type RoutePermission } from './admin-auth.ts';
 import { documentOnly } from '../shared/http-errors.ts';
 
@@ -33,6 +34,49 @@ export function adminOp(permission: RoutePermission, tags: string[], summary: st
 }
 
 const Json = Type.Record(Type.String(), Type.Unknown());
-export const ProjectDoc = Open({ id: Type.String(), name: Type.String(), timezone: Type.String(), settings: Json });
+/** A project's settings (src/core/projects/projects.types.ts): the fields maru reads, and any others a client stored. */
+const ProjectSettingsDoc = Open({
+  strictTaxonomy: Type.Optional(Type.Boolean({ description: 'Refuse unregistered event and property names (default false)' })),
+  limits: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'Rate-limit quotas by limit name; GET …/settings lists every limit with its default' })),
+  phoneRegion: Type.Optional(Nullable(Type.String({ description: 'Region of phone numbers written without a country code; null or absent: the server default' }))),
+  neutraliseExportFormulas: Type.Optional(Type.Boolean({ description: 'Neutralise formula-like cells in API exports too' })),
+});
+export const ProjectDoc = Open({ id: Type.String(), name: Type.String(), timezone: Type.String(), settings: ProjectSettingsDoc, createdAt: Type.Number({ description: 'Milliseconds since the epoch' }) });
 export const AnyDoc = Open({});
 export { Json };
+
+/**
+ * An audience rule (src/core/audiences/audiences.types.ts; docs/audiences.md), recursive: a shared schema the app
+ * adds once (server/app.ts), which the OpenAPI document lists as components.schemas.AudienceRule. Routes refer to it
+ * with AudienceRuleRef. Documentation only, like every admin schema: the service checks the rule and names the field.
+ */
+export const AUDIENCE_RULE_SCHEMA = {
+  $id: 'AudienceRule',
+  title: 'AudienceRule',
+  // A bare array (meaning all) is accepted too and stored as {all: [...]}; it is left out here because a union with an
+  // array of itself cannot be a TypeScript type (the console's types are generated from this).
+  description: 'A group {all: [...]} or {any: [...]}, a property condition or an event condition (a bare array is read as {all: [...]})',
+  anyOf: [
+    { type: 'object', required: ['all'], properties: { all: { type: 'array', items: { $ref: 'AudienceRule#' } } }, additionalProperties: false },
+    { type: 'object', required: ['any'], properties: { any: { type: 'array', items: { $ref: 'AudienceRule#' } } }, additionalProperties: false },
+    {
+      type: 'object',
+      required: ['property', 'op'],
+      properties: { property: { type: 'string' }, op: { type: 'string', enum: [...PROPERTY_OPS] }, value: { description: 'Absent for exists and not_exists; an array for in' } },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['event'],
+      properties: {
+        event: { type: 'string' },
+        performed: { type: 'boolean', description: 'Default true' },
+        min_count: { type: 'integer', minimum: 1, description: 'Default 1' },
+        within_last_days: { type: 'integer', minimum: 1 },
+        where: { $ref: 'AudienceRule#' },
+      },
+      additionalProperties: false,
+    },
+  ],
+} as const;
+export const AudienceRuleRef = Type.Unsafe<unknown>({ $ref: 'AudienceRule#' });

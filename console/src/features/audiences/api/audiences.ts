@@ -1,35 +1,24 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, downloadUrl } from '../../../lib/api-client';
+import { api, downloadUrl, type ResponseOf } from '../../../lib/api-client';
 import type { ApiRule } from '../components/rule-model';
 
-export interface Audience {
-  id: string;
-  name: string;
-  description: string | null;
-  rule: ApiRule;
-  createdAt: number | string;
-  updatedAt: number | string;
-}
-export interface Preview {
-  count: number;
-  sample: string[];
-}
+/** An audience and a rule's preview as the API answers them (typed from the OpenAPI document). */
+export type Audience = ResponseOf<'/admin/v1/projects/{projectId}/audiences/{audienceId}', 'get'>['audience'];
+export type Preview = ResponseOf<'/admin/v1/projects/{projectId}/audiences/preview', 'post'>;
 
 const key = (projectId: string) => ['projects', projectId, 'audiences'] as const;
 
 export const useAudiences = (projectId: string) =>
   useQuery({
     queryKey: key(projectId),
-    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/audiences', { path: { projectId } })) as unknown as { audiences: Audience[] }).audiences,
+    queryFn: async (): Promise<Audience[]> => (await api.get('/admin/v1/projects/{projectId}/audiences', { path: { projectId } })).audiences,
   });
 
 export const useAudience = (projectId: string, audienceId: string | undefined) =>
   useQuery({
     queryKey: [...key(projectId), audienceId],
     enabled: audienceId !== undefined,
-    queryFn: async () =>
-      ((await api.get('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: audienceId! } })) as unknown as { audience: Audience })
-        .audience,
+    queryFn: async (): Promise<Audience> => (await api.get('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: audienceId! } })).audience,
   });
 
 /** Count and sample profiles of an unsaved rule, as the builder changes (the previous answer stays while the next loads). */
@@ -39,8 +28,7 @@ export const usePreview = (projectId: string, rule: ApiRule | null) =>
     enabled: rule !== null,
     placeholderData: keepPreviousData,
     retry: false,
-    queryFn: async ({ signal }) =>
-      (await api.post('/admin/v1/projects/{projectId}/audiences/preview', { path: { projectId }, query: { sample: 10 }, body: { rule }, signal })) as unknown as Preview,
+    queryFn: async ({ signal }): Promise<Preview> => api.post('/admin/v1/projects/{projectId}/audiences/preview', { path: { projectId }, query: { sample: 10 }, body: { rule: rule! }, signal }),
   });
 
 export const useSaveAudience = (projectId: string) => {
@@ -51,7 +39,7 @@ export const useSaveAudience = (projectId: string) => {
       const r = input.id
         ? await api.patch('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: input.id }, body })
         : await api.post('/admin/v1/projects/{projectId}/audiences', { path: { projectId }, body });
-      return (r as unknown as { audience: Audience }).audience;
+      return r.audience;
     },
     onSuccess: () => qc.invalidateQueries({ queryKey: key(projectId) }),
   });

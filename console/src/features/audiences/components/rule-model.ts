@@ -3,10 +3,15 @@
  * AND (`all`) or OR (`any`); a condition is on a user property, a consent flag (a property read as false when never
  * set) or an event. Anything the builder does not edit (an event's `where`) is carried through unchanged.
  */
-export type ApiRule = { all: ApiNode[] } | { any: ApiNode[] } | ApiNode[];
-export type ApiNode = ApiRule | Record<string, unknown>;
+import type { components } from '../../../lib/api-types';
+
+/** A rule as the API takes and answers it: the OpenAPI document's AudienceRule (generated). */
+export type ApiRule = components['schemas']['AudienceRule'];
+type ApiProperty = Extract<ApiRule, { property: string }>;
 
 export const CONSENT_FLAGS = ['df_push_optin', 'df_push_ads_optin', 'df_push_night_ads_optin', 'df_sms_ads_optin', 'df_kakao_ads_optin', 'df_email_ads_optin'];
+export type PropertyOp = ApiProperty['op'];
+/** The operators in the order the builder offers them; every operator of the API must be here (checked below). */
 export const PROPERTY_OPS = [
   'equals',
   'not_equals',
@@ -20,8 +25,10 @@ export const PROPERTY_OPS = [
   'not_exists',
   'within_last_days',
   'before_days_ago',
-] as const;
-export type PropertyOp = (typeof PROPERTY_OPS)[number];
+] as const satisfies readonly PropertyOp[];
+// A type error when the API gains an operator the builder does not offer.
+const allOps: Record<Exclude<PropertyOp, (typeof PROPERTY_OPS)[number]>, never> = {};
+void allOps;
 
 export interface PropertyCondition {
   kind: 'property';
@@ -43,7 +50,7 @@ export interface EventCondition {
   performed: boolean;
   minCount: number;
   withinLastDays: number | null;
-  where?: unknown;
+  where?: ApiRule;
 }
 export interface Group {
   kind: 'group';
@@ -72,7 +79,7 @@ export function typedValue(raw: string, type: string | undefined, op: PropertyOp
 }
 
 export function toApi(group: Group, types: Record<string, string>): ApiRule {
-  const nodes = group.children.map((n): ApiNode => {
+  const nodes = group.children.map((n): ApiRule => {
     switch (n.kind) {
       case 'group':
         return toApi(n, types);
@@ -117,7 +124,7 @@ function nodeFromApi(n: unknown): Node {
       performed: o.performed !== false,
       minCount: typeof o.min_count === 'number' ? o.min_count : 1,
       withinLastDays: typeof o.within_last_days === 'number' ? o.within_last_days : null,
-      where: o.where,
+      where: o.where as ApiRule | undefined,
     };
   const property = String(o.property ?? '');
   if (CONSENT_FLAGS.includes(property) && o.op === 'equals' && typeof o.value === 'boolean')

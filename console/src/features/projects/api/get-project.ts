@@ -7,5 +7,5 @@ export const projectKey = (projectId: string) => ['projects', projectId] as cons
 export const useProject = (projectId: string) =>
   useQuery({
     queryKey: projectKey(projectId),
-    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}', { path: { projectId } })) as unknown as { project: Project }).project,
+    queryFn: async (): Promise<Project> => (await api.get('/admin/v1/projects/{projectId}', { path: { projectId } })).project,
   });

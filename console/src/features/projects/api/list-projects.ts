@@ -6,4 +6,4 @@ export const projectsKey = ['projects'] as const;
 
 /** The projects the signed-in user has a role in. */
 export const useProjects = () =>
-  useQuery({ queryKey: projectsKey, queryFn: async () => ((await api.get('/admin/v1/projects')) as unknown as { projects: Project[] }).projects });
+  useQuery({ queryKey: projectsKey, queryFn: async (): Promise<Project[]> => (await api.get('/admin/v1/projects')).projects });

@@ -2,28 +2,38 @@ import { Button, Card, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Te
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useTranslation } from 'react-i18next';
-import { LIMIT_POLICIES } from '../../../../../src/core/limits/rate-limits.ts';
-import { ErrorAlert } from '../../../components/query-state';
+import { ErrorAlert, QueryState } from '../../../components/query-state';
 import { useCurrentProject } from '../../../lib/project-context';
 import { timeZones } from '../../../lib/time';
+import { useProjectSettings, type SettingsView } from '../api/get-settings';
 import { useUpdateProjectSettings } from '../api/update-settings';
 
 /** Regions maru parses phone numbers for without a country code (D6): ISO 3166 codes libphonenumber knows; the common ones first. */
 const REGIONS = ['KR', 'JP', 'US', 'CN', 'TW', 'VN', 'TH', 'SG', 'GB', 'DE', 'FR', 'AU', 'CA', 'ID', 'PH', 'MY', 'IN', 'HK'];
 
+/** The project's settings; the rate limits, their windows and defaults are the server's (GET …/settings). */
 export function GeneralSettings({ canEdit }: { canEdit: boolean }) {
+  const { project } = useCurrentProject();
+  const view = useProjectSettings(project.id);
+  return (
+    <QueryState isPending={view.isPending} error={view.error}>
+      {view.data && <SettingsForm canEdit={canEdit} view={view.data} />}
+    </QueryState>
+  );
+}
+
+function SettingsForm({ canEdit, view }: { canEdit: boolean; view: SettingsView }) {
   const { t, i18n } = useTranslation();
   const { project } = useCurrentProject();
   const update = useUpdateProjectSettings(project.id);
   const nf = new Intl.NumberFormat(i18n.language);
-  const limits = project.settings.limits ?? {};
   const form = useForm({
     initialValues: {
       name: project.name,
       timezone: project.timezone,
       phoneRegion: project.settings.phoneRegion ?? 'KR',
       neutraliseExportFormulas: project.settings.neutraliseExportFormulas === true,
-      limits: Object.fromEntries(Object.keys(LIMIT_POLICIES).map((k) => [k, limits[k] ?? ''])) as Record<string, number | ''>,
+      limits: Object.fromEntries(view.limits.map((l) => [l.name, l.value ?? ''])) as Record<string, number | ''>,
     },
     validate: {
       name: (v) => (v.trim() ? null : t('projects.nameRequired')),
@@ -102,15 +112,15 @@ export function GeneralSettings({ canEdit }: { canEdit: boolean }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {Object.entries(LIMIT_POLICIES).map(([name, p]) => (
+              {view.limits.map(({ name, window, default: byDefault }) => (
                 <Table.Tr key={name}>
                   <Table.Td ff="monospace">{name}</Table.Td>
-                  <Table.Td>{p.window || t('settings.atOnce')}</Table.Td>
-                  <Table.Td>{nf.format(p.limit)}</Table.Td>
+                  <Table.Td>{window ?? t('settings.atOnce')}</Table.Td>
+                  <Table.Td>{nf.format(byDefault)}</Table.Td>
                   <Table.Td>
                     <NumberInput
                       aria-label={t('settings.overrideOf', { name })}
-                      placeholder={nf.format(p.limit)}
+                      placeholder={nf.format(byDefault)}
                       min={1}
                       allowDecimal={false}
                       disabled={!canEdit}
