@@ -19,7 +19,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const REPORT_ONLY = new Set(
   [
     'overview', 'rejected-requests', 'events', 'events/counts', 'profiles/search', 'profiles/:profileId/detail', 'profiles/:profileId',
-    'deletion-jobs/:jobId', 'taxonomy/entries', 'credentials/:kind', 'credentials/summary', 'exports/events.csv',
+    'deletion-jobs/:jobId', 'taxonomy/entries', 'credentials/:kind', 'exports/events.csv',
     'exports/profiles.csv', 'audiences/:audienceId/profiles.csv',
   ].map((p) => `/admin/v1/projects/:projectId/${p}`),
 );

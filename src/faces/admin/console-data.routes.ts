@@ -230,7 +230,23 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.get(`${base}/credentials/summary`, {
     config: { permission: 'project:admin' },
-    schema: { tags, security, params: ProjectParams, summary: 'Credentials by kind: prefix, created, expiry (a reissued one works for 14 more days), whether each still works' },
+    schema: {
+      tags, security, params: ProjectParams,
+      summary: 'Credentials by kind: prefix, created, expiry (a reissued one works for 14 more days), whether each still works',
+      response: {
+        200: Type.Object({
+          graceDays: Type.Number({ description: 'How long a reissued credential keeps working' }),
+          credentials: Type.Array(Type.Object({
+            id: Type.String(),
+            kind: Type.String({ description: 'import | export | api-key | access-key | secret-key' }),
+            prefix: Type.String({ description: 'The first characters of the secret; never the secret' }),
+            createdAt: Type.String({ format: 'date-time' }),
+            expiresAt: Nullable(Type.String({ format: 'date-time' })),
+            state: Type.Union([Type.Literal('active'), Type.Literal('grace'), Type.Literal('expired')]),
+          })),
+        }),
+      },
+    },
   }, async (request) => {
     const p = await runtime.projects.get(request.params.projectId);
     const now = runtime.clock.now();
@@ -243,7 +259,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
         prefix: c.prefix,
         createdAt: iso(c.created_at),
         expiresAt: isoOrNull(c.expires_at),
-        state: c.expires_at === null ? 'active' : c.expires_at > now ? 'grace' : 'expired',
+        state: (c.expires_at === null ? 'active' : c.expires_at > now ? 'grace' : 'expired') as 'active' | 'grace' | 'expired',
       })),
     };
   });

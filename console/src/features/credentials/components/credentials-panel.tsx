@@ -8,9 +8,8 @@ import { useCurrentProject } from '../../../lib/project-context';
 import { useCredentials } from '../api/list-credentials';
 import { useReissueCredential } from '../api/reissue-credential';
 
-/** How long a reissued credential's predecessor keeps working (src/core/credentials REISSUE_GRACE_MS). */
-export const GRACE_DAYS = 14;
-const KINDS = ['import', 'export', 'api-key', 'access-key', 'secret-key'];
+/** The order kinds are listed in (a kind the server adds is listed after these). */
+const ORDER = ['import', 'export', 'api-key', 'access-key', 'secret-key'];
 
 export function CredentialsPanel() {
   const { t } = useTranslation();
@@ -19,15 +18,18 @@ export function CredentialsPanel() {
   const reissue = useReissueCredential(project.id);
   const [confirm, setConfirm] = useState<string | null>(null);
   const [issued, setIssued] = useState<Record<string, string> | null>(null);
-  const now = Date.now();
+  // How long a reissued credential keeps working, as the server says (14 days).
+  const graceDays = list.data?.graceDays ?? 14;
+  const credentials = list.data?.credentials ?? [];
+  const kinds = [...new Set(credentials.map((c) => c.kind))].sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
   return (
     <Stack>
       <Text size="sm" c="dimmed">
-        {t('credentials.help', { days: GRACE_DAYS })}
+        {t('credentials.help', { days: graceDays })}
       </Text>
       {issued && <SecretsOnce secrets={issued} />}
       {reissue.error && <ErrorAlert error={reissue.error} />}
-      <QueryState isPending={list.isPending} error={list.error} empty={list.data?.length === 0} emptyText={t('credentials.empty')}>
+      <QueryState isPending={list.isPending} error={list.error} empty={list.data?.credentials.length === 0} emptyText={t('credentials.empty')}>
         <Table striped>
           <Table.Thead>
             <Table.Tr>
@@ -39,10 +41,10 @@ export function CredentialsPanel() {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {KINDS.map((kind) =>
-              (list.data ?? [])
+            {kinds.map((kind) =>
+              credentials
                 .filter((c) => c.kind === kind)
-                .sort((a, b) => Number(new Date(b.created_at)) - Number(new Date(a.created_at)))
+                .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
                 .map((c, i) => (
                   <Table.Tr key={c.id}>
                     <Table.Td>{kind}</Table.Td>
@@ -50,19 +52,19 @@ export function CredentialsPanel() {
                       <Code>{c.prefix}…</Code>
                     </Table.Td>
                     <Table.Td>
-                      <Time value={c.created_at} />
+                      <Time value={c.createdAt} />
                     </Table.Td>
                     <Table.Td>
-                      {c.expires_at === null ? (
+                      {c.state === 'active' ? (
                         <Badge color="green" variant="light">
                           {t('credentials.active')}
                         </Badge>
                       ) : (
                         <Group gap={4}>
-                          <Badge color={Number(new Date(c.expires_at)) > now ? 'yellow' : 'gray'} variant="light">
-                            {Number(new Date(c.expires_at)) > now ? t('credentials.grace') : t('credentials.expired')}
+                          <Badge color={c.state === 'grace' ? 'yellow' : 'gray'} variant="light">
+                            {c.state === 'grace' ? t('credentials.grace') : t('credentials.expired')}
                           </Badge>
-                          <Time value={c.expires_at} />
+                          <Time value={c.expiresAt} />
                         </Group>
                       )}
                     </Table.Td>
@@ -81,7 +83,7 @@ export function CredentialsPanel() {
       </QueryState>
       <Modal opened={confirm !== null} onClose={() => setConfirm(null)} title={t('credentials.reissueKind', { kind: confirm ?? '' })}>
         <Stack>
-          <Text>{t('credentials.reissueConfirm', { kind: confirm ?? '', days: GRACE_DAYS })}</Text>
+          <Text>{t('credentials.reissueConfirm', { kind: confirm ?? '', days: graceDays })}</Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setConfirm(null)}>
               {t('common.cancel')}
