@@ -1,10 +1,10 @@
-import { Center, Loader, Paper, Stack, Text, Title } from '@mantine/core';
+import { Center, Loader } from '@mantine/core';
 import { Navigate, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../components/query-state';
 import { SetupForm } from '../../features/auth/components/setup-form';
 import { useSetupStatus } from '../../features/auth/api/setup';
-import { LanguageSwitch } from './language-switch';
+import { AuthFrame } from './auth-frame';
 
 export function SetupPage() {
   const { t } = useTranslation();
@@ -19,23 +19,10 @@ export function SetupPage() {
   // Already set up: the projects page (which sends a visitor without a session on to sign-in).
   if (status.data && !status.data.needed) return <Navigate to="/" replace />;
   return (
-    <Center mih="100vh" bg="gray.0" component="main">
-      <Paper withBorder shadow="sm" p="xl" w={440} maw="94vw">
-        <Stack>
-          <div>
-            <Title order={1} size="h2">
-              {t('setup.title')}
-            </Title>
-            <Text c="dimmed" size="sm">
-              {t('setup.subtitle')}
-            </Text>
-          </div>
-          <QueryState isPending={false} error={status.error}>
-            <SetupForm onDone={() => navigate('/', { replace: true })} />
-          </QueryState>
-          <LanguageSwitch />
-        </Stack>
-      </Paper>
-    </Center>
+    <AuthFrame title={t('setup.title')} subtitle={t('setup.subtitle')} width={440}>
+      <QueryState isPending={false} error={status.error}>
+        <SetupForm onDone={() => navigate('/', { replace: true })} />
+      </QueryState>
+    </AuthFrame>
   );
 }

@@ -1,10 +1,10 @@
-import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Button, PasswordInput, Stack } from '@mantine/core';
+import { EmailField, accountRules } from '../../../components/account-fields';
 import { useForm } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../../lib/api-client';
 import { ErrorAlert } from '../../../components/query-state';
 import { useSignIn } from '../api/sign-in';
-import { validEmail } from '../../../lib/account-rules';
 
 export function SignInForm({ onSignedIn }: { onSignedIn: () => void }) {
   const { t } = useTranslation();
@@ -12,7 +12,7 @@ export function SignInForm({ onSignedIn }: { onSignedIn: () => void }) {
   const form = useForm({
     initialValues: { email: '', password: '' },
     validate: {
-      email: (v) => (validEmail(v) ? null : t('auth.emailInvalid')),
+      email: accountRules(t).email,
       password: (v) => (v ? null : t('auth.passwordRequired')),
     },
   });
@@ -23,7 +23,7 @@ export function SignInForm({ onSignedIn }: { onSignedIn: () => void }) {
         {err instanceof ApiError && err.status === 401 && <ErrorAlert error={new Error(t('auth.invalidCredentials'))} />}
         {err instanceof ApiError && err.status === 429 && <ErrorAlert error={new Error(t('auth.throttled', { seconds: err.retryAfter ?? 60 }))} />}
         {err && !(err instanceof ApiError && (err.status === 401 || err.status === 429)) && <ErrorAlert error={err} />}
-        <TextInput label={t('auth.email')} type="email" autoComplete="username" required {...form.getInputProps('email')} />
+        <EmailField {...form.getInputProps('email')} />
         <PasswordInput label={t('auth.password')} autoComplete="current-password" required {...form.getInputProps('password')} />
         <Button type="submit" loading={signIn.isPending}>
           {t('auth.signIn')}

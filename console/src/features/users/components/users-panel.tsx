@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Badge, Button, Group, Modal, PasswordInput, Select, Stack, Table, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Modal, Select, Stack, Table } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, QueryState } from '../../../components/query-state';
 import { Pager, usePager } from '../../../components/pager';
-import { PASSWORD_MIN, validEmail, validPassword } from '../../../lib/account-rules';
+import { EmailField, NewPasswordField, accountRules } from '../../../components/account-fields';
 import { useCurrentProject } from '../../../lib/project-context';
 import { useCreateUser, useUpdateUser, useUsers, type ConsoleUser, type Role } from '../api/users';
 
@@ -102,10 +102,7 @@ function AddUserForm({ onDone }: { onDone: () => void }) {
   const create = useCreateUser();
   const form = useForm({
     initialValues: { email: '', password: '', role: 'viewer' },
-    validate: {
-      email: (v) => (validEmail(v) ? null : t('auth.emailInvalid')),
-      password: (v) => (validPassword(v) ? null : t('auth.passwordTooShort', { min: PASSWORD_MIN })),
-    },
+    validate: { email: accountRules(t).email, password: accountRules(t).newPassword },
   });
   return (
     <form
@@ -116,14 +113,8 @@ function AddUserForm({ onDone }: { onDone: () => void }) {
     >
       <Stack>
         {create.error && <ErrorAlert error={create.error} />}
-        <TextInput label={t('auth.email')} type="email" required {...form.getInputProps('email')} />
-        <PasswordInput
-          label={t('users.initialPassword')}
-          description={t('auth.passwordRule', { min: PASSWORD_MIN })}
-          required
-          autoComplete="new-password"
-          {...form.getInputProps('password')}
-        />
+        <EmailField autoComplete="off" {...form.getInputProps('email')} />
+        <NewPasswordField label={t('users.initialPassword')} {...form.getInputProps('password')} />
         <Select label={t('users.role')} data={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))} allowDeselect={false} {...form.getInputProps('role')} />
         <Button type="submit" loading={create.isPending}>
           {t('users.addSubmit')}
