@@ -25,14 +25,8 @@ export function Shell() {
   const visible = PAGES.filter((p) => p !== 'credentials' || role === 'owner');
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
-      <a
-        href="#main"
-        className="skip-link"
-        onClick={(e) => {
-          e.preventDefault();
-          document.getElementById('main')?.focus();
-        }}
-      >
+      {/* A plain fragment link: the browser moves focus to <main tabIndex=-1>. */}
+      <a href="#main" className="skip-link">
         {t('common.skipToContent')}
       </a>
       <AppShell.Header>

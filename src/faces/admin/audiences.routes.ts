@@ -3,8 +3,8 @@ import { invalid } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { guardAdmin } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
-import { adminOp, AudienceRuleRef, body as bodySchema, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
-import { described, Nullable, Open } from '../shared/openapi.ts';
+import { adminOp, AudienceRuleRef, body as bodySchema, created, gone, ok } from './schemas.ts';
+import { Nullable, Open } from '../shared/openapi.ts';
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;

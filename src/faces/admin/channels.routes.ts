@@ -3,8 +3,8 @@ import type { ChannelConfigView } from '../../core/channel-config/channel-config
 import type { Runtime } from '../../runtime.ts';
 import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
-import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
-import { described, Nullable, Open } from '../shared/openapi.ts';
+import { adminOp, AnyDoc, body, gone, Json, ok } from './schemas.ts';
+import { Open } from '../shared/openapi.ts';
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
