@@ -3,7 +3,7 @@ import type { ChannelConfigView } from '../../core/channel-config/channel-config
 import type { Runtime } from '../../runtime.ts';
 import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
-import { adminOp, AnyDoc, body, gone, Json, ok } from './schemas.ts';
+import { adminOp, body, gone, Json, ok } from './schemas.ts';
 import { Open } from '../shared/openapi.ts';
 
 
@@ -34,15 +34,23 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
   guardAdmin(app, runtime);
 
   const tags = ['admin: channels'];
+  /** A configured channel as GET and PUT answer it (channelToWire): secrets as "[set]", never their values. */
+  const ChannelDoc = Type.Object({
+    channel: Type.String(),
+    vendor: Type.String(),
+    config: Json,
+    configured_at: Type.String({ format: 'date-time' }),
+    readable: Type.Boolean({ description: "false when the stored config cannot be opened with this server's MARU_SECRET_KEY" }),
+  });
   const base = '/admin/v1/projects/:projectId/channels';
 
-  app.get(base, adminOp('project:read', tags, "The project's configured channel providers (secrets shown as \"[set]\")", ok(Open({ channels: Type.Array(AnyDoc) }))), async (request: P) => ({
+  app.get(base, adminOp('project:read', tags, "The project's configured channel providers (secrets shown as \"[set]\")", ok(Open({ channels: Type.Array(ChannelDoc) }))), async (request: P) => ({
     channels: (await runtime.channelConfigs.list(request.params.projectId)).map(channelToWire),
   }));
 
   app.put(
     `${base}/:channel`,
-    adminOp('project:admin', tags, 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)', ok(Open({ channel: AnyDoc })), { body: body({ vendor: Type.String(), config: Json }, { vendor: 'webhook', config: { url: 'https://hooks.example.com/maru' } }) }),
+    adminOp('project:admin', tags, 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)', ok(Open({ channel: ChannelDoc })), { body: body({ vendor: Type.String(), config: Json }, { vendor: 'webhook', config: { url: 'https://hooks.example.com/maru' } }) }),
     async (request: C) => {
       const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
       const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config, actor: actorOfRequest(request) });

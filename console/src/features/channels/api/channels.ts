@@ -1,33 +1,23 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../../lib/api-client';
+import { api, type ResponseOf } from '../../../lib/api-client';
 
-/** A configured channel as GET …/channels shows it: secrets as "[set]", never their values. */
-export interface ChannelView {
-  channel: string;
-  vendor: string;
-  config: Record<string, unknown>;
-  configured_at: string;
-  readable: boolean;
-}
+/** A configured channel as GET …/channels shows it (secrets as "[set]", never their values); typed from the OpenAPI document. */
+export type ChannelView = ResponseOf<'/admin/v1/projects/{projectId}/channels', 'get'>['channels'][number];
 
 const key = (projectId: string) => ['projects', projectId, 'channels'] as const;
 
 export const useChannels = (projectId: string) =>
   useQuery({
     queryKey: key(projectId),
-    queryFn: async () => ((await api.get('/admin/v1/projects/{projectId}/channels', { path: { projectId } })) as unknown as { channels: ChannelView[] }).channels,
+    queryFn: async (): Promise<ChannelView[]> => (await api.get('/admin/v1/projects/{projectId}/channels', { path: { projectId } })).channels,
   });
 
 export const useSetChannel = (projectId: string) => {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (input: { channel: string; vendor: string; config: Record<string, unknown> }) =>
-      (
-        (await api.put('/admin/v1/projects/{projectId}/channels/{channel}', {
-          path: { projectId, channel: input.channel },
-          body: { vendor: input.vendor, config: input.config },
-        })) as unknown as { channel: ChannelView }
-      ).channel,
+    mutationFn: async (input: { channel: string; vendor: string; config: Record<string, unknown> }): Promise<ChannelView> =>
+      (await api.put('/admin/v1/projects/{projectId}/channels/{channel}', { path: { projectId, channel: input.channel }, body: { vendor: input.vendor, config: input.config } }))
+        .channel,
     onSuccess: () => qc.invalidateQueries({ queryKey: key(projectId) }),
   });
 };
