@@ -1,4 +1,5 @@
 import type { Config } from './platform/config.ts';
+import type { Services } from './services.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/log.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
@@ -53,58 +54,8 @@ import { BrowseService } from './core/browse/browse.service.ts';
  * The composition root: builds every adapter and service from the configuration with plain constructors.
  * The server, the worker and the CLI all start from here; nothing else constructs services.
  */
-export interface Runtime {
-  config: Config;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  store: Store;
-  limits: Limits;
-  queue: Queue;
-  credentials: CredentialsService;
-  taxonomy: TaxonomyService;
-  projects: ProjectsService;
-  identity: IdentityService;
-  profiles: ProfilesService;
-  events: EventsService;
-  /** Where events are written: the ingest log and its merge (SQLite), or `events` directly. */
-  eventStorage: EventStorage;
-  rateLimiter: RateLimiter;
-  deletion: DeletionService;
-  devices: DevicesService;
-  deletionJobs: DeletionJobsService;
-  eventBatches: EventBatchesService;
-  sessionTokens: SessionTokenService;
-  audiences: AudiencesService;
-  exports: ExportService;
-  campaigns: CampaignsService;
-  deliveries: DeliveriesService;
-  deliveryWorker: DeliveryWorker;
-  campaignTriggers: CampaignTriggers;
-  campaignStats: CampaignStatsService;
-  tracking: TrackingService;
-  sandboxOutbox: SandboxOutbox;
-  providers: ChannelProviderRegistry;
-  /** Per-project channel provider configuration, sealed at rest (docs/providers.md). */
-  channelConfigs: ChannelConfigService;
-  unsubscribe: UnsubscribeService;
-  sdk: SdkService;
-  /** Korean messaging (docs/korean-messaging.md): setup, direct messages, the 080 block list, delivery results. */
-  messagingSetup: MessagingSetupService;
-  directMessages: DirectMessagesService;
-  blocklist: BlocklistService;
-  /** Consent records (every change of an advertising consent) and the consent notices (docs/korean-messaging.md). */
-  consent: ConsentService;
-  deliveryResults: DeliveryResultsService;
-  /** Web console (docs/console.md): the audit log, console users and their sessions, rejected requests per project. */
-  audit: AuditService;
-  users: UsersService;
-  consoleSessions: ConsoleSessionsService;
-  rejectedRequests: RejectedRequestsService;
-  browse: BrowseService;
-  /** Closes adapters in order (store last, after queued writes commit). */
-  close(): Promise<void>;
-}
+/** The composition root's product: every service, built by createRuntime. */
+export type Runtime = Services;
 
 export interface RuntimeOptions {
   clock?: Clock;

@@ -45,7 +45,7 @@ Environment: PORT (8080), MARU_DATA_DIR (./data), MARU_ROLE (all), MARU_ADMIN_TO
       if (typeof args.host === 'string') env.MARU_HOST = args.host;
       if (typeof args.role === 'string') env.MARU_ROLE = args.role;
       const config = configFrom(args, io, env);
-      let server;
+      let server: Awaited<ReturnType<typeof startServer>>;
       try {
         server = await startServer(config);
       } catch (e) {
@@ -300,7 +300,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | 'running'
     return 2;
   }
   const rest = argv.slice(cmd.name.split(' ').length);
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: Command['options']; allowPositionals: false; strict: true }>>;
   try {
     parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: false, strict: true });
   } catch (e) {

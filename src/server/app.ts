@@ -7,7 +7,7 @@ import { healthRoutes } from './health.routes.ts';
 import { registerInputChecks } from '../faces/shared/input-checks.hook.ts';
 import { addOperationsHooks } from './operations.hooks.ts';
 import { decodeContentEncoding } from './body.ts';
-import { useJsonParser } from '../faces/shared/json-body.ts';
+import { registerJsonParser } from '../faces/shared/json-body.ts';
 import { answerWrongMethods } from './wrong-method.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
@@ -102,7 +102,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // Bodies (D16): only JSON unless a face adds its own parser (a body of another type is the face's 400), read as
   // strict UTF-8 with at most 32 levels; gzip/deflate decoded with the limit on the decoded bytes.
   app.removeAllContentTypeParsers();
-  useJsonParser(app);
+  registerJsonParser(app);
   decodeContentEncoding(app, runtime.config.bodyLimit);
   const addWrongMethodRoutes = answerWrongMethods(app);
 

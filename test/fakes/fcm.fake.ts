@@ -241,7 +241,7 @@ export async function startFcmFake(options: { projectId?: string } = {}): Promis
     if (headers['content-type'] !== 'application/x-www-form-urlencoded') return refuse(`content-type ${headers['content-type']}`);
     const form = new URLSearchParams(raw);
     if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return refuse(`grant_type ${form.get('grant_type')}`);
-    let verified;
+    let verified: Awaited<ReturnType<typeof verifyAssertion>>;
     try {
       verified = await verifyAssertion(publicKey, form.get('assertion') ?? '');
     } catch (error) {

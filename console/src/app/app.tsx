@@ -21,7 +21,7 @@ const baseTheme = {
 const resolver: CSSVariablesResolver = () => ({ variables: {}, light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' }, dark: {} });
 
 export function App() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   // Defaults every dialog and alert shares: a named close button; alert titles in black (the coloured title of
   // Mantine's light variant is below 4.5:1 on its own tint).
   const theme = useMemo(
@@ -33,7 +33,8 @@ export function App() {
           Alert: Alert.extend({ styles: { title: { color: 'var(--mantine-color-black)' } } }),
         },
       }),
-    [i18n.language, t],
+    // t changes identity when the language changes, so the labels follow the language.
+    [t],
   );
   return (
     <MantineProvider theme={theme} defaultColorScheme="light" cssVariablesResolver={resolver}>

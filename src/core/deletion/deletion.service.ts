@@ -53,7 +53,7 @@ export class DeletionService {
           .where('type', '=', s.type)
           .where('raw', '=', s.value.trim())
           .execute();
-        rows.forEach((r) => found.add(r.profile_id));
+        for (const r of rows) found.add(r.profile_id);
         continue;
       }
       const id = normalizeIdentifier(s.type, s.value, region);

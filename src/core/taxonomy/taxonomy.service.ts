@@ -141,7 +141,9 @@ export class TaxonomyService {
     const props: { scope: PropertyScope; name: string; type: PropertyType }[] = [];
     if (d.events !== undefined) {
       if (!Array.isArray(d.events)) throw invalid('events', 'events must be an array');
-      d.events.forEach((e, i) => events.push(checkName(`events[${i}]`, typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : e)));
+      d.events.forEach((e, i) => {
+        events.push(checkName(`events[${i}]`, typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : e));
+      });
     }
     if (d.properties !== undefined) {
       if (!Array.isArray(d.properties)) throw invalid('properties', 'properties must be an array');

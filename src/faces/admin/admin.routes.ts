@@ -3,11 +3,14 @@ import { MaruError, invalid } from '../../core/errors.ts';
 import { CREDENTIAL_KINDS, type CredentialKind } from '../../core/credentials/secrets.ts';
 import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../../core/taxonomy/taxonomy.types.ts';
 import { IDENTIFIER_TYPES, type IdentifierType } from '../../core/identity/identifiers.ts';
-import type { Runtime } from '../../runtime.ts';
-import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'credentials' | 'profiles' | 'projects' | 'taxonomy'> & AdminAuthDeps;
 
 
 
@@ -17,7 +20,7 @@ type P = FastifyRequest<{ Params: { projectId: string } }>;
  * The admin API (JSON): projects, credentials and taxonomy. Authenticated with an admin token:
  * MARU_ADMIN_TOKEN from the configuration, or one created with `maru admin token`.
  */
-export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function adminRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   guardAdmin(app, runtime);

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body as bodySchema, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'audiences' | 'projects'> & AdminAuthDeps;
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -30,7 +33,7 @@ function sampleSize(raw: string | undefined): number | undefined {
  * Admin API for audiences (docs/audiences.md): saved rules selecting a project's profiles, with short ids that
  * exports take as `audience`. Same authentication and error shape as the rest of the admin API.
  */
-export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   guardAdmin(app, runtime);

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ChannelConfigView } from '../../core/channel-config/channel-config.types.ts';
-import type { Runtime } from '../../runtime.ts';
-import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'channelConfigs'> & AdminAuthDeps;
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -26,7 +29,7 @@ export const channelToWire = (v: ChannelConfigView) => ({
  * - `DELETE /admin/v1/projects/:id/channels/:channel`: back to the sandbox (204; 404 when none was configured).
  * Secrets are never returned after being set.
  */
-export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   guardAdmin(app, runtime);

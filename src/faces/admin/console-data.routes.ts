@@ -7,11 +7,14 @@ import { REISSUE_GRACE_MS } from '../../core/credentials/credentials.service.ts'
 import { PROPERTY_SCOPES } from '../../core/taxonomy/taxonomy.types.ts';
 import { LIMIT_POLICIES, type LimitPolicy } from '../../core/limits/rate-limits.ts';
 import type { ExportRequest, NameFilter } from '../../core/export/export.types.ts';
-import type { Runtime } from '../../runtime.ts';
-import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { ADMIN_ERRORS } from './schemas.ts';
 import { SECURITY } from '../shared/openapi.ts';
 import { Cursor, Limit, decodeCursor, encodeCursor, iso, isoOrNull, pageLimit } from './wire.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'audiences' | 'browse' | 'clock' | 'config' | 'credentials' | 'deletionJobs' | 'exports' | 'projects' | 'rateLimiter' | 'rejectedRequests' | 'taxonomy'> & AdminAuthDeps;
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 
@@ -41,7 +44,7 @@ function nameFilter(namesRaw: string | undefined, conditionRaw: string | undefin
  * job, taxonomy search, credential issue, project settings with defaults, and CSV downloads (exports and audience
  * profiles, formula cells neutralised). Every list is paged on the server with an opaque `next` cursor.
  */
-export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   guardAdmin(app, runtime);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,18 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../core/errors.ts';
 import { isPlainObject } from '../../core/events/events.service.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { documentOnly, setRateLimitHeaders } from '../shared/http-errors.ts';
 import { okData } from './envelope.ts';
 import { Type } from '@sinclair/typebox';
 import { SECURITY } from '../shared/openapi.ts';
 import { DATA_ERRORS, dataOk } from './schemas.ts';
 
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'sessionTokens'>;
+
 /**
  * POST /authenticate (seed 004 §1): a project's access key and secret key → a session token valid for one hour.
  * Rate-limited per project (`auth_requests`) and, for failed attempts, per client IP (see SessionTokenService).
  */
-export async function notiflyAuthenticateRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function notiflyAuthenticateRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   app.post(

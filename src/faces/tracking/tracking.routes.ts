@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { Type } from '@sinclair/typebox';
 import { documentOnly } from '../shared/http-errors.ts';
 import { content, noContent, SECURITY } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'tracking'>;
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -14,7 +17,7 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
  * - `GET /t/c/<token>?u=<url>`: a tracked link. A token that signs exactly that URL counts the click and redirects
  *   (302) to it; anything else is 404 and redirects nowhere (no open redirect).
  */
-export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   const tags = ['tracking'];
 

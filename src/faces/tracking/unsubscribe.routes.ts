@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { Type } from '@sinclair/typebox';
 import { documentOnly } from '../shared/http-errors.ts';
 import { content, SECURITY } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'unsubscribe'>;
 
 type T = FastifyRequest<{ Params: { token: string } }>;
 
@@ -33,7 +36,7 @@ const NOT_FOUND = page('Link not valid', '<h1>This link is not valid</h1><p>The 
  *   `List-Unsubscribe=One-Click`, any content type accepted). Idempotent.
  * An invalid token answers 404 on both.
  */
-export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   const tags = ['tracking'];
 
