@@ -65,27 +65,25 @@ export class DeletionJobsService {
   #queue: Queue;
   #deletion: DeletionService;
   #log: Logger;
-  #flushers: Flusher[] = [];
+  #flushers: readonly Flusher[];
 
   #audit: AuditService | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; deletion: DeletionService; log: Logger; audit?: AuditService }) {
+  /**
+   * `flushers` run before a job erases (accepted-but-unstored events first, so the deletion sees them). The job
+   * handler is registered here; it runs in processes whose queue is started (the worker role).
+   */
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; deletion: DeletionService; log: Logger; audit?: AuditService; flushers?: readonly Flusher[] }) {
+    this.#flushers = deps.flushers ?? [];
     this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
     this.#deletion = deps.deletion;
     this.#log = deps.log;
-  }
-
-  registerFlusher(flusher: Flusher): void {
-    this.#flushers.push(flusher);
-  }
-
-  /** Runs deletion jobs in this process's workers (call once, from the composition root). */
-  registerWorker(): void {
     this.#queue.handle<{ projectId: string; jobId: string }>(DELETION_QUEUE, (job) => this.#run(job), { concurrency: 1 });
   }
+
 
   /**
    * Creates a job deleting the users with these external ids. `field` names the list in errors, `itemField` one of

@@ -42,6 +42,9 @@ interface Address {
   platform?: string;
 }
 
+/** Erases what a provider keeps of erased deliveries (by idempotency key); answers how many records it removed. */
+type EraseHook = (tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>;
+
 /**
  * Creating deliveries: every recipient of a send becomes a delivery row — and each row that will be sent, a queue
  * job — in one write unit, before anything is sent. A delivery's idempotency key is derived from the campaign, the
@@ -63,14 +66,16 @@ export class DeliveriesService {
   #campaigns: CampaignsService;
   #defaultRegion: string;
   #backlog: Backlog | undefined;
-  #eraseHooks: ((tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>)[] = [];
+  #eraseHooks: readonly EraseHook[];
 
   /**
    * `backlog`: bound on delivery jobs waiting (MARU_BACKLOG_MAX_DELIVERIES). Past it, sends asked for over the API
    * (campaign API sends, direct messages) answer unavailable; sends maru started itself (event triggers, schedules,
    * failover) were already accepted and are recorded.
    */
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string; backlog?: Backlog }) {
+  /** `eraseHooks`: also erase provider-side records of erased deliveries (e.g. the sandbox outbox), by idempotency key. */
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string; backlog?: Backlog; eraseHooks?: readonly EraseHook[] }) {
+    this.#eraseHooks = deps.eraseHooks ?? [];
     this.#backlog = deps.backlog;
     this.#store = deps.store;
     this.#clock = deps.clock;
@@ -237,12 +242,7 @@ export class DeliveriesService {
     return repo.listDeliveries(this.#store.db, projectId, { ...filter, limit: Math.min(Math.max(filter.limit ?? 100, 1), 1000) });
   }
 
-  /** Also erase provider-side records of erased deliveries (e.g. the sandbox outbox), by idempotency key. */
-  onErase(hook: (tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>): void {
-    this.#eraseHooks.push(hook);
-  }
-
-  /** The deletion eraser (DeletionService.registerEraser): deliveries of the profiles and what hooks remove with them. */
+  /** The deletion eraser (one of the `erasers` of DeletionService): deliveries of the profiles and what hooks remove with them. */
   readonly eraser = async (tx: Db, projectId: string, profileIds: string[]): Promise<Record<string, number>> => {
     const keys = await repo.eraseForProfiles(tx, projectId, profileIds);
     const counts: Record<string, number> = { deliveries: keys.length };

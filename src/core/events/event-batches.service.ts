@@ -49,7 +49,7 @@ const STORED_WIRE: EventWireNames = {
  * the caller may answer 202. Every event's idempotency key (the client's, or `${batchId}:${index}`) and time are
  * fixed at acceptance, so the worker — delivered at least once — stores each event effectively once (D5).
  *
- * The worker (`registerWorker`) stores a batch with EventsService.ingest (strict=false: what was new was registered
+ * The worker (the queue handler the constructor registers) stores a batch with EventsService.ingest (strict=false: what was new was registered
  * at acceptance) and then deletes the batch row; the queue job carries only ids, so no event data outlives the batch.
  * A type registered between acceptance and storage by another process cannot reject the whole batch: the batch is
  * then stored event by event, and an event that no longer fits is logged (without its values) and counted.
@@ -89,14 +89,12 @@ export class EventBatchesService {
     this.#taxonomy = deps.taxonomy;
     this.#log = deps.log;
     this.#metrics = deps.metrics;
-  }
-
-  /** Runs batches in this process's workers (call once, from the composition root). */
-  registerWorker(): void {
+    // The batch handler runs in processes whose queue is started (the worker role).
     this.#queue.handle<{ projectId: string; batchId: string }>(EVENT_BATCH_QUEUE, async (job) => {
       await this.#applyBatch(job.payload.projectId, job.payload.batchId);
     });
   }
+
 
   /**
    * Validates (with the same validator as EventsService.ingest) and durably queues a batch. `strict`: unknown event names and properties are errors; otherwise they

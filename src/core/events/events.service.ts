@@ -56,12 +56,14 @@ export class EventsService {
   #identity: IdentityService;
   #profiles: ProfilesService;
   #taxonomy: TaxonomyService;
-  #listeners: IngestListener[] = [];
+  #listeners: readonly IngestListener[];
   #storage: EventStorage;
   /** Ingests between validation and commit: more than one means concurrent load, and rows go through the log. */
   #inFlight = 0;
 
-  constructor(deps: { store: Store; clock: Clock; identity: IdentityService; profiles: ProfilesService; taxonomy: TaxonomyService; storage: EventStorage }) {
+  /** `listeners`: what runs with each ingested batch (campaign triggers), inside its unit and after its commit. */
+  constructor(deps: { store: Store; clock: Clock; identity: IdentityService; profiles: ProfilesService; taxonomy: TaxonomyService; storage: EventStorage; listeners?: readonly IngestListener[] }) {
+    this.#listeners = deps.listeners ?? [];
     this.#storage = deps.storage;
     this.#store = deps.store;
     this.#clock = deps.clock;
@@ -146,10 +148,6 @@ export class EventsService {
     this.#taxonomy.noteObserved(projectId, observed);
     if (batch) for (const l of this.#listeners) l.afterCommit?.(batch);
     return result;
-  }
-
-  addIngestListener(listener: IngestListener): void {
-    this.#listeners.push(listener);
   }
 
   /** Stored events of a project (every acknowledged one: the ingest log is merged first). */
