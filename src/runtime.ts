@@ -156,6 +156,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     backlog: new Backlog({
       kind: 'deliveries',
       max: config.backlogMaxDeliveries,
+      now: () => clock.now(),
       count: async () => {
         const c = await queue.counts(DELIVERY_QUEUE);
         return c.pending + c.running;
@@ -167,7 +168,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const campaignTriggers = new CampaignTriggers({ store, clock, log, queue, projects, campaigns, deliveries, tracking, audiences });
   const events = new EventsService({ store, clock, identity, profiles, taxonomy, storage: eventStorage, listeners: [campaignTriggers.listener] });
-  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics , backlog: new Backlog({ kind: 'event_batches', max: config.backlogMaxBatches, count: () => repoCountAllBatches(store.db), onRefused: (kind) => metrics.backlogRefused.inc({ kind }) }) });
+  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics , backlog: new Backlog({ kind: 'event_batches', max: config.backlogMaxBatches, now: () => clock.now(), count: () => repoCountAllBatches(store.db), onRefused: (kind) => metrics.backlogRefused.inc({ kind }) }) });
   const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
 
   // Korean messaging (docs/korean-messaging.md): direct messages are deliveries of the pipeline above; the 080 block
