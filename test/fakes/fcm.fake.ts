@@ -25,7 +25,9 @@ export type FcmFakeFailure =
   | 'internal'
   | 'unavailable'
   | 'third-party-auth'
-  | 'sender-id-mismatch';
+  | 'sender-id-mismatch'
+  /** Never answers (close() drops the connection). */
+  | 'hang';
 
 export interface FcmFakeSend {
   accessToken: string | undefined;
@@ -83,7 +85,7 @@ function googleError(
   return { error: { code: status, message, status: statusName, details } };
 }
 
-const FAILURES: Record<FcmFakeFailure, { status: number; body: object; headers?: Record<string, string> }> = {
+const FAILURES: Record<Exclude<FcmFakeFailure, 'hang'>, { status: number; body: object; headers?: Record<string, string> }> = {
   unregistered: { status: 404, body: googleError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED') },
   'not-found': { status: 404, body: googleError(404, 'NOT_FOUND', 'Requested entity was not found.') },
   'invalid-token': {
@@ -269,6 +271,10 @@ export async function startFcmFake(options: { projectId?: string } = {}): Promis
       return;
     }
     const failure = tokenFailures.get(String(body?.message?.token));
+    if (failure === 'hang') {
+      record(-1);
+      return;
+    }
     if (failure) {
       const { status, body: errorBody, headers: errorHeaders } = FAILURES[failure];
       record(status);

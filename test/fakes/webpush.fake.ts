@@ -19,7 +19,7 @@ import type { WebPushSubscription } from '../../src/channels/provider.types.ts';
 import { loopbackTls } from './apns.fake.ts';
 import { startLoopbackServer } from './loopback.ts';
 
-export type WebPushFakeFailure = 'gone' | 'not-found' | 'too-many-requests' | 'server-error' | 'unavailable' | 'bad-request' | 'forbidden' | 'too-large' | 'reset';
+export type WebPushFakeFailure = 'gone' | 'not-found' | 'too-many-requests' | 'server-error' | 'unavailable' | 'bad-request' | 'forbidden' | 'too-large' | 'reset' | 'hang';
 
 export interface WebPushFakeRequest {
   subscriptionId: string | undefined;
@@ -41,7 +41,7 @@ export interface WebPushFake {
   close(): Promise<void>;
 }
 
-const FAILURES: Record<Exclude<WebPushFakeFailure, 'reset'>, { status: number; headers?: Record<string, string> }> = {
+const FAILURES: Record<Exclude<WebPushFakeFailure, 'reset' | 'hang'>, { status: number; headers?: Record<string, string> }> = {
   gone: { status: 410 },
   'not-found': { status: 404 },
   'too-many-requests': { status: 429, headers: { 'retry-after': '60' } },
@@ -160,6 +160,10 @@ export async function startWebPushFake(): Promise<WebPushFake> {
       record.status = -1;
       response.socket?.destroy();
       return;
+    }
+    if (failure === 'hang') {
+      record.status = -1;
+      return; // never answers; close() drops the connection
     }
     if (failure) return answer(FAILURES[failure].status, FAILURES[failure].headers);
     answer(201, { location: `${origin}/message/${randomUUID()}` });
