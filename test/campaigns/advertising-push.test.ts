@@ -70,9 +70,11 @@ const ok = (r: Reply, status: number) => {
 const adminSend = async (campaignId: string, userIds: string[]) => ok(await w.admin('POST', `/campaigns/${campaignId}/send`, { recipients: userIds.map((userId) => ({ type: 'user-id', userId })) }), 202);
 const notiflySend = async (campaignId: string, userIds: string[]) => ok(await w.send(campaignId, userIds.map((userId) => ({ type: 'user-id', userId }))), 200);
 
+const fcmMessage = (s: FcmFake['sends'][number]) => s.body!.message as any;
+
 /** What each fake received, as [address, title, body]. */
 const wire = () => ({
-  fcm: fcm.sends.map((s) => [s.body!.message.token, s.body!.message.notification.title, s.body!.message.notification.body]),
+  fcm: fcm.sends.map((s) => [fcmMessage(s).token, fcmMessage(s).notification.title, fcmMessage(s).notification.body]),
   apns: apns.requests.map((r) => [r.deviceToken, (r.payload as any).aps.alert.title, (r.payload as any).aps.alert.body]),
   webPush: webPush.requests.map((r) => [r.subscriptionId, (r.payload as any).title, (r.payload as any).body]),
 });
@@ -103,7 +105,7 @@ describe('advertising push and web push, on the wire', () => {
       webPush: [[yes.web, MARKED.title, MARKED.body]],
     });
     // The marking starts the title exactly; the instruction ends the body.
-    expect(fcm.sends[0].body!.message.notification.title.startsWith('(광고) 마루샵 ')).toBe(true);
+    expect(fcmMessage(fcm.sends[0]).notification.title.startsWith('(광고) 마루샵 ')).toBe(true);
     expect((apns.requests[0].payload as any).aps.alert.body.endsWith('\n수신거부: 설정 > 알림')).toBe(true);
     for (const id of [adPush, adWeb]) {
       const skipped = (await deliveries(w, id)).filter((d) => d.state === 'skipped');
@@ -179,7 +181,7 @@ describe('advertising push and web push, on the wire', () => {
     w.clock.set('2025-01-06T23:00:00.000Z');
     await drain(w);
     noProblems();
-    expect(fcm.sends.slice(2).map((s) => [s.body!.message.token, s.body!.message.notification.title, s.body!.message.notification.body])).toEqual([[day.android, MARKED.title, MARKED.body]]);
+    expect(fcm.sends.slice(2).map((s) => [fcmMessage(s).token, fcmMessage(s).notification.title, fcmMessage(s).notification.body])).toEqual([[day.android, MARKED.title, MARKED.body]]);
     expect(apns.requests.slice(2).map((r) => [r.deviceToken, (r.payload as any).aps.alert.title, (r.payload as any).aps.alert.body])).toEqual([[day.ios, MARKED.title, MARKED.body]]);
     expect(wire().webPush).toEqual([[day.web, MARKED.title, MARKED.body]]);
     expect(await totals(w, hold)).toEqual({ send_success: 2 });
