@@ -16,7 +16,7 @@ import { MAIN, NODE, ROOT, exited, freePort, startMaru } from '../helpers/proces
  * variable an earlier one made. A `curl` in a runnable block must fail on an HTTP error (-f or --fail-with-body),
  * so a drifted path or field fails the test (the test runs `curl -sf` as `curl -sS --fail-with-body`, to show why).
  */
-export interface RunnableBlock {
+interface RunnableBlock {
   file: string;
   line: number;
   code: string;
@@ -25,7 +25,7 @@ export interface RunnableBlock {
 const FENCE_OPEN = /^```sh runnable\s*$/;
 
 /** The ```sh runnable blocks of a markdown text, with the line each starts on. */
-export function runnableBlocks(file: string, text: string): RunnableBlock[] {
+function runnableBlocks(file: string, text: string): RunnableBlock[] {
   const out: RunnableBlock[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
