@@ -43,18 +43,19 @@ it('property: no advertising message on any channel leaves without (광고) + se
     for (const o of out) seen.add(o.id);
     return out.map((o) => o.message);
   };
-  const text = fc
-    .string({ minLength: 1, maxLength: 40, unit: fc.constantFrom('가', '나', 'a', 'b', ' ', '[', ']', '(', ')', '광', '고', '1', '\n') })
-    .filter((s) => s.trim().length > 0 && !/[{}%#]/.test(s));
+  // Short enough that an informational SMS always fits 90 bytes (prefix ≤ 14 + body ≤ 60) and a title fits 40 bytes:
+  // only the marking can push a text over its kind's limit.
+  const chars = fc.constantFrom('가', '나', 'a', 'b', ' ', '[', ']', '(', ')', '광', '고', '1', '\n');
+  const textOf = (maxLength: number) => fc.string({ minLength: 1, maxLength, unit: chars }).filter((s) => s.trim().length > 0 && !/[{}%#]/.test(s));
   const prefix = fc.constantFrom('', '(광고) ', '(광고)', '[광고] ', '(광 고) ', ' (광고) ', '(광고) 마루샵 ');
   let n = 0;
   const counted: Record<string, number> = {};
 
   await fc.assert(
-    fc.asyncProperty(fc.boolean(), prefix, text, text, async (advertising, pre, title, rawBody) => {
+    fc.asyncProperty(fc.boolean(), prefix, textOf(10), textOf(30), async (advertising, pre, title, rawBody) => {
       for (const kind of KINDS) await one(kind, advertising, pre, title, rawBody);
     }),
-    { numRuns: 15 },
+    { numRuns: Number(process.env.MARU_PROPERTY_RUNS ?? 15) },
   );
   // Every kind was sent as advertising and as informational.
   for (const k of KINDS) for (const a of [true, false]) if (!(k.endsWith('sms') && a)) expect(counted[`${k}:${a}`], `${k}:${a}`).toBeGreaterThan(0);
@@ -101,8 +102,8 @@ it('property: no advertising message on any channel leaves without (광고) + se
       for (const m of out) {
         if (kind === 'email') {
           if (advertising) {
-            expect(m.subject.startsWith('(광고) ')).toBe(true);
-            expect(m.subject.slice(5)).not.toMatch(/^\s*\(광고\)/); // marked once
+            expect(m.subject.startsWith('(광고)'), m.subject).toBe(true);
+            if (pre.startsWith('(광고)')) expect(m.subject.slice(4)).not.toMatch(/^\s*\(광고\)/); // an exact marking is not doubled
             expect(m.text).toMatch(/\n수신거부\(Unsubscribe\): \S+\/u\/\S+$/);
             expect(m.headers['List-Unsubscribe']).toMatch(/\/u\//);
           } else expect([m.subject, m.text]).toEqual([pre + title, rawBody]);
@@ -116,7 +117,9 @@ it('property: no advertising message on any channel leaves without (광고) + se
           continue;
         }
         expect(shown.startsWith('(광고) 마루샵'), shown).toBe(true);
-        expect(shown.slice('(광고) 마루샵'.length)).not.toMatch(/^\s*\(광고\)/); // a marking already there is not doubled
+        // An exact marking already there is not doubled; a variant (` (광고)`, `[광고]`) is not the marking, and the real
+        // one goes in front of it (docs/korean-messaging.md "Marking").
+        if (pre.startsWith('(광고)')) expect(shown.slice('(광고) 마루샵'.length)).not.toMatch(/^\s*\(광고\)/);
         const end = kind === 'friendtalk' ? '\n수신거부: 채널 차단' : kind === 'push' || kind === 'web_push' ? '\n수신거부: 설정 > 알림' : '\n무료수신거부 080-123-4567';
         expect(shown.endsWith(end), shown).toBe(true);
       }
