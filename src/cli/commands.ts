@@ -15,7 +15,7 @@ import { CHANNEL_COMMANDS } from './channel.commands.ts';
 import { USER_COMMANDS } from './user.commands.ts';
 import { JOBS_COMMANDS } from './jobs.commands.ts';
 
-export { UsageError, type Command, type Io } from './support.ts';
+export type { Command, Io } from './support.ts';
 
 const common: ParseArgsOptionsConfig = {
   'data-dir': { type: 'string' },
