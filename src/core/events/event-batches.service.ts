@@ -15,6 +15,7 @@ import { validateEvents, type EventInput, type EventWireNames } from './event-va
 import type { EventsService } from './events.service.ts';
 import * as repo from './event-batches.repository.ts';
 import type { Backlog } from '../limits/backlog.ts';
+import { countReceived } from './ingest-counts.ts';
 
 export const EVENT_BATCH_QUEUE = 'event-batches';
 /** Most events one batch may carry. */
@@ -100,7 +101,8 @@ export class EventBatchesService {
    * Validates (with the same validator as EventsService.ingest) and durably queues a batch. `strict`: unknown event names and properties are errors; otherwise they
    * are registered with the type of their first value. Returns the batch id (the client's job id).
    */
-  async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean }): Promise<{ batchId: string; accepted: number }> {
+  /** `face`: who received the batch, counted at acceptance (the worker's later ingest is not counted again). */
+  async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean; face?: string }): Promise<{ batchId: string; accepted: number }> {
     const { projectId, wire } = input;
     await this.#backlog?.check();
     if (input.events.length === 0) throw invalid(wire.events, `${wire.events} must contain at least one event`);
@@ -137,6 +139,7 @@ export class EventBatchesService {
       await this.#checkStillFree(tx, projectId, observed, firstSeen);
       await this.#taxonomy.registerObserved(tx, projectId, observed, now);
       await repo.insertBatch(tx, { id: batchId, project_id: projectId, events: JSON.stringify(queued), count: queued.length, received_at: now });
+      if (input.face !== undefined) await countReceived(tx, projectId, input.face, now, queued.length);
       await this.#queue.add(tx, { queue: EVENT_BATCH_QUEUE, payload: { projectId, batchId }, key: batchId, projectId });
     });
     this.#taxonomy.noteObserved(projectId, observed);

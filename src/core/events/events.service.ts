@@ -7,6 +7,7 @@ import { emptyObserved, type TaxonomyService } from '../taxonomy/taxonomy.servic
 import { isPlainObject, validateEvents, type EventInput, type EventWireNames, type ValidatedIdentity } from './event-validation.ts';
 import type { EventStorage } from './event-storage.ts';
 import * as repo from './events.repository.ts';
+import { countReceived } from './ingest-counts.ts';
 
 /** Where the event came from, as exported (df_source_type). */
 export type EventSource = 'api' | 'sdk' | 'import' | 'system';
@@ -79,6 +80,8 @@ export class EventsService {
     strict: boolean;
     wire: EventWireNames;
     receivedAt?: number;
+    /** The face that received the events (its folder name), counted per hour for the console (ingest-counts.ts). */
+    face?: string;
   }): Promise<IngestResult> {
     const { projectId, wire } = input;
     const taxonomy = await this.#taxonomy.get(projectId);
@@ -132,6 +135,7 @@ export class EventsService {
           }
         }
         const written = await this.#storage.write(tx, rows, defer);
+        if (input.face !== undefined) await countReceived(tx, projectId, input.face, now, rows.length);
         deferred = written.deferred ? rows.length : 0;
         if (this.#listeners.length > 0) {
           batch = { projectId, source: input.source, events: rows };

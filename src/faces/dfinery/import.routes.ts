@@ -108,7 +108,7 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
       const project = request.dfineryProject!;
       const events = mapEventsBody(request.body);
       await limit(reply, project, 'event_ingest', events.length);
-      const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict: true, wire: EVENT_WIRE });
+      const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict: true, wire: EVENT_WIRE, face: 'dfinery' });
       runtime.metrics.eventsIngested.inc({ source: 'api' }, r.accepted);
       return ok();
     },

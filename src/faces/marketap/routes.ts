@@ -142,7 +142,7 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
     async (request, reply: FastifyReply) => {
       const project = request.marketapProject!;
       const events = mapEventsBody(request.body);
-      const r = await runtime.eventBatches.accept({ projectId: project.id, events, wire: EVENT_WIRE, strict: strict(project) });
+      const r = await runtime.eventBatches.accept({ projectId: project.id, events, wire: EVENT_WIRE, strict: strict(project), face: 'marketap' });
       return reply.status(202).send({ job_id: r.batchId, accepted: r.accepted });
     },
   );

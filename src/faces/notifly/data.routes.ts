@@ -62,7 +62,7 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: D
       if (strict && events.some((e) => Object.hasOwn(e.properties as object, SEGMENTATION_KEYS_PROPERTY))) {
         await ensureSegmentationKeysProperty(runtime.taxonomy, project.id);
       }
-      const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict, wire: TRACK_EVENT_WIRE });
+      const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict, wire: TRACK_EVENT_WIRE, face: 'notifly' });
       runtime.metrics.eventsIngested.inc({ source: 'api' }, r.accepted);
       return okData(`tracked ${events.length} event${events.length === 1 ? '' : 's'}`);
     },
