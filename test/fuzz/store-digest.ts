@@ -41,6 +41,16 @@ export async function storeDigest(runtime: Runtime, projects?: string[]): Promis
     .filter((t) => !WRITTEN_BY_REFUSALS.has(t.name) && !MIGRATION_TABLES.test(t.name))
     .sort((a, b) => a.name.localeCompare(b.name));
   const out: StoreDigest = new Map();
+  if (runtime.store.dialect === 'postgres') {
+    // One round trip: every table's count and an order-independent md5 of its rows, computed by PostgreSQL.
+    const parts = tableList.map(({ name, scoped }) => {
+      const where = scoped && projects ? sql` where project_id in (${sql.join(projects)})` : sql``;
+      return sql`select ${name}::text as name, count(*)::int as n, md5(coalesce(string_agg(md5(t::text), '' order by md5(t::text)), '')) as h from ${sql.table(name)} t${where}`;
+    });
+    const rows = (await sql<{ name: string; n: number; h: string }>`${sql.join(parts, sql` union all `)}`.execute(db)).rows;
+    for (const r of rows) out.set(r.name, { rows: r.n, hash: r.h.slice(0, 16) });
+    return out;
+  }
   for (const { name: table, scoped } of tableList) {
     const where = scoped && projects ? sql` where project_id in (${sql.join(projects)})` : sql``;
     const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}${where}`.execute(db)).rows;
