@@ -3,9 +3,10 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 
 /**
- * The public unsubscribe page answers its refusals as a page with a documented status (found by test/fuzz: a body
- * over 16 KiB, a gzip bomb or an unknown Content-Encoding answered Fastify's JSON with 413/415, which the route did not
- * declare). The response check of the test app fails close() on any undeclared answer.
+ * The public tracking and unsubscribe endpoints answer their refusals as documented (found by test/fuzz: a body over
+ * 16 KiB, a gzip bomb or an unknown Content-Encoding on the unsubscribe page, and a path with NUL on any of them,
+ * answered Fastify's JSON with statuses the routes did not declare). The response check of the test app fails
+ * close() on any undeclared answer.
  */
 let t: TestApp;
 beforeAll(async () => {
@@ -32,5 +33,17 @@ test('a path that is not valid text is a 400 page, not JSON', async () => {
   const r = await t.app.inject({ method: 'GET', url: '/u/a%00b' });
   expect(r.statusCode).toBe(400);
   expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+  expect(t.responseViolations).toEqual([]);
+});
+
+test('tracking: a pixel path with NUL still answers the pixel; a click path with NUL is the unknown link (found by test/fuzz: 400 JSON, undocumented)', async () => {
+  const open = await t.app.inject({ method: 'GET', url: '/t/o/a%00b.gif' });
+  expect(open.statusCode).toBe(200);
+  expect(open.headers['content-type']).toBe('image/gif');
+  const click = await t.app.inject({ method: 'GET', url: '/t/c/a%00b?u=https%3A%2F%2Fexample.com%2F' });
+  expect(click.statusCode).toBe(404);
+  expect(click.body).toBe('unknown link');
+  const lone = await t.app.inject({ method: 'GET', url: '/t/c/abc?u=%ED%A0%80' });
+  expect(lone.statusCode).toBe(404);
   expect(t.responseViolations).toEqual([]);
 });
