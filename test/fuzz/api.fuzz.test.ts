@@ -5,7 +5,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, expect, test } from 'vitest';
 import { ADMIN_TOKEN, buildTestApp, createProject } from '../helpers/app.ts';
 import { EVENT_BATCH_QUEUE } from '../../src/core/events/event-batches.service.ts';
-import { hostileValue, mutate, valueOf, type Schema } from './schema-arbitrary.ts';
+import { hostileValue, mutate, arbitraryOf, type Schema } from './schema-arbitrary.ts';
 import { digestChanges, storeDigest, type StoreDigest } from './store-digest.ts';
 
 /**
@@ -50,7 +50,7 @@ interface Operation {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-  METHODS.filter((m) => item[m]).map((method) => ({ id: `${method.toUpperCase()} ${path}`, path, method: method.toUpperCase() as InjectOptions['method'], op: item[method]! })),
+  METHODS.flatMap((method) => (item[method] ? [{ id: `${method.toUpperCase()} ${path}`, path, method: method.toUpperCase() as InjectOptions['method'], op: item[method] }] : [])),
 );
 
 /** One project per operation, with a profile, an audience and a campaign whose ids fill the path parameters. */
@@ -129,7 +129,7 @@ function validParam(p: Parameter, f: Fixture): fc.Arbitrary<string | undefined> 
   if (p.in === 'path' && p.name in f.ids) return fc.constant(f.ids[p.name]);
   if (p.in === 'query' && p.name in f.query) return fc.constant(f.query[p.name]);
   if (p.in === 'header' && p.name === 'x-twilio-signature') return fc.constant('c2lnbmF0dXJl');
-  const value = valueOf(p.schema ?? { type: 'string' }).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  const value = arbitraryOf(p.schema ?? { type: 'string' }).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
   return p.required ? value : fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value });
 }
 
@@ -144,7 +144,7 @@ function callArbitrary(op: Operation, f: Fixture, hostile: 'none' | 'body' | 'pa
   const validBody: fc.Arbitrary<unknown> | undefined = json
     ? fc.oneof(
         ...(json.example !== undefined ? [{ weight: 3, arbitrary: fc.constant(json.example) }] : []),
-        { weight: 2, arbitrary: valueOf(json.schema) },
+        { weight: 2, arbitrary: arbitraryOf(json.schema) },
       ).map((b) => personalise(b, f))
     : undefined;
   const body = validBody && hostile === 'body' ? validBody.chain((b) => mutate(b)) : validBody;
@@ -284,7 +284,10 @@ for (const { id, path, method, op } of operations) {
         throw e;
       }
       timing.inject += performance.now() - t0;
-      (stats[id] ??= {})[`${what.startsWith('hostile') || what === 'valid' ? what : 'http'} ${r.statusCode}`] = ((stats[id] ??= {})[`${what.startsWith('hostile') || what === 'valid' ? what : 'http'} ${r.statusCode}`] ?? 0) + 1;
+      const counts = stats[id] ?? {};
+      stats[id] = counts;
+      const bucket = `${what.startsWith('hostile') || what === 'valid' ? what : 'http'} ${r.statusCode}`;
+      counts[bucket] = (counts[bucket] ?? 0) + 1;
       const problems: string[] = [];
       if (r.statusCode >= 500 && !(r.statusCode === 501 && op.responses['501'])) problems.push(`answered ${r.statusCode}: ${r.body.slice(0, 300)}`);
       if (t.responseViolations.length > seen) problems.push(...t.responseViolations.splice(seen));

@@ -2,15 +2,16 @@ import fc from 'fast-check';
 
 /**
  * fast-check arbitraries from the OpenAPI document's schemas (OpenAPI 3.0 JSON Schema as @fastify/swagger writes it):
- * `valueOf` gives values the schema accepts, `hostileValue` the kinds of input D16 and issue 13 name (wrong types,
+ * `arbitraryOf` gives values the schema accepts, `hostileValue` the kinds of input D16 and issue 13 name (wrong types,
  * huge strings, lone surrogates, NUL, prototype-named keys, deep nesting, numbers out of range), and `mutate` puts one
  * of them somewhere inside a valid value (or drops a required field, or adds an unknown one).
  */
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON Schema read from the OpenAPI document, walked by keyword
 export type Schema = Record<string, any>;
 
 /** Keys named like JavaScript object internals (D16: ordinary names). */
-export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', '__defineGetter__', 'isPrototypeOf'];
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'arbitraryOf', 'prototype', '__defineGetter__', 'isPrototypeOf'];
 
 const shortText = fc.oneof(
   fc.constantFrom('a', 'user-1', 'hello world', '홍길동', 'x@example.com', '2025-01-17T00:00:00Z', '+821012345678', '010-1234-5678'),
@@ -38,7 +39,7 @@ function stringOf(s: Schema): fc.Arbitrary<string> {
 }
 
 /** Values the schema accepts (bounded in size). */
-export function valueOf(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
+export function arbitraryOf(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
   const s = schema ?? {};
   const base = valueOfInner(s, depth);
   return s.nullable ? fc.oneof({ weight: 4, arbitrary: base }, { weight: 1, arbitrary: fc.constant(null) }) : base;
@@ -48,8 +49,8 @@ function valueOfInner(s: Schema, depth: number): fc.Arbitrary<unknown> {
   if (s.const !== undefined) return fc.constant(s.const);
   if (Array.isArray(s.enum) && s.enum.length > 0) return fc.constantFrom(...s.enum);
   const alternatives = s.anyOf ?? s.oneOf;
-  if (Array.isArray(alternatives) && alternatives.length > 0) return fc.oneof(...alternatives.map((a: Schema) => valueOf(a, depth)));
-  if (Array.isArray(s.allOf) && s.allOf.length > 0) return valueOf(Object.assign({}, ...s.allOf), depth);
+  if (Array.isArray(alternatives) && alternatives.length > 0) return fc.oneof(...alternatives.map((a: Schema) => arbitraryOf(a, depth)));
+  if (Array.isArray(s.allOf) && s.allOf.length > 0) return arbitraryOf(Object.assign({}, ...s.allOf), depth);
   const type = Array.isArray(s.type) ? s.type[0] : s.type;
   switch (type) {
     case 'string':
@@ -68,7 +69,7 @@ function valueOfInner(s: Schema, depth: number): fc.Arbitrary<unknown> {
     case 'array': {
       if (depth > 4) return fc.constant([]);
       const min = s.minItems ?? 0;
-      return fc.array(valueOf(s.items, depth + 1), { minLength: min, maxLength: Math.max(min, Math.min(s.maxItems ?? 3, 3)) });
+      return fc.array(arbitraryOf(s.items, depth + 1), { minLength: min, maxLength: Math.max(min, Math.min(s.maxItems ?? 3, 3)) });
     }
     case 'object':
     case undefined: {
@@ -84,10 +85,10 @@ function objectOf(s: Schema, depth: number): fc.Arbitrary<unknown> {
   const props = (s.properties ?? {}) as Record<string, Schema>;
   const required = new Set<string>(s.required ?? []);
   const shape: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const [k, v] of Object.entries(props)) shape[k] = valueOf(v, depth + 1);
+  for (const [k, v] of Object.entries(props)) shape[k] = arbitraryOf(v, depth + 1);
   const known = fc.record(shape, { requiredKeys: [...required].filter((k) => k in shape) });
   const extra = s.additionalProperties && depth < 4
-    ? fc.dictionary(fc.oneof(fc.constantFrom('tier', 'plan', 'amount', 'utm_source'), fc.string({ minLength: 1, maxLength: 8 })), valueOf(s.additionalProperties === true ? {} : s.additionalProperties, depth + 1), { maxKeys: 3 })
+    ? fc.dictionary(fc.oneof(fc.constantFrom('tier', 'plan', 'amount', 'utm_source'), fc.string({ minLength: 1, maxLength: 8 })), arbitraryOf(s.additionalProperties === true ? {} : s.additionalProperties, depth + 1), { maxKeys: 3 })
     : fc.constant({});
   return fc.tuple(known, extra).map(([a, b]) => ({ ...b, ...a }));
 }
@@ -139,7 +140,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
   if (at.length > 6) return out;
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) paths(x, [...at, i], out);
   else if (v && typeof v === 'object') for (const k of Object.keys(v)) paths((v as Record<string, unknown>)[k], [...at, k], out);
   return out;
 }

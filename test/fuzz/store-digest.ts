@@ -69,8 +69,3 @@ export function digestChanges(before: StoreDigest, after: StoreDigest): string[]
   }
   return changed;
 }
-
-/** Forget the table list (a new app may have other tables, e.g. PostgreSQL partitions). */
-export function resetDigestTables(): void {
-  tableList = undefined;
-}

@@ -55,7 +55,7 @@ test('Marketap profiles: user id and properties are stored exactly as sent', asy
       expect(r.statusCode, r.body).toBe(202);
       const stored = await storedProfile(userId);
       expect(stored, `no profile with external_id ${JSON.stringify(userId)}`).toBeDefined();
-      for (const [k, v] of Object.entries(props)) expect(stored![k], k).toEqual(v);
+      for (const [k, v] of Object.entries(props)) expect(stored?.[k], k).toEqual(v);
     }),
     { seed: SEED, numRuns: RUNS, endOnFailure: true },
   );
@@ -69,7 +69,7 @@ test('Notifly set-user-properties: user id and properties are stored exactly as 
       expect(r.statusCode, r.body).toBe(200);
       const stored = await storedProfile(userId);
       expect(stored, `no profile with external_id ${JSON.stringify(userId)}`).toBeDefined();
-      for (const [k, v] of Object.entries(props)) expect(stored![k], k).toEqual(v);
+      for (const [k, v] of Object.entries(props)) expect(stored?.[k], k).toEqual(v);
     }),
     { seed: SEED + 1, numRuns: RUNS, endOnFailure: true },
   );
