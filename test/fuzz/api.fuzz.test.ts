@@ -59,6 +59,8 @@ interface Fixture {
   ids: Record<string, string>;
   auth: Record<string, Record<string, string>>;
   query: Record<string, string>;
+  /** Secrets a body names (Notifly's /authenticate). */
+  keys: Record<string, string>;
 }
 
 async function fixture(): Promise<Fixture> {
@@ -88,6 +90,7 @@ async function fixture(): Promise<Fixture> {
       metricsToken: {},
     },
     query: { service_id: project.id, project_id: project.id },
+    keys: { accessKey: credentials.access_key, secretKey: credentials.secret_key },
   };
 }
 
@@ -106,7 +109,8 @@ function personalise(v: unknown, f: Fixture): unknown {
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
-      Object.defineProperty(out, k, { value: k === 'projectId' || k === 'project_id' ? f.projectId : k in f.ids ? f.ids[k] : personalise(x, f), enumerable: true, writable: true, configurable: true });
+      const own = k === 'projectId' || k === 'project_id' ? f.projectId : k in f.ids ? f.ids[k] : k in f.keys ? f.keys[k] : personalise(x, f);
+      Object.defineProperty(out, k, { value: own, enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
@@ -124,12 +128,18 @@ interface Call {
 
 const otherIds = { projectId: other.project.id };
 
+/** Path parameters whose valid values are a closed set the schema does not spell out. */
+const KNOWN_VALUES: Record<string, string[]> = { kind: ['import', 'export', 'api-key', 'access-key'], channel: ['email', 'sms', 'push', 'webhook'] };
+
 /** A valid value for a parameter; `undefined` leaves an optional one out (most of the time). */
 function validParam(p: Parameter, f: Fixture): fc.Arbitrary<string | undefined> {
   if (p.in === 'path' && p.name in f.ids) return fc.constant(f.ids[p.name]);
   if (p.in === 'query' && p.name in f.query) return fc.constant(f.query[p.name]);
   if (p.in === 'header' && p.name === 'x-twilio-signature') return fc.constant('c2lnbmF0dXJl');
-  const value = arbitraryOf(p.schema ?? { type: 'string' }).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  if (p.in === 'path' && p.name in KNOWN_VALUES) return fc.constantFrom(...KNOWN_VALUES[p.name]);
+  const examples = (p.schema?.examples ?? []) as unknown[];
+  const generated = arbitraryOf(p.schema ?? { type: 'string' }).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  const value = examples.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...examples.map(String)) }, { weight: 1, arbitrary: generated }) : generated;
   return p.required ? value : fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value });
 }
 
