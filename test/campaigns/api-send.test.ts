@@ -150,6 +150,22 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
     expect(await deliveriesOf(w, id)).toHaveLength(2);
   });
 
+  it('refuses an Idempotency-Key that is not 1-200 visible ASCII characters with 400, sending nothing (found by test/fuzz: a non-ASCII key was stored, then echoing it in X-Maru-Request-Id answered 500)', async () => {
+    w = await campaignWorld();
+    await addUser(w.runtime, w.project.id, { userId: 'alice', email: 'alice@example.com' });
+    const id = await createCampaign(w, { name: 'mail', channel: 'email', template: { subject: 'Hi', text: 'hello' } });
+    const body = { recipients: [{ userId: 'alice' }] };
+    for (const key of ['주문-42', 'order 42', 'x'.repeat(201)]) {
+      expect(await send(id, body, { 'idempotency-key': key })).toMatchObject({
+        status: 400,
+        body: { code: 400, success: false, error: 'Bad request: the Idempotency-Key header must be 1-200 visible ASCII characters' },
+      });
+    }
+    expect(await deliveriesOf(w, id)).toHaveLength(0);
+    const ok = await send(id, body, { 'idempotency-key': 'order-42_ABC.~' });
+    expect(ok.status).toBe(200);
+  });
+
   it('accepts only active API-triggered campaigns; other projects\' and unknown ids are 404; no token is 401; other methods 405', async () => {
     w = await campaignWorld();
     const draft = await createCampaign(w, { name: 'd', channel: 'push', template: PUSH_TEMPLATE, status: 'draft' });

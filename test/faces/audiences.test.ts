@@ -238,6 +238,17 @@ describe('audience rules on events', () => {
 });
 
 describe('admin API', () => {
+  test("the OpenAPI document's request examples are accepted (the fuzzer found them using op `eq`, which is refused)", async () => {
+    const projectId = await newProject();
+    await rt().taxonomy.apply(projectId, { properties: [{ scope: 'user', name: 'tier', type: 'String' }] });
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    for (const path of ['/admin/v1/projects/{projectId}/audiences', '/admin/v1/projects/{projectId}/audiences/preview']) {
+      const example = doc.paths[path].post.requestBody.content['application/json'].example;
+      const res = await t.app.inject({ method: 'POST', url: path.replace('{projectId}', projectId), headers: adminHeaders, payload: example });
+      expect(res.statusCode, `${path}: ${res.body}`).toBeLessThan(300);
+    }
+  });
+
   test('create, get, list, update, preview and delete; ids are short lowercase', async () => {
     const projectId = await newProject();
     const { ids } = await fourProfiles(projectId);

@@ -21,6 +21,7 @@ export const MAX_API_RECIPIENTS = 1000;
 
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 const MAX_REQUEST_ID = 200;
+const REQUEST_ID = new RegExp(`^[\\x21-\\x7e]{1,${MAX_REQUEST_ID}}$`);
 
 export interface PlanResult {
   requestId: string;
@@ -97,8 +98,9 @@ export class DeliveriesService {
     if (campaign.id.startsWith(DIRECT_CAMPAIGN_PREFIX)) throw invalid('campaignId', `campaign ${campaign.id} holds direct messages (/messages/...); their content comes with each request, so it cannot be sent here`);
     if (campaign.sendTime.type !== 'api') throw invalid('campaignId', `campaign ${campaign.id} is not an API-triggered campaign (its send-time type is ${campaign.sendTime.type})`);
     if (campaign.status !== 'active') throw invalid('campaignId', `campaign ${campaign.id} is ${campaign.status}; only an active campaign can be sent`);
-    if (input.requestId !== undefined && (input.requestId.length === 0 || input.requestId.length > MAX_REQUEST_ID)) {
-      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${MAX_REQUEST_ID} characters`);
+    // Visible ASCII only: the key is echoed in a response header (X-Maru-Request-Id), which cannot carry other text.
+    if (input.requestId !== undefined && !REQUEST_ID.test(input.requestId)) {
+      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${MAX_REQUEST_ID} visible ASCII characters`);
     }
     const recipients = parseApiRecipients(input.body, campaign, project.settings.phoneRegion ?? this.#defaultRegion);
     return this.plan({ project, campaign, trigger: 'api', requestId: `api:${input.requestId ?? uuidv7(this.#clock.now())}`, targets: recipients });

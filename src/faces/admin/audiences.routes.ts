@@ -41,7 +41,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Deps
   const tags = ['admin: audiences'];
   const base = '/admin/v1/projects/:projectId/audiences';
 
-  app.post(base, adminOp('content:write', tags, 'Create an audience {name, description?, rule}', created(Open({ audience: AnyDoc })), { body: bodySchema({ name: Type.String(), description: Type.Optional(Nullable(Type.String())), rule: Type.Unknown() }, { name: 'VIP', rule: { property: 'tier', op: 'eq', value: 'gold' } }) }), async (request: P, reply) => {
+  app.post(base, adminOp('content:write', tags, 'Create an audience {name, description?, rule}', created(Open({ audience: AnyDoc })), { body: bodySchema({ name: Type.String(), description: Type.Optional(Nullable(Type.String())), rule: Type.Unknown() }, { name: 'VIP', rule: { property: 'tier', op: 'equals', value: 'gold' } }) }), async (request: P, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
     const audience = await runtime.audiences.create(p.id, { name: b.name, description: b.description, rule: b.rule });
@@ -53,7 +53,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Deps
     return { audiences: await runtime.audiences.list(p.id) };
   });
 
-  app.post(`${base}/preview`, adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(AnyDoc), { body: bodySchema({ rule: Type.Unknown() }, { rule: { property: 'tier', op: 'eq', value: 'gold' } }) }), async (request: A) => {
+  app.post(`${base}/preview`, adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(AnyDoc), { body: bodySchema({ rule: Type.Unknown() }, { rule: { property: 'tier', op: 'equals', value: 'gold' } }) }), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['rule']);
     return runtime.audiences.preview(p.id, { rule: b.rule ?? null, sample: sampleSize(request.query.sample) });

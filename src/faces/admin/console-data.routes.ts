@@ -10,6 +10,7 @@ import type { ExportRequest, NameFilter } from '../../core/export/export.types.t
 import type { Services } from '../../services.ts';
 import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { ADMIN_ERRORS } from './schemas.ts';
+import { accepted, created, CredentialSummary, csv, EventCounts, EventsPage, IssuedBody, JobBody, ok, OverviewBody, ProfileDetail, ProfileSearch, RejectedPage, SettingsBody, TaxonomyEntries } from './console-data.schemas.ts';
 import { SECURITY } from '../shared/openapi.ts';
 import { Cursor, Limit, decodeCursor, encodeCursor, iso, isoOrNull, pageLimit } from './wire.ts';
 
@@ -19,8 +20,6 @@ type Deps = Pick<Services, 'audiences' | 'browse' | 'clock' | 'config' | 'creden
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 
 const ProjectParams = Type.Object({ projectId: Type.String() });
-const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), next: Type.Union([Type.String(), Type.Null()]) });
-const Anything = Type.Unknown();
 const EXPORT_SLOT_TTL_MS = 60 * 60_000;
 
 function time(raw: string | undefined, field: string): number | undefined {
@@ -60,6 +59,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
     config: { permission: 'project:read' },
     schema: {
       tags, security, params: ProjectParams,
+      response: ok(OverviewBody),
       summary: 'Overview: events today (by source) and per day for 30 days (project time zone), last event, profile count, messages sent today, latest rejected requests',
     },
   }, async (request) => {
@@ -73,7 +73,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
 
   r.get(`${base}/rejected-requests`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: ProjectParams, querystring: Type.Object({ cursor: Cursor, limit: Limit }), summary: 'Requests refused for this project, newest first, with their reason (the latest 200 are kept)' },
+    schema: { tags, security, params: ProjectParams, querystring: Type.Object({ cursor: Cursor, limit: Limit }), response: ok(RejectedPage), summary: 'Requests refused for this project, newest first, with their reason (the latest 200 are kept)' },
   }, async (request) => {
     const cursor = decodeCursor(request.query.cursor);
     const page = await runtime.rejectedRequests.list(request.params.projectId, { before: cursor ? Number(cursor[0]) : undefined, limit: pageLimit(request.query.limit) });
@@ -92,6 +92,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
         cursor: Cursor,
         limit: Limit,
       }),
+      response: ok(EventsPage),
       summary: 'Recent events, newest first, filtered by name, time range and profile',
     },
   }, async (request) => {
@@ -117,6 +118,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
     schema: {
       tags, security, params: ProjectParams,
       querystring: Type.Object({ days: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1 to 92, default 30' })), name: Type.Optional(Type.String()) }),
+      response: ok(EventCounts),
       summary: 'Events per local day of the project (time zone named), ending today',
     },
   }, async (request) => runtime.browse.eventCountsPerDay(request.params.projectId, { days: request.query.days ? Number(request.query.days) : undefined, name: request.query.name || undefined }));
@@ -133,6 +135,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
         cursor: Cursor,
         limit: Limit,
       }),
+      response: ok(ProfileSearch),
       summary: 'Find profiles by any identifier or by a property value; without either, every profile (paged by id)',
     },
   }, async (request) => {
@@ -144,7 +147,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
 
   r.get(`${base}/profiles/:profileId/detail`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), profileId: Type.String() }), summary: 'A profile with identifiers, merged-in profiles and when, devices, consent flags, recent events and messages received' },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), profileId: Type.String() }), response: ok(ProfileDetail), summary: 'A profile with identifiers, merged-in profiles and when, devices, consent flags, recent events and messages received' },
   }, async (request) => {
     const d = await runtime.browse.profileDetail(request.params.projectId, request.params.profileId);
     return {
@@ -160,7 +163,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
 
   r.delete(`${base}/profiles/:profileId`, {
     config: { permission: 'content:write' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), profileId: Type.String() }), summary: 'Delete a profile and its data: starts a deletion job (202), whose progress GET deletion-jobs/{jobId} shows' },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), profileId: Type.String() }), response: accepted(JobBody), summary: 'Delete a profile and its data: starts a deletion job (202), whose progress GET deletion-jobs/{jobId} shows' },
   }, async (request, reply) => {
     const job = await runtime.deletionJobs.deleteProfile({ projectId: request.params.projectId, profileId: request.params.profileId, actor: actorOfRequest(request) });
     return reply.status(202).send({ job: jobToWire(job) });
@@ -168,7 +171,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
 
   r.get(`${base}/deletion-jobs/:jobId`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), jobId: Type.String() }), summary: 'A deletion job: status, profiles deleted, rows removed per kind' },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), jobId: Type.String() }), response: ok(JobBody), summary: 'A deletion job: status, profiles deleted, rows removed per kind' },
   }, async (request) => ({ job: jobToWire(await runtime.deletionJobs.get(request.params.projectId, request.params.jobId)) }));
 
   r.get(`${base}/taxonomy/entries`, {
@@ -182,6 +185,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
         cursor: Cursor,
         limit: Limit,
       }),
+      response: ok(TaxonomyEntries),
       summary: 'Events and properties with type and origin (standard, registered, observed = first seen), searchable, paged',
     },
   }, async (request) => {
@@ -206,7 +210,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
 
   r.post(`${base}/credentials/:kind`, {
     config: { permission: 'project:admin' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), kind: Type.String() }), summary: 'Issue a credential of a kind that has no working one (409 otherwise: reissue it); the secret is shown once' },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), kind: Type.String() }), response: created(IssuedBody), summary: 'Issue a credential of a kind that has no working one (409 otherwise: reissue it); the secret is shown once' },
   }, async (request, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
     const kind = request.params.kind as CredentialKind;
@@ -216,7 +220,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
 
   r.get(`${base}/credentials/summary`, {
     config: { permission: 'project:admin' },
-    schema: { tags, security, params: ProjectParams, summary: 'Credentials by kind: prefix, created, expiry (a reissued one works for 14 more days), whether each still works' },
+    schema: { tags, security, params: ProjectParams, response: ok(CredentialSummary), summary: 'Credentials by kind: prefix, created, expiry (a reissued one works for 14 more days), whether each still works' },
   }, async (request) => {
     const p = await runtime.projects.get(request.params.projectId);
     const now = runtime.clock.now();
@@ -236,7 +240,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
 
   r.get(`${base}/settings`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: ProjectParams, summary: 'Time zone, phone region, strict taxonomy and rate limits, each with its default' },
+    schema: { tags, security, params: ProjectParams, response: ok(SettingsBody), summary: 'Time zone, phone region, strict taxonomy and rate limits, each with its default' },
   }, async (request: P) => settingsView(await runtime.projects.get(request.params.projectId)));
 
   r.patch(`${base}/settings`, {
@@ -249,6 +253,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
         strictTaxonomy: Type.Optional(Type.Boolean()),
         limits: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]))),
       }, { examples: [{ timezone: 'Asia/Seoul', phoneRegion: 'KR', strictTaxonomy: false }] }),
+      response: ok(SettingsBody),
       summary: 'Change settings; null puts a setting back to its default',
     },
   }, async (request) => {
@@ -285,7 +290,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
   for (const kind of ['events', 'profiles'] as const) {
     r.get(`${base}/exports/${kind}.csv`, {
       config: { permission: 'data:export' },
-      schema: { tags, security, params: ProjectParams, querystring: exportQuery, summary: `Download ${kind} as CSV with the DFINERY export filters, streamed (formula cells neutralised)`, response: { 200: Anything } },
+      schema: { tags, security, params: ProjectParams, querystring: exportQuery, summary: `Download ${kind} as CSV with the DFINERY export filters, streamed (formula cells neutralised)`, response: { 200: csv(kind === 'events' ? 'Events' : 'Profiles') } },
     }, async (request, reply) => {
       const q = request.query;
       const p = await runtime.projects.get(request.params.projectId);
@@ -304,7 +309,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: D
 
   r.get(`${base}/audiences/:audienceId/profiles.csv`, {
     config: { permission: 'data:export' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), audienceId: Type.String() }), summary: "Download an audience's profiles as CSV (formula cells neutralised, D14)", response: { 200: Anything } },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), audienceId: Type.String() }), summary: "Download an audience's profiles as CSV (formula cells neutralised, D14)", response: { 200: csv("The audience's profiles") } },
   }, async (request, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
     const audience = await runtime.audiences.get(p.id, request.params.audienceId);
