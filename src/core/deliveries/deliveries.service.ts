@@ -12,6 +12,7 @@ import type { Project } from '../projects/projects.types.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
 import * as repo from './deliveries.repository.ts';
 import type { Backlog } from '../limits/backlog.ts';
+import { IdempotencyService } from '../idempotency/idempotency.service.ts';
 import type { DeliveryRow } from './deliveries.tables.ts';
 import { DIRECT_CAMPAIGN_PREFIX, METRICS, type AddressKind, type ApiRecipient, type Delivery, type DeliveryTrigger, type Target } from './deliveries.types.ts';
 import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
@@ -63,6 +64,7 @@ export class DeliveriesService {
   #campaigns: CampaignsService;
   #defaultRegion: string;
   #backlog: Backlog | undefined;
+  #idempotency: IdempotencyService;
   #eraseHooks: ((tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>)[] = [];
 
   /**
@@ -72,6 +74,7 @@ export class DeliveriesService {
    */
   constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string; backlog?: Backlog }) {
     this.#backlog = deps.backlog;
+    this.#idempotency = new IdempotencyService({ store: deps.store, clock: deps.clock });
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -83,7 +86,8 @@ export class DeliveriesService {
   /**
    * An API-triggered send (seed 004 §5). Checks the whole request first: the campaign exists, is active and
    * API-triggered; 1–1,000 recipients of types the channel accepts. `requestId` (the Idempotency-Key header) makes a
-   * retried call record nothing twice; without one every call is a new send.
+   * retried call record nothing twice and answer what the first answered; the same key with another body is refused
+   * (IdempotencyService, 422). Without one every call is a new send.
    */
   async sendApi(input: { projectId: string; campaignId: string; body: unknown; requestId?: string }): Promise<PlanResult> {
     const project = await this.#projects.get(input.projectId);
@@ -96,7 +100,9 @@ export class DeliveriesService {
       throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${MAX_REQUEST_ID} characters`);
     }
     const recipients = parseApiRecipients(input.body, campaign, project.settings.phoneRegion ?? this.#defaultRegion);
-    return this.plan({ project, campaign, trigger: 'api', requestId: `api:${input.requestId ?? uuidv7(this.#clock.now())}`, targets: recipients });
+    return this.#idempotency.once({ projectId: project.id, operation: `campaign-send:${campaign.id}`, key: input.requestId, body: input.body }, () =>
+      this.plan({ project, campaign, trigger: 'api', requestId: `api:${input.requestId ?? uuidv7(this.#clock.now())}`, targets: recipients }),
+    );
   }
 
   /** Records the deliveries of one send (see the class comment). */
