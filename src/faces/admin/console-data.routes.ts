@@ -11,6 +11,7 @@ import type { Runtime } from '../../runtime.ts';
 import { actorOfRequest, guardAdmin } from './admin-auth.ts';
 import { ADMIN_ERRORS } from './schemas.ts';
 import { SECURITY } from '../shared/openapi.ts';
+import { parseDatetimeParam } from '../../core/taxonomy/values.ts';
 import { Cursor, Limit, decodeCursor, encodeCursor, iso, isoOrNull, pageLimit } from './wire.ts';
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -20,12 +21,8 @@ const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Objec
 const Anything = Type.Unknown();
 const EXPORT_SLOT_TTL_MS = 60 * 60_000;
 
-function time(raw: string | undefined, field: string): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const t = Date.parse(raw);
-  if (Number.isNaN(t)) throw invalid(field, `${field} must be an ISO 8601 datetime`);
-  return t;
-}
+/** A datetime query parameter: with a zone (D3), else refused naming it. */
+const time = (raw: string | undefined, field: string) => parseDatetimeParam(raw, field);
 
 function nameFilter(namesRaw: string | undefined, conditionRaw: string | undefined, field: string): NameFilter | undefined {
   if (namesRaw === undefined && conditionRaw === undefined) return undefined;
