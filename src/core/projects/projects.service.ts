@@ -8,6 +8,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../accounts/roles.ts';
 import * as repo from './projects.repository.ts';
 import { checkProjectSettings } from './project-settings.ts';
+import { eraseProject } from './project-erasure.ts';
 import type { Project, ProjectSettings } from './projects.types.ts';
 
 export const DEFAULT_TIMEZONE = 'Asia/Seoul';
@@ -111,6 +112,24 @@ export class ProjectsService {
    * ones (null puts one back to its default). A patch that changes nothing to set (`{}`), or names another field, is
    * refused.
    */
+  /**
+   * Erases a project and all its data (project-erasure.ts: events, profiles, identifiers, devices, deliveries,
+   * campaigns, jobs, credentials, ...) in one write unit, so it is all gone or nothing is. The audit log keeps one
+   * instance-level entry (`project.deleted`, with the project's name and the rows deleted per table). Returns the counts.
+   */
+  async delete(id: string, actor?: Actor): Promise<Record<string, number>> {
+    const project = await this.get(id);
+    const counts = await this.#store.write(async (tx) => {
+      const rows = await eraseProject(tx, this.#store.dialect, project.id);
+      await this.#audit?.record(tx, { projectId: null, actor, action: 'project.deleted', target: `project:${project.id}`, details: { name: project.name, rows } });
+      return rows;
+    });
+    this.#cache.delete(id);
+    this.#taxonomy.invalidate(id);
+    this.#credentials.forgetCached();
+    return counts;
+  }
+
   async update(id: string, patch: { name?: unknown; timezone?: unknown; settings?: unknown }, actor?: Actor): Promise<Project> {
     const current = await this.get(id);
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw invalid('body', 'the body must be an object {name?, timezone?, settings?}');

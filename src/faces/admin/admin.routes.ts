@@ -48,6 +48,15 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
     return { project: projectToWire(await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object, actorOfRequest(request))) };
   });
 
+  app.delete(
+    '/admin/v1/projects/:projectId',
+    adminOp('instance:admin', tags, 'Delete a project and all its data (events, profiles, deliveries, campaigns, jobs, credentials, ...); answers the rows deleted per table', ok(Open({ deleted: Type.Literal(true), project_id: Type.String(), rows: Type.Record(Type.String(), Type.Integer()) }))),
+    async (request: P) => {
+      const p = await project(request);
+      return { deleted: true, project_id: p.id, rows: await runtime.projects.delete(p.id, actorOfRequest(request)) };
+    },
+  );
+
   app.get('/admin/v1/projects/:projectId/credentials', adminOp('project:admin', tags, 'Credentials (prefixes only)', ok(Open({ credentials: Type.Array(AnyDoc) }))), async (request: P) => {
     const p = await project(request);
     return { credentials: (await runtime.credentials.list(p.id)).map(credentialToWire) };
