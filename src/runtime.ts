@@ -47,6 +47,7 @@ import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
 import { UsersService } from './core/accounts/users.service.ts';
 import { ConsoleSessionsService } from './core/accounts/sessions.service.ts';
+import { taxonomyLimitsOf } from './core/taxonomy/taxonomy-limits.ts';
 import { BrowseService } from './core/browse/browse.service.ts';
 
 /**
@@ -162,6 +163,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const credentials = new CredentialsService({ store, clock, audit });
   const taxonomy = new TaxonomyService({ store, clock });
   const projects = new ProjectsService({ store, clock, credentials, taxonomy, audit });
+  taxonomy.limitsFrom(async (projectId) => taxonomyLimitsOf((await projects.get(projectId)).settings));
   const identity = new IdentityService({ store, identifiersPerType: config.identifiersPerType });
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
   const eventStorage = new EventStorage({

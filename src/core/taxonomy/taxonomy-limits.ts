@@ -33,7 +33,7 @@ export function parseTaxonomyLimits(raw: unknown): Partial<TaxonomyLimits> {
 }
 
 /** The limits in force for a project's settings: what parses of `taxonomyLimits`, defaults for the rest. */
-export function taxonomyLimitsOf(settings: { taxonomyLimits?: unknown }): TaxonomyLimits {
+export function taxonomyLimitsOf(settings: Record<string, unknown>): TaxonomyLimits {
   let parsed: Partial<TaxonomyLimits> = {};
   try {
     parsed = settings.taxonomyLimits === undefined || settings.taxonomyLimits === null ? {} : parseTaxonomyLimits(settings.taxonomyLimits);
