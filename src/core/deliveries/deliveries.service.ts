@@ -6,7 +6,7 @@ import type { Queue } from '../../platform/queue/queue.port.ts';
 import type { CampaignsService } from '../campaigns/campaigns.service.ts';
 import { RECIPIENT_TYPES, RECIPIENT_TYPES_BY_CHANNEL, type Campaign, type RecipientType } from '../campaigns/campaigns.types.ts';
 import { MaruError, invalid } from '../errors.ts';
-import { isBlockedValue, normalizePhone } from '../identity/identifiers.ts';
+import { isBlockedValue, isEmailAddress, isIdentifier, normalizePhone, parseIdentifier } from '../identity/identifiers.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
@@ -20,7 +20,6 @@ import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
 /** Recipients of one API send (seed 004 §5, D9). */
 export const MAX_API_RECIPIENTS = 1000;
 
-const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 const MAX_REQUEST_ID = 200;
 
 export interface PlanResult {
@@ -320,7 +319,7 @@ function addressesOf(channel: Campaign['channel'], t: Target, profile: repo.Prof
       else if (profile) {
         email = profile.identifiers.find((i) => i.type === 'email')?.value;
         if (!email) {
-          const raw = EMAIL_PROPERTIES.map((k) => profile.properties[k]).find((v) => typeof v === 'string' && EMAIL.test(v.trim()));
+          const raw = EMAIL_PROPERTIES.map((k) => profile.properties[k]).find((v) => typeof v === 'string' && isEmailAddress(v.trim()));
           if (typeof raw === 'string') email = raw.trim().toLowerCase();
         }
       }
@@ -352,25 +351,21 @@ export function parseApiRecipients(body: unknown, campaign: Campaign, region: st
     const params = o.eventParams ?? {};
     if (typeof params !== 'object' || params === null || Array.isArray(params)) throw invalid(`${at}.eventParams`, `${at}.eventParams must be an object`);
     const eventParams = params as Record<string, unknown>;
-    const text = (name: string, value: unknown): string => {
-      if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-      if (typeof value !== 'string' || value.trim().length === 0 || value.length > 512) throw invalid(`${at}.${name}`, `${at}.${name} is required for a ${type} recipient (a non-empty string)`);
-      return value.trim();
+    /** The recipient's identifier, by the one identifier rule (identifiers.ts): length, D16 text, email, phone. */
+    const required = (name: string, idType: 'external_id' | 'phone' | 'email', value: unknown): string => {
+      const field = `${at}.${name}`;
+      if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) throw invalid(field, `${field} is required for a ${type} recipient (a non-empty string)`);
+      const id = parseIdentifier(idType, value, { field, region });
+      if (!isIdentifier(id)) throw invalid(field, `${field} "${id?.raw}" does not identify anyone (empty, null-like, placeholder and all-zero values are not accepted)`);
+      return id.raw;
     };
     switch (type) {
       case 'user-id':
-        return { type, userId: text('userId', o.userId), eventParams };
-      case 'phone-number': {
-        const phone = text('phoneNumber', o.phoneNumber);
-        const e164 = normalizePhone(phone, region);
-        if (!/^\+?\d{7,15}$/.test(e164) || isBlockedValue(e164.replace('+', ''))) throw invalid(`${at}.phoneNumber`, `${at}.phoneNumber is not a phone number`);
-        return { type, phoneNumber: phone, eventParams };
-      }
-      case 'email': {
-        const email = text('email', o.email);
-        if (!EMAIL.test(email)) throw invalid(`${at}.email`, `${at}.email is not an email address`);
-        return { type, email, eventParams };
-      }
+        return { type, userId: required('userId', 'external_id', o.userId), eventParams };
+      case 'phone-number':
+        return { type, phoneNumber: required('phoneNumber', 'phone', o.phoneNumber), eventParams };
+      case 'email':
+        return { type, email: required('email', 'email', o.email), eventParams };
     }
   });
 }
