@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { addUser, campaignWorld, createCampaign, drain, type CampaignWorld } from '../campaigns/campaign-helpers.ts';
 import { adminHeaders, createProject } from '../helpers/app.ts';
-import { PROJECT_TABLES } from '../../src/core/projects/project-erasure.ts';
+import { PROJECT_TABLES } from '../../src/core/projects/project-erasure.repository.ts';
 import { runCli } from '../../src/cli/commands.ts';
 
 /** Deleting a project (admin API and `maru project delete`) erases every row of it, on SQLite and PostgreSQL. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { MaruError } from '../errors.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Store } from '../../platform/db/store.ts';
-import './idempotency.tables.ts';
+import * as repo from './idempotency.repository.ts';
 
 /** How long a key is remembered (Stripe's rule: 24 hours). Past it, the key may be used again for anything. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -33,13 +33,8 @@ export class IdempotencyService {
     const digest = bodyDigest(input.body);
     const now = this.#clock.now();
     const row = await this.#store.write(async (tx) => {
-      await tx.deleteFrom('idempotency_keys').where('project_id', '=', projectId).where('created_at', '<', now - IDEMPOTENCY_RETENTION_MS).execute();
-      await tx
-        .insertInto('idempotency_keys')
-        .values({ project_id: projectId, operation, key, body_digest: digest, result: null, created_at: now })
-        .onConflict((oc) => oc.columns(['project_id', 'operation', 'key']).doNothing())
-        .execute();
-      return tx.selectFrom('idempotency_keys').select(['body_digest', 'result']).where('project_id', '=', projectId).where('operation', '=', operation).where('key', '=', key).executeTakeFirstOrThrow();
+      await repo.pruneKeys(tx, projectId, now - IDEMPOTENCY_RETENTION_MS);
+      return repo.claimKey(tx, projectId, { operation, key, digest, now });
     });
     if (row.body_digest !== digest) {
       throw new MaruError('idempotency_key_reused', `Idempotency-Key ${JSON.stringify(key)} was already used with another request body; use a new key for a new request`, { field: 'Idempotency-Key' });
@@ -49,20 +44,13 @@ export class IdempotencyService {
     try {
       result = await run();
     } catch (e) {
-      // Refused or failed: forget the claim (unless another request with this body has answered meanwhile).
-      await this.#store.write((tx) =>
-        tx.deleteFrom('idempotency_keys').where('project_id', '=', projectId).where('operation', '=', operation).where('key', '=', key).where('result', 'is', null).execute(),
-      );
+      // Refused or failed: forget the claim (unless another request with this body has answered meanwhile). If even
+      // that fails (the store is down), the unanswered claim stays: a retry with this body runs again, which is safe.
+      await this.#store.write((tx) => repo.releaseKey(tx, projectId, { operation, key })).catch(() => undefined);
       throw e;
     }
     const stored = JSON.stringify(result);
-    await this.#store.write((tx) =>
-      tx
-        .insertInto('idempotency_keys')
-        .values({ project_id: projectId, operation, key, body_digest: digest, result: stored, created_at: now })
-        .onConflict((oc) => oc.columns(['project_id', 'operation', 'key']).doUpdateSet({ result: stored }))
-        .execute(),
-    );
+    await this.#store.write((tx) => repo.answerKey(tx, projectId, { operation, key, digest, now, result: stored }));
     return result;
   }
 }

@@ -8,7 +8,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../accounts/roles.ts';
 import * as repo from './projects.repository.ts';
 import { checkProjectSettings } from './project-settings.ts';
-import { eraseProject } from './project-erasure.ts';
+import { eraseProject } from './project-erasure.repository.ts';
 import type { Project, ProjectSettings } from './projects.types.ts';
 
 export const DEFAULT_TIMEZONE = 'Asia/Seoul';
@@ -113,14 +113,14 @@ export class ProjectsService {
    * refused.
    */
   /**
-   * Erases a project and all its data (project-erasure.ts: events, profiles, identifiers, devices, deliveries,
+   * Erases a project and all its data (project-erasure.repository.ts: events, profiles, identifiers, devices, deliveries,
    * campaigns, jobs, credentials, ...) in one write unit, so it is all gone or nothing is. The audit log keeps one
    * instance-level entry (`project.deleted`, with the project's name and the rows deleted per table). Returns the counts.
    */
   async delete(id: string, actor?: Actor): Promise<Record<string, number>> {
     const project = await this.get(id);
     const counts = await this.#store.write(async (tx) => {
-      const rows = await eraseProject(tx, this.#store.dialect, project.id);
+      const rows = await eraseProject(tx, project.id, { dialect: this.#store.dialect });
       await this.#audit?.record(tx, { projectId: null, actor, action: 'project.deleted', target: `project:${project.id}`, details: { name: project.name, rows } });
       return rows;
     });

@@ -53,7 +53,8 @@ const ONLY_IN: Partial<Record<(typeof PROJECT_TABLES)[number], Dialect>> = { eve
  * Erases a project and all its data inside the caller's write unit (all or nothing); returns rows deleted per table.
  * Queue jobs go with their outbox rows (a job already handed to Redis finds no row to claim and does nothing).
  */
-export async function eraseProject(tx: Db, dialect: Dialect, projectId: string): Promise<Record<string, number>> {
+export async function eraseProject(tx: Db, projectId: string, options: { dialect: Dialect }): Promise<Record<string, number>> {
+  const { dialect } = options;
   const db = tx as unknown as Kysely<any>;
   const counts: Record<string, number> = {};
   const outbox = await db
