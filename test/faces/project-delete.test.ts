@@ -4,6 +4,7 @@ import { addUser, campaignWorld, createCampaign, drain, type CampaignWorld } fro
 import { adminHeaders, createProject } from '../helpers/app.ts';
 import { PROJECT_TABLES } from '../../src/core/projects/project-erasure.repository.ts';
 import { runCli } from '../../src/cli/commands.ts';
+import { signedIn } from '../helpers/console.ts';
 
 /** Deleting a project (admin API and `maru project delete`) erases every row of it, on SQLite and PostgreSQL. */
 
@@ -90,6 +91,18 @@ describe('deleting a project', () => {
     const audit = await w.runtime.store.db.selectFrom('audit_log').select(['project_id', 'action', 'target']).where('action', '=', 'project.deleted').execute();
     expect(audit).toEqual([{ project_id: null, action: 'project.deleted', target: `project:${w.project.id}` }]);
     expect((await w.t.app.inject({ method: 'DELETE', url: `/admin/v1/projects/${w.project.id}`, headers: adminHeaders })).statusCode).toBe(404);
+  });
+
+  it("needs the instance admin: a project owner's console session is 403 and nothing is deleted", async () => {
+    w = await campaignWorld();
+    const owner = await signedIn(w.t.app, w.runtime, { email: 'owner@example.com', roles: [{ projectId: w.project.id, role: 'owner' }] });
+    const before = await rowsOf(w, w.project.id);
+    const r = await owner.request({ method: 'DELETE', url: `/admin/v1/projects/${w.project.id}` });
+    expect([r.statusCode, r.json().error.code]).toEqual([403, 'forbidden']);
+    expect(await rowsOf(w, w.project.id)).toEqual(before);
+    const admin = await signedIn(w.t.app, w.runtime, { email: 'root@example.com', instanceOwner: true });
+    expect((await admin.request({ method: 'DELETE', url: `/admin/v1/projects/${w.project.id}` })).statusCode).toBe(200);
+    expect((await rowsOf(w, w.project.id)).projects).toBe(0);
   });
 
   it('maru project delete refuses without --yes and erases with it', async () => {
