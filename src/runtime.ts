@@ -48,7 +48,9 @@ import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
 import { UsersService } from './core/accounts/users.service.ts';
 import { ConsoleSessionsService } from './core/accounts/sessions.service.ts';
+import { taxonomyLimitsOf } from './core/taxonomy/taxonomy-limits.ts';
 import { BrowseService } from './core/browse/browse.service.ts';
+import { IdempotencyService } from './core/idempotency/idempotency.service.ts';
 
 /**
  * The composition root: builds every adapter and service from the configuration with plain constructors.
@@ -115,6 +117,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const credentials = new CredentialsService({ store, clock, audit });
   const taxonomy = new TaxonomyService({ store, clock });
   const projects = new ProjectsService({ store, clock, credentials, taxonomy, audit });
+  taxonomy.limitsFrom(async (projectId) => taxonomyLimitsOf((await projects.get(projectId)).settings));
   const identity = new IdentityService({ store, identifiersPerType: config.identifiersPerType });
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
   const eventStorage = new EventStorage({
@@ -152,7 +155,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
   const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
-  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion,
+  // Idempotency-Key (Stripe's rule): one key store for the campaign and direct sends.
+  const idempotency = new IdempotencyService({ store, clock });
+  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, idempotency, defaultPhoneRegion: config.defaultPhoneRegion,
     backlog: new Backlog({
       kind: 'deliveries',
       max: config.backlogMaxDeliveries,
@@ -174,7 +179,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // Korean messaging (docs/korean-messaging.md): direct messages are deliveries of the pipeline above; the 080 block
   // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
   const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
-  const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
+  const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, idempotency, defaultPhoneRegion: config.defaultPhoneRegion });
   // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
   const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
   const blocklist = new BlocklistService({ store, clock, projects, profiles, consent, defaultPhoneRegion: config.defaultPhoneRegion });

@@ -26,7 +26,7 @@ test('--help of both commands', async () => {
   expect([b.code, b.stdout]).toEqual([0, expect.stringContaining('maru message text --project ID --to NUMBER')]);
 }, 240_000);
 
-test('campaign send plans one delivery per recipient; a repeated request id records nothing twice', async () => {
+test('campaign send plans one delivery per recipient; a repeated request id records nothing twice and another body under it is refused', async () => {
   const p = await maru(['project', 'create', '--name', 'Shop', '--json']);
   expect(p.code).toBe(0);
   const projectId = JSON.parse(p.stdout).project_id as string;
@@ -41,7 +41,12 @@ test('campaign send plans one delivery per recipient; a repeated request id reco
   expect(s.stderr).toBe('');
   expect(JSON.parse(s.stdout)).toMatchObject({ request_id: 'api:r1', created: 2, existing: 0 });
   const again = await maru(['campaign', 'send', '--project', projectId, '--campaign', campaignId, '--recipients', recipients, '--request-id', 'r1']);
-  expect(JSON.parse(again.stdout)).toMatchObject({ request_id: 'api:r1', created: 0, existing: 2 });
+  // The Idempotency-Key rule: the same request id and recipients print the first plan again, other recipients are refused.
+  expect(JSON.parse(again.stdout)).toEqual(JSON.parse(s.stdout));
+  writeFileSync(recipients, JSON.stringify([{ type: 'phone-number', phoneNumber: '01011112222' }]));
+  const other = await maru(['campaign', 'send', '--project', projectId, '--campaign', campaignId, '--recipients', recipients, '--request-id', 'r1']);
+  expect(other.code).not.toBe(0);
+  expect(other.stderr).toContain('Idempotency-Key "r1" was already used with another request body');
   // message text without text sending set up: a clear error, exit non-zero.
   const m = await maru(['message', 'text', '--project', projectId, '--to', '01012345678', '--body', 'hi']);
   expect(m.code).not.toBe(0);

@@ -263,7 +263,7 @@ describe('admin API', () => {
     expect(a.id).toMatch(/^[a-z0-9]{6}$/);
     const at = Date.parse(NOW);
     expect(created.json()).toEqual({
-      audience: { id: a.id, name: 'Koreans', description: 'tagged kr', rule: { all: [{ property: 'tags', op: 'contains', value: 'kr' }] }, createdAt: at, updatedAt: at },
+      audience: { id: a.id, name: 'Koreans', description: 'tagged kr', rule: { all: [{ property: 'tags', op: 'contains', value: 'kr' }] }, createdAt: new Date(at).toISOString(), updatedAt: new Date(at).toISOString() },
     });
     const row = await rt().store.db.selectFrom('audiences').selectAll().where('project_id', '=', projectId).executeTakeFirstOrThrow();
     expect(row).toEqual({ project_id: projectId, id: a.id, name: 'Koreans', description: 'tagged kr', rule: '{"all":[{"property":"tags","op":"contains","value":"kr"}]}', created_at: at, updated_at: at });
@@ -286,7 +286,7 @@ describe('admin API', () => {
       payload: { name: 'Men', rule: { property: 'df_gender', op: 'equals', value: 'Male' } },
     });
     expect(patched.json()).toEqual({
-      audience: { id: a.id, name: 'Men', description: 'tagged kr', rule: { property: 'df_gender', op: 'equals', value: 'Male' }, createdAt: at, updatedAt: at + 5000 },
+      audience: { id: a.id, name: 'Men', description: 'tagged kr', rule: { property: 'df_gender', op: 'equals', value: 'Male' }, createdAt: new Date(at).toISOString(), updatedAt: new Date(at + 5000).toISOString() },
     });
     const p3 = await t.app.inject({ method: 'POST', url: `${api(projectId)}/${a.id}/preview`, headers: adminHeaders });
     expect(p3.json()).toEqual({ count: 1, sample: [ids.u2] });

@@ -28,7 +28,8 @@ describe('DeletionJobsService', () => {
       ['victim', 'user_ids', 'user_ids must be an array of user ids'],
       [[], 'user_ids', 'user_ids must name at least one user'],
       [['a', ''], 'user_ids[1]', 'user_ids[1] must be a non-empty string of at most 512 characters'],
-      [['a', 'x'.repeat(513)], 'user_ids[1]', 'user_ids[1] must be a non-empty string of at most 512 characters'],
+      [['a', 'x'.repeat(513)], 'user_ids[1]', 'user_ids[1] must be at most 512 characters'],
+      [['a', 'b\u0000'], 'user_ids[1]', expect.stringContaining('user_ids[1]')],
       [[{}], 'user_ids[0]', 'user_ids[0] must be a non-empty string of at most 512 characters'],
     ];
     for (const [externalIds, field, message] of bad) {

@@ -11,12 +11,12 @@ import type { DeletionJobRow } from './deletion-jobs.tables.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../accounts/roles.ts';
 import { identifiersOf, resolveAlias } from '../identity/identity.repository.ts';
+import { MAX_IDENTIFIER_LENGTH, parseIdentifier } from '../identity/identifiers.ts';
 import { findProfile } from '../profiles/profiles.repository.ts';
 
 export const DELETION_QUEUE = 'deletion-jobs';
 /** Most users one deletion job may name. */
 export const MAX_DELETION_IDS = 1000;
-const MAX_ID_LENGTH = 512;
 
 export type DeletionJobStatus = 'pending' | 'running' | 'completed' | 'failed';
 
@@ -118,11 +118,13 @@ export class DeletionJobsService {
     const ids = new Set<string>();
     input.externalIds.forEach((raw, i) => {
       const f = input.itemField ? input.itemField(i) : `${field}[${i}]`;
-      const value = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
-      if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_ID_LENGTH) {
-        throw invalid(f, `${f} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+      // A user id by the one identifier rule (identifiers.ts: string or safe integer, length, D16 text), trimmed as
+      // stored. A placeholder value (D6) is kept: no profile can hold it, so it deletes nothing.
+      const empty = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+      if (empty || (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isSafeInteger(raw)))) {
+        throw invalid(f, `${f} must be a non-empty string of at most ${MAX_IDENTIFIER_LENGTH} characters`);
       }
-      ids.add(value.trim());
+      ids.add(parseIdentifier('external_id', raw, { field: f, region: 'KR' })!.raw);
     });
     const now = this.#clock.now();
     const id = uuidv7(now);

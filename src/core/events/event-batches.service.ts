@@ -110,7 +110,7 @@ export class EventBatchesService {
       throw new MaruError('too_many_items', `at most ${MAX_BATCH_EVENTS} events per request, got ${input.events.length}`, { field: wire.events });
     }
     const taxonomy = await this.#taxonomy.get(projectId);
-    const observed = emptyObserved();
+    const observed = await this.#taxonomy.observer(projectId);
     const now = this.#clock.now();
     const batchId = uuidv7(now);
 

@@ -85,7 +85,7 @@ export class EventsService {
   }): Promise<IngestResult> {
     const { projectId, wire } = input;
     const taxonomy = await this.#taxonomy.get(projectId);
-    const observed = emptyObserved();
+    const observed = await this.#taxonomy.observer(projectId);
     const now = input.receivedAt ?? this.#clock.now();
 
     // Validate everything before writing anything.

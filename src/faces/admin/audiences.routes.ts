@@ -4,6 +4,7 @@ import type { Services } from '../../services.ts';
 import { guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body as bodySchema, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
+import { audienceToWire } from './wire.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
@@ -45,12 +46,12 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Deps
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
     const audience = await runtime.audiences.create(p.id, { name: b.name, description: b.description, rule: b.rule });
-    return reply.status(201).send({ audience });
+    return reply.status(201).send({ audience: audienceToWire(audience) });
   });
 
   app.get(base, adminOp('project:read', tags, "A project's audiences", ok(Open({ audiences: Type.Array(AnyDoc) }))), async (request: P) => {
     const p = await runtime.projects.get(request.params.projectId);
-    return { audiences: await runtime.audiences.list(p.id) };
+    return { audiences: (await runtime.audiences.list(p.id)).map(audienceToWire) };
   });
 
   app.post(`${base}/preview`, adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(AnyDoc), { body: bodySchema({ rule: Type.Unknown() }, { rule: { property: 'tier', op: 'equals', value: 'gold' } }) }), async (request: A) => {
@@ -61,13 +62,13 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Deps
 
   app.get(`${base}/:audienceId`, adminOp('project:read', tags, 'An audience', ok(Open({ audience: AnyDoc }))), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
-    return { audience: await runtime.audiences.get(p.id, request.params.audienceId) };
+    return { audience: audienceToWire(await runtime.audiences.get(p.id, request.params.audienceId)) };
   });
 
   app.patch(`${base}/:audienceId`, adminOp('content:write', tags, 'Change name, description or rule', ok(Open({ audience: AnyDoc })), { body: bodySchema({ name: Type.Optional(Type.String()), description: Type.Optional(Nullable(Type.String())), rule: Type.Optional(Type.Unknown()) }, { name: 'VIP customers' }) }), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
-    return { audience: await runtime.audiences.update(p.id, request.params.audienceId, b) };
+    return { audience: audienceToWire(await runtime.audiences.update(p.id, request.params.audienceId, b)) };
   });
 
   app.delete(`${base}/:audienceId`, adminOp('content:write', tags, 'Delete an audience', gone()), async (request: A, reply) => {

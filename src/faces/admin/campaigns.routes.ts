@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
+import { parseDatetimeParam } from '../../core/taxonomy/values.ts';
 import { toCampaignDocument } from '../../core/campaigns/campaigns.service.ts';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/campaigns.types.ts';
 import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
@@ -72,12 +73,7 @@ function limitOf(raw: unknown): number | undefined {
   return n;
 }
 
-function beforeOf(raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  const t = Date.parse(String(raw));
-  if (Number.isNaN(t)) throw invalid('before', 'before must be an ISO 8601 datetime');
-  return t;
-}
+const beforeOf = (raw: unknown) => parseDatetimeParam(raw, 'before');
 
 /**
  * Admin API for campaigns (docs/campaigns.md): campaigns and their statuses, previews, admin-side sends, deliveries,

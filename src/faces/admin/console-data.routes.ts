@@ -12,6 +12,7 @@ import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts'
 import { ADMIN_ERRORS } from './schemas.ts';
 import { accepted, created, CredentialSummary, csv, EventCounts, EventsPage, IssuedBody, JobBody, ok, OverviewBody, ProfileDetail, ProfileSearch, RejectedPage, SettingsBody, TaxonomyEntries } from './console-data.schemas.ts';
 import { SECURITY } from '../shared/openapi.ts';
+import { parseDatetimeParam } from '../../core/taxonomy/values.ts';
 import { Cursor, Limit, decodeCursor, encodeCursor, iso, isoOrNull, pageLimit } from './wire.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
@@ -22,12 +23,8 @@ type P = FastifyRequest<{ Params: { projectId: string } }>;
 const ProjectParams = Type.Object({ projectId: Type.String() });
 const EXPORT_SLOT_TTL_MS = 60 * 60_000;
 
-function time(raw: string | undefined, field: string): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const t = Date.parse(raw);
-  if (Number.isNaN(t)) throw invalid(field, `${field} must be an ISO 8601 datetime`);
-  return t;
-}
+/** A datetime query parameter: with a zone (D3), else refused naming it. */
+const time = (raw: string | undefined, field: string) => parseDatetimeParam(raw, field);
 
 function nameFilter(namesRaw: string | undefined, conditionRaw: string | undefined, field: string): NameFilter | undefined {
   if (namesRaw === undefined && conditionRaw === undefined) return undefined;

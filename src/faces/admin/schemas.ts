@@ -10,11 +10,11 @@ export const AdminError = Type.Object(
   { additionalProperties: false },
 );
 
-const CODE_OF: Record<number, ErrorCode> = { 400: 'invalid_input', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 500: 'internal', 503: 'unavailable' };
+const CODE_OF: Record<number, ErrorCode> = { 400: 'invalid_input', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused', 500: 'internal', 503: 'unavailable' };
 
 /** Every status an admin route can fail with. */
 export const ADMIN_ERRORS = errorResponses(AdminError, [400, 401, 403, 404, 409, 413, 415, 422, 500, 503], (s) =>
-  s === 422 ? { error: { code: 'invalid_input', message: 'Idempotency-Key was used with another body' } } : adminError(new MaruError(CODE_OF[s], 'see docs/errors.md')).body,
+  adminError(s === 422 ? new MaruError('idempotency_key_reused', 'Idempotency-Key "order-42" was already used with another request body; use a new key for a new request', { field: 'Idempotency-Key' }) : new MaruError(CODE_OF[s], 'see docs/errors.md')).body,
 );
 
 export const ok = (schema: TSchema, example?: unknown) => ({ 200: described(200, schema, example) });

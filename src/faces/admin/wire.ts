@@ -35,3 +35,33 @@ export function decodeCursor(raw: string | undefined, field = 'cursor'): unknown
   }
   throw invalid(field, `${field} must be the \`next\` value of the previous page`);
 }
+
+/*
+ * One wire convention for every admin response (docs/admin-api.md "Conventions"): times are ISO 8601 strings in UTC
+ * with milliseconds (`2025-01-06T01:00:00.000Z`), or null. The core's epoch milliseconds never reach the wire.
+ */
+
+export const projectToWire = (p: { id: string; name: string; timezone: string; settings: Record<string, unknown>; createdAt: number }) => ({
+  id: p.id,
+  name: p.name,
+  timezone: p.timezone,
+  settings: p.settings,
+  createdAt: iso(p.createdAt),
+});
+
+export const credentialToWire = (c: { id: string; kind: string; prefix: string; created_at: number; expires_at: number | null }) => ({
+  id: c.id,
+  kind: c.kind,
+  prefix: c.prefix,
+  created_at: iso(c.created_at),
+  expires_at: isoOrNull(c.expires_at),
+});
+
+export const profileToWire = <T extends { propertyTimes: Record<string, number>; createdAt: number; updatedAt: number }>(p: T) => ({
+  ...p,
+  propertyTimes: Object.fromEntries(Object.entries(p.propertyTimes).map(([k, v]) => [k, iso(v)])),
+  createdAt: iso(p.createdAt),
+  updatedAt: iso(p.updatedAt),
+});
+
+export const audienceToWire = <T extends { createdAt: number; updatedAt: number }>(a: T) => ({ ...a, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt) });
