@@ -204,7 +204,9 @@ describe('projects', () => {
     const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
     const times: [string, unknown][] = [];
     const walk = (path: string, v: unknown) => {
-      if (Array.isArray(v)) v.forEach((x, i) => walk(`${path}[${i}]`, x));
+      if (Array.isArray(v)) {
+        for (const [i, x] of v.entries()) walk(`${path}[${i}]`, x);
+      }
       else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(path === '' ? k : `${path}.${k}`, x);
       else if (/(At|_at)$/.test(path) || /propertyTimes\./.test(path)) times.push([path, v]);
     };

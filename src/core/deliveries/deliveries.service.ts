@@ -366,8 +366,8 @@ export function parseApiRecipients(body: unknown, campaign: Campaign, region: st
         return { type, userId: required('userId', 'external_id', o.userId), eventParams };
       case 'phone-number':
         return { type, phoneNumber: required('phoneNumber', 'phone', o.phoneNumber), eventParams };
-      case 'email':
-        return { type, email: required('email', 'email', o.email), eventParams };
+      default: // 'email' (the type was checked against RECIPIENT_TYPES above)
+        return { type: 'email', email: required('email', 'email', o.email), eventParams };
     }
   });
 }

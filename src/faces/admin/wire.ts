@@ -1,11 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { invalid } from '../../core/errors.ts';
 
-/** Shared wire pieces of the admin API's console endpoints: error body, cursor paging, times. */
-export const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
-});
-
+/** Shared wire pieces of the admin API's console endpoints: cursor paging, times. */
 export const Cursor = Type.Optional(Type.String({ description: 'The `next` value of the previous page; omit for the first page', maxLength: 500 }));
 export const Limit = Type.Optional(Type.String({ description: 'Items per page, 1 to 200 (default 50)', pattern: '^[0-9]{1,4}$' }));
 
