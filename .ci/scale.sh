@@ -2,7 +2,7 @@
 # Scale-mode CI (issue 9): PostgreSQL and Redis on 127.0.0.1 — started here if they are not running — then, against
 # them: the port contract suites (store on PostgreSQL, limits on Redis, queue on BullMQ), the adapters' integration
 # tests, the faces' integration tests (each test app on a fresh database and Redis key prefix, see
-# test/helpers/scale.ts) and the multi-process test (test/e2e/scale.e2e.test.ts).
+# test/helpers/scale.ts), the API fuzzer (test/fuzz) and the multi-process test (test/e2e/scale.e2e.test.ts).
 #
 # Run from .ci/run after `npm ci` (or alone on a checkout with node_modules): .ci/scale.sh
 # Without this script the same suites skip themselves (MARU_TEST_DATABASE_URL / MARU_TEST_REDIS_URL unset), so
@@ -50,7 +50,10 @@ step "$vitest" run test/contract src/platform/db/postgres.store.integration.test
 #    test app creates its own database.
 step "$vitest" run --maxWorkers=1 test/faces test/campaigns
 
-# 3. Two API processes and two workers on one PostgreSQL and Redis, a worker killed mid-run.
+# 3. The API fuzzer (test/fuzz) on PostgreSQL: no 5xx, documented answers, refusals change nothing.
+step "$vitest" run --maxWorkers=1 test/fuzz
+
+# 4. Two API processes and two workers on one PostgreSQL and Redis, a worker killed mid-run.
 step "$vitest" run test/e2e/scale.e2e.test.ts
 
 # Each test drops the database and deletes the Redis keys it created.

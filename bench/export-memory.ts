@@ -134,7 +134,9 @@ async function cli(dir: string, projectId: string, from: string, to: string) {
   const started = performance.now();
   const code = await runCli(['export', 'events', '--data-dir', dir, '--project', projectId, '--from', from, '--to', to], {
     out: (t) => void writeSync(out, t),
-    err: (t) => void (err += t),
+    err: (t) => {
+      err += t;
+    },
     env: { MARU_LOG_LEVEL: 'warn' },
   });
   const seconds = (performance.now() - started) / 1000;
@@ -151,8 +153,7 @@ function child(args: string[], flags: string[] = []): { lines: AsyncIterator<str
   p.stdout.setEncoding('utf8');
   p.stdout.on('data', (chunk: string) => {
     buffer += chunk;
-    let i;
-    while ((i = buffer.indexOf('\n')) >= 0) {
+    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
       const line = buffer.slice(0, i);
       buffer = buffer.slice(i + 1);
       const w = waiting.shift();

@@ -151,7 +151,8 @@ const result = await new Promise<autocannon.Result>((resolve, reject) => {
             const latency = now - (ctx.sentAt ?? now);
             latencies.push(latency);
             const second = Math.floor((now - measureFrom) / 1000);
-            const slot = (perSecond[second] ??= { second, responses: 0, maxMs: 0 });
+            perSecond[second] ??= { second, responses: 0, maxMs: 0 };
+            const slot = perSecond[second];
             slot.responses++;
             if (latency > slot.maxMs) slot.maxMs = Math.round(latency);
             if (ok) {

@@ -1,4 +1,5 @@
 import type { Config } from './platform/config.ts';
+import type { Services } from './services.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/log.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
@@ -14,7 +15,7 @@ import { ProfilesService } from './core/profiles/profiles.service.ts';
 import { EventStorage } from './core/events/event-storage.ts';
 import { EventsService } from './core/events/events.service.ts';
 import { RateLimiter } from './core/limits/rate-limits.ts';
-import { DeletionService } from './core/deletion/deletion.service.ts';
+import { DeletionService, type Eraser } from './core/deletion/deletion.service.ts';
 import { SessionTokenService } from './core/credentials/session-tokens.ts';
 import type { Queue } from './platform/queue/queue.port.ts';
 import { LocalQueue } from './platform/queue/local.queue.ts';
@@ -48,66 +49,16 @@ import { BlocklistService } from './core/blocklist/blocklist.service.ts';
 import { AuditService, RejectedRequestsService } from './core/audit/audit.service.ts';
 import { UsersService } from './core/accounts/users.service.ts';
 import { ConsoleSessionsService } from './core/accounts/sessions.service.ts';
+import { taxonomyLimitsOf } from './core/taxonomy/taxonomy-limits.ts';
 import { BrowseService } from './core/browse/browse.service.ts';
+import { IdempotencyService } from './core/idempotency/idempotency.service.ts';
 
 /**
  * The composition root: builds every adapter and service from the configuration with plain constructors.
  * The server, the worker and the CLI all start from here; nothing else constructs services.
  */
-export interface Runtime {
-  config: Config;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  store: Store;
-  limits: Limits;
-  queue: Queue;
-  credentials: CredentialsService;
-  taxonomy: TaxonomyService;
-  projects: ProjectsService;
-  identity: IdentityService;
-  profiles: ProfilesService;
-  events: EventsService;
-  /** Where events are written: the ingest log and its merge (SQLite), or `events` directly. */
-  eventStorage: EventStorage;
-  rateLimiter: RateLimiter;
-  deletion: DeletionService;
-  devices: DevicesService;
-  deletionJobs: DeletionJobsService;
-  eventBatches: EventBatchesService;
-  sessionTokens: SessionTokenService;
-  audiences: AudiencesService;
-  exports: ExportService;
-  campaigns: CampaignsService;
-  deliveries: DeliveriesService;
-  deliveryWorker: DeliveryWorker;
-  campaignTriggers: CampaignTriggers;
-  campaignStats: CampaignStatsService;
-  tracking: TrackingService;
-  sandboxOutbox: SandboxOutbox;
-  providers: ChannelProviderRegistry;
-  /** Per-project channel provider configuration, sealed at rest (docs/providers.md). */
-  channelConfigs: ChannelConfigService;
-  /** "Send a test message" through a channel's provider (docs/providers.md "Testing a channel"). */
-  channelTests: ChannelTestService;
-  unsubscribe: UnsubscribeService;
-  sdk: SdkService;
-  /** Korean messaging (docs/korean-messaging.md): setup, direct messages, the 080 block list, delivery results. */
-  messagingSetup: MessagingSetupService;
-  directMessages: DirectMessagesService;
-  blocklist: BlocklistService;
-  /** Consent records (every change of an advertising consent) and the consent notices (docs/korean-messaging.md). */
-  consent: ConsentService;
-  deliveryResults: DeliveryResultsService;
-  /** Web console (docs/console.md): the audit log, console users and their sessions, rejected requests per project. */
-  audit: AuditService;
-  users: UsersService;
-  consoleSessions: ConsoleSessionsService;
-  rejectedRequests: RejectedRequestsService;
-  browse: BrowseService;
-  /** Closes adapters in order (store last, after queued writes commit). */
-  close(): Promise<void>;
-}
+/** The composition root's product: every service, built by createRuntime. */
+export type Runtime = Services;
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -117,6 +68,8 @@ export interface RuntimeOptions {
   queue?: Queue;
   /** Skip migrations (they are applied by default). */
   skipMigrations?: boolean;
+  /** More erasers run with every profile deletion, after the built-in ones (tests use it to fail a deletion on purpose). */
+  erasers?: readonly Eraser[];
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -165,6 +118,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const credentials = new CredentialsService({ store, clock, audit });
   const taxonomy = new TaxonomyService({ store, clock });
   const projects = new ProjectsService({ store, clock, credentials, taxonomy, audit });
+  taxonomy.limitsFrom(async (projectId) => taxonomyLimitsOf((await projects.get(projectId)).settings));
   const identity = new IdentityService({ store, identifiersPerType: config.identifiersPerType });
   const profiles = new ProfilesService({ store, clock, identity, taxonomy, projects, config });
   const eventStorage = new EventStorage({
@@ -176,23 +130,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   // Events acknowledged from the ingest log before a crash or stop are merged before anything reads them.
   if (!options.skipMigrations) await eventStorage.flush();
-  const events = new EventsService({ store, clock, identity, profiles, taxonomy, storage: eventStorage });
   const rateLimiter = new RateLimiter({ limits });
   const users = new UsersService({ store, clock, projects, audit });
   const consoleSessions = new ConsoleSessionsService({ store, clock, limits, users, idleSeconds: config.sessionIdleSeconds, maxAgeSeconds: config.sessionMaxAgeSeconds });
-  const deletion = new DeletionService({ store, clock, defaultPhoneRegion: config.defaultPhoneRegion });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
-  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics , backlog: new Backlog({ kind: 'event_batches', max: config.backlogMaxBatches, count: () => repoCountAllBatches(store.db), onRefused: (kind) => metrics.backlogRefused.inc({ kind }) }) });
-  const deletionJobs = new DeletionJobsService({ store, clock, queue, deletion, log, audit });
-  // Events accepted before a deletion request are stored before the deletion erases them.
-  deletionJobs.registerFlusher((projectId, acceptedUpTo, externalIds) => eventBatches.applyPending(projectId, acceptedUpTo, externalIds));
-  // ... and merged out of the ingest log, so a deletion's counts name each erased event once.
-  deletionJobs.registerFlusher(() => events.flush());
-  eventBatches.registerWorker();
-  deletionJobs.registerWorker();
-  const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
-  const audiences = new AudiencesService({ store, clock, taxonomy, projects, flushEvents: () => events.flush() });
-  const exports = new ExportService({ store, clock, taxonomy, projects, audiences, flushEvents: () => events.flush() });
+  // Reads of events merge the ingest log first; `events` is built below (it needs the campaign triggers).
+  const flushEvents = (): Promise<void> => events.flush();
+  const audiences = new AudiencesService({ store, clock, taxonomy, projects, flushEvents });
+  const exports = new ExportService({ store, clock, taxonomy, projects, audiences, flushEvents });
 
   // Campaign engine (docs/campaigns.md): campaigns, deliveries through the channel provider registry, triggers, stats.
   const templates = new TemplateRenderer();
@@ -211,46 +156,62 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
   const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
-  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, defaultPhoneRegion: config.defaultPhoneRegion,
+  // Idempotency-Key (Stripe's rule): one key store for the campaign and direct sends.
+  const idempotency = new IdempotencyService({ store, clock });
+  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, idempotency, defaultPhoneRegion: config.defaultPhoneRegion,
     backlog: new Backlog({
       kind: 'deliveries',
       max: config.backlogMaxDeliveries,
+      now: () => clock.now(),
       count: async () => {
         const c = await queue.counts(DELIVERY_QUEUE);
         return c.pending + c.running;
       },
       onRefused: (kind) => metrics.backlogRefused.inc({ kind }),
     }),
+    // An erased delivery's sandbox message goes with it.
+    eraseHooks: [(tx, projectId, keys) => sandboxOutbox.erase(tx, projectId, keys)],
   });
+  const campaignTriggers = new CampaignTriggers({ store, clock, log, queue, projects, campaigns, deliveries, tracking, audiences });
+  const events = new EventsService({ store, clock, identity, profiles, taxonomy, storage: eventStorage, listeners: [campaignTriggers.listener] });
+  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics , backlog: new Backlog({ kind: 'event_batches', max: config.backlogMaxBatches, now: () => clock.now(), count: () => repoCountAllBatches(store.db), onRefused: (kind) => metrics.backlogRefused.inc({ kind }) }) });
+  const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
+
+  // Korean messaging (docs/korean-messaging.md): direct messages are deliveries of the pipeline above; the 080 block
+  // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
+  const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
+  const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, idempotency, defaultPhoneRegion: config.defaultPhoneRegion });
+  const channelTests = new ChannelTestService({ store, projects, providers, setup: messagingSetup, audit, defaultPhoneRegion: config.defaultPhoneRegion });
+  // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
+  const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
+  const blocklist = new BlocklistService({ store, clock, projects, profiles, consent, defaultPhoneRegion: config.defaultPhoneRegion });
+  const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   const deliveryWorker = new DeliveryWorker({
     store, clock, log, queue, projects, campaigns, renderer: templates, providers, tracking, unsubscribe,
     addresses: {
       removePushToken: (projectId, token) => devices.removeToken(projectId, token),
       removeWebPushSubscription: (projectId, deviceId) => devices.setWebPushSubscription({ projectId, deviceId, subscription: null }),
     },
+    filters: [blocklist.filter],
+    sentHooks: [deliveryResults.onSent],
   });
   queue.handle<DeliveryJob>(DELIVERY_QUEUE, (job) => deliveryWorker.process(job), { concurrency: config.deliveryConcurrency, leaseMs: DELIVERY_LEASE_MS });
-  const campaignTriggers = new CampaignTriggers({ store, clock, log, queue, projects, campaigns, deliveries, tracking, audiences });
-  campaignTriggers.register();
-  // Korean messaging (docs/korean-messaging.md): direct messages are deliveries of the pipeline above; the 080 block
-  // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
-  const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
-  const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, defaultPhoneRegion: config.defaultPhoneRegion });
-  const channelTests = new ChannelTestService({ store, projects, providers, setup: messagingSetup, audit, defaultPhoneRegion: config.defaultPhoneRegion });
-  // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
-  const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
-  consent.register();
-  deletion.registerEraser(consent.eraser);
-  const blocklist = new BlocklistService({ store, clock, projects, profiles, consent, defaultPhoneRegion: config.defaultPhoneRegion });
-  deliveryWorker.addFilter(blocklist.filter);
-  const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
-  deliveryResults.register();
-  deliveryWorker.onSent(deliveryResults.onSent);
-  events.addIngestListener(campaignTriggers.listener);
   const campaignStats = new CampaignStatsService({ store, clock, projects, campaigns });
-  deletion.registerEraser(deliveries.eraser);
-  deletion.registerEraser(eventStorage.eraser);
-  deliveries.onErase((tx, projectId, keys) => sandboxOutbox.erase(tx, projectId, keys));
+
+  // Deletion (D9): a profile's consent records, deliveries and events go with it.
+  const deletion = new DeletionService({
+    store, clock, defaultPhoneRegion: config.defaultPhoneRegion,
+    erasers: [consent.eraser, deliveries.eraser, eventStorage.eraser, ...(options.erasers ?? [])],
+  });
+  const deletionJobs = new DeletionJobsService({
+    store, clock, queue, deletion, log, audit,
+    flushers: [
+      // Events accepted before a deletion request are stored before the deletion erases them ...
+      (projectId, acceptedUpTo, externalIds) => eventBatches.applyPending(projectId, acceptedUpTo, externalIds),
+      // ... and merged out of the ingest log, so a deletion's counts name each erased event once.
+      () => events.flush(),
+    ],
+  });
 
   const closers: (() => Promise<void>)[] = [() => channelConfigs.stop(), () => providers.close()];
   return {

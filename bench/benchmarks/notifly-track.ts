@@ -16,7 +16,7 @@ export const notiflyTrack: Benchmark = {
     const bench = 'notifly-track-event';
     const dir = ctx.dir('notifly');
     const maru = await startMaru({ dir, nodeArgs: ctx.serverNodeArgs(dir) });
-    let load;
+    let load: Awaited<ReturnType<typeof ctx.load>>;
     let serverCores: number | undefined;
     try {
       if (!(await routeExists(maru.url, 'POST', '/authenticate')) || !(await routeExists(maru.url, 'POST', '/track-event'))) {

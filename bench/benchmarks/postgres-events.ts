@@ -30,7 +30,7 @@ export const postgresEvents: Benchmark = {
     const url = new URL(base);
     url.pathname = `/${name}`;
     try {
-      let run;
+      let run: Awaited<ReturnType<typeof runDfinery>>;
       try {
         run = await runDfinery(ctx, {
           name: 'postgres',

@@ -21,21 +21,8 @@ import { BUILT_IN_VENDORS } from './vendors/built-in-vendors.ts';
  * Factories run once per (project, vendor, config) and the instance is reused until the config changes.
  */
 
-export type { ProviderByChannel, DeliveryLookup } from '../core/deliveries/deliveries.types.ts';
-export type ProviderChannel = keyof ProviderByChannel;
-
-export interface ProviderContext {
-  project: Project;
-  clock: Clock;
-  log: Logger;
-  /** MARU_ALLOW_PRIVATE_NETWORKS (D14); a vendor config may narrow it further. */
-  allowPrivateNetworks: boolean;
-  /** The one outbound guard (built from allowPrivateNetworks): every provider connects through it. */
-  network: OutboundGuard;
-  sandboxOutbox: SandboxOutbox;
-}
-
-export type ProviderFactory<C extends ProviderChannel> = (config: Record<string, unknown>, ctx: ProviderContext) => ProviderByChannel[C];
+export type { DeliveryLookup, ProviderByChannel, ProviderChannel, ProviderContext, ProviderFactory } from './provider-context.ts';
+import type { ProviderChannel, ProviderContext, ProviderFactory } from './provider-context.ts';
 
 export interface ResolvedProvider<C extends ProviderChannel> {
   vendor: string;

@@ -15,7 +15,7 @@ import { CHANNEL_COMMANDS } from './channel.commands.ts';
 import { USER_COMMANDS } from './user.commands.ts';
 import { JOBS_COMMANDS } from './jobs.commands.ts';
 
-export { UsageError, type Command, type Io } from './support.ts';
+export type { Command, Io } from './support.ts';
 
 const common: ParseArgsOptionsConfig = {
   'data-dir': { type: 'string' },
@@ -45,7 +45,7 @@ Environment: PORT (8080), MARU_DATA_DIR (./data), MARU_ROLE (all), MARU_ADMIN_TO
       if (typeof args.host === 'string') env.MARU_HOST = args.host;
       if (typeof args.role === 'string') env.MARU_ROLE = args.role;
       const config = configFrom(args, io, env);
-      let server;
+      let server: Awaited<ReturnType<typeof startServer>>;
       try {
         server = await startServer(config);
       } catch (e) {
@@ -113,6 +113,32 @@ once and only their digests are stored. With --json, stdout is exactly one JSON 
       const projects = await withRuntime(args, io, (rt) => rt.projects.list());
       if (args.json) printJson(io, { projects });
       else for (const p of projects) io.out(`${p.id}  ${p.name}  ${p.timezone}\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'project delete',
+    summary: 'Delete a project and all its data (asks for --yes)',
+    usage: `maru project delete ID [--yes] [--json] [--data-dir DIR]
+
+Erases the project and everything it holds, on either store: events, profiles and identifiers, devices, consent
+records, audiences, campaigns, deliveries and their statistics, queued jobs, messaging setup, credentials. It cannot
+be undone. Without --yes it only shows the project and changes nothing (exit code 1). Prints the rows deleted per
+table. The audit log keeps one entry (project.deleted).`,
+    options: { ...common, yes: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: true,
+    async run(args, io) {
+      const ids = (args._ as string[] | undefined) ?? [];
+      if (ids.length !== 1) throw new UsageError('give exactly one project id');
+      const id = ids[0];
+      if (!args.yes) {
+        const p = await withRuntime(args, io, (rt) => rt.projects.get(id));
+        io.err(`maru project delete: this erases project ${p.id} (${p.name}) and all its data for good; run again with --yes to delete it\n`);
+        return 1;
+      }
+      const rows = await withRuntime(args, io, (rt) => rt.projects.delete(id));
+      if (args.json) printJson(io, { deleted: true, project_id: id, rows });
+      else io.out(`deleted project ${id}: ${Object.entries(rows).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`).join(', ')}\n`);
       return 0;
     },
   },
@@ -300,9 +326,9 @@ export async function runCli(argv: string[], io: Io): Promise<number | 'running'
     return 2;
   }
   const rest = argv.slice(cmd.name.split(' ').length);
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: Command['options']; allowPositionals: boolean; strict: true }>>;
   try {
-    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: false, strict: true });
+    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: cmd.positionals === true, strict: true });
   } catch (e) {
     io.err(`maru ${cmd.name}: ${(e as Error).message}\n\nUsage: ${cmd.usage}\n`);
     return 2;
@@ -312,7 +338,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | 'running'
     return 0;
   }
   try {
-    return await cmd.run(parsed.values, io);
+    return await cmd.run(cmd.positionals ? { ...parsed.values, _: parsed.positionals } : parsed.values, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`maru ${cmd.name}: ${e.message}\n\nUsage: ${cmd.usage}\n`);

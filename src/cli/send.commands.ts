@@ -41,7 +41,8 @@ export const SEND_COMMANDS: Command[] = [
 FILE (or stdin for -) holds the recipients as the Notifly campaign send body takes them, either the array alone or
 {"recipients": [...]}, e.g.
   [{"type": "user-id", "userId": "u1", "eventParams": {"coupon": "A1"}}, {"type": "phone-number", "phoneNumber": "01012345678"}]
---request-id makes a repeated call record nothing twice (like the Idempotency-Key header). Prints the plan as JSON:
+--request-id makes a repeated call record nothing twice and print the first plan again (the Idempotency-Key rule: the
+same key with other recipients is refused). Prints the plan as JSON:
 request_id, created, queued, existing, duplicates, unreachable.`,
     options: { ...common, campaign: { type: 'string' }, recipients: { type: 'string' } },
     async run(args, io) {

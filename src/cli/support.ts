@@ -18,6 +18,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: ParseArgsOptionsConfig;
+  /** Takes positional arguments (given to run as `args._`). */
+  positionals?: boolean;
   run(args: Args, io: Io): Promise<number | 'running'>;
 }
 

@@ -8,7 +8,8 @@ import { healthRoutes } from './health.routes.ts';
 import { registerInputChecks } from '../faces/shared/input-checks.hook.ts';
 import { addOperationsHooks } from './operations.hooks.ts';
 import { decodeContentEncoding } from './body.ts';
-import { useJsonParser } from '../faces/shared/json-body.ts';
+import { registerJsonParser } from '../faces/shared/json-body.ts';
+import { schemaErrorFormatter } from '../faces/shared/schema-errors.ts';
 import { answerWrongMethods } from './wrong-method.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
@@ -72,6 +73,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12),
+    // Routes that validate with their schema (not documentOnly): unknown fields are refused, never silently dropped, no
+    // value is coerced to another type (D16: stored exactly or refused; query strings are declared as strings),
+    // and the first error becomes the core's invalid_input naming the field (schema-errors.ts).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, verbose: true } },
+    schemaErrorFormatter: schemaErrorFormatter(),
     // Slow clients (docs/operations.md): a request must arrive whole within requestTimeout, its headers within
     // headersTimeout (else 408 and the connection closes); an idle keep-alive connection closes after idleTimeout.
     requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
@@ -103,7 +109,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // Bodies (D16): only JSON unless a face adds its own parser (a body of another type is the face's 400), read as
   // strict UTF-8 with at most 32 levels; gzip/deflate decoded with the limit on the decoded bytes.
   app.removeAllContentTypeParsers();
-  useJsonParser(app);
+  registerJsonParser(app);
   decodeContentEncoding(app, runtime.config.bodyLimit);
   const addWrongMethodRoutes = answerWrongMethods(app);
 

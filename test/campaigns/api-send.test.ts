@@ -90,8 +90,10 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
       [kakao, { recipients: [{ type: 'email', email: 'a@b.co' }] }, 400, 'recipients[0].type email is not supported by the kakao_alimtalk channel (supported: user-id, phone-number)'],
       [push, { recipients: [{ type: 'device-token', userId: 'a' }] }, 400, 'recipients[0].type must be one of user-id, phone-number, email'],
       [push, { recipients: [{ type: 'user-id' }] }, 400, 'recipients[0].userId is required for a user-id recipient (a non-empty string)'],
-      [email, { recipients: [{ type: 'email', email: 'not-an-address' }] }, 400, 'recipients[0].email is not an email address'],
-      [text, { recipients: [{ type: 'phone-number', phoneNumber: 'abc' }] }, 400, 'recipients[0].phoneNumber is not a phone number'],
+      [email, { recipients: [{ type: 'email', email: 'not-an-address' }] }, 400, 'recipients[0].email must be an email address, e.g. kim@example.com'],
+      [text, { recipients: [{ type: 'phone-number', phoneNumber: 'abc' }] }, 400, "recipients[0].phoneNumber must be a phone number (national in the project's region KR, or international with +)"],
+      [push, { recipients: [{ userId: 'guest' }] }, 400, 'recipients[0].userId "guest" does not identify anyone (empty, null-like, placeholder and all-zero values are not accepted)'],
+      [push, { recipients: [{ userId: 'x'.repeat(513) }] }, 400, 'recipients[0].userId must be at most 512 characters'],
       [push, { recipients: [{ userId: 'a', eventParams: [1] }] }, 400, 'recipients[0].eventParams must be an object'],
       [push, { recipients: [] }, 400, 'recipients must list at least one recipient'],
       [push, {}, 400, 'recipients is required and must be a list'],
@@ -148,6 +150,22 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
     // Without the header every call is a new send.
     expect((await send(id, body)).status).toBe(200);
     expect(await deliveriesOf(w, id)).toHaveLength(2);
+  });
+
+  it('refuses an Idempotency-Key that is not 1-200 visible ASCII characters with 400, sending nothing (found by test/fuzz: a non-ASCII key was stored, then echoing it in X-Maru-Request-Id answered 500)', async () => {
+    w = await campaignWorld();
+    await addUser(w.runtime, w.project.id, { userId: 'alice', email: 'alice@example.com' });
+    const id = await createCampaign(w, { name: 'mail', channel: 'email', template: { subject: 'Hi', text: 'hello' } });
+    const body = { recipients: [{ userId: 'alice' }] };
+    for (const key of ['주문-42', 'order 42', 'x'.repeat(201)]) {
+      expect(await send(id, body, { 'idempotency-key': key })).toMatchObject({
+        status: 400,
+        body: { code: 400, success: false, error: 'Bad request: the Idempotency-Key header must be 1-200 visible ASCII characters' },
+      });
+    }
+    expect(await deliveriesOf(w, id)).toHaveLength(0);
+    const ok = await send(id, body, { 'idempotency-key': 'order-42_ABC.~' });
+    expect(ok.status).toBe(200);
   });
 
   it('accepts only active API-triggered campaigns; other projects\' and unknown ids are 404; no token is 401; other methods 405', async () => {

@@ -144,7 +144,10 @@ describe('filters, each counted under its metric', () => {
     w = await campaignWorld();
     await settings({ excludedUserIds: ['carol'] });
     for (const u of ['alice', 'bob', 'carol']) await addUser(w.runtime, w.project.id, { userId: u, devices: device(u) });
-    const id = await createCampaign(w, { name: 'x', channel: 'push', template: PUSH, excluded_user_ids: ['bob'] });
+    // Excluded ids follow the one identifier rule (identifiers.ts): trimmed as stored, at most 512 characters.
+    const tooLong = await w.admin('POST', '/campaigns', { name: 'y', channel: 'push', consent_class: 'informational', template: PUSH, excluded_user_ids: ['ok', 'x'.repeat(513)] });
+    expect([tooLong.status, tooLong.body.error.field, tooLong.body.error.message]).toEqual([400, 'excluded_user_ids[1]', 'excluded_user_ids[1] must be at most 512 characters']);
+    const id = await createCampaign(w, { name: 'x', channel: 'push', template: PUSH, excluded_user_ids: [' bob '] });
     await send(id, users('alice', 'bob', 'carol'));
     await drain(w);
     expect(await outcomes(id)).toEqual([

@@ -191,7 +191,7 @@ describe.skipIf(!TEST_REDIS_URL)('bullmq queue', () => {
       const byWorker = [0, 0];
       const running = [0, 0];
       const peak = [0, 0];
-      workers.forEach((w, i) =>
+      workers.forEach((w, i) => {
         w.handle('q', async (job) => {
           running[i]++;
           peak[i] = Math.max(peak[i], running[i]);
@@ -199,8 +199,8 @@ describe.skipIf(!TEST_REDIS_URL)('bullmq queue', () => {
           runs.set(job.payload as number, (runs.get(job.payload as number) ?? 0) + 1);
           await new Promise((r) => setTimeout(r, 5));
           running[i]--;
-        }, { concurrency: 3 }),
-      );
+        }, { concurrency: 3 });
+      });
       await Promise.all(workers.map((w) => w.start()));
       await Promise.all(Array.from({ length: 200 }, (_, i) => api.enqueue({ queue: 'q', payload: i })));
       await waitFor('all jobs to run', async () => (await api.counts('q')).done === 200, 30_000);

@@ -81,7 +81,7 @@ describe('projects', () => {
     const body = json(r);
     expect(body).toEqual({
       project_id: expect.stringMatching(/^[0-9a-z]{10}$/),
-      project: { id: body.project_id, name: 'Shop', timezone: 'Asia/Tokyo', settings: { strictTaxonomy: true }, createdAt: T0 },
+      project: { id: body.project_id, name: 'Shop', timezone: 'Asia/Tokyo', settings: { strictTaxonomy: true }, createdAt: '2025-01-06T01:00:00.000Z' },
       credentials: {
         import_token: expect.stringMatching(/^maru_imp_[0-9A-Za-z]{43}$/),
         export_token: expect.stringMatching(/^maru_exp_[0-9A-Za-z]{43}$/),
@@ -151,6 +151,85 @@ describe('projects', () => {
     expect(json(await admin('GET', `/admin/v1/projects/${a.project_id}`)).project.timezone).toBe('Asia/Seoul');
   });
 
+  test.each([
+    [{}, 'body', 'nothing to change: give at least one of name, timezone, settings'],
+    [{ nme: 'typo' }, 'nme', 'nme is not a project field (name, timezone, settings)'],
+    [{ name: 'ok', id: 'other' }, 'id', 'id is not a project field (name, timezone, settings)'],
+    [{ name: '   ' }, 'name', 'name is required (1-200 characters)'],
+    [{ name: 'x'.repeat(201) }, 'name', 'name is required (1-200 characters)'],
+    [{ settings: [] }, 'settings', 'settings must be an object'],
+    [{ settings: { limits: 'lots' } }, 'settings.limits', 'settings.limits must be an object {policy: quota}, e.g. {"event_ingest": 500000}'],
+    [{ settings: { limits: { event_ingest: -5 } } }, 'settings.limits.event_ingest', 'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got -5'],
+    [{ settings: { limits: { event_ingest: 'lots' } } }, 'settings.limits.event_ingest', 'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got "lots"'],
+    [{ settings: { limits: { event_ingest: 1.5 } } }, 'settings.limits.event_ingest', 'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got 1.5'],
+    [{ settings: { limits: { burst: 10 } } }, 'settings.limits.burst', expect.stringMatching(/^settings\.limits\.burst is not a rate-limit policy \(event_ingest, /)],
+    [{ settings: { strictTaxonomy: 'yes' } }, 'settings.strictTaxonomy', 'settings.strictTaxonomy must be true or false'],
+    [{ settings: { phoneRegion: 'XX' } }, 'settings.phoneRegion', 'settings.phoneRegion must be an ISO 3166 region code such as KR, got "XX"'],
+    [{ settings: { strictTaxnomy: true } }, 'settings.strictTaxnomy', expect.stringMatching(/^settings\.strictTaxnomy is not a project setting \(strictTaxonomy, /)],
+    [{ settings: { campaigns: { quietHour: {} } } }, 'settings.campaigns.quietHour', expect.stringMatching(/^settings\.campaigns\.quietHour is not a campaign setting/)],
+    [{ settings: { taxonomyLimits: { events: 0 } } }, 'settings.taxonomyLimits.events', 'settings.taxonomyLimits.events must be a whole number from 1 to 100000, got 0'],
+  ])('patch %j: 400 naming %s, nothing changed', async (payload, field, message) => {
+    const { project } = await createProject(t.runtime, { settings: { limits: { event_ingest: 7 } } });
+    const before = json(await admin('GET', `/admin/v1/projects/${project.id}`)).project;
+    const r = await admin('PATCH', `/admin/v1/projects/${project.id}`, payload);
+    expect([r.statusCode, json(r)]).toEqual([400, { error: { code: 'invalid_input', field, message } }]);
+    expect(json(await admin('GET', `/admin/v1/projects/${project.id}`)).project).toEqual(before);
+  });
+
+  test('create refuses unknown fields and malformed settings as patch does', async () => {
+    for (const [payload, field] of [
+      [{ name: 'x', colour: 'red' }, 'colour'],
+      [{ name: 'x', settings: { limits: { event_ingest: -1 } } }, 'settings.limits.event_ingest'],
+      [{ name: 'x', settings: { nope: 1 } }, 'settings.nope'],
+    ] as const) {
+      const before = await count('projects');
+      const r = await admin('POST', '/admin/v1/projects', payload);
+      expect([r.statusCode, json(r).error.field]).toEqual([400, field]);
+      expect(await count('projects')).toBe(before);
+    }
+  });
+
+  test('patch: settings members replace the stored ones, null puts one back to its default; times are ISO 8601 UTC', async () => {
+    const { project } = await createProject(t.runtime, { settings: { strictTaxonomy: true, phoneRegion: 'US' } });
+    const r = await admin('PATCH', `/admin/v1/projects/${project.id}`, { settings: { phoneRegion: null, limits: { event_ingest: 0, export_requests: null } } });
+    expect(r.statusCode).toBe(200);
+    expect(json(r).project).toEqual({ id: project.id, name: project.name, timezone: 'Asia/Seoul', settings: { strictTaxonomy: true, limits: { event_ingest: 0, export_requests: null } }, createdAt: '2025-01-06T01:00:00.000Z' });
+    expect(t.runtime.rateLimiter.quota(await t.runtime.projects.get(project.id), 'export_requests')).toBe(100);
+  });
+
+  test('every admin time is ISO 8601 UTC with milliseconds (projects, credentials, profiles, audiences)', async () => {
+    const { project } = await createProject(t.runtime);
+    await t.runtime.profiles.upsert({ projectId: project.id, updates: [{ identifiers: [{ type: 'external_id', value: 'u1' }], properties: { tier: 'gold' } }], strict: false });
+    await admin('POST', `/admin/v1/projects/${project.id}/audiences`, { name: 'all', rule: { property: 'tier', op: 'exists' } });
+    const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    const times: [string, unknown][] = [];
+    const walk = (path: string, v: unknown) => {
+      if (Array.isArray(v)) {
+        for (const [i, x] of v.entries()) walk(`${path}[${i}]`, x);
+      }
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(path === '' ? k : `${path}.${k}`, x);
+      else if (/(At|_at)$/.test(path) || /propertyTimes\./.test(path)) times.push([path, v]);
+    };
+    for (const url of ['', '/credentials', '/profiles?type=external_id&value=u1', '/audiences']) walk('', json(await admin('GET', `/admin/v1/projects/${project.id}${url}`)));
+    walk('list', json(await admin('GET', '/admin/v1/projects')));
+    expect(times.length).toBeGreaterThan(10);
+    for (const [path, v] of times) if (v !== null) expect([path, v]).toEqual([path, expect.stringMatching(ISO)]);
+    expect(times.map(([p]) => p)).toEqual(expect.arrayContaining(['project.createdAt', 'credentials[0].created_at', 'profile.createdAt', 'profile.propertyTimes.tier', 'audiences[0].updatedAt', 'list.projects[0].createdAt']));
+  });
+
+  test.each([
+    ['/outbox?before=2025-01-06T01:00:00', 'before'],
+    ['/outbox?before=yesterday', 'before'],
+    ['/events?from=2025-01-06T01:00:00.000', 'from'],
+    ['/events?to=2025-01-06', 'to'],
+  ])('GET %s: a datetime parameter without a zone is 400 naming %s (D3)', async (path, field) => {
+    const { project } = await createProject(t.runtime);
+    const r = await admin('GET', `/admin/v1/projects/${project.id}${path}`);
+    expect([r.statusCode, json(r).error.field, json(r).error.message]).toEqual([400, field, expect.stringContaining(`${field} must be an ISO 8601 datetime with Z or an offset`)]);
+    const zoned = await admin('GET', `/admin/v1/projects/${project.id}${path.replace(/=.*/, '=2025-01-06T10:00:00.000%2B09:00')}`);
+    expect(zoned.statusCode).toBe(200);
+  });
+
   test('an unknown project is 404', async () => {
     for (const [method, url] of [
       ['GET', '/admin/v1/projects/nope'],
@@ -179,8 +258,8 @@ describe('credentials', () => {
     expect(json(await importEvent(project.id, credentials.import_token)).code).toBe('40201');
     expect(json(await importEvent(project.id, fresh)).code).toBe('20000');
     // The listing shows the old one with its expiry.
-    const list = json(await admin('GET', `/admin/v1/projects/${project.id}/credentials`)).credentials as { kind: string; expires_at: number | null }[];
-    expect(list.filter((c) => c.kind === 'import').map((c) => c.expires_at)).toEqual([T0 + 14 * DAY, null]);
+    const list = json(await admin('GET', `/admin/v1/projects/${project.id}/credentials`)).credentials as { kind: string; expires_at: string | null }[];
+    expect(list.filter((c) => c.kind === 'import').map((c) => c.expires_at)).toEqual([new Date(T0 + 14 * DAY).toISOString(), null]);
   });
 
   test('access-key and secret-key are reissued together', async () => {

@@ -238,6 +238,17 @@ describe('audience rules on events', () => {
 });
 
 describe('admin API', () => {
+  test("the OpenAPI document's request examples are accepted (the fuzzer found them using op `eq`, which is refused)", async () => {
+    const projectId = await newProject();
+    await rt().taxonomy.apply(projectId, { properties: [{ scope: 'user', name: 'tier', type: 'String' }] });
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    for (const path of ['/admin/v1/projects/{projectId}/audiences', '/admin/v1/projects/{projectId}/audiences/preview']) {
+      const example = doc.paths[path].post.requestBody.content['application/json'].example;
+      const res = await t.app.inject({ method: 'POST', url: path.replace('{projectId}', projectId), headers: adminHeaders, payload: example });
+      expect(res.statusCode, `${path}: ${res.body}`).toBeLessThan(300);
+    }
+  });
+
   test('create, get, list, update, preview and delete; ids are short lowercase', async () => {
     const projectId = await newProject();
     const { ids } = await fourProfiles(projectId);
@@ -252,7 +263,7 @@ describe('admin API', () => {
     expect(a.id).toMatch(/^[a-z0-9]{6}$/);
     const at = Date.parse(NOW);
     expect(created.json()).toEqual({
-      audience: { id: a.id, name: 'Koreans', description: 'tagged kr', rule: { all: [{ property: 'tags', op: 'contains', value: 'kr' }] }, createdAt: at, updatedAt: at },
+      audience: { id: a.id, name: 'Koreans', description: 'tagged kr', rule: { all: [{ property: 'tags', op: 'contains', value: 'kr' }] }, createdAt: new Date(at).toISOString(), updatedAt: new Date(at).toISOString() },
     });
     const row = await rt().store.db.selectFrom('audiences').selectAll().where('project_id', '=', projectId).executeTakeFirstOrThrow();
     expect(row).toEqual({ project_id: projectId, id: a.id, name: 'Koreans', description: 'tagged kr', rule: '{"all":[{"property":"tags","op":"contains","value":"kr"}]}', created_at: at, updated_at: at });
@@ -275,7 +286,7 @@ describe('admin API', () => {
       payload: { name: 'Men', rule: { property: 'df_gender', op: 'equals', value: 'Male' } },
     });
     expect(patched.json()).toEqual({
-      audience: { id: a.id, name: 'Men', description: 'tagged kr', rule: { property: 'df_gender', op: 'equals', value: 'Male' }, createdAt: at, updatedAt: at + 5000 },
+      audience: { id: a.id, name: 'Men', description: 'tagged kr', rule: { property: 'df_gender', op: 'equals', value: 'Male' }, createdAt: new Date(at).toISOString(), updatedAt: new Date(at + 5000).toISOString() },
     });
     const p3 = await t.app.inject({ method: 'POST', url: `${api(projectId)}/${a.id}/preview`, headers: adminHeaders });
     expect(p3.json()).toEqual({ count: 1, sample: [ids.u2] });

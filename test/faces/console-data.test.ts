@@ -19,7 +19,7 @@ const event = (n: number, name = 'df_login', at = NOW) => ({ event_log_id: `0000
 const admin = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as 'GET', url: `/admin/v1/projects/${projectId}${url}`, headers: adminHeaders, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
 describe('overview and rejected requests', () => {
-  test('counts today and per day in the project time zone, the last event, profiles, and the latest refusal with its reason', async () => {
+  test('counts events received today and per day per face in the project time zone, the last event, profiles, and the latest refusal with its reason', async () => {
     await setup();
     expect((await dfinery('/api/v1/events', { common: { identity: { external_id: 'u1' } }, events: [event(1), event(2, 'df_purchase'), event(3, 'df_login', '2025-03-08T05:00:00Z')] })).json().status).toBe(true);
     expect((await dfinery('/api/v1/events', { common: { identity: { external_id: 'u2' } }, events: [event(4, 'df_login', '2025-03-09T16:30:00Z')] })).json().status).toBe(true); // 01:30 on the 10th in Seoul
@@ -31,10 +31,14 @@ describe('overview and rejected requests', () => {
     const o = (await admin('GET', '/overview')).json();
     expect(o.timezone).toBe('Asia/Seoul');
     expect(o.today).toBe('2025-03-10');
-    expect(o.eventsToday.total).toBe(3);
+    // Received counts: all four events arrived today (their event times span three days); refused ones count nowhere.
+    expect(o.eventsToday).toEqual({ total: 4, byFace: { dfinery: 4 } });
     expect(o.eventsPerDay).toHaveLength(30);
-    expect(o.eventsPerDay.at(-1)).toEqual({ date: '2025-03-10', count: 3 });
-    expect(o.eventsPerDay.at(-3)).toEqual({ date: '2025-03-08', count: 1 });
+    expect(o.eventsPerDay.at(-1)).toEqual({ date: '2025-03-10', count: 4, byFace: { dfinery: 4 } });
+    expect(o.eventsPerDay.at(-3)).toEqual({ date: '2025-03-08', count: 0, byFace: {} });
+    // Events per day by when they happened stay on the events page.
+    const byEventTime = (await admin('GET', '/events/counts?days=3')).json();
+    expect(byEventTime.days).toEqual([{ date: '2025-03-08', count: 1 }, { date: '2025-03-09', count: 0 }, { date: '2025-03-10', count: 3 }]);
     expect(o.lastEvent.occurredAt).toBe(NOW);
     expect(o.profileCount).toBe(2);
     expect(o.messagesSentToday).toBe(0);
@@ -50,6 +54,31 @@ describe('overview and rejected requests', () => {
     // A refusal for an unknown project is not recorded anywhere.
     await t.app.inject({ method: 'POST', url: '/api/v1/events?service_id=nosuchproject', headers: { access_token: 'x' }, payload: {} });
     expect(await t.runtime.store.db.selectFrom('rejected_requests').select('project_id').distinct().execute()).toEqual([{ project_id: projectId }]);
+  });
+
+  test('received counts are kept per face, per local day, by when the events arrived (not when they happened)', async () => {
+    await setup();
+    const clock = t.runtime.clock as ManualClock;
+    const ingest = (face: string, n: number) =>
+      t.runtime.events.ingest({
+        projectId,
+        source: 'api',
+        strict: false,
+        face,
+        wire: { events: 'events', name: 'name', occurredAt: 'at', key: 'key', properties: 'properties', items: 'items', identity: 'identity' } as never,
+        events: Array.from({ length: n }, (_, i) => ({ name: 'df_login', occurredAt: Date.parse('2025-01-01T00:00:00Z'), identifiers: [{ type: 'external_id', value: `u${i}` }] })),
+      });
+    await ingest('notifly', 2);
+    clock.advance(-12 * 3_600_000); // 00:00 in Seoul: still the 10th
+    await ingest('notifly', 1);
+    clock.advance(-1); // 23:59:59.999 on the 9th in Seoul
+    await ingest('dfinery', 5);
+    const accepted = await t.runtime.eventBatches.accept({ projectId, face: 'marketap', strict: false, wire: { events: 'events', name: 'name', occurredAt: 'at', key: 'key', properties: 'properties', items: 'items', identity: 'identity' } as never, events: [{ name: 'df_login', identifiers: [{ type: 'external_id', value: 'm1' }] }] });
+    expect(accepted.accepted).toBe(1);
+    clock.advance(12 * 3_600_000 + 1); // back to 12:00 on the 10th
+    const o = (await admin('GET', '/overview')).json();
+    expect(o.eventsPerDay.at(-1)).toEqual({ date: '2025-03-10', count: 3, byFace: { notifly: 3 } });
+    expect(o.eventsPerDay.at(-2)).toEqual({ date: '2025-03-09', count: 6, byFace: { dfinery: 5, marketap: 1 } });
   });
 });
 

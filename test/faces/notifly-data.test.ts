@@ -101,10 +101,11 @@ describe('POST /authenticate', () => {
   });
 
   test.each([
-    [{ secretKey: 'x' }, 'Bad request: accessKey is required and must be a string'],
-    [{ accessKey: 'x', secretKey: 7 }, 'Bad request: secretKey is required and must be a string'],
+    [{ secretKey: 'x' }, 'Bad request: accessKey is required'],
+    [{ accessKey: 'x', secretKey: 7 }, 'Bad request: secretKey must be a string'],
+    [{ accessKey: '', secretKey: 'y' }, 'Bad request: accessKey must not be empty'],
     [{ accessKey: 'x', secretKey: 'y', projectId: 'p' }, 'Bad request: projectId is not a field of this request; use accessKey, secretKey'],
-    [['x'], 'Bad request: body must be a JSON object with accessKey and secretKey'],
+    [['x'], 'Bad request: body must be a JSON object'],
   ])('bad body %j is 400 naming the field', async (body, error) => {
     expectJson(await call('POST', '/authenticate', body), 400, { data: null, error });
   });

@@ -274,7 +274,7 @@ describe('advertising text messages', () => {
     await ready({});
     const r = await sms('세일', { isAd: true });
     expect(r.status).toBe(400);
-    expect(r.body.error).toMatch(/^advertising text messages must end with a free opt-out number \(무료수신거부 080-XXX-XXXX, 정보통신망법 제50조제4항\), and this project has none/);
+    expect(r.body.error).toMatch(/^advertising text messages must end with a free opt-out number \(무료수신거부 080-XXX-XXXX, 정보통신망법 제50조제4항·제6항\), and this project has none/);
     expect((await sms('(광고) 세일')).status).toBe(400);
     expect((await sms('안내')).status).toBe(200);
   });

@@ -12,10 +12,9 @@
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { jwtVerify } from 'jose';
+import { startLoopbackServer } from './loopback.ts';
 
 export type FcmFakeFailure =
   | 'unregistered'
@@ -26,7 +25,9 @@ export type FcmFakeFailure =
   | 'internal'
   | 'unavailable'
   | 'third-party-auth'
-  | 'sender-id-mismatch';
+  | 'sender-id-mismatch'
+  /** Never answers (close() drops the connection). */
+  | 'hang';
 
 export interface FcmFakeSend {
   accessToken: string | undefined;
@@ -84,7 +85,7 @@ function googleError(
   return { error: { code: status, message, status: statusName, details } };
 }
 
-const FAILURES: Record<FcmFakeFailure, { status: number; body: object; headers?: Record<string, string> }> = {
+const FAILURES: Record<Exclude<FcmFakeFailure, 'hang'>, { status: number; body: object; headers?: Record<string, string> }> = {
   unregistered: { status: 404, body: googleError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED') },
   'not-found': { status: 404, body: googleError(404, 'NOT_FOUND', 'Requested entity was not found.') },
   'invalid-token': {
@@ -157,31 +158,21 @@ function checkMessage(body: unknown, problems: string[]): void {
 export async function startFcmFake(options: { projectId?: string } = {}): Promise<FcmFake> {
   const projectId = options.projectId ?? 'maru-test-project';
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const sockets = new Set<Socket>();
   const liveTokens = new Set<string>();
   const tokenFailures = new Map<string, FcmFakeFailure>();
   const exchangeFailures: { status: number; error: string }[] = [];
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      if (request.method === 'POST' && request.url === '/token') {
-        void handleToken(request.headers, raw, response);
-      } else if (request.method === 'POST' && request.url?.startsWith('/v1/projects/')) {
-        handleSend(request.url, request.headers, raw, response);
-      } else {
-        json(response, 404, { error: { code: 404, message: `no route ${request.method} ${request.url}`, status: 'NOT_FOUND' } });
-      }
-    });
+  const server = await startLoopbackServer(async (request, response) => {
+    const raw = request.body.toString('utf8');
+    if (request.method === 'POST' && request.url === '/token') {
+      await handleToken(request.headers, raw, response);
+    } else if (request.method === 'POST' && request.url.startsWith('/v1/projects/')) {
+      handleSend(request.url, request.headers, raw, response);
+    } else {
+      json(response, 404, { error: { code: 404, message: `no route ${request.method} ${request.url}`, status: 'NOT_FOUND' } });
+    }
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = server.origin;
   const tokenUri = `${baseUrl}/token`;
 
   const fake: FcmFake = {
@@ -203,11 +194,7 @@ export async function startFcmFake(options: { projectId?: string } = {}): Promis
     revokeAccessTokens: () => liveTokens.clear(),
     rejectAllAccessTokens: false,
     tokenLifetimeSeconds: 3599,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 
   function json(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
@@ -241,7 +228,7 @@ export async function startFcmFake(options: { projectId?: string } = {}): Promis
     if (headers['content-type'] !== 'application/x-www-form-urlencoded') return refuse(`content-type ${headers['content-type']}`);
     const form = new URLSearchParams(raw);
     if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return refuse(`grant_type ${form.get('grant_type')}`);
-    let verified;
+    let verified: Awaited<ReturnType<typeof verifyAssertion>>;
     try {
       verified = await verifyAssertion(publicKey, form.get('assertion') ?? '');
     } catch (error) {
@@ -284,6 +271,10 @@ export async function startFcmFake(options: { projectId?: string } = {}): Promis
       return;
     }
     const failure = tokenFailures.get(String(body?.message?.token));
+    if (failure === 'hang') {
+      record(-1);
+      return;
+    }
     if (failure) {
       const { status, body: errorBody, headers: errorHeaders } = FAILURES[failure];
       record(status);

@@ -13,19 +13,11 @@
  * The Bizmessage result lookup (`GET .../messages/{requestId}/{recipientSeq}`) answers an unknown message with
  * HTTP 200 and `isSuccessful: false` (code -2005, assumed).
  */
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { startLoopbackServer, type LoopbackRequest, type RecordedRequest } from './loopback.ts';
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  rawBody: string;
-  json: unknown;
-}
+export type { RecordedRequest } from './loopback.ts';
 
 export type NhnFakeOutcome =
   | { kind: 'accept' }
@@ -469,11 +461,9 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
     });
   }
 
-  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(incoming.url ?? '/', 'http://fake');
+  async function handle(incoming: LoopbackRequest, response: ServerResponse): Promise<void> {
+    const rawBody = incoming.body.toString('utf8');
+    const url = { pathname: incoming.path, searchParams: incoming.query };
     let json: unknown;
     try {
       json = rawBody === '' ? undefined : JSON.parse(rawBody);
@@ -507,27 +497,16 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
     send(response, 404, envelope(false, -9998, 'Not exist API.'));
   }
 
-  const server = createServer((incoming, response) => {
-    handle(incoming, response).catch((error: unknown) => {
-      violations.push(`fake crashed: ${String(error)}`);
-      if (!response.headersSent) response.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startLoopbackServer(handle, { onCrash: (error) => violations.push(`fake crashed: ${String(error)}`) });
 
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: server.origin,
     requests,
     violations,
     accepted,
     onRecipient: (recipientNo, outcome) => void outcomes.set(recipientNo, outcome),
     setDelivery: (recipientNo, delivery) => void deliveries.set(recipientNo, delivery),
     setKakaoDelivery: (recipientNo, delivery) => void kakaoDeliveries.set(recipientNo, delivery),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -25,6 +25,8 @@ export interface SmtpFake {
   host: string;
   port: number;
   messages: SmtpFakeMessage[];
+  /** Every RCPT TO the server was given, accepted or refused, in order. */
+  recipients: string[];
   /** Answer `code message` at RCPT TO for this recipient until cleared. */
   failRecipient(address: string, code: number, message: string): void;
   /** Answer `code message` at the end of DATA for the next message. */
@@ -114,6 +116,7 @@ const smtpError = (code: number, message: string): Error => Object.assign(new Er
 
 export async function startSmtpFake(options: { auth?: { user: string; pass: string } } = {}): Promise<SmtpFake> {
   const messages: SmtpFakeMessage[] = [];
+  const recipients: string[] = [];
   const recipientFailures = new Map<string, { code: number; message: string }>();
   let dataFailure: { code: number; message: string } | undefined;
 
@@ -131,6 +134,7 @@ export async function startSmtpFake(options: { auth?: { user: string; pass: stri
       }
     },
     onRcptTo(address, _session, callback) {
+      recipients.push(address.address);
       const failure = recipientFailures.get(address.address.toLowerCase());
       callback(failure ? smtpError(failure.code, failure.message) : null);
     },
@@ -164,6 +168,7 @@ export async function startSmtpFake(options: { auth?: { user: string; pass: stri
     host: '127.0.0.1',
     port,
     messages,
+    recipients,
     failRecipient: (address, code, message) => recipientFailures.set(address.toLowerCase(), { code, message }),
     failNextData: (code, message) => {
       dataFailure = { code, message };

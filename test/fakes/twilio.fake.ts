@@ -8,11 +8,9 @@
  * resource, or Twilio's error JSON `{code, message, more_info, status}`; per `To` number it can be told to
  * fail with any status and error code (with `Retry-After`), or to hang. Bad credentials answer 401 / 20003.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { RecordedRequest } from './nhn-cloud.fake.ts';
+import { startLoopbackServer, type LoopbackRequest, type RecordedRequest } from './loopback.ts';
 
 export type TwilioFakeOutcome =
   | { kind: 'accept' }
@@ -67,11 +65,9 @@ export async function startTwilioFake(options: {
     response.end(JSON.stringify(body));
   }
 
-  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(incoming.url ?? '/', 'http://fake');
+  async function handle(incoming: LoopbackRequest, response: ServerResponse): Promise<void> {
+    const rawBody = incoming.body.toString('utf8');
+    const url = { pathname: incoming.path, searchParams: incoming.query };
     const form = new URLSearchParams(rawBody);
     const request: RecordedRequest = {
       method: incoming.method ?? '',
@@ -177,25 +173,14 @@ export async function startTwilioFake(options: {
     });
   }
 
-  const server = createServer((incoming, response) => {
-    handle(incoming, response).catch((error: unknown) => {
-      violations.push(`fake crashed: ${String(error)}`);
-      if (!response.headersSent) response.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startLoopbackServer(handle, { onCrash: (error) => violations.push(`fake crashed: ${String(error)}`) });
 
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: server.origin,
     requests,
     violations,
     accepted,
     onRecipient: (to, outcome) => void outcomes.set(to, outcome),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -6,9 +6,8 @@
  * Answers can be scripted per request (`failNext`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback.ts';
 
 export type WebhookFakeAnswer =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
@@ -40,7 +39,6 @@ export async function startWebhookFake(options: { secret: string; path?: string;
   const tolerance = options.toleranceSeconds ?? 300;
   const requests: WebhookFakeRequest[] = [];
   const script: WebhookFakeAnswer[] = [];
-  const sockets = new Set<Socket>();
 
   function check(method: string, url: string, headers: IncomingHttpHeaders, rawBody: string): { problems: string[]; body: unknown } {
     const problems: string[] = [];
@@ -83,44 +81,23 @@ export async function startWebhookFake(options: { secret: string; path?: string;
     response.end(answer.body ?? '');
   }
 
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      const { problems, body } = check(request.method ?? '', request.url ?? '', request.headers, rawBody);
-      requests.push({
-        method: request.method ?? '',
-        path: request.url ?? '',
-        host: request.headers.host,
-        headers: request.headers,
-        rawBody,
-        body,
-        problems,
-      });
-      if (problems.length > 0) {
-        reply(response, { kind: 'status', status: 400, body: problems.join('; ') });
-        return;
-      }
-      reply(response, script.shift() ?? { kind: 'status', status: 204 });
-    });
+  const server = await startLoopbackServer((request, response) => {
+    const rawBody = request.body.toString('utf8');
+    const { problems, body } = check(request.method, request.url, request.headers, rawBody);
+    requests.push({ method: request.method, path: request.url, host: request.headers.host, headers: request.headers, rawBody, body, problems });
+    if (problems.length > 0) {
+      reply(response, { kind: 'status', status: 400, body: problems.join('; ') });
+      return;
+    }
+    reply(response, script.shift() ?? { kind: 'status', status: 204 });
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = server.port;
 
   return {
     url: `http://127.0.0.1:${port}${path}`,
     port,
     requests,
     failNext: (...answers) => script.push(...answers),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

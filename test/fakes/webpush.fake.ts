@@ -14,13 +14,12 @@
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { ECDH } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import { jwtVerify } from 'jose';
 import type { WebPushSubscription } from '../../src/channels/provider.types.ts';
 import { loopbackTls } from './apns.fake.ts';
+import { startLoopbackServer } from './loopback.ts';
 
-export type WebPushFakeFailure = 'gone' | 'not-found' | 'too-many-requests' | 'server-error' | 'unavailable' | 'bad-request' | 'forbidden' | 'too-large' | 'reset';
+export type WebPushFakeFailure = 'gone' | 'not-found' | 'too-many-requests' | 'server-error' | 'unavailable' | 'bad-request' | 'forbidden' | 'too-large' | 'reset' | 'hang';
 
 export interface WebPushFakeRequest {
   subscriptionId: string | undefined;
@@ -42,7 +41,7 @@ export interface WebPushFake {
   close(): Promise<void>;
 }
 
-const FAILURES: Record<Exclude<WebPushFakeFailure, 'reset'>, { status: number; headers?: Record<string, string> }> = {
+const FAILURES: Record<Exclude<WebPushFakeFailure, 'reset' | 'hang'>, { status: number; headers?: Record<string, string> }> = {
   gone: { status: 410 },
   'not-found': { status: 404 },
   'too-many-requests': { status: 429, headers: { 'retry-after': '60' } },
@@ -83,7 +82,6 @@ function rawP256ToKey(raw: Buffer) {
 export async function startWebPushFake(): Promise<WebPushFake> {
   const subscribers = new Map<string, { ecdh: ECDH; auth: Buffer }>();
   const failures = new Map<string, WebPushFakeFailure>();
-  const sockets = new Set<Socket>();
   let origin = '';
 
   const fake: WebPushFake = {
@@ -106,11 +104,7 @@ export async function startWebPushFake(): Promise<WebPushFake> {
       };
     },
     fail: (subscriptionId, failure) => failures.set(subscriptionId, failure),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 
   async function verifyVapid(header: string | undefined, audience: string, problems: string[]): Promise<Pick<WebPushFakeRequest, 'vapidClaims' | 'vapidPublicKey'>> {
@@ -167,20 +161,15 @@ export async function startWebPushFake(): Promise<WebPushFake> {
       response.socket?.destroy();
       return;
     }
+    if (failure === 'hang') {
+      record.status = -1;
+      return; // never answers; close() drops the connection
+    }
     if (failure) return answer(FAILURES[failure].status, FAILURES[failure].headers);
     answer(201, { location: `${origin}/message/${randomUUID()}` });
   }
 
-  const server = createServer({ key: loopbackTls.key, cert: loopbackTls.cert }, (request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => void handle(request.method, request.url ?? '', request.headers, Buffer.concat(chunks), response));
-  });
-  server.on('secureConnection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startLoopbackServer((request, response) => handle(request.method, request.url, request.headers, request.body, response), { tls: loopbackTls });
+  origin = server.origin;
   return fake;
 }

@@ -1,14 +1,13 @@
 import { expect, test } from 'vitest';
 import { pino } from 'pino';
-import { adminHeaders, buildTestApp, createProject } from '../helpers/app.ts';
+import { adminHeaders, buildTestApp, createProject, ManualClock } from '../helpers/app.ts';
 import { EVENT_BATCH_QUEUE } from '../../src/core/events/event-batches.service.ts';
 
 /** What an operator and a careful client see (issue 14): backpressure, security headers, the access log, /metrics. */
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 test('past MARU_BACKLOG_MAX_BATCHES waiting batches, new ones are answered 503 with Retry-After until the workers catch up', async () => {
-  const t = await buildTestApp({ config: { backlogMaxBatches: 2 } });
+  const clock = new ManualClock();
+  const t = await buildTestApp({ clock, config: { backlogMaxBatches: 2 } });
   try {
     const { project, credentials } = await createProject(t.runtime);
     const post = () =>
@@ -20,12 +19,12 @@ test('past MARU_BACKLOG_MAX_BATCHES waiting batches, new ones are answered 503 w
       });
     expect((await post()).statusCode).toBe(202);
     expect((await post()).statusCode).toBe(202);
-    await sleep(1100); // the backlog is counted at most once a second
+    clock.advance(1100); // the backlog is counted at most once a second
     const refused = await post();
     expect([refused.statusCode, refused.headers['retry-after'], refused.json().error.code]).toEqual([503, '5', 'unavailable']);
     expect(await t.runtime.eventBatches.waitingCount()).toBe(2); // nothing of the refused request was kept
     expect(await t.runtime.queue.drain(EVENT_BATCH_QUEUE)).toBe(2);
-    await sleep(1100);
+    clock.advance(1100);
     expect((await post()).statusCode).toBe(202);
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('maru_backlog_refused_total{kind="event_batches"} 1');

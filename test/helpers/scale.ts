@@ -51,7 +51,7 @@ let template: Promise<string> | undefined;
  * advisory lock, so parallel test processes build it once), then only copied. A changed migration makes a new one.
  */
 function migratedTemplate(baseUrl: string): Promise<string> {
-  return (template ??= (async () => {
+  template ??= (async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const { createHash } = await import('node:crypto');
     const dir = new URL('../../src/platform/db/migrations/', import.meta.url);
@@ -83,7 +83,8 @@ function migratedTemplate(baseUrl: string): Promise<string> {
     } finally {
       await client.end(); // ends the session, releasing the advisory lock
     }
-  })());
+  })();
+  return template;
 }
 
 async function admin(baseUrl: string, statement: string): Promise<void> {

@@ -34,7 +34,7 @@ const resolver: CSSVariablesResolver = (theme) => ({
 });
 
 export function App() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   // Defaults every dialog and alert shares: a named close button; alert titles in black (the coloured title of
   // Mantine's light variant is below 4.5:1 on its own tint).
   const theme = useMemo(
@@ -52,7 +52,8 @@ export function App() {
           }),
         },
       }),
-    [i18n.language, t],
+    // t changes identity when the language changes, so the labels follow the language.
+    [t],
   );
   return (
     <MantineProvider theme={theme} defaultColorScheme="light" cssVariablesResolver={resolver}>

@@ -1,5 +1,5 @@
 import { failed, sent, type AlimtalkMessage, type EmailMessage, type FriendtalkMessage, type PushMessage, type SendResult, type TextMessage, type WebPushMessage } from '../provider.types.ts';
-import type { DeliveryLookup, ProviderByChannel, ProviderChannel, ProviderContext } from '../registry.ts';
+import type { DeliveryLookup, ProviderByChannel, ProviderChannel, ProviderContext } from '../provider-context.ts';
 import type { OutboxEntry } from './outbox.ts';
 
 /**

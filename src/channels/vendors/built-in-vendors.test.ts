@@ -7,7 +7,7 @@ import { builtInRegistry } from '../registry.ts';
 import { BUILT_IN_VENDORS, vendorDescriptor } from './built-in-vendors.ts';
 import { redactConfig } from './redaction.ts';
 import { VendorConfigError } from './vendor-descriptor.ts';
-import type { ProviderContext } from '../registry.ts';
+import type { ProviderContext } from '../provider-context.ts';
 import type { EmailProvider } from '../provider.types.ts';
 
 const project = { id: 'p1', name: 'p', timezone: 'Asia/Seoul', settings: {}, createdAt: 0 };

@@ -1,4 +1,4 @@
-import type { ProviderContext } from '../registry.ts';
+import type { ProviderContext } from '../provider-context.ts';
 import { checkVendorConfig } from './config-check.ts';
 import { redactConfig } from './redaction.ts';
 import { VendorConfigError, type VendorDescriptor } from './vendor-descriptor.ts';

@@ -1,5 +1,5 @@
 import { NetGuardError } from '../../platform/net-guard.ts';
-import type { ProviderContext } from '../registry.ts';
+import type { ProviderContext } from '../provider-context.ts';
 import { at, VendorConfigError, type VendorDescriptor } from './vendor-descriptor.ts';
 
 /**

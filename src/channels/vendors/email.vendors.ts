@@ -1,5 +1,5 @@
 import type { EmailMessage, EmailProvider } from '../provider.types.ts';
-import type { ProviderContext } from '../registry.ts';
+import type { ProviderContext } from '../provider-context.ts';
 import { createSmtpProvider, type SmtpProviderConfig } from '../email/smtp.provider.ts';
 import { build, checkLiteralEndpoints, isObject, type VendorDescriptor } from './vendor-descriptor.ts';
 

@@ -1,5 +1,5 @@
 import { failed, type PushMessage, type PushProvider } from '../provider.types.ts';
-import type { ProviderContext } from '../registry.ts';
+import type { ProviderContext } from '../provider-context.ts';
 import { createFcmProvider, type FcmProviderConfig } from '../push/fcm.provider.ts';
 import { createApnsProvider, type ApnsProviderConfig } from '../push/apns.provider.ts';
 import { build, checkLiteralEndpoints, isObject, sub, subEndpoints, VendorConfigError, type VendorDescriptor } from './vendor-descriptor.ts';

@@ -1,5 +1,5 @@
 import { isForbiddenHostLiteral } from '../../platform/net-guard.ts';
-import type { ProviderByChannel, ProviderChannel, ProviderContext } from '../registry.ts';
+import type { ProviderByChannel, ProviderChannel, ProviderContext } from '../provider-context.ts';
 
 /**
  * What a built-in vendor is to maru (VendorDescriptor) and the helpers every descriptor uses: reading dot paths of a

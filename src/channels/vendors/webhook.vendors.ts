@@ -1,5 +1,5 @@
 import type { AlimtalkMessage, EmailMessage, FriendtalkMessage, KakaoProvider, PushMessage, TextMessage, WebPushMessage } from '../provider.types.ts';
-import type { ProviderByChannel, ProviderChannel, ProviderContext } from '../registry.ts';
+import type { ProviderByChannel, ProviderChannel, ProviderContext } from '../provider-context.ts';
 import { createWebhookProvider, type WebhookProviderConfig } from '../webhook/webhook.provider.ts';
 import { build, checkLiteralEndpoints, refuseOwnFlags, withFlag, type VendorDescriptor } from './vendor-descriptor.ts';
 

@@ -8,6 +8,7 @@ import * as repo from './audit.repository.ts';
 export type AuditAction =
   | 'project.created'
   | 'project.changed'
+  | 'project.deleted'
   | 'credential.issued'
   | 'credential.reissued'
   | 'provider.changed'

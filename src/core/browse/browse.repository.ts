@@ -13,18 +13,6 @@ export async function countEvents(db: Db, projectId: string, from: number, to: n
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
-export async function countEventsBySource(db: Db, projectId: string, from: number, to: number) {
-  const rows = await db
-    .selectFrom('events')
-    .select(['source', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('project_id', '=', projectId)
-    .where('occurred_at', '>=', from)
-    .where('occurred_at', '<', to)
-    .groupBy('source')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.source, Number(r.n)]));
-}
-
 export async function lastEvent(db: Db, projectId: string) {
   return db.selectFrom('events').select(['occurred_at', 'received_at', 'name']).where('project_id', '=', projectId).orderBy('occurred_at', 'desc').limit(1).executeTakeFirst();
 }

@@ -9,6 +9,7 @@ import { ZoneOffsets, addDays, startOfLocalDay } from '../export/timezone.ts';
 import { localDate } from '../deliveries/local-time.ts';
 import type { RejectedRequestsService } from '../audit/audit.service.ts';
 import * as repo from './browse.repository.ts';
+import { receivedBetween } from '../events/ingest-counts.ts';
 
 export interface DayCount {
   date: string;
@@ -63,19 +64,28 @@ export class BrowseService {
     const project = await this.#projects.get(projectId);
     const [today] = this.#days(project.timezone, 1);
     const db = this.#store.db;
-    const [perDay, bySource, last, profiles, sent, rejected] = await Promise.all([
-      this.eventCountsPerDay(projectId, { days: 30 }),
-      repo.countEventsBySource(db, projectId, today.from, today.to),
+    const days = this.#days(project.timezone, 30);
+    const [received, last, profiles, sent, rejected] = await Promise.all([
+      receivedBetween(db, projectId, days[0].from, days[days.length - 1].to),
       repo.lastEvent(db, projectId),
       repo.countProfiles(db, projectId),
       repo.countSent(db, projectId, today.from, today.to),
       this.#rejected.list(projectId, { limit: 10 }),
     ]);
+    // Events received (not happened) per local day and face, from the counts kept at ingest.
+    const perDay = days.map((d) => ({ date: d.date, count: 0, byFace: {} as Record<string, number> }));
+    for (const r of received) {
+      const i = days.findIndex((d) => r.hour >= d.from && r.hour < d.to);
+      if (i < 0) continue;
+      perDay[i].count += r.events;
+      perDay[i].byFace[r.face] = (perDay[i].byFace[r.face] ?? 0) + r.events;
+    }
+    const todayCounts = perDay[perDay.length - 1];
     return {
       timezone: project.timezone,
       today: today.date,
-      eventsToday: { total: Object.values(bySource).reduce((a, b) => a + b, 0), bySource },
-      eventsPerDay: perDay.days,
+      eventsToday: { total: todayCounts.count, byFace: todayCounts.byFace },
+      eventsPerDay: perDay,
       lastEvent: last ? { name: last.name, occurredAt: last.occurred_at, receivedAt: last.received_at } : null,
       profileCount: profiles,
       messagesSentToday: sent,

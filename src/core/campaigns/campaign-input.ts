@@ -2,6 +2,7 @@ import { invalid } from '../errors.ts';
 import { parseDatetime } from '../taxonomy/values.ts';
 import { TemplateError, type TemplateRenderer } from '../templates/templates.ts';
 import { placeholdersOf } from '../templates/alimtalk.ts';
+import { parseIdentifier } from '../identity/identifiers.ts';
 import {
   CAMPAIGN_STATUSES,
   CHANNELS,
@@ -271,10 +272,17 @@ export function parseOptions(raw: Obj): CampaignOptions {
   }
   if (raw.excluded_user_ids !== undefined && raw.excluded_user_ids !== null) {
     const ids = raw.excluded_user_ids;
-    if (!Array.isArray(ids) || ids.length > 10_000 || !ids.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 512)) {
-      throw invalid('excluded_user_ids', 'excluded_user_ids must be an array of at most 10000 user ids');
-    }
-    o.excluded_user_ids = [...new Set(ids as string[])];
+    if (!Array.isArray(ids) || ids.length > 10_000) throw invalid('excluded_user_ids', 'excluded_user_ids must be an array of at most 10000 user ids');
+    // Each is a user id by the one identifier rule (identifiers.ts: length, D16 text), trimmed as stored.
+    o.excluded_user_ids = [
+      ...new Set(
+        ids.map((x, i) => {
+          const field = `excluded_user_ids[${i}]`;
+          if (typeof x !== 'string' || x.trim() === '') throw invalid(field, `${field} must be a user id (a non-empty string)`);
+          return parseIdentifier('external_id', x, { field, region: 'KR' })!.raw;
+        }),
+      ),
+    ];
   }
   if (raw.conversion !== undefined && raw.conversion !== null) {
     const c = raw.conversion;

@@ -93,8 +93,6 @@ export type SendTime =
   | { type: 'event'; event: string; conditions: EventCondition[]; delay_seconds: number; cancel_event?: string }
   | { type: 'scheduled'; at: string; audience_id?: string };
 
-export type SendTimeType = SendTime['type'];
-
 /** A local-time window in which nothing of the campaign is sent (`start` inclusive, `end` exclusive; may wrap midnight). */
 export interface QuietHours {
   start: string;
@@ -155,5 +153,3 @@ export const RECIPIENT_TYPES_BY_CHANNEL: Record<Channel, readonly RecipientType[
   text_message: ['user-id', 'phone-number'],
   email: ['user-id', 'email'],
 };
-
-export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 5;

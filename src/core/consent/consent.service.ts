@@ -93,6 +93,14 @@ export class ConsentService {
     this.#profiles = deps.profiles;
     this.#campaigns = deps.campaigns;
     this.#deliveries = deps.deliveries;
+    // The daily notice job: each run queues the next one, and enabling a notice queues the first, so the chain lives in the durable queue (a restart does not lose it).
+    this.#queue.handle<ConsentNoticeJob>(CONSENT_NOTICE_QUEUE, async (job) => {
+      try {
+        await this.runDue();
+      } finally {
+        await this.scheduleNext(Date.parse(`${job.payload.day}T00:00:00.000Z`) + DAY_MS);
+      }
+    });
   }
 
   // ---- records ----
@@ -184,19 +192,6 @@ export class ConsentService {
     return noticeSettings(await this.#projects.get(projectId));
   }
 
-  /**
-   * Registers the daily job's handler. Each run queues the next one, and enabling a notice queues the first, so the
-   * chain lives in the durable queue (a restart does not lose it).
-   */
-  register(): void {
-    this.#queue.handle<ConsentNoticeJob>(CONSENT_NOTICE_QUEUE, async (job) => {
-      try {
-        await this.runDue();
-      } finally {
-        await this.scheduleNext(Date.parse(`${job.payload.day}T00:00:00.000Z`) + DAY_MS);
-      }
-    });
-  }
 
   /** Queues the daily run at DAILY_RUN_UTC_HOUR of the first day at or after `from` whose run time is still ahead (once per day). */
   async scheduleNext(from = this.#clock.now()): Promise<void> {
@@ -278,6 +273,6 @@ export class ConsentService {
     return true;
   }
 
-  /** The deletion eraser (DeletionService.registerEraser): consent records and notices of the erased profiles. */
+  /** The deletion eraser (one of the `erasers` of DeletionService): consent records and notices of the erased profiles. */
   readonly eraser = async (tx: Db, projectId: string, profileIds: string[]): Promise<Record<string, number>> => ({ consent_records: await repo.eraseForProfiles(tx, projectId, profileIds) });
 }

@@ -125,6 +125,11 @@ export class CredentialsService {
     return out;
   }
 
+  /** Forgets cached lookups (after a project and its credentials were erased). */
+  forgetCached(): void {
+    this.#cache.clear();
+  }
+
   /** Creates a server-wide admin credential. */
   async createAdmin(): Promise<string> {
     return this.#store.write((tx) => this.#issue(tx, null, 'admin', this.#clock.now()));

@@ -1,5 +1,5 @@
 import { randomBytes, createSecretKey, type KeyObject } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import type { Clock } from '../../platform/clock.ts';
 import type { Store } from '../../platform/db/store.ts';
 import type { Limits, LimitDecision } from '../../platform/limits/limits.port.ts';
@@ -143,7 +143,7 @@ export class SessionTokenService {
   async verify(token: string | undefined): Promise<Session> {
     const fail = () => new MaruError('unauthenticated', 'Invalid token');
     if (!token || token.length > MAX_TOKEN_LENGTH) throw fail();
-    let payload;
+    let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, await this.#signingKey(), {
         algorithms: ['HS256'],

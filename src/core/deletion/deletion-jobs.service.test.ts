@@ -3,14 +3,18 @@ import { PermanentFailure } from '../../platform/queue/queue.port.ts';
 import { MaruError } from '../errors.ts';
 import { buildTestApp, createProject, ManualClock, type TestApp } from '../../../test/helpers/app.ts';
 import { DELETION_QUEUE, MAX_DELETION_IDS } from './deletion-jobs.service.ts';
+import type { Eraser } from './deletion.service.ts';
 
 describe('DeletionJobsService', () => {
   let t: TestApp;
   let clock: ManualClock;
   let projectId: string;
+  /** An eraser run after the built-in ones: each test that needs a deletion to fail sets it. */
+  let extraEraser: Eraser;
   beforeEach(async () => {
     clock = new ManualClock();
-    t = await buildTestApp({ clock });
+    extraEraser = async () => ({});
+    t = await buildTestApp({ clock, erasers: [(tx, p, ids) => extraEraser(tx, p, ids)] });
     projectId = (await createProject(t.runtime)).project.id;
     await t.runtime.profiles.upsert({ projectId, strict: false, updates: [{ identifiers: [{ type: 'external_id', value: 'victim' }, { type: 'email', value: 'v@example.com' }], properties: { plan: 'pro' } }] });
   });
@@ -24,7 +28,8 @@ describe('DeletionJobsService', () => {
       ['victim', 'user_ids', 'user_ids must be an array of user ids'],
       [[], 'user_ids', 'user_ids must name at least one user'],
       [['a', ''], 'user_ids[1]', 'user_ids[1] must be a non-empty string of at most 512 characters'],
-      [['a', 'x'.repeat(513)], 'user_ids[1]', 'user_ids[1] must be a non-empty string of at most 512 characters'],
+      [['a', 'x'.repeat(513)], 'user_ids[1]', 'user_ids[1] must be at most 512 characters'],
+      [['a', 'b\u0000'], 'user_ids[1]', expect.stringContaining('user_ids[1]')],
       [[{}], 'user_ids[0]', 'user_ids[0] must be a non-empty string of at most 512 characters'],
     ];
     for (const [externalIds, field, message] of bad) {
@@ -39,11 +44,11 @@ describe('DeletionJobsService', () => {
 
   it('a failed attempt erases nothing (one unit with the status); the retry completes', async () => {
     let calls = 0;
-    t.runtime.deletion.registerEraser(async () => {
+    extraEraser = async () => {
       calls++;
       if (calls === 1) throw new Error('disk hiccup'); // after the core rows were deleted in the same unit
       return { test_rows: 0 };
-    });
+    };
     const job = await jobs().create({ projectId, externalIds: ['victim'], field: 'user_ids' });
     await t.runtime.queue.drain(DELETION_QUEUE);
     expect((await jobs().get(projectId, job.id)).status).toBe('running');
@@ -59,9 +64,9 @@ describe('DeletionJobsService', () => {
   });
 
   it('a permanent failure marks the job failed with a message that says nothing internal, keeps the data and the ids (an operator can retry it: docs/operations.md)', async () => {
-    t.runtime.deletion.registerEraser(async () => {
+    extraEraser = async () => {
       throw new PermanentFailure('SELECT * FROM secret_table WHERE email = v@example.com');
-    });
+    };
     const job = await jobs().create({ projectId, externalIds: ['victim'], field: 'user_ids' });
     await t.runtime.queue.drain(DELETION_QUEUE);
     const failed = await jobs().get(projectId, job.id);
@@ -74,9 +79,9 @@ describe('DeletionJobsService', () => {
   });
 
   it('a job that exhausts its attempts is failed too', async () => {
-    t.runtime.deletion.registerEraser(async () => {
+    extraEraser = async () => {
       throw new Error('always');
-    });
+    };
     const job = await jobs().create({ projectId, externalIds: ['victim'], field: 'user_ids' });
     for (let i = 0; i < 8; i++) {
       await t.runtime.queue.drain(DELETION_QUEUE);

@@ -11,12 +11,12 @@ import type { DeletionJobRow } from './deletion-jobs.tables.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../accounts/roles.ts';
 import { identifiersOf, resolveAlias } from '../identity/identity.repository.ts';
+import { MAX_IDENTIFIER_LENGTH, parseIdentifier } from '../identity/identifiers.ts';
 import { findProfile } from '../profiles/profiles.repository.ts';
 
 export const DELETION_QUEUE = 'deletion-jobs';
 /** Most users one deletion job may name. */
 export const MAX_DELETION_IDS = 1000;
-const MAX_ID_LENGTH = 512;
 
 export type DeletionJobStatus = 'pending' | 'running' | 'completed' | 'failed';
 
@@ -65,27 +65,25 @@ export class DeletionJobsService {
   #queue: Queue;
   #deletion: DeletionService;
   #log: Logger;
-  #flushers: Flusher[] = [];
+  #flushers: readonly Flusher[];
 
   #audit: AuditService | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; deletion: DeletionService; log: Logger; audit?: AuditService }) {
+  /**
+   * `flushers` run before a job erases (accepted-but-unstored events first, so the deletion sees them). The job
+   * handler is registered here; it runs in processes whose queue is started (the worker role).
+   */
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; deletion: DeletionService; log: Logger; audit?: AuditService; flushers?: readonly Flusher[] }) {
+    this.#flushers = deps.flushers ?? [];
     this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
     this.#deletion = deps.deletion;
     this.#log = deps.log;
-  }
-
-  registerFlusher(flusher: Flusher): void {
-    this.#flushers.push(flusher);
-  }
-
-  /** Runs deletion jobs in this process's workers (call once, from the composition root). */
-  registerWorker(): void {
     this.#queue.handle<{ projectId: string; jobId: string }>(DELETION_QUEUE, (job) => this.#run(job), { concurrency: 1 });
   }
+
 
   /**
    * Creates a job deleting the users with these external ids. `field` names the list in errors, `itemField` one of
@@ -120,11 +118,13 @@ export class DeletionJobsService {
     const ids = new Set<string>();
     input.externalIds.forEach((raw, i) => {
       const f = input.itemField ? input.itemField(i) : `${field}[${i}]`;
-      const value = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
-      if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_ID_LENGTH) {
-        throw invalid(f, `${f} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+      // A user id by the one identifier rule (identifiers.ts: string or safe integer, length, D16 text), trimmed as
+      // stored. A placeholder value (D6) is kept: no profile can hold it, so it deletes nothing.
+      const empty = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+      if (empty || (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isSafeInteger(raw)))) {
+        throw invalid(f, `${f} must be a non-empty string of at most ${MAX_IDENTIFIER_LENGTH} characters`);
       }
-      ids.add(value.trim());
+      ids.add(parseIdentifier('external_id', raw, { field: f, region: 'KR' })!.raw);
     });
     const now = this.#clock.now();
     const id = uuidv7(now);

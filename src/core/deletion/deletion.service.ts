@@ -28,17 +28,15 @@ export type DeletionCounts = Record<string, number>;
 export class DeletionService {
   #store: Store;
   #clock: Clock;
-  #erasers: Eraser[] = [];
+  #erasers: readonly Eraser[];
   #defaultRegion: string;
 
-  constructor(deps: { store: Store; clock: Clock; defaultPhoneRegion: string }) {
+  /** `erasers`: what other modules remove with a profile (consent records, deliveries, …), run in this order. */
+  constructor(deps: { store: Store; clock: Clock; defaultPhoneRegion: string; erasers?: readonly Eraser[] }) {
+    this.#erasers = deps.erasers ?? [];
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#defaultRegion = deps.defaultPhoneRegion;
-  }
-
-  registerEraser(eraser: Eraser): void {
-    this.#erasers.push(eraser);
   }
 
   /** Finds the live profiles the selectors name (inside a unit, so it is consistent with the erase). */
@@ -53,7 +51,7 @@ export class DeletionService {
           .where('type', '=', s.type)
           .where('raw', '=', s.value.trim())
           .execute();
-        rows.forEach((r) => found.add(r.profile_id));
+        for (const r of rows) found.add(r.profile_id);
         continue;
       }
       const id = normalizeIdentifier(s.type, s.value, region);

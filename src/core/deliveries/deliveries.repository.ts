@@ -59,10 +59,6 @@ export async function findDelivery(db: Db, projectId: string, id: string): Promi
   return r && toDelivery(r);
 }
 
-export async function findDeliveryRow(db: Db, projectId: string, id: string): Promise<DeliveryRow | undefined> {
-  return db.selectFrom('deliveries').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-}
-
 /** Changes a delivery only if it is in one of `from` (so two workers never both move it); returns whether it did. */
 export async function transition(db: Db, projectId: string, id: string, from: DeliveryState[], set: Partial<Omit<DeliveryRow, 'id' | 'project_id'>>): Promise<boolean> {
   const r = await db.updateTable('deliveries').set(set).where('project_id', '=', projectId).where('id', '=', id).where('state', 'in', from).executeTakeFirst();

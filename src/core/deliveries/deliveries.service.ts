@@ -6,12 +6,13 @@ import type { Queue } from '../../platform/queue/queue.port.ts';
 import type { CampaignsService } from '../campaigns/campaigns.service.ts';
 import { RECIPIENT_TYPES, RECIPIENT_TYPES_BY_CHANNEL, type Campaign, type RecipientType } from '../campaigns/campaigns.types.ts';
 import { MaruError, invalid } from '../errors.ts';
-import { isBlockedValue, normalizePhone } from '../identity/identifiers.ts';
+import { isBlockedValue, isEmailAddress, isIdentifier, normalizePhone, parseIdentifier } from '../identity/identifiers.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
 import * as repo from './deliveries.repository.ts';
 import type { Backlog } from '../limits/backlog.ts';
+import type { IdempotencyService } from '../idempotency/idempotency.service.ts';
 import type { DeliveryRow } from './deliveries.tables.ts';
 import { DIRECT_CAMPAIGN_PREFIX, METRICS, type AddressKind, type ApiRecipient, type Delivery, type DeliveryTrigger, type Target } from './deliveries.types.ts';
 import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
@@ -19,8 +20,8 @@ import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
 /** Recipients of one API send (seed 004 §5, D9). */
 export const MAX_API_RECIPIENTS = 1000;
 
-const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 const MAX_REQUEST_ID = 200;
+const REQUEST_ID = new RegExp(`^[\\x21-\\x7e]{1,${MAX_REQUEST_ID}}$`);
 
 export interface PlanResult {
   requestId: string;
@@ -41,6 +42,9 @@ interface Address {
   deviceId?: string;
   platform?: string;
 }
+
+/** Erases what a provider keeps of erased deliveries (by idempotency key); answers how many records it removed. */
+type EraseHook = (tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>;
 
 /**
  * Creating deliveries: every recipient of a send becomes a delivery row — and each row that will be sent, a queue
@@ -63,15 +67,19 @@ export class DeliveriesService {
   #campaigns: CampaignsService;
   #defaultRegion: string;
   #backlog: Backlog | undefined;
-  #eraseHooks: ((tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>)[] = [];
+  #idempotency: IdempotencyService;
+  #eraseHooks: readonly EraseHook[];
 
   /**
    * `backlog`: bound on delivery jobs waiting (MARU_BACKLOG_MAX_DELIVERIES). Past it, sends asked for over the API
    * (campaign API sends, direct messages) answer unavailable; sends maru started itself (event triggers, schedules,
    * failover) were already accepted and are recorded.
    */
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string; backlog?: Backlog }) {
+  /** `eraseHooks`: also erase provider-side records of erased deliveries (e.g. the sandbox outbox), by idempotency key. */
+  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string; idempotency: IdempotencyService; backlog?: Backlog; eraseHooks?: readonly EraseHook[] }) {
+    this.#eraseHooks = deps.eraseHooks ?? [];
     this.#backlog = deps.backlog;
+    this.#idempotency = deps.idempotency;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#queue = deps.queue;
@@ -83,7 +91,8 @@ export class DeliveriesService {
   /**
    * An API-triggered send (seed 004 §5). Checks the whole request first: the campaign exists, is active and
    * API-triggered; 1–1,000 recipients of types the channel accepts. `requestId` (the Idempotency-Key header) makes a
-   * retried call record nothing twice; without one every call is a new send.
+   * retried call record nothing twice and answer what the first answered; the same key with another body is refused
+   * (IdempotencyService, 422). Without one every call is a new send.
    */
   async sendApi(input: { projectId: string; campaignId: string; body: unknown; requestId?: string }): Promise<PlanResult> {
     const project = await this.#projects.get(input.projectId);
@@ -92,11 +101,14 @@ export class DeliveriesService {
     if (campaign.id.startsWith(DIRECT_CAMPAIGN_PREFIX)) throw invalid('campaignId', `campaign ${campaign.id} holds direct messages (/messages/...); their content comes with each request, so it cannot be sent here`);
     if (campaign.sendTime.type !== 'api') throw invalid('campaignId', `campaign ${campaign.id} is not an API-triggered campaign (its send-time type is ${campaign.sendTime.type})`);
     if (campaign.status !== 'active') throw invalid('campaignId', `campaign ${campaign.id} is ${campaign.status}; only an active campaign can be sent`);
-    if (input.requestId !== undefined && (input.requestId.length === 0 || input.requestId.length > MAX_REQUEST_ID)) {
-      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${MAX_REQUEST_ID} characters`);
+    // Visible ASCII only: the key is echoed in a response header (X-Maru-Request-Id), which cannot carry other text.
+    if (input.requestId !== undefined && !REQUEST_ID.test(input.requestId)) {
+      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${MAX_REQUEST_ID} visible ASCII characters`);
     }
     const recipients = parseApiRecipients(input.body, campaign, project.settings.phoneRegion ?? this.#defaultRegion);
-    return this.plan({ project, campaign, trigger: 'api', requestId: `api:${input.requestId ?? uuidv7(this.#clock.now())}`, targets: recipients });
+    return this.#idempotency.once({ projectId: project.id, operation: `campaign-send:${campaign.id}`, key: input.requestId, body: input.body }, () =>
+      this.plan({ project, campaign, trigger: 'api', requestId: `api:${input.requestId ?? uuidv7(this.#clock.now())}`, targets: recipients }),
+    );
   }
 
   /** Records the deliveries of one send (see the class comment). */
@@ -237,12 +249,7 @@ export class DeliveriesService {
     return repo.listDeliveries(this.#store.db, projectId, { ...filter, limit: Math.min(Math.max(filter.limit ?? 100, 1), 1000) });
   }
 
-  /** Also erase provider-side records of erased deliveries (e.g. the sandbox outbox), by idempotency key. */
-  onErase(hook: (tx: Db, projectId: string, idempotencyKeys: string[]) => Promise<number>): void {
-    this.#eraseHooks.push(hook);
-  }
-
-  /** The deletion eraser (DeletionService.registerEraser): deliveries of the profiles and what hooks remove with them. */
+  /** The deletion eraser (one of the `erasers` of DeletionService): deliveries of the profiles and what hooks remove with them. */
   readonly eraser = async (tx: Db, projectId: string, profileIds: string[]): Promise<Record<string, number>> => {
     const keys = await repo.eraseForProfiles(tx, projectId, profileIds);
     const counts: Record<string, number> = { deliveries: keys.length };
@@ -314,7 +321,7 @@ function addressesOf(channel: Campaign['channel'], t: Target, profile: repo.Prof
       else if (profile) {
         email = profile.identifiers.find((i) => i.type === 'email')?.value;
         if (!email) {
-          const raw = EMAIL_PROPERTIES.map((k) => profile.properties[k]).find((v) => typeof v === 'string' && EMAIL.test(v.trim()));
+          const raw = EMAIL_PROPERTIES.map((k) => profile.properties[k]).find((v) => typeof v === 'string' && isEmailAddress(v.trim()));
           if (typeof raw === 'string') email = raw.trim().toLowerCase();
         }
       }
@@ -346,25 +353,21 @@ export function parseApiRecipients(body: unknown, campaign: Campaign, region: st
     const params = o.eventParams ?? {};
     if (typeof params !== 'object' || params === null || Array.isArray(params)) throw invalid(`${at}.eventParams`, `${at}.eventParams must be an object`);
     const eventParams = params as Record<string, unknown>;
-    const text = (name: string, value: unknown): string => {
-      if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-      if (typeof value !== 'string' || value.trim().length === 0 || value.length > 512) throw invalid(`${at}.${name}`, `${at}.${name} is required for a ${type} recipient (a non-empty string)`);
-      return value.trim();
+    /** The recipient's identifier, by the one identifier rule (identifiers.ts): length, D16 text, email, phone. */
+    const required = (name: string, idType: 'external_id' | 'phone' | 'email', value: unknown): string => {
+      const field = `${at}.${name}`;
+      if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) throw invalid(field, `${field} is required for a ${type} recipient (a non-empty string)`);
+      const id = parseIdentifier(idType, value, { field, region });
+      if (!isIdentifier(id)) throw invalid(field, `${field} "${id?.raw}" does not identify anyone (empty, null-like, placeholder and all-zero values are not accepted)`);
+      return id.raw;
     };
     switch (type) {
       case 'user-id':
-        return { type, userId: text('userId', o.userId), eventParams };
-      case 'phone-number': {
-        const phone = text('phoneNumber', o.phoneNumber);
-        const e164 = normalizePhone(phone, region);
-        if (!/^\+?\d{7,15}$/.test(e164) || isBlockedValue(e164.replace('+', ''))) throw invalid(`${at}.phoneNumber`, `${at}.phoneNumber is not a phone number`);
-        return { type, phoneNumber: phone, eventParams };
-      }
-      case 'email': {
-        const email = text('email', o.email);
-        if (!EMAIL.test(email)) throw invalid(`${at}.email`, `${at}.email is not an email address`);
-        return { type, email, eventParams };
-      }
+        return { type, userId: required('userId', 'external_id', o.userId), eventParams };
+      case 'phone-number':
+        return { type, phoneNumber: required('phoneNumber', 'phone', o.phoneNumber), eventParams };
+      default: // 'email' (the type was checked against RECIPIENT_TYPES above)
+        return { type: 'email', email: required('email', 'email', o.email), eventParams };
     }
   });
 }

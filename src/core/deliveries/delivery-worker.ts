@@ -25,7 +25,7 @@ export interface DeliveryJob {
   projectId: string;
   deliveryId: string;
 }
-/** A hook run inside the unit that records a delivery as sent (DeliveryWorker.onSent), e.g. to queue a delivery-result poll. */
+/** A hook run inside the unit that records a delivery as sent (the `sentHooks` of DeliveryWorker), e.g. to queue a delivery-result poll. */
 export type SentHook = (tx: Db, sent: { project: Project; delivery: Delivery; vendor: string; providerMessageId: string | undefined; at: number }) => Promise<void>;
 
 /** A delivery job is reserved this long per attempt; a worker that died is replaced after it (the queue's lease). */
@@ -72,8 +72,8 @@ export class DeliveryWorker {
   #addresses: AddressFeedback;
   #unsubscribe: EmailUnsubscribeHeaders | undefined;
   #random: () => number;
-  #extraFilters: ExtraFilter[] = [];
-  #sentHooks: SentHook[] = [];
+  #extraFilters: readonly ExtraFilter[];
+  #sentHooks: readonly SentHook[];
 
   constructor(deps: {
     store: Store;
@@ -89,7 +89,13 @@ export class DeliveryWorker {
     /** Adds List-Unsubscribe headers to advertising email; none when absent. */
     unsubscribe?: EmailUnsubscribeHeaders;
     random?: () => number;
+    /** Filters other modules own (e.g. the 080 block list); see ExtraFilter in filters.ts. */
+    filters?: readonly ExtraFilter[];
+    /** Run inside the unit that records a delivery as sent (e.g. to queue a delivery-result poll). */
+    sentHooks?: readonly SentHook[];
   }) {
+    this.#extraFilters = deps.filters ?? [];
+    this.#sentHooks = deps.sentHooks ?? [];
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;
@@ -102,16 +108,6 @@ export class DeliveryWorker {
     this.#addresses = deps.addresses;
     this.#unsubscribe = deps.unsubscribe;
     this.#random = deps.random ?? Math.random;
-  }
-
-  /** Adds a filter other modules own (e.g. the 080 block list); see ExtraFilter in filters.ts. */
-  addFilter(filter: ExtraFilter): void {
-    this.#extraFilters.push(filter);
-  }
-
-  /** Runs `hook` inside the unit that records a delivery as sent (e.g. to queue a delivery-result poll). */
-  onSent(hook: SentHook): void {
-    this.#sentHooks.push(hook);
   }
 
   async process(job: JobContext<DeliveryJob>): Promise<void> {

@@ -104,7 +104,7 @@ export interface FilterSubject {
   /** The profile whose consent and identity the filters judge: the recipient's, or the one holding its phone/email. */
   profile: { id: string; properties: Record<string, unknown>; externalId: string | undefined } | undefined;
   now: number;
-  /** Filters other modules add (DeliveryWorker.addFilter), run after filter 4 and before the counting filters 5–7. */
+  /** Filters other modules own (the `filters` of DeliveryWorker), run after filter 4 and before the counting filters 5–7. */
   extra?: readonly ExtraFilter[];
 }
 

@@ -79,9 +79,15 @@ export class CampaignStatsService {
     const byMetric = new Map<string, Map<string, { count: number; dims: DimensionCount[] }>>();
     const dayOf = (metric: string, day: string) => {
       let days = byMetric.get(metric);
-      if (!days) byMetric.set(metric, (days = new Map()));
+      if (!days) {
+        days = new Map();
+        byMetric.set(metric, days);
+      }
       let d = days.get(day);
-      if (!d) days.set(day, (d = { count: 0, dims: [] }));
+      if (!d) {
+        d = { count: 0, dims: [] };
+        days.set(day, d);
+      }
       return d;
     };
     for (const r of rows) {

@@ -81,6 +81,9 @@ export class CampaignTriggers {
     this.#deliveries = deps.deliveries;
     this.#tracking = deps.tracking;
     this.#audiences = deps.audiences;
+    // The trigger queues' handlers run in processes whose queue is started (the worker role).
+    this.#queue.handle<CampaignEventsJob>(CAMPAIGN_EVENTS_QUEUE, (job) => this.handleEvents(job), { concurrency: 2 });
+    this.#queue.handle<ScheduledSendJob>(SCHEDULED_SEND_QUEUE, (job) => this.handleScheduled(job), { concurrency: 1, leaseMs: 600_000 });
   }
 
   /** Event names the campaign engine acts on in a project. */
@@ -218,11 +221,6 @@ export class CampaignTriggers {
     for await (const row of this.#store.stream(repo.profileIdsQuery(this.#store.db, projectId, audience))) yield row.id;
   }
 
-  /** Registers the handlers of the trigger queues. */
-  register(): void {
-    this.#queue.handle<CampaignEventsJob>(CAMPAIGN_EVENTS_QUEUE, (job) => this.handleEvents(job), { concurrency: 2 });
-    this.#queue.handle<ScheduledSendJob>(SCHEDULED_SEND_QUEUE, (job) => this.handleScheduled(job), { concurrency: 1, leaseMs: 600_000 });
-  }
 }
 
 /** Whether an event's parameters satisfy one condition of a trigger. */

@@ -15,6 +15,7 @@ import { validateEvents, type EventInput, type EventWireNames } from './event-va
 import type { EventsService } from './events.service.ts';
 import * as repo from './event-batches.repository.ts';
 import type { Backlog } from '../limits/backlog.ts';
+import { countReceived } from './ingest-counts.ts';
 
 export const EVENT_BATCH_QUEUE = 'event-batches';
 /** Most events one batch may carry. */
@@ -49,7 +50,7 @@ const STORED_WIRE: EventWireNames = {
  * the caller may answer 202. Every event's idempotency key (the client's, or `${batchId}:${index}`) and time are
  * fixed at acceptance, so the worker — delivered at least once — stores each event effectively once (D5).
  *
- * The worker (`registerWorker`) stores a batch with EventsService.ingest (strict=false: what was new was registered
+ * The worker (the queue handler the constructor registers) stores a batch with EventsService.ingest (strict=false: what was new was registered
  * at acceptance) and then deletes the batch row; the queue job carries only ids, so no event data outlives the batch.
  * A type registered between acceptance and storage by another process cannot reject the whole batch: the batch is
  * then stored event by event, and an event that no longer fits is logged (without its values) and counted.
@@ -89,20 +90,19 @@ export class EventBatchesService {
     this.#taxonomy = deps.taxonomy;
     this.#log = deps.log;
     this.#metrics = deps.metrics;
-  }
-
-  /** Runs batches in this process's workers (call once, from the composition root). */
-  registerWorker(): void {
+    // The batch handler runs in processes whose queue is started (the worker role).
     this.#queue.handle<{ projectId: string; batchId: string }>(EVENT_BATCH_QUEUE, async (job) => {
       await this.#applyBatch(job.payload.projectId, job.payload.batchId);
     });
   }
 
+
   /**
    * Validates (with the same validator as EventsService.ingest) and durably queues a batch. `strict`: unknown event names and properties are errors; otherwise they
    * are registered with the type of their first value. Returns the batch id (the client's job id).
    */
-  async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean }): Promise<{ batchId: string; accepted: number }> {
+  /** `face`: who received the batch, counted at acceptance (the worker's later ingest is not counted again). */
+  async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean; face?: string }): Promise<{ batchId: string; accepted: number }> {
     const { projectId, wire } = input;
     await this.#backlog?.check();
     if (input.events.length === 0) throw invalid(wire.events, `${wire.events} must contain at least one event`);
@@ -110,7 +110,7 @@ export class EventBatchesService {
       throw new MaruError('too_many_items', `at most ${MAX_BATCH_EVENTS} events per request, got ${input.events.length}`, { field: wire.events });
     }
     const taxonomy = await this.#taxonomy.get(projectId);
-    const observed = emptyObserved();
+    const observed = await this.#taxonomy.observer(projectId);
     const now = this.#clock.now();
     const batchId = uuidv7(now);
 
@@ -139,6 +139,7 @@ export class EventBatchesService {
       await this.#checkStillFree(tx, projectId, observed, firstSeen);
       await this.#taxonomy.registerObserved(tx, projectId, observed, now);
       await repo.insertBatch(tx, { id: batchId, project_id: projectId, events: JSON.stringify(queued), count: queued.length, received_at: now });
+      if (input.face !== undefined) await countReceived(tx, projectId, input.face, now, queued.length);
       await this.#queue.add(tx, { queue: EVENT_BATCH_QUEUE, payload: { projectId, batchId }, key: batchId, projectId });
     });
     this.#taxonomy.noteObserved(projectId, observed);

@@ -24,16 +24,24 @@ type InsertTarget = 'events' | 'event_log';
 function insertSqlFor(db: Db, n: number, table: InsertTarget = 'events'): string {
   const adapter = db.getExecutor().adapter;
   let byTable = compiledInserts.get(adapter);
-  if (!byTable) compiledInserts.set(adapter, (byTable = new Map()));
+  if (!byTable) {
+    byTable = new Map();
+    compiledInserts.set(adapter, byTable);
+  }
   let byCount = byTable.get(table);
-  if (!byCount) byTable.set(table, (byCount = []));
+  if (!byCount) {
+    byCount = [];
+    byTable.set(table, byCount);
+  }
   let text = byCount[n];
   if (text === undefined) {
     // Compile with numbered placeholders and check they come out row by row, column by column, as bound below.
     const template: Record<string, number>[] = [];
     for (let r = 0; r < n; r++) {
       const row: Record<string, number> = {};
-      COLUMNS.forEach((c, i) => (row[c] = r * COLUMNS.length + i));
+      COLUMNS.forEach((c, i) => {
+        row[c] = r * COLUMNS.length + i;
+      });
       template.push(row);
     }
     const insert = db.insertInto(table).values(template as unknown as NewEventRow[]);

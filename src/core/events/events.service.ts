@@ -7,6 +7,7 @@ import { emptyObserved, type TaxonomyService } from '../taxonomy/taxonomy.servic
 import { isPlainObject, validateEvents, type EventInput, type EventWireNames, type ValidatedIdentity } from './event-validation.ts';
 import type { EventStorage } from './event-storage.ts';
 import * as repo from './events.repository.ts';
+import { countReceived } from './ingest-counts.ts';
 
 /** Where the event came from, as exported (df_source_type). */
 export type EventSource = 'api' | 'sdk' | 'import' | 'system';
@@ -56,12 +57,14 @@ export class EventsService {
   #identity: IdentityService;
   #profiles: ProfilesService;
   #taxonomy: TaxonomyService;
-  #listeners: IngestListener[] = [];
+  #listeners: readonly IngestListener[];
   #storage: EventStorage;
   /** Ingests between validation and commit: more than one means concurrent load, and rows go through the log. */
   #inFlight = 0;
 
-  constructor(deps: { store: Store; clock: Clock; identity: IdentityService; profiles: ProfilesService; taxonomy: TaxonomyService; storage: EventStorage }) {
+  /** `listeners`: what runs with each ingested batch (campaign triggers), inside its unit and after its commit. */
+  constructor(deps: { store: Store; clock: Clock; identity: IdentityService; profiles: ProfilesService; taxonomy: TaxonomyService; storage: EventStorage; listeners?: readonly IngestListener[] }) {
+    this.#listeners = deps.listeners ?? [];
     this.#storage = deps.storage;
     this.#store = deps.store;
     this.#clock = deps.clock;
@@ -77,10 +80,12 @@ export class EventsService {
     strict: boolean;
     wire: EventWireNames;
     receivedAt?: number;
+    /** The face that received the events (its folder name), counted per hour for the console (ingest-counts.ts). */
+    face?: string;
   }): Promise<IngestResult> {
     const { projectId, wire } = input;
     const taxonomy = await this.#taxonomy.get(projectId);
-    const observed = emptyObserved();
+    const observed = await this.#taxonomy.observer(projectId);
     const now = input.receivedAt ?? this.#clock.now();
 
     // Validate everything before writing anything.
@@ -130,6 +135,7 @@ export class EventsService {
           }
         }
         const written = await this.#storage.write(tx, rows, defer);
+        if (input.face !== undefined) await countReceived(tx, projectId, input.face, now, rows.length);
         deferred = written.deferred ? rows.length : 0;
         if (this.#listeners.length > 0) {
           batch = { projectId, source: input.source, events: rows };
@@ -146,10 +152,6 @@ export class EventsService {
     this.#taxonomy.noteObserved(projectId, observed);
     if (batch) for (const l of this.#listeners) l.afterCommit?.(batch);
     return result;
-  }
-
-  addIngestListener(listener: IngestListener): void {
-    this.#listeners.push(listener);
   }
 
   /** Stored events of a project (every acknowledged one: the ingest log is merged first). */

@@ -63,7 +63,9 @@ export function eventColumns(taxonomy: Taxonomy, properties: NameFilter | undefi
     const name = ITEM_COLUMN_PREFIX + def.name;
     if (def.scope === 'item' && ok(name)) byHeader.set(name, { name, source: 'item', key: def.name, type: def.type });
   }
-  EVENT_SYSTEM_COLUMNS.forEach((name, sys) => byHeader.set(name, { name, source: 'system', key: name, sys }));
+  EVENT_SYSTEM_COLUMNS.forEach((name, sys) => {
+    byHeader.set(name, { name, source: 'system', key: name, sys });
+  });
   return [...byHeader.values()].sort(byName);
 }
 

@@ -2,7 +2,7 @@ import { invalid } from '../errors.ts';
 import { checkText } from '../input/input-checks.ts';
 import { parsePhone } from './phone.ts';
 
-export { normalizePhone, parsePhone } from './phone.ts';
+export { normalizePhone } from './phone.ts';
 
 /** Identifier types in priority order (D6): when a limit would be exceeded, the last present is dropped first. */
 export const IDENTIFIER_TYPES = ['external_id', 'email', 'phone', 'kakao_user_id', 'line_user_id', 'device_id'] as const;

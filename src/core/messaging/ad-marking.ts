@@ -4,7 +4,7 @@ import type { Project } from '../projects/projects.types.ts';
 import { numberDigits } from './numbers.ts';
 
 /**
- * The marking of advertising messages, on every channel (정보통신망법 제50조제4항 and 시행령 제61조; KISA 「불법스팸
+ * The marking of advertising messages, on every channel (정보통신망법 제50조제4항·제6항 and the decree, to our knowledge 시행령 제61조; KISA 「불법스팸
  * 방지를 위한 정보통신망법 안내서」; docs/korean-messaging.md "Marking"). maru adds what is missing, so an advertising
  * message never leaves without it:
  *
@@ -92,7 +92,7 @@ export const textOptOutLine = (digits: string): string => `무료수신거부 ${
 /** Why advertising cannot go out on the channel with this setup (a message for a 400), or undefined when it can. */
 export function advertisingSetupProblem(channel: Channel, advertiser: Advertiser): string | undefined {
   if (channel === 'text_message' && advertiser.optOutNumber === undefined) {
-    return 'advertising text messages must end with a free opt-out number (무료수신거부 080-XXX-XXXX, 정보통신망법 제50조제4항), and this project has none: set it with PUT /admin/v1/projects/{projectId}/messaging/advertising {"optOutNumber": "080-XXX-XXXX"}';
+    return 'advertising text messages must end with a free opt-out number (무료수신거부 080-XXX-XXXX, 정보통신망법 제50조제4항·제6항), and this project has none: set it with PUT /admin/v1/projects/{projectId}/messaging/advertising {"optOutNumber": "080-XXX-XXXX"}';
   }
   return undefined;
 }

@@ -59,11 +59,10 @@ export class DeliveryResultsService {
     this.#queue = deps.queue;
     this.#projects = deps.projects;
     this.#providers = deps.providers;
-  }
-
-  register(): void {
+    // Result polls run in processes whose queue is started (the worker role).
     this.#queue.handle<DeliveryResultJob>(DELIVERY_RESULTS_QUEUE, (job) => this.poll(job), { concurrency: 4, leaseMs: 60_000 });
   }
+
 
   /**
    * The delivery worker's onSent hook: a text message a vendor accepted with a message id is recorded for results;

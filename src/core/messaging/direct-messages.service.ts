@@ -5,6 +5,7 @@ import type { DeliveriesService, PlanResult } from '../deliveries/deliveries.ser
 import { MAX_API_RECIPIENTS } from '../deliveries/deliveries.service.ts';
 import type { RenderedFriendtalk, Target } from '../deliveries/deliveries.types.ts';
 import { MaruError, invalid } from '../errors.ts';
+import type { IdempotencyService } from '../idempotency/idempotency.service.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { fillPlaceholders } from '../templates/alimtalk.ts';
@@ -68,15 +69,17 @@ export class DirectMessagesService {
   #projects: ProjectsService;
   #setup: MessagingSetupService;
   #deliveries: DeliveriesService;
+  #idempotency: IdempotencyService;
   #defaultRegion: string;
 
-  constructor(deps: { store: Store; clock: Clock; projects: ProjectsService; setup: MessagingSetupService; deliveries: DeliveriesService; defaultPhoneRegion: string }) {
+  constructor(deps: { store: Store; clock: Clock; projects: ProjectsService; setup: MessagingSetupService; deliveries: DeliveriesService; defaultPhoneRegion: string; idempotency: IdempotencyService }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#projects = deps.projects;
     this.#setup = deps.setup;
     this.#deliveries = deps.deliveries;
     this.#defaultRegion = deps.defaultPhoneRegion;
+    this.#idempotency = deps.idempotency;
   }
 
   /**
@@ -84,6 +87,10 @@ export class DirectMessagesService {
    * configured (MessagingSetupService.textSending). Advertising is marked (ad-marking.ts) and checked on the text as sent.
    */
   async sendText(cmd: SendTextCommand): Promise<DirectSendResult> {
+    return this.#once('text', cmd, () => this.#sendText(cmd));
+  }
+
+  async #sendText(cmd: SendTextCommand): Promise<DirectSendResult> {
     const project = await this.#projects.get(cmd.projectId);
     await this.#requireTextSending(project, cmd.fields.from, 'text messages');
     // SMS has no title (§6: "lms, mms에만 사용"): one given for an SMS is ignored.
@@ -107,6 +114,10 @@ export class DirectMessagesService {
    * failover is enabled gets an SMS/LMS if the alimtalk fails for good. Alimtalk is informational only.
    */
   async sendAlimtalk(cmd: SendAlimtalkCommand): Promise<DirectSendResult> {
+    return this.#once('alimtalk', cmd, () => this.#sendAlimtalk(cmd));
+  }
+
+  async #sendAlimtalk(cmd: SendAlimtalkCommand): Promise<DirectSendResult> {
     const project = await this.#projects.get(cmd.projectId);
     const template = await this.#setup.findTemplate(project.id, cmd.templateId);
     if (!template) throw invalid(cmd.fields.templateId, `${cmd.fields.templateId} ${cmd.templateId} is not a registered alimtalk template of this project`);
@@ -148,6 +159,10 @@ export class DirectMessagesService {
    * refused between 21:00 and 08:00 project time (consent-rules.ts: Kakao does not deliver it at night).
    */
   async sendFriendtalk(cmd: SendFriendtalkCommand): Promise<DirectSendResult> {
+    return this.#once('friendtalk', cmd, () => this.#sendFriendtalk(cmd));
+  }
+
+  async #sendFriendtalk(cmd: SendFriendtalkCommand): Promise<DirectSendResult> {
     const project = await this.#projects.get(cmd.projectId);
     if (cmd.advertising && CONSENT_BY_CHANNEL.kakao_alimtalk.nightRefused) {
       const { night, localTime } = adNight(this.#clock.now(), project.timezone);
@@ -174,6 +189,18 @@ export class DirectMessagesService {
   }
 
   // ---- helpers ----
+
+  /**
+   * The Idempotency-Key rule (IdempotencyService): a retry with the same key and command answers what the first
+   * answered; the same key with another command is refused (422).
+   */
+  #once(operation: string, cmd: { projectId: string; requestId?: string }, run: () => Promise<DirectSendResult>): Promise<DirectSendResult> {
+    const { requestId, ...body } = cmd;
+    if (requestId !== undefined && (requestId.length === 0 || requestId.length > DIRECT_LIMITS.requestIdLength)) {
+      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${DIRECT_LIMITS.requestIdLength} characters`);
+    }
+    return this.#idempotency.once({ projectId: cmd.projectId, operation: `direct:${operation}`, key: requestId, body }, run);
+  }
 
   #region(project: Project): string {
     return project.settings.phoneRegion ?? this.#defaultRegion;
@@ -210,9 +237,6 @@ export class DirectMessagesService {
   }
 
   async #plan(project: Project, kind: DirectKind, requestId: string | undefined, targets: Target[]): Promise<DirectSendResult> {
-    if (requestId !== undefined && (requestId.length === 0 || requestId.length > DIRECT_LIMITS.requestIdLength)) {
-      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${DIRECT_LIMITS.requestIdLength} characters`);
-    }
     const campaign = await ensureDirectCampaign({ store: this.#store, clock: this.#clock }, project.id, kind);
     const result = await this.#deliveries.plan({ project, campaign, trigger: 'direct', requestId: `direct:${kind}:${requestId ?? uuidv7(this.#clock.now())}`, targets });
     return { ...result, campaignId: campaign.id };

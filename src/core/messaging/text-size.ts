@@ -40,7 +40,6 @@ export type TextKind = 'sms' | 'lms' | 'mms';
 export const SMS_MAX_BYTES = 90;
 /** Body limit for LMS and MMS. */
 export const LMS_MAX_BYTES = 2000;
-export const MMS_MAX_BYTES = LMS_MAX_BYTES;
 /** Title limit for LMS/MMS (NHN Cloud's documented standard: 40 bytes, 20 Hangul). */
 export const LMS_TITLE_MAX_BYTES = 40;
 

@@ -72,7 +72,7 @@ export class ProfilesService {
    */
   async upsert(input: { projectId: string; updates: ProfileUpdate[]; strict: boolean; source?: ConsentSource }): Promise<Resolution[]> {
     const taxonomy = await this.#taxonomy.get(input.projectId);
-    const observed = emptyObserved();
+    const observed = await this.#taxonomy.observer(input.projectId);
     const prepared: { identifiers: Identifier[]; properties: Record<string, unknown>; removals: string[] }[] = [];
     for (const [i, u] of input.updates.entries()) {
       const identifiers = await this.normalize(input.projectId, u.identifiers, u.identityField ?? `${u.field ?? `profiles[${i}]`}.identity`);

@@ -7,9 +7,27 @@ import type { TaxonomyService } from '../taxonomy/taxonomy.service.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../accounts/roles.ts';
 import * as repo from './projects.repository.ts';
+import { checkProjectSettings } from './project-settings.ts';
+import { eraseProject } from './project-erasure.repository.ts';
 import type { Project, ProjectSettings } from './projects.types.ts';
 
 export const DEFAULT_TIMEZONE = 'Asia/Seoul';
+
+/** The fields a project is created or changed with; any other is refused naming it. */
+export const PROJECT_FIELDS = ['name', 'timezone', 'settings'] as const;
+
+/** A project name: 1-200 characters once trimmed (create and change alike). */
+export function checkProjectName(name: unknown, field = 'name'): string {
+  if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 200) throw invalid(field, `${field} is required (1-200 characters)`);
+  return name.trim();
+}
+
+/** Refuses a field other than PROJECT_FIELDS, naming it. */
+export function onlyProjectFields(input: object): void {
+  for (const k of Object.keys(input)) {
+    if (!(PROJECT_FIELDS as readonly string[]).includes(k)) throw invalid(k, `${k} is not a project field (${PROJECT_FIELDS.join(', ')})`);
+  }
+}
 
 export function checkTimezone(tz: unknown, field = 'timezone'): string {
   if (typeof tz !== 'string' || tz.length === 0) throw invalid(field, `${field} must be an IANA time zone name such as Asia/Seoul`);
@@ -19,6 +37,17 @@ export function checkTimezone(tz: unknown, field = 'timezone'): string {
     throw invalid(field, `${field} "${tz}" is not a known IANA time zone`);
   }
   return tz;
+}
+
+/** Provider credentials are sealed at rest (channel configuration), never kept in plain settings. */
+function checkSealedChannels(settings: Record<string, unknown>, id: string): void {
+  const channels = settings.channels;
+  if (channels === undefined || channels === null || typeof channels !== 'object') return;
+  for (const [channel, entry] of Object.entries(channels as Record<string, unknown>)) {
+    if (entry && typeof entry === 'object' && 'config' in entry) {
+      throw invalid(`settings.channels.${channel}.config`, `settings.channels.${channel}.config: set provider configuration with PUT /admin/v1/projects/${id}/channels/${channel} (or maru channel set), which stores it encrypted`);
+    }
+  }
 }
 
 /** Projects: the tenant of every other object. Cached briefly per process (they rarely change). */
@@ -40,13 +69,13 @@ export class ProjectsService {
   }
 
   /** Creates a project with the standard taxonomy and a full set of credentials, shown once. */
-  async create(input: { name: unknown; timezone?: unknown; settings?: ProjectSettings; id?: string }, actor?: Actor): Promise<{ project: Project; credentials: IssuedCredentials }> {
-    if (typeof input.name !== 'string' || input.name.trim().length === 0 || input.name.length > 200) {
-      throw invalid('name', 'name is required (1-200 characters)');
-    }
+  async create(input: { name: unknown; timezone?: unknown; settings?: unknown; id?: string }, actor?: Actor): Promise<{ project: Project; credentials: IssuedCredentials }> {
+    const name = checkProjectName(input.name);
     const timezone = input.timezone === undefined ? DEFAULT_TIMEZONE : checkTimezone(input.timezone);
+    const settings = input.settings === undefined ? {} : (checkProjectSettings(input.settings) as ProjectSettings);
+    checkSealedChannels(settings, input.id ?? '{id}');
     const now = this.#clock.now();
-    const project: Project = { id: input.id ?? newProjectId(), name: input.name.trim(), timezone, settings: input.settings ?? {}, createdAt: now };
+    const project: Project = { id: input.id ?? newProjectId(), name, timezone, settings, createdAt: now };
     const credentials = await this.#store.write(async (tx) => {
       await repo.insertProject(tx, project);
       await this.#taxonomy.seed(tx, project.id, now);
@@ -78,26 +107,45 @@ export class ProjectsService {
     return repo.listProjects(this.#store.db);
   }
 
+  /**
+   * Changes a project: `{name?, timezone?, settings?}`, checked as at creation; `settings` members replace the stored
+   * ones (null puts one back to its default). A patch that changes nothing to set (`{}`), or names another field, is
+   * refused.
+   */
+  /**
+   * Erases a project and all its data (project-erasure.repository.ts: events, profiles, identifiers, devices, deliveries,
+   * campaigns, jobs, credentials, ...) in one write unit, so it is all gone or nothing is. The audit log keeps one
+   * instance-level entry (`project.deleted`, with the project's name and the rows deleted per table). Returns the counts.
+   */
+  async delete(id: string, actor?: Actor): Promise<Record<string, number>> {
+    const project = await this.get(id);
+    const counts = await this.#store.write(async (tx) => {
+      const rows = await eraseProject(tx, project.id, { dialect: this.#store.dialect });
+      await this.#audit?.record(tx, { projectId: null, actor, action: 'project.deleted', target: `project:${project.id}`, details: { name: project.name, rows } });
+      return rows;
+    });
+    this.#cache.delete(id);
+    this.#taxonomy.invalidate(id);
+    this.#credentials.forgetCached();
+    return counts;
+  }
+
   async update(id: string, patch: { name?: unknown; timezone?: unknown; settings?: unknown }, actor?: Actor): Promise<Project> {
     const current = await this.get(id);
-    const next: { name?: string; timezone?: string; settings?: string } = {};
-    if (patch.name !== undefined) {
-      if (typeof patch.name !== 'string' || !patch.name.trim()) throw invalid('name', 'name must be a non-empty string');
-      next.name = patch.name.trim();
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw invalid('body', 'the body must be an object {name?, timezone?, settings?}');
+    onlyProjectFields(patch);
+    if (patch.name === undefined && patch.timezone === undefined && patch.settings === undefined) {
+      throw invalid('body', `nothing to change: give at least one of ${PROJECT_FIELDS.join(', ')}`);
     }
+    const next: { name?: string; timezone?: string; settings?: string } = {};
+    if (patch.name !== undefined) next.name = checkProjectName(patch.name);
     if (patch.timezone !== undefined) next.timezone = checkTimezone(patch.timezone);
     if (patch.settings !== undefined) {
-      if (typeof patch.settings !== 'object' || patch.settings === null || Array.isArray(patch.settings)) throw invalid('settings', 'settings must be an object');
-      const channels = (patch.settings as ProjectSettings).channels;
-      if (channels !== undefined && channels !== null && typeof channels === 'object') {
-        for (const [channel, entry] of Object.entries(channels as Record<string, unknown>)) {
-          if (entry && typeof entry === 'object' && 'config' in entry) {
-            // Provider credentials are sealed at rest (channel configuration), never kept in plain settings.
-            throw invalid(`settings.channels.${channel}.config`, `settings.channels.${channel}.config: set provider configuration with PUT /admin/v1/projects/${id}/channels/${channel} (or maru channel set), which stores it encrypted`);
-          }
-        }
-      }
-      next.settings = JSON.stringify({ ...current.settings, ...(patch.settings as ProjectSettings) });
+      const settings = checkProjectSettings(patch.settings, current.settings);
+      checkSealedChannels(settings, id);
+      const merged: Record<string, unknown> = { ...current.settings, ...settings };
+      for (const [k, v] of Object.entries(settings)) if (v === null) delete merged[k];
+      next.settings = JSON.stringify(merged);
     }
     await this.#store.write(async (tx) => {
       await repo.updateProject(tx, id, next);

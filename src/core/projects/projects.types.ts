@@ -6,6 +6,8 @@ export interface ProjectSettings {
   limits?: Record<string, number>;
   /** Default region for phone numbers (D6). */
   phoneRegion?: string;
+  /** Bounds on taxonomy growth (taxonomy-limits.ts, docs/taxonomy.md "Limits"). */
+  taxonomyLimits?: { events?: number; propertiesPerScope?: number; newPerRequest?: number };
   /** Neutralise formula-like cells in API exports too (D14). */
   neutraliseExportFormulas?: boolean;
   [key: string]: unknown;

@@ -15,6 +15,7 @@ import {
 } from './taxonomy.types.ts';
 import { checkValue, inferType, widen } from './values.ts';
 import { ownRecord } from '../input/input-checks.ts';
+import { DEFAULT_TAXONOMY_LIMITS, type TaxonomyLimits } from './taxonomy-limits.ts';
 import type { Db } from '../../platform/db/store.ts';
 
 const NAME = /^[A-Za-z0-9_$][A-Za-z0-9_.$-]{0,127}$/;
@@ -50,13 +51,51 @@ export type FieldPath = string | (() => string);
 
 export const fieldPath = (field: FieldPath): string => (typeof field === 'string' ? field : field());
 
-/** New definitions seen in a request that the project may register on first sight (D4). */
+/** New definitions seen in a request that the project may register on first sight (D4), within its limits. */
 export interface Observed {
   events: Set<string>;
   properties: Map<string, { scope: PropertyScope; name: string; type: PropertyType }>;
+  limits: TaxonomyLimits;
 }
 
-export const emptyObserved = (): Observed => ({ events: new Set(), properties: new Map() });
+export const emptyObserved = (limits: TaxonomyLimits = DEFAULT_TAXONOMY_LIMITS): Observed => ({ events: new Set(), properties: new Map(), limits });
+
+/** Registered properties per scope of a loaded taxonomy (recounted when the taxonomy grew). */
+const scopeCounts = new WeakMap<Taxonomy, { size: number; counts: Map<PropertyScope, number> }>();
+function propertiesInScope(taxonomy: Taxonomy, scope: PropertyScope): number {
+  let hit = scopeCounts.get(taxonomy);
+  if (!hit || hit.size !== taxonomy.properties.size) {
+    const counts = new Map<PropertyScope, number>();
+    for (const p of taxonomy.properties.values()) counts.set(p.scope, (counts.get(p.scope) ?? 0) + 1);
+    hit = { size: taxonomy.properties.size, counts };
+    scopeCounts.set(taxonomy, hit);
+  }
+  return hit.counts.get(scope) ?? 0;
+}
+
+const LIMITS_AT = 'settings.taxonomyLimits';
+
+/** Refuses a new name past the project's bounds (taxonomy-limits.ts); names the field. */
+function checkGrowth(input: { taxonomy: Taxonomy; observed: Observed; field: string; scope?: PropertyScope; name: string }): void {
+  const { taxonomy, observed, field, scope, name } = input;
+  const { limits } = observed;
+  const what = scope === undefined ? `event ${name}` : `${scope} property ${name}`;
+  const fresh = observed.events.size + observed.properties.size;
+  if (fresh >= limits.newPerRequest) {
+    throw invalid(field, `${field}: ${what} is not registered, and this request already brings ${fresh} new event and property names; at most ${limits.newPerRequest} may be registered per request (${LIMITS_AT}.newPerRequest)`);
+  }
+  if (scope === undefined) {
+    if (taxonomy.events.size + observed.events.size >= limits.events) {
+      throw invalid(field, `${field}: ${what} is not registered, and the project has its maximum of ${limits.events} event names (${LIMITS_AT}.events); registered events are still accepted`);
+    }
+    return;
+  }
+  let inRequest = 0;
+  for (const p of observed.properties.values()) if (p.scope === scope) inRequest++;
+  if (propertiesInScope(taxonomy, scope) + inRequest >= limits.propertiesPerScope) {
+    throw invalid(field, `${field}: ${what} is not registered, and the project has its maximum of ${limits.propertiesPerScope} ${scope} properties (${LIMITS_AT}.propertiesPerScope); registered properties are still accepted`);
+  }
+}
 
 /**
  * Registered events and properties of each project (PRODUCT.md "taxonomy").
@@ -68,11 +107,40 @@ export class TaxonomyService {
   #clock: Clock;
   #cache = new Map<string, { taxonomy: Taxonomy; loadedAt: number }>();
   #cacheTtlMs: number;
+  #limitsOf: (projectId: string) => Promise<TaxonomyLimits> = async () => DEFAULT_TAXONOMY_LIMITS;
 
   constructor(deps: { store: Store; clock: Clock; cacheTtlMs?: number }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#cacheTtlMs = deps.cacheTtlMs ?? 5000;
+  }
+
+  /** Where a project's growth limits come from (its settings; the runtime wires it once projects exist). */
+  limitsFrom(source: (projectId: string) => Promise<TaxonomyLimits>): void {
+    this.#limitsOf = source;
+  }
+
+  /** What a request of this project observes: nothing yet, within the project's limits. */
+  async observer(projectId: string): Promise<Observed> {
+    return emptyObserved(await this.#limitsOf(projectId));
+  }
+
+  /** Explicit registrations (admin API, CLI) are bounded by the project's totals too (not by newPerRequest). */
+  async #checkTotals(projectId: string, events: string[], props: { scope: PropertyScope; name: string }[], field: (i: number, kind: 'event' | 'property') => string): Promise<void> {
+    const limits = await this.#limitsOf(projectId);
+    const current = await this.get(projectId);
+    const observed = emptyObserved({ ...limits, newPerRequest: Number.MAX_SAFE_INTEGER });
+    events.forEach((name, i) => {
+      if (current.events.has(name) || observed.events.has(name)) return;
+      checkGrowth({ taxonomy: current, observed, field: field(i, 'event'), name });
+      observed.events.add(name);
+    });
+    props.forEach((p, i) => {
+      const key = propertyKey(p.scope, p.name);
+      if (current.properties.has(key) || observed.properties.has(key)) return;
+      checkGrowth({ taxonomy: current, observed, field: field(i, 'property'), scope: p.scope, name: p.name });
+      observed.properties.set(key, { scope: p.scope, name: p.name, type: 'string' });
+    });
   }
 
   /** Pre-registers the standard taxonomy in a new project (inside the project's creation unit). */
@@ -103,6 +171,7 @@ export class TaxonomyService {
 
   async registerEvent(projectId: string, name: string): Promise<{ name: string; created: boolean }> {
     checkName('name', name);
+    await this.#checkTotals(projectId, [name], [], () => 'name');
     const before = await this.get(projectId);
     await this.#store.write((tx) => repo.insertEventTypes(tx, projectId, [{ name, origin: 'registered' }], this.#clock.now()));
     this.invalidate(projectId);
@@ -113,6 +182,7 @@ export class TaxonomyService {
     if (!PROPERTY_SCOPES.includes(input.scope)) throw invalid('scope', `scope must be one of ${PROPERTY_SCOPES.join(', ')}`);
     checkName('name', input.name);
     if (RESERVED_PROPERTY_NAMES.has(input.name)) throw invalid('name', `${input.name} is reserved by maru`);
+    await this.#checkTotals(input.projectId, [], [input], () => 'name');
     const result = await this.#store.write(async (tx) => {
       const existing = await repo.findProperty(tx, input.projectId, input.scope, input.name);
       if (existing) {
@@ -141,7 +211,9 @@ export class TaxonomyService {
     const props: { scope: PropertyScope; name: string; type: PropertyType }[] = [];
     if (d.events !== undefined) {
       if (!Array.isArray(d.events)) throw invalid('events', 'events must be an array');
-      d.events.forEach((e, i) => events.push(checkName(`events[${i}]`, typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : e)));
+      d.events.forEach((e, i) => {
+        events.push(checkName(`events[${i}]`, typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : e));
+      });
     }
     if (d.properties !== undefined) {
       if (!Array.isArray(d.properties)) throw invalid('properties', 'properties must be an array');
@@ -170,6 +242,7 @@ export class TaxonomyService {
       }
       inDocument.set(propertyKey(p.scope, p.name), p.type);
     });
+    await this.#checkTotals(projectId, events, props, (i, kind) => (kind === 'event' ? `events[${i}]` : `properties[${i}].name`));
     await this.#store.write(async (tx) => {
       const now = this.#clock.now();
       await repo.insertEventTypes(tx, projectId, events.map((name) => ({ name, origin: 'registered' as const })), now);
@@ -220,6 +293,7 @@ export class TaxonomyService {
         const field = fieldOf();
         if (input.strict) throw invalid(field, `${field}: ${scope} property ${name} is not registered`);
         checkName(field, name);
+        checkGrowth({ taxonomy, observed, field, scope, name });
         const inferred = inferType(value);
         if (!inferred) throw invalid(field, `${field}: cannot infer a type from this value (use a string, number, boolean or an array of one of them)`);
         observed.properties.set(key, { scope, name, type: inferred });
@@ -248,6 +322,7 @@ export class TaxonomyService {
     if (typeof name !== 'string' || name.length === 0) throw invalid(field, `${field} is required and must be a string`);
     if (input.strict) throw invalid(field, `${field}: event ${name} is not registered`);
     checkName(field, name);
+    checkGrowth({ taxonomy: input.taxonomy, observed: input.observed, field, name });
     input.observed.events.add(name);
     return name;
   }

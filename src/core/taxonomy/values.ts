@@ -1,3 +1,4 @@
+import { invalid } from '../errors.ts';
 import type { PropertyType } from './taxonomy.types.ts';
 
 /**
@@ -39,6 +40,17 @@ export function parseDatetime(input: unknown): number | undefined {
     offsetMin = m[8] === '-' ? -(oh * 60 + om) : oh * 60 + om;
   }
   return (daysFromCivil(y, mo) + d - 1) * DAY_MS + ((h * 60 + mi - offsetMin) * 60 + s) * 1000 + ms;
+}
+
+/**
+ * A datetime query parameter (a `before=` cursor, a range bound): absent or empty → undefined; otherwise an ISO 8601
+ * datetime with `Z` or an offset (D3: a datetime without a zone is ambiguous and refused), naming the parameter.
+ */
+export function parseDatetimeParam(raw: unknown, field: string): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const ms = parseDatetime(raw);
+  if (ms === undefined) throw invalid(field, `${field} must be an ISO 8601 datetime with Z or an offset, e.g. 2025-01-06T01:00:00.000Z, got ${JSON.stringify(raw)}`);
+  return ms;
 }
 
 function isLeap(y: number): boolean {

@@ -3,8 +3,11 @@ import { MaruError, invalid } from '../../core/errors.ts';
 import { digestSecret, digestsEqual } from '../../core/credentials/secrets.ts';
 import { actorOf, allows, type Actor, type Permission, type Principal } from '../../core/accounts/roles.ts';
 import type { SessionInfo } from '../../core/accounts/sessions.service.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { bearer, toMaruError } from '../shared/http-errors.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+export type AdminAuthDeps = Pick<Services, 'config' | 'consoleSessions' | 'credentials'>;
 
 /**
  * What a route of the admin API declares in its options (`config: { permission }`): a permission of the roles model
@@ -73,7 +76,7 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
  * declared permission is checked against the caller's role in the route's project (`:projectId`): 401 when not
  * signed in, 403 when the role does not allow it — before the handler runs, so a refused call changes nothing.
  */
-export function guardAdmin(app: FastifyInstance, runtime: Runtime): void {
+export function guardAdmin(app: FastifyInstance, runtime: AdminAuthDeps): void {
   const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
   app.setErrorHandler((err, request, reply) => {
     const { status, body } = adminError(validationError(err as never) ?? toMaruError(err, request.log));

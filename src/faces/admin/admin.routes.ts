@@ -3,11 +3,16 @@ import { MaruError, invalid } from '../../core/errors.ts';
 import { CREDENTIAL_KINDS, type CredentialKind } from '../../core/credentials/secrets.ts';
 import { parsePropertyType, PROPERTY_SCOPES, type PropertyScope } from '../../core/taxonomy/taxonomy.types.ts';
 import { IDENTIFIER_TYPES, type IdentifierType } from '../../core/identity/identifiers.ts';
-import type { Runtime } from '../../runtime.ts';
-import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
+import { credentialToWire, profileToWire, projectToWire } from './wire.ts';
+import { onlyProjectFields } from '../../core/projects/projects.service.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'credentials' | 'profiles' | 'projects' | 'taxonomy'> & AdminAuthDeps;
 
 
 
@@ -17,7 +22,7 @@ type P = FastifyRequest<{ Params: { projectId: string } }>;
  * The admin API (JSON): projects, credentials and taxonomy. Authenticated with an admin token:
  * MARU_ADMIN_TOKEN from the configuration, or one created with `maru admin token`.
  */
-export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function adminRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   guardAdmin(app, runtime);
@@ -27,28 +32,37 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
 
   app.post('/admin/v1/projects', adminOp('instance:admin', tags, 'Create a project; its credentials are shown once', created(Open({ project_id: Type.String(), project: ProjectDoc, credentials: Json })), { body: body({ name: Type.String(), timezone: Type.Optional(Type.String()), settings: Type.Optional(Json) }, { name: 'My shop', timezone: 'Asia/Seoul' }) }), async (request, reply) => {
     const b = (request.body ?? {}) as { name?: unknown; timezone?: unknown; settings?: unknown };
-    if (b.settings !== undefined && (typeof b.settings !== 'object' || b.settings === null)) throw invalid('settings', 'settings must be an object');
-    const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings as Record<string, unknown> | undefined }, actorOfRequest(request));
-    return reply.status(201).send({ project_id: p.id, project: p, credentials });
+    onlyProjectFields(b);
+    const { project: p, credentials } = await runtime.projects.create({ name: b.name, timezone: b.timezone, settings: b.settings }, actorOfRequest(request));
+    return reply.status(201).send({ project_id: p.id, project: projectToWire(p), credentials });
   });
 
   app.get('/admin/v1/projects', adminOp('signed-in', tags, 'List projects', ok(Open({ projects: Type.Array(ProjectDoc) }))), async (request) => {
     const all = await runtime.projects.list();
     const who = request.principal;
     // A console user sees only the projects they have a role in (an instance owner sees all).
-    return { projects: who?.type === 'user' && !who.instanceOwner ? all.filter((p) => who.roles.has(p.id)) : all };
+    return { projects: (who?.type === 'user' && !who.instanceOwner ? all.filter((p) => who.roles.has(p.id)) : all).map(projectToWire) };
   });
 
-  app.get('/admin/v1/projects/:projectId', adminOp('project:read', tags, 'A project', ok(Open({ project: ProjectDoc }))), async (request: P) => ({ project: await project(request) }));
+  app.get('/admin/v1/projects/:projectId', adminOp('project:read', tags, 'A project', ok(Open({ project: ProjectDoc }))), async (request: P) => ({ project: projectToWire(await project(request)) }));
 
   app.patch('/admin/v1/projects/:projectId', adminOp('project:admin', tags, 'Change name, timezone or settings', ok(Open({ project: ProjectDoc })), { body: body({ name: Type.Optional(Type.String()), timezone: Type.Optional(Type.String()), settings: Type.Optional(Json) }, { name: 'My renamed shop' }) }), async (request: P) => {
     await project(request);
-    return { project: await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object, actorOfRequest(request)) };
+    return { project: projectToWire(await runtime.projects.update(request.params.projectId, (request.body ?? {}) as object, actorOfRequest(request))) };
   });
+
+  app.delete(
+    '/admin/v1/projects/:projectId',
+    adminOp('instance:admin', tags, 'Delete a project and all its data (events, profiles, deliveries, campaigns, jobs, credentials, ...); answers the rows deleted per table', ok(Open({ deleted: Type.Literal(true), project_id: Type.String(), rows: Type.Record(Type.String(), Type.Integer()) }))),
+    async (request: P) => {
+      const p = await project(request);
+      return { deleted: true, project_id: p.id, rows: await runtime.projects.delete(p.id, actorOfRequest(request)) };
+    },
+  );
 
   app.get('/admin/v1/projects/:projectId/credentials', adminOp('project:admin', tags, 'Credentials (prefixes only)', ok(Open({ credentials: Type.Array(AnyDoc) }))), async (request: P) => {
     const p = await project(request);
-    return { credentials: await runtime.credentials.list(p.id) };
+    return { credentials: (await runtime.credentials.list(p.id)).map(credentialToWire) };
   });
 
   app.post(
@@ -94,7 +108,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
     const p = await runtime.projects.get(request.params.projectId);
     const profile = await runtime.profiles.get(p.id, request.params.profileId);
     if (!profile) throw new MaruError('not_found', 'no such profile');
-    return { profile };
+    return { profile: profileToWire(profile) };
   });
 
   app.get('/admin/v1/projects/:projectId/profiles', adminOp('project:read', tags, 'Find a profile by identifier (?type=&value=)', ok(Open({ profile: AnyDoc }))), async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { type?: string; value?: string } }>) => {
@@ -105,6 +119,6 @@ export async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime
     const id = await runtime.profiles.findByIdentifier(p.id, type as IdentifierType, value);
     const profile = id ? await runtime.profiles.get(p.id, id) : undefined;
     if (!profile) throw new MaruError('not_found', 'no profile holds this identifier');
-    return { profile };
+    return { profile: profileToWire(profile) };
   });
 }

@@ -1,10 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AudienceRuleRef, body as bodySchema, created, gone, ok } from './schemas.ts';
+import { audienceToWire } from './wire.ts';
 import { Nullable, Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'audiences' | 'projects'> & AdminAuthDeps;
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -36,12 +40,12 @@ const AudienceDoc = Open({
   name: Type.String(),
   description: Nullable(Type.String()),
   rule: AudienceRuleRef,
-  createdAt: Type.Number({ description: 'Milliseconds since the epoch' }),
-  updatedAt: Type.Number({ description: 'Milliseconds since the epoch' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
 });
 const PreviewDoc = Open({ count: Type.Integer(), sample: Type.Array(Type.String(), { description: 'Profile ids (df_unified_id), in id order' }) });
 
-export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   guardAdmin(app, runtime);
@@ -53,12 +57,12 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runt
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
     const audience = await runtime.audiences.create(p.id, { name: b.name, description: b.description, rule: b.rule });
-    return reply.status(201).send({ audience });
+    return reply.status(201).send({ audience: audienceToWire(audience) });
   });
 
   app.get(base, adminOp('project:read', tags, "A project's audiences", ok(Open({ audiences: Type.Array(AudienceDoc) }))), async (request: P) => {
     const p = await runtime.projects.get(request.params.projectId);
-    return { audiences: await runtime.audiences.list(p.id) };
+    return { audiences: (await runtime.audiences.list(p.id)).map(audienceToWire) };
   });
 
   app.post(`${base}/preview`, adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(PreviewDoc), { body: bodySchema({ rule: AudienceRuleRef }, { rule: { property: 'tier', op: 'equals', value: 'gold' } }) }), async (request: A) => {
@@ -69,13 +73,13 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Runt
 
   app.get(`${base}/:audienceId`, adminOp('project:read', tags, 'An audience', ok(Open({ audience: AudienceDoc }))), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
-    return { audience: await runtime.audiences.get(p.id, request.params.audienceId) };
+    return { audience: audienceToWire(await runtime.audiences.get(p.id, request.params.audienceId)) };
   });
 
   app.patch(`${base}/:audienceId`, adminOp('content:write', tags, 'Change name, description or rule', ok(Open({ audience: AudienceDoc })), { body: bodySchema({ name: Type.Optional(Type.String()), description: Type.Optional(Nullable(Type.String())), rule: Type.Optional(AudienceRuleRef) }, { name: 'VIP customers' }) }), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     const b = body(request, ['name', 'description', 'rule']);
-    return { audience: await runtime.audiences.update(p.id, request.params.audienceId, b) };
+    return { audience: audienceToWire(await runtime.audiences.update(p.id, request.params.audienceId, b)) };
   });
 
   app.delete(`${base}/:audienceId`, adminOp('content:write', tags, 'Delete an audience', gone()), async (request: A, reply) => {

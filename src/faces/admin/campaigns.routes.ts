@@ -1,14 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
+import { parseDatetimeParam } from '../../core/taxonomy/values.ts';
 import { toCampaignDocument } from '../../core/campaigns/campaigns.service.ts';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/campaigns.types.ts';
 import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
 import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
-import type { Runtime } from '../../runtime.ts';
-import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'campaignStats' | 'campaigns' | 'deliveries' | 'projects' | 'sandboxOutbox'> & AdminAuthDeps;
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -69,19 +73,14 @@ function limitOf(raw: unknown): number | undefined {
   return n;
 }
 
-function beforeOf(raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  const t = Date.parse(String(raw));
-  if (Number.isNaN(t)) throw invalid('before', 'before must be an ISO 8601 datetime');
-  return t;
-}
+const beforeOf = (raw: unknown) => parseDatetimeParam(raw, 'before');
 
 /**
  * Admin API for campaigns (docs/campaigns.md): campaigns and their statuses, previews, admin-side sends, deliveries,
  * statistics, the sandbox outbox and failure rule, and the project's campaign settings. Same admin token as the rest
  * of the admin API; same error shape `{error: {code, message, field}}`.
  */
-export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   guardAdmin(app, runtime);

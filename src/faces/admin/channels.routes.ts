@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ChannelConfigView } from '../../core/channel-config/channel-config.types.ts';
-import type { Runtime } from '../../runtime.ts';
-import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, body, gone, Json, ok } from './schemas.ts';
 import { Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'channelConfigs' | 'channelTests'> & AdminAuthDeps;
 
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -28,7 +31,7 @@ export const channelToWire = (v: ChannelConfigView) => ({
  *   provider (or the sandbox), answered with its outcome (docs/providers.md "Testing a channel").
  * Secrets are never returned after being set.
  */
-export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   guardAdmin(app, runtime);

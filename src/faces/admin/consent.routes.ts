@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ConsentRecord } from '../../core/consent/consent.types.ts';
 import { invalid } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, ok } from './schemas.ts';
 import { content, Nullable, Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'consent'> & AdminAuthDeps;
 
 const ConsentRecordWire = Open({ id: Type.String(), profile_id: Type.String(), channel: Type.String(), kind: Type.String(), property: Type.String(), value: Type.Unknown(), source: Type.String(), at: Type.String({ format: 'date-time' }) });
 const NoticeChoice = Nullable(Type.Object({ campaignId: Type.String() }));
@@ -33,7 +36,7 @@ const recordToWire = (r: ConsentRecord) => ({
  * - `GET /consents.csv?profile_id=`: every record of the project (or of one profile) as CSV;
  * - `GET`, `PUT /consent-notices {result?: {campaignId}, confirmation?: {campaignId}}`: which campaign sends each notice.
  */
-export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   guardAdmin(app, runtime);
   const tags = ['admin: consent'];

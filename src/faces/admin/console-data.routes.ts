@@ -7,42 +7,23 @@ import { REISSUE_GRACE_MS } from '../../core/credentials/credentials.service.ts'
 import { PROPERTY_SCOPES } from '../../core/taxonomy/taxonomy.types.ts';
 import { LIMIT_POLICIES, type LimitPolicy } from '../../core/limits/rate-limits.ts';
 import type { ExportRequest, NameFilter } from '../../core/export/export.types.ts';
-import type { Runtime } from '../../runtime.ts';
-import { actorOfRequest, guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { ADMIN_ERRORS } from './schemas.ts';
+import { accepted, created, CredentialSummary, csv, EventCounts, EventsPage, IssuedBody, JobBody, ok, OverviewBody, ProfileDetail, ProfileSearch, RejectedPage, SettingsBody, TaxonomyEntries } from './console-data.schemas.ts';
 import { SECURITY } from '../shared/openapi.ts';
+import { parseDatetimeParam } from '../../core/taxonomy/values.ts';
 import { Cursor, Limit, decodeCursor, encodeCursor, iso, isoOrNull, pageLimit } from './wire.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'audiences' | 'browse' | 'clock' | 'config' | 'credentials' | 'deletionJobs' | 'exports' | 'projects' | 'rateLimiter' | 'rejectedRequests' | 'taxonomy'> & AdminAuthDeps;
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 
 const ProjectParams = Type.Object({ projectId: Type.String() });
-const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), next: Type.Union([Type.String(), Type.Null()]) });
-const Anything = Type.Unknown();
 const EXPORT_SLOT_TTL_MS = 60 * 60_000;
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-/** A setting as GET/PATCH …/settings answer it: this project's value (null: not set), the default, what applies. */
-const Setting = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Object({ value: Nullable(t), default: t, effective: t });
-const SettingsWire = Type.Object({
-  timezone: Type.String(),
-  phoneRegion: Setting(Type.String()),
-  strictTaxonomy: Setting(Type.Boolean()),
-  limits: Type.Array(
-    Type.Object({
-      name: Type.String({ description: 'The rate limit (docs/limits.md)' }),
-      window: Nullable(Type.String({ description: 'The window the quota is counted over (1s, 1m, 1h); null: a number at once' })),
-      default: Type.Integer(),
-      value: Nullable(Type.Integer({ description: "This project's quota; null: the default applies" })),
-      effective: Type.Integer(),
-    }),
-  ),
-});
-
-function time(raw: string | undefined, field: string): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const t = Date.parse(raw);
-  if (Number.isNaN(t)) throw invalid(field, `${field} must be an ISO 8601 datetime`);
-  return t;
-}
+/** A datetime query parameter: with a zone (D3), else refused naming it. */
+const time = (raw: string | undefined, field: string) => parseDatetimeParam(raw, field);
 
 function nameFilter(namesRaw: string | undefined, conditionRaw: string | undefined, field: string): NameFilter | undefined {
   if (namesRaw === undefined && conditionRaw === undefined) return undefined;
@@ -58,7 +39,7 @@ function nameFilter(namesRaw: string | undefined, conditionRaw: string | undefin
  * job, taxonomy search, credential issue, project settings with defaults, and CSV downloads (exports and audience
  * profiles, formula cells neutralised). Every list is paged on the server with an opaque `next` cursor.
  */
-export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   guardAdmin(app, runtime);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -74,6 +55,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
     config: { permission: 'project:read' },
     schema: {
       tags, security, params: ProjectParams,
+      response: ok(OverviewBody),
       summary: 'Overview: events today (by source) and per day for 30 days (project time zone), last event, profile count, messages sent today, latest rejected requests',
     },
   }, async (request) => {
@@ -87,7 +69,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.get(`${base}/rejected-requests`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: ProjectParams, querystring: Type.Object({ cursor: Cursor, limit: Limit }), summary: 'Requests refused for this project, newest first, with their reason (the latest 200 are kept)' },
+    schema: { tags, security, params: ProjectParams, querystring: Type.Object({ cursor: Cursor, limit: Limit }), response: ok(RejectedPage), summary: 'Requests refused for this project, newest first, with their reason (the latest 200 are kept)' },
   }, async (request) => {
     const cursor = decodeCursor(request.query.cursor);
     const page = await runtime.rejectedRequests.list(request.params.projectId, { before: cursor ? Number(cursor[0]) : undefined, limit: pageLimit(request.query.limit) });
@@ -106,6 +88,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
         cursor: Cursor,
         limit: Limit,
       }),
+      response: ok(EventsPage),
       summary: 'Recent events, newest first, filtered by name, time range and profile',
     },
   }, async (request) => {
@@ -131,6 +114,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
     schema: {
       tags, security, params: ProjectParams,
       querystring: Type.Object({ days: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1 to 92, default 30' })), name: Type.Optional(Type.String()) }),
+      response: ok(EventCounts),
       summary: 'Events per local day of the project (time zone named), ending today',
     },
   }, async (request) => runtime.browse.eventCountsPerDay(request.params.projectId, { days: request.query.days ? Number(request.query.days) : undefined, name: request.query.name || undefined }));
@@ -147,6 +131,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
         cursor: Cursor,
         limit: Limit,
       }),
+      response: ok(ProfileSearch),
       summary: 'Find profiles by any identifier or by a property value; without either, every profile (paged by id)',
     },
   }, async (request) => {
@@ -158,7 +143,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.get(`${base}/profiles/:profileId/detail`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), profileId: Type.String() }), summary: 'A profile with identifiers, merged-in profiles and when, devices, consent flags, recent events and messages received' },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), profileId: Type.String() }), response: ok(ProfileDetail), summary: 'A profile with identifiers, merged-in profiles and when, devices, consent flags, recent events and messages received' },
   }, async (request) => {
     const d = await runtime.browse.profileDetail(request.params.projectId, request.params.profileId);
     return {
@@ -174,7 +159,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.delete(`${base}/profiles/:profileId`, {
     config: { permission: 'content:write' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), profileId: Type.String() }), summary: 'Delete a profile and its data: starts a deletion job (202), whose progress GET deletion-jobs/{jobId} shows' },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), profileId: Type.String() }), response: accepted(JobBody), summary: 'Delete a profile and its data: starts a deletion job (202), whose progress GET deletion-jobs/{jobId} shows' },
   }, async (request, reply) => {
     const job = await runtime.deletionJobs.deleteProfile({ projectId: request.params.projectId, profileId: request.params.profileId, actor: actorOfRequest(request) });
     return reply.status(202).send({ job: jobToWire(job) });
@@ -182,7 +167,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.get(`${base}/deletion-jobs/:jobId`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), jobId: Type.String() }), summary: 'A deletion job: status, profiles deleted, rows removed per kind' },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), jobId: Type.String() }), response: ok(JobBody), summary: 'A deletion job: status, profiles deleted, rows removed per kind' },
   }, async (request) => ({ job: jobToWire(await runtime.deletionJobs.get(request.params.projectId, request.params.jobId)) }));
 
   r.get(`${base}/taxonomy/entries`, {
@@ -196,6 +181,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
         cursor: Cursor,
         limit: Limit,
       }),
+      response: ok(TaxonomyEntries),
       summary: 'Events and properties with type and origin (standard, registered, observed = first seen), searchable, paged',
     },
   }, async (request) => {
@@ -220,7 +206,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.post(`${base}/credentials/:kind`, {
     config: { permission: 'project:admin' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), kind: Type.String() }), summary: 'Issue a credential of a kind that has no working one (409 otherwise: reissue it); the secret is shown once' },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), kind: Type.String() }), response: created(IssuedBody), summary: 'Issue a credential of a kind that has no working one (409 otherwise: reissue it); the secret is shown once' },
   }, async (request, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
     const kind = request.params.kind as CredentialKind;
@@ -230,23 +216,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.get(`${base}/credentials/summary`, {
     config: { permission: 'project:admin' },
-    schema: {
-      tags, security, params: ProjectParams,
-      summary: 'Credentials by kind: prefix, created, expiry (a reissued one works for 14 more days), whether each still works',
-      response: {
-        200: Type.Object({
-          graceDays: Type.Number({ description: 'How long a reissued credential keeps working' }),
-          credentials: Type.Array(Type.Object({
-            id: Type.String(),
-            kind: Type.String({ description: 'import | export | api-key | access-key | secret-key' }),
-            prefix: Type.String({ description: 'The first characters of the secret; never the secret' }),
-            createdAt: Type.String({ format: 'date-time' }),
-            expiresAt: Nullable(Type.String({ format: 'date-time' })),
-            state: Type.Union([Type.Literal('active'), Type.Literal('grace'), Type.Literal('expired')]),
-          })),
-        }),
-      },
-    },
+    schema: { tags, security, params: ProjectParams, response: ok(CredentialSummary), summary: 'Credentials by kind: prefix, created, expiry (a reissued one works for 14 more days), whether each still works' },
   }, async (request) => {
     const p = await runtime.projects.get(request.params.projectId);
     const now = runtime.clock.now();
@@ -266,7 +236,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.get(`${base}/settings`, {
     config: { permission: 'project:read' },
-    schema: { tags, security, params: ProjectParams, summary: 'Time zone, phone region, strict taxonomy and rate limits, each with its default', response: { 200: SettingsWire } },
+    schema: { tags, security, params: ProjectParams, response: ok(SettingsBody), summary: 'Time zone, phone region, strict taxonomy and rate limits, each with its default' },
   }, async (request: P) => settingsView(await runtime.projects.get(request.params.projectId)));
 
   r.patch(`${base}/settings`, {
@@ -279,8 +249,8 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
         strictTaxonomy: Type.Optional(Type.Boolean()),
         limits: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]))),
       }, { examples: [{ timezone: 'Asia/Seoul', phoneRegion: 'KR', strictTaxonomy: false }] }),
+      response: ok(SettingsBody),
       summary: 'Change settings; null puts a setting back to its default',
-      response: { 200: SettingsWire },
     },
   }, async (request) => {
     const project = await runtime.projects.get(request.params.projectId);
@@ -316,7 +286,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
   for (const kind of ['events', 'profiles'] as const) {
     r.get(`${base}/exports/${kind}.csv`, {
       config: { permission: 'data:export' },
-      schema: { tags, security, params: ProjectParams, querystring: exportQuery, summary: `Download ${kind} as CSV with the DFINERY export filters, streamed (formula cells neutralised)`, response: { 200: Anything } },
+      schema: { tags, security, params: ProjectParams, querystring: exportQuery, summary: `Download ${kind} as CSV with the DFINERY export filters, streamed (formula cells neutralised)`, response: { 200: csv(kind === 'events' ? 'Events' : 'Profiles') } },
     }, async (request, reply) => {
       const q = request.query;
       const p = await runtime.projects.get(request.params.projectId);
@@ -335,7 +305,7 @@ export async function consoleDataRoutes(app: FastifyInstance, opts: { runtime: R
 
   r.get(`${base}/audiences/:audienceId/profiles.csv`, {
     config: { permission: 'data:export' },
-    schema: { tags, security, params: Type.Object({ projectId: Type.String(), audienceId: Type.String() }), summary: "Download an audience's profiles as CSV (formula cells neutralised, D14)", response: { 200: Anything } },
+    schema: { tags, security, params: Type.Object({ projectId: Type.String(), audienceId: Type.String() }), summary: "Download an audience's profiles as CSV (formula cells neutralised, D14)", response: { 200: csv("The audience's profiles") } },
   }, async (request, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
     const audience = await runtime.audiences.get(p.id, request.params.audienceId);

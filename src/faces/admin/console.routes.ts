@@ -5,11 +5,14 @@ import type { ConsoleUser, Manager } from '../../core/accounts/users.service.ts'
 import type { SessionInfo } from '../../core/accounts/sessions.service.ts';
 import { ROLES } from '../../core/accounts/roles.ts';
 import type { AuditEntry } from '../../core/audit/audit.service.ts';
-import type { Runtime } from '../../runtime.ts';
-import { SESSION_COOKIE, clearSessionCookie, guardAdmin, setSessionCookie } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { SESSION_COOKIE, clearSessionCookie, guardAdmin, setSessionCookie, type AdminAuthDeps } from './admin-auth.ts';
 import { Cursor, Limit, iso, pageLimit } from './wire.ts';
 import { ADMIN_ERRORS, AdminError } from './schemas.ts';
 import { described as describedSchema, SECURITY } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'audit' | 'consoleSessions' | 'projects' | 'users'> & AdminAuthDeps;
 
 /** openapi.ts's `described`, for this file's schemas (built with the type provider's TypeBox). */
 const described = <T>(status: number, schema: T, example?: unknown): T => describedSchema(status, schema as never, example) as T;
@@ -67,7 +70,7 @@ const cursorNumber = (raw: string | undefined): number | undefined => {
  * The console's accounts API (docs/console.md "API used by the console"): first-run setup, sign-in and sign-out,
  * the session, console users and roles, and the audit log. Guarded like every admin route (admin-auth.ts).
  */
-export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   guardAdmin(app, runtime);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();

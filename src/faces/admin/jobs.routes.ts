@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaruError, invalid } from '../../core/errors.ts';
 import type { JobInfo } from '../../platform/queue/queue.port.ts';
-import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, ok } from './schemas.ts';
 import { Nullable, Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'queue'> & AdminAuthDeps;
 
 const DeadJob = Open({
   id: Type.String(),
@@ -36,7 +39,7 @@ export const deadJobWire = (j: JobInfo) => ({
  * The dead-letter list (docs/operations.md): jobs that failed for good (a PermanentFailure, or their last attempt
  * failed), with their reason, and putting one back once its cause is fixed. Admin token required.
  */
-export async function adminJobsRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function adminJobsRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   guardAdmin(app, runtime);
   const tags = ['admin'];

@@ -2,11 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AlimtalkTemplate, KakaoChannel, SenderNumber } from '../../core/messaging/messaging.types.ts';
 import type { DeliveryResultRow } from '../../core/messaging/messaging.tables.ts';
 import { MaruError } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
-import { guardAdmin } from './admin-auth.ts';
+import type { Services } from '../../services.ts';
+import { guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'deliveryResults' | 'messagingSetup' | 'projects'> & AdminAuthDeps;
 
 
 const TEMPLATE_EXAMPLE = { templateId: 'welcome', templateCode: 'WELCOME_01', content: '#{name}님, 가입을 환영합니다.' };
@@ -54,7 +57,7 @@ const resultToWire = (r: DeliveryResultRow) => ({
  * - `delivery-results/:deliveryId`: what the vendor reported after accepting a text or Kakao message.
  * Same admin token and error shape `{error: {code, message, field}}` as the rest of the admin API.
  */
-export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   const setup = runtime.messagingSetup;
 

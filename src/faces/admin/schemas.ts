@@ -11,11 +11,11 @@ export const AdminError = Type.Object(
   { additionalProperties: false },
 );
 
-const CODE_OF: Record<number, ErrorCode> = { 400: 'invalid_input', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 500: 'internal', 503: 'unavailable' };
+const CODE_OF: Record<number, ErrorCode> = { 400: 'invalid_input', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused', 500: 'internal', 503: 'unavailable' };
 
 /** Every status an admin route can fail with. */
 export const ADMIN_ERRORS = errorResponses(AdminError, [400, 401, 403, 404, 409, 413, 415, 422, 500, 503], (s) =>
-  s === 422 ? { error: { code: 'invalid_input', message: 'Idempotency-Key was used with another body' } } : adminError(new MaruError(CODE_OF[s], 'see docs/errors.md')).body,
+  adminError(s === 422 ? new MaruError('idempotency_key_reused', 'Idempotency-Key "order-42" was already used with another request body; use a new key for a new request', { field: 'Idempotency-Key' }) : new MaruError(CODE_OF[s], 'see docs/errors.md')).body,
 );
 
 export const ok = (schema: TSchema, example?: unknown) => ({ 200: described(200, schema, example) });
@@ -41,7 +41,7 @@ const ProjectSettingsDoc = Open({
   phoneRegion: Type.Optional(Nullable(Type.String({ description: 'Region of phone numbers written without a country code; null or absent: the server default' }))),
   neutraliseExportFormulas: Type.Optional(Type.Boolean({ description: 'Neutralise formula-like cells in API exports too' })),
 });
-export const ProjectDoc = Open({ id: Type.String(), name: Type.String(), timezone: Type.String(), settings: ProjectSettingsDoc, createdAt: Type.Number({ description: 'Milliseconds since the epoch' }) });
+export const ProjectDoc = Open({ id: Type.String(), name: Type.String(), timezone: Type.String(), settings: ProjectSettingsDoc, createdAt: Type.String({ format: 'date-time' }) });
 export const AnyDoc = Open({});
 export { Json };
 

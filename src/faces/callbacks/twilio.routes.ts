@@ -2,10 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseTwilioStatusCallback } from '../../channels/text/twilio.provider.ts';
 import type { TextProvider } from '../../channels/provider.types.ts';
 import { MaruError } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { Type } from '@sinclair/typebox';
 import { content, errorResponses, noContent, SECURITY } from '../shared/openapi.ts';
 import { toMaruError, documentOnly } from '../shared/http-errors.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'config' | 'deliveryResults' | 'projects' | 'providers'>;
 
 export const TWILIO_CALLBACK_PATH = '/callbacks/twilio/:projectId';
 const VENDOR = 'twilio';
@@ -23,7 +26,7 @@ type Req = FastifyRequest<{ Params: { projectId: string }; Body: string | undefi
  * form parameters (403 otherwise). Then `MessageSid`/`MessageStatus`/`ErrorCode` update the delivery
  * (DeliveryResultsService.report): 204. A malformed callback is 400. Errors are `{"error": "..."}`.
  */
-export async function twilioCallbackRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function twilioCallbackRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   app.setErrorHandler((err, request, reply) => {
@@ -51,7 +54,7 @@ export async function twilioCallbackRoutes(app: FastifyInstance, opts: { runtime
     async (request: Req, reply) => {
       const project = await runtime.projects.find(request.params.projectId);
       if (!project) throw new MaruError('not_found', 'unknown project');
-      let resolved: ReturnType<Runtime['providers']['resolve']>;
+      let resolved: ReturnType<Services['providers']['resolve']>;
       try {
         resolved = runtime.providers.resolve(project, 'text_message');
       } catch (e) {

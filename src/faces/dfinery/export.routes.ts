@@ -4,12 +4,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MaruError, invalid } from '../../core/errors.ts';
 import type { ExportKind, ExportStream } from '../../core/export/export.types.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
-import type { Runtime } from '../../runtime.ts';
-import { useJsonParser } from '../shared/json-body.ts';
+import type { Services } from '../../services.ts';
+import { registerJsonParser } from '../shared/json-body.ts';
 import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { mapExportBody, renderExportError } from './export-mapping.ts';
 import { Type } from '@sinclair/typebox';
 import { content, errorResponses, Nullable, SECURITY } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'credentials' | 'exports' | 'projects' | 'rateLimiter'>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,7 +55,7 @@ const csvResponse = (example: string) => ({
  * `Authorization: Bearer <export token>`. Success is a CSV streamed from the store with backpressure; failures are
  * `{result: "fail", message}` with 400/401/429/500 (export-mapping.ts). docs/dfinery-export.md.
  */
-export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   app.setErrorHandler((err, request, reply) => {
@@ -70,7 +73,7 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
   });
 
   // An empty body (curl -X POST with a JSON content type and no -d) means "no filters".
-  useJsonParser(app, { allowEmpty: true });
+  registerJsonParser(app, { allowEmpty: true });
 
   // Authentication before any work (D14). A missing service_id is a bad request; an unknown one answers like a bad
   // token (401), so the API does not tell which service ids exist.

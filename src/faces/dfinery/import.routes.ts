@@ -2,12 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MaruError } from '../../core/errors.ts';
 import type { LimitPolicy } from '../../core/limits/rate-limits.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { ok, renderError } from './envelope.ts';
 import { Type } from '@sinclair/typebox';
 import { described, errorResponses, Nullable, SECURITY } from '../shared/openapi.ts';
 import { EVENT_WIRE, MAX_EVENTS, MAX_PROFILES, mapEventsBody, mapIdentitiesBody, mapUserProfileBody } from './mapping.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'credentials' | 'events' | 'metrics' | 'profiles' | 'projects' | 'rateLimiter'>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,7 +48,7 @@ const EVENTS_EXAMPLE = {
  * DFINERY Import API (seed 000–002): POST /api/v1/events, /api/v1/identities, /api/v1/user-profile.
  * `?service_id=` names the project, the `access_token` header carries its import token.
  */
-export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   app.setErrorHandler((err, request, reply) => {
@@ -105,7 +108,7 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
       const project = request.dfineryProject!;
       const events = mapEventsBody(request.body);
       await limit(reply, project, 'event_ingest', events.length);
-      const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict: true, wire: EVENT_WIRE });
+      const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict: true, wire: EVENT_WIRE, face: 'dfinery' });
       runtime.metrics.eventsIngested.inc({ source: 'api' }, r.accepted);
       return ok();
     },

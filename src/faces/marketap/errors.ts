@@ -28,6 +28,8 @@ export const MARKETAP_ERRORS: Partial<Record<ErrorCode, { status: number; code: 
   // Console sign-in codes (docs/console.md); they never arise on this face, but every core code has a row.
   invalid_credentials: { status: 401, code: 'unauthorized' },
   csrf_token_invalid: { status: 401, code: 'unauthorized' },
+  // Idempotency-Key is read by the Notifly and admin sends only.
+  idempotency_key_reused: { status: 400, code: 'invalid_input' },
   not_found: { status: 404, code: 'not_found' },
   method_not_allowed: { status: 405, code: 'method_not_allowed' },
   payload_too_large: { status: 413, code: 'payload_too_large' },

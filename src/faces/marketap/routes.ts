@@ -2,12 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MaruError } from '../../core/errors.ts';
 import type { DeletionJob } from '../../core/deletion/deletion-jobs.service.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { renderError } from './errors.ts';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { described, errorResponses, SECURITY, Timestamp } from '../shared/openapi.ts';
 import { EVENT_WIRE, MAX_ITEMS, mapBulkDeletionBody, mapDeletionBody, mapDevicesBody, mapEventsBody, mapProfilesBody } from './mapping.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'credentials' | 'deletionJobs' | 'devices' | 'eventBatches' | 'profiles' | 'projects' | 'rateLimiter'>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,7 +52,7 @@ const JobStatus = Type.Object(
  * jobs. `?project_id=` names the project, `Authorization: Bearer <api key>` carries its API key. Every route is rate
  * limited per project (policy `bulk_requests`). See docs/marketap.md.
  */
-export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   app.setErrorHandler((err, request, reply) => {
@@ -139,7 +142,7 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Runt
     async (request, reply: FastifyReply) => {
       const project = request.marketapProject!;
       const events = mapEventsBody(request.body);
-      const r = await runtime.eventBatches.accept({ projectId: project.id, events, wire: EVENT_WIRE, strict: strict(project) });
+      const r = await runtime.eventBatches.accept({ projectId: project.id, events, wire: EVENT_WIRE, strict: strict(project), face: 'marketap' });
       return reply.status(202).send({ job_id: r.batchId, accepted: r.accepted });
     },
   );

@@ -1,8 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MaruError } from '../../core/errors.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { setRateLimitHeaders } from '../shared/http-errors.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+export type NotiflyAuthDeps = Pick<Services, 'projects' | 'rateLimiter' | 'sessionTokens'>;
 
 /** The caller of a token-authenticated Notifly request. */
 export interface NotiflySession {
@@ -31,7 +34,7 @@ export function presentedToken(header: string | string[] | undefined): string | 
  * and nothing is counted against a rate limit). Sets `request.notiflySession`.
  * A missing, malformed, expired or foreign token, or one whose project no longer exists: 401 "Invalid token".
  */
-export function requireSessionToken(runtime: Runtime) {
+export function requireSessionToken(runtime: NotiflyAuthDeps) {
   return async (request: FastifyRequest) => {
     const session = await runtime.sessionTokens.verify(presentedToken(request.headers.authorization));
     const project = await runtime.projects.find(session.projectId);
@@ -56,7 +59,7 @@ export function assertProjectScope(session: NotiflySession, projectId: unknown, 
  * (`project_requests`), D2; sets X-RateLimit-* from the tighter of the two (the refusing one on 429).
  * Throws rate_limited with Retry-After set. Call after authentication and the project scope check.
  */
-export async function limitRequest(runtime: Runtime, reply: FastifyReply, session: NotiflySession): Promise<void> {
+export async function limitRequest(runtime: NotiflyAuthDeps, reply: FastifyReply, session: NotiflySession): Promise<void> {
   const { project } = session;
   const client = await runtime.rateLimiter.check({ project, policy: 'client_requests', subject: session.credentialId });
   if (!client.allowed) {

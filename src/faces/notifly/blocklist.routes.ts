@@ -1,15 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatRequestDate, mapFindQuery, mapRegisterBody, mapRemoveQuery } from './blocklist-mapping.ts';
 import { MaruError } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
-import { useJsonParser } from '../shared/json-body.ts';
+import type { Services } from '../../services.ts';
+import { registerJsonParser } from '../shared/json-body.ts';
 import { documentOnly } from '../shared/http-errors.ts';
-import { limitRequest, requireSessionToken } from './auth.ts';
+import { limitRequest, requireSessionToken, type NotiflyAuthDeps } from './auth.ts';
 import { messagesErrorHandler } from './messages.routes.ts';
 import { methodNotAllowed } from './methods.ts';
 import { Type } from '@sinclair/typebox';
 import { described, SECURITY } from '../shared/openapi.ts';
 import { MESSAGES_ERRORS, MessagesSuccess } from './schemas.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'blocklist'> & NotiflyAuthDeps;
 
 const BASE = '/projects/:projectId/messages/text-message/blockservice/recipients';
 const REMOVES = `${BASE}/removes`;
@@ -29,12 +32,12 @@ const ok = { 200: described(200, MessagesSuccess, { success: true }), ...MESSAGE
  * Errors in the messaging envelope `{"error": "..."}`. A project id other than the token's answers 404 (D14).
  * A `Content-Type: application/json` header with no body (as the seed's DELETE and GET show it) is accepted.
  */
-export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   app.setErrorHandler(messagesErrorHandler());
 
   // The seed sends `Content-Type: application/json` on its GET and DELETE, which have no body.
-  useJsonParser(app, { allowEmpty: true });
+  registerJsonParser(app, { allowEmpty: true });
 
   methodNotAllowed(app, BASE, ['GET', 'HEAD', 'POST']);
   methodNotAllowed(app, REMOVES, ['DELETE']);

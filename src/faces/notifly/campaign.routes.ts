@@ -1,14 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaruError } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { documentOnly } from '../shared/http-errors.ts';
-import { limitRequest, requireSessionToken } from './auth.ts';
+import { limitRequest, requireSessionToken, type NotiflyAuthDeps } from './auth.ts';
 import { notiflyErrorHandler, renderCampaignError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
 import { Type } from '@sinclair/typebox';
 import { SECURITY } from '../shared/openapi.ts';
 import { CAMPAIGN_RESPONSES } from './schemas.ts';
 import { mapCampaignSendBody } from './mapping.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'config' | 'deliveries'> & NotiflyAuthDeps;
 
 const PATH = '/campaign/:projectId/:campaignId/send';
 type SendRequest = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
@@ -25,7 +28,7 @@ type SendRequest = FastifyRequest<{ Params: { projectId: string; campaignId: str
  * returned today). An `Idempotency-Key` header makes a retried call record nothing twice; the send's request id is
  * returned in `X-Maru-Request-Id`.
  */
-export async function notiflyCampaignRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function notiflyCampaignRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   app.setErrorHandler(notiflyErrorHandler({ render: renderCampaignError, bodyLimit: runtime.config.bodyLimit }));
   methodNotAllowed(app, PATH, ['POST']);

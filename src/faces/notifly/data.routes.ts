@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { SEGMENTATION_KEYS_PROPERTY, ensureSegmentationKeysProperty } from '../../core/events/segmentation-keys.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { documentOnly } from '../shared/http-errors.ts';
-import { assertProjectScope, limitRequest, requireSessionToken } from './auth.ts';
+import { assertProjectScope, limitRequest, requireSessionToken, type NotiflyAuthDeps } from './auth.ts';
 import { okData } from './envelope.ts';
 import { Type } from '@sinclair/typebox';
 import { SECURITY } from '../shared/openapi.ts';
 import { DATA_ERRORS, dataOk, oneOrMany } from './schemas.ts';
 import { MAX_DELETIONS, MAX_EVENTS, MAX_USERS, TRACK_EVENT_WIRE, mapDeleteUsersBody, mapSetUserPropertiesBody, mapTrackEventBody, projectIdsInBody } from './mapping.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'deletion' | 'events' | 'metrics' | 'profiles' | 'taxonomy'> & NotiflyAuthDeps;
 
 const tags = ['Notifly'];
 const security = SECURITY.notifly;
@@ -19,7 +22,7 @@ const UserProperties = Type.Record(Type.String(), Type.Unknown(), { description:
  * Order of checks: token (onRequest: 401 before any body is read), then every `projectId` in the body against the
  * token's project (403, nothing counted), then the per-client and per-project rate limits (429), then the body (400).
  */
-export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   app.addHook('onRequest', requireSessionToken(runtime));
@@ -59,7 +62,7 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: R
       if (strict && events.some((e) => Object.hasOwn(e.properties as object, SEGMENTATION_KEYS_PROPERTY))) {
         await ensureSegmentationKeysProperty(runtime.taxonomy, project.id);
       }
-      const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict, wire: TRACK_EVENT_WIRE });
+      const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict, wire: TRACK_EVENT_WIRE, face: 'notifly' });
       runtime.metrics.eventsIngested.inc({ source: 'api' }, r.accepted);
       return okData(`tracked ${events.length} event${events.length === 1 ? '' : 's'}`);
     },

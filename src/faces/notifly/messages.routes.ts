@@ -1,14 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MaruError } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { documentOnly, toMaruError } from '../shared/http-errors.ts';
-import { limitRequest, requireSessionToken, type NotiflySession } from './auth.ts';
+import { limitRequest, requireSessionToken, type NotiflySession, type NotiflyAuthDeps } from './auth.ts';
 import { notiflyError, setRateLimitHeadersFromError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { described, SECURITY } from '../shared/openapi.ts';
 import { MESSAGES_ERRORS, MessagesSuccess } from './schemas.ts';
 import { mapAlimtalk, mapFriendtalk, mapTextMessage } from './messages-mapping.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'directMessages'> & NotiflyAuthDeps;
 
 /**
  * The messaging endpoints' envelope (seed 004 §6–9): `{"success": true}` on success, `{"error": "..."}` otherwise, with
@@ -69,7 +72,7 @@ const recipientList = (item: Record<string, TSchema>) => Type.Array(Type.Object(
 const S = (o: Record<string, unknown> = {}) => Type.String(o);
 
 type SendInput = { projectId: string; body: unknown; requestId?: string };
-type Send = (runtime: Runtime, input: SendInput) => Promise<{ requestId: string }>;
+type Send = (runtime: Deps, input: SendInput) => Promise<{ requestId: string }>;
 const sendText: Send = (runtime, input) => runtime.directMessages.sendText(mapTextMessage(input));
 const sendAlimtalk: Send = (runtime, input) => runtime.directMessages.sendAlimtalk(mapAlimtalk(input));
 const sendFriendtalk: Send = (runtime, input) => runtime.directMessages.sendFriendtalk(mapFriendtalk(input));
@@ -81,7 +84,7 @@ const sendFriendtalk: Send = (runtime, input) => runtime.directMessages.sendFrie
  * request has recorded one delivery per recipient and queued them: `{"success": true}`, the send's request id in
  * `X-Maru-Request-Id`. An `Idempotency-Key` header makes a retried request record nothing twice.
  */
-export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   app.setErrorHandler(messagesErrorHandler());
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Runtime } from '../../runtime.ts';
+import type { DepsOf, Services } from '../../services.ts';
 import { notiflyAuthenticateRoutes } from './authenticate.routes.ts';
 import { notiflyDataRoutes } from './data.routes.ts';
 import { notiflyErrorHandler, renderDataError } from './envelope.ts';
@@ -7,12 +7,19 @@ import { methodNotAllowed } from './methods.ts';
 import { notiflyMessagesRoutes } from './messages.routes.ts';
 import { notiflyBlocklistRoutes } from './blocklist.routes.ts';
 
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'config'> &
+  DepsOf<typeof notiflyAuthenticateRoutes> &
+  DepsOf<typeof notiflyDataRoutes> &
+  DepsOf<typeof notiflyMessagesRoutes> &
+  DepsOf<typeof notiflyBlocklistRoutes>;
+
 /**
  * The Notifly face (seed 004), mounted at the root as an encapsulated plugin: its error handler (the `{data, error}`
  * envelope) and its 405 answers apply to its own paths only. Each group of endpoints is a child plugin with its own
  * hooks (the campaign and messaging endpoints register theirs here, with the campaign envelope where the seed says).
  */
-export async function notiflyRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function notiflyRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   app.setErrorHandler(notiflyErrorHandler({ render: renderDataError, bodyLimit: runtime.config.bodyLimit }));
 

@@ -10,7 +10,7 @@ const CODE_OF: Record<number, ErrorCode> = {
   404: 'not_found',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
-  422: 'invalid_input',
+  422: 'idempotency_key_reused',
   429: 'rate_limited',
   500: 'internal',
   501: 'not_implemented',

@@ -1,13 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MaruError } from '../../core/errors.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { documentOnly } from '../shared/http-errors.ts';
-import { limitRequest, requireSessionToken } from './auth.ts';
+import { limitRequest, requireSessionToken, type NotiflyAuthDeps } from './auth.ts';
 import { notiflyError, notiflyErrorHandler } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
 import { Type } from '@sinclair/typebox';
 import { described, errorResponses, SECURITY } from '../shared/openapi.ts';
 import { DataError, exampleError } from './schemas.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'campaignStats' | 'config'> & NotiflyAuthDeps;
 
 const PATH = '/projects/:projectId/campaigns/:campaignId/stats';
 type StatsRequest = FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { start?: string; end?: string } }>;
@@ -34,7 +37,7 @@ export function renderStatsError(err: MaruError): { status: number; body: { data
 }
 
 /** Notifly campaign statistics (seed 004 §10): `GET /projects/{projectId}/campaigns/{campaignId}/stats?start=&end=`. */
-export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   app.setErrorHandler(notiflyErrorHandler({ render: renderStatsError, bodyLimit: runtime.config.bodyLimit }));
   methodNotAllowed(app, PATH, ['GET', 'HEAD']);

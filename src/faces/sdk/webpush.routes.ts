@@ -1,12 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaruError, invalid } from '../../core/errors.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { Type } from '@sinclair/typebox';
 import { described, errorResponses, noContent, Nullable, SECURITY } from '../shared/openapi.ts';
 import { AdminError } from '../admin/schemas.ts';
 import { adminError } from '../admin/admin-auth.ts';
 import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'credentials' | 'projects' | 'rateLimiter' | 'sdk'>;
 
 type Q = FastifyRequest<{ Querystring: { project_id?: unknown } }>;
 
@@ -40,7 +43,7 @@ const optionalApiKey = [{}, ...SECURITY.marketap];
  * Errors are `{error: {code, message, field?}}` with the core code's status. Requests count against the project's
  * `project_requests` limit (after authentication; a failed one costs nothing).
  */
-export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   app.setErrorHandler((err, request, reply) => {

@@ -62,7 +62,7 @@ export function parseJsonBody(bytes: Buffer, options: { allowEmpty?: boolean } =
 }
 
 /** Registers the JSON parser on a scope (replacing the inherited one). */
-export function useJsonParser(app: FastifyInstance, options: { allowEmpty?: boolean } = {}): void {
+export function registerJsonParser(app: FastifyInstance, options: { allowEmpty?: boolean } = {}): void {
   if (app.hasContentTypeParser('application/json')) app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {

@@ -63,4 +63,3 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 /** An ISO 8601 UTC timestamp or null. */
 export const Timestamp = Nullable(Type.String({ format: 'date-time' }));
 
-export const ProjectIdParam = Type.Object({ projectId: Type.String({ description: 'Project id' }) });

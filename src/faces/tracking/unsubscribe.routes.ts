@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Runtime } from '../../runtime.ts';
+import type { Services } from '../../services.ts';
 import { Type } from '@sinclair/typebox';
-import { documentOnly } from '../shared/http-errors.ts';
+import { documentOnly, toMaruError } from '../shared/http-errors.ts';
 import { content, SECURITY } from '../shared/openapi.ts';
+
+/** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
+type Deps = Pick<Services, 'unsubscribe'>;
 
 type T = FastifyRequest<{ Params: { token: string } }>;
 
@@ -22,6 +25,13 @@ const page = (title: string, body: string) => `<!doctype html>
 </head><body>${body}</body></html>
 `;
 
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The statuses a refused or failed request answers, each with the same small page (the route renders no JSON). */
+const ERROR_PAGES = Object.fromEntries(
+  ([[400, 'Bad request: the field at fault is named'], [413, 'Body over 16 KiB (after decoding)'], [415, 'Unsupported Content-Encoding'], [500, 'Internal error; the error id is in the log'], [503, 'Unavailable; retry later']] as const).map(([s, d]) => [s, content('text/html', Type.String(), d)]),
+);
+
 const NOT_FOUND = page('Link not valid', '<h1>This link is not valid</h1><p>The unsubscribe link is incomplete or was changed. Use the link from the email again.</p>');
 
 /**
@@ -33,7 +43,7 @@ const NOT_FOUND = page('Link not valid', '<h1>This link is not valid</h1><p>The 
  *   `List-Unsubscribe=One-Click`, any content type accepted). Idempotent.
  * An invalid token answers 404 on both.
  */
-export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: Runtime }) {
+export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
   const tags = ['tracking'];
 
@@ -43,13 +53,19 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: R
 
   const send = (reply: FastifyReply, status: number, html: string) => reply.status(status).headers(HEADERS).send(html);
 
+  // A body over the limit, an unknown Content-Encoding or a path that is not valid text answers a page too.
+  app.setErrorHandler((err, request, reply) => {
+    const e = toMaruError(err, request.log);
+    return send(reply, e.status, page('Request not accepted', `<h1>This request was not accepted</h1><p>${escapeHtml(e.message)}</p>`));
+  });
+
   app.get('/u/:token', {
       ...documentOnly,
       schema: {
         tags,
         security: SECURITY.none,
         summary: 'Unsubscribe page: a button that confirms (POST)',
-        response: { 200: content('text/html', Type.String(), 'The page with the button'), 404: content('text/html', Type.String(), 'The token is not valid') },
+        response: { 200: content('text/html', Type.String(), 'The page with the button'), 404: content('text/html', Type.String(), 'The token is not valid'), ...ERROR_PAGES },
       },
     }, async (request: T, reply) => {
     const target = await runtime.unsubscribe.verify(request.params.token);
@@ -72,7 +88,7 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: R
         security: SECURITY.none,
         summary: 'One-click unsubscribe (RFC 8058): withdraws email advertising consent',
         body: content('application/x-www-form-urlencoded', Type.String(), 'List-Unsubscribe=One-Click (any content type is accepted)', 'List-Unsubscribe=One-Click'),
-        response: { 200: content('text/html', Type.String(), 'Unsubscribed'), 404: content('text/html', Type.String(), 'The token is not valid') },
+        response: { 200: content('text/html', Type.String(), 'Unsubscribed'), 404: content('text/html', Type.String(), 'The token is not valid'), ...ERROR_PAGES },
       },
     }, async (request: T, reply) => {
     if (!(await runtime.unsubscribe.unsubscribe(request.params.token))) return send(reply, 404, NOT_FOUND);

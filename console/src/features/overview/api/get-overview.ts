@@ -5,8 +5,8 @@ import { api } from '../../../lib/api-client';
 export interface Overview {
   timezone: string;
   today: string;
-  eventsToday: { total: number; bySource: Record<string, number> };
-  eventsPerDay: { date: string; count: number }[];
+  eventsToday: { total: number; byFace: Record<string, number> };
+  eventsPerDay: { date: string; count: number; byFace: Record<string, number> }[];
   lastEvent: { name: string; occurredAt: string; receivedAt: string } | null;
   profileCount: number;
   messagesSentToday: number;

@@ -25,7 +25,7 @@ export function OverviewPanel() {
   const q = useOverview(project.id);
   const nf = new Intl.NumberFormat(i18n.language);
   const o = q.data;
-  const faces = o ? Object.keys(o.eventsToday.bySource).sort() : [];
+  const faces = o ? Object.keys(o.eventsToday.byFace).sort() : [];
   const todayTotal = o?.eventsToday.total ?? 0;
   return (
     <QueryState isPending={q.isPending} error={q.error}>
@@ -35,7 +35,7 @@ export function OverviewPanel() {
             <Stat label={t('overview.eventsToday')}>
               {nf.format(todayTotal)}
               <Text size="xs" c="dimmed">
-                {faces.map((f) => `${f} ${nf.format(o.eventsToday.bySource[f] ?? 0)}`).join(' · ') || t('overview.noEvents')}
+                {faces.map((f) => `${f} ${nf.format(o.eventsToday.byFace[f] ?? 0)}`).join(' · ') || t('overview.noEvents')}
               </Text>
             </Stat>
             <Stat label={t('overview.lastEvent')}>
