@@ -37,7 +37,7 @@ const Json = Type.Record(Type.String(), Type.Unknown());
 /** A project's settings (src/core/projects/projects.types.ts): the fields maru reads, and any others a client stored. */
 const ProjectSettingsDoc = Open({
   strictTaxonomy: Type.Optional(Type.Boolean({ description: 'Refuse unregistered event and property names (default false)' })),
-  limits: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'Rate-limit quotas by limit name; GET …/settings lists every limit with its default' })),
+  limits: Type.Optional(Type.Record(Type.String(), Nullable(Type.Integer()), { description: 'Rate-limit quotas by limit name (null: the default); GET …/settings lists every limit with its default' })),
   phoneRegion: Type.Optional(Nullable(Type.String({ description: 'Region of phone numbers written without a country code; null or absent: the server default' }))),
   neutraliseExportFormulas: Type.Optional(Type.Boolean({ description: 'Neutralise formula-like cells in API exports too' })),
 });
