@@ -1,8 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, type ResponseOf } from '../../../lib/api-client';
 
-export type AuditEntry = ResponseOf<'/admin/v1/projects/{projectId}/audit', 'get'>['items'][number];
-
 /** GET /admin/v1/projects/{projectId}/audit?before=&limit= — newest first; `next` is the `before` of the next page. */
 export const useAudit = (projectId: string, before: string | undefined) =>
   useQuery({
