@@ -74,7 +74,9 @@ async function seed(dir: string, count: number) {
   const started = performance.now();
   const db = new DatabaseSync(join(dir, 'maru.db'));
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072;');
-  const insert = db.prepare('insert into events (project_id, occurred_at, event_key, name, received_at, profile_id, properties, items, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'insert into events (project_id, occurred_at, event_key, name, received_at, profile_id, properties, items, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const now = Date.now();
   const from = now - 30 * DAY;
   const step = (29 * DAY) / count;
@@ -88,20 +90,34 @@ async function seed(dir: string, count: number) {
     const at = Math.floor(from + i * step);
     const purchase = i % 10 === 0;
     const key = `${at}-${i.toString(16).padStart(8, '0')}-4c7e-9a51-0c2d4e6f8a1b`;
-    const props = purchase ? JSON.stringify({ df_order_id: `order-${i}`, df_payment_method: 'card', df_total_purchase_amount: 4000 + (i % 100), df_delivery_charge: 1000 }) : null;
+    const props = purchase
+      ? JSON.stringify({ df_order_id: `order-${i}`, df_payment_method: 'card', df_total_purchase_amount: 4000 + (i % 100), df_delivery_charge: 1000 })
+      : null;
     const items = purchase
       ? JSON.stringify([
           { df_item_id: `sku-${i % 977}`, df_item_name: 'Item, "quoted"', df_price: 3000, df_quantity: 1 },
           { df_item_id: `sku-${i % 331}`, df_item_name: '상품 😀', df_price: 1000, df_quantity: 2 },
         ])
       : null;
-    insert.run(project.id, at, key, purchase ? 'df_purchase' : names[i % names.length], at + 250, `p${(i % 50_000).toString(36).padStart(6, '0')}`, props, items, i % 2 ? 'sdk' : 'api');
+    insert.run(
+      project.id,
+      at,
+      key,
+      purchase ? 'df_purchase' : names[i % names.length],
+      at + 250,
+      `p${(i % 50_000).toString(36).padStart(6, '0')}`,
+      props,
+      items,
+      i % 2 ? 'sdk' : 'api',
+    );
   }
   db.exec('COMMIT');
   db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   db.close();
   const date = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(ms);
-  process.stdout.write(JSON.stringify({ projectId: project.id, token: credentials.export_token, from: date(from), to: date(now), seedMs: performance.now() - started }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ projectId: project.id, token: credentials.export_token, from: date(from), to: date(now), seedMs: performance.now() - started }) + '\n',
+  );
 }
 
 // ── child: server ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -234,7 +250,17 @@ async function main() {
       const cr = JSON.parse((await c.lines.next()).value) as { code: number; rows: number; seconds: number; maxRss: number; sampledPeakHeap: number };
       await c.done;
       if (cr.code !== 0) throw new Error(`CLI exited ${cr.code}`);
-      results.push(['CLI', size.toLocaleString('en-US'), cr.rows.toLocaleString('en-US'), '', cr.seconds.toFixed(1), Math.round(cr.rows / cr.seconds).toLocaleString('en-US'), '', mb(cr.maxRss), mb(cr.sampledPeakHeap)]);
+      results.push([
+        'CLI',
+        size.toLocaleString('en-US'),
+        cr.rows.toLocaleString('en-US'),
+        '',
+        cr.seconds.toFixed(1),
+        Math.round(cr.rows / cr.seconds).toLocaleString('en-US'),
+        '',
+        mb(cr.maxRss),
+        mb(cr.sampledPeakHeap),
+      ]);
     } finally {
       if (!values.keep) rmSync(dir, { recursive: true, force: true });
     }

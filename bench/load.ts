@@ -62,7 +62,7 @@ export interface LoadResult {
 const MAX_WARMUP_MS = 30_000;
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
-const rand = prng(spec.seed ?? (Date.now() ^ process.pid));
+const rand = prng(spec.seed ?? Date.now() ^ process.pid);
 const replayRatio = spec.replayRatio ?? 0;
 const warmupMs = (spec.warmupSec ?? 0) * 1000;
 const RING = 2000;

@@ -44,7 +44,12 @@ const methods: Record<string, Method> = {
 /** A Kysely that runs every query on one pg client (transactions are the caller's). */
 function onClient(client: pg.PoolClient): Db {
   return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: { connect: async () => ({ query: (...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args), release() {} }), end: async () => {} } as never }),
+    dialect: new PostgresDialect({
+      pool: {
+        connect: async () => ({ query: (...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args), release() {} }),
+        end: async () => {},
+      } as never,
+    }),
   });
 }
 
@@ -143,7 +148,13 @@ async function main() {
         const again = await inTx(() => method(db, client, [...rows.slice(0, Math.min(batch, 200)), ...makeRows(50, `dup-${batch}-${label.length}`, t0 + 1e7)]));
         client.release();
         if (inserted !== TOTAL) throw new Error(`${label}: inserted ${inserted} of ${TOTAL}`);
-        results.push({ method: label, batch, rowsPerSec: Math.round((TOTAL / ms) * 1000), msPerBatch: +(ms / Math.ceil(TOTAL / batch)).toFixed(2), dupesSkipped: again === 50 });
+        results.push({
+          method: label,
+          batch,
+          rowsPerSec: Math.round((TOTAL / ms) * 1000),
+          msPerBatch: +(ms / Math.ceil(TOTAL / batch)).toFixed(2),
+          dupesSkipped: again === 50,
+        });
       }
     }
   } finally {
@@ -168,7 +179,10 @@ async function groupCommit() {
   const UNITS = 3000;
   const IN_FLIGHT = 64;
   const out: { mode: string; unitsPerSec: number; unitsPerCommit: number }[] = [];
-  for (const [mode, commitGroupMax] of [['one transaction per unit', 1], ['grouped (default, up to 256 units)', 256]] as const) {
+  for (const [mode, commitGroupMax] of [
+    ['one transaction per unit', 1],
+    ['grouped (default, up to 256 units)', 256],
+  ] as const) {
     const name = `maru_bench_${randomBytes(5).toString('hex')}`;
     const admin = new pg.Client({ connectionString: BASE });
     await admin.connect();

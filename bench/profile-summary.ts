@@ -129,37 +129,54 @@ export function summarize(file: string): ProfileSummary {
   const pct = (ms: number) => (busyMs > 0 ? (ms / busyMs) * 100 : 0);
   const sorted = (xs: Iterable<FrameTime>) => [...xs].map((f) => ({ ...f, pct: pct(f.ms) })).sort((a, b) => b.ms - a.ms);
   const selfSorted = sorted(selfByFrame.values()).filter((f) => f.frame !== '(idle)');
-  const callers = selfSorted.slice(0, 3).filter((f) => f.location).map((frame) => {
-    const by = new Map<string, number>();
-    for (const [id, us] of selfUs) {
-      const cf = byId.get(id)!.callFrame;
-      if (cf.functionName !== frame.frame && !(frame.frame === '(anonymous)' && !cf.functionName)) continue;
-      if (location(cf) !== frame.location) continue;
-      const c = nearestCaller(id);
-      by.set(c, (by.get(c) ?? 0) + us / 1000);
-    }
-    return { frame, by: [...by].map(([caller, ms]) => ({ caller, ms, pct: pct(ms) })).sort((a, b) => b.ms - a.ms).slice(0, 8) };
-  });
+  const callers = selfSorted
+    .slice(0, 3)
+    .filter((f) => f.location)
+    .map((frame) => {
+      const by = new Map<string, number>();
+      for (const [id, us] of selfUs) {
+        const cf = byId.get(id)!.callFrame;
+        if (cf.functionName !== frame.frame && !(frame.frame === '(anonymous)' && !cf.functionName)) continue;
+        if (location(cf) !== frame.location) continue;
+        const c = nearestCaller(id);
+        by.set(c, (by.get(c) ?? 0) + us / 1000);
+      }
+      return {
+        frame,
+        by: [...by]
+          .map(([caller, ms]) => ({ caller, ms, pct: pct(ms) }))
+          .sort((a, b) => b.ms - a.ms)
+          .slice(0, 8),
+      };
+    });
   return {
     file,
     totalMs: totalUs / 1000,
     busyMs,
     self: selfSorted,
     callers,
-    modules: [...modules].filter(([m]) => m !== '(idle)').map(([module, ms]) => ({ module, ms, pct: pct(ms) })).sort((a, b) => b.ms - a.ms),
+    modules: [...modules]
+      .filter(([m]) => m !== '(idle)')
+      .map(([module, ms]) => ({ module, ms, pct: pct(ms) }))
+      .sort((a, b) => b.ms - a.ms),
     maruTotal: sorted(inclusive.values()),
   };
 }
 
 export function formatSummary(s: ProfileSummary, top = 25): string {
-  const row = (pctValue: number, ms: number, a: string, b = '') => `  ${pctValue.toFixed(1).padStart(5)}%  ${Math.round(ms).toString().padStart(7)} ms  ${a}${b ? `  ${b}` : ''}`;
+  const row = (pctValue: number, ms: number, a: string, b = '') =>
+    `  ${pctValue.toFixed(1).padStart(5)}%  ${Math.round(ms).toString().padStart(7)} ms  ${a}${b ? `  ${b}` : ''}`;
   const lines = [
     `CPU profile ${s.file}`,
     `  ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy (percentages are of busy time)`,
     '',
     `Top ${top} functions by self time:`,
     ...s.self.slice(0, top).map((f) => row(f.pct, f.ms, f.frame, f.location || f.module)),
-    ...s.callers.flatMap((c) => ['', `Self time of ${c.frame.frame} (${c.frame.location}) by nearest maru caller:`, ...c.by.map((b) => row(b.pct, b.ms, b.caller))]),
+    ...s.callers.flatMap((c) => [
+      '',
+      `Self time of ${c.frame.frame} (${c.frame.location}) by nearest maru caller:`,
+      ...c.by.map((b) => row(b.pct, b.ms, b.caller)),
+    ]),
     '',
     'Self time by module:',
     ...s.modules.slice(0, 20).map((m) => row(m.pct, m.ms, m.module)),

@@ -40,7 +40,9 @@ const { values, positionals } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write(`Usage: npm run bench [-- <name>...] [--duration S] [--warmup S] [--connections N] [--export-sizes A,B] [--growth-events N] [--profile] [--keep]\n\nBenchmarks:\n`);
+  process.stdout.write(
+    `Usage: npm run bench [-- <name>...] [--duration S] [--warmup S] [--connections N] [--export-sizes A,B] [--growth-events N] [--profile] [--keep]\n\nBenchmarks:\n`,
+  );
   for (const b of BENCHMARKS) process.stdout.write(`  ${b.name.padEnd(10)} ${b.summary}\n`);
   process.exit(0);
 }
@@ -59,7 +61,11 @@ const ctx = new RunContext(tmp, {
   connections: Number(values.connections),
   profile: values.profile,
   growthEvents: Number(values['growth-events']),
-  exportSizes: values['export-sizes'].split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b),
+  exportSizes: values['export-sizes']
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0)
+    .sort((a, b) => a - b),
 });
 
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free), Node ${process.version}, ${process.platform} ${process.arch}`;
@@ -80,8 +86,12 @@ for (const b of selected) {
 }
 
 process.stdout.write(`\nmaru benchmarks — ${new Date().toISOString()} — ${machine}\n`);
-process.stdout.write(`1-minute load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (other processes share the cores: compare ratios, not absolute figures)\n`);
-process.stdout.write(`measured ${ctx.options.durationSec}s per load phase after ${ctx.options.warmupSec}s warm-up, ${ctx.options.connections} connections${ctx.options.profile ? '; maru servers ran under --cpu-prof (slower than without)' : ''}\n\n`);
+process.stdout.write(
+  `1-minute load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (other processes share the cores: compare ratios, not absolute figures)\n`,
+);
+process.stdout.write(
+  `measured ${ctx.options.durationSec}s per load phase after ${ctx.options.warmupSec}s warm-up, ${ctx.options.connections} connections${ctx.options.profile ? '; maru servers ran under --cpu-prof (slower than without)' : ''}\n\n`,
+);
 process.stdout.write(table(ctx.results, ctx.skipped) + '\n');
 if (ctx.notes.length) process.stdout.write(`\nNotes:\n${ctx.notes.map((n) => `- ${n}`).join('\n')}\n`);
 process.stdout.write('\n');

@@ -105,12 +105,25 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const limits =
     options.limits ??
     (redisUrl
-      ? await (await import('./platform/limits/redis.limits.ts')).openRedisLimits({ url: redisUrl, prefix: config.redisPrefix, clock, log, registry: metrics.registry })
+      ? await (await import('./platform/limits/redis.limits.ts')).openRedisLimits({
+          url: redisUrl,
+          prefix: config.redisPrefix,
+          clock,
+          log,
+          registry: metrics.registry,
+        })
       : new MemoryLimits(clock));
   const queue =
     options.queue ??
     (redisUrl
-      ? new (await import('./platform/queue/bullmq.queue.ts')).BullmqQueue({ store, clock, log, redisUrl, prefix: config.redisPrefix, heartbeatLeaseMs: config.workerLeaseSeconds * 1000 })
+      ? new (await import('./platform/queue/bullmq.queue.ts')).BullmqQueue({
+          store,
+          clock,
+          log,
+          redisUrl,
+          prefix: config.redisPrefix,
+          heartbeatLeaseMs: config.workerLeaseSeconds * 1000,
+        })
       : new LocalQueue({ store, clock, log }));
 
   const audit = new AuditService({ store, clock });
@@ -132,7 +145,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   if (!options.skipMigrations) await eventStorage.flush();
   const rateLimiter = new RateLimiter({ limits });
   const users = new UsersService({ store, clock, projects, audit });
-  const consoleSessions = new ConsoleSessionsService({ store, clock, limits, users, idleSeconds: config.sessionIdleSeconds, maxAgeSeconds: config.sessionMaxAgeSeconds });
+  const consoleSessions = new ConsoleSessionsService({
+    store,
+    clock,
+    limits,
+    users,
+    idleSeconds: config.sessionIdleSeconds,
+    maxAgeSeconds: config.sessionMaxAgeSeconds,
+  });
   const devices = new DevicesService({ store, clock, identity, identifiersPerType: config.identifiersPerType });
   // Reads of events merge the ingest log first; `events` is built below (it needs the campaign triggers).
   const flushEvents = (): Promise<void> => events.flush();
@@ -147,18 +167,37 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // One outbound guard: every provider connection, and the check when a config is saved, go through it (D14).
   const network = createOutboundGuard({ allowPrivateNetworks: config.allowPrivateNetworks });
   const channelConfigs = new ChannelConfigService({
-    store, clock, log, projects, secretKey: config.secretKey, audit,
+    store,
+    clock,
+    log,
+    projects,
+    secretKey: config.secretKey,
+    audit,
     vendors: new BuiltInChannelVendors({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox }),
   });
   await channelConfigs.load();
   channelConfigs.startRefresh();
-  const providers = builtInRegistry({ clock, log, allowPrivateNetworks: config.allowPrivateNetworks, network, sandboxOutbox, configSource: channelConfigs.source });
+  const providers = builtInRegistry({
+    clock,
+    log,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    network,
+    sandboxOutbox,
+    configSource: channelConfigs.source,
+  });
   const unsubscribe = new UnsubscribeService({ store, clock, log, projects, profiles, publicUrl: config.publicUrl });
   const sdk = new SdkService({ projects, devices, channelConfigs });
   const tracking = new TrackingService({ store, clock, projects, publicUrl: config.publicUrl });
   // Idempotency-Key (Stripe's rule): one key store for the campaign and direct sends.
   const idempotency = new IdempotencyService({ store, clock });
-  const deliveries = new DeliveriesService({ store, clock, queue, projects, campaigns, idempotency, defaultPhoneRegion: config.defaultPhoneRegion,
+  const deliveries = new DeliveriesService({
+    store,
+    clock,
+    queue,
+    projects,
+    campaigns,
+    idempotency,
+    defaultPhoneRegion: config.defaultPhoneRegion,
     backlog: new Backlog({
       kind: 'deliveries',
       max: config.backlogMaxDeliveries,
@@ -174,20 +213,53 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const campaignTriggers = new CampaignTriggers({ store, clock, log, queue, projects, campaigns, deliveries, tracking, audiences });
   const events = new EventsService({ store, clock, identity, profiles, taxonomy, storage: eventStorage, listeners: [campaignTriggers.listener] });
-  const eventBatches = new EventBatchesService({ store, clock, queue, events, profiles, taxonomy, log, metrics , backlog: new Backlog({ kind: 'event_batches', max: config.backlogMaxBatches, now: () => clock.now(), count: () => repoCountAllBatches(store.db), onRefused: (kind) => metrics.backlogRefused.inc({ kind }) }) });
+  const eventBatches = new EventBatchesService({
+    store,
+    clock,
+    queue,
+    events,
+    profiles,
+    taxonomy,
+    log,
+    metrics,
+    backlog: new Backlog({
+      kind: 'event_batches',
+      max: config.backlogMaxBatches,
+      now: () => clock.now(),
+      count: () => repoCountAllBatches(store.db),
+      onRefused: (kind) => metrics.backlogRefused.inc({ kind }),
+    }),
+  });
   const sessionTokens = new SessionTokenService({ store, clock, credentials, projects, rateLimiter, limits, secret: config.tokenSecret });
 
   // Korean messaging (docs/korean-messaging.md): direct messages are deliveries of the pipeline above; the 080 block
   // list and the night rule of advertising Kakao messages are delivery filters; text results are polled or called back.
   const messagingSetup = new MessagingSetupService({ store, clock, projects, providers });
-  const directMessages = new DirectMessagesService({ store, clock, projects, setup: messagingSetup, deliveries, idempotency, defaultPhoneRegion: config.defaultPhoneRegion });
+  const directMessages = new DirectMessagesService({
+    store,
+    clock,
+    projects,
+    setup: messagingSetup,
+    deliveries,
+    idempotency,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+  });
   const channelTests = new ChannelTestService({ store, projects, providers, setup: messagingSetup, audit, defaultPhoneRegion: config.defaultPhoneRegion });
   // Consent records and notices (docs/korean-messaging.md "Consent records"): notices are deliveries of a campaign.
   const consent = new ConsentService({ store, clock, log, queue, projects, profiles, campaigns, deliveries });
   const blocklist = new BlocklistService({ store, clock, projects, profiles, consent, defaultPhoneRegion: config.defaultPhoneRegion });
   const deliveryResults = new DeliveryResultsService({ store, clock, log, queue, projects, providers });
   const deliveryWorker = new DeliveryWorker({
-    store, clock, log, queue, projects, campaigns, renderer: templates, providers, tracking, unsubscribe,
+    store,
+    clock,
+    log,
+    queue,
+    projects,
+    campaigns,
+    renderer: templates,
+    providers,
+    tracking,
+    unsubscribe,
     addresses: {
       removePushToken: (projectId, token) => devices.removeToken(projectId, token),
       removeWebPushSubscription: (projectId, deviceId) => devices.setWebPushSubscription({ projectId, deviceId, subscription: null }),
@@ -200,11 +272,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
 
   // Deletion (D9): a profile's consent records, deliveries and events go with it.
   const deletion = new DeletionService({
-    store, clock, defaultPhoneRegion: config.defaultPhoneRegion,
+    store,
+    clock,
+    defaultPhoneRegion: config.defaultPhoneRegion,
     erasers: [consent.eraser, deliveries.eraser, eventStorage.eraser, ...(options.erasers ?? [])],
   });
   const deletionJobs = new DeletionJobsService({
-    store, clock, queue, deletion, log, audit,
+    store,
+    clock,
+    queue,
+    deletion,
+    log,
+    audit,
     flushers: [
       // Events accepted before a deletion request are stored before the deletion erases them ...
       (projectId, acceptedUpTo, externalIds) => eventBatches.applyPending(projectId, acceptedUpTo, externalIds),

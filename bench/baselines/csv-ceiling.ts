@@ -26,7 +26,9 @@ const cell = (v: unknown): string => {
 const COLUMNS = ['seq', 'project_id', 'occurred_at', 'event_key', 'name', 'received_at', 'profile_id', 'properties', 'items', 'source'];
 const started = performance.now();
 const db = new DatabaseSync(args.db, { readOnly: true });
-const stmt = db.prepare(`select ${COLUMNS.join(', ')} from events where project_id = ? and occurred_at >= ? and occurred_at < ? order by occurred_at, event_key`);
+const stmt = db.prepare(
+  `select ${COLUMNS.join(', ')} from events where project_id = ? and occurred_at >= ? and occurred_at < ? order by occurred_at, event_key`,
+);
 const out = createWriteStream('/dev/null');
 let buffer = COLUMNS.join(',') + '\n';
 let rows = 0;

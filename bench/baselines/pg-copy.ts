@@ -19,7 +19,8 @@ const seconds = args.seconds ?? 10;
 const rowsPerCopy = args.rowsPerCopy ?? 20_000;
 
 const COLUMNS = ['project_id', 'occurred_at', 'event_key', 'name', 'received_at', 'profile_id', 'properties', 'items', 'source'];
-const text = (v: string | number | null) => (v === null ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
+const text = (v: string | number | null) =>
+  v === null ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 
 /** COPY … FROM STDIN through pg's protocol hooks (what pg-copy-streams does, minus the stream). */
 function copyFrom(client: pg.Client, sql: string, data: Buffer): Promise<void> {

@@ -65,7 +65,10 @@ if (indexes === 'maru') {
 const conflict = indexes === 'maru' ? ' on conflict do nothing' : '';
 
 const COLS = 9;
-const single = db.prepare('insert into events (project_id, occurred_at, event_key, name, received_at, profile_id, properties, items, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?)' + conflict);
+const single = db.prepare(
+  'insert into events (project_id, occurred_at, event_key, name, received_at, profile_id, properties, items, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?)' +
+    conflict,
+);
 const multi = db.prepare(
   `insert into events (project_id, occurred_at, event_key, name, received_at, profile_id, properties, items, source) values ${new Array(EVENTS_PER_REQUEST).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}${conflict}`,
 );
@@ -121,4 +124,16 @@ const insertSec = Number(insertNs) / 1e9;
 db.close();
 const io1 = ioCounters('self');
 const bytesWrittenPerRow = io0 && io1 ? (io1.wchar - io0.wchar) / rows : undefined;
-process.stdout.write(JSON.stringify({ rows, bytesWrittenPerRow, seconds: insertSec, wallSeconds: (performance.now() - wallStart) / 1000, rowsPerSec: rows / insertSec, commits, rowsPerTx, mode, indexes }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    rows,
+    bytesWrittenPerRow,
+    seconds: insertSec,
+    wallSeconds: (performance.now() - wallStart) / 1000,
+    rowsPerSec: rows / insertSec,
+    commits,
+    rowsPerTx,
+    mode,
+    indexes,
+  }) + '\n',
+);

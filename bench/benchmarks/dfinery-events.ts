@@ -65,7 +65,14 @@ export async function runDfinery(
     await maru.stop();
     const t0 = performance.now();
     const now = Date.now();
-    populateEvents({ dbPath: join(maru.dataDir, 'maru.db'), projectId: seeded.projectId, count: input.seedEvents, fromMs: now - 30 * 86_400_000, toMs: now - 3_600_000, seed: 17 });
+    populateEvents({
+      dbPath: join(maru.dataDir, 'maru.db'),
+      projectId: seeded.projectId,
+      count: input.seedEvents,
+      fromMs: now - 30 * 86_400_000,
+      toMs: now - 3_600_000,
+      seed: 17,
+    });
     seedSec = (performance.now() - t0) / 1000;
     ctx.log(`${input.name}: seeded ${input.seedEvents} events directly into the store in ${seedSec.toFixed(1)}s`);
     maru = await startMaru({ dir, nodeArgs: input.profile ? ctx.serverNodeArgs(dir) : [], env: input.env });
@@ -78,12 +85,17 @@ export async function runDfinery(
   let health: ProbeResult | undefined;
   try {
     const { projectId, credentials } = seeded ?? (await setupDfineryProject(maru));
-    ctx.log(`${input.name}: maru pid ${maru.pid} at ${maru.url}, project ${projectId}; ${ctx.options.connections} connections, ${ctx.options.warmupSec}s warm-up + ${ctx.options.durationSec}s`);
+    ctx.log(
+      `${input.name}: maru pid ${maru.pid} at ${maru.url}, project ${projectId}; ${ctx.options.connections} connections, ${ctx.options.warmupSec}s warm-up + ${ctx.options.durationSec}s`,
+    );
     const cpuBefore = cpuSeconds(maru.pid);
     const ioBefore = ioCounters(maru.pid);
     const wallBefore = performance.now();
     // The probe starts once the warm-up is surely over and stops before the measured window ends.
-    const probe = probeHealth(maru.url, { startAfterMs: (ctx.options.warmupSec + 2) * 1000, durationMs: Math.max(1, ctx.options.durationSec - 2) * 1000 }).catch(() => undefined);
+    const probe = probeHealth(maru.url, {
+      startAfterMs: (ctx.options.warmupSec + 2) * 1000,
+      durationMs: Math.max(1, ctx.options.durationSec - 2) * 1000,
+    }).catch(() => undefined);
     load = await ctx.load({
       url: maru.url,
       path: `/api/v1/events?service_id=${projectId}`,
@@ -110,7 +122,8 @@ export async function runDfinery(
     const code = await maru.stop();
     if (code !== 0) ctx.log(`${input.name}: maru exited with ${code}; log: ${maru.logFile}`);
   }
-  if (load.rejected > 0) ctx.note(`${input.name}: ${load.rejected} requests were not accepted; first: HTTP ${load.firstRejection?.status} ${load.firstRejection?.body}`);
+  if (load.rejected > 0)
+    ctx.note(`${input.name}: ${load.rejected} requests were not accepted; first: HTTP ${load.firstRejection?.status} ${load.firstRejection?.body}`);
   if (load.errors > 0 || load.timeouts > 0) ctx.note(`${input.name}: ${load.errors} connection errors, ${load.timeouts} timeouts`);
 
   const stored = input.countStored ? await input.countStored(maru) : countSqliteEvents(maru);
@@ -152,17 +165,62 @@ export const dfineryEvents: Benchmark = {
     });
     // Diagnostic: how fast raw inserts go with maru's schema (two secondary indexes) in commit groups of the size
     // maru formed in this run — the part of the gap that the schema alone explains.
-    const groupRows = Math.max(100, Math.round((run.unitsPerCommit ?? 20) * EVENTS_PER_REQUEST / 100) * 100);
+    const groupRows = Math.max(100, Math.round(((run.unitsPerCommit ?? 20) * EVENTS_PER_REQUEST) / 100) * 100);
     const indexed = await ctx.storageWithIndexes(groupRows);
-    ctx.add({ bench, metric: `raw inserts with maru's indexes, ${groupRows}-row commits`, value: indexed.rowsPerSec, unit: 'rows/s', baseline: storage.rowsPerSec, ratio: indexed.rowsPerSec / storage.rowsPerSec, target: null, met: null });
-    ctx.add({ bench, metric: 'events/s vs HTTP ceiling', value: eps, unit: 'events/s', baseline: http.unitsPerSec, ratio: eps / http.unitsPerSec, target: null, met: null });
+    ctx.add({
+      bench,
+      metric: `raw inserts with maru's indexes, ${groupRows}-row commits`,
+      value: indexed.rowsPerSec,
+      unit: 'rows/s',
+      baseline: storage.rowsPerSec,
+      ratio: indexed.rowsPerSec / storage.rowsPerSec,
+      target: null,
+      met: null,
+    });
+    ctx.add({
+      bench,
+      metric: 'events/s vs HTTP ceiling',
+      value: eps,
+      unit: 'events/s',
+      baseline: http.unitsPerSec,
+      ratio: eps / http.unitsPerSec,
+      target: null,
+      met: null,
+    });
     ctx.add({ bench, metric: 'latency p50', value: run.load.latencyMs.p50, unit: 'ms', baseline: http.latencyMs.p50, ratio: null, target: null, met: null });
-    ctx.add({ bench, metric: 'latency p99', value: run.load.latencyMs.p99, unit: 'ms', baseline: http.latencyMs.p99, ratio: null, target: '< 50 ms', met: run.load.latencyMs.p99 < 50 });
+    ctx.add({
+      bench,
+      metric: 'latency p99',
+      value: run.load.latencyMs.p99,
+      unit: 'ms',
+      baseline: http.latencyMs.p99,
+      ratio: null,
+      target: '< 50 ms',
+      met: run.load.latencyMs.p99 < 50,
+    });
     if (run.health) {
-      ctx.add({ bench, metric: `/healthz p99 during ingest (${run.health.samples} probes)`, value: run.health.p99, unit: 'ms', baseline: null, ratio: null, target: '< 50 ms', met: run.health.p99 < 50 });
+      ctx.add({
+        bench,
+        metric: `/healthz p99 during ingest (${run.health.samples} probes)`,
+        value: run.health.p99,
+        unit: 'ms',
+        baseline: null,
+        ratio: null,
+        target: '< 50 ms',
+        met: run.health.p99 < 50,
+      });
     }
     if (run.bytesWrittenPerEvent !== undefined && storage.bytesWrittenPerRow) {
-      ctx.add({ bench, metric: 'bytes written per event', value: run.bytesWrittenPerEvent, unit: 'bytes', baseline: storage.bytesWrittenPerRow, ratio: run.bytesWrittenPerEvent / storage.bytesWrittenPerRow, target: '≤ 3× storage ceiling', met: run.bytesWrittenPerEvent <= 3 * storage.bytesWrittenPerRow });
+      ctx.add({
+        bench,
+        metric: 'bytes written per event',
+        value: run.bytesWrittenPerEvent,
+        unit: 'bytes',
+        baseline: storage.bytesWrittenPerRow,
+        ratio: run.bytesWrittenPerEvent / storage.bytesWrittenPerRow,
+        target: '≤ 3× storage ceiling',
+        met: run.bytesWrittenPerEvent <= 3 * storage.bytesWrittenPerRow,
+      });
     }
     ctx.note(
       `${bench}: ${run.load.accepted} requests accepted in ${run.load.durationSec.toFixed(1)}s (${run.load.bytesPerRequest} bytes each), ` +
@@ -174,7 +232,10 @@ export const dfineryEvents: Benchmark = {
         `responses per connection in the window: fewest ${run.load.perConnection.min}, most ${run.load.perConnection.max}`,
     );
     const stalls = run.load.perSecond.filter((x) => x.maxMs > 1000 || x.responses === 0);
-    if (stalls.length) ctx.note(`${bench}: seconds with a response slower than 1 s or no response: ${stalls.map((x) => `${x.second}s: ${x.responses} responses, max ${x.maxMs} ms`).join('; ')}`);
+    if (stalls.length)
+      ctx.note(
+        `${bench}: seconds with a response slower than 1 s or no response: ${stalls.map((x) => `${x.second}s: ${x.responses} responses, max ${x.maxMs} ms`).join('; ')}`,
+      );
     if (profile) ctx.reportProfile(bench, run.dir);
   },
 };
@@ -190,10 +251,32 @@ export const dedupe: Benchmark = {
     const b = replay.load.unitsPerSec;
     const difference = Math.max(a, b) / Math.min(a, b);
     ctx.add({ bench, metric: 'events/s, 50% replays', value: b, unit: 'events/s', baseline: a, ratio: b / a, target: null, met: null });
-    ctx.add({ bench, metric: 'difference (faster ÷ slower)', value: difference, unit: 'x', baseline: null, ratio: difference, target: '< 1.5×', met: difference < 1.5 });
-    ctx.add({ bench, metric: 'latency p99, 50% replays', value: replay.load.latencyMs.p99, unit: 'ms', baseline: fresh.load.latencyMs.p99, ratio: null, target: null, met: null });
-    ctx.note(`${bench}: ${b >= a ? 'replays were faster (detecting a duplicate costs less than storing a new event)' : 'replays were slower (the duplicate check costs more than it saves)'}`);
-    ctx.note(`${bench}: ${replay.load.replays} of ${replay.load.accepted} accepted requests were replays, ${replay.duplicates ?? '?'} duplicate events acknowledged; ${replay.stored} events stored (all-new run stored ${fresh.stored})`);
+    ctx.add({
+      bench,
+      metric: 'difference (faster ÷ slower)',
+      value: difference,
+      unit: 'x',
+      baseline: null,
+      ratio: difference,
+      target: '< 1.5×',
+      met: difference < 1.5,
+    });
+    ctx.add({
+      bench,
+      metric: 'latency p99, 50% replays',
+      value: replay.load.latencyMs.p99,
+      unit: 'ms',
+      baseline: fresh.load.latencyMs.p99,
+      ratio: null,
+      target: null,
+      met: null,
+    });
+    ctx.note(
+      `${bench}: ${b >= a ? 'replays were faster (detecting a duplicate costs less than storing a new event)' : 'replays were slower (the duplicate check costs more than it saves)'}`,
+    );
+    ctx.note(
+      `${bench}: ${replay.load.replays} of ${replay.load.accepted} accepted requests were replays, ${replay.duplicates ?? '?'} duplicate events acknowledged; ${replay.stored} events stored (all-new run stored ${fresh.stored})`,
+    );
   },
 };
 
@@ -207,8 +290,28 @@ export const growth: Benchmark = {
     const grown = await runDfinery(ctx, { name: 'dfinery-grown', replayRatio: 0, profile: false, seedEvents: size });
     const a = fresh.load.unitsPerSec;
     const b = grown.load.unitsPerSec;
-    ctx.add({ bench, metric: `events/s with ${size.toLocaleString('en-US')} events stored`, value: b, unit: 'events/s', baseline: a, ratio: b / a, target: '≥ 0.8× the empty store', met: b / a >= 0.8 });
-    ctx.add({ bench, metric: 'latency p99, grown store', value: grown.load.latencyMs.p99, unit: 'ms', baseline: fresh.load.latencyMs.p99, ratio: null, target: null, met: null });
-    ctx.note(`${bench}: seeding ${size} events directly into the SQLite file took ${grown.seedSec?.toFixed(1) ?? '?'}s; ${grown.bytesWrittenPerEvent === undefined ? '?' : Math.round(grown.bytesWrittenPerEvent)} bytes written per event (empty store ${fresh.bytesWrittenPerEvent === undefined ? '?' : Math.round(fresh.bytesWrittenPerEvent)})`);
+    ctx.add({
+      bench,
+      metric: `events/s with ${size.toLocaleString('en-US')} events stored`,
+      value: b,
+      unit: 'events/s',
+      baseline: a,
+      ratio: b / a,
+      target: '≥ 0.8× the empty store',
+      met: b / a >= 0.8,
+    });
+    ctx.add({
+      bench,
+      metric: 'latency p99, grown store',
+      value: grown.load.latencyMs.p99,
+      unit: 'ms',
+      baseline: fresh.load.latencyMs.p99,
+      ratio: null,
+      target: null,
+      met: null,
+    });
+    ctx.note(
+      `${bench}: seeding ${size} events directly into the SQLite file took ${grown.seedSec?.toFixed(1) ?? '?'}s; ${grown.bytesWrittenPerEvent === undefined ? '?' : Math.round(grown.bytesWrittenPerEvent)} bytes written per event (empty store ${fresh.bytesWrittenPerEvent === undefined ? '?' : Math.round(fresh.bytesWrittenPerEvent)})`,
+    );
   },
 };

@@ -114,7 +114,11 @@ export const exportCsv: Benchmark = {
         await maru.stop();
       }
       if (run.rows !== have) ctx.note(`${bench}: export of ${have} events returned ${run.rows} rows`);
-      const ceiling = await runNodeJson<CsvCeiling>('bench/baselines/csv-ceiling.ts', { db: dbPath, projectId, from: 0, to: Number.MAX_SAFE_INTEGER }, { label: 'CSV ceiling' });
+      const ceiling = await runNodeJson<CsvCeiling>(
+        'bench/baselines/csv-ceiling.ts',
+        { db: dbPath, projectId, from: 0, to: Number.MAX_SAFE_INTEGER },
+        { label: 'CSV ceiling' },
+      );
       exports.push({ size, run, ceiling });
       ctx.add({
         bench,
@@ -145,7 +149,16 @@ export const exportCsv: Benchmark = {
     if (exports.length >= 2) {
       const [first, last] = [exports[0], exports[exports.length - 1]];
       const growth = last.run.peakRss / first.run.peakRss;
-      ctx.add({ bench, metric: `peak RSS ${label(last.size)} ÷ ${label(first.size)}`, value: growth, unit: 'x', baseline: null, ratio: growth, target: 'not growing (< 1.25×)', met: growth < 1.25 });
+      ctx.add({
+        bench,
+        metric: `peak RSS ${label(last.size)} ÷ ${label(first.size)}`,
+        value: growth,
+        unit: 'x',
+        baseline: null,
+        ratio: growth,
+        target: 'not growing (< 1.25×)',
+        met: growth < 1.25,
+      });
     }
   },
 };

@@ -53,7 +53,8 @@ export const notiflyTrack: Benchmark = {
       await maru.stop();
       ctx.reportProfile(bench, dir);
     }
-    if (load.rejected > 0) ctx.note(`${bench}: ${load.rejected} requests not accepted; first: HTTP ${load.firstRejection?.status} ${load.firstRejection?.body}`);
+    if (load.rejected > 0)
+      ctx.note(`${bench}: ${load.rejected} requests not accepted; first: HTTP ${load.firstRejection?.status} ${load.firstRejection?.body}`);
 
     const http = await ctx.httpCeiling('notifly-track', { path: '/track-event', body: { kind: 'notifly-track', projectId: 'bare' }, unitsPerRequest: 1 });
     const rps = load.reqPerSec;
@@ -68,7 +69,16 @@ export const notiflyTrack: Benchmark = {
       met: rps >= 10_000 && rps / http.reqPerSec >= 0.4,
     });
     ctx.add({ bench, metric: 'latency p50', value: load.latencyMs.p50, unit: 'ms', baseline: http.latencyMs.p50, ratio: null, target: null, met: null });
-    ctx.add({ bench, metric: 'latency p99', value: load.latencyMs.p99, unit: 'ms', baseline: http.latencyMs.p99, ratio: null, target: '< 20 ms', met: load.latencyMs.p99 < 20 });
+    ctx.add({
+      bench,
+      metric: 'latency p99',
+      value: load.latencyMs.p99,
+      unit: 'ms',
+      baseline: http.latencyMs.p99,
+      ratio: null,
+      target: '< 20 ms',
+      met: load.latencyMs.p99 < 20,
+    });
     ctx.note(
       `${bench}: ${load.accepted} requests accepted in ${load.durationSec.toFixed(1)}s; server used ${serverCores?.toFixed(2) ?? '?'} cores, load generator ${(load.loadCpuSec / load.durationSec).toFixed(2)} cores; ` +
         `every connection answered after ${load.allConnectedSec?.toFixed(1) ?? '—'}s of warm-up`,

@@ -54,9 +54,22 @@ export const postgresEvents: Benchmark = {
         }
         throw e;
       }
-      const copy = await runNodeJson<{ rows: number; rowsPerSec: number; rowsPerCopy: number }>('bench/baselines/pg-copy.ts', { url: url.toString(), seconds: Math.max(8, ctx.options.durationSec) }, { label: 'PostgreSQL COPY ceiling' });
+      const copy = await runNodeJson<{ rows: number; rowsPerSec: number; rowsPerCopy: number }>(
+        'bench/baselines/pg-copy.ts',
+        { url: url.toString(), seconds: Math.max(8, ctx.options.durationSec) },
+        { label: 'PostgreSQL COPY ceiling' },
+      );
       const eps = run.load.unitsPerSec;
-      ctx.add({ bench, metric: 'events/s', value: eps, unit: 'events/s', baseline: copy.rowsPerSec, ratio: eps / copy.rowsPerSec, target: '≥0.5× raw COPY', met: eps / copy.rowsPerSec >= 0.5 });
+      ctx.add({
+        bench,
+        metric: 'events/s',
+        value: eps,
+        unit: 'events/s',
+        baseline: copy.rowsPerSec,
+        ratio: eps / copy.rowsPerSec,
+        target: '≥0.5× raw COPY',
+        met: eps / copy.rowsPerSec >= 0.5,
+      });
       ctx.add({ bench, metric: 'latency p99', value: run.load.latencyMs.p99, unit: 'ms', baseline: null, ratio: null, target: null, met: null });
       ctx.note(
         `${bench}: ${run.load.accepted} requests (${run.load.accepted * EVENTS_PER_REQUEST} events) accepted in ${run.load.durationSec.toFixed(1)}s, ${run.stored} stored incl. warm-up, ` +

@@ -61,7 +61,9 @@ export class RunContext {
 
   add(result: BenchResult): void {
     this.results.push(result);
-    this.log(`${result.bench} ${result.metric}: ${Math.round(result.value * 100) / 100} ${result.unit}${result.ratio === null ? '' : ` (ratio ${result.ratio.toFixed(2)})`}`);
+    this.log(
+      `${result.bench} ${result.metric}: ${Math.round(result.value * 100) / 100} ${result.unit}${result.ratio === null ? '' : ` (ratio ${result.ratio.toFixed(2)})`}`,
+    );
   }
 
   skip(bench: string, reason: string): void {
@@ -83,7 +85,9 @@ export class RunContext {
   reportProfile(bench: string, dir: string, top = 25): void {
     const profDir = join(dir, 'cpu-profile');
     if (!this.options.profile || !existsSync(profDir)) return;
-    for (const f of readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile')).sort()) {
+    for (const f of readdirSync(profDir)
+      .filter((x) => x.endsWith('.cpuprofile'))
+      .sort()) {
       const file = join(profDir, f);
       this.note(`${bench}: CPU profile ${file} (summary: node bench/profile-summary.ts ${file})`);
       process.stderr.write(formatSummary(summarize(file), top) + '\n');
@@ -101,7 +105,9 @@ export class RunContext {
   }
 
   /** Drives load from a separate process (bench/load.ts). */
-  load(spec: Omit<LoadSpec, 'connections' | 'durationSec' | 'warmupSec'> & Partial<Pick<LoadSpec, 'connections' | 'durationSec' | 'warmupSec'>>): Promise<LoadResult> {
+  load(
+    spec: Omit<LoadSpec, 'connections' | 'durationSec' | 'warmupSec'> & Partial<Pick<LoadSpec, 'connections' | 'durationSec' | 'warmupSec'>>,
+  ): Promise<LoadResult> {
     return runNodeJson<LoadResult>(
       'bench/load.ts',
       { connections: this.options.connections, durationSec: this.options.durationSec, warmupSec: this.options.warmupSec, ...spec },
@@ -113,7 +119,11 @@ export class RunContext {
   storageWithIndexes(rowsPerTx: number): Promise<StorageCeiling> {
     return this.memo(`storage-indexed:${rowsPerTx}`, async () => {
       this.log(`diagnostic: raw node:sqlite inserts with maru's secondary indexes, ${rowsPerTx}-row transactions`);
-      return runNodeJson<StorageCeiling>('bench/baselines/sqlite-insert.ts', { dir: this.dir('storage-indexed'), seconds: 8, rowsPerTx, indexes: 'maru' }, { label: 'storage diagnostic' });
+      return runNodeJson<StorageCeiling>(
+        'bench/baselines/sqlite-insert.ts',
+        { dir: this.dir('storage-indexed'), seconds: 8, rowsPerTx, indexes: 'maru' },
+        { label: 'storage diagnostic' },
+      );
     });
   }
 
@@ -121,7 +131,11 @@ export class RunContext {
   storageCeiling(): Promise<StorageCeiling> {
     return this.memo('storage-ceiling', async () => {
       this.log('baseline: storage ceiling (raw node:sqlite inserts, WAL + synchronous=FULL, primary key only)');
-      return runNodeJson<StorageCeiling>('bench/baselines/sqlite-insert.ts', { dir: this.dir('storage-ceiling'), seconds: Math.max(8, this.options.durationSec) }, { label: 'storage ceiling' });
+      return runNodeJson<StorageCeiling>(
+        'bench/baselines/sqlite-insert.ts',
+        { dir: this.dir('storage-ceiling'), seconds: Math.max(8, this.options.durationSec) },
+        { label: 'storage ceiling' },
+      );
     });
   }
 

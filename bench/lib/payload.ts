@@ -63,7 +63,9 @@ export function makeEvents(rand: () => number, now: number, count = EVENTS_PER_R
       };
     } else if (kind < 8) {
       e.event_name = 'df_add_to_cart';
-      e.event_items = [{ df_item_id: `sku-${Math.floor(rand() * 5000)}`, df_item_name: 'Cotton T-shirt', df_price: 19900, df_quantity: 1 + Math.floor(rand() * 3) }];
+      e.event_items = [
+        { df_item_id: `sku-${Math.floor(rand() * 5000)}`, df_item_name: 'Cotton T-shirt', df_price: 19900, df_quantity: 1 + Math.floor(rand() * 3) },
+      ];
     } else if (kind === 8) {
       const price = 10000 + Math.floor(rand() * 90) * 1000;
       e.event_name = 'df_purchase';

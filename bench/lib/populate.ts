@@ -10,7 +10,15 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  * over [fromMs, toMs) in time order. Run it while no maru process has the file open.
  * Returns the number of events inserted.
  */
-export function populateEvents(input: { dbPath: string; projectId: string; count: number; fromMs: number; toMs: number; seed?: number; receivedAt?: number }): number {
+export function populateEvents(input: {
+  dbPath: string;
+  projectId: string;
+  count: number;
+  fromMs: number;
+  toMs: number;
+  seed?: number;
+  receivedAt?: number;
+}): number {
   const db = new DatabaseSync(input.dbPath);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072;');
   const rand = prng(input.seed ?? 11);
@@ -18,7 +26,10 @@ export function populateEvents(input: { dbPath: string; projectId: string; count
 
   // Profiles: one per benchmark user, created once.
   const profileIds: string[] = new Array(USERS);
-  const existing = db.prepare("select value, profile_id from identifiers where project_id = ? and type = 'external_id'").all(input.projectId) as { value: string; profile_id: string }[];
+  const existing = db.prepare("select value, profile_id from identifiers where project_id = ? and type = 'external_id'").all(input.projectId) as {
+    value: string;
+    profile_id: string;
+  }[];
   const known = new Map(existing.map((r) => [r.value, r.profile_id]));
   db.exec('BEGIN');
   const insProfile = db.prepare('insert into profiles (project_id, id, properties, property_times, created_at, updated_at) values (?, ?, ?, ?, ?, ?)');

@@ -24,7 +24,11 @@ export function runNodeJson<T>(script: string, args: unknown, options: { nodeArg
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      const line = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
       if (code !== 0 || !line) {
         reject(new Error(`${options.label ?? script} exited with ${code}\n${err.trim()}\n${out.trim()}`.trim()));
         return;

@@ -58,5 +58,14 @@ export function table(results: BenchResult[], skipped: Skipped[]): string {
 
 export function jsonLine(r: BenchResult): string {
   const round = (n: number | null) => (n === null ? null : Math.round(n * 1000) / 1000);
-  return JSON.stringify({ bench: r.bench, metric: r.metric, value: round(r.value), baseline: round(r.baseline), ratio: round(r.ratio), target: r.target, unit: r.unit, met: r.met });
+  return JSON.stringify({
+    bench: r.bench,
+    metric: r.metric,
+    value: round(r.value),
+    baseline: round(r.baseline),
+    ratio: round(r.ratio),
+    target: r.target,
+    unit: r.unit,
+    met: r.met,
+  });
 }

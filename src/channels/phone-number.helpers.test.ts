@@ -2,12 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parsePhoneNumber, toE164 } from './phone-number.helpers.ts';
 
 describe('phone numbers (default region KR)', () => {
-  it.each(['01012345678', '010-1234-5678', '010 1234 5678', '+82 10-1234-5678', '+821012345678', '821012345678'])(
-    '%s → +821012345678 / 01012345678',
-    (raw) => {
-      expect(parsePhoneNumber(raw)).toEqual({ e164: '+821012345678', country: 'KR', nationalDigits: '01012345678' });
-    },
-  );
+  it.each(['01012345678', '010-1234-5678', '010 1234 5678', '+82 10-1234-5678', '+821012345678', '821012345678'])('%s → +821012345678 / 01012345678', (raw) => {
+    expect(parsePhoneNumber(raw)).toEqual({ e164: '+821012345678', country: 'KR', nationalDigits: '01012345678' });
+  });
 
   it('handles Seoul landlines and representative numbers', () => {
     expect(parsePhoneNumber('02-1234-5678')).toMatchObject({ e164: '+82212345678', nationalDigits: '0212345678' });

@@ -4,18 +4,30 @@ import { isForbiddenHostLiteral as isPrivateHost } from '../platform/net-guard.t
 
 describe('isForbiddenHostLiteral (used to refuse private provider base URLs)', () => {
   it.each([
-    'localhost', 'api.localhost', '127.0.0.1', '127.9.9.9', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1',
-    '169.254.169.254', '100.64.0.1', '0.0.0.0', '[::1]', '::1', '[fe80::1]', '[fd12:3456::1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]',
+    'localhost',
+    'api.localhost',
+    '127.0.0.1',
+    '127.9.9.9',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '[::1]',
+    '::1',
+    '[fe80::1]',
+    '[fd12:3456::1]',
+    '[::ffff:127.0.0.1]',
+    '[::ffff:7f00:1]',
   ])('%s is private', (host) => {
     expect(isPrivateHost(host)).toBe(true);
   });
 
-  it.each(['api-sms.cloud.toast.com', 'api.twilio.com', '8.8.8.8', '172.32.0.1', '[2001:4860:4860::8888]', '[::ffff:8.8.8.8]'])(
-    '%s is public',
-    (host) => {
-      expect(isPrivateHost(host)).toBe(false);
-    },
-  );
+  it.each(['api-sms.cloud.toast.com', 'api.twilio.com', '8.8.8.8', '172.32.0.1', '[2001:4860:4860::8888]', '[::ffff:8.8.8.8]'])('%s is public', (host) => {
+    expect(isPrivateHost(host)).toBe(false);
+  });
 
   it('agrees with URL hostname parsing of an IPv4-mapped IPv6 literal', () => {
     expect(isPrivateHost(new URL('http://[::ffff:10.0.0.1]:8080/').hostname)).toBe(true);

@@ -21,4 +21,3 @@ export interface ProviderContext {
 }
 
 export type ProviderFactory<C extends ProviderChannel> = (config: Record<string, unknown>, ctx: ProviderContext) => ProviderByChannel[C];
-

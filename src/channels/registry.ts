@@ -60,7 +60,11 @@ export class ChannelProviderRegistry implements ChannelProviders {
   #deps: RegistryDeps & { configSource: ChannelConfigSource; network: OutboundGuard };
 
   constructor(deps: RegistryDeps) {
-    this.#deps = { ...deps, configSource: deps.configSource ?? settingsConfigSource, network: deps.network ?? createOutboundGuard({ allowPrivateNetworks: deps.allowPrivateNetworks }) };
+    this.#deps = {
+      ...deps,
+      configSource: deps.configSource ?? settingsConfigSource,
+      network: deps.network ?? createOutboundGuard({ allowPrivateNetworks: deps.allowPrivateNetworks }),
+    };
   }
 
   register<C extends ProviderChannel>(channel: C, vendor: string, factory: ProviderFactory<C>): void {
@@ -90,7 +94,7 @@ export class ChannelProviderRegistry implements ChannelProviders {
     const chosen = this.#deps.configSource(project, channel);
     const vendor = chosen?.vendor ?? SANDBOX_VENDOR;
     // The sandbox's config is the project's failure rule (settings.sandbox).
-    const config = chosen?.config ?? ((project.settings.sandbox as Record<string, unknown> | undefined) ?? {});
+    const config = chosen?.config ?? (project.settings.sandbox as Record<string, unknown> | undefined) ?? {};
     const factory = this.#factories.get(`${channel}/${vendor}`);
     if (!factory) throw new UnknownVendorError(`no ${channel} provider named "${vendor}" is registered (known: ${this.vendors(channel).join(', ')})`);
     const instanceKey = `${project.id}/${channel}`;
@@ -98,7 +102,14 @@ export class ChannelProviderRegistry implements ChannelProviders {
     const cached = this.#instances.get(instanceKey);
     if (cached && cached.fingerprint === fingerprint) return { vendor, provider: cached.provider as ResolvedProvider<C>['provider'] };
     if (cached) void cached.provider.close?.().catch(() => undefined);
-    const provider = factory(config, { project, clock: this.#deps.clock, log: this.#deps.log, allowPrivateNetworks: this.#deps.allowPrivateNetworks, network: this.#deps.network, sandboxOutbox: this.#deps.sandboxOutbox });
+    const provider = factory(config, {
+      project,
+      clock: this.#deps.clock,
+      log: this.#deps.log,
+      allowPrivateNetworks: this.#deps.allowPrivateNetworks,
+      network: this.#deps.network,
+      sandboxOutbox: this.#deps.sandboxOutbox,
+    });
     this.#instances.set(instanceKey, { fingerprint, provider });
     return { vendor, provider: provider as ResolvedProvider<C>['provider'] };
   }

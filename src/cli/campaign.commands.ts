@@ -17,7 +17,6 @@ const common: ParseArgsOptionsConfig = {
 };
 const withCampaign: ParseArgsOptionsConfig = { ...common, campaign: { type: 'string' } };
 
-
 const print = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2) + '\n');
 
 function statusCommand(verb: 'activate' | 'pause' | 'archive', status: CampaignStatus): Command {
@@ -63,7 +62,8 @@ It is checked whole; nothing is stored when any field is invalid. Prints the cam
     options: { ...common, status: { type: 'string' } },
     async run(args, io) {
       const status = optionalString(args, 'status');
-      if (status !== undefined && !CAMPAIGN_STATUSES.includes(status as CampaignStatus)) throw new UsageError(`--status must be one of ${CAMPAIGN_STATUSES.join(', ')}`);
+      if (status !== undefined && !CAMPAIGN_STATUSES.includes(status as CampaignStatus))
+        throw new UsageError(`--status must be one of ${CAMPAIGN_STATUSES.join(', ')}`);
       const list = await withRuntime(args, io, (rt, projectId) => rt.campaigns.list(projectId, { status: status as CampaignStatus | undefined }));
       if (args.json) print(io, { campaigns: list.map(toCampaignDocument) });
       else for (const c of list) io.out(`${c.id}  ${c.status.padEnd(8)} ${c.channel.padEnd(14)} ${c.sendTime.type.padEnd(9)} ${c.name}\n`);
@@ -119,7 +119,11 @@ Prints the rendered message as JSON (or the rendering failure, with exit code 1)
       }
       const userId = optionalString(args, 'user-id');
       const r = await withRuntime(args, io, (rt, projectId) =>
-        rt.campaigns.preview(projectId, campaignId, { profileId: optionalString(args, 'profile'), identifier: userId ? { type: 'external_id', value: userId } : undefined, eventParams }),
+        rt.campaigns.preview(projectId, campaignId, {
+          profileId: optionalString(args, 'profile'),
+          identifier: userId ? { type: 'external_id', value: userId } : undefined,
+          eventParams,
+        }),
       );
       if (r.ok) {
         print(io, { profile_id: r.profileId, message: r.message });
@@ -151,9 +155,15 @@ Prints the rendered message as JSON (or the rendering failure, with exit code 1)
       const limit = optionalString(args, 'limit');
       const n = limit === undefined ? 20 : Number(limit);
       if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
-      const entries = await withRuntime(args, io, (rt, projectId) => rt.sandboxOutbox.list(projectId, { campaignId: optionalString(args, 'campaign'), limit: n }));
+      const entries = await withRuntime(args, io, (rt, projectId) =>
+        rt.sandboxOutbox.list(projectId, { campaignId: optionalString(args, 'campaign'), limit: n }),
+      );
       if (args.json) print(io, { outbox: entries });
-      else for (const e of entries) io.out(`${new Date(e.createdAt).toISOString()}  ${e.channel.padEnd(14)} ${e.state.padEnd(9)} calls=${e.calls}  ${e.recipient}  ${JSON.stringify(e.message)}\n`);
+      else
+        for (const e of entries)
+          io.out(
+            `${new Date(e.createdAt).toISOString()}  ${e.channel.padEnd(14)} ${e.state.padEnd(9)} calls=${e.calls}  ${e.recipient}  ${JSON.stringify(e.message)}\n`,
+          );
       return 0;
     },
   },

@@ -37,7 +37,13 @@ async function withRuntime<T>(args: Args, io: Io, fn: (rt: Runtime) => Promise<T
   }
 }
 
-const wire = (v: ChannelConfigView) => ({ channel: v.channel, vendor: v.vendor, config: v.config, configured_at: new Date(v.configuredAt).toISOString(), readable: v.readable });
+const wire = (v: ChannelConfigView) => ({
+  channel: v.channel,
+  vendor: v.vendor,
+  config: v.config,
+  configured_at: new Date(v.configuredAt).toISOString(),
+  readable: v.readable,
+});
 
 const CHANNELS_HELP = `Channels and vendors: email (smtp, webhook), push (fcm, apns, fcm+apns, webhook), web_push (vapid, webhook),
 text_message (nhn-cloud, twilio, webhook), kakao_alimtalk (nhn-bizmessage, webhook). See docs/providers.md for each
@@ -52,7 +58,14 @@ export const CHANNEL_COMMANDS: Command[] = [
 Checks the config by building the provider with it, then stores it sealed with MARU_SECRET_KEY (which must be set).
 FILE holds the vendor's config object, e.g. for push/fcm: {"serviceAccount": { ...the downloaded JSON... }}.
 ${CHANNELS_HELP}`,
-    options: { ...common, project: { type: 'string' }, channel: { type: 'string' }, vendor: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      ...common,
+      project: { type: 'string' },
+      channel: { type: 'string' },
+      vendor: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     async run(args, io) {
       const projectId = requireString(args, 'project');
       const channel = requireString(args, 'channel');
@@ -82,7 +95,11 @@ Channels not listed use the sandbox provider.`,
       const views = await withRuntime(args, io, (rt) => rt.channelConfigs.list(projectId));
       if (args.json) io.out(JSON.stringify({ channels: views.map(wire) }) + '\n');
       else if (views.length === 0) io.out('no channel providers configured: every channel uses the sandbox\n');
-      else for (const v of views) io.out(`${v.channel.padEnd(15)} ${v.vendor.padEnd(15)} ${new Date(v.configuredAt).toISOString()}${v.readable ? '' : '  (cannot be opened with this MARU_SECRET_KEY)'}\n  ${JSON.stringify(v.config)}\n`);
+      else
+        for (const v of views)
+          io.out(
+            `${v.channel.padEnd(15)} ${v.vendor.padEnd(15)} ${new Date(v.configuredAt).toISOString()}${v.readable ? '' : '  (cannot be opened with this MARU_SECRET_KEY)'}\n  ${JSON.stringify(v.config)}\n`,
+          );
       return 0;
     },
   },

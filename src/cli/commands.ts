@@ -138,7 +138,13 @@ table. The audit log keeps one entry (project.deleted).`,
       }
       const rows = await withRuntime(args, io, (rt) => rt.projects.delete(id));
       if (args.json) printJson(io, { deleted: true, project_id: id, rows });
-      else io.out(`deleted project ${id}: ${Object.entries(rows).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`).join(', ')}\n`);
+      else
+        io.out(
+          `deleted project ${id}: ${Object.entries(rows)
+            .filter(([, n]) => n > 0)
+            .map(([t, n]) => `${n} ${t}`)
+            .join(', ')}\n`,
+        );
       return 0;
     },
   },
@@ -153,7 +159,8 @@ reissued together). The previous secret stays valid for 14 days.`,
     async run(args, io) {
       const projectId = requireString(args, 'project');
       const kind = requireString(args, 'kind') as CredentialKind;
-      if (!CREDENTIAL_KINDS.includes(kind) || kind === 'admin') throw new UsageError(`--kind must be one of ${CREDENTIAL_KINDS.filter((k) => k !== 'admin').join(', ')}`);
+      if (!CREDENTIAL_KINDS.includes(kind) || kind === 'admin')
+        throw new UsageError(`--kind must be one of ${CREDENTIAL_KINDS.filter((k) => k !== 'admin').join(', ')}`);
       const issued = await withRuntime(args, io, async (rt) => {
         await rt.projects.get(projectId);
         return rt.credentials.reissue(projectId, kind);
@@ -355,7 +362,9 @@ export async function runCli(argv: string[], io: Io): Promise<number | 'running'
     const fault = storeFault(e);
     if (fault) {
       const detail = (e as { errstr?: string; message?: string }).errstr ?? (e as Error).message;
-      io.err(`maru: the database cannot be written (${fault}): ${detail}; check that the data directory (or database) is reachable, writable and has free space\n`);
+      io.err(
+        `maru: the database cannot be written (${fault}): ${detail}; check that the data directory (or database) is reachable, writable and has free space\n`,
+      );
       return 1;
     }
     throw e;

@@ -22,7 +22,10 @@ function nameFilter(args: Args, listFlag: string, conditionFlag: string): NameFi
     throw new UsageError(`--${conditionFlag} must be one of ${FILTER_CONDITIONS.join(', ')}`);
   }
   if (list === undefined && condition === undefined) return undefined;
-  const names = (list ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = (list ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   // On the command line a list without a condition means "only these".
   return { condition: (condition as FilterCondition | undefined) ?? (names.length > 0 ? 'include' : 'all'), names };
 }
@@ -56,7 +59,9 @@ export class Progress {
 
   done(rows: number, completed: boolean): void {
     const line = this.#line(rows, performance.now());
-    this.#io.err(`${this.#tty ? '\r' : ''}${this.#label}: ${completed ? 'done' : 'stopped'}, ${line.slice(this.#label.length + 2)}${this.#tty ? '\u001b[K' : ''}\n`);
+    this.#io.err(
+      `${this.#tty ? '\r' : ''}${this.#label}: ${completed ? 'done' : 'stopped'}, ${line.slice(this.#label.length + 2)}${this.#tty ? '\u001b[K' : ''}\n`,
+    );
   }
 
   #line(rows: number, now: number): string {
@@ -86,9 +91,7 @@ Writes the same CSV as POST /api/v1/export/userprofile (docs/dfinery-export.md) 
     options: {
       ...common,
       project: { type: 'string' },
-      ...(kind === 'events'
-        ? { from: { type: 'string' }, to: { type: 'string' }, events: { type: 'string' }, 'events-condition': { type: 'string' } }
-        : {}),
+      ...(kind === 'events' ? { from: { type: 'string' }, to: { type: 'string' }, events: { type: 'string' }, 'events-condition': { type: 'string' } } : {}),
       properties: { type: 'string' },
       'properties-condition': { type: 'string' },
       audience: { type: 'string' },
@@ -159,7 +162,14 @@ export const AUDIENCE_COMMANDS: Command[] = [
 
 rule.json holds the rule, e.g. {"all": [{"property": "df_gender", "op": "equals", "value": "Female"},
 {"event": "df_purchase", "min_count": 2, "within_last_days": 30}]} (docs/audiences.md). Prints the new id.`,
-    options: { ...common, project: { type: 'string' }, name: { type: 'string' }, file: { type: 'string' }, description: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      ...common,
+      project: { type: 'string' },
+      name: { type: 'string' },
+      file: { type: 'string' },
+      description: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     async run(args, io) {
       const projectId = requireString(args, 'project');
       const name = requireString(args, 'name');
@@ -199,13 +209,22 @@ rule.json holds the rule, e.g. {"all": [{"property": "df_gender", "op": "equals"
     name: 'audience update',
     summary: "Change an audience's name, description or rule",
     usage: 'maru audience update --project ID --id AUDIENCE [--name NAME] [--description TEXT] [--file rule.json] [--json] [--data-dir DIR]',
-    options: { ...common, project: { type: 'string' }, ...idOption, name: { type: 'string' }, description: { type: 'string' }, file: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      ...common,
+      project: { type: 'string' },
+      ...idOption,
+      name: { type: 'string' },
+      description: { type: 'string' },
+      file: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     async run(args, io) {
       const projectId = requireString(args, 'project');
       const id = requireString(args, 'id');
       const file = optionalString(args, 'file');
       const patch = { name: optionalString(args, 'name'), description: optionalString(args, 'description'), rule: file ? await readJson(file) : undefined };
-      if (patch.name === undefined && patch.description === undefined && patch.rule === undefined) throw new UsageError('give at least one of --name, --description, --file');
+      if (patch.name === undefined && patch.description === undefined && patch.rule === undefined)
+        throw new UsageError('give at least one of --name, --description, --file');
       const a = await withRuntime(args, io, (rt) => rt.audiences.update(projectId, id, patch));
       if (args.json) printJson(io, { audience: a });
       else io.out(`updated ${a.id}\n`);
@@ -238,7 +257,9 @@ rule.json holds the rule, e.g. {"all": [{"property": "df_gender", "op": "equals"
       const sampleArg = optionalString(args, 'sample');
       if (sampleArg !== undefined && !/^\d+$/.test(sampleArg)) throw new UsageError('--sample must be a whole number');
       const rule = file ? await readJson(file) : undefined;
-      const p = await withRuntime(args, io, (rt) => rt.audiences.preview(projectId, { id, rule, sample: sampleArg === undefined ? undefined : Number(sampleArg) }));
+      const p = await withRuntime(args, io, (rt) =>
+        rt.audiences.preview(projectId, { id, rule, sample: sampleArg === undefined ? undefined : Number(sampleArg) }),
+      );
       if (args.json) printJson(io, p);
       else io.out(`${p.count} profiles${p.sample.length ? `; e.g. ${p.sample.join(', ')}` : ''}\n`);
       return 0;

@@ -18,12 +18,18 @@ const common: ParseArgsOptionsConfig = {
 const iso = (ms: number) => new Date(ms).toISOString();
 const senderWire = (s: SenderNumber) => ({ number: s.number, default: s.isDefault, createdAt: iso(s.createdAt) });
 const channelWire = (c: KakaoChannel) => ({ channelId: c.channelId, senderKey: c.senderKey, default: c.isDefault, createdAt: iso(c.createdAt) });
-const templateWire = (t: AlimtalkTemplate) => ({ templateId: t.templateId, templateCode: t.templateCode, channelId: t.channelId, content: t.content, buttons: t.buttons });
+const templateWire = (t: AlimtalkTemplate) => ({
+  templateId: t.templateId,
+  templateCode: t.templateCode,
+  channelId: t.channelId,
+  content: t.content,
+  buttons: t.buttons,
+});
 
 export const MESSAGING_COMMANDS: Command[] = [
   {
     name: 'messaging status',
-    summary: 'Show a project\'s messaging setup and whether its own text-message sending is configured',
+    summary: "Show a project's messaging setup and whether its own text-message sending is configured",
     usage: `maru messaging status --project ID [--data-dir DIR]
 
 Prints JSON: settings, textSending {configured, vendor, senderNumbers, reason}, sender numbers, Kakao channels and
@@ -88,7 +94,9 @@ Registering an existing channel id replaces its sender key. The first channel re
     async run(args, io) {
       const channelId = requireString(args, 'channel-id');
       const senderKey = requireString(args, 'sender-key');
-      const c = await withRuntime(args, io, (rt, projectId) => rt.messagingSetup.addKakaoChannel(projectId, { channelId, senderKey, default: args.default === true }));
+      const c = await withRuntime(args, io, (rt, projectId) =>
+        rt.messagingSetup.addKakaoChannel(projectId, { channelId, senderKey, default: args.default === true }),
+      );
       printJson(io, channelWire(c));
       return 0;
     },
@@ -132,7 +140,7 @@ template.json: {"templateId": "order-received", "templateCode": "ORDER01", "cont
   },
   {
     name: 'messaging templates',
-    summary: 'List a project\'s alimtalk templates',
+    summary: "List a project's alimtalk templates",
     usage: 'maru messaging templates --project ID [--data-dir DIR]',
     options: common,
     async run(args, io) {

@@ -49,8 +49,17 @@ request_id, created, queued, existing, duplicates, unreachable.`,
       const campaignId = requireString(args, 'campaign');
       const doc = await readJsonArg(requireString(args, 'recipients'), 'recipients');
       const body = Array.isArray(doc) ? { recipients: doc } : doc;
-      const r = await withProject(args, io, (rt, projectId) => rt.deliveries.sendApi({ projectId, campaignId, body, requestId: optionalString(args, 'request-id') }));
-      printJson(io, { request_id: r.requestId, created: r.created, queued: r.queued, existing: r.existing, duplicates: r.duplicates, unreachable: r.unreachable });
+      const r = await withProject(args, io, (rt, projectId) =>
+        rt.deliveries.sendApi({ projectId, campaignId, body, requestId: optionalString(args, 'request-id') }),
+      );
+      printJson(io, {
+        request_id: r.requestId,
+        created: r.created,
+        queued: r.queued,
+        existing: r.existing,
+        duplicates: r.duplicates,
+        unreachable: r.unreachable,
+      });
       return 0;
     },
   },
@@ -90,7 +99,15 @@ to the project's default sender number. Prints the plan as JSON: campaign_id, re
           fields: { title: '--title', body: '--body', from: '--from', advertising: '--advertising' },
         }),
       );
-      printJson(io, { campaign_id: r.campaignId, request_id: r.requestId, created: r.created, queued: r.queued, existing: r.existing, duplicates: r.duplicates, unreachable: r.unreachable });
+      printJson(io, {
+        campaign_id: r.campaignId,
+        request_id: r.requestId,
+        created: r.created,
+        queued: r.queued,
+        existing: r.existing,
+        duplicates: r.duplicates,
+        unreachable: r.unreachable,
+      });
       return 0;
     },
   },

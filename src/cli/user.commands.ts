@@ -8,7 +8,9 @@ async function readPassword(args: Args, io: Io): Promise<string> {
   if (args['password-stdin']) {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
   }
   if (!process.stdin.isTTY) throw new UsageError('no terminal to ask for the password on: pass it on stdin with --password-stdin');
   const ask = (question: string) =>
@@ -39,7 +41,14 @@ function roleArg(args: Args): Role {
 const describeUser = (u: ConsoleUser) =>
   `${u.id}  ${u.email}${u.instanceOwner ? '  instance owner' : ''}${u.roles.length ? '  ' + u.roles.map((r) => `${r.projectId}:${r.role}`).join(' ') : ''}\n`;
 
-const toJson = (u: ConsoleUser) => ({ id: u.id, email: u.email, name: u.name, instanceOwner: u.instanceOwner, roles: u.roles, createdAt: new Date(u.createdAt).toISOString() });
+const toJson = (u: ConsoleUser) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  instanceOwner: u.instanceOwner,
+  roles: u.roles,
+  createdAt: new Date(u.createdAt).toISOString(),
+});
 
 /** `maru user ...`: console accounts from the command line (docs/console.md "Accounts"). Recorded in the audit log as the CLI. */
 export const USER_COMMANDS: Command[] = [
@@ -52,7 +61,15 @@ Creates a console user. Without --project the role must be owner and the user is
 project, present and future (the first user of an install). With --project the user gets that role in that project.
 The password (at least 10 characters) is asked for on the terminal, or read from stdin with --password-stdin:
   printf '%s' "$PASSWORD" | maru user create --email a@example.com --role owner --password-stdin`,
-    options: { ...commonOptions, email: { type: 'string' }, role: { type: 'string' }, project: { type: 'string' }, name: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } },
+    options: {
+      ...commonOptions,
+      email: { type: 'string' },
+      role: { type: 'string' },
+      project: { type: 'string' },
+      name: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     async run(args, io) {
       const email = requireString(args, 'email');
       const role = roleArg(args);
@@ -60,7 +77,10 @@ The password (at least 10 characters) is asked for on the terminal, or read from
       if (!project && role !== 'owner') throw new UsageError('--project is required for a marketer or viewer (without it the user owns every project)');
       const password = await readPassword(args, io);
       const user = await withRuntime(args, io, (rt) =>
-        rt.users.create({ type: 'cli' }, { email, password, name: optionalString(args, 'name'), instanceOwner: !project, roles: project ? [{ projectId: project, role }] : [] }),
+        rt.users.create(
+          { type: 'cli' },
+          { email, password, name: optionalString(args, 'name'), instanceOwner: !project, roles: project ? [{ projectId: project, role }] : [] },
+        ),
       );
       if (args.json) printJson(io, toJson(user), 0);
       else io.out(describeUser(user));
@@ -94,7 +114,14 @@ The password (at least 10 characters) is asked for on the terminal, or read from
     usage: `maru user set-role --email EMAIL --project ID --role owner|marketer|viewer [--data-dir DIR]
 maru user set-role --email EMAIL --project ID --remove
 maru user set-role --email EMAIL --instance-owner true|false`,
-    options: { ...commonOptions, email: { type: 'string' }, project: { type: 'string' }, role: { type: 'string' }, remove: { type: 'boolean' }, 'instance-owner': { type: 'string' } },
+    options: {
+      ...commonOptions,
+      email: { type: 'string' },
+      project: { type: 'string' },
+      role: { type: 'string' },
+      remove: { type: 'boolean' },
+      'instance-owner': { type: 'string' },
+    },
     async run(args, io) {
       const email = requireString(args, 'email');
       const instanceOwner = optionalString(args, 'instance-owner');

@@ -44,7 +44,10 @@ describe('core error codes', () => {
       const alternatives = codes.split(' or ');
       const rendered = [renderError(new MaruError(code as ErrorCode, 'x'))];
       if (code === 'too_many_items') rendered.push(renderError(new MaruError('too_many_items', 'x', { details: { kind: 'profiles' } })));
-      expect(rendered.map((r) => r.body.code), code).toEqual(alternatives);
+      expect(
+        rendered.map((r) => r.body.code),
+        code,
+      ).toEqual(alternatives);
       for (const r of rendered) expect(r.status, code).toBe(Number(status));
     }
   });

@@ -57,7 +57,6 @@ export class MaruError extends Error {
   }
 }
 
-export const invalid = (field: string, message: string, details?: Record<string, unknown>) =>
-  new MaruError('invalid_input', message, { field, details });
+export const invalid = (field: string, message: string, details?: Record<string, unknown>) => new MaruError('invalid_input', message, { field, details });
 
 export const isMaruError = (e: unknown): e is MaruError => e instanceof MaruError;

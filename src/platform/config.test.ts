@@ -10,7 +10,10 @@ function documentedSettings() {
   const doc = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
   const rows = doc.split('\n').filter((l) => /^\| `[A-Z_]+` \|/.test(l));
   return rows.map((l) => {
-    const cells = l.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const unquote = (c: string) => (c === '(unset)' ? '' : c.replace(/^`|`$/g, ''));
     return { env: unquote(cells[0]), key: unquote(cells[1]), default: unquote(cells[2]), meaning: cells[3] };
   });

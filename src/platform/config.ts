@@ -199,7 +199,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Partial<Confi
     sessionIdleSeconds: integer('sessionIdleSeconds', raw('sessionIdleSeconds'), 60, 30 * 86_400),
     sessionMaxAgeSeconds: integer('sessionMaxAgeSeconds', raw('sessionMaxAgeSeconds'), 60, 365 * 86_400),
     consoleDir: raw('consoleDir') ? resolve(raw('consoleDir')) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
-    trustProxy: ['true', 'false', '1', '0', 'yes', 'no', ''].includes(raw('trustProxy').toLowerCase()) ? bool('trustProxy', raw('trustProxy')) : raw('trustProxy'),
+    trustProxy: ['true', 'false', '1', '0', 'yes', 'no', ''].includes(raw('trustProxy').toLowerCase())
+      ? bool('trustProxy', raw('trustProxy'))
+      : raw('trustProxy'),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new ConfigError(`MARU_DATABASE_URL must start with postgres:// or postgresql://`);

@@ -1,15 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import {
-  NetGuardError,
-  assertPublicUrl,
-  createGuardedLookup,
-  forbiddenRangeOf,
-  isForbiddenAddress,
-  parseIp,
-  pinnedLookup,
-} from './net-guard.ts';
+import { NetGuardError, assertPublicUrl, createGuardedLookup, forbiddenRangeOf, isForbiddenAddress, parseIp, pinnedLookup } from './net-guard.ts';
 import type { Resolver } from './net-guard.ts';
 
 describe('isForbiddenAddress', () => {

@@ -266,7 +266,11 @@ function answer(
     callback(error, '', undefined);
     return;
   }
-  if (options.all) callback(null, candidates.map((entry) => ({ address: entry.address, family: entry.family })));
+  if (options.all)
+    callback(
+      null,
+      candidates.map((entry) => ({ address: entry.address, family: entry.family })),
+    );
   else callback(null, candidates[0].address, candidates[0].family);
 }
 
@@ -284,8 +288,7 @@ export function createGuardedLookup(options: { allowPrivateNetworks?: boolean; r
   return (hostname, lookupOptions, callback) => {
     const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
     const literal = isIP(host);
-    const resolved: Promise<ResolvedAddress[]> =
-      literal !== 0 ? Promise.resolve([{ address: host, family: literal === 6 ? 6 : 4 }]) : resolve(host);
+    const resolved: Promise<ResolvedAddress[]> = literal !== 0 ? Promise.resolve([{ address: host, family: literal === 6 ? 6 : 4 }]) : resolve(host);
     resolved.then(
       (addresses) => {
         if (!options.allowPrivateNetworks) {

@@ -49,7 +49,9 @@ const attempts = {
       session.on('connect', () => resolve());
     }),
   smtp: (guard: typeof refused, host: string) =>
-    new Promise<void>((resolve, reject) => guard.smtpGetSocket({ host, port }, (error, socket) => (error ? reject(error) : (socket?.connection.destroy(), resolve())))),
+    new Promise<void>((resolve, reject) =>
+      guard.smtpGetSocket({ host, port }, (error, socket) => (error ? reject(error) : (socket?.connection.destroy(), resolve()))),
+    ),
 };
 
 describe.each(Object.entries(attempts))('outbound guard: %s', (_name, attempt) => {

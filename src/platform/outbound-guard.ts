@@ -39,7 +39,10 @@ export interface TlsTrust {
 export type GuardedFetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 /** What nodemailer calls to open an SMTP connection (`getSocket` transport option). */
-export type SmtpGetSocket = (options: { host?: string; port?: number; connectionTimeout?: number }, callback: (error: Error | null, socketOptions?: { connection: net.Socket }) => void) => void;
+export type SmtpGetSocket = (
+  options: { host?: string; port?: number; connectionTimeout?: number },
+  callback: (error: Error | null, socketOptions?: { connection: net.Socket }) => void,
+) => void;
 
 export interface OutboundGuard {
   readonly allowPrivateNetworks: boolean;
@@ -94,7 +97,9 @@ export function createOutboundGuard(options: OutboundGuardOptions = {}): Outboun
         if (label !== undefined) {
           throw new NetGuardError(
             'FORBIDDEN_ADDRESS',
-            literal !== 0 ? `${bare} is a ${label} address; private networks are not allowed` : `${bare} resolves to ${address}, a ${label} address; private networks are not allowed`,
+            literal !== 0
+              ? `${bare} is a ${label} address; private networks are not allowed`
+              : `${bare} resolves to ${address}, a ${label} address; private networks are not allowed`,
           );
         }
       }
@@ -113,14 +118,18 @@ export function createOutboundGuard(options: OutboundGuardOptions = {}): Outboun
       base(connectOptions, callback);
     };
     const dispatcher = new UndiciAgent({ connect });
-    const guardedFetch: GuardedFetch = (url, init) => undiciFetch(url, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+    const guardedFetch: GuardedFetch = (url, init) =>
+      undiciFetch(url, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
     return { fetch: guardedFetch, close: () => dispatcher.close() };
   }
 
   function agent(protocol: 'http:' | 'https:', trust?: TlsTrust): http.Agent {
     const Base = protocol === 'https:' ? https.Agent : http.Agent;
     class GuardedAgent extends (Base as typeof http.Agent) {
-      override createConnection(connectOptions: net.NetConnectOpts & { host?: string }, callback?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
+      override createConnection(
+        connectOptions: net.NetConnectOpts & { host?: string },
+        callback?: (error: Error | null, socket: Duplex) => void,
+      ): Duplex | null | undefined {
         const refusal = literalRefusal(connectOptions.host ?? '', allowPrivateNetworks);
         if (refusal) {
           const socket = new net.Socket();

@@ -71,10 +71,7 @@ export class SecretBox {
     try {
       return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretBoxError(
-        'AUTHENTICATION_FAILED',
-        'sealed secret failed authentication: it was tampered with, or sealed with another key or context',
-      );
+      throw new SecretBoxError('AUTHENTICATION_FAILED', 'sealed secret failed authentication: it was tampered with, or sealed with another key or context');
     }
   }
 }

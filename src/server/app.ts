@@ -131,11 +131,26 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
         tags: OPENAPI_TAGS,
         components: {
           securitySchemes: {
-            dfineryImportToken: { type: 'apiKey', in: 'header', name: 'access_token', description: 'DFINERY Import API token of the project (with ?service_id=)' },
+            dfineryImportToken: {
+              type: 'apiKey',
+              in: 'header',
+              name: 'access_token',
+              description: 'DFINERY Import API token of the project (with ?service_id=)',
+            },
             dfineryExportToken: { type: 'http', scheme: 'bearer', description: 'DFINERY Export API token of the project (with ?service_id=)' },
-            consoleSession: { type: 'apiKey', in: 'cookie', name: 'maru_session', description: 'Web console session (POST /admin/v1/session); state-changing requests also need X-CSRF-Token' },
+            consoleSession: {
+              type: 'apiKey',
+              in: 'cookie',
+              name: 'maru_session',
+              description: 'Web console session (POST /admin/v1/session); state-changing requests also need X-CSRF-Token',
+            },
             marketapApiKey: { type: 'http', scheme: 'bearer', description: 'Marketap API key of the project (with ?project_id=)' },
-            notiflyToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The token from POST /authenticate (valid one hour), bare or as "Bearer <token>"' },
+            notiflyToken: {
+              type: 'apiKey',
+              in: 'header',
+              name: 'Authorization',
+              description: 'The token from POST /authenticate (valid one hour), bare or as "Bearer <token>"',
+            },
             adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (MARU_ADMIN_TOKEN or `maru admin token`)' },
             metricsToken: { type: 'http', scheme: 'bearer', description: 'MARU_METRICS_TOKEN, when it is set' },
           },

@@ -28,7 +28,11 @@ function reasonFromPayload(payload: unknown): { code: string; message: string; f
     if (b.status === false) {
       const data = (b.data && typeof b.data === 'object' ? b.data : {}) as Record<string, unknown>;
       const reason = typeof data.reason === 'string' ? data.reason : '';
-      return { code: String(b.code ?? 'rejected'), message: [b.message, reason].filter((x) => typeof x === 'string' && x).join(': '), ...(typeof data.field === 'string' ? { field: data.field } : {}) };
+      return {
+        code: String(b.code ?? 'rejected'),
+        message: [b.message, reason].filter((x) => typeof x === 'string' && x).join(': '),
+        ...(typeof data.field === 'string' ? { field: data.field } : {}),
+      };
     }
     const e = (b.error && typeof b.error === 'object' ? b.error : b) as Record<string, unknown>;
     const message = [e.message, e.msg, e.reason, b.message].find((x) => typeof x === 'string') as string | undefined;
@@ -56,7 +60,15 @@ export function recordRejections(app: FastifyInstance, runtime: Runtime): void {
     try {
       if (!(await runtime.projects.find(projectId))) return;
       const reason = request.rejection;
-      await runtime.rejectedRequests.record({ projectId, method: request.method, route, status, code: reason.code, message: reason.message, field: reason.field });
+      await runtime.rejectedRequests.record({
+        projectId,
+        method: request.method,
+        route,
+        status,
+        code: reason.code,
+        message: reason.message,
+        field: reason.field,
+      });
     } catch (err) {
       request.log.warn({ err }, 'could not record a rejected request');
     }
@@ -70,10 +82,19 @@ export function recordRejections(app: FastifyInstance, runtime: Runtime): void {
     if (status >= 400 && status < 500) {
       const r = reasonFromPayload(payload);
       // The core error (code, field) when one was thrown, the face's words otherwise.
-      request.rejection = { code: request.rejection?.code ?? r?.code ?? String(status), message: request.rejection?.message ?? r?.message ?? '', field: request.rejection?.field ?? r?.field };
+      request.rejection = {
+        code: request.rejection?.code ?? r?.code ?? String(status),
+        message: request.rejection?.message ?? r?.message ?? '',
+        field: request.rejection?.field ?? r?.field,
+      };
     } else if (status === 200 && typeof payload === 'string' && payload.includes('"status":false')) {
       const r = reasonFromPayload(payload);
-      if (r) request.rejection = { code: request.rejection?.code ?? r.code, message: request.rejection?.message ?? r.message, field: request.rejection?.field ?? r.field };
+      if (r)
+        request.rejection = {
+          code: request.rejection?.code ?? r.code,
+          message: request.rejection?.message ?? r.message,
+          field: request.rejection?.field ?? r.field,
+        };
     } else request.rejection = undefined;
     await record(request, status);
     return payload;

@@ -40,7 +40,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // token is printed here, so only someone who can read this log claims the install.
   if (config.role !== 'worker') {
     const setupToken = await runtime.users.issueSetupToken();
-    if (setupToken) runtime.log.warn({ setupToken, setupUrl: `${config.publicUrl}/console/` }, `no console user exists yet: open ${config.publicUrl}/console/ and enter the setup token ${setupToken} (or run: maru user create --email ... --role owner)`);
+    if (setupToken)
+      runtime.log.warn(
+        { setupToken, setupUrl: `${config.publicUrl}/console/` },
+        `no console user exists yet: open ${config.publicUrl}/console/ and enter the setup token ${setupToken} (or run: maru user create --email ... --role owner)`,
+      );
   }
 
   let stopping: Promise<void> | undefined;

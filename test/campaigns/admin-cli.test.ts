@@ -10,7 +10,13 @@ afterEach(async () => {
   await w?.close();
 });
 
-const PUSH = { name: 'welcome', channel: 'push', consent_class: 'informational', template: { title: 'Hi', body: '{{ user["name"] }}님 {{ eventParams.x }}' }, stats_dimensions: ['region'] };
+const PUSH = {
+  name: 'welcome',
+  channel: 'push',
+  consent_class: 'informational',
+  template: { title: 'Hi', body: '{{ user["name"] }}님 {{ eventParams.x }}' },
+  stats_dimensions: ['region'],
+};
 
 describe('admin API: campaigns', () => {
   it('creates, reads, lists, changes and moves a campaign through its statuses', async () => {
@@ -67,7 +73,15 @@ describe('admin API: campaigns', () => {
       [{ ...PUSH, quiet_hours: { start: '9am', end: '10:00' } }, 'quiet_hours.start'],
       [{ ...PUSH, status: 'paused' }, 'status'],
       [{ name: 'k', channel: 'kakao_alimtalk', consent_class: 'advertising', template: { template_code: 'T', content: 'x' } }, 'consent_class'],
-      [{ name: 'k', channel: 'kakao_alimtalk', consent_class: 'informational', template: { template_code: 'T', content: '#{a} #{b}', parameters: { a: 'x' } } }, 'template.parameters'],
+      [
+        {
+          name: 'k',
+          channel: 'kakao_alimtalk',
+          consent_class: 'informational',
+          template: { template_code: 'T', content: '#{a} #{b}', parameters: { a: 'x' } },
+        },
+        'template.parameters',
+      ],
       [{ name: 'e', channel: 'email', consent_class: 'informational', template: { subject: 's' } }, 'template.html'],
     ];
     for (const [doc, field] of cases) {
@@ -113,7 +127,11 @@ describe('maru campaign ... (CLI)', () => {
       const run = async (...argv: string[]) => {
         let out = '';
         let err = '';
-        const code = await runCli([...argv, '--data-dir', dir], { out: (t) => (out += t), err: (t) => (err += t), env: { MARU_LOG_LEVEL: 'silent', ...w.t.storeEnv } });
+        const code = await runCli([...argv, '--data-dir', dir], {
+          out: (t) => (out += t),
+          err: (t) => (err += t),
+          env: { MARU_LOG_LEVEL: 'silent', ...w.t.storeEnv },
+        });
         return { code, out, err };
       };
       const created = await run('campaign', 'create', '--project', w.project.id, '--file', file, '--json');

@@ -35,13 +35,20 @@ async function everyone(userId: string, properties: Record<string, unknown>) {
 
 describe('advertising campaigns on every channel', () => {
   it('carry (광고), the sender name and the opt-out on push, web push, text and email; informational ones are untouched', async () => {
-    w = await campaignWorld({ settings: { advertising: { senderName: '마루샵', optOutNumber: '080-123-4567', contact: '02-555-0100', pushOptOut: '수신거부: 설정 > 알림' } } });
+    w = await campaignWorld({
+      settings: { advertising: { senderName: '마루샵', optOutNumber: '080-123-4567', contact: '02-555-0100', pushOptOut: '수신거부: 설정 > 알림' } },
+    });
     await everyone('kim', ALL_CONSENTS);
     const push = { title: '봄 세일', body: '50% 할인' };
     const ids = {
       push: await createCampaign(w, { name: 'p', channel: 'push', consent_class: 'advertising', template: push }),
       web: await createCampaign(w, { name: 'w', channel: 'web_push', consent_class: 'advertising', template: push }),
-      text: await createCampaign(w, { name: 't', channel: 'text_message', consent_class: 'advertising', template: { kind: 'lms', title: '세일', body: '봄 세일 50% 할인', from: '15446859' } }),
+      text: await createCampaign(w, {
+        name: 't',
+        channel: 'text_message',
+        consent_class: 'advertising',
+        template: { kind: 'lms', title: '세일', body: '봄 세일 50% 할인', from: '15446859' },
+      }),
       email: await createCampaign(w, { name: 'e', channel: 'email', consent_class: 'advertising', template: { subject: '봄 세일', text: '50% 할인' } }),
       info: await createCampaign(w, { name: 'i', channel: 'push', consent_class: 'informational', template: { title: '배송', body: '출발했습니다' } }),
     };
@@ -54,7 +61,11 @@ describe('advertising campaigns on every channel', () => {
     };
     expect(await only(ids.push)).toMatchObject({ title: '(광고) 마루샵 봄 세일', body: '50% 할인\n문의 02-555-0100\n수신거부: 설정 > 알림' });
     expect(await only(ids.web)).toMatchObject({ title: '(광고) 마루샵 봄 세일', body: '50% 할인\n문의 02-555-0100\n수신거부: 설정 > 알림' });
-    expect(await only(ids.text)).toMatchObject({ kind: 'lms', title: '세일', body: '(광고) 마루샵 봄 세일 50% 할인\n문의 02-555-0100\n무료수신거부 080-123-4567' });
+    expect(await only(ids.text)).toMatchObject({
+      kind: 'lms',
+      title: '세일',
+      body: '(광고) 마루샵 봄 세일 50% 할인\n문의 02-555-0100\n무료수신거부 080-123-4567',
+    });
     const email = await only(ids.email);
     expect(email.subject).toBe('(광고) 봄 세일');
     expect(email.text).toMatch(/^50% 할인\n마루샵 · 02-555-0100\n수신거부\(Unsubscribe\): https?:\/\/[^/]+\/u\/\S+$/);
@@ -64,15 +75,43 @@ describe('advertising campaigns on every channel', () => {
 
   it('refuses a campaign whose marked text no longer fits its kind, or an advertising text campaign without an 080 number, naming the field', async () => {
     w = await campaignWorld();
-    const tooLong = await w.admin('POST', '/campaigns', { name: 't', channel: 'text_message', consent_class: 'advertising', template: { kind: 'sms', body: '가'.repeat(26) } });
+    const tooLong = await w.admin('POST', '/campaigns', {
+      name: 't',
+      channel: 'text_message',
+      consent_class: 'advertising',
+      template: { kind: 'sms', body: '가'.repeat(26) },
+    });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.field).toBe('template.body');
     expect(tooLong.body.error.message).toMatch(/^template\.body is 92 bytes once marked as advertising .*SMS allows at most 90 bytes/);
-    expect((await w.admin('POST', '/campaigns', { name: 't', channel: 'text_message', consent_class: 'advertising', template: { kind: 'sms', body: '가'.repeat(25) } })).status).toBe(201);
+    expect(
+      (
+        await w.admin('POST', '/campaigns', {
+          name: 't',
+          channel: 'text_message',
+          consent_class: 'advertising',
+          template: { kind: 'sms', body: '가'.repeat(25) },
+        })
+      ).status,
+    ).toBe(201);
     // The same body as informational: no marking, fits.
-    expect((await w.admin('POST', '/campaigns', { name: 't', channel: 'text_message', consent_class: 'informational', template: { kind: 'sms', body: '가'.repeat(45) } })).status).toBe(201);
+    expect(
+      (
+        await w.admin('POST', '/campaigns', {
+          name: 't',
+          channel: 'text_message',
+          consent_class: 'informational',
+          template: { kind: 'sms', body: '가'.repeat(45) },
+        })
+      ).status,
+    ).toBe(201);
     expect((await w.admin('PUT', '/messaging/advertising', { optOutNumber: null })).status).toBe(200);
-    const no080 = await w.admin('POST', '/campaigns', { name: 't', channel: 'text_message', consent_class: 'advertising', template: { kind: 'lms', body: 'x' } });
+    const no080 = await w.admin('POST', '/campaigns', {
+      name: 't',
+      channel: 'text_message',
+      consent_class: 'advertising',
+      template: { kind: 'lms', body: 'x' },
+    });
     expect([no080.status, no080.body.error.field]).toEqual([400, 'advertising.optOutNumber']);
     const bad = await w.admin('PUT', '/messaging/advertising', { optOutNumber: '02-123-4567' });
     expect([bad.status, bad.body.error.field]).toEqual([400, 'advertising.optOutNumber']);
@@ -106,7 +145,9 @@ describe('advertising campaigns on every channel', () => {
   it('property: no advertising message leaves without its marking and opt-out line; informational ones leave as written', async () => {
     w = await campaignWorld({ settings: { advertising: { senderName: '마루샵', optOutNumber: '0801234567' } } });
     await everyone('kim', ALL_CONSENTS);
-    const text = fc.string({ minLength: 1, maxLength: 30, unit: fc.constantFrom('가', '나', 'a', 'b', ' ', '[', ']', '(', ')', '광', '고', '1') }).filter((s) => s.trim().length > 0 && !/[{}%]/.test(s));
+    const text = fc
+      .string({ minLength: 1, maxLength: 30, unit: fc.constantFrom('가', '나', 'a', 'b', ' ', '[', ']', '(', ')', '광', '고', '1') })
+      .filter((s) => s.trim().length > 0 && !/[{}%]/.test(s));
     let n = 0;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('push', 'web_push', 'text_message', 'email'), fc.boolean(), text, text, async (channel, advertising, title, body) => {
@@ -144,7 +185,11 @@ describe('advertising campaigns on every channel', () => {
 describe('consent records and notices', () => {
   it('records every advertising consent change with time, channel, value and source; readable per profile (paged) and as CSV', async () => {
     w = await campaignWorld();
-    const r1 = await w.notifly('POST', '/set-user-properties', { projectId: w.project.id, userId: 'kim', userProperties: { df_sms_ads_optin: true, df_sms_night_ads_optin: true, tier: 'gold' } });
+    const r1 = await w.notifly('POST', '/set-user-properties', {
+      projectId: w.project.id,
+      userId: 'kim',
+      userProperties: { df_sms_ads_optin: true, df_sms_night_ads_optin: true, tier: 'gold' },
+    });
     expect(r1.status, JSON.stringify(r1.body)).toBe(200);
     w.clock.advance(60_000);
     const r2 = await w.notifly('POST', '/set-user-properties', { projectId: w.project.id, userId: 'kim', userProperties: { df_sms_ads_optin: true } });
@@ -166,7 +211,11 @@ describe('consent records and notices', () => {
     ]);
     expect(page2.body.next).toBeNull();
 
-    const csv = await w.t.app.inject({ method: 'GET', url: `/admin/v1/projects/${w.project.id}/consents.csv`, headers: { authorization: `Bearer ${process.env.MARU_ADMIN_TOKEN ?? ''}`, ...(await adminHeaders()) } });
+    const csv = await w.t.app.inject({
+      method: 'GET',
+      url: `/admin/v1/projects/${w.project.id}/consents.csv`,
+      headers: { authorization: `Bearer ${process.env.MARU_ADMIN_TOKEN ?? ''}`, ...(await adminHeaders()) },
+    });
     expect(csv.statusCode).toBe(200);
     const lines = csv.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe('id,profile_id,channel,kind,property,value,source,at,at_local');
@@ -180,7 +229,14 @@ describe('consent records and notices', () => {
 
   it('sends the result notice once within 14 days and the two-yearly confirmation once per period (daily job, ManualClock)', async () => {
     w = await campaignWorld();
-    const notice = await createCampaign(w, { name: 'notice', channel: 'email', template: { subject: '수신동의 안내', text: '{{ event_params["sender_name"] }}: {{ event_params["consent_channel"] }} {{ event_params["consent_value"] }} ({{ event_params["consent_at"] }})' } });
+    const notice = await createCampaign(w, {
+      name: 'notice',
+      channel: 'email',
+      template: {
+        subject: '수신동의 안내',
+        text: '{{ event_params["sender_name"] }}: {{ event_params["consent_channel"] }} {{ event_params["consent_value"] }} ({{ event_params["consent_at"] }})',
+      },
+    });
     expect((await w.admin('PUT', '/consent-notices', { result: { campaignId: notice }, confirmation: { campaignId: notice } })).status).toBe(200);
     const ad = await createCampaign(w, { name: 'ad', channel: 'email', consent_class: 'advertising', template: { subject: 's', text: 't' } });
     expect((await w.admin('PUT', '/consent-notices', { result: { campaignId: ad } })).body.error.field).toBe('result.campaignId');

@@ -27,13 +27,28 @@ it('property: no advertising message on any channel leaves without (광고) + se
   await setUp(w, { senderNumbers: ['1544-6859'], sandboxTextSending: true, kakaoChannels: [{ channelId: '@maru', senderKey: SENDER_KEY }] });
   const consents = { df_push_ads_optin: true, df_sms_ads_optin: true, df_email_ads_optin: true, df_kakao_ads_optin: true };
   await addPhoneUser(w.runtime, w.project.id, { userId: 'kim', phone: '01011112222', properties: consents });
-  await w.runtime.profiles.upsert({ projectId: w.project.id, strict: false, updates: [{ identifiers: [{ type: 'external_id', value: 'kim' }, { type: 'email', value: 'kim@example.com' }], properties: {} }] });
+  await w.runtime.profiles.upsert({
+    projectId: w.project.id,
+    strict: false,
+    updates: [
+      {
+        identifiers: [
+          { type: 'external_id', value: 'kim' },
+          { type: 'email', value: 'kim@example.com' },
+        ],
+        properties: {},
+      },
+    ],
+  });
   await w.runtime.devices.upsert({
     projectId: w.project.id,
     devices: [
       { deviceId: 'kim-a', externalId: 'kim', platform: 'android', pushToken: 'tok-kim' },
       { deviceId: 'kim-w', externalId: 'kim', platform: 'web', webPush: sub('kim') },
-    ].map((d) => ({ ...d, fields: { deviceId: 'device_id', externalId: 'user_id', platform: 'platform', pushToken: 'push_token', webPush: 'web_push', properties: 'properties' } })),
+    ].map((d) => ({
+      ...d,
+      fields: { deviceId: 'device_id', externalId: 'user_id', platform: 'platform', pushToken: 'push_token', webPush: 'web_push', properties: 'properties' },
+    })),
   });
 
   const seen = new Set<string>();
@@ -61,67 +76,92 @@ it('property: no advertising message on any channel leaves without (광고) + se
   for (const k of KINDS) for (const a of [true, false]) if (!(k.endsWith('sms') && a)) expect(counted[`${k}:${a}`], `${k}:${a}`).toBeGreaterThan(0);
 
   async function one(kind: Kind, asked: boolean, pre: string, title: string, rawBody: string) {
-      n++;
-      const body = pre + rawBody;
-      // A direct text whose body or title starts with exactly (광고) is advertising whatever isAd says (D10).
-      const advertising = asked || (kind.startsWith('direct_') && (body.startsWith('(광고)') || title.startsWith('(광고)')));
-      let campaignId: string;
-      let refused: { status: number; field: unknown } | undefined;
-      if (kind === 'friendtalk' || kind.startsWith('direct_')) {
-        const r =
-          kind === 'friendtalk'
-            ? await w.notifly('POST', '/messages/kakao-friendtalk', { projectId: w.project.id, messageType: 'text', isAd: asked, recipientList: [{ recipientNo: '01011112222', content: { text: body } }] })
-            : await w.notifly('POST', '/messages/text-message', { projectId: w.project.id, type: kind.slice(7), title, body, isAd: asked, recipientList: [{ recipientNo: '01011112222' }] });
-        campaignId = kind === 'friendtalk' ? (advertising ? 'direct_friendtalk_ad' : 'direct_friendtalk') : advertising ? 'direct_text_ad' : 'direct_text';
-        if (r.status !== 200) refused = { status: r.status, field: r.raw };
+    n++;
+    const body = pre + rawBody;
+    // A direct text whose body or title starts with exactly (광고) is advertising whatever isAd says (D10).
+    const advertising = asked || (kind.startsWith('direct_') && (body.startsWith('(광고)') || title.startsWith('(광고)')));
+    let campaignId: string;
+    let refused: { status: number; field: unknown } | undefined;
+    if (kind === 'friendtalk' || kind.startsWith('direct_')) {
+      const r =
+        kind === 'friendtalk'
+          ? await w.notifly('POST', '/messages/kakao-friendtalk', {
+              projectId: w.project.id,
+              messageType: 'text',
+              isAd: asked,
+              recipientList: [{ recipientNo: '01011112222', content: { text: body } }],
+            })
+          : await w.notifly('POST', '/messages/text-message', {
+              projectId: w.project.id,
+              type: kind.slice(7),
+              title,
+              body,
+              isAd: asked,
+              recipientList: [{ recipientNo: '01011112222' }],
+            });
+      campaignId = kind === 'friendtalk' ? (advertising ? 'direct_friendtalk_ad' : 'direct_friendtalk') : advertising ? 'direct_text_ad' : 'direct_text';
+      if (r.status !== 200) refused = { status: r.status, field: r.raw };
+    } else {
+      const channel = kind === 'sms' || kind === 'lms' || kind === 'mms' ? 'text_message' : kind;
+      const template =
+        channel === 'text_message'
+          ? { kind, ...(kind === 'sms' ? {} : { title }), body }
+          : channel === 'email'
+            ? { subject: pre + title, text: rawBody }
+            : { title: pre + title, body: rawBody };
+      const c = await w.admin('POST', '/campaigns', {
+        name: `c${n}`,
+        channel,
+        status: 'active',
+        consent_class: asked ? 'advertising' : 'informational',
+        send_time: { type: 'api' },
+        template,
+      });
+      if (c.status !== 201) {
+        refused = { status: c.status, field: c.body?.error?.field };
+        campaignId = '';
       } else {
-        const channel = kind === 'sms' || kind === 'lms' || kind === 'mms' ? 'text_message' : kind;
-        const template = channel === 'text_message' ? { kind, ...(kind === 'sms' ? {} : { title }), body } : channel === 'email' ? { subject: pre + title, text: rawBody } : { title: pre + title, body: rawBody };
-        const c = await w.admin('POST', '/campaigns', { name: `c${n}`, channel, status: 'active', consent_class: asked ? 'advertising' : 'informational', send_time: { type: 'api' }, template });
-        if (c.status !== 201) {
-          refused = { status: c.status, field: c.body?.error?.field };
-          campaignId = '';
-        } else {
-          campaignId = c.body.campaign.id;
-          expectOk(await w.notifly('POST', `/campaign/${w.project.id}/${campaignId}/send`, { recipients: [{ type: 'user-id', userId: 'kim' }] }), 200);
-        }
+        campaignId = c.body.campaign.id;
+        expectOk(await w.notifly('POST', `/campaign/${w.project.id}/${campaignId}/send`, { recipients: [{ type: 'user-id', userId: 'kim' }] }), 200);
       }
-      if (refused) {
-        // Only an advertising SMS that no longer fits 90 bytes once marked may be refused, naming the body.
-        expect(advertising, JSON.stringify(refused)).toBe(true);
-        expect(['sms', 'direct_sms']).toContain(kind);
-        expect(refused.status).toBe(400);
-        expect(String(refused.field)).toMatch(/body/);
-        counted.refused = (counted.refused ?? 0) + 1;
-        return;
+    }
+    if (refused) {
+      // Only an advertising SMS that no longer fits 90 bytes once marked may be refused, naming the body.
+      expect(advertising, JSON.stringify(refused)).toBe(true);
+      expect(['sms', 'direct_sms']).toContain(kind);
+      expect(refused.status).toBe(400);
+      expect(String(refused.field)).toMatch(/body/);
+      counted.refused = (counted.refused ?? 0) + 1;
+      return;
+    }
+    await w.runtime.queue.drain();
+    const out = await fresh(campaignId);
+    expect(out.length, `${kind} ${advertising}`).toBe(1);
+    counted[`${kind}:${advertising}`] = (counted[`${kind}:${advertising}`] ?? 0) + 1;
+    for (const m of out) {
+      if (kind === 'email') {
+        if (advertising) {
+          expect(m.subject.startsWith('(광고)'), m.subject).toBe(true);
+          if (pre.startsWith('(광고)')) expect(m.subject.slice(4)).not.toMatch(/^\s*\(광고\)/); // an exact marking is not doubled
+          expect(m.text).toMatch(/\n수신거부\(Unsubscribe\): \S+\/u\/\S+$/);
+          expect(m.headers['List-Unsubscribe']).toMatch(/\/u\//);
+        } else expect([m.subject, m.text]).toEqual([pre + title, rawBody]);
+        continue;
       }
-      await w.runtime.queue.drain();
-      const out = await fresh(campaignId);
-      expect(out.length, `${kind} ${advertising}`).toBe(1);
-      counted[`${kind}:${advertising}`] = (counted[`${kind}:${advertising}`] ?? 0) + 1;
-      for (const m of out) {
-        if (kind === 'email') {
-          if (advertising) {
-            expect(m.subject.startsWith('(광고)'), m.subject).toBe(true);
-            if (pre.startsWith('(광고)')) expect(m.subject.slice(4)).not.toMatch(/^\s*\(광고\)/); // an exact marking is not doubled
-            expect(m.text).toMatch(/\n수신거부\(Unsubscribe\): \S+\/u\/\S+$/);
-            expect(m.headers['List-Unsubscribe']).toMatch(/\/u\//);
-          } else expect([m.subject, m.text]).toEqual([pre + title, rawBody]);
-          continue;
-        }
-        const shown = kind === 'friendtalk' ? m.text : kind === 'push' || kind === 'web_push' ? `${m.title}\n${m.body}` : m.body;
-        if (!advertising) {
-          if (kind === 'friendtalk') expect(m.text).toBe(body);
-          else if (kind === 'push' || kind === 'web_push') expect([m.title, m.body]).toEqual([pre + title, rawBody]);
-          else expect(m.body).toBe(body);
-          continue;
-        }
-        expect(shown.startsWith('(광고) 마루샵'), shown).toBe(true);
-        // An exact marking already there is not doubled; a variant (` (광고)`, `[광고]`) is not the marking, and the real
-        // one goes in front of it (docs/korean-messaging.md "Marking").
-        if (pre.startsWith('(광고)')) expect(shown.slice('(광고) 마루샵'.length)).not.toMatch(/^\s*\(광고\)/);
-        const end = kind === 'friendtalk' ? '\n수신거부: 채널 차단' : kind === 'push' || kind === 'web_push' ? '\n수신거부: 설정 > 알림' : '\n무료수신거부 080-123-4567';
-        expect(shown.endsWith(end), shown).toBe(true);
+      const shown = kind === 'friendtalk' ? m.text : kind === 'push' || kind === 'web_push' ? `${m.title}\n${m.body}` : m.body;
+      if (!advertising) {
+        if (kind === 'friendtalk') expect(m.text).toBe(body);
+        else if (kind === 'push' || kind === 'web_push') expect([m.title, m.body]).toEqual([pre + title, rawBody]);
+        else expect(m.body).toBe(body);
+        continue;
       }
+      expect(shown.startsWith('(광고) 마루샵'), shown).toBe(true);
+      // An exact marking already there is not doubled; a variant (` (광고)`, `[광고]`) is not the marking, and the real
+      // one goes in front of it (docs/korean-messaging.md "Marking").
+      if (pre.startsWith('(광고)')) expect(shown.slice('(광고) 마루샵'.length)).not.toMatch(/^\s*\(광고\)/);
+      const end =
+        kind === 'friendtalk' ? '\n수신거부: 채널 차단' : kind === 'push' || kind === 'web_push' ? '\n수신거부: 설정 > 알림' : '\n무료수신거부 080-123-4567';
+      expect(shown.endsWith(end), shown).toBe(true);
+    }
   }
 }, 240_000);

@@ -67,8 +67,16 @@ const ok = (r: Reply, status: number) => {
   expect(r.status, r.text).toBe(status);
   return r;
 };
-const adminSend = async (campaignId: string, userIds: string[]) => ok(await w.admin('POST', `/campaigns/${campaignId}/send`, { recipients: userIds.map((userId) => ({ type: 'user-id', userId })) }), 202);
-const notiflySend = async (campaignId: string, userIds: string[]) => ok(await w.send(campaignId, userIds.map((userId) => ({ type: 'user-id', userId }))), 200);
+const adminSend = async (campaignId: string, userIds: string[]) =>
+  ok(await w.admin('POST', `/campaigns/${campaignId}/send`, { recipients: userIds.map((userId) => ({ type: 'user-id', userId })) }), 202);
+const notiflySend = async (campaignId: string, userIds: string[]) =>
+  ok(
+    await w.send(
+      campaignId,
+      userIds.map((userId) => ({ type: 'user-id', userId })),
+    ),
+    200,
+  );
 
 const fcmMessage = (s: FcmFake['sends'][number]) => s.body!.message as any;
 
@@ -109,7 +117,9 @@ describe('advertising push and web push, on the wire', () => {
     expect((apns.requests[0].payload as any).aps.alert.body.endsWith('\n수신거부: 설정 > 알림')).toBe(true);
     for (const id of [adPush, adWeb]) {
       const skipped = (await deliveries(w, id)).filter((d) => d.state === 'skipped');
-      expect(skipped.map((d) => d.reason).sort()).toEqual(id === adPush ? Array(4).fill('no_consent:df_push_ads_optin') : Array(2).fill('no_consent:df_push_ads_optin'));
+      expect(skipped.map((d) => d.reason).sort()).toEqual(
+        id === adPush ? Array(4).fill('no_consent:df_push_ads_optin') : Array(2).fill('no_consent:df_push_ads_optin'),
+      );
     }
     expect(await totals(w, adPush)).toEqual({ send_success: 2, skipped__excluded_user_filter: 4 });
     expect(await totals(w, adWeb)).toEqual({ send_success: 1, skipped__excluded_user_filter: 2 });
@@ -181,8 +191,12 @@ describe('advertising push and web push, on the wire', () => {
     w.clock.set('2025-01-06T23:00:00.000Z');
     await drain(w);
     noProblems();
-    expect(fcm.sends.slice(2).map((s) => [fcmMessage(s).token, fcmMessage(s).notification.title, fcmMessage(s).notification.body])).toEqual([[day.android, MARKED.title, MARKED.body]]);
-    expect(apns.requests.slice(2).map((r) => [r.deviceToken, (r.payload as any).aps.alert.title, (r.payload as any).aps.alert.body])).toEqual([[day.ios, MARKED.title, MARKED.body]]);
+    expect(fcm.sends.slice(2).map((s) => [fcmMessage(s).token, fcmMessage(s).notification.title, fcmMessage(s).notification.body])).toEqual([
+      [day.android, MARKED.title, MARKED.body],
+    ]);
+    expect(apns.requests.slice(2).map((r) => [r.deviceToken, (r.payload as any).aps.alert.title, (r.payload as any).aps.alert.body])).toEqual([
+      [day.ios, MARKED.title, MARKED.body],
+    ]);
     expect(wire().webPush).toEqual([[day.web, MARKED.title, MARKED.body]]);
     expect(await totals(w, hold)).toEqual({ send_success: 2 });
     expect(await totals(w, holdWeb)).toEqual({ send_success: 1 });

@@ -6,13 +6,22 @@ afterEach(async () => {
   await w?.close();
 });
 
-const send = (campaignId: string, body: unknown, headers: Record<string, string> = {}) => w.notifly('POST', `/campaign/${w.project.id}/${campaignId}/send`, body, headers);
+const send = (campaignId: string, body: unknown, headers: Record<string, string> = {}) =>
+  w.notifly('POST', `/campaign/${w.project.id}/${campaignId}/send`, body, headers);
 
 describe('POST /campaign/{projectId}/{campaignId}/send', () => {
   it('sends the seed sample to two users over push, rendered per recipient, and records every state', async () => {
     w = await campaignWorld();
-    await addUser(w.runtime, w.project.id, { userId: 'alice', properties: { name: '앨리스' }, devices: [{ deviceId: 'a-phone', platform: 'ios', pushToken: 'tok-alice' }] });
-    await addUser(w.runtime, w.project.id, { userId: 'bob', properties: { name: 'Bob' }, devices: [{ deviceId: 'b-phone', platform: 'android', pushToken: 'tok-bob' }] });
+    await addUser(w.runtime, w.project.id, {
+      userId: 'alice',
+      properties: { name: '앨리스' },
+      devices: [{ deviceId: 'a-phone', platform: 'ios', pushToken: 'tok-alice' }],
+    });
+    await addUser(w.runtime, w.project.id, {
+      userId: 'bob',
+      properties: { name: 'Bob' },
+      devices: [{ deviceId: 'b-phone', platform: 'android', pushToken: 'tok-bob' }],
+    });
     const id = await createCampaign(w, { name: 'welcome', channel: 'push', template: PUSH_TEMPLATE, send_time: { type: 'api' } });
 
     const r = await send(id, {
@@ -57,8 +66,17 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
   it('renders user variables empty for a phone-number recipient (seed: "님 안녕하세요") and sends to the given number', async () => {
     w = await campaignWorld();
     await addUser(w.runtime, w.project.id, { userId: 'kim', properties: { name: '김' }, phone: '010-1234-5678' });
-    const id = await createCampaign(w, { name: 'text', channel: 'text_message', template: { kind: 'sms', body: '{{ user["name"] }}님 안녕하세요 {{ eventParams["code"] }}' } });
-    const r = await send(id, { recipients: [{ type: 'phone-number', phoneNumber: '010-1234-5678', eventParams: { code: '1234' } }, { userId: 'kim', eventParams: { code: '9' } }] });
+    const id = await createCampaign(w, {
+      name: 'text',
+      channel: 'text_message',
+      template: { kind: 'sms', body: '{{ user["name"] }}님 안녕하세요 {{ eventParams["code"] }}' },
+    });
+    const r = await send(id, {
+      recipients: [
+        { type: 'phone-number', phoneNumber: '010-1234-5678', eventParams: { code: '1234' } },
+        { userId: 'kim', eventParams: { code: '9' } },
+      ],
+    });
     expect(r.status).toBe(200);
     await drain(w);
     const outbox = await outboxOf(w, id);
@@ -80,19 +98,58 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
     const email = await createCampaign(w, { name: 'e', channel: 'email', template: { subject: 'hi', text: 'hello' } });
     const text = await createCampaign(w, { name: 't', channel: 'text_message', template: { body: 'hi' } });
     const web = await createCampaign(w, { name: 'w', channel: 'web_push', template: { title: 't', body: 'b' } });
-    const kakao = await createCampaign(w, { name: 'k', channel: 'kakao_alimtalk', template: { template_code: 'T1', content: 'hi #{name}', parameters: { name: '{{ user["name"] }}' } } });
+    const kakao = await createCampaign(w, {
+      name: 'k',
+      channel: 'kakao_alimtalk',
+      template: { template_code: 'T1', content: 'hi #{name}', parameters: { name: '{{ user["name"] }}' } },
+    });
 
     const cases: [string, unknown, number, string?][] = [
-      [push, { recipients: [{ userId: 'a' }, { type: 'phone-number', phoneNumber: '01012345678' }] }, 400, 'recipients[1].type phone-number is not supported by the push channel (supported: user-id)'],
-      [web, { recipients: [{ type: 'email', email: 'a@b.co' }] }, 400, 'recipients[0].type email is not supported by the web_push channel (supported: user-id)'],
-      [email, { recipients: [{ type: 'phone-number', phoneNumber: '01012345678' }] }, 400, 'recipients[0].type phone-number is not supported by the email channel (supported: user-id, email)'],
-      [text, { recipients: [{ type: 'email', email: 'a@b.co' }] }, 400, 'recipients[0].type email is not supported by the text_message channel (supported: user-id, phone-number)'],
-      [kakao, { recipients: [{ type: 'email', email: 'a@b.co' }] }, 400, 'recipients[0].type email is not supported by the kakao_alimtalk channel (supported: user-id, phone-number)'],
+      [
+        push,
+        { recipients: [{ userId: 'a' }, { type: 'phone-number', phoneNumber: '01012345678' }] },
+        400,
+        'recipients[1].type phone-number is not supported by the push channel (supported: user-id)',
+      ],
+      [
+        web,
+        { recipients: [{ type: 'email', email: 'a@b.co' }] },
+        400,
+        'recipients[0].type email is not supported by the web_push channel (supported: user-id)',
+      ],
+      [
+        email,
+        { recipients: [{ type: 'phone-number', phoneNumber: '01012345678' }] },
+        400,
+        'recipients[0].type phone-number is not supported by the email channel (supported: user-id, email)',
+      ],
+      [
+        text,
+        { recipients: [{ type: 'email', email: 'a@b.co' }] },
+        400,
+        'recipients[0].type email is not supported by the text_message channel (supported: user-id, phone-number)',
+      ],
+      [
+        kakao,
+        { recipients: [{ type: 'email', email: 'a@b.co' }] },
+        400,
+        'recipients[0].type email is not supported by the kakao_alimtalk channel (supported: user-id, phone-number)',
+      ],
       [push, { recipients: [{ type: 'device-token', userId: 'a' }] }, 400, 'recipients[0].type must be one of user-id, phone-number, email'],
       [push, { recipients: [{ type: 'user-id' }] }, 400, 'recipients[0].userId is required for a user-id recipient (a non-empty string)'],
       [email, { recipients: [{ type: 'email', email: 'not-an-address' }] }, 400, 'recipients[0].email must be an email address, e.g. kim@example.com'],
-      [text, { recipients: [{ type: 'phone-number', phoneNumber: 'abc' }] }, 400, "recipients[0].phoneNumber must be a phone number (national in the project's region KR, or international with +)"],
-      [push, { recipients: [{ userId: 'guest' }] }, 400, 'recipients[0].userId "guest" does not identify anyone (empty, null-like, placeholder and all-zero values are not accepted)'],
+      [
+        text,
+        { recipients: [{ type: 'phone-number', phoneNumber: 'abc' }] },
+        400,
+        "recipients[0].phoneNumber must be a phone number (national in the project's region KR, or international with +)",
+      ],
+      [
+        push,
+        { recipients: [{ userId: 'guest' }] },
+        400,
+        'recipients[0].userId "guest" does not identify anyone (empty, null-like, placeholder and all-zero values are not accepted)',
+      ],
       [push, { recipients: [{ userId: 'x'.repeat(513) }] }, 400, 'recipients[0].userId must be at most 512 characters'],
       [push, { recipients: [{ userId: 'a', eventParams: [1] }] }, 400, 'recipients[0].eventParams must be an object'],
       [push, { recipients: [] }, 400, 'recipients must list at least one recipient'],
@@ -168,19 +225,25 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('accepts only active API-triggered campaigns; other projects\' and unknown ids are 404; no token is 401; other methods 405', async () => {
+  it("accepts only active API-triggered campaigns; other projects' and unknown ids are 404; no token is 401; other methods 405", async () => {
     w = await campaignWorld();
     const draft = await createCampaign(w, { name: 'd', channel: 'push', template: PUSH_TEMPLATE, status: 'draft' });
     const event = await createCampaign(w, { name: 'e', channel: 'push', template: PUSH_TEMPLATE, send_time: { type: 'event', event: 'signup' } });
     const ok = await createCampaign(w, { name: 'ok', channel: 'push', template: PUSH_TEMPLATE });
     const body = { recipients: [{ userId: 'a' }] };
 
-    expect(await send(draft, body)).toMatchObject({ status: 400, body: { code: 400, success: false, error: `Bad request: campaign ${draft} is draft; only an active campaign can be sent` } });
+    expect(await send(draft, body)).toMatchObject({
+      status: 400,
+      body: { code: 400, success: false, error: `Bad request: campaign ${draft} is draft; only an active campaign can be sent` },
+    });
     expect(await send(event, body)).toMatchObject({
       status: 400,
       body: { code: 400, success: false, error: `Bad request: campaign ${event} is not an API-triggered campaign (its send-time type is event)` },
     });
-    expect(await send('nope', body)).toMatchObject({ status: 404, body: { code: 404, success: false, error: 'Not found: campaign nope does not exist in this project' } });
+    expect(await send('nope', body)).toMatchObject({
+      status: 404,
+      body: { code: 404, success: false, error: 'Not found: campaign nope does not exist in this project' },
+    });
     const other = await w.notifly('POST', `/campaign/otherproject/${ok}/send`, body);
     expect(other).toMatchObject({ status: 404, body: { code: 404, success: false, error: 'Not found: project otherproject not found' } });
 
@@ -194,7 +257,12 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
     expect(get.status).toBe(405);
     expect(get.body).toEqual({ code: 405, success: false, error: `Method not allowed: GET /campaign/:projectId/:campaignId/send; use POST` });
 
-    const malformed = await w.t.app.inject({ method: 'POST', url: `/campaign/${w.project.id}/${ok}/send`, payload: '{"recipients": [', headers: { authorization: w.token, 'content-type': 'application/json' } });
+    const malformed = await w.t.app.inject({
+      method: 'POST',
+      url: `/campaign/${w.project.id}/${ok}/send`,
+      payload: '{"recipients": [',
+      headers: { authorization: w.token, 'content-type': 'application/json' },
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().success).toBe(false);
 

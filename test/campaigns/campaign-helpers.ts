@@ -12,8 +12,18 @@ export interface CampaignWorld {
   project: Project;
   credentials: IssuedCredentials;
   token: string;
-  admin(method: InjectOptions['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
-  notifly(method: InjectOptions['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  admin(
+    method: InjectOptions['method'],
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  notifly(
+    method: InjectOptions['method'],
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Exchanges the keys for a fresh token (tokens last one hour of the ManualClock). */
   reauth(): Promise<void>;
   close(): Promise<void>;
@@ -25,12 +35,18 @@ export const ADVERTISER = { senderName: '마루샵', optOutNumber: '080-123-4567
 /** 2025-01-06 10:00 KST (a Monday, daytime in Seoul) unless told otherwise. */
 export const DAYTIME = '2025-01-06T01:00:00.000Z';
 
-export async function campaignWorld(options: { start?: string; timezone?: string; settings?: Record<string, unknown>; dataDir?: string } = {}): Promise<CampaignWorld> {
+export async function campaignWorld(
+  options: { start?: string; timezone?: string; settings?: Record<string, unknown>; dataDir?: string } = {},
+): Promise<CampaignWorld> {
   const clock = new ManualClock(options.start ?? DAYTIME);
   const t = await buildTestApp({ clock, config: options.dataDir ? { dataDir: options.dataDir } : {} });
   const { project, credentials } = await createProject(t.runtime, { timezone: options.timezone, settings: { advertising: ADVERTISER, ...options.settings } });
   const authenticate = async () => {
-    const auth = await t.app.inject({ method: 'POST', url: '/authenticate', payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key } });
+    const auth = await t.app.inject({
+      method: 'POST',
+      url: '/authenticate',
+      payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key },
+    });
     if (auth.statusCode !== 200) throw new Error(`authenticate failed: ${auth.body}`);
     return auth.json().data as string;
   };
@@ -74,7 +90,13 @@ export async function createCampaign(w: CampaignWorld, doc: Record<string, unkno
 export async function addUser(
   runtime: Runtime,
   projectId: string,
-  u: { userId: string; properties?: Record<string, unknown>; phone?: string; email?: string; devices?: { deviceId: string; platform: 'android' | 'ios' | 'web'; pushToken?: string; webPush?: unknown }[] },
+  u: {
+    userId: string;
+    properties?: Record<string, unknown>;
+    phone?: string;
+    email?: string;
+    devices?: { deviceId: string; platform: 'android' | 'ios' | 'web'; pushToken?: string; webPush?: unknown }[];
+  },
 ): Promise<string> {
   const identifiers: { type: 'external_id' | 'phone' | 'email'; value: unknown }[] = [{ type: 'external_id', value: u.userId }];
   if (u.phone) identifiers.push({ type: 'phone', value: u.phone });

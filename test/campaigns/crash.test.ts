@@ -30,11 +30,19 @@ async function setup(vendor?: string) {
   const clock = new ManualClock('2025-01-06T01:00:00.000Z');
   const a = await open(clock);
   const { project } = await createProject(a.runtime, { settings: vendor ? { channels: { text_message: { vendor } } } : {} });
-  const campaign = await a.runtime.campaigns.create(project.id, { name: 'otp', channel: 'text_message', consent_class: 'informational', status: 'active', template: { body: 'code {{ eventParams.code }}' } });
+  const campaign = await a.runtime.campaigns.create(project.id, {
+    name: 'otp',
+    channel: 'text_message',
+    consent_class: 'informational',
+    status: 'active',
+    template: { body: 'code {{ eventParams.code }}' },
+  });
   return { clock, a, project, campaign };
 }
 
-const recipients = (n: number) => ({ recipients: Array.from({ length: n }, (_, i) => ({ type: 'phone-number', phoneNumber: `0101234000${i}`, eventParams: { code: String(i) } })) });
+const recipients = (n: number) => ({
+  recipients: Array.from({ length: n }, (_, i) => ({ type: 'phone-number', phoneNumber: `0101234000${i}`, eventParams: { code: String(i) } })),
+});
 
 async function until(check: () => Promise<boolean>) {
   for (let i = 0; i < 400; i++) {

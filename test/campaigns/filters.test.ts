@@ -46,7 +46,12 @@ describe('filters, each counted under its metric', () => {
     w = await campaignWorld();
     await addUser(w.runtime, w.project.id, { userId: 'kim', phone: '01011110000', properties: { df_sms_ads_optin: true } });
     const ad = await createCampaign(w, { name: 'ad', channel: 'text_message', consent_class: 'advertising', template: { body: '(광고) sale' } });
-    await send(ad, { recipients: [{ type: 'phone-number', phoneNumber: '010-1111-0000' }, { type: 'phone-number', phoneNumber: '010-2222-0000' }] });
+    await send(ad, {
+      recipients: [
+        { type: 'phone-number', phoneNumber: '010-1111-0000' },
+        { type: 'phone-number', phoneNumber: '010-2222-0000' },
+      ],
+    });
     await drain(w);
     expect(await outcomes(ad)).toEqual([
       ['010-1111-0000', 'sent', 'send_success', null],
@@ -54,10 +59,19 @@ describe('filters, each counted under its metric', () => {
     ]);
   });
 
-  it('night-time ads (21:00–08:00 project time) also need the channel\'s night opt-in: push df_push_night_ads_optin, text df_sms_night_ads_optin; email none', async () => {
+  it("night-time ads (21:00–08:00 project time) also need the channel's night opt-in: push df_push_night_ads_optin, text df_sms_night_ads_optin; email none", async () => {
     w = await campaignWorld({ start: '2025-01-06T13:30:00.000Z' }); // 22:30 KST
-    await addUser(w.runtime, w.project.id, { userId: 'day', properties: { df_push_ads_optin: true, df_sms_ads_optin: true }, phone: '01033330000', devices: device('day') });
-    await addUser(w.runtime, w.project.id, { userId: 'night', properties: { df_push_ads_optin: true, df_push_night_ads_optin: true }, devices: device('night') });
+    await addUser(w.runtime, w.project.id, {
+      userId: 'day',
+      properties: { df_push_ads_optin: true, df_sms_ads_optin: true },
+      phone: '01033330000',
+      devices: device('day'),
+    });
+    await addUser(w.runtime, w.project.id, {
+      userId: 'night',
+      properties: { df_push_ads_optin: true, df_push_night_ads_optin: true },
+      devices: device('night'),
+    });
     const ad = await createCampaign(w, { name: 'ad', channel: 'push', consent_class: 'advertising', template: PUSH });
     const sms = await createCampaign(w, { name: 'sms', channel: 'text_message', consent_class: 'advertising', template: { body: 'sale' } });
     await send(ad, users('day', 'night'));
@@ -145,8 +159,18 @@ describe('filters, each counted under its metric', () => {
     await settings({ excludedUserIds: ['carol'] });
     for (const u of ['alice', 'bob', 'carol']) await addUser(w.runtime, w.project.id, { userId: u, devices: device(u) });
     // Excluded ids follow the one identifier rule (identifiers.ts): trimmed as stored, at most 512 characters.
-    const tooLong = await w.admin('POST', '/campaigns', { name: 'y', channel: 'push', consent_class: 'informational', template: PUSH, excluded_user_ids: ['ok', 'x'.repeat(513)] });
-    expect([tooLong.status, tooLong.body.error.field, tooLong.body.error.message]).toEqual([400, 'excluded_user_ids[1]', 'excluded_user_ids[1] must be at most 512 characters']);
+    const tooLong = await w.admin('POST', '/campaigns', {
+      name: 'y',
+      channel: 'push',
+      consent_class: 'informational',
+      template: PUSH,
+      excluded_user_ids: ['ok', 'x'.repeat(513)],
+    });
+    expect([tooLong.status, tooLong.body.error.field, tooLong.body.error.message]).toEqual([
+      400,
+      'excluded_user_ids[1]',
+      'excluded_user_ids[1] must be at most 512 characters',
+    ]);
     const id = await createCampaign(w, { name: 'x', channel: 'push', template: PUSH, excluded_user_ids: [' bob '] });
     await send(id, users('alice', 'bob', 'carol'));
     await drain(w);
@@ -170,8 +194,16 @@ describe('filters, each counted under its metric', () => {
     await send(id, phones(4));
     await drain(w);
     const stats = await w.notifly('GET', `/projects/${w.project.id}/campaigns/${id}/stats?start=2025-01-05T15:00:00.000Z&end=2025-01-07T14:59:59.999Z`);
-    const daily = Object.fromEntries(stats.body.data.stats.filter((s: any) => s.totalCount > 0).map((s: any) => [s.metricName, s.dailyCounts.map((d: any) => [d.date, d.count])]));
-    expect(daily).toEqual({ send_success: [['2025-01-06', 2], ['2025-01-07', 1]], skipped__global_frequency_limit_filter: [['2025-01-06', 1]] });
+    const daily = Object.fromEntries(
+      stats.body.data.stats.filter((s: any) => s.totalCount > 0).map((s: any) => [s.metricName, s.dailyCounts.map((d: any) => [d.date, d.count])]),
+    );
+    expect(daily).toEqual({
+      send_success: [
+        ['2025-01-06', 2],
+        ['2025-01-07', 1],
+      ],
+      skipped__global_frequency_limit_filter: [['2025-01-06', 1]],
+    });
     expect((await deliveriesOf(w, id)).find((d) => d.state === 'skipped').reason).toBe('daily_cap');
   });
 

@@ -67,7 +67,8 @@ describe('Idempotency-Key on the Notifly campaign send', () => {
   it('forgets a key after 24 hours', async () => {
     w = await campaignWorld();
     const id = await mailCampaign(w);
-    const send = (userId: string) => w!.notifly('POST', `/campaign/${w!.project.id}/${id}/send`, { recipients: [{ type: 'user-id', userId }] }, { 'idempotency-key': 'daily' });
+    const send = (userId: string) =>
+      w!.notifly('POST', `/campaign/${w!.project.id}/${id}/send`, { recipients: [{ type: 'user-id', userId }] }, { 'idempotency-key': 'daily' });
     expect((await send('alice')).status).toBe(200);
     w.clock.advance(IDEMPOTENCY_RETENTION_MS + 1);
     await w.reauth();
@@ -81,7 +82,12 @@ describe('Idempotency-Key on the admin campaign send', () => {
     w = await campaignWorld();
     const id = await mailCampaign(w);
     const send = (body: unknown) => w!.admin('POST', `/campaigns/${id}/send`, body, { 'idempotency-key': 'admin-1' });
-    const body = { recipients: [{ type: 'user-id', userId: 'alice' }, { type: 'user-id', userId: 'bob' }] };
+    const body = {
+      recipients: [
+        { type: 'user-id', userId: 'alice' },
+        { type: 'user-id', userId: 'bob' },
+      ],
+    };
     const first = await send(body);
     expect([first.status, first.body]).toEqual([202, { request_id: 'api:admin-1', created: 2, queued: 2, existing: 0, duplicates: 0, unreachable: 0 }]);
     // The retry answers what the first answered (not "2 existing").
@@ -90,7 +96,13 @@ describe('Idempotency-Key on the admin campaign send', () => {
     const other = await send({ recipients: [{ type: 'user-id', userId: 'alice' }] });
     expect([other.status, other.body]).toEqual([
       422,
-      { error: { code: 'idempotency_key_reused', message: 'Idempotency-Key "admin-1" was already used with another request body; use a new key for a new request', field: 'Idempotency-Key' } },
+      {
+        error: {
+          code: 'idempotency_key_reused',
+          message: 'Idempotency-Key "admin-1" was already used with another request body; use a new key for a new request',
+          field: 'Idempotency-Key',
+        },
+      },
     ]);
     expect(await deliveriesOf(w, id)).toHaveLength(2);
   });
@@ -101,13 +113,21 @@ describe('Idempotency-Key on the Notifly direct messages', () => {
     m = await messaging.messagingWorld({ settings: { advertising: { senderName: '마루샵', optOutNumber: '080-123-4567' } } });
     await messaging.setUp(m, { senderNumbers: ['1544-6859'], sandboxTextSending: true });
     const send = (text: string) =>
-      m!.notifly('POST', '/messages/text-message', { projectId: m!.project.id, type: 'sms', body: text, recipientList: [{ recipientNo: '01012345678' }] }, { 'idempotency-key': 'sms-1' });
+      m!.notifly(
+        'POST',
+        '/messages/text-message',
+        { projectId: m!.project.id, type: 'sms', body: text, recipientList: [{ recipientNo: '01012345678' }] },
+        { 'idempotency-key': 'sms-1' },
+      );
     const first = await send('once');
     expect([first.status, first.raw]).toEqual([200, '{"success":true}']);
     const retry = await send('once');
     expect([retry.status, retry.raw, retry.headers['x-maru-request-id']]).toEqual([200, '{"success":true}', first.headers['x-maru-request-id']]);
     const other = await send('twice');
-    expect([other.status, other.body]).toEqual([422, { error: 'Idempotency-Key "sms-1" was already used with another request body; use a new key for a new request' }]);
+    expect([other.status, other.body]).toEqual([
+      422,
+      { error: 'Idempotency-Key "sms-1" was already used with another request body; use a new key for a new request' },
+    ]);
     await messaging.drain(m);
     expect((await messaging.outboxOf(m, 'direct_text')).map((o: any) => [o.message.body, o.calls])).toEqual([['once', 1]]);
     expect((await keyRows(m)).map((r) => [r.operation, r.key, r.result !== null])).toEqual([['direct:text', 'sms-1', true]]);

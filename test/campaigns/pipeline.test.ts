@@ -85,7 +85,12 @@ describe('delivery pipeline: retries, failures, rendering', () => {
     w = await campaignWorld();
     await setSandbox([{ recipients: ['bad@example.com'], mode: 'permanent', reason: 'mailbox unavailable' }]);
     const id = await createCampaign(w, { name: 'x', channel: 'email', template: { subject: 's', text: 't' } });
-    await send(id, { recipients: [{ type: 'email', email: 'Bad@Example.com' }, { type: 'email', email: 'good@example.com' }] });
+    await send(id, {
+      recipients: [
+        { type: 'email', email: 'Bad@Example.com' },
+        { type: 'email', email: 'good@example.com' },
+      ],
+    });
     await drain(w);
     w.clock.advance(3_600_000);
     await drain(w);
@@ -103,7 +108,13 @@ describe('delivery pipeline: retries, failures, rendering', () => {
 
   it('removes a push token the provider reports unregistered', async () => {
     w = await campaignWorld();
-    await addUser(w.runtime, w.project.id, { userId: 'u', devices: [{ deviceId: 'd1', platform: 'android', pushToken: 'dead-token' }, { deviceId: 'd2', platform: 'ios', pushToken: 'live-token' }] });
+    await addUser(w.runtime, w.project.id, {
+      userId: 'u',
+      devices: [
+        { deviceId: 'd1', platform: 'android', pushToken: 'dead-token' },
+        { deviceId: 'd2', platform: 'ios', pushToken: 'live-token' },
+      ],
+    });
     await setSandbox([{ recipients: ['dead-token'], mode: 'invalid_recipient' }]);
     const id = await createCampaign(w, { name: 'p', channel: 'push', template: { title: 't', body: 'b' } });
     await send(id, { recipients: [{ userId: 'u' }] });
@@ -120,7 +131,12 @@ describe('delivery pipeline: retries, failures, rendering', () => {
   it('counts rendering_failure (and email_rendering_failure) and sends nothing when a template fails to render', async () => {
     w = await campaignWorld();
     await addUser(w.runtime, w.project.id, { userId: 'u', email: 'u@example.com', properties: { region: 'seoul' } });
-    const id = await createCampaign(w, { name: 'm', channel: 'email', template: { subject: 'Hi', html: '<p>{% include "footer" %}</p>' }, stats_dimensions: ['region'] });
+    const id = await createCampaign(w, {
+      name: 'm',
+      channel: 'email',
+      template: { subject: 'Hi', html: '<p>{% include "footer" %}</p>' },
+      stats_dimensions: ['region'],
+    });
     await send(id, { recipients: [{ userId: 'u' }] });
     await drain(w);
     const [d] = await deliveriesOf(w, id);
@@ -159,12 +175,23 @@ describe('delivery pipeline: retries, failures, rendering', () => {
         failover: { kind: 'lms', body: '{{ user["name"] }}님 주문 {{ eventParams.order }} 접수' },
       },
     });
-    await send(id, { recipients: [{ userId: 'lee', eventParams: { order: 'A1' } }, { userId: 'park', eventParams: { order: 'B2' } }] });
+    await send(id, {
+      recipients: [
+        { userId: 'lee', eventParams: { order: 'A1' } },
+        { userId: 'park', eventParams: { order: 'B2' } },
+      ],
+    });
     await drain(w);
     const outbox = await outboxOf(w, id);
     const lee = outbox.find((o) => o.recipient === '+821033334444');
     expect(lee.channel).toBe('kakao_alimtalk');
-    expect(lee.message).toEqual({ senderKey: 'SK1', templateCode: 'ORDER_1', to: '+821033334444', content: '이님, 주문 A1 접수', templateParameter: { 고객명: '이', 주문번호: 'A1' } });
+    expect(lee.message).toEqual({
+      senderKey: 'SK1',
+      templateCode: 'ORDER_1',
+      to: '+821033334444',
+      content: '이님, 주문 A1 접수',
+      templateParameter: { 고객명: '이', 주문번호: 'A1' },
+    });
     const park = outbox.filter((o) => o.recipient === '+821055556666').map((o) => [o.channel, o.state, o.message.body ?? o.message.content]);
     expect(park.sort()).toEqual([
       ['kakao_alimtalk', 'failed', '박님, 주문 B2 접수'],
@@ -192,13 +219,28 @@ describe('delivery pipeline: retries, failures, rendering', () => {
   it('sends web push to every subscription of the user, and forgets a subscription the push service says is gone', async () => {
     w = await campaignWorld();
     const sub = (n: string) => ({ endpoint: `https://push.example/${n}`, keys: { p256dh: `p-${n}`, auth: `a-${n}` } });
-    await addUser(w.runtime, w.project.id, { userId: 'u', devices: [{ deviceId: 'chrome', platform: 'web', webPush: sub('1') }, { deviceId: 'firefox', platform: 'web', webPush: sub('2') }] });
+    await addUser(w.runtime, w.project.id, {
+      userId: 'u',
+      devices: [
+        { deviceId: 'chrome', platform: 'web', webPush: sub('1') },
+        { deviceId: 'firefox', platform: 'web', webPush: sub('2') },
+      ],
+    });
     await setSandbox([{ recipients: ['https://push.example/2'], mode: 'invalid_recipient' }]);
-    const id = await createCampaign(w, { name: 'wp', channel: 'web_push', template: { title: 'T {{ user.external_id }}', body: 'B', url: 'https://shop.example/{{ eventParams.p }}' } });
+    const id = await createCampaign(w, {
+      name: 'wp',
+      channel: 'web_push',
+      template: { title: 'T {{ user.external_id }}', body: 'B', url: 'https://shop.example/{{ eventParams.p }}' },
+    });
     await send(id, { recipients: [{ userId: 'u', eventParams: { p: 'x' } }] });
     await drain(w);
     const outbox = await outboxOf(w, id);
-    expect(outbox.find((o) => o.recipient === 'https://push.example/1').message).toEqual({ subscription: sub('1'), title: 'T u', body: 'B', url: 'https://shop.example/x' });
+    expect(outbox.find((o) => o.recipient === 'https://push.example/1').message).toEqual({
+      subscription: sub('1'),
+      title: 'T u',
+      body: 'B',
+      url: 'https://shop.example/x',
+    });
     expect((await deliveriesOf(w, id)).map((d) => [d.device_id, d.state]).sort()).toEqual([
       ['chrome', 'sent'],
       ['firefox', 'failed'],

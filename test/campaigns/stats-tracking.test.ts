@@ -20,7 +20,11 @@ const zero = (metricName: string) => ({ metricName, metricType: 'standard', tota
 describe('GET /projects/{projectId}/campaigns/{campaignId}/stats', () => {
   it('matches hand-counted fixtures across a KST date boundary, with dimensions from user properties at send time', async () => {
     w = await campaignWorld({ start: '2024-10-28T14:30:00.000Z' }); // 23:30 KST, 2024-10-28
-    await addUser(w.runtime, w.project.id, { userId: 'u1', properties: { region: 'seoul' }, devices: [{ deviceId: 'd1', platform: 'android', pushToken: 't1' }] });
+    await addUser(w.runtime, w.project.id, {
+      userId: 'u1',
+      properties: { region: 'seoul' },
+      devices: [{ deviceId: 'd1', platform: 'android', pushToken: 't1' }],
+    });
     await addUser(w.runtime, w.project.id, { userId: 'u2', properties: { region: 'busan' }, devices: [{ deviceId: 'd2', platform: 'ios', pushToken: 't2' }] });
     await addUser(w.runtime, w.project.id, { userId: 'u3', devices: [{ deviceId: 'd3', platform: 'android', pushToken: 't3' }] });
     const id = await createCampaign(w, { name: 'stats', channel: 'push', template: { title: 't', body: 'b' }, stats_dimensions: ['region'] });
@@ -37,7 +41,11 @@ describe('GET /projects/{projectId}/campaigns/{campaignId}/stats', () => {
     await w.admin('PUT', '/sandbox', { failures: [{ recipients: ['t3'], mode: 'permanent' }] });
     await send(id, ['u1', 'u2', 'u3']);
     await drain(w);
-    await w.runtime.profiles.upsert({ projectId: w.project.id, strict: false, updates: [{ identifiers: [{ type: 'external_id', value: 'u1' }], properties: { region: 'jeju' } }] });
+    await w.runtime.profiles.upsert({
+      projectId: w.project.id,
+      strict: false,
+      updates: [{ identifiers: [{ type: 'external_id', value: 'u1' }], properties: { region: 'jeju' } }],
+    });
 
     // 00:40 KST: u1's first push is delivered; u2's first push is clicked (a click counts the delivery too).
     w.clock.set('2024-10-28T15:40:00.000Z');
@@ -132,14 +140,23 @@ describe('GET /projects/{projectId}/campaigns/{campaignId}/stats', () => {
     expect(await totals(w, id)).toEqual({ send_success: 1, email_send: 1 });
   });
 
-  it('answers 400/401/405 in the seed\'s shapes', async () => {
+  it("answers 400/401/405 in the seed's shapes", async () => {
     w = await campaignWorld();
     const id = await createCampaign(w, { name: 'x', channel: 'push', template: { title: 't', body: 'b' } });
     const ok = ['2025-01-01T00:00:00.000Z', '2025-01-02T00:00:00.000Z'] as const;
-    expect(await w.notifly('GET', `/projects/other/campaigns/${id}/stats?start=${ok[0]}&end=${ok[1]}`)).toMatchObject({ status: 400, body: { data: null, error: 'Invalid project ID' } });
+    expect(await w.notifly('GET', `/projects/other/campaigns/${id}/stats?start=${ok[0]}&end=${ok[1]}`)).toMatchObject({
+      status: 400,
+      body: { data: null, error: 'Invalid project ID' },
+    });
     expect(await w.notifly('GET', statsUrl('nope', ...ok))).toMatchObject({ status: 400, body: { data: null, error: 'Invalid campaign ID' } });
-    expect(await w.notifly('GET', `/projects/${w.project.id}/campaigns/${id}/stats?end=${ok[1]}`)).toMatchObject({ status: 400, body: { data: null, error: 'start is required (yyyy-MM-ddTHH:mm:ss.sssZ, UTC)' } });
-    expect(await w.notifly('GET', statsUrl(id, '2025-01-01', ok[1]))).toMatchObject({ status: 400, body: { data: null, error: 'Invalid start: expected yyyy-MM-ddTHH:mm:ss.sssZ (UTC)' } });
+    expect(await w.notifly('GET', `/projects/${w.project.id}/campaigns/${id}/stats?end=${ok[1]}`)).toMatchObject({
+      status: 400,
+      body: { data: null, error: 'start is required (yyyy-MM-ddTHH:mm:ss.sssZ, UTC)' },
+    });
+    expect(await w.notifly('GET', statsUrl(id, '2025-01-01', ok[1]))).toMatchObject({
+      status: 400,
+      body: { data: null, error: 'Invalid start: expected yyyy-MM-ddTHH:mm:ss.sssZ (UTC)' },
+    });
     expect(await w.notifly('GET', statsUrl(id, ok[1], ok[0]))).toMatchObject({ status: 400, body: { data: null, error: 'Invalid end: end is before start' } });
     const unauth = await w.t.app.inject({ method: 'GET', url: statsUrl(id, ...ok) });
     expect(unauth.statusCode).toBe(401);
@@ -152,7 +169,12 @@ describe('GET /projects/{projectId}/campaigns/{campaignId}/stats', () => {
   it('counts a conversion event within the window once per delivery (metricType conversion)', async () => {
     w = await campaignWorld();
     await addUser(w.runtime, w.project.id, { userId: 'u', email: 'u@example.com' });
-    const id = await createCampaign(w, { name: 'c', channel: 'email', template: { subject: 's', text: 't' }, conversion: { event: 'purchase', window_hours: 24 } });
+    const id = await createCampaign(w, {
+      name: 'c',
+      channel: 'email',
+      template: { subject: 's', text: 't' },
+      conversion: { event: 'purchase', window_hours: 24 },
+    });
     await track('u', 'purchase'); // before any send: not a conversion
     await send(id, ['u']);
     await drain(w);
@@ -162,7 +184,12 @@ describe('GET /projects/{projectId}/campaigns/{campaignId}/stats', () => {
     await track('u', 'purchase');
     await drain(w);
     const r = await w.notifly('GET', statsUrl(id, '2025-01-05T15:00:00.000Z', '2025-01-06T14:59:59.999Z'));
-    expect(r.body.data.stats.at(-1)).toEqual({ metricName: 'purchase', metricType: 'conversion', totalCount: 1, dailyCounts: [{ date: '2025-01-06', count: 1, dimensionCounts: [] }] });
+    expect(r.body.data.stats.at(-1)).toEqual({
+      metricName: 'purchase',
+      metricType: 'conversion',
+      totalCount: 1,
+      dailyCounts: [{ date: '2025-01-06', count: 1, dimensionCounts: [] }],
+    });
   });
 });
 
@@ -170,7 +197,8 @@ describe('email tracking: open pixel and click redirect', () => {
   it('counts opens and clicks once per delivery and redirects only to URLs that were in the email', async () => {
     w = await campaignWorld();
     await addUser(w.runtime, w.project.id, { userId: 'u', email: 'u@example.com', properties: { name: '<b>Kim</b>' } });
-    const html = '<html><body><p>Hi {{ user.name }}</p><a href="https://shop.example/p?a=1&amp;b=2">Buy</a> <a href=\'mailto:help@shop.example\'>Help</a></body></html>';
+    const html =
+      '<html><body><p>Hi {{ user.name }}</p><a href="https://shop.example/p?a=1&amp;b=2">Buy</a> <a href=\'mailto:help@shop.example\'>Help</a></body></html>';
     const id = await createCampaign(w, { name: 'mail', channel: 'email', template: { subject: 's', html } });
     await send(id, ['u']);
     await drain(w);
@@ -179,7 +207,9 @@ describe('email tracking: open pixel and click redirect', () => {
     expect(sentHtml).toContain('<p>Hi &lt;b&gt;Kim&lt;/b&gt;</p>'); // values are escaped in HTML
     expect(sentHtml).toContain("href='mailto:help@shop.example'");
     const click = /href="http:\/\/localhost:8080(\/t\/c\/[^"]+)"/.exec(sentHtml)![1];
-    const pixel = /<img src="http:\/\/localhost:8080(\/t\/o\/[^"]+\.gif)" width="1" height="1" alt="" style="display:none"><\/body><\/html>$/.exec(sentHtml)![1];
+    const pixel = /<img src="http:\/\/localhost:8080(\/t\/o\/[^"]+\.gif)" width="1" height="1" alt="" style="display:none"><\/body><\/html>$/.exec(
+      sentHtml,
+    )![1];
     expect(new URL(click, 'http://x').searchParams.get('u')).toBe('https://shop.example/p?a=1&b=2');
 
     for (let i = 0; i < 2; i++) {

@@ -32,7 +32,9 @@ describe('event-triggered campaigns', () => {
     await track('alice', 'page_view', { price: 99999 }); // another event
     await drain(w);
     let deliveries = await deliveriesOf(w, id);
-    expect(deliveries.map((d) => [d.recipient.type, d.state, d.trigger, d.run_at])).toEqual([['profile', 'pending', 'event', new Date(t0 + 600_000).toISOString()]]);
+    expect(deliveries.map((d) => [d.recipient.type, d.state, d.trigger, d.run_at])).toEqual([
+      ['profile', 'pending', 'event', new Date(t0 + 600_000).toISOString()],
+    ]);
     expect(await outboxOf(w, id)).toEqual([]);
 
     w.clock.advance(599_999);
@@ -77,10 +79,23 @@ describe('event-triggered campaigns', () => {
     w = await campaignWorld();
     await addUser(w.runtime, w.project.id, { userId: 'erin', email: 'erin@example.com' });
     await w.runtime.taxonomy.apply(w.project.id, { events: ['signup'] });
-    const id = await createCampaign(w, { name: 'welcome', channel: 'email', template: { subject: 'Welcome {{ user.external_id }}', text: 'hi' }, send_time: { type: 'event', event: 'signup' } });
-    const body = { common: { identity: { external_id: 'erin' } }, events: [{ event_log_id: 'evt-1', event_name: 'signup', event_datetime: '2025-01-06T00:59:00.000Z' }] };
+    const id = await createCampaign(w, {
+      name: 'welcome',
+      channel: 'email',
+      template: { subject: 'Welcome {{ user.external_id }}', text: 'hi' },
+      send_time: { type: 'event', event: 'signup' },
+    });
+    const body = {
+      common: { identity: { external_id: 'erin' } },
+      events: [{ event_log_id: 'evt-1', event_name: 'signup', event_datetime: '2025-01-06T00:59:00.000Z' }],
+    };
     for (let i = 0; i < 2; i++) {
-      const r = await w.t.app.inject({ method: 'POST', url: `/api/v1/events?service_id=${w.project.id}`, headers: { access_token: w.credentials.import_token }, payload: body });
+      const r = await w.t.app.inject({
+        method: 'POST',
+        url: `/api/v1/events?service_id=${w.project.id}`,
+        headers: { access_token: w.credentials.import_token },
+        payload: body,
+      });
       expect(r.json().code).toBe('20000');
     }
     await drain(w);
@@ -92,15 +107,39 @@ describe('event-triggered campaigns', () => {
     w = await campaignWorld();
     await addUser(w.runtime, w.project.id, { userId: 'u', email: 'u@example.com' });
     await w.runtime.taxonomy.apply(w.project.id, { events: ['signup'] });
-    const id = await createCampaign(w, { name: 'w', channel: 'email', template: { subject: 's', text: 't' }, send_time: { type: 'event', event: 'signup' }, status: 'draft' });
-    await w.runtime.events.ingest({ projectId: w.project.id, source: 'api', strict: false, wire: wire, events: [{ name: 'signup', identifiers: [{ type: 'external_id', value: 'u' }] }] });
+    const id = await createCampaign(w, {
+      name: 'w',
+      channel: 'email',
+      template: { subject: 's', text: 't' },
+      send_time: { type: 'event', event: 'signup' },
+      status: 'draft',
+    });
+    await w.runtime.events.ingest({
+      projectId: w.project.id,
+      source: 'api',
+      strict: false,
+      wire: wire,
+      events: [{ name: 'signup', identifiers: [{ type: 'external_id', value: 'u' }] }],
+    });
     await drain(w);
     expect(await deliveriesOf(w, id)).toEqual([]);
     expect((await w.admin('POST', `/campaigns/${id}/status`, { status: 'active' })).status).toBe(200);
-    await w.runtime.events.ingest({ projectId: w.project.id, source: 'api', strict: false, wire, events: [{ name: 'signup', occurredAt: w.clock.now() - 25 * 3_600_000, identifiers: [{ type: 'external_id', value: 'u' }] }] });
+    await w.runtime.events.ingest({
+      projectId: w.project.id,
+      source: 'api',
+      strict: false,
+      wire,
+      events: [{ name: 'signup', occurredAt: w.clock.now() - 25 * 3_600_000, identifiers: [{ type: 'external_id', value: 'u' }] }],
+    });
     await drain(w);
     expect(await deliveriesOf(w, id)).toEqual([]);
-    await w.runtime.events.ingest({ projectId: w.project.id, source: 'api', strict: false, wire, events: [{ name: 'signup', identifiers: [{ type: 'external_id', value: 'u' }] }] });
+    await w.runtime.events.ingest({
+      projectId: w.project.id,
+      source: 'api',
+      strict: false,
+      wire,
+      events: [{ name: 'signup', identifiers: [{ type: 'external_id', value: 'u' }] }],
+    });
     await drain(w);
     expect((await deliveriesOf(w, id)).map((d) => d.state)).toEqual(['sent']);
   });
@@ -114,7 +153,12 @@ describe('scheduled campaigns', () => {
     await addUser(w.runtime, w.project.id, { userId: 'a', email: 'a@example.com', properties: { name: 'A' } });
     await addUser(w.runtime, w.project.id, { userId: 'b', email: 'b@example.com', properties: { name: 'B' } });
     await addUser(w.runtime, w.project.id, { userId: 'c' }); // no email: not a recipient
-    const id = await createCampaign(w, { name: 'news', channel: 'email', template: { subject: 'News for {{ user.name }}', text: 't' }, send_time: { type: 'scheduled', at: '2025-01-06T12:00:00+09:00' } });
+    const id = await createCampaign(w, {
+      name: 'news',
+      channel: 'email',
+      template: { subject: 'News for {{ user.name }}', text: 't' },
+      send_time: { type: 'scheduled', at: '2025-01-06T12:00:00+09:00' },
+    });
     await drain(w);
     expect(await deliveriesOf(w, id)).toEqual([]);
 
@@ -144,7 +188,12 @@ describe('scheduled campaigns', () => {
     await addUser(w.runtime, w.project.id, { userId: 'reg', email: 'reg@example.com', properties: { df_membership: 'basic' } });
     const audience = await w.runtime.audiences.create(w.project.id, { name: 'gold', rule: { property: 'df_membership', op: 'equals', value: 'gold' } });
     const at = '2025-01-06T03:00:00.000Z';
-    const id = await createCampaign(w, { name: 'vip', channel: 'email', template: { subject: 's', text: 't' }, send_time: { type: 'scheduled', at, audience_id: audience.id } });
+    const id = await createCampaign(w, {
+      name: 'vip',
+      channel: 'email',
+      template: { subject: 's', text: 't' },
+      send_time: { type: 'scheduled', at, audience_id: audience.id },
+    });
     const paused = await createCampaign(w, { name: 'p', channel: 'email', template: { subject: 's', text: 't' }, send_time: { type: 'scheduled', at } });
     await w.admin('POST', `/campaigns/${paused}/status`, { status: 'paused' });
     w.clock.set(at);

@@ -104,7 +104,14 @@ const cases: Case[] = [
   {
     channel: 'push',
     vendor: 'apns',
-    config: (host) => ({ keyId: 'ABCDEFGHIJ', teamId: 'KLMNOPQRST', privateKey: ecKey(), bundleId: 'com.example.app', baseUrl: `https://${host}:${port}`, timeoutMs: 2_000 }),
+    config: (host) => ({
+      keyId: 'ABCDEFGHIJ',
+      teamId: 'KLMNOPQRST',
+      privateKey: ecKey(),
+      bundleId: 'com.example.app',
+      baseUrl: `https://${host}:${port}`,
+      timeoutMs: 2_000,
+    }),
     send: (p) => (p as PushProvider).send({ idempotencyKey: 'k1', token: 'ab'.repeat(32), platform: 'ios', title: 't', body: 'b' }),
   },
   {
@@ -112,7 +119,13 @@ const cases: Case[] = [
     vendor: 'vapid',
     config: () => ({ vapid: { subject: 'mailto:ops@example.com', publicKey: vapidKeys.publicKey, privateKey: vapidKeys.privateKey }, timeoutMs: 2_000 }),
     // The endpoint comes from a browser's subscription, not from the config.
-    send: (p, host) => (p as WebPushProvider).send({ idempotencyKey: 'k1', subscription: { endpoint: `https://${host}:${port}/push/abc`, keys: subscriptionKeys }, title: 't', body: 'b' }),
+    send: (p, host) =>
+      (p as WebPushProvider).send({
+        idempotencyKey: 'k1',
+        subscription: { endpoint: `https://${host}:${port}/push/abc`, keys: subscriptionKeys },
+        title: 't',
+        body: 'b',
+      }),
   },
   {
     channel: 'text_message',
@@ -131,7 +144,14 @@ const cases: Case[] = [
     vendor: 'nhn-bizmessage',
     config: (host) => ({ appKey: 'app-key', secretKey: 'secret-key', baseUrl: `http://${host}:${port}`, timeoutMs: 2_000 }),
     send: (p) =>
-      (p as KakaoProvider).sendAlimtalk({ idempotencyKey: 'k1', senderKey: 'sender-key', templateCode: 'T1', to: '010-1234-5678', content: 'hi', templateParameter: {} }),
+      (p as KakaoProvider).sendAlimtalk({
+        idempotencyKey: 'k1',
+        senderKey: 'sender-key',
+        templateCode: 'T1',
+        to: '010-1234-5678',
+        content: 'hi',
+        templateParameter: {},
+      }),
   },
   {
     channel: 'push',

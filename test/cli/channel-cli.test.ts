@@ -17,7 +17,11 @@ function maru(args: string[], env: Record<string, string> = {}): Promise<{ code:
     execFile(
       NODE,
       [MAIN, ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MARU_DATA_DIR: dataDir, MARU_SECRET_KEY: TEST_SECRET_KEY, ...env }, timeout: 30_000 },
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MARU_DATA_DIR: dataDir, MARU_SECRET_KEY: TEST_SECRET_KEY, ...env },
+        timeout: 30_000,
+      },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
@@ -43,12 +47,27 @@ describe('maru channel', () => {
     const list = await maru(['channel', 'list', '--project', projectId, '--json']);
     expect(list.code, list.stderr).toBe(0);
     const { channels } = JSON.parse(list.stdout);
-    expect(channels).toMatchObject([{ channel: 'text_message', vendor: 'twilio', readable: true, config: { accountSid: 'AC' + 'b'.repeat(32), authToken: '[set]', from: '+15550001111' } }]);
+    expect(channels).toMatchObject([
+      { channel: 'text_message', vendor: 'twilio', readable: true, config: { accountSid: 'AC' + 'b'.repeat(32), authToken: '[set]', from: '+15550001111' } },
+    ]);
     expect(list.stdout).not.toContain('cli-twilio-token-Qw9');
-    const bytes = readdirSync(dataDir).map((f) => readFileSync(join(dataDir, f)).toString('latin1')).join('');
+    const bytes = readdirSync(dataDir)
+      .map((f) => readFileSync(join(dataDir, f)).toString('latin1'))
+      .join('');
     expect(bytes).not.toContain('cli-twilio-token-Qw9');
 
-    const bad = await maru(['channel', 'set', '--project', projectId, '--channel', 'text_message', '--vendor', 'twilio', '--config', join(dataDir, 'missing.json')]);
+    const bad = await maru([
+      'channel',
+      'set',
+      '--project',
+      projectId,
+      '--channel',
+      'text_message',
+      '--vendor',
+      'twilio',
+      '--config',
+      join(dataDir, 'missing.json'),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('cannot read');
 

@@ -167,7 +167,13 @@ describe('maru token reissue', () => {
     const out = JSON.parse(r.stdout);
     expect(out).toEqual({ project_id: created.project_id, credentials: { import: expect.stringMatching(/^maru_imp_[0-9A-Za-z]{43}$/) } });
     await withRuntime(async (rt) => {
-      const expect14 = await rt.store.db.selectFrom('credentials').select(['kind', 'expires_at', 'created_at']).where('project_id', '=', created.project_id).where('kind', '=', 'import').orderBy('created_at').execute();
+      const expect14 = await rt.store.db
+        .selectFrom('credentials')
+        .select(['kind', 'expires_at', 'created_at'])
+        .where('project_id', '=', created.project_id)
+        .where('kind', '=', 'import')
+        .orderBy('created_at')
+        .execute();
       expect(expect14).toHaveLength(2);
       expect(expect14[0].expires_at! - expect14[1].created_at).toBe(14 * 24 * 60 * 60 * 1000);
       expect(expect14[1].expires_at).toBeNull();
@@ -240,7 +246,12 @@ describe('maru taxonomy', () => {
     const list = await maru(['taxonomy', 'list', '--project', projectId, '--json']);
     expect(list.code).toBe(0);
     const t = JSON.parse(list.stdout);
-    expect(t.events).toEqual(expect.arrayContaining([{ name: 'level_up', origin: 'registered' }, { name: 'df_purchase', origin: 'standard' }]));
+    expect(t.events).toEqual(
+      expect.arrayContaining([
+        { name: 'level_up', origin: 'registered' },
+        { name: 'df_purchase', origin: 'standard' },
+      ]),
+    );
     expect(t.properties).toEqual(expect.arrayContaining([{ scope: 'item', name: 'sizes', type: 'long[]', origin: 'registered' }]));
   });
 });
@@ -268,8 +279,11 @@ describe('maru as a newcomer runs it', () => {
     try {
       symlinkSync(join(ROOT, 'bin/maru'), join(binDir, 'maru'));
       const r = await new Promise<Run>((done) =>
-        execFile('maru', ['--version'], { cwd: tmpdir(), env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '' }, timeout: 20_000 }, (err, stdout, stderr) =>
-          done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+        execFile(
+          'maru',
+          ['--version'],
+          { cwd: tmpdir(), env: { PATH: `${binDir}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '' }, timeout: 20_000 },
+          (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
         ),
       );
       expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^maru \d+\.\d+\.\d+\n$/) });
@@ -278,10 +292,13 @@ describe('maru as a newcomer runs it', () => {
     }
   });
 
-  test('the README\'s `npm run -s maru -- ... --json` prints only the command\'s output (no npm banner)', async () => {
+  test("the README's `npm run -s maru -- ... --json` prints only the command's output (no npm banner)", async () => {
     const r = await new Promise<Run>((done) =>
-      execFile('npm', ['run', '-s', 'maru', '--', 'project', 'list', '--json'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MARU_DATA_DIR: dataDir }, timeout: 30_000 }, (err, stdout, stderr) =>
-        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      execFile(
+        'npm',
+        ['run', '-s', 'maru', '--', 'project', 'list', '--json'],
+        { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MARU_DATA_DIR: dataDir }, timeout: 30_000 },
+        (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
       ),
     );
     expect(r.code).toBe(0);

@@ -10,8 +10,11 @@ import { MAIN, NODE, ROOT, exited, freePort, startMaru } from '../helpers/proces
 let dataDir: string;
 const maru = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-    execFile(NODE, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', MARU_DATA_DIR: dataDir, MARU_LOG_LEVEL: 'silent' }, timeout: 120_000 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    execFile(
+      NODE,
+      [MAIN, ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', MARU_DATA_DIR: dataDir, MARU_LOG_LEVEL: 'silent' }, timeout: 120_000 },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     ),
   );
 beforeAll(() => {
@@ -31,12 +34,28 @@ test('campaign send plans one delivery per recipient; a repeated request id reco
   expect(p.code).toBe(0);
   const projectId = JSON.parse(p.stdout).project_id as string;
   const file = join(dataDir, 'campaign.json');
-  writeFileSync(file, JSON.stringify({ name: 'hello', channel: 'text_message', consent_class: 'informational', template: { body: 'hi' }, send_time: { type: 'api' }, status: 'active' }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'hello',
+      channel: 'text_message',
+      consent_class: 'informational',
+      template: { body: 'hi' },
+      send_time: { type: 'api' },
+      status: 'active',
+    }),
+  );
   const c = await maru(['campaign', 'create', '--project', projectId, '--file', file, '--json']);
   expect(c.stderr).toBe('');
   const campaignId = JSON.parse(c.stdout).campaign.id as string;
   const recipients = join(dataDir, 'recipients.json');
-  writeFileSync(recipients, JSON.stringify([{ type: 'phone-number', phoneNumber: '01012345678' }, { type: 'phone-number', phoneNumber: '01087654321' }]));
+  writeFileSync(
+    recipients,
+    JSON.stringify([
+      { type: 'phone-number', phoneNumber: '01012345678' },
+      { type: 'phone-number', phoneNumber: '01087654321' },
+    ]),
+  );
   const s = await maru(['campaign', 'send', '--project', projectId, '--campaign', campaignId, '--recipients', recipients, '--request-id', 'r1']);
   expect(s.stderr).toBe('');
   expect(JSON.parse(s.stdout)).toMatchObject({ request_id: 'api:r1', created: 2, existing: 0 });
@@ -59,7 +78,24 @@ test('message text sends through the sandbox once text sending is set up: the pl
   const projectId = JSON.parse(p.stdout).project_id as string;
   expect((await maru(['messaging', 'set', '--project', projectId, '--sandbox-text-sending', 'true'])).code).toBe(0);
   expect((await maru(['messaging', 'sender-add', '--project', projectId, '--number', '1544-6859'])).code).toBe(0);
-  const m = await maru(['message', 'text', '--project', projectId, '--to', '010-1234-5678', '--to', '01087654321', '--kind', 'lms', '--title', '공지', '--body', '내일 배송됩니다', '--request-id', 'cli-1']);
+  const m = await maru([
+    'message',
+    'text',
+    '--project',
+    projectId,
+    '--to',
+    '010-1234-5678',
+    '--to',
+    '01087654321',
+    '--kind',
+    'lms',
+    '--title',
+    '공지',
+    '--body',
+    '내일 배송됩니다',
+    '--request-id',
+    'cli-1',
+  ]);
   expect(m.stderr).toBe('');
   expect(m.code).toBe(0);
   expect(JSON.parse(m.stdout)).toMatchObject({ campaign_id: 'direct_text', created: 2, queued: 2, existing: 0 });
@@ -84,12 +120,33 @@ test('message text sends through the sandbox once text sending is set up: the pl
   }
   const out = await maru(['outbox', 'list', '--project', projectId, '--campaign', 'direct_text', '--json']);
   expect(out.code).toBe(0);
-  const messages = (JSON.parse(out.stdout).outbox as { channel: string; state: string; message: Record<string, unknown> }[]).map((e) => [e.channel, e.state, e.message]);
+  const messages = (JSON.parse(out.stdout).outbox as { channel: string; state: string; message: Record<string, unknown> }[]).map((e) => [
+    e.channel,
+    e.state,
+    e.message,
+  ]);
   expect(messages.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))).toEqual([
     ['text_message', 'delivered', { kind: 'lms', from: '15446859', to: '+821012345678', title: '공지', body: '내일 배송됩니다' }],
     ['text_message', 'delivered', { kind: 'lms', from: '15446859', to: '+821087654321', title: '공지', body: '내일 배송됩니다' }],
   ]);
   // The same request id again records nothing twice.
-  const again = await maru(['message', 'text', '--project', projectId, '--to', '010-1234-5678', '--to', '01087654321', '--kind', 'lms', '--title', '공지', '--body', '내일 배송됩니다', '--request-id', 'cli-1']);
+  const again = await maru([
+    'message',
+    'text',
+    '--project',
+    projectId,
+    '--to',
+    '010-1234-5678',
+    '--to',
+    '01087654321',
+    '--kind',
+    'lms',
+    '--title',
+    '공지',
+    '--body',
+    '내일 배송됩니다',
+    '--request-id',
+    'cli-1',
+  ]);
   expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, existing: 2 });
 }, 400_000);

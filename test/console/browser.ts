@@ -92,7 +92,16 @@ export async function launchBrowser(options: { locale?: string } = {}): Promise<
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     locale: options.locale ?? 'en-US',
     viewport: { width: 1280, height: 860 },
     acceptDownloads: true,
@@ -129,7 +138,13 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join('; ')}`,
+    );
 }
 
 /**
@@ -140,7 +155,11 @@ export async function screenshot(page: Page, name: string, options: { notificati
   mkdirSync(SHOTS, { recursive: true });
   // From the top: a full-page picture of a scrolled page draws the fixed header in the middle.
   await page.evaluate('window.scrollTo(0, 0)');
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, style: options.notifications ? undefined : '.mantine-Notifications-root { display: none !important; }' });
+  await page.screenshot({
+    path: join(SHOTS, `${name}.png`),
+    fullPage: true,
+    style: options.notifications ? undefined : '.mantine-Notifications-root { display: none !important; }',
+  });
 }
 
 /** Waits until no query is loading (no loader in the page). */

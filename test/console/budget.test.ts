@@ -31,7 +31,8 @@ function closure(m: Record<string, Chunk>, key: string, seen = new Set<string>()
   return seen;
 }
 
-const gzipped = (files: Iterable<string>) => [...files].filter((f) => f.endsWith('.js')).reduce((n, f) => n + gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length, 0);
+const gzipped = (files: Iterable<string>) =>
+  [...files].filter((f) => f.endsWith('.js')).reduce((n, f) => n + gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length, 0);
 
 describe('console size budget', () => {
   it('is measured on a current build', () => {

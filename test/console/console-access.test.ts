@@ -2,7 +2,17 @@ import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ADMIN_TOKEN, announceSkip, launchBrowser, screenshot, seriousViolations, settled, startConsoleServer, type Browser, type ConsoleServer } from './browser.ts';
+import {
+  ADMIN_TOKEN,
+  announceSkip,
+  launchBrowser,
+  screenshot,
+  seriousViolations,
+  settled,
+  startConsoleServer,
+  type Browser,
+  type ConsoleServer,
+} from './browser.ts';
 
 /**
  * The console's bad paths in Debian's Chromium against a real `maru start`: a wrong password, a session that expired
@@ -22,7 +32,10 @@ describe.skipIf(skip)('console access in a real browser', { timeout: 60_000 }, (
   const ids: Record<string, string> = {};
 
   const admin = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...init.headers } });
+    const res = await fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...init.headers },
+    });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
   };
@@ -71,7 +84,8 @@ describe.skipIf(skip)('console access in a real browser', { timeout: 60_000 }, (
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   }, 60_000);
   afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail') await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
+    if (task.result?.state === 'fail')
+      await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
   });
   afterAll(async () => {
     await browser?.close();
@@ -151,11 +165,15 @@ describe.skipIf(skip)('console access in a real browser', { timeout: 60_000 }, (
     const bare = await fromPage('POST', `/admin/v1/projects/${projectId}/taxonomy/events`, { body: { name: 'forged_event' } });
     expect(bare.status).toBe(403);
     expect(JSON.parse(bare.body).error.code).toBe('csrf_token_invalid');
-    expect((await fromPage('POST', `/admin/v1/projects/${projectId}/taxonomy/events`, { body: { name: 'forged_event' }, csrf: 'x'.repeat(43) })).status).toBe(403);
+    expect((await fromPage('POST', `/admin/v1/projects/${projectId}/taxonomy/events`, { body: { name: 'forged_event' }, csrf: 'x'.repeat(43) })).status).toBe(
+      403,
+    );
     const entries = await admin(`/admin/v1/projects/${projectId}/taxonomy/entries?kind=event&search=forged`);
     expect(entries.body.items).toEqual([]);
     // With the token it goes through (the refusal was the token's, not the route's).
-    expect((await fromPage('POST', `/admin/v1/projects/${projectId}/taxonomy/events`, { body: { name: 'real_event' }, csrf: await csrfToken() })).status).toBe(201);
+    expect((await fromPage('POST', `/admin/v1/projects/${projectId}/taxonomy/events`, { body: { name: 'real_event' }, csrf: await csrfToken() })).status).toBe(
+      201,
+    );
     await signOut();
   });
 
@@ -208,8 +226,13 @@ describe.skipIf(skip)('console access in a real browser', { timeout: 60_000 }, (
     const patch = await fromPage('PATCH', `/admin/v1/projects/${projectId}`, { csrf, body: { settings: { strictTaxonomy: true } } });
     expect(patch.status).toBe(403);
     expect(JSON.parse(patch.body).error.code).toBe('forbidden');
-    expect((await fromPage('PUT', `/admin/v1/projects/${projectId}/channels/email`, { csrf, body: { vendor: 'smtp', config: { host: 'smtp.example.com' } } })).status).toBe(403);
-    expect((await fromPage('POST', '/admin/v1/users', { csrf, body: { email: 'friend@example.com', password, roles: [{ projectId, role: 'owner' }] } })).status).toBe(403);
+    expect(
+      (await fromPage('PUT', `/admin/v1/projects/${projectId}/channels/email`, { csrf, body: { vendor: 'smtp', config: { host: 'smtp.example.com' } } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await fromPage('POST', '/admin/v1/users', { csrf, body: { email: 'friend@example.com', password, roles: [{ projectId, role: 'owner' }] } })).status,
+    ).toBe(403);
     expect(await admin(`/admin/v1/projects/${projectId}`)).toEqual(before);
     expect((await admin(`/admin/v1/projects/${projectId}/channels`)).body.channels).toEqual([]);
     await signOut();

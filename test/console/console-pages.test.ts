@@ -2,7 +2,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
-import { ADMIN_TOKEN, announceSkip, launchBrowser, screenshot, seriousViolations, settled, startConsoleServer, type Browser, type ConsoleServer } from './browser.ts';
+import {
+  ADMIN_TOKEN,
+  announceSkip,
+  launchBrowser,
+  screenshot,
+  seriousViolations,
+  settled,
+  startConsoleServer,
+  type Browser,
+  type ConsoleServer,
+} from './browser.ts';
 
 /**
  * The console's pages end to end, as an owner would use them, in Debian's Chromium against a real `maru start`:
@@ -30,7 +40,11 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...init.headers } });
   const marketap = (path: string, body: unknown) =>
-    fetch(`${server.url}${path}?project_id=${projectId}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${server.url}${path}?project_id=${projectId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     server = await startConsoleServer();
@@ -41,7 +55,8 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
   }, 60_000);
   afterEach(async ({ task }) => {
     // What the page showed when a step failed, for the person reading the failure (not part of the docs).
-    if (task.result?.state === 'fail') await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
+    if (task.result?.state === 'fail')
+      await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
   });
   afterAll(async () => {
     await browser?.close();
@@ -113,7 +128,9 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     // 3 received today, all through the Marketap face (counted per face when the batch was accepted).
     await expect.poll(() => page.getByRole('group', { name: 'Events today' }).textContent()).toBe('Events today3marketap 3');
     expect(await page.getByRole('group', { name: 'Profiles' }).textContent()).toBe('Profiles2');
-    expect(await page.getByRole('group', { name: 'Last event' }).textContent()).toMatch(/^Last event(app_open|purchase)\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} Asia\/Seoul$/);
+    expect(await page.getByRole('group', { name: 'Last event' }).textContent()).toMatch(
+      /^Last event(app_open|purchase)\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} Asia\/Seoul$/,
+    );
     const rejected = page.getByRole('table').getByRole('row').nth(1);
     expect(await rejected.textContent()).toContain('/v1/api/events');
     expect(await rejected.textContent()).toContain(reason);
@@ -126,7 +143,10 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     await page.getByRole('heading', { name: 'Taxonomy' }).waitFor();
     await page.getByRole('cell', { name: 'purchase', exact: true }).waitFor();
     await page.getByRole('radiogroup', { name: 'Show' }).getByText('Properties', { exact: true }).click();
-    await page.getByRole('searchbox', { name: 'Search' }).or(page.getByRole('textbox', { name: 'Search' })).fill('amount');
+    await page
+      .getByRole('searchbox', { name: 'Search' })
+      .or(page.getByRole('textbox', { name: 'Search' }))
+      .fill('amount');
     await page.getByRole('cell', { name: 'amount', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Register' }).click();
     const dialog = page.getByRole('dialog', { name: 'Register' });
@@ -203,8 +223,23 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
 
   it('audiences: a rule built with AND/OR shows a live count and a sample, saves, downloads as CSV', async () => {
     // Two more app openers (one F, one unknown gender) and a non-opener F, through the Marketap API.
-    expect((await marketap('/v1/api/profile/user', { profiles: [{ user_id: 'user-3', properties: { mkt_gender: 'F' } }, { user_id: 'user-4', properties: { mkt_gender: 'F' } }, { user_id: 'user-5' }] })).status).toBeLessThan(300);
-    expect((await marketap('/v1/api/events', { events: [{ user_id: 'user-3', name: 'app_open' }, { user_id: 'user-5', name: 'app_open' }] })).status).toBe(202);
+    expect(
+      (
+        await marketap('/v1/api/profile/user', {
+          profiles: [{ user_id: 'user-3', properties: { mkt_gender: 'F' } }, { user_id: 'user-4', properties: { mkt_gender: 'F' } }, { user_id: 'user-5' }],
+        })
+      ).status,
+    ).toBeLessThan(300);
+    expect(
+      (
+        await marketap('/v1/api/events', {
+          events: [
+            { user_id: 'user-3', name: 'app_open' },
+            { user_id: 'user-5', name: 'app_open' },
+          ],
+        })
+      ).status,
+    ).toBe(202);
     await page.getByRole('link', { name: 'Audiences' }).click();
     await page.getByText('No audiences yet.').waitFor();
     await page.getByRole('link', { name: 'New audience' }).click();
@@ -251,7 +286,9 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     await checkPage('exports');
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Download CSV' }).click();
-    const csv = readFileSync((await (await download).path()) ?? '', 'utf8').trim().split('\n');
+    const csv = readFileSync((await (await download).path()) ?? '', 'utf8')
+      .trim()
+      .split('\n');
     // user-2's app_open, user-3's and user-5's (sent in the audiences step).
     expect(csv.slice(1).filter((line) => line.includes('app_open'))).toHaveLength(3);
   });
@@ -284,14 +321,23 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     await test.getByRole('textbox', { name: 'To' }).fill('me@example.com');
     await test.getByRole('button', { name: 'Send' }).click();
     await test.getByRole('status').filter({ hasText: 'Sent through sandbox: the provider accepted the test message.' }).waitFor();
-    const outbox = (await (await admin(`/admin/v1/projects/${projectId}/outbox`)).json()) as { outbox: { id: string; idempotency_key: string; recipient: string; message: { subject: string } }[] };
+    const outbox = (await (await admin(`/admin/v1/projects/${projectId}/outbox`)).json()) as {
+      outbox: { id: string; idempotency_key: string; recipient: string; message: { subject: string } }[];
+    };
     const sentTest = outbox.outbox.find((e) => e.idempotency_key.startsWith('test:'));
     expect(sentTest?.recipient).toBe('me@example.com');
     expect(sentTest?.message.subject).toBe('maru test message');
     expect(await test.getByText(`Message id ${sentTest?.id}`).count()).toBe(1);
     await checkPage('settings-channel-test');
     // … and a refusal shows the provider's reason (the sandbox's failure rule refuses this recipient).
-    expect((await admin(`/admin/v1/projects/${projectId}/sandbox`, { method: 'PUT', body: JSON.stringify({ failures: [{ recipients: ['bounce@example.com'], mode: 'permanent', reason: 'mailbox unavailable' }] }) })).status).toBe(200);
+    expect(
+      (
+        await admin(`/admin/v1/projects/${projectId}/sandbox`, {
+          method: 'PUT',
+          body: JSON.stringify({ failures: [{ recipients: ['bounce@example.com'], mode: 'permanent', reason: 'mailbox unavailable' }] }),
+        })
+      ).status,
+    ).toBe(200);
     await test.getByRole('textbox', { name: 'To' }).fill('bounce@example.com');
     await test.getByRole('button', { name: 'Send' }).click();
     await test.getByRole('alert').filter({ hasText: 'sandbox refused the test message' }).filter({ hasText: 'mailbox unavailable' }).waitFor();
@@ -309,7 +355,10 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     await checkPage('settings-users');
 
     await page.getByRole('tab', { name: 'Audit log' }).click();
-    await page.getByRole('cell', { name: /credential/ }).first().waitFor();
+    await page
+      .getByRole('cell', { name: /credential/ })
+      .first()
+      .waitFor();
     await checkPage('settings-audit');
   });
 

@@ -7,7 +7,9 @@ import { ROOT } from '../helpers/process.ts';
 describe('docs/console.md screenshots', () => {
   const doc = readFileSync(join(ROOT, 'docs/console.md'), 'utf8');
   const named = [...doc.matchAll(/\]\((console\/[^)]+\.png)\)/g)].map((m) => m[1]);
-  const taken = readdirSync(join(ROOT, 'docs/console')).filter((f) => f.endsWith('.png')).map((f) => `console/${f}`);
+  const taken = readdirSync(join(ROOT, 'docs/console'))
+    .filter((f) => f.endsWith('.png'))
+    .map((f) => `console/${f}`);
 
   it('names only screenshots that exist', () => {
     expect(named.length).toBeGreaterThan(10);

@@ -66,7 +66,12 @@ export function describeLimitsContract(name: string, makeLimits: (clock: ManualC
         expect(decisions.filter((d) => d.allowed)).toHaveLength(100);
         expect(decisions.filter((d) => !d.allowed)).toHaveLength(150);
         // The remaining counts of the allowed calls are exactly 99..0, each once.
-        expect(decisions.filter((d) => d.allowed).map((d) => d.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+        expect(
+          decisions
+            .filter((d) => d.allowed)
+            .map((d) => d.remaining)
+            .sort((a, b) => a - b),
+        ).toEqual(Array.from({ length: 100 }, (_, i) => i));
 
         const k2 = key('under');
         const fewer = await Promise.all(Array.from({ length: 40 }, () => limits.consume({ key: k2, limit: 100, windowMs: MINUTE })));
@@ -126,7 +131,12 @@ export function describeLimitsContract(name: string, makeLimits: (clock: ManualC
         const k = key('slots');
         const slots = await Promise.all(Array.from({ length: 8 }, () => limits.acquire({ key: k, max: 5, ttlMs: MINUTE })));
         expect(slots.filter((s) => s.ok)).toHaveLength(5);
-        expect(slots.filter((s) => s.ok).map((s) => s.held).sort()).toEqual([1, 2, 3, 4, 5]);
+        expect(
+          slots
+            .filter((s) => s.ok)
+            .map((s) => s.held)
+            .sort(),
+        ).toEqual([1, 2, 3, 4, 5]);
         const refused = slots.filter((s) => !s.ok);
         expect(refused.map((s) => s.held)).toEqual([5, 5, 5]);
         await refused[0].release(); // releasing a refused slot frees nothing

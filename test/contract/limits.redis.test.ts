@@ -41,9 +41,7 @@ describe.skipIf(!TEST_REDIS_URL)('redis limits', () => {
     test('several instances (processes) share one exact count', async () => {
       const clock = new ManualClock();
       const nodes = await Promise.all([open({ clock }), open({ clock }), open({ clock })]);
-      const decisions = await Promise.all(
-        Array.from({ length: 300 }, (_, i) => nodes[i % 3].consume({ key: 'shared', limit: 120, windowMs: 60_000 })),
-      );
+      const decisions = await Promise.all(Array.from({ length: 300 }, (_, i) => nodes[i % 3].consume({ key: 'shared', limit: 120, windowMs: 60_000 })));
       expect(decisions.filter((d) => d.allowed)).toHaveLength(120);
       const slots = await Promise.all(Array.from({ length: 9 }, (_, i) => nodes[i % 3].acquire({ key: 'export', max: 4, ttlMs: 60_000 })));
       expect(slots.filter((s) => s.ok)).toHaveLength(4);

@@ -64,7 +64,8 @@ const harnesses: Harness[] = [
     rateLimitRetryAfterMs: 7_000,
     async start() {
       const fake = await startNhnCloudFake({ appKey: 'AppKey1', secretKey: 'secret-1' });
-      const make = (baseUrl: string) => createNhnCloudSmsProvider({ appKey: 'AppKey1', secretKey: 'secret-1', baseUrl, allowPrivateNetwork: true, timeoutMs: TIMEOUT_MS });
+      const make = (baseUrl: string) =>
+        createNhnCloudSmsProvider({ appKey: 'AppKey1', secretKey: 'secret-1', baseUrl, allowPrivateNetwork: true, timeoutMs: TIMEOUT_MS });
       const message = { idempotencyKey: 'dlv-1', kind: 'sms' as const, from: '1544-6859', to: '010-1234-5678', body: '주문이 접수되었습니다' };
       const outcomes = {
         'server-error': { kind: 'http-error', status: 500 },
@@ -86,9 +87,19 @@ const harnesses: Harness[] = [
     vendor: 'twilio',
     rateLimitRetryAfterMs: 3_000,
     async start() {
-      const fake = await startTwilioFake({ accountSid: 'AC0123456789abcdef0123456789abcdef', username: 'AC0123456789abcdef0123456789abcdef', password: 'token-1' });
+      const fake = await startTwilioFake({
+        accountSid: 'AC0123456789abcdef0123456789abcdef',
+        username: 'AC0123456789abcdef0123456789abcdef',
+        password: 'token-1',
+      });
       const make = (baseUrl: string) =>
-        createTwilioSmsProvider({ accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'token-1', baseUrl, allowPrivateNetwork: true, timeoutMs: TIMEOUT_MS });
+        createTwilioSmsProvider({
+          accountSid: 'AC0123456789abcdef0123456789abcdef',
+          authToken: 'token-1',
+          baseUrl,
+          allowPrivateNetwork: true,
+          timeoutMs: TIMEOUT_MS,
+        });
       const message = { idempotencyKey: 'dlv-1', kind: 'sms' as const, from: '02-1234-5678', to: '010-1234-5678', body: '주문이 접수되었습니다' };
       const outcomes = {
         'server-error': { kind: 'error', status: 500, code: 20500, message: 'Internal Server Error' },
@@ -111,7 +122,8 @@ const harnesses: Harness[] = [
     rateLimitRetryAfterMs: 7_000,
     async start() {
       const fake = await startNhnCloudFake({ appKey: 'KakaoKey1', secretKey: 'secret-2' });
-      const make = (baseUrl: string) => createNhnBizmessageProvider({ appKey: 'KakaoKey1', secretKey: 'secret-2', baseUrl, allowPrivateNetwork: true, timeoutMs: TIMEOUT_MS });
+      const make = (baseUrl: string) =>
+        createNhnBizmessageProvider({ appKey: 'KakaoKey1', secretKey: 'secret-2', baseUrl, allowPrivateNetwork: true, timeoutMs: TIMEOUT_MS });
       const message = {
         idempotencyKey: 'dlv-1',
         senderKey: 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2',
@@ -162,7 +174,15 @@ const harnesses: Harness[] = [
       const providers: { close?(): Promise<void> }[] = [];
       const make = (baseUrl: string) => {
         const p = createApnsProvider(
-          { keyId: fake.keyId, teamId: fake.teamId, privateKey: fake.privateKey, bundleId: fake.bundleId, baseUrl, ca: loopbackTls.cert, timeoutMs: TIMEOUT_MS },
+          {
+            keyId: fake.keyId,
+            teamId: fake.teamId,
+            privateKey: fake.privateKey,
+            bundleId: fake.bundleId,
+            baseUrl,
+            ca: loopbackTls.cert,
+            timeoutMs: TIMEOUT_MS,
+          },
           { network },
         );
         providers.push(p);
@@ -197,7 +217,12 @@ const harnesses: Harness[] = [
         return p;
       };
       const { id, subscription } = fake.subscribe();
-      const message = (endpoint = subscription.endpoint) => ({ idempotencyKey: 'dlv-1', subscription: { ...subscription, endpoint }, title: '장바구니', body: '오늘 주문하면 내일 도착' });
+      const message = (endpoint = subscription.endpoint) => ({
+        idempotencyKey: 'dlv-1',
+        subscription: { ...subscription, endpoint },
+        title: '장바구니',
+        body: '오늘 주문하면 내일 도착',
+      });
       const failures = { 'server-error': 'server-error', 'rate-limited': 'too-many-requests', rejected: 'bad-request', hang: 'hang' } as const;
       return {
         send: () => make().send(message()),
@@ -219,7 +244,18 @@ const harnesses: Harness[] = [
       const fake = await startSmtpFake();
       const providers: { close?(): Promise<void> }[] = [];
       const make = (port: number) => {
-        const p = createSmtpProvider({ host: fake.host, port, secure: false, ignoreTLS: true, connectionTimeoutMs: TIMEOUT_MS, greetingTimeoutMs: TIMEOUT_MS, socketTimeoutMs: TIMEOUT_MS }, { network });
+        const p = createSmtpProvider(
+          {
+            host: fake.host,
+            port,
+            secure: false,
+            ignoreTLS: true,
+            connectionTimeoutMs: TIMEOUT_MS,
+            greetingTimeoutMs: TIMEOUT_MS,
+            socketTimeoutMs: TIMEOUT_MS,
+          },
+          { network },
+        );
         providers.push(p);
         return p;
       };

@@ -162,11 +162,15 @@ describe.skipIf(!TEST_REDIS_URL)('bullmq queue', () => {
       const dying = make({ lockDurationMs: 1000, stalledIntervalMs: 500 });
       let releaseDead!: () => void;
       const deadStarted = new Promise<void>((started) => {
-        dying.handle('q', async () => {
-          started();
-          await new Promise<void>((r) => (releaseDead = r));
-          throw new Error('the dead worker must not decide the outcome');
-        }, { leaseMs: 1500 });
+        dying.handle(
+          'q',
+          async () => {
+            started();
+            await new Promise<void>((r) => (releaseDead = r));
+            throw new Error('the dead worker must not decide the outcome');
+          },
+          { leaseMs: 1500 },
+        );
       });
       await dying.start();
       const { id } = await dying.enqueue({ queue: 'q', payload: 'x' });
@@ -192,14 +196,18 @@ describe.skipIf(!TEST_REDIS_URL)('bullmq queue', () => {
       const running = [0, 0];
       const peak = [0, 0];
       workers.forEach((w, i) => {
-        w.handle('q', async (job) => {
-          running[i]++;
-          peak[i] = Math.max(peak[i], running[i]);
-          byWorker[i]++;
-          runs.set(job.payload as number, (runs.get(job.payload as number) ?? 0) + 1);
-          await new Promise((r) => setTimeout(r, 5));
-          running[i]--;
-        }, { concurrency: 3 });
+        w.handle(
+          'q',
+          async (job) => {
+            running[i]++;
+            peak[i] = Math.max(peak[i], running[i]);
+            byWorker[i]++;
+            runs.set(job.payload as number, (runs.get(job.payload as number) ?? 0) + 1);
+            await new Promise((r) => setTimeout(r, 5));
+            running[i]--;
+          },
+          { concurrency: 3 },
+        );
       });
       await Promise.all(workers.map((w) => w.start()));
       await Promise.all(Array.from({ length: 200 }, (_, i) => api.enqueue({ queue: 'q', payload: i })));
@@ -214,10 +222,14 @@ describe.skipIf(!TEST_REDIS_URL)('bullmq queue', () => {
     test('a failed attempt is retried through BullMQ after its backoff, with the table counting attempts', async () => {
       const worker = make();
       const attempts: number[] = [];
-      worker.handle('q', async (job) => {
-        attempts.push(job.attempt);
-        if (job.attempt < 3) throw new Error(`boom ${job.attempt}`);
-      }, { backoffMs: () => 200 });
+      worker.handle(
+        'q',
+        async (job) => {
+          attempts.push(job.attempt);
+          if (job.attempt < 3) throw new Error(`boom ${job.attempt}`);
+        },
+        { backoffMs: () => 200 },
+      );
       await worker.start();
       const { id } = await worker.enqueue({ queue: 'q', payload: null });
       await waitFor('the third attempt to succeed', async () => (await worker.get(id))?.state === 'done');

@@ -78,7 +78,17 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       test('creates the foundation tables', async () => {
         // Each of these would throw if its table were missing.
-        for (const table of ['projects', 'credentials', 'event_types', 'properties', 'profiles', 'profile_aliases', 'identifiers', 'events', 'devices'] as const) {
+        for (const table of [
+          'projects',
+          'credentials',
+          'event_types',
+          'properties',
+          'profiles',
+          'profile_aliases',
+          'identifiers',
+          'events',
+          'devices',
+        ] as const) {
           expect(await store.db.selectFrom(table).selectAll().execute()).toEqual([]);
         }
       });
@@ -154,7 +164,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const values = await Promise.all(
           Array.from({ length: n }, (_, i) =>
             store.write(async (tx) => {
-              await tx.insertInto('projects').values(project(`p${String(i).padStart(3, '0')}`)).execute();
+              await tx
+                .insertInto('projects')
+                .values(project(`p${String(i).padStart(3, '0')}`))
+                .execute();
               return i;
             }),
           ),
@@ -175,7 +188,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       test('close waits for queued writes to commit', async () => {
-        const pending = Array.from({ length: 10 }, (_, i) => store.write((tx) => tx.insertInto('projects').values(project(`q${i}`)).execute()));
+        const pending = Array.from({ length: 10 }, (_, i) =>
+          store.write((tx) =>
+            tx
+              .insertInto('projects')
+              .values(project(`q${i}`))
+              .execute(),
+          ),
+        );
         if (!sut.reopen) {
           await Promise.all(pending);
           return;
@@ -224,9 +244,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       test('another project, or another occurred_at, is another event', async () => {
-        expect(
-          await store.write((tx) => insertEvents(tx, [event(), event({ project_id: 'p2' }), event({ occurred_at: 1_700_000_000_001 })])),
-        ).toBe(3);
+        expect(await store.write((tx) => insertEvents(tx, [event(), event({ project_id: 'p2' }), event({ occurred_at: 1_700_000_000_001 })]))).toBe(3);
         expect(await store.db.selectFrom('events').select('seq').execute()).toHaveLength(3);
       });
 
@@ -254,7 +272,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       test('yields every row of the query in order', async () => {
         await seed(2500);
         const keys: string[] = [];
-        for await (const r of store.stream(store.db.selectFrom('events').select(['event_key', 'occurred_at']).orderBy('occurred_at', 'desc'), { chunkSize: 100 })) {
+        for await (const r of store.stream(store.db.selectFrom('events').select(['event_key', 'occurred_at']).orderBy('occurred_at', 'desc'), {
+          chunkSize: 100,
+        })) {
           keys.push(r.event_key);
         }
         expect(keys).toHaveLength(2500);
@@ -274,9 +294,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         // would take far longer than the limit below (or run out of memory).
         const numbers = store.db
           .withRecursive('n(i)', (db) =>
-            db
-              .selectNoFrom(sql<number>`1`.as('i'))
-              .unionAll((db2) => (db2 as unknown as Db).selectFrom('n' as never).select(sql<number>`i + 1`.as('i')).where(sql<boolean>`i < 50000000`)),
+            db.selectNoFrom(sql<number>`1`.as('i')).unionAll((db2) =>
+              (db2 as unknown as Db)
+                .selectFrom('n' as never)
+                .select(sql<number>`i + 1`.as('i'))
+                .where(sql<boolean>`i < 50000000`),
+            ),
           )
           .selectFrom('n' as never)
           .select(sql<number>`i`.as('i'));
@@ -301,7 +324,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         // The consumer is paused holding the stream open; writes must still commit.
         for (let i = 0; i < 3; i++) {
           await withTimeout(
-            store.write((tx) => tx.insertInto('projects').values(project(`w${i}`)).execute()),
+            store.write((tx) =>
+              tx
+                .insertInto('projects')
+                .values(project(`w${i}`))
+                .execute(),
+            ),
             5000,
             'a write while a stream is open',
           );

@@ -52,7 +52,12 @@ describe('sqlite adapter specifics', () => {
     await sut.store.write((tx) => tx.insertInto('projects').values({ id: 'x', name: 'x', timezone: 'UTC', settings: '{}', created_at: 1 }).execute());
     const other = new DatabaseSync(sut.path, { readOnly: true });
     try {
-      expect(other.prepare('select id from projects').all().map((r) => r.id)).toEqual(['x']);
+      expect(
+        other
+          .prepare('select id from projects')
+          .all()
+          .map((r) => r.id),
+      ).toEqual(['x']);
     } finally {
       other.close();
     }
@@ -64,7 +69,12 @@ describe('sqlite adapter specifics', () => {
     const before = sut.store.stats.commits;
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        sut.store.write((tx) => tx.insertInto('projects').values({ id: `p${i}`, name: 'x', timezone: 'UTC', settings: '{}', created_at: 1 }).execute()),
+        sut.store.write((tx) =>
+          tx
+            .insertInto('projects')
+            .values({ id: `p${i}`, name: 'x', timezone: 'UTC', settings: '{}', created_at: 1 })
+            .execute(),
+        ),
       ),
     );
     expect(sut.store.stats.commits - before).toBe(1);
@@ -74,7 +84,11 @@ describe('sqlite adapter specifics', () => {
     sut = sqliteStore();
     await sut.store.migrate();
     await sut.store.write(async (tx) => {
-      for (let i = 0; i < 500; i++) await tx.insertInto('projects').values({ id: `p${i}`, name: 'x', timezone: 'UTC', settings: '{}', created_at: i }).execute();
+      for (let i = 0; i < 500; i++)
+        await tx
+          .insertInto('projects')
+          .values({ id: `p${i}`, name: 'x', timezone: 'UTC', settings: '{}', created_at: i })
+          .execute();
     });
     // PASSIVE never waits: it copies what no reader still needs. Everything copied (checkpointed = log) means no
     // reader holds an older snapshot.

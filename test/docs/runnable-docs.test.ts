@@ -39,7 +39,13 @@ function runnableBlocks(file: string, text: string): RunnableBlock[] {
   return out;
 }
 
-const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const files = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const blocksByFile = new Map(files.map((f) => [f, runnableBlocks(f, readFileSync(join(ROOT, f), 'utf8'))] as const).filter(([, b]) => b.length > 0));
 
 const ADMIN_TOKEN = 'docs-admin-token-0123456789abcdef';
@@ -50,7 +56,12 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'maru-docs-'));
-  const created = await run(NODE, [MAIN, 'project', 'create', '--name', 'Docs shop', '--json'], { PATH: process.env.PATH ?? '', MARU_DATA_DIR: dataDir, MARU_LOG_LEVEL: 'silent' }, ROOT);
+  const created = await run(
+    NODE,
+    [MAIN, 'project', 'create', '--name', 'Docs shop', '--json'],
+    { PATH: process.env.PATH ?? '', MARU_DATA_DIR: dataDir, MARU_LOG_LEVEL: 'silent' },
+    ROOT,
+  );
   expect(created.code, created.stderr).toBe(0);
   const p = JSON.parse(created.stdout) as { project_id: string; credentials: Record<string, string> };
   port = await freePort();
@@ -81,7 +92,9 @@ afterAll(async () => {
 
 function run(cmd: string, args: string[], e: Record<string, string>, cwd: string) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-    execFile(cmd, args, { cwd, env: e, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })),
+    execFile(cmd, args, { cwd, env: e, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    ),
   );
 }
 
@@ -103,7 +116,13 @@ describe('runnable documentation', () => {
   for (const [file, blocks] of blocksByFile) {
     it(`${file}: ${blocks.length} runnable block(s) exit 0`, async () => {
       const address = `127.0.0.1:${port}`;
-      const script = ['set -euo pipefail', ...blocks.flatMap((b) => [`echo "::block ${b.file}:${b.line}" >&2`, b.code.replaceAll('localhost:8080', address).replace(/\bcurl -sf\b/g, 'curl -sS --fail-with-body')])].join('\n');
+      const script = [
+        'set -euo pipefail',
+        ...blocks.flatMap((b) => [
+          `echo "::block ${b.file}:${b.line}" >&2`,
+          b.code.replaceAll('localhost:8080', address).replace(/\bcurl -sf\b/g, 'curl -sS --fail-with-body'),
+        ]),
+      ].join('\n');
       const cwd = mkdtempSync(join(tmpdir(), 'maru-docs-run-'));
       try {
         const r = await run('bash', ['-c', script], env, cwd);

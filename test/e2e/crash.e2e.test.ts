@@ -30,8 +30,6 @@ let server: ChildProcess | undefined;
 let projectId: string;
 let token: string;
 
-
-
 const startServer = () => startMaru({ port, dataDir });
 
 function post(body: string): Promise<'acknowledged' | 'no answer' | 'rejected'> {

@@ -17,14 +17,11 @@ import { exited, freePort, startMaru } from '../helpers/process.ts';
  * adds nothing.
  */
 
-
 let dataDir: string;
 let port: number;
 let server: ChildProcess | undefined;
 let projectId: string;
 let apiKey: string;
-
-
 
 const startServer = (role: 'api' | 'all') => startMaru({ port, dataDir, env: { MARU_ROLE: role } });
 
@@ -68,9 +65,19 @@ afterAll(async () => {
 test('events acknowledged with 202 by a process killed before any worker ran are stored exactly once after restart', async () => {
   server = await startServer('api');
   const requests = [
-    Array.from({ length: 200 }, (_, i) => ({ user_id: `user-${i % 7}`, name: 'purchase', timestamp: new Date(Date.UTC(2025, 0, 17, 5, 0, i % 60)).toISOString(), properties: { amount: i } })),
+    Array.from({ length: 200 }, (_, i) => ({
+      user_id: `user-${i % 7}`,
+      name: 'purchase',
+      timestamp: new Date(Date.UTC(2025, 0, 17, 5, 0, i % 60)).toISOString(),
+      properties: { amount: i },
+    })),
     Array.from({ length: 100 }, (_, i) => ({ device_id: `device-${i % 5}`, name: 'app_open' })), // no timestamp: fixed at acceptance
-    Array.from({ length: 50 }, (_, i) => ({ user_id: 'retrier', event_id: `evt-${i}`, name: 'page_view', timestamp: `2025-01-17T05:39:${String(i).padStart(2, '0')}+09:00` })),
+    Array.from({ length: 50 }, (_, i) => ({
+      user_id: 'retrier',
+      event_id: `evt-${i}`,
+      name: 'page_view',
+      timestamp: `2025-01-17T05:39:${String(i).padStart(2, '0')}+09:00`,
+    })),
   ];
   const jobIds: string[] = [];
   for (const events of requests) {
@@ -99,7 +106,9 @@ test('events acknowledged with 202 by a process killed before any worker ran are
   while (query<{ n: number }>('SELECT count(*) AS n FROM event_batches').at(0)!.n > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 
   const status = async () => {
-    const r = await fetch(`http://127.0.0.1:${port}/v1/api/profile/user/deletion-job/${deletionJobId}?project_id=${projectId}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const r = await fetch(`http://127.0.0.1:${port}/v1/api/profile/user/deletion-job/${deletionJobId}?project_id=${projectId}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     return (await r.json()) as { status: string; deleted: number; counts: { events: number } };
   };
   while ((await status()).status !== 'completed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -108,10 +117,14 @@ test('events acknowledged with 202 by a process killed before any worker ran are
 
   const stored = query<{ n: number; keys: number }>('SELECT count(*) AS n, count(DISTINCT event_key) AS keys FROM events WHERE project_id = ?', projectId)[0];
   expect(stored).toEqual({ n: 322, keys: 322 });
-  const perJob = jobIds.map((id) => query<{ n: number }>("SELECT count(*) AS n FROM events WHERE project_id = ? AND event_key LIKE ? || ':%'", projectId, id)[0].n);
+  const perJob = jobIds.map(
+    (id) => query<{ n: number }>("SELECT count(*) AS n FROM events WHERE project_id = ? AND event_key LIKE ? || ':%'", projectId, id)[0].n,
+  );
   expect(perJob).toEqual([172, 100, 0]); // the third request's events carry their event_id
   expect(query<{ n: number }>("SELECT count(*) AS n FROM events WHERE project_id = ? AND event_key LIKE 'evt-%'", projectId)[0].n).toBe(50);
-  expect(query<{ state: string; n: number }>("SELECT state, count(*) AS n FROM jobs WHERE queue = 'event-batches' GROUP BY state")).toEqual([{ state: 'done', n: 3 }]);
+  expect(query<{ state: string; n: number }>("SELECT state, count(*) AS n FROM jobs WHERE queue = 'event-batches' GROUP BY state")).toEqual([
+    { state: 'done', n: 3 },
+  ]);
 
   // The client retries the third request (it never saw the answer, say): nothing new is stored.
   const retry = await postEvents(requests[2]);

@@ -228,7 +228,10 @@ describe.skipIf(!TEST_DATABASE_URL || !TEST_REDIS_URL)('scale mode: two API and 
     }
 
     // Every acknowledged event is stored, once; nothing of a refused request is.
-    const stored = await q<{ event_key: string; n: string }>('select event_key, count(*) as n from events where project_id = $1 group by event_key', dfinery.projectId);
+    const stored = await q<{ event_key: string; n: string }>(
+      'select event_key, count(*) as n from events where project_id = $1 group by event_key',
+      dfinery.projectId,
+    );
     expect(stored.every((r) => Number(r.n) === 1)).toBe(true);
     expect(stored.map((r) => r.event_key).sort()).toEqual(accepted.flatMap((o) => o.keys).sort());
     // Both processes met each person at the same moment: still one profile each, holding both identifiers.
@@ -296,9 +299,15 @@ describe.skipIf(!TEST_DATABASE_URL || !TEST_REDIS_URL)('scale mode: two API and 
         if (left === 0 || Date.now() > until) break;
         await sleep(250);
       }
-      const stored = await q<{ n: string; keys: string }>('select count(*) as n, count(distinct event_key) as keys from events where project_id = $1', marketap.projectId);
+      const stored = await q<{ n: string; keys: string }>(
+        'select count(*) as n, count(distinct event_key) as keys from events where project_id = $1',
+        marketap.projectId,
+      );
       expect({ n: Number(stored[0].n), keys: Number(stored[0].keys) }).toEqual({ n: REQUESTS * PER_REQUEST, keys: REQUESTS * PER_REQUEST });
-      const jobs = await q<{ state: string; n: string }>("select state, count(*) as n from jobs where queue = 'event-batches' and project_id = $1 group by state", marketap.projectId);
+      const jobs = await q<{ state: string; n: string }>(
+        "select state, count(*) as n from jobs where queue = 'event-batches' and project_id = $1 group by state",
+        marketap.projectId,
+      );
       expect(jobs.map((j) => ({ state: j.state, n: Number(j.n) }))).toEqual([{ state: 'done', n: REQUESTS }]);
       // The batch the killed worker was running ran again (a second attempt) and completed.
       const taken = await q<{ state: string; attempts: number }>('select state, attempts from jobs where id = $1', victim!.jobId);

@@ -19,7 +19,13 @@ const ADMIN = 'maru_adm_e2e-admin-token';
 const SEED_EVENTS = {
   common: { identity: { external_id: 'dfn-user-123', email: 'dfn@gmail.com' } },
   events: [
-    { event_log_id: 'b0c9cf18-f3c0-4879-bb2e-92c65858dabc', event_name: 'df_login', event_datetime: '2024-06-24T06:01:48.501Z', event_properties: null, event_items: null },
+    {
+      event_log_id: 'b0c9cf18-f3c0-4879-bb2e-92c65858dabc',
+      event_name: 'df_login',
+      event_datetime: '2024-06-24T06:01:48.501Z',
+      event_properties: null,
+      event_items: null,
+    },
     {
       event_log_id: '464bc021-9c56-481e-8ee8-3bf06de7c418',
       event_name: 'df_purchase',
@@ -30,8 +36,6 @@ const SEED_EVENTS = {
   ],
 };
 const OK = { status: true, code: '20000', message: 'OK', data: true };
-
-
 
 async function waitFor(url: string, status = 200, timeoutMs = 20_000): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
@@ -49,7 +53,9 @@ async function waitFor(url: string, status = 200, timeoutMs = 20_000): Promise<R
 
 function cli(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((done, fail) =>
-    execFile(NODE, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => (err ? fail(new Error(stderr)) : done(stdout))),
+    execFile(NODE, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) =>
+      err ? fail(new Error(stderr)) : done(stdout),
+    ),
   );
 }
 
@@ -85,7 +91,15 @@ afterEach(async () => {
 function start(command: string, args: string[]) {
   child = spawn(command, args, {
     cwd: ROOT,
-    env: { PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '', PORT: String(port), MARU_HOST: '127.0.0.1', MARU_DATA_DIR: dataDir, MARU_ADMIN_TOKEN: ADMIN, MARU_LOG_LEVEL: 'info' },
+    env: {
+      PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      MARU_HOST: '127.0.0.1',
+      MARU_DATA_DIR: dataDir,
+      MARU_ADMIN_TOKEN: ADMIN,
+      MARU_LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, as a service manager would run it
   });
@@ -104,7 +118,10 @@ const postEvents = (body: unknown) =>
 function storedEvents(): { event_key: string; name: string }[] {
   const db = new DatabaseSync(join(dataDir, 'maru.db'), { readOnly: true });
   try {
-    return db.prepare('select event_key, name from events where project_id = ? order by occurred_at').all(project.project_id) as { event_key: string; name: string }[];
+    return db.prepare('select event_key, name from events where project_id = ? order by occurred_at').all(project.project_id) as {
+      event_key: string;
+      name: string;
+    }[];
   } finally {
     db.close();
   }
@@ -163,7 +180,13 @@ describe('a real server process', () => {
     let sendRest!: () => void;
     const response = new Promise<{ status: number; body: string }>((done, fail) => {
       const req = request(
-        { host: '127.0.0.1', port, method: 'POST', path: `/api/v1/events?service_id=${project.project_id}`, headers: { 'content-type': 'application/json', 'content-length': body.length, access_token: project.credentials.import_token, connection: 'close' } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/api/v1/events?service_id=${project.project_id}`,
+          headers: { 'content-type': 'application/json', 'content-length': body.length, access_token: project.credentials.import_token, connection: 'close' },
+        },
         (res) => {
           let text = '';
           res.on('data', (d) => (text += d));

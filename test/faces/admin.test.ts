@@ -24,7 +24,14 @@ const admin = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown,
   t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 const count = async (table: 'projects' | 'credentials' | 'properties' | 'event_types') =>
-  Number((await t.runtime.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await t.runtime.store.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 const importEvent = (projectId: string, token: string) =>
   t.app.inject({
@@ -159,15 +166,43 @@ describe('projects', () => {
     [{ name: 'x'.repeat(201) }, 'name', 'name is required (1-200 characters)'],
     [{ settings: [] }, 'settings', 'settings must be an object'],
     [{ settings: { limits: 'lots' } }, 'settings.limits', 'settings.limits must be an object {policy: quota}, e.g. {"event_ingest": 500000}'],
-    [{ settings: { limits: { event_ingest: -5 } } }, 'settings.limits.event_ingest', 'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got -5'],
-    [{ settings: { limits: { event_ingest: 'lots' } } }, 'settings.limits.event_ingest', 'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got "lots"'],
-    [{ settings: { limits: { event_ingest: 1.5 } } }, 'settings.limits.event_ingest', 'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got 1.5'],
-    [{ settings: { limits: { burst: 10 } } }, 'settings.limits.burst', expect.stringMatching(/^settings\.limits\.burst is not a rate-limit policy \(event_ingest, /)],
+    [
+      { settings: { limits: { event_ingest: -5 } } },
+      'settings.limits.event_ingest',
+      'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got -5',
+    ],
+    [
+      { settings: { limits: { event_ingest: 'lots' } } },
+      'settings.limits.event_ingest',
+      'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got "lots"',
+    ],
+    [
+      { settings: { limits: { event_ingest: 1.5 } } },
+      'settings.limits.event_ingest',
+      'settings.limits.event_ingest must be a whole number of at least 0 (or null for the default 1000000), got 1.5',
+    ],
+    [
+      { settings: { limits: { burst: 10 } } },
+      'settings.limits.burst',
+      expect.stringMatching(/^settings\.limits\.burst is not a rate-limit policy \(event_ingest, /),
+    ],
     [{ settings: { strictTaxonomy: 'yes' } }, 'settings.strictTaxonomy', 'settings.strictTaxonomy must be true or false'],
     [{ settings: { phoneRegion: 'XX' } }, 'settings.phoneRegion', 'settings.phoneRegion must be an ISO 3166 region code such as KR, got "XX"'],
-    [{ settings: { strictTaxnomy: true } }, 'settings.strictTaxnomy', expect.stringMatching(/^settings\.strictTaxnomy is not a project setting \(strictTaxonomy, /)],
-    [{ settings: { campaigns: { quietHour: {} } } }, 'settings.campaigns.quietHour', expect.stringMatching(/^settings\.campaigns\.quietHour is not a campaign setting/)],
-    [{ settings: { taxonomyLimits: { events: 0 } } }, 'settings.taxonomyLimits.events', 'settings.taxonomyLimits.events must be a whole number from 1 to 100000, got 0'],
+    [
+      { settings: { strictTaxnomy: true } },
+      'settings.strictTaxnomy',
+      expect.stringMatching(/^settings\.strictTaxnomy is not a project setting \(strictTaxonomy, /),
+    ],
+    [
+      { settings: { campaigns: { quietHour: {} } } },
+      'settings.campaigns.quietHour',
+      expect.stringMatching(/^settings\.campaigns\.quietHour is not a campaign setting/),
+    ],
+    [
+      { settings: { taxonomyLimits: { events: 0 } } },
+      'settings.taxonomyLimits.events',
+      'settings.taxonomyLimits.events must be a whole number from 1 to 100000, got 0',
+    ],
   ])('patch %j: 400 naming %s, nothing changed', async (payload, field, message) => {
     const { project } = await createProject(t.runtime, { settings: { limits: { event_ingest: 7 } } });
     const before = json(await admin('GET', `/admin/v1/projects/${project.id}`)).project;
@@ -193,28 +228,47 @@ describe('projects', () => {
     const { project } = await createProject(t.runtime, { settings: { strictTaxonomy: true, phoneRegion: 'US' } });
     const r = await admin('PATCH', `/admin/v1/projects/${project.id}`, { settings: { phoneRegion: null, limits: { event_ingest: 0, export_requests: null } } });
     expect(r.statusCode).toBe(200);
-    expect(json(r).project).toEqual({ id: project.id, name: project.name, timezone: 'Asia/Seoul', settings: { strictTaxonomy: true, limits: { event_ingest: 0, export_requests: null } }, createdAt: '2025-01-06T01:00:00.000Z' });
+    expect(json(r).project).toEqual({
+      id: project.id,
+      name: project.name,
+      timezone: 'Asia/Seoul',
+      settings: { strictTaxonomy: true, limits: { event_ingest: 0, export_requests: null } },
+      createdAt: '2025-01-06T01:00:00.000Z',
+    });
     expect(t.runtime.rateLimiter.quota(await t.runtime.projects.get(project.id), 'export_requests')).toBe(100);
   });
 
   test('every admin time is ISO 8601 UTC with milliseconds (projects, credentials, profiles, audiences)', async () => {
     const { project } = await createProject(t.runtime);
-    await t.runtime.profiles.upsert({ projectId: project.id, updates: [{ identifiers: [{ type: 'external_id', value: 'u1' }], properties: { tier: 'gold' } }], strict: false });
+    await t.runtime.profiles.upsert({
+      projectId: project.id,
+      updates: [{ identifiers: [{ type: 'external_id', value: 'u1' }], properties: { tier: 'gold' } }],
+      strict: false,
+    });
     await admin('POST', `/admin/v1/projects/${project.id}/audiences`, { name: 'all', rule: { property: 'tier', op: 'exists' } });
     const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
     const times: [string, unknown][] = [];
     const walk = (path: string, v: unknown) => {
       if (Array.isArray(v)) {
         for (const [i, x] of v.entries()) walk(`${path}[${i}]`, x);
-      }
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(path === '' ? k : `${path}.${k}`, x);
+      } else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(path === '' ? k : `${path}.${k}`, x);
       else if (/(At|_at)$/.test(path) || /propertyTimes\./.test(path)) times.push([path, v]);
     };
-    for (const url of ['', '/credentials', '/profiles?type=external_id&value=u1', '/audiences']) walk('', json(await admin('GET', `/admin/v1/projects/${project.id}${url}`)));
+    for (const url of ['', '/credentials', '/profiles?type=external_id&value=u1', '/audiences'])
+      walk('', json(await admin('GET', `/admin/v1/projects/${project.id}${url}`)));
     walk('list', json(await admin('GET', '/admin/v1/projects')));
     expect(times.length).toBeGreaterThan(10);
     for (const [path, v] of times) if (v !== null) expect([path, v]).toEqual([path, expect.stringMatching(ISO)]);
-    expect(times.map(([p]) => p)).toEqual(expect.arrayContaining(['project.createdAt', 'credentials[0].created_at', 'profile.createdAt', 'profile.propertyTimes.tier', 'audiences[0].updatedAt', 'list.projects[0].createdAt']));
+    expect(times.map(([p]) => p)).toEqual(
+      expect.arrayContaining([
+        'project.createdAt',
+        'credentials[0].created_at',
+        'profile.createdAt',
+        'profile.propertyTimes.tier',
+        'audiences[0].updatedAt',
+        'list.projects[0].createdAt',
+      ]),
+    );
   });
 
   test.each([
@@ -225,7 +279,11 @@ describe('projects', () => {
   ])('GET %s: a datetime parameter without a zone is 400 naming %s (D3)', async (path, field) => {
     const { project } = await createProject(t.runtime);
     const r = await admin('GET', `/admin/v1/projects/${project.id}${path}`);
-    expect([r.statusCode, json(r).error.field, json(r).error.message]).toEqual([400, field, expect.stringContaining(`${field} must be an ISO 8601 datetime with Z or an offset`)]);
+    expect([r.statusCode, json(r).error.field, json(r).error.message]).toEqual([
+      400,
+      field,
+      expect.stringContaining(`${field} must be an ISO 8601 datetime with Z or an offset`),
+    ]);
     const zoned = await admin('GET', `/admin/v1/projects/${project.id}${path.replace(/=.*/, '=2025-01-06T10:00:00.000%2B09:00')}`);
     expect(zoned.statusCode).toBe(200);
   });
@@ -290,7 +348,9 @@ describe('taxonomy', () => {
     const tx = await taxonomy();
     return {
       events: tx.events.filter((e: { origin: string }) => e.origin !== 'standard').map((e: { name: string }) => e.name),
-      properties: tx.properties.filter((p: { origin: string }) => p.origin !== 'standard').map((p: { scope: string; name: string; type: string }) => `${p.scope}:${p.name}:${p.type}`),
+      properties: tx.properties
+        .filter((p: { origin: string }) => p.origin !== 'standard')
+        .map((p: { scope: string; name: string; type: string }) => `${p.scope}:${p.name}:${p.type}`),
     };
   };
 
@@ -311,10 +371,22 @@ describe('taxonomy', () => {
     expect(json(r)).toEqual({ events: 2, properties: 7 });
     expect(await custom()).toEqual({
       events: ['app_open', 'coupon_used'],
-      properties: ['event:coupon_code:string', 'item:color:string', 'user:birthday:date', 'user:last_seen:datetime', 'user:scores:double[]', 'user:tags:string[]', 'user:tier:long'],
+      properties: [
+        'event:coupon_code:string',
+        'item:color:string',
+        'user:birthday:date',
+        'user:last_seen:datetime',
+        'user:scores:double[]',
+        'user:tags:string[]',
+        'user:tier:long',
+      ],
     });
     // Registering the same document again changes nothing.
-    expect(json(await admin('POST', `/admin/v1/projects/${projectId}/taxonomy`, { events: ['app_open'], properties: [{ scope: 'user', name: 'tier', type: 'Long' }] }))).toEqual({
+    expect(
+      json(
+        await admin('POST', `/admin/v1/projects/${projectId}/taxonomy`, { events: ['app_open'], properties: [{ scope: 'user', name: 'tier', type: 'Long' }] }),
+      ),
+    ).toEqual({
       events: 1,
       properties: 1,
     });
@@ -358,7 +430,15 @@ describe('taxonomy', () => {
   test.each([
     [{ events: 'e1' }, 'events'],
     [{ events: ['ok', 'bad name!'] }, 'events[1]'],
-    [{ properties: [{ scope: 'user', name: 'a', type: 'Long' }, { scope: 'device', name: 'b', type: 'Long' }] }, 'properties[1].scope'],
+    [
+      {
+        properties: [
+          { scope: 'user', name: 'a', type: 'Long' },
+          { scope: 'device', name: 'b', type: 'Long' },
+        ],
+      },
+      'properties[1].scope',
+    ],
     [{ properties: [{ scope: 'user', name: 'a', type: 'Integer' }] }, 'properties[0].type'],
     [{ properties: [{ scope: 'user', name: 'df_unified_id', type: 'String' }] }, 'properties[0].name'],
     [{ properties: [null] }, 'properties[0]'],
@@ -396,7 +476,10 @@ describe('taxonomy', () => {
         method: 'POST',
         url: `/api/v1/events?service_id=${project.id}`,
         headers: { access_token: credentials.import_token },
-        payload: { common: { identity: { external_id: 'u' } }, events: [{ event_log_id: '1', event_name: 'app_open', event_datetime: '2025-01-01T00:00:00Z' }] },
+        payload: {
+          common: { identity: { external_id: 'u' } },
+          events: [{ event_log_id: '1', event_name: 'app_open', event_datetime: '2025-01-01T00:00:00Z' }],
+        },
       });
     expect(json(await send()).code).toBe('40001');
     await admin('POST', `/admin/v1/projects/${project.id}/taxonomy/events`, { name: 'app_open' });
@@ -407,10 +490,29 @@ describe('taxonomy', () => {
 describe('profiles', () => {
   test('by identifier and by id, absorbed ids resolving to the survivor', async () => {
     const { project } = await createProject(t.runtime);
-    const [a] = await t.runtime.profiles.upsert({ projectId: project.id, updates: [{ identifiers: [{ type: 'email', value: 'a@example.com' }], properties: { df_name: 'A' } }], strict: true });
+    const [a] = await t.runtime.profiles.upsert({
+      projectId: project.id,
+      updates: [{ identifiers: [{ type: 'email', value: 'a@example.com' }], properties: { df_name: 'A' } }],
+      strict: true,
+    });
     clock.advance(1000);
-    const [b] = await t.runtime.profiles.upsert({ projectId: project.id, updates: [{ identifiers: [{ type: 'phone', value: '010-1234-5678' }] }], strict: true });
-    await t.runtime.profiles.upsert({ projectId: project.id, updates: [{ identifiers: [{ type: 'email', value: 'a@example.com' }, { type: 'phone', value: '01012345678' }] }], strict: true });
+    const [b] = await t.runtime.profiles.upsert({
+      projectId: project.id,
+      updates: [{ identifiers: [{ type: 'phone', value: '010-1234-5678' }] }],
+      strict: true,
+    });
+    await t.runtime.profiles.upsert({
+      projectId: project.id,
+      updates: [
+        {
+          identifiers: [
+            { type: 'email', value: 'a@example.com' },
+            { type: 'phone', value: '01012345678' },
+          ],
+        },
+      ],
+      strict: true,
+    });
 
     const byPhone = await admin('GET', `/admin/v1/projects/${project.id}/profiles?type=phone&value=${encodeURIComponent('+82 10-1234-5678')}`);
     expect(byPhone.statusCode).toBe(200);

@@ -46,7 +46,13 @@ async function profile(projectId: string, externalId: string, properties: Record
 }
 
 async function event(projectId: string, identifiers: IdentifierInput[], name: string, occurredAt: string, properties?: Record<string, unknown>) {
-  await rt().events.ingest({ projectId, events: [{ key: randomUUID(), name, occurredAt, properties, identifiers }], source: 'api', strict: true, wire: EVENT_WIRE });
+  await rt().events.ingest({
+    projectId,
+    events: [{ key: randomUUID(), name, occurredAt, properties, identifiers }],
+    source: 'api',
+    strict: true,
+    wire: EVENT_WIRE,
+  });
 }
 
 const api = (projectId: string) => `/admin/v1/projects/${projectId}/audiences`;
@@ -130,20 +136,55 @@ describe('audience rules on user properties (SQL in the store)', () => {
   test('AND / OR groups nest', async () => {
     const projectId = await newProject();
     const { who } = await fourProfiles(projectId);
-    expect(who(await preview(projectId, { any: [{ property: 'df_gender', op: 'equals', value: 'Male' }, { property: 'age', op: 'lt', value: 20 }] }))).toEqual(['u2', 'u3']);
-    expect(who(await preview(projectId, { all: [{ property: 'tags', op: 'contains', value: 'kr' }, { property: 'age', op: 'lt', value: 40 }] }))).toEqual(['u1']);
     expect(
       who(
         await preview(projectId, {
           any: [
-            { all: [{ property: 'tags', op: 'contains', value: 'kr' }, { property: 'df_push_ads_optin', op: 'equals', value: false }] },
-            { all: [{ property: 'df_membership', op: 'equals', value: 'gold' }, { property: 'age', op: 'gte', value: 18 }] },
+            { property: 'df_gender', op: 'equals', value: 'Male' },
+            { property: 'age', op: 'lt', value: 20 },
+          ],
+        }),
+      ),
+    ).toEqual(['u2', 'u3']);
+    expect(
+      who(
+        await preview(projectId, {
+          all: [
+            { property: 'tags', op: 'contains', value: 'kr' },
+            { property: 'age', op: 'lt', value: 40 },
+          ],
+        }),
+      ),
+    ).toEqual(['u1']);
+    expect(
+      who(
+        await preview(projectId, {
+          any: [
+            {
+              all: [
+                { property: 'tags', op: 'contains', value: 'kr' },
+                { property: 'df_push_ads_optin', op: 'equals', value: false },
+              ],
+            },
+            {
+              all: [
+                { property: 'df_membership', op: 'equals', value: 'gold' },
+                { property: 'age', op: 'gte', value: 18 },
+              ],
+            },
           ],
         }),
       ),
     ).toEqual(['u2', 'u3']);
     // A bare array is "all".
-    expect(who(await preview(projectId, [{ property: 'df_gender', op: 'exists' }, { property: 'age', op: 'gt', value: 40 }]))).toEqual(['u2']);
+    expect(
+      who(
+        await preview(projectId, [
+          { property: 'df_gender', op: 'exists' },
+          { property: 'age', op: 'gt', value: 40 },
+        ]),
+      ),
+    ).toEqual(['u2']);
   });
 
   test('relative dates follow the clock', async () => {
@@ -203,11 +244,41 @@ describe('audience rules on events', () => {
     ['performed fewer than 2 times', { event: 'df_purchase', performed: false, min_count: 2 }, ['u2', 'u4']],
     ['not within the last 7 days', { event: 'df_purchase', performed: false, within_last_days: 7 }, ['u2', 'u4']],
     ['with a property condition', { event: 'df_purchase', where: { property: 'df_total_purchase_amount', op: 'gte', value: 5000 } }, ['u1']],
-    ['property condition and window', { event: 'df_purchase', within_last_days: 7, where: [{ property: 'df_total_purchase_amount', op: 'gte', value: 5000 }] }, ['u1']],
-    ['property condition, window and count', { event: 'df_purchase', within_last_days: 7, min_count: 2, where: { property: 'df_total_purchase_amount', op: 'gte', value: 5000 } }, []],
-    ['OR of property conditions on the event', { event: 'df_purchase', min_count: 2, where: { any: [{ property: 'df_total_purchase_amount', op: 'lt', value: 1000 }, { property: 'df_total_purchase_amount', op: 'gt', value: 10000 }] } }, ['u3']],
+    [
+      'property condition and window',
+      { event: 'df_purchase', within_last_days: 7, where: [{ property: 'df_total_purchase_amount', op: 'gte', value: 5000 }] },
+      ['u1'],
+    ],
+    [
+      'property condition, window and count',
+      { event: 'df_purchase', within_last_days: 7, min_count: 2, where: { property: 'df_total_purchase_amount', op: 'gte', value: 5000 } },
+      [],
+    ],
+    [
+      'OR of property conditions on the event',
+      {
+        event: 'df_purchase',
+        min_count: 2,
+        where: {
+          any: [
+            { property: 'df_total_purchase_amount', op: 'lt', value: 1000 },
+            { property: 'df_total_purchase_amount', op: 'gt', value: 10000 },
+          ],
+        },
+      },
+      ['u3'],
+    ],
     ['events combined with user properties', { all: [{ event: 'df_login' }, { property: 'df_gender', op: 'equals', value: 'Female' }] }, ['u1']],
-    ['events OR user properties', { any: [{ event: 'df_purchase', within_last_days: 5 }, { property: 'df_gender', op: 'equals', value: 'Male' }] }, ['u1', 'u2', 'u3']],
+    [
+      'events OR user properties',
+      {
+        any: [
+          { event: 'df_purchase', within_last_days: 5 },
+          { property: 'df_gender', op: 'equals', value: 'Male' },
+        ],
+      },
+      ['u1', 'u2', 'u3'],
+    ],
   ])('%s', async (_name, rule, expected) => {
     const { projectId, who } = await withEvents();
     expect(who(await preview(projectId, rule))).toEqual(expected);
@@ -263,10 +334,25 @@ describe('admin API', () => {
     expect(a.id).toMatch(/^[a-z0-9]{6}$/);
     const at = Date.parse(NOW);
     expect(created.json()).toEqual({
-      audience: { id: a.id, name: 'Koreans', description: 'tagged kr', rule: { all: [{ property: 'tags', op: 'contains', value: 'kr' }] }, createdAt: new Date(at).toISOString(), updatedAt: new Date(at).toISOString() },
+      audience: {
+        id: a.id,
+        name: 'Koreans',
+        description: 'tagged kr',
+        rule: { all: [{ property: 'tags', op: 'contains', value: 'kr' }] },
+        createdAt: new Date(at).toISOString(),
+        updatedAt: new Date(at).toISOString(),
+      },
     });
     const row = await rt().store.db.selectFrom('audiences').selectAll().where('project_id', '=', projectId).executeTakeFirstOrThrow();
-    expect(row).toEqual({ project_id: projectId, id: a.id, name: 'Koreans', description: 'tagged kr', rule: '{"all":[{"property":"tags","op":"contains","value":"kr"}]}', created_at: at, updated_at: at });
+    expect(row).toEqual({
+      project_id: projectId,
+      id: a.id,
+      name: 'Koreans',
+      description: 'tagged kr',
+      rule: '{"all":[{"property":"tags","op":"contains","value":"kr"}]}',
+      created_at: at,
+      updated_at: at,
+    });
 
     const got = await t.app.inject({ method: 'GET', url: `${api(projectId)}/${a.id}`, headers: adminHeaders });
     expect(got.json()).toEqual(created.json());
@@ -286,7 +372,14 @@ describe('admin API', () => {
       payload: { name: 'Men', rule: { property: 'df_gender', op: 'equals', value: 'Male' } },
     });
     expect(patched.json()).toEqual({
-      audience: { id: a.id, name: 'Men', description: 'tagged kr', rule: { property: 'df_gender', op: 'equals', value: 'Male' }, createdAt: new Date(at).toISOString(), updatedAt: new Date(at + 5000).toISOString() },
+      audience: {
+        id: a.id,
+        name: 'Men',
+        description: 'tagged kr',
+        rule: { property: 'df_gender', op: 'equals', value: 'Male' },
+        createdAt: new Date(at).toISOString(),
+        updatedAt: new Date(at + 5000).toISOString(),
+      },
     });
     const p3 = await t.app.inject({ method: 'POST', url: `${api(projectId)}/${a.id}/preview`, headers: adminHeaders });
     expect(p3.json()).toEqual({ count: 1, sample: [ids.u2] });
@@ -309,15 +402,29 @@ describe('admin API', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
-      error: { code: 'invalid_input', message: 'rule.all[1].any[0].op: contains does not apply to age (Long); use one of equals, not_equals, gt, gte, lt, lte, in, exists, not_exists', field: 'rule.all[1].any[0].op' },
+      error: {
+        code: 'invalid_input',
+        message: 'rule.all[1].any[0].op: contains does not apply to age (Long); use one of equals, not_equals, gt, gte, lt, lte, in, exists, not_exists',
+        field: 'rule.all[1].any[0].op',
+      },
     });
     const noName = await t.app.inject({ method: 'POST', url: api(projectId), headers: adminHeaders, payload: { rule: { event: 'df_login' } } });
     expect(noName.json()).toEqual({ error: { code: 'invalid_input', message: 'name is required (1-200 characters)', field: 'name' } });
-    const extra = await t.app.inject({ method: 'POST', url: api(projectId), headers: adminHeaders, payload: { name: 'x', rule: { event: 'df_login' }, id: 'abcdef' } });
+    const extra = await t.app.inject({
+      method: 'POST',
+      url: api(projectId),
+      headers: adminHeaders,
+      payload: { name: 'x', rule: { event: 'df_login' }, id: 'abcdef' },
+    });
     expect(extra.json()).toEqual({ error: { code: 'invalid_input', message: 'id is not a field of an audience (name, description, rule)', field: 'id' } });
     const badPreview = await t.app.inject({ method: 'POST', url: `${api(projectId)}/preview`, headers: adminHeaders, payload: { rule: { event: 'df_nope' } } });
     expect(badPreview.json()).toEqual({ error: { code: 'invalid_input', message: 'rule.event: event df_nope is not registered', field: 'rule.event' } });
-    const badSample = await t.app.inject({ method: 'POST', url: `${api(projectId)}/preview?sample=500`, headers: adminHeaders, payload: { rule: { event: 'df_login' } } });
+    const badSample = await t.app.inject({
+      method: 'POST',
+      url: `${api(projectId)}/preview?sample=500`,
+      headers: adminHeaders,
+      payload: { rule: { event: 'df_login' } },
+    });
     expect(badSample.json()).toEqual({ error: { code: 'invalid_input', message: 'sample must be a whole number from 0 to 100', field: 'sample' } });
     expect(await rt().store.db.selectFrom('audiences').selectAll().where('project_id', '=', projectId).execute()).toEqual([]);
   });
@@ -325,7 +432,12 @@ describe('admin API', () => {
   test('a failed update changes nothing', async () => {
     const projectId = await newProject();
     const a = await rt().audiences.create(projectId, { name: 'a', rule: { event: 'df_login' } });
-    const res = await t.app.inject({ method: 'PATCH', url: `${api(projectId)}/${a.id}`, headers: adminHeaders, payload: { name: 'b', rule: { event: 'df_login', min_count: -1 } } });
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: `${api(projectId)}/${a.id}`,
+      headers: adminHeaders,
+      payload: { name: 'b', rule: { event: 'df_login', min_count: -1 } },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.field).toBe('rule.min_count');
     expect(await rt().audiences.get(projectId, a.id)).toEqual(a);
@@ -356,18 +468,35 @@ describe('CLI', () => {
     const cli = async (...argv: string[]) => {
       let out = '';
       let err = '';
-      const code = await runCli([...argv, '--data-dir', t.dataDir], { out: (s) => (out += s), err: (s) => (err += s), env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv } });
+      const code = await runCli([...argv, '--data-dir', t.dataDir], {
+        out: (s) => (out += s),
+        err: (s) => (err += s),
+        env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv },
+      });
       return { code, out, err };
     };
     try {
-      writeFileSync(join(dir, 'rule.json'), JSON.stringify({ any: [{ property: 'age', op: 'gte', value: 40 }, { property: 'df_membership', op: 'equals', value: 'gold' }] }));
+      writeFileSync(
+        join(dir, 'rule.json'),
+        JSON.stringify({
+          any: [
+            { property: 'age', op: 'gte', value: 40 },
+            { property: 'df_membership', op: 'equals', value: 'gold' },
+          ],
+        }),
+      );
       const created = await cli('audience', 'create', '--project', projectId, '--name', 'older or gold', '--file', join(dir, 'rule.json'));
       expect(created.code, created.err).toBe(0);
       const id = created.out.trim();
       expect(id).toMatch(/^[a-z0-9]{6}$/);
       expect(await cli('audience', 'list', '--project', projectId)).toEqual({ code: 0, out: `${id}  older or gold\n`, err: '' });
       const got = await cli('audience', 'get', '--project', projectId, '--id', id);
-      expect(JSON.parse(got.out).audience.rule).toEqual({ any: [{ property: 'age', op: 'gte', value: 40 }, { property: 'df_membership', op: 'equals', value: 'gold' }] });
+      expect(JSON.parse(got.out).audience.rule).toEqual({
+        any: [
+          { property: 'age', op: 'gte', value: 40 },
+          { property: 'df_membership', op: 'equals', value: 'gold' },
+        ],
+      });
       const pv = await cli('audience', 'preview', '--project', projectId, '--id', id, '--json');
       expect(JSON.parse(pv.out)).toEqual({ count: 2, sample: [ids.u2, ids.u3].sort() });
       writeFileSync(join(dir, 'rule2.json'), JSON.stringify({ property: 'age', op: 'lt', value: 20 }));

@@ -20,7 +20,14 @@ afterEach(async () => {
   smtp = undefined;
 });
 
-const outbox = async () => (await w.admin('GET', '/outbox')).body.outbox as { idempotency_key: string; channel: string; recipient: string; message: Record<string, unknown>; state: string }[];
+const outbox = async () =>
+  (await w.admin('GET', '/outbox')).body.outbox as {
+    idempotency_key: string;
+    channel: string;
+    recipient: string;
+    message: Record<string, unknown>;
+    state: string;
+  }[];
 
 describe('send a test message', () => {
   it('without a vendor it goes to the sandbox, which records it and answers like a vendor', async () => {
@@ -31,11 +38,17 @@ describe('send a test message', () => {
     const [entry] = await outbox();
     expect(entry).toMatchObject({ idempotency_key: r.body.idempotencyKey, channel: 'email', recipient: 'me@example.com', state: 'delivered' });
     expect(r.body.providerMessageId).toBe((await w.admin('GET', '/outbox')).body.outbox[0].id);
-    expect(entry.message).toMatchObject({ from: { address: 'news@shop.example', name: 'Shop' }, subject: 'maru test message', text: 'This is a test message from maru. Your channel provider works.' });
+    expect(entry.message).toMatchObject({
+      from: { address: 'news@shop.example', name: 'Shop' },
+      subject: 'maru test message',
+      text: 'This is a test message from maru. Your channel provider works.',
+    });
   });
 
   it("a refusal is answered with the provider's reason (the sandbox's failure rule refusing the recipient)", async () => {
-    expect((await w.admin('PUT', '/sandbox', { failures: [{ recipients: ['bounce@example.com'], mode: 'permanent', reason: 'mailbox unavailable' }] })).status).toBe(200);
+    expect(
+      (await w.admin('PUT', '/sandbox', { failures: [{ recipients: ['bounce@example.com'], mode: 'permanent', reason: 'mailbox unavailable' }] })).status,
+    ).toBe(200);
     const r = await w.admin('POST', '/channels/email/test', { to: 'bounce@example.com' });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ ok: false, retryable: false, vendor: 'sandbox', reason: 'mailbox unavailable' });
@@ -43,7 +56,10 @@ describe('send a test message', () => {
 
   it('through a configured SMTP provider: the SMTP server receives the message from the project sender', async () => {
     smtp = await startSmtpFake({ auth: { user: 'relay-user', pass: 'relay-pass-0123' } });
-    const put = await w.admin('PUT', '/channels/email', { vendor: 'smtp', config: { host: smtp.host, port: smtp.port, secure: false, ignoreTLS: true, pool: false, auth: { user: 'relay-user', pass: 'relay-pass-0123' } } });
+    const put = await w.admin('PUT', '/channels/email', {
+      vendor: 'smtp',
+      config: { host: smtp.host, port: smtp.port, secure: false, ignoreTLS: true, pool: false, auth: { user: 'relay-user', pass: 'relay-pass-0123' } },
+    });
     expect(put.status, put.text).toBe(200);
     const r = await w.admin('POST', '/channels/email/test', { to: ' owner@example.com ' });
     expect(r.status, r.text).toBe(200);
@@ -60,7 +76,14 @@ describe('send a test message', () => {
     // The SMTP server refusing the login is a failure with its reason, not an error of the route.
     await smtp.close();
     smtp = await startSmtpFake({ auth: { user: 'relay-user', pass: 'another-password' } });
-    expect((await w.admin('PUT', '/channels/email', { vendor: 'smtp', config: { host: smtp.host, port: smtp.port, secure: false, ignoreTLS: true, pool: false, auth: { user: 'relay-user', pass: 'relay-pass-0123' } } })).status).toBe(200);
+    expect(
+      (
+        await w.admin('PUT', '/channels/email', {
+          vendor: 'smtp',
+          config: { host: smtp.host, port: smtp.port, secure: false, ignoreTLS: true, pool: false, auth: { user: 'relay-user', pass: 'relay-pass-0123' } },
+        })
+      ).status,
+    ).toBe(200);
     const refused = await w.admin('POST', '/channels/email/test', { to: 'owner@example.com' });
     expect(refused.status).toBe(200);
     expect(refused.body.ok).toBe(false);
@@ -116,7 +139,7 @@ describe('send a test message', () => {
     expect(entries.find((e) => e.channel === 'push')!.message).toMatchObject({ platform: 'ios', title: 'maru test message' });
   });
 
-  it('owners only: a marketer is refused (403) and nothing is sent; an owner\'s test is in the audit log', async () => {
+  it("owners only: a marketer is refused (403) and nothing is sent; an owner's test is in the audit log", async () => {
     const projectId = w.project.id;
     const marketer = await signedIn(w.t.app, w.runtime, { email: 'marketer@example.com', roles: [{ projectId, role: 'marketer' }] });
     const owner = await signedIn(w.t.app, w.runtime, { email: 'owner@example.com', roles: [{ projectId, role: 'owner' }] });
@@ -125,14 +148,43 @@ describe('send a test message', () => {
     expect(await outbox()).toEqual([]);
     const done = await owner.request({ method: 'POST', url: `/admin/v1/projects/${projectId}/channels/email/test`, payload: { to: 'me@example.com' } });
     expect(done.statusCode, done.body).toBe(200);
-    const audit = (await owner.request({ method: 'GET', url: `/admin/v1/projects/${projectId}/audit` })).json().items as { action: string; target: string; actor: { email?: string }; details: Record<string, unknown> }[];
-    expect(audit[0]).toMatchObject({ action: 'provider.tested', target: 'channel:email', actor: { email: 'owner@example.com' }, details: { vendor: 'sandbox', to: 'me@example.com', ok: true } });
+    const audit = (await owner.request({ method: 'GET', url: `/admin/v1/projects/${projectId}/audit` })).json().items as {
+      action: string;
+      target: string;
+      actor: { email?: string };
+      details: Record<string, unknown>;
+    }[];
+    expect(audit[0]).toMatchObject({
+      action: 'provider.tested',
+      target: 'channel:email',
+      actor: { email: 'owner@example.com' },
+      details: { vendor: 'sandbox', to: 'me@example.com', ok: true },
+    });
   });
 
   it('is documented in the OpenAPI document with its body and answer', async () => {
-    const doc = (await w.inject('GET', '/docs/json')).body as { paths: Record<string, Record<string, { 'x-maru-permission'?: string; requestBody?: unknown; responses: Record<string, { content?: { 'application/json'?: { schema?: { properties?: Record<string, unknown> } } } }> }>> };
+    const doc = (await w.inject('GET', '/docs/json')).body as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            'x-maru-permission'?: string;
+            requestBody?: unknown;
+            responses: Record<string, { content?: { 'application/json'?: { schema?: { properties?: Record<string, unknown> } } } }>;
+          }
+        >
+      >;
+    };
     const op = doc.paths['/admin/v1/projects/{projectId}/channels/{channel}/test']?.post;
     expect(op?.['x-maru-permission']).toBe('project:admin');
-    expect(Object.keys(op!.responses['200'].content!['application/json']!.schema!.properties!).sort()).toEqual(['idempotencyKey', 'ok', 'providerMessageId', 'reason', 'retryable', 'vendor']);
+    expect(Object.keys(op!.responses['200'].content!['application/json']!.schema!.properties!).sort()).toEqual([
+      'idempotencyKey',
+      'ok',
+      'providerMessageId',
+      'reason',
+      'retryable',
+      'vendor',
+    ]);
   });
 });

@@ -26,7 +26,12 @@ afterEach(async () => {
 const HTML = '<html><body><h1>Sale</h1><p>Hello {{ user["name"] }}, see <a href="https://shop.example/sale?a=1&amp;b=2">the sale</a>.</p></body></html>';
 
 async function promo() {
-  return campaign(w, { name: 'promo', channel: 'email', consent_class: 'advertising', template: { subject: '{{ user["name"] }}님, 세일 시작', html: HTML, text: 'Hello {{ user["name"] }}: https://shop.example/sale' } });
+  return campaign(w, {
+    name: 'promo',
+    channel: 'email',
+    consent_class: 'advertising',
+    template: { subject: '{{ user["name"] }}님, 세일 시작', html: HTML, text: 'Hello {{ user["name"] }}: https://shop.example/sale' },
+  });
 }
 
 describe('SMTP email through the pipeline', () => {
@@ -40,7 +45,10 @@ describe('SMTP email through the pipeline', () => {
     await drain(w);
 
     expect(smtp.messages).toHaveLength(2);
-    const [ad, receipt] = [smtp.messages.find((m) => m.header('subject')?.includes('세일'))!, smtp.messages.find((m) => m.header('subject') === 'Your receipt')!];
+    const [ad, receipt] = [
+      smtp.messages.find((m) => m.header('subject')?.includes('세일'))!,
+      smtp.messages.find((m) => m.header('subject') === 'Your receipt')!,
+    ];
     expect(ad.authenticatedUser).toBe('relay-user');
     expect(ad.mailFrom).toBe('news@shop.example');
     expect(ad.rcptTo).toEqual(['alice@example.com']);
@@ -50,8 +58,16 @@ describe('SMTP email through the pipeline', () => {
     expect(ad.header('subject')).toBe('(광고) Alice님, 세일 시작');
     expect(ad.contentType).toBe('multipart/alternative');
     const [d] = await deliveries(w, promoId);
-    expect(ad.text?.replace(/\r\n/g, '\n').trimEnd()).toMatch(new RegExp(`^Hello Alice: https://shop\\.example/sale\\ntest project\\n수신거부\\(Unsubscribe\\): https://maru\\.example\\.com/u/${w.project.id}\\.${d.id}\\.[A-Za-z0-9._-]+$`));
-    expect(ad.html).toMatch(new RegExp(`<p style="font-size:12px;color:#666">test project<br><a href="https://maru\\.example\\.com/u/${w.project.id}\\.${d.id}\\.[A-Za-z0-9._-]+">수신거부\\(Unsubscribe\\)</a></p></body></html>$`));
+    expect(ad.text?.replace(/\r\n/g, '\n').trimEnd()).toMatch(
+      new RegExp(
+        `^Hello Alice: https://shop\\.example/sale\\ntest project\\n수신거부\\(Unsubscribe\\): https://maru\\.example\\.com/u/${w.project.id}\\.${d.id}\\.[A-Za-z0-9._-]+$`,
+      ),
+    );
+    expect(ad.html).toMatch(
+      new RegExp(
+        `<p style="font-size:12px;color:#666">test project<br><a href="https://maru\\.example\\.com/u/${w.project.id}\\.${d.id}\\.[A-Za-z0-9._-]+">수신거부\\(Unsubscribe\\)</a></p></body></html>$`,
+      ),
+    );
     expect(d.state).toBe('sent');
     expect(d.provider).toBe('smtp');
     expect(ad.header('message-id')).toBe(d.provider_message_id);
@@ -66,7 +82,9 @@ describe('SMTP email through the pipeline', () => {
 
     // RFC 8058 one-click unsubscribe on advertising mail: the HTTPS link first, then the project's mailto.
     const listUnsubscribe = ad.header('list-unsubscribe')!;
-    const m = /^<https:\/\/maru\.example\.com\/u\/([A-Za-z0-9._-]+)>, <mailto:unsubscribe@shop\.example\?subject=unsubscribe%20([A-Za-z0-9._-]+)>$/.exec(listUnsubscribe);
+    const m = /^<https:\/\/maru\.example\.com\/u\/([A-Za-z0-9._-]+)>, <mailto:unsubscribe@shop\.example\?subject=unsubscribe%20([A-Za-z0-9._-]+)>$/.exec(
+      listUnsubscribe,
+    );
     expect(m, listUnsubscribe).not.toBeNull();
     expect(m![2]).toBe(m![1]);
     expect(m![1].startsWith(`${w.project.id}.${d.id}.`)).toBe(true);
@@ -131,7 +149,13 @@ describe('SMTP email through the pipeline', () => {
     const after = (await w.runtime.profiles.get(w.project.id, profileId))!;
     w.clock.advance(60_000);
     // Again (the page's button, multipart): still 200, nothing rewritten.
-    expect((await w.inject('POST', `/u/${token}`, '--x\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--x--\r\n', { 'content-type': 'multipart/form-data; boundary=x' })).status).toBe(200);
+    expect(
+      (
+        await w.inject('POST', `/u/${token}`, '--x\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--x--\r\n', {
+          'content-type': 'multipart/form-data; boundary=x',
+        })
+      ).status,
+    ).toBe(200);
     expect((await w.runtime.profiles.get(w.project.id, profileId))!.updatedAt).toBe(after.updatedAt);
 
     await w.send(id, [{ type: 'user-id', userId: 'alice' }]);
@@ -148,7 +172,10 @@ describe('SMTP email through the pipeline', () => {
     const id = await campaign(w, { name: 'notice', channel: 'email', template: { subject: 'Notice', text: 'hello' } });
     smtp.failRecipient('busy@example.com', 451, '4.7.1 Greylisted, try again later');
     smtp.failRecipient('gone@example.com', 550, '5.1.1 No such user');
-    await w.send(id, [{ type: 'user-id', userId: 'busy' }, { type: 'user-id', userId: 'gone' }]);
+    await w.send(id, [
+      { type: 'user-id', userId: 'busy' },
+      { type: 'user-id', userId: 'gone' },
+    ]);
     await drain(w);
 
     let list = await deliveries(w, id);
@@ -177,10 +204,28 @@ describe('sender', () => {
     const relay = await startSmtpFake();
     const v = await channelWorld();
     try {
-      expect((await v.admin('PUT', '/channels/email', { vendor: 'smtp', config: { host: relay.host, port: relay.port, ignoreTLS: true, pool: false, from: { address: 'hello@brand.example', name: 'Brand' }, envelopeFrom: 'bounces@brand.example' } })).status).toBe(200);
+      expect(
+        (
+          await v.admin('PUT', '/channels/email', {
+            vendor: 'smtp',
+            config: {
+              host: relay.host,
+              port: relay.port,
+              ignoreTLS: true,
+              pool: false,
+              from: { address: 'hello@brand.example', name: 'Brand' },
+              envelopeFrom: 'bounces@brand.example',
+            },
+          })
+        ).status,
+      ).toBe(200);
       await user(v, { userId: 'u', email: 'u@example.com' });
       const plain = await campaign(v, { name: 'plain', channel: 'email', template: { subject: 'a', text: 'x' } });
-      const own = await campaign(v, { name: 'own', channel: 'email', template: { subject: 'b', text: 'y', from_address: 'team@brand.example', from_name: 'Team' } });
+      const own = await campaign(v, {
+        name: 'own',
+        channel: 'email',
+        template: { subject: 'b', text: 'y', from_address: 'team@brand.example', from_name: 'Team' },
+      });
       await v.send(plain, [{ type: 'user-id', userId: 'u' }]);
       await v.send(own, [{ type: 'user-id', userId: 'u' }]);
       await drain(v);

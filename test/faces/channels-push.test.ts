@@ -34,7 +34,10 @@ describe('push: fcm+apns routes by device platform', () => {
   it('sends android tokens to FCM and ios tokens to APNs with the rendered message', async () => {
     const fcm = await startFcmFake();
     const apns = await startApnsFake();
-    closers.push(() => fcm.close(), () => apns.close());
+    closers.push(
+      () => fcm.close(),
+      () => apns.close(),
+    );
     w = await channelWorld();
     await configure('push', 'fcm+apns', {
       fcm: { serviceAccount: JSON.stringify(fcm.serviceAccount), baseUrl: fcm.baseUrl },
@@ -48,7 +51,10 @@ describe('push: fcm+apns routes by device platform', () => {
         { deviceId: 'kim-iphone', platform: 'ios', pushToken: IOS_TOKEN },
       ],
     });
-    const id = await campaign(w, { channel: 'push', template: { title: '{{ event_params["title"] }}', body: '{{ user["name"] }}님 안녕하세요', deep_link: 'shop://sale' } });
+    const id = await campaign(w, {
+      channel: 'push',
+      template: { title: '{{ event_params["title"] }}', body: '{{ user["name"] }}님 안녕하세요', deep_link: 'shop://sale' },
+    });
     expect((await w.send(id, [{ type: 'user-id', userId: 'kim', eventParams: { title: '세일' } }])).status).toBe(200);
     await drain(w);
 
@@ -78,7 +84,10 @@ describe('push: fcm+apns routes by device platform', () => {
   it('removes the device token FCM answers UNREGISTERED and the one APNs answers 410 for', async () => {
     const fcm = await startFcmFake();
     const apns = await startApnsFake();
-    closers.push(() => fcm.close(), () => apns.close());
+    closers.push(
+      () => fcm.close(),
+      () => apns.close(),
+    );
     w = await channelWorld();
     await configure('push', 'fcm+apns', {
       fcm: { serviceAccount: fcm.serviceAccount, baseUrl: fcm.baseUrl },
@@ -100,7 +109,12 @@ describe('push: fcm+apns routes by device platform', () => {
 
     const list = await deliveries(w, id);
     const byAddress = Object.fromEntries(list.map((d) => [d.address, d]));
-    expect(byAddress['fcm-token-gone']).toMatchObject({ state: 'failed', metric: 'send_failure', attempts: 1, provider_response: { ok: false, retryable: false, invalidRecipient: true } });
+    expect(byAddress['fcm-token-gone']).toMatchObject({
+      state: 'failed',
+      metric: 'send_failure',
+      attempts: 1,
+      provider_response: { ok: false, retryable: false, invalidRecipient: true },
+    });
     expect(byAddress[IOS_TOKEN]).toMatchObject({ state: 'failed', attempts: 1, provider_response: { invalidRecipient: true } });
     expect(byAddress[IOS_TOKEN]?.reason).toContain('410');
     expect(byAddress[IOS_TOKEN_2].state).toBe('sent');
@@ -120,7 +134,14 @@ describe('push: fcm+apns routes by device platform', () => {
     const apns = await startApnsFake();
     closers.push(() => apns.close());
     w = await channelWorld();
-    await configure('push', 'apns', { keyId: apns.keyId, teamId: apns.teamId, privateKey: apns.privateKey, bundleId: apns.bundleId, baseUrl: apns.baseUrl, ca: loopbackTls.cert });
+    await configure('push', 'apns', {
+      keyId: apns.keyId,
+      teamId: apns.teamId,
+      privateKey: apns.privateKey,
+      bundleId: apns.bundleId,
+      baseUrl: apns.baseUrl,
+      ca: loopbackTls.cert,
+    });
     await user(w, { userId: 'park', devices: [{ deviceId: 'park-android', platform: 'android', pushToken: 'fcm-token-park' }] });
     const id = await campaign(w, { channel: 'push', template: { title: 'hi', body: 'there' } });
     await w.send(id, [{ type: 'user-id', userId: 'park' }]);
@@ -147,7 +168,12 @@ describe('web push: vapid, with the subscription registered through the SDK endp
     expect(key.status).toBe(200);
     expect(key.body).toEqual({ project_id: w.project.id, public_key: keys.publicKey });
     const { id: subId, subscription } = push.subscribe();
-    const reg = await w.inject('POST', `/sdk/v1/webpush/subscriptions?project_id=${w.project.id}`, { device_id: 'browser-1', user_id: 'choi', subscription }, { authorization: `Bearer ${w.credentials.api_key}` });
+    const reg = await w.inject(
+      'POST',
+      `/sdk/v1/webpush/subscriptions?project_id=${w.project.id}`,
+      { device_id: 'browser-1', user_id: 'choi', subscription },
+      { authorization: `Bearer ${w.credentials.api_key}` },
+    );
     expect(reg.status, reg.text).toBe(200);
 
     const id = await campaign(w, { channel: 'web_push', template: { title: '{{ event_params["t"] }}', body: 'body', url: 'https://shop.example/x' } });
@@ -201,11 +227,17 @@ describe('webhook, text and kakao vendors', () => {
     const nhn = await startNhnCloudFake({ appKey, secretKey });
     const accountSid = 'AC' + '0'.repeat(32);
     const twilio = await startTwilioFake({ accountSid, username: accountSid, password: 'twilio-auth-token' });
-    closers.push(() => nhn.close(), () => twilio.close());
+    closers.push(
+      () => nhn.close(),
+      () => twilio.close(),
+    );
     w = await channelWorld({ settings: { messaging: { textFrom: '0212345678', kakaoSenderKey: 'sender-key-1' } } });
     await user(w, { userId: 'han', phone: '010-4444-5555' });
     const text = await campaign(w, { channel: 'text_message', template: { kind: 'sms', body: 'hello' } });
-    const kakao = await campaign(w, { channel: 'kakao_alimtalk', template: { template_code: 'T001', content: '#{name}님 주문 완료', parameters: { name: '한' } } });
+    const kakao = await campaign(w, {
+      channel: 'kakao_alimtalk',
+      template: { template_code: 'T001', content: '#{name}님 주문 완료', parameters: { name: '한' } },
+    });
 
     await configure('text_message', 'nhn-cloud', { appKey, secretKey, baseUrl: nhn.baseUrl });
     await configure('kakao_alimtalk', 'nhn-bizmessage', { appKey, secretKey, baseUrl: nhn.baseUrl });

@@ -41,7 +41,9 @@ describe('first-run setup', () => {
     // The setup tokens are gone and were only ever stored as digests.
     expect(await t.runtime.store.db.selectFrom('console_setup_tokens').selectAll().execute()).toEqual([]);
     const audit = await t.app.inject({ method: 'GET', url: '/admin/v1/audit', cookies: { maru_session: cookie } });
-    expect(audit.json().items).toMatchObject([{ action: 'user.created', target: 'user:owner@example.com', actor: { type: 'user', email: 'owner@example.com' } }]);
+    expect(audit.json().items).toMatchObject([
+      { action: 'user.created', target: 'user:owner@example.com', actor: { type: 'user', email: 'owner@example.com' } },
+    ]);
   });
 
   test('the setup token is stored as a digest only', async () => {
@@ -55,12 +57,22 @@ describe('first-run setup', () => {
   test('the cookie is Secure behind HTTPS when the proxy is trusted, and not when it is not', async () => {
     t = await buildTestApp({ config: { trustProxy: true } });
     await t.runtime.users.create({ type: 'cli' }, { email: 'a@example.com', password: PASSWORD, instanceOwner: true });
-    const https = await t.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { email: 'a@example.com', password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } });
+    const https = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/session',
+      payload: { email: 'a@example.com', password: PASSWORD },
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     expect(setCookie(https)).toContain('; Secure');
     await t.close();
     t = await buildTestApp({ config: { trustProxy: false } });
     await t.runtime.users.create({ type: 'cli' }, { email: 'a@example.com', password: PASSWORD, instanceOwner: true });
-    const spoofed = await t.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { email: 'a@example.com', password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } });
+    const spoofed = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/session',
+      payload: { email: 'a@example.com', password: PASSWORD },
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     expect(setCookie(spoofed)).not.toContain('Secure');
   });
 });
@@ -71,7 +83,12 @@ describe('sign-in', () => {
     await t.runtime.users.create({ type: 'cli' }, { email: 'a@example.com', password: PASSWORD, instanceOwner: true });
     const attempt = async (email: string, password: string) => {
       const start = performance.now();
-      const res = await t.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { email, password }, remoteAddress: `10.0.0.${Math.floor(Math.random() * 200)}` });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/admin/v1/session',
+        payload: { email, password },
+        remoteAddress: `10.0.0.${Math.floor(Math.random() * 200)}`,
+      });
       return { res, ms: performance.now() - start };
     };
     await attempt('nobody@example.com', 'warm up the dummy hash');
@@ -92,7 +109,12 @@ describe('sign-in', () => {
     await t.runtime.users.create({ type: 'cli' }, { email: 'a@example.com', password: PASSWORD, instanceOwner: true });
     for (const email of ['a@example.com', 'nobody@example.com']) {
       for (let i = 0; i < SIGN_IN_LIMITS.perAccount; i++) {
-        const r = await t.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { email, password: 'wrong password!' }, remoteAddress: `10.1.0.${i}` });
+        const r = await t.app.inject({
+          method: 'POST',
+          url: '/admin/v1/session',
+          payload: { email, password: 'wrong password!' },
+          remoteAddress: `10.1.0.${i}`,
+        });
         expect(r.statusCode).toBe(401);
       }
       // Even the right password is refused now, from a fresh address.
@@ -110,12 +132,27 @@ describe('sign-in', () => {
   test('throttled per client address across accounts', async () => {
     t = await buildTestApp({ clock: new ManualClock() });
     for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++) {
-      const r = await t.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { email: `u${i}@example.com`, password: 'x' }, remoteAddress: '10.9.9.9' });
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/admin/v1/session',
+        payload: { email: `u${i}@example.com`, password: 'x' },
+        remoteAddress: '10.9.9.9',
+      });
       expect(r.statusCode).toBe(401);
     }
-    const r = await t.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { email: 'fresh@example.com', password: 'x' }, remoteAddress: '10.9.9.9' });
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/session',
+      payload: { email: 'fresh@example.com', password: 'x' },
+      remoteAddress: '10.9.9.9',
+    });
     expect(r.statusCode).toBe(429);
-    const other = await t.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { email: 'fresh@example.com', password: 'x' }, remoteAddress: '10.9.9.10' });
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/session',
+      payload: { email: 'fresh@example.com', password: 'x' },
+      remoteAddress: '10.9.9.10',
+    });
     expect(other.statusCode).toBe(401);
   }, 60_000);
 });
@@ -131,7 +168,13 @@ describe('sessions', () => {
     const noCsrf = await owner.request({ method: 'POST', url: '/admin/v1/projects', payload: { name: 'p' }, csrf: false });
     expect(noCsrf.statusCode).toBe(403);
     expect(noCsrf.json().error.code).toBe('csrf_token_invalid');
-    const badCsrf = await owner.request({ method: 'POST', url: '/admin/v1/projects', payload: { name: 'p' }, csrf: false, headers: { 'x-csrf-token': owner.csrf.slice(1) + 'x' } });
+    const badCsrf = await owner.request({
+      method: 'POST',
+      url: '/admin/v1/projects',
+      payload: { name: 'p' },
+      csrf: false,
+      headers: { 'x-csrf-token': owner.csrf.slice(1) + 'x' },
+    });
     expect(badCsrf.statusCode).toBe(403);
     expect(await t.runtime.projects.list()).toEqual([]);
 
@@ -186,7 +229,7 @@ describe('sessions', () => {
     }
   });
 
-  test('changing the password ends the user\'s sessions', async () => {
+  test("changing the password ends the user's sessions", async () => {
     t = await buildTestApp();
     const u = await signedIn(t.app, t.runtime, { email: 'o@example.com', instanceOwner: true });
     await t.runtime.users.update({ type: 'cli' }, u.userId, { password: 'another long password' });
@@ -197,8 +240,18 @@ describe('sessions', () => {
     t = await buildTestApp();
     const { project: p1 } = await createProject(t.runtime);
     const { project: p2 } = await createProject(t.runtime);
-    const u = await signedIn(t.app, t.runtime, { email: 'm@example.com', roles: [{ projectId: p1.id, role: 'marketer' }, { projectId: p2.id, role: 'viewer' }] });
-    const ids = async () => (await u.request({ method: 'GET', url: '/admin/v1/projects' })).json().projects.map((p: { id: string }) => p.id).sort();
+    const u = await signedIn(t.app, t.runtime, {
+      email: 'm@example.com',
+      roles: [
+        { projectId: p1.id, role: 'marketer' },
+        { projectId: p2.id, role: 'viewer' },
+      ],
+    });
+    const ids = async () =>
+      (await u.request({ method: 'GET', url: '/admin/v1/projects' }))
+        .json()
+        .projects.map((p: { id: string }) => p.id)
+        .sort();
     expect(await ids()).toEqual([p1.id, p2.id].sort());
     await t.runtime.users.update({ type: 'cli' }, u.userId, { removeRoles: [p2.id] });
     expect(await ids()).toEqual([p1.id]);

@@ -11,18 +11,47 @@ afterEach(async () => t?.close());
 const NOW = '2025-03-10T03:00:00.000Z'; // 12:00 in Asia/Seoul
 async function setup() {
   t = await buildTestApp({ clock: new ManualClock(NOW), config: { secretKey: 'k'.repeat(32), allowPrivateNetworks: true } });
-  ({ project: { id: projectId }, credentials: creds } = await createProject(t.runtime));
+  ({
+    project: { id: projectId },
+    credentials: creds,
+  } = await createProject(t.runtime));
 }
 const dfinery = (path: string, body: unknown, token = creds.import_token) =>
-  t.app.inject({ method: 'POST', url: `${path}?service_id=${projectId}`, headers: { access_token: token, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-const event = (n: number, name = 'df_login', at = NOW) => ({ event_log_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, event_name: name, event_datetime: at, event_properties: null, event_items: null });
-const admin = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as 'GET', url: `/admin/v1/projects/${projectId}${url}`, headers: adminHeaders, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  t.app.inject({
+    method: 'POST',
+    url: `${path}?service_id=${projectId}`,
+    headers: { access_token: token, 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
+const event = (n: number, name = 'df_login', at = NOW) => ({
+  event_log_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  event_name: name,
+  event_datetime: at,
+  event_properties: null,
+  event_items: null,
+});
+const admin = (method: string, url: string, payload?: unknown) =>
+  t.app.inject({
+    method: method as 'GET',
+    url: `/admin/v1/projects/${projectId}${url}`,
+    headers: adminHeaders,
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
 
 describe('overview and rejected requests', () => {
   test('counts events received today and per day per face in the project time zone, the last event, profiles, and the latest refusal with its reason', async () => {
     await setup();
-    expect((await dfinery('/api/v1/events', { common: { identity: { external_id: 'u1' } }, events: [event(1), event(2, 'df_purchase'), event(3, 'df_login', '2025-03-08T05:00:00Z')] })).json().status).toBe(true);
-    expect((await dfinery('/api/v1/events', { common: { identity: { external_id: 'u2' } }, events: [event(4, 'df_login', '2025-03-09T16:30:00Z')] })).json().status).toBe(true); // 01:30 on the 10th in Seoul
+    expect(
+      (
+        await dfinery('/api/v1/events', {
+          common: { identity: { external_id: 'u1' } },
+          events: [event(1), event(2, 'df_purchase'), event(3, 'df_login', '2025-03-08T05:00:00Z')],
+        })
+      ).json().status,
+    ).toBe(true);
+    expect(
+      (await dfinery('/api/v1/events', { common: { identity: { external_id: 'u2' } }, events: [event(4, 'df_login', '2025-03-09T16:30:00Z')] })).json().status,
+    ).toBe(true); // 01:30 on the 10th in Seoul
     const bad = await dfinery('/api/v1/events', { common: { identity: { external_id: 'u1' } }, events: [{ ...event(5), event_datetime: 'yesterday' }] });
     expect(bad.json().status).toBe(false);
     const wrongToken = await dfinery('/api/v1/events', { common: { identity: { external_id: 'u1' } }, events: [event(6)] }, 'maru_imp_wrong');
@@ -38,7 +67,11 @@ describe('overview and rejected requests', () => {
     expect(o.eventsPerDay.at(-3)).toEqual({ date: '2025-03-08', count: 0, byFace: {} });
     // Events per day by when they happened stay on the events page.
     const byEventTime = (await admin('GET', '/events/counts?days=3')).json();
-    expect(byEventTime.days).toEqual([{ date: '2025-03-08', count: 1 }, { date: '2025-03-09', count: 0 }, { date: '2025-03-10', count: 3 }]);
+    expect(byEventTime.days).toEqual([
+      { date: '2025-03-08', count: 1 },
+      { date: '2025-03-09', count: 0 },
+      { date: '2025-03-10', count: 3 },
+    ]);
     expect(o.lastEvent.occurredAt).toBe(NOW);
     expect(o.profileCount).toBe(2);
     expect(o.messagesSentToday).toBe(0);
@@ -66,14 +99,24 @@ describe('overview and rejected requests', () => {
         strict: false,
         face,
         wire: { events: 'events', name: 'name', occurredAt: 'at', key: 'key', properties: 'properties', items: 'items', identity: 'identity' } as never,
-        events: Array.from({ length: n }, (_, i) => ({ name: 'df_login', occurredAt: Date.parse('2025-01-01T00:00:00Z'), identifiers: [{ type: 'external_id', value: `u${i}` }] })),
+        events: Array.from({ length: n }, (_, i) => ({
+          name: 'df_login',
+          occurredAt: Date.parse('2025-01-01T00:00:00Z'),
+          identifiers: [{ type: 'external_id', value: `u${i}` }],
+        })),
       });
     await ingest('notifly', 2);
     clock.advance(-12 * 3_600_000); // 00:00 in Seoul: still the 10th
     await ingest('notifly', 1);
     clock.advance(-1); // 23:59:59.999 on the 9th in Seoul
     await ingest('dfinery', 5);
-    const accepted = await t.runtime.eventBatches.accept({ projectId, face: 'marketap', strict: false, wire: { events: 'events', name: 'name', occurredAt: 'at', key: 'key', properties: 'properties', items: 'items', identity: 'identity' } as never, events: [{ name: 'df_login', identifiers: [{ type: 'external_id', value: 'm1' }] }] });
+    const accepted = await t.runtime.eventBatches.accept({
+      projectId,
+      face: 'marketap',
+      strict: false,
+      wire: { events: 'events', name: 'name', occurredAt: 'at', key: 'key', properties: 'properties', items: 'items', identity: 'identity' } as never,
+      events: [{ name: 'df_login', identifiers: [{ type: 'external_id', value: 'm1' }] }],
+    });
     expect(accepted.accepted).toBe(1);
     clock.advance(12 * 3_600_000 + 1); // back to 12:00 on the 10th
     const o = (await admin('GET', '/overview')).json();
@@ -85,7 +128,9 @@ describe('overview and rejected requests', () => {
 describe('events', () => {
   test('newest first, paged with a cursor without gaps or repeats, filtered by name, time and profile; counts per day', async () => {
     await setup();
-    const events = Array.from({ length: 7 }, (_, i) => event(i + 1, i % 2 ? 'df_purchase' : 'df_login', new Date(Date.parse(NOW) - i * 3_600_000).toISOString()));
+    const events = Array.from({ length: 7 }, (_, i) =>
+      event(i + 1, i % 2 ? 'df_purchase' : 'df_login', new Date(Date.parse(NOW) - i * 3_600_000).toISOString()),
+    );
     await dfinery('/api/v1/events', { common: { identity: { external_id: 'u1' } }, events: events.slice(0, 5) });
     await dfinery('/api/v1/events', { common: { identity: { external_id: 'u2' } }, events: events.slice(5) });
     const seen: string[] = [];
@@ -103,11 +148,19 @@ describe('events', () => {
     expect(purchases.map((e: { name: string }) => e.name)).toEqual(['df_purchase', 'df_purchase', 'df_purchase']);
     const u2 = (await t.runtime.profiles.findByIdentifier(projectId, 'external_id', 'u2'))!;
     expect((await admin('GET', `/events?profileId=${u2}`)).json().items).toHaveLength(2);
-    const window = (await admin('GET', `/events?from=${encodeURIComponent(events[3].event_datetime)}&to=${encodeURIComponent(events[1].event_datetime)}`)).json().items;
+    const window = (
+      await admin('GET', `/events?from=${encodeURIComponent(events[3].event_datetime)}&to=${encodeURIComponent(events[1].event_datetime)}`)
+    ).json().items;
     expect(window.map((e: { occurredAt: string }) => e.occurredAt)).toEqual([events[2].event_datetime, events[3].event_datetime]);
     expect((await admin('GET', '/events?cursor=garbage!')).statusCode).toBe(400);
     const counts = (await admin('GET', '/events/counts?days=2')).json();
-    expect(counts).toEqual({ timezone: 'Asia/Seoul', days: [{ date: '2025-03-09', count: 0 }, { date: '2025-03-10', count: 7 }] });
+    expect(counts).toEqual({
+      timezone: 'Asia/Seoul',
+      days: [
+        { date: '2025-03-09', count: 0 },
+        { date: '2025-03-10', count: 7 },
+      ],
+    });
   });
 });
 
@@ -115,7 +168,11 @@ describe('profiles', () => {
   test('found by phone as typed, email, profile id or property; the detail shows merges and when, consent, events; delete is a job', async () => {
     await setup();
     await dfinery('/api/v1/identities', { identity: { external_id: 'u1', phone_no: '01012345678' }, request_datetime: NOW });
-    await dfinery('/api/v1/user-profile', { identity: { external_id: 'u1' }, user_properties: { df_name: 'Kim', df_sms_ads_optin: true }, request_datetime: NOW });
+    await dfinery('/api/v1/user-profile', {
+      identity: { external_id: 'u1' },
+      user_properties: { df_name: 'Kim', df_sms_ads_optin: true },
+      request_datetime: NOW,
+    });
     await dfinery('/api/v1/identities', { identity: { email: 'kim@example.com' }, request_datetime: NOW });
     const other = (await t.runtime.profiles.findByIdentifier(projectId, 'email', 'kim@example.com'))!;
     const first = (await t.runtime.profiles.findByIdentifier(projectId, 'external_id', 'u1'))!;
@@ -126,7 +183,10 @@ describe('profiles', () => {
 
     for (const q of ['010-1234-5678', '+82 10 1234 5678', 'KIM@example.com', 'u1', id, other]) {
       const r = (await admin('GET', `/profiles/search?q=${encodeURIComponent(q)}`)).json();
-      expect(r.items.map((p: { id: string }) => p.id), q).toEqual([id]);
+      expect(
+        r.items.map((p: { id: string }) => p.id),
+        q,
+      ).toEqual([id]);
     }
     expect((await admin('GET', '/profiles/search?q=nobody')).json().items).toEqual([]);
     expect((await admin('GET', '/profiles/search?property=df_name&value=Kim')).json().items.map((p: { id: string }) => p.id)).toEqual([id]);
@@ -174,7 +234,11 @@ describe('profiles', () => {
 describe('audiences, exports, settings, taxonomy, credentials', () => {
   test("an audience's profiles as CSV with formula cells neutralised", async () => {
     await setup();
-    await dfinery('/api/v1/user-profile', { identity: { external_id: 'u1' }, user_properties: { df_name: '=HYPERLINK("http://evil")', df_gender: 'Female' }, request_datetime: NOW });
+    await dfinery('/api/v1/user-profile', {
+      identity: { external_id: 'u1' },
+      user_properties: { df_name: '=HYPERLINK("http://evil")', df_gender: 'Female' },
+      request_datetime: NOW,
+    });
     await dfinery('/api/v1/user-profile', { identity: { external_id: 'u2' }, user_properties: { df_name: 'Lee', df_gender: 'Male' }, request_datetime: NOW });
     const a = await admin('POST', '/audiences', { name: 'women', rule: { property: 'df_gender', op: 'equals', value: 'Female' } });
     expect(a.statusCode, a.body).toBe(201);
@@ -196,7 +260,13 @@ describe('audiences, exports, settings, taxonomy, credentials', () => {
     const s = (await admin('GET', '/settings')).json();
     expect(s.timezone).toBe('Asia/Seoul');
     expect(s.phoneRegion).toEqual({ value: null, default: 'KR', effective: 'KR' });
-    expect(s.limits.find((l: { name: string }) => l.name === 'export_requests')).toEqual({ name: 'export_requests', window: '1h', default: 100, value: null, effective: 100 });
+    expect(s.limits.find((l: { name: string }) => l.name === 'export_requests')).toEqual({
+      name: 'export_requests',
+      window: '1h',
+      default: 100,
+      value: null,
+      effective: 100,
+    });
     const changed = await admin('PATCH', '/settings', { timezone: 'Europe/Berlin', phoneRegion: 'DE', limits: { export_requests: 10 } });
     expect(changed.statusCode, changed.body).toBe(200);
     expect(changed.json().limits.find((l: { name: string }) => l.name === 'export_requests')).toMatchObject({ value: 10, effective: 10 });
@@ -224,7 +294,9 @@ describe('audiences, exports, settings, taxonomy, credentials', () => {
     let cursor: string | null = '';
     let total = 0;
     while (cursor !== null) {
-      const p: { items: { kind: string; scope: string | null; name: string }[]; next: string | null; total: number } = (await admin('GET', `/taxonomy/entries?limit=7${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const p: { items: { kind: string; scope: string | null; name: string }[]; next: string | null; total: number } = (
+        await admin('GET', `/taxonomy/entries?limit=7${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json();
       names.push(...p.items.map((e: { kind: string; scope: string | null; name: string }) => `${e.kind}/${e.scope}/${e.name}`));
       total = p.total;
       cursor = p.next;
@@ -238,13 +310,21 @@ describe('audiences, exports, settings, taxonomy, credentials', () => {
     const owner = await signedIn(t.app, t.runtime, { email: 'o@example.com', roles: [{ projectId, role: 'owner' }] });
     const s = (await owner.request({ method: 'GET', url: `/admin/v1/projects/${projectId}/credentials/summary` })).json();
     expect(s.graceDays).toBe(14);
-    expect(s.credentials.map((c: { kind: string; state: string }) => `${c.kind}:${c.state}`).sort()).toEqual(['access-key:active', 'api-key:active', 'export:active', 'import:active', 'secret-key:active']);
+    expect(s.credentials.map((c: { kind: string; state: string }) => `${c.kind}:${c.state}`).sort()).toEqual([
+      'access-key:active',
+      'api-key:active',
+      'export:active',
+      'import:active',
+      'secret-key:active',
+    ]);
     expect(JSON.stringify(s)).not.toContain(creds.import_token);
     const issue = await owner.request({ method: 'POST', url: `/admin/v1/projects/${projectId}/credentials/import` });
     expect(issue.statusCode).toBe(409);
     const re = await owner.request({ method: 'POST', url: `/admin/v1/projects/${projectId}/credentials/import/reissue` });
     expect(re.statusCode).toBe(200);
-    const after = (await owner.request({ method: 'GET', url: `/admin/v1/projects/${projectId}/credentials/summary` })).json().credentials.filter((c: { kind: string }) => c.kind === 'import');
+    const after = (await owner.request({ method: 'GET', url: `/admin/v1/projects/${projectId}/credentials/summary` }))
+      .json()
+      .credentials.filter((c: { kind: string }) => c.kind === 'import');
     expect(after.map((c: { state: string }) => c.state).sort()).toEqual(['active', 'grace']);
     const audit = (await owner.request({ method: 'GET', url: `/admin/v1/projects/${projectId}/audit` })).json().items;
     expect(audit[0]).toMatchObject({ action: 'credential.reissued', target: 'credential:import', actor: { type: 'user', email: 'o@example.com' } });
@@ -253,7 +333,10 @@ describe('audiences, exports, settings, taxonomy, credentials', () => {
 
   test('provider changes and campaign status changes are audited', async () => {
     await setup();
-    const put = await admin('PUT', '/channels/text_message', { vendor: 'webhook', config: { url: 'http://127.0.0.1:9/hook', secret: 'whsec_0123456789abcdef' } });
+    const put = await admin('PUT', '/channels/text_message', {
+      vendor: 'webhook',
+      config: { url: 'http://127.0.0.1:9/hook', secret: 'whsec_0123456789abcdef' },
+    });
     expect(put.statusCode, put.body).toBe(200);
     expect((await admin('DELETE', '/channels/text_message')).statusCode).toBe(204);
     const audit = (await admin('GET', '/audit')).json().items;

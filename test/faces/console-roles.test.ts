@@ -19,7 +19,9 @@ beforeAll(async () => {
   projectId = (await createProject(t.runtime)).project.id;
   otherProjectId = (await createProject(t.runtime)).project.id;
   for (const role of ROLES) users[role] = await signedIn(t.app, t.runtime, { email: `${role}@example.com`, roles: [{ projectId, role }] });
-  const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, { 'x-maru-permission'?: Permission }>> };
+  const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+    paths: Record<string, Record<string, { 'x-maru-permission'?: Permission }>>;
+  };
   routes = [];
   for (const [path, ops] of Object.entries(doc.paths)) {
     if (!path.startsWith('/admin/v1')) continue;
@@ -35,8 +37,16 @@ async function snapshot(): Promise<string> {
   const db = t.runtime.store.db;
   const tables =
     t.runtime.store.dialect === 'sqlite'
-      ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db)).rows.map((r) => r.name)
-      : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db)).rows.map((r) => r.name);
+      ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db)).rows.map(
+          (r) => r.name,
+        )
+      : (
+          await sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(
+            db,
+          )
+        ).rows.map((r) => r.name);
   const out: Record<string, unknown[]> = {};
   for (const name of tables) {
     if (name === 'console_sessions') continue;
@@ -62,33 +72,45 @@ describe('roles on every admin route', () => {
     expect(permissionOf('GET', '/admin/v1/projects/{projectId}/campaigns')).toBe('project:read');
   });
 
-  test.each(ROLES)('%s: every call its role does not allow is 403 and changes nothing', async (role) => {
-    const client = users[role];
-    const forbidden = routes.filter((r) => r.permission !== 'public' && r.permission !== 'signed-in' && !roleGrants(role, r.permission as Permission));
-    if (role !== 'owner') expect(forbidden.length).toBeGreaterThan(5);
-    const before = await snapshot();
-    for (const r of forbidden) {
-      const res = await client.request({ method: r.method, url: url(r.path), payload: ['GET', 'DELETE'].includes(r.method) ? undefined : {} });
-      expect(res.statusCode, `${role} ${r.method} ${r.path}: ${res.body}`).toBe(403);
-      expect(res.json().error.code).toBe('forbidden');
-    }
-    // Nothing at all in another project, where the user has no role.
-    for (const r of routes.filter((x) => x.path.includes('{projectId}'))) {
-      const res = await client.request({ method: r.method, url: url(r.path, otherProjectId), payload: ['GET', 'DELETE'].includes(r.method) ? undefined : {} });
-      expect(res.statusCode, `${role} ${r.method} ${r.path} in another project`).toBe(403);
-    }
-    expect(await snapshot()).toBe(before);
-  }, 120_000);
+  test.each(ROLES)(
+    '%s: every call its role does not allow is 403 and changes nothing',
+    async (role) => {
+      const client = users[role];
+      const forbidden = routes.filter((r) => r.permission !== 'public' && r.permission !== 'signed-in' && !roleGrants(role, r.permission as Permission));
+      if (role !== 'owner') expect(forbidden.length).toBeGreaterThan(5);
+      const before = await snapshot();
+      for (const r of forbidden) {
+        const res = await client.request({ method: r.method, url: url(r.path), payload: ['GET', 'DELETE'].includes(r.method) ? undefined : {} });
+        expect(res.statusCode, `${role} ${r.method} ${r.path}: ${res.body}`).toBe(403);
+        expect(res.json().error.code).toBe('forbidden');
+      }
+      // Nothing at all in another project, where the user has no role.
+      for (const r of routes.filter((x) => x.path.includes('{projectId}'))) {
+        const res = await client.request({
+          method: r.method,
+          url: url(r.path, otherProjectId),
+          payload: ['GET', 'DELETE'].includes(r.method) ? undefined : {},
+        });
+        expect(res.statusCode, `${role} ${r.method} ${r.path} in another project`).toBe(403);
+      }
+      expect(await snapshot()).toBe(before);
+    },
+    120_000,
+  );
 
-  test.each(ROLES)('%s: every call its role allows gets past the guard', async (role) => {
-    const client = users[role];
-    const allowed = routes.filter((r) => r.permission === 'signed-in' || (r.permission !== 'public' && roleGrants(role, r.permission as Permission)));
-    for (const r of allowed) {
-      if (r.method === 'DELETE' && r.path === '/admin/v1/session') continue; // signs out
-      const res = await client.request({ method: r.method, url: url(r.path), payload: ['GET', 'DELETE'].includes(r.method) ? undefined : {} });
-      expect([401, 403], `${role} ${r.method} ${r.path}: ${res.statusCode} ${res.body}`).not.toContain(res.statusCode);
-    }
-  }, 120_000);
+  test.each(ROLES)(
+    '%s: every call its role allows gets past the guard',
+    async (role) => {
+      const client = users[role];
+      const allowed = routes.filter((r) => r.permission === 'signed-in' || (r.permission !== 'public' && roleGrants(role, r.permission as Permission)));
+      for (const r of allowed) {
+        if (r.method === 'DELETE' && r.path === '/admin/v1/session') continue; // signs out
+        const res = await client.request({ method: r.method, url: url(r.path), payload: ['GET', 'DELETE'].includes(r.method) ? undefined : {} });
+        expect([401, 403], `${role} ${r.method} ${r.path}: ${res.statusCode} ${res.body}`).not.toContain(res.statusCode);
+      }
+    },
+    120_000,
+  );
 
   test('without a session or token every guarded route is 401', async () => {
     for (const r of routes.filter((x) => x.permission !== 'public')) {

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe('serving the built console at /console', () => {
-  test('index.html for the app\'s own routes, long cache for hashed assets, / redirects', async () => {
+  test("index.html for the app's own routes, long cache for hashed assets, / redirects", async () => {
     dir = mkdtempSync(join(tmpdir(), 'maru-console-'));
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><div id="root"></div><script src="/console/assets/index-AbCd1234.js"></script>');

@@ -94,7 +94,14 @@ function openExport(port: number, p: { id: string; token: string }, body: object
 function fullExport(port: number, p: { id: string; token: string }, body: object): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port, method: 'POST', path: `/api/v1/export/event?service_id=${p.id}`, headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' }, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/api/v1/export/event?service_id=${p.id}`,
+        headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+        agent: false,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -165,7 +172,17 @@ describe('streaming over a real socket', () => {
     await t.runtime.store.write((tx) =>
       tx
         .insertInto('events')
-        .values({ project_id: corrupt.id, occurred_at: at + ROWS, event_key: 'broken', name: 'df_login', received_at: at, profile_id: 'x', properties: '{not json', items: null, source: 'api' })
+        .values({
+          project_id: corrupt.id,
+          occurred_at: at + ROWS,
+          event_key: 'broken',
+          name: 'df_login',
+          received_at: at,
+          profile_id: 'x',
+          properties: '{not json',
+          items: null,
+          source: 'api',
+        })
         .execute(),
     );
   });
@@ -201,48 +218,62 @@ describe('streaming over a real socket', () => {
     expect(all.status).toBe(200);
     const { rows, last } = summarise(all.body);
     expect(rows).toBe(ROWS);
-    expect(last).toMatchObject({ df_event_log_id: `evt-${String(ROWS - 1).padStart(8, '0')}-5b2d7a8e-1f0c-4f6e-9a51-0c2d4e6f8a1b`, df_source_type: 'SDK', df_unified_id: `prof${(ROWS - 1) % 500}` });
+    expect(last).toMatchObject({
+      df_event_log_id: `evt-${String(ROWS - 1).padStart(8, '0')}-5b2d7a8e-1f0c-4f6e-9a51-0c2d4e6f8a1b`,
+      df_source_type: 'SDK',
+      df_unified_id: `prof${(ROWS - 1) % 500}`,
+    });
   });
 
   // Watches SQLite's WAL checkpoint to see the read snapshot released.
-  test.skipIf(!EMBEDDED_STORE)('a client that disconnects mid-export stops the query, releases the read snapshot and the slot, and is logged as client_connection_closed', async () => {
-    const p = single;
-    const h = await openExport(port, p, day);
-    expect(h.status).toBe(200);
-    await until(() => t.runtime.exports.active === 1, 'the export to start');
-    // Backpressure: with the client not reading, the server stops producing rows well before the end
-    // (asserted below from the row count logged at the disconnect).
-    await sleep(300);
-    // While the export's read snapshot is open, a new commit cannot be checkpointed completely.
-    await t.runtime.profiles.upsert({ projectId: p.id, updates: [{ identifiers: [{ type: 'external_id', value: 'w1' }] }], strict: true });
-    const during = await checkpoint(t.runtime);
-    expect(during.checkpointed).toBeLessThan(during.log);
-    expect((await openExport(port, p, day)).status).toBe(429); // the one slot is taken
+  test.skipIf(!EMBEDDED_STORE)(
+    'a client that disconnects mid-export stops the query, releases the read snapshot and the slot, and is logged as client_connection_closed',
+    async () => {
+      const p = single;
+      const h = await openExport(port, p, day);
+      expect(h.status).toBe(200);
+      await until(() => t.runtime.exports.active === 1, 'the export to start');
+      // Backpressure: with the client not reading, the server stops producing rows well before the end
+      // (asserted below from the row count logged at the disconnect).
+      await sleep(300);
+      // While the export's read snapshot is open, a new commit cannot be checkpointed completely.
+      await t.runtime.profiles.upsert({ projectId: p.id, updates: [{ identifiers: [{ type: 'external_id', value: 'w1' }] }], strict: true });
+      const during = await checkpoint(t.runtime);
+      expect(during.checkpointed).toBeLessThan(during.log);
+      expect((await openExport(port, p, day)).status).toBe(429); // the one slot is taken
 
-    h.req.destroy();
-    await until(() => logs.some((l) => l.reason === 'client_connection_closed' && l.service_id === p.id), 'the disconnect to be logged');
-    const entry = logs.find((l) => l.reason === 'client_connection_closed' && l.service_id === p.id)!;
-    expect(entry).toMatchObject({ level: 40, kind: 'events', msg: 'export stopped: client connection closed' });
-    expect(entry.rows as number).toBeGreaterThan(0);
-    expect(entry.rows as number).toBeLessThan(ROWS);
-    await until(() => t.runtime.exports.active === 0, 'the query to stop');
+      h.req.destroy();
+      await until(() => logs.some((l) => l.reason === 'client_connection_closed' && l.service_id === p.id), 'the disconnect to be logged');
+      const entry = logs.find((l) => l.reason === 'client_connection_closed' && l.service_id === p.id)!;
+      expect(entry).toMatchObject({ level: 40, kind: 'events', msg: 'export stopped: client connection closed' });
+      expect(entry.rows as number).toBeGreaterThan(0);
+      expect(entry.rows as number).toBeLessThan(ROWS);
+      await until(() => t.runtime.exports.active === 0, 'the query to stop');
 
-    await t.runtime.profiles.upsert({ projectId: p.id, updates: [{ identifiers: [{ type: 'external_id', value: 'w2' }] }], strict: true });
-    const after = await checkpoint(t.runtime);
-    expect(after.checkpointed).toBe(after.log);
+      await t.runtime.profiles.upsert({ projectId: p.id, updates: [{ identifiers: [{ type: 'external_id', value: 'w2' }] }], strict: true });
+      const after = await checkpoint(t.runtime);
+      expect(after.checkpointed).toBe(after.log);
 
-    const again = await fullExport(port, p, { ...day, events: ['df_login'], events_condition_type: 'exclude' });
-    expect(again.status).toBe(200);
-    expect(summarise(again.body).rows).toBe(ROWS / 3);
-    const finished = logs.filter((l) => l.msg === 'export finished' && l.service_id === p.id);
-    expect(finished).toHaveLength(1);
-    expect(finished[0]).toMatchObject({ rows: ROWS / 3, kind: 'events' });
-  });
+      const again = await fullExport(port, p, { ...day, events: ['df_login'], events_condition_type: 'exclude' });
+      expect(again.status).toBe(200);
+      expect(summarise(again.body).rows).toBe(ROWS / 3);
+      const finished = logs.filter((l) => l.msg === 'export finished' && l.service_id === p.id);
+      expect(finished).toHaveLength(1);
+      expect(finished[0]).toMatchObject({ rows: ROWS / 3, kind: 'events' });
+    },
+  );
 
   test('a failure after the CSV has started cuts the connection (no complete-looking short file), is logged, and frees the slot', async () => {
     const outcome = await new Promise<{ status: number; bytes: number; ended: boolean; error?: string }>((resolve) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port, method: 'POST', path: `/api/v1/export/event?service_id=${corrupt.id}`, headers: { authorization: `Bearer ${corrupt.token}`, 'content-type': 'application/json' }, agent: false },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/api/v1/export/event?service_id=${corrupt.id}`,
+          headers: { authorization: `Bearer ${corrupt.token}`, 'content-type': 'application/json' },
+          agent: false,
+        },
         (res) => {
           let bytes = 0;
           res.on('data', (c: Buffer) => (bytes += c.length));
@@ -264,46 +295,49 @@ describe('streaming over a real socket', () => {
 
 describe('500s', () => {
   // Breaks the embedded store's table on purpose and expects SQLite's message.
-  test.skipIf(!EMBEDDED_STORE)('query_error when the export query fails, unknown_error otherwise; both carry an error id that is in the log, and free their slot', async () => {
-    const captured = capturingLogger();
-    const t = await buildTestApp({ clock: new ManualClock(NOW), log: captured.log });
-    try {
-      const { project, credentials } = await createProject(t.runtime, { settings: { limits: { export_concurrency: 1 } } });
-      const post = () =>
-        t.app.inject({
-          method: 'POST',
-          url: `/api/v1/export/event?service_id=${project.id}`,
-          headers: { authorization: `Bearer ${credentials.export_token}` },
-          payload: { from_date: '2025-01-06', to_date: '2025-01-06' },
-        });
+  test.skipIf(!EMBEDDED_STORE)(
+    'query_error when the export query fails, unknown_error otherwise; both carry an error id that is in the log, and free their slot',
+    async () => {
+      const captured = capturingLogger();
+      const t = await buildTestApp({ clock: new ManualClock(NOW), log: captured.log });
+      try {
+        const { project, credentials } = await createProject(t.runtime, { settings: { limits: { export_concurrency: 1 } } });
+        const post = () =>
+          t.app.inject({
+            method: 'POST',
+            url: `/api/v1/export/event?service_id=${project.id}`,
+            headers: { authorization: `Bearer ${credentials.export_token}` },
+            payload: { from_date: '2025-01-06', to_date: '2025-01-06' },
+          });
 
-      await sql`ALTER TABLE properties RENAME TO properties_gone`.execute(t.runtime.store.db);
-      const unknown = await post();
-      await sql`ALTER TABLE properties_gone RENAME TO properties`.execute(t.runtime.store.db);
-      expect(unknown.statusCode).toBe(500);
-      expect(Object.keys(unknown.json())).toEqual(['result', 'message', 'error_id']);
-      expect(unknown.json()).toMatchObject({ result: 'fail', message: 'unknown_error' });
-      expect(captured.lines.some((l) => l.errorId === unknown.json().error_id && l.level === 50)).toBe(true);
-      expect(unknown.body).not.toContain('properties');
+        await sql`ALTER TABLE properties RENAME TO properties_gone`.execute(t.runtime.store.db);
+        const unknown = await post();
+        await sql`ALTER TABLE properties_gone RENAME TO properties`.execute(t.runtime.store.db);
+        expect(unknown.statusCode).toBe(500);
+        expect(Object.keys(unknown.json())).toEqual(['result', 'message', 'error_id']);
+        expect(unknown.json()).toMatchObject({ result: 'fail', message: 'unknown_error' });
+        expect(captured.lines.some((l) => l.errorId === unknown.json().error_id && l.level === 50)).toBe(true);
+        expect(unknown.body).not.toContain('properties');
 
-      await sql`ALTER TABLE events RENAME TO events_gone`.execute(t.runtime.store.db);
-      const query = await post();
-      await sql`ALTER TABLE events_gone RENAME TO events`.execute(t.runtime.store.db);
-      expect(query.statusCode).toBe(500);
-      expect(Object.keys(query.json())).toEqual(['result', 'message', 'error_id']);
-      expect(query.json()).toMatchObject({ result: 'fail', message: 'query_error' });
-      const logged = captured.lines.find((l) => l.errorId === query.json().error_id);
-      expect(logged).toMatchObject({ level: 50, reason: 'query_failed', msg: 'export failed' });
-      expect(JSON.stringify(logged)).toContain('no such table');
-      expect(query.body).not.toContain('events');
+        await sql`ALTER TABLE events RENAME TO events_gone`.execute(t.runtime.store.db);
+        const query = await post();
+        await sql`ALTER TABLE events_gone RENAME TO events`.execute(t.runtime.store.db);
+        expect(query.statusCode).toBe(500);
+        expect(Object.keys(query.json())).toEqual(['result', 'message', 'error_id']);
+        expect(query.json()).toMatchObject({ result: 'fail', message: 'query_error' });
+        const logged = captured.lines.find((l) => l.errorId === query.json().error_id);
+        expect(logged).toMatchObject({ level: 50, reason: 'query_failed', msg: 'export failed' });
+        expect(JSON.stringify(logged)).toContain('no such table');
+        expect(query.body).not.toContain('events');
 
-      expect(t.runtime.exports.active).toBe(0);
-      const ok = await post(); // concurrency 1: the failed exports gave their slot back
-      expect(ok.statusCode).toBe(200);
-      expect(ok.headers['x-ratelimit-remaining']).toBe('98'); // the query_error attempt counted, the unknown_error one did not get that far
-      expect(captured.lines.filter((l) => l.reason === 'client_connection_closed')).toEqual([]);
-    } finally {
-      await t.close();
-    }
-  });
+        expect(t.runtime.exports.active).toBe(0);
+        const ok = await post(); // concurrency 1: the failed exports gave their slot back
+        expect(ok.statusCode).toBe(200);
+        expect(ok.headers['x-ratelimit-remaining']).toBe('98'); // the query_error attempt counted, the unknown_error one did not get that far
+        expect(captured.lines.filter((l) => l.reason === 'client_connection_closed')).toEqual([]);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 });

@@ -35,7 +35,16 @@ async function ingest(
 ) {
   const r = await rt().events.ingest({
     projectId,
-    events: [{ key: e.key ?? randomUUID(), name: e.name, occurredAt: typeof e.at === 'number' ? new Date(e.at).toISOString() : e.at, properties: e.properties, items: e.items, identifiers }],
+    events: [
+      {
+        key: e.key ?? randomUUID(),
+        name: e.name,
+        occurredAt: typeof e.at === 'number' ? new Date(e.at).toISOString() : e.at,
+        properties: e.properties,
+        items: e.items,
+        identifiers,
+      },
+    ],
     source,
     strict: true,
     wire: EVENT_WIRE,
@@ -48,12 +57,21 @@ function exportEvents(p: { id: string; token: string }, payload?: unknown, heade
     method: 'POST',
     url: `/api/v1/export/event?service_id=${p.id}`,
     headers: { authorization: `Bearer ${p.token}`, ...headers },
-    ...(payload === undefined ? {} : typeof payload === 'string' ? { payload, headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json', ...headers } } : { payload: payload as object }),
+    ...(payload === undefined
+      ? {}
+      : typeof payload === 'string'
+        ? { payload, headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json', ...headers } }
+        : { payload: payload as object }),
   });
 }
 
 function exportProfiles(p: { id: string; token: string }, payload?: object) {
-  return t.app.inject({ method: 'POST', url: `/api/v1/export/userprofile?service_id=${p.id}`, headers: { authorization: `Bearer ${p.token}` }, ...(payload ? { payload } : {}) });
+  return t.app.inject({
+    method: 'POST',
+    url: `/api/v1/export/userprofile?service_id=${p.id}`,
+    headers: { authorization: `Bearer ${p.token}` },
+    ...(payload ? { payload } : {}),
+  });
 }
 
 const day = { from_date: '2025-01-06', to_date: '2025-01-06' };
@@ -62,7 +80,18 @@ const day = { from_date: '2025-01-06', to_date: '2025-01-06' };
 const SEED_EVENT_HEADER =
   'custom_012,custom_event_p_boolean,custom_event_p_datetime,custom_event_p_double,custom_event_p_double_list,custom_event_p_long,custom_event_p_long_list,custom_event_p_string_list,df_api_version,df_correction_datetime,df_delivery_charge,df_discount,df_event_datetime,df_event_detail_log_id,df_event_log_id,df_event_name,df_items_custom_012391239128,df_items_custom_item_boolean,df_items_custom_item_datetime,df_items_custom_item_double,df_items_custom_item_double_list,df_items_custom_item_long,df_items_custom_item_long_list,df_items_custom_item_string,df_items_custom_item_string_list,df_items_df_category1,df_items_df_category2,df_items_df_category3,df_items_df_category4,df_items_df_category5,df_items_df_discount,df_items_df_item_id,df_items_df_item_name,df_items_df_price,df_items_df_quantity,df_keyword,df_order_id,df_payment_method,df_server_datetime,df_service_id,df_sharing_channel,df_sign_channel,df_source_type,df_total_purchase_amount,df_total_refund_amount,df_unified_id,sum';
 
-const SYSTEM = ['df_api_version', 'df_correction_datetime', 'df_event_datetime', 'df_event_detail_log_id', 'df_event_log_id', 'df_event_name', 'df_server_datetime', 'df_service_id', 'df_source_type', 'df_unified_id'];
+const SYSTEM = [
+  'df_api_version',
+  'df_correction_datetime',
+  'df_event_datetime',
+  'df_event_detail_log_id',
+  'df_event_log_id',
+  'df_event_name',
+  'df_server_datetime',
+  'df_service_id',
+  'df_source_type',
+  'df_unified_id',
+];
 
 describe('CSV against the seed', () => {
   test("the header is the seed's sample header, and a row renders as D7 says (KST, SDK, key as detail id)", async () => {
@@ -96,7 +125,12 @@ describe('CSV against the seed', () => {
     // The seed's third row: event log id 1736127490036:…, server time 2025-01-06 10:38:10.036 (KST).
     const key = '1736127490036:30873a05-62d3-4007-b643-f500a151be24';
     clock.set(1736127490036);
-    const profileId = await ingest(p.id, ext('seed-user'), { name: 'df_start_session', at: 1736127490036, key, properties: { custom_event_p_boolean: false } }, 'sdk');
+    const profileId = await ingest(
+      p.id,
+      ext('seed-user'),
+      { name: 'df_start_session', at: 1736127490036, key, properties: { custom_event_p_boolean: false } },
+      'sdk',
+    );
     clock.set(NOW);
 
     const res = await exportEvents({ id: p.id, token: credentials.export_token }, day);
@@ -157,7 +191,18 @@ describe('CSV against the seed', () => {
 
     // Everything: the login (no items) is one row with empty item columns and its key as detail id.
     const all = csvObjects((await exportEvents(p, day)).body);
-    expect(all.rows.map((r) => [r.df_event_detail_log_id, r.df_event_name, r.df_items_df_item_id, r.df_items_df_item_name, r.df_items_df_discount, r.df_items_df_quantity, r.df_order_id, r.df_discount])).toEqual([
+    expect(
+      all.rows.map((r) => [
+        r.df_event_detail_log_id,
+        r.df_event_name,
+        r.df_items_df_item_id,
+        r.df_items_df_item_name,
+        r.df_items_df_discount,
+        r.df_items_df_quantity,
+        r.df_order_id,
+        r.df_discount,
+      ]),
+    ).toEqual([
       ['l-1', 'df_login', '', '', '', '', '', ''],
       ['p-1:1', 'df_purchase', '1', 'item1', '0', '1', 'dwtfmoe', '500'],
       ['p-1:2', 'df_purchase', '2', 'item "two", large', '', '2', 'dwtfmoe', '500'],
@@ -200,7 +245,11 @@ describe('filters', () => {
     ['exclude', { events: ['df_login'], events_condition_type: 'exclude' }, ['df_purchase', 'df_sign_up']],
     ['all (the list is ignored)', { events: ['df_login'], events_condition_type: 'all' }, ['df_login', 'df_purchase', 'df_sign_up']],
     ['no condition type means all (seed)', { events: ['df_login'] }, ['df_login', 'df_purchase', 'df_sign_up']],
-    ['include with an empty list means all (seed: "if no value exists")', { events: [], events_condition_type: 'include' }, ['df_login', 'df_purchase', 'df_sign_up']],
+    [
+      'include with an empty list means all (seed: "if no value exists")',
+      { events: [], events_condition_type: 'include' },
+      ['df_login', 'df_purchase', 'df_sign_up'],
+    ],
     ['include of an unknown name selects nothing', { events: ['df_nope'], events_condition_type: 'include' }, []],
   ])('events %s', async (_name, filter, expected) => {
     const p = await threeEvents();
@@ -211,15 +260,31 @@ describe('filters', () => {
 
   test('properties include: only those, plus the system columns and df_unified_id', async () => {
     const p = await threeEvents();
-    const res = await exportEvents(p, { ...day, properties: ['df_sign_channel', 'df_items_df_item_id', 'not_registered'], properties_condition_type: 'include' });
+    const res = await exportEvents(p, {
+      ...day,
+      properties: ['df_sign_channel', 'df_items_df_item_id', 'not_registered'],
+      properties_condition_type: 'include',
+    });
     const { header, rows } = csvObjects(res.body);
-    expect(header).toEqual([...SYSTEM.slice(0, 6), 'df_items_df_item_id', 'df_server_datetime', 'df_service_id', 'df_sign_channel', 'df_source_type', 'df_unified_id']);
+    expect(header).toEqual([
+      ...SYSTEM.slice(0, 6),
+      'df_items_df_item_id',
+      'df_server_datetime',
+      'df_service_id',
+      'df_sign_channel',
+      'df_source_type',
+      'df_unified_id',
+    ]);
     expect(rows.map((r) => r.df_sign_channel)).toEqual(['', '', 'Kakao']);
   });
 
   test('properties exclude: cannot remove system columns or df_unified_id', async () => {
     const p = await threeEvents();
-    const res = await exportEvents(p, { ...day, properties: ['df_order_id', 'df_unified_id', 'df_event_name', 'df_items_df_price'], properties_condition_type: 'exclude' });
+    const res = await exportEvents(p, {
+      ...day,
+      properties: ['df_order_id', 'df_unified_id', 'df_event_name', 'df_items_df_price'],
+      properties_condition_type: 'exclude',
+    });
     const { header, rows } = csvObjects(res.body);
     expect(header).not.toContain('df_order_id');
     expect(header).not.toContain('df_items_df_price');
@@ -321,7 +386,14 @@ describe('profiles export', () => {
       updates: [
         {
           identifiers: ext('u1'),
-          properties: { df_gender: 'Male', df_push_ads_optin: true, df_push_optin: true, scenario_list_string: ['1', '2'], custom_user_datetime: '2025-01-05T15:30:00Z', df_birth: '1990-01-01' },
+          properties: {
+            df_gender: 'Male',
+            df_push_ads_optin: true,
+            df_push_optin: true,
+            scenario_list_string: ['1', '2'],
+            custom_user_datetime: '2025-01-05T15:30:00Z',
+            df_birth: '1990-01-01',
+          },
         },
       ],
       strict: true,
@@ -330,7 +402,8 @@ describe('profiles export', () => {
     const res = await exportProfiles(p, { properties_condition_type: 'exclude', properties: ['df_birth'] });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const header = 'custom_user_datetime,df_email,df_email_ads_optin,df_gender,df_kakao_ads_optin,df_kakao_night_ads_optin,df_membership,df_name,df_phone,df_push_ads_optin,df_push_night_ads_optin,df_push_optin,df_sms_ads_optin,df_sms_night_ads_optin,df_unified_id,scenario_list_string';
+    const header =
+      'custom_user_datetime,df_email,df_email_ads_optin,df_gender,df_kakao_ads_optin,df_kakao_night_ads_optin,df_membership,df_name,df_phone,df_push_ads_optin,df_push_night_ads_optin,df_push_optin,df_sms_ads_optin,df_sms_night_ads_optin,df_unified_id,scenario_list_string';
     const rows = [
       [first.profileId, `2025-01-06 00:30:00.000,,false,Male,false,false,,,,true,false,true,false,false,${first.profileId},"[""1"",""2""]"`],
       [second.profileId, `,,false,,false,false,,,,false,false,false,false,false,${second.profileId},`],
@@ -410,12 +483,27 @@ describe('failures (exact bodies)', () => {
     ['to before from', { from_date: '2025-01-06', to_date: '2025-01-05' }, 'to_date', 'to_date must not be before from_date'],
     ['events not a list', { ...day, events: 'df_login' }, 'events', 'events must be a list of names'],
     ['events with a non-string', { ...day, events: ['df_login', 3] }, 'events', 'events[1] must be a non-empty String'],
-    ['events_condition_type unknown', { ...day, events_condition_type: 'only' }, 'events_condition_type', 'events_condition_type must be one of all, include, exclude'],
+    [
+      'events_condition_type unknown',
+      { ...day, events_condition_type: 'only' },
+      'events_condition_type',
+      'events_condition_type must be one of all, include, exclude',
+    ],
     ['properties not a list', { ...day, properties: { a: 1 } }, 'properties', 'properties must be a list of names'],
-    ['properties_condition_type unknown', { ...day, properties_condition_type: 'INCLUDE' }, 'properties_condition_type', 'properties_condition_type must be one of all, include, exclude'],
+    [
+      'properties_condition_type unknown',
+      { ...day, properties_condition_type: 'INCLUDE' },
+      'properties_condition_type',
+      'properties_condition_type must be one of all, include, exclude',
+    ],
     ['audience not a string', { ...day, audience: 5 }, 'audience', 'audience must be an audience id (String)'],
     ['audience unknown', { ...day, audience: 'zzzzzz' }, 'audience', 'audience zzzzzz does not exist in this project'],
-    ['a misspelt field', { ...day, event_condition_type: 'include' }, 'event_condition_type', 'event_condition_type is not a parameter of this export (events, events_condition_type, properties, properties_condition_type, from_date, to_date, audience)'],
+    [
+      'a misspelt field',
+      { ...day, event_condition_type: 'include' },
+      'event_condition_type',
+      'event_condition_type is not a parameter of this export (events, events_condition_type, properties, properties_condition_type, from_date, to_date, audience)',
+    ],
     ['a body that is a list', [day], 'body', 'the body must be a JSON object'],
   ])('400 invalid_parameter: %s', async (_name, payload, parameter, detail) => {
     const p = await project();
@@ -432,7 +520,12 @@ describe('failures (exact bodies)', () => {
     expect(res.json()).toMatchObject(fail('invalid_parameter', { parameter: 'body' }));
     expect(res.json().detail).toMatch(/^malformed JSON body: /);
     const prof = await exportProfiles(p, day);
-    expect(prof.json()).toEqual(fail('invalid_parameter', { parameter: 'from_date', detail: 'from_date is not a parameter of this export (properties, properties_condition_type, audience)' }));
+    expect(prof.json()).toEqual(
+      fail('invalid_parameter', {
+        parameter: 'from_date',
+        detail: 'from_date is not a parameter of this export (properties, properties_condition_type, audience)',
+      }),
+    );
   });
 
   test('400 exceed_date_range_limit: more than 31 days apart, or from_date older than 365 days (both per project)', async () => {
@@ -445,7 +538,9 @@ describe('failures (exact bodies)', () => {
     expect((await exportEvents(p, { from_date: '2024-01-07', to_date: '2024-01-07' })).statusCode).toBe(200);
     const old = await exportEvents(p, { from_date: '2024-01-06', to_date: '2024-01-06' });
     expect(old.statusCode).toBe(400);
-    expect(old.json()).toEqual(fail('exceed_date_range_limit', { parameter: 'from_date', detail: 'from_date may be at most 365 days ago (earliest 2024-01-07)' }));
+    expect(old.json()).toEqual(
+      fail('exceed_date_range_limit', { parameter: 'from_date', detail: 'from_date may be at most 365 days ago (earliest 2024-01-07)' }),
+    );
 
     const strict = await project({ exportMaxRangeDays: 7, exportRetentionDays: 30 });
     expect((await exportEvents(strict, { from_date: '2024-12-30', to_date: '2025-01-06' })).statusCode).toBe(200);
@@ -471,12 +566,12 @@ describe('failures (exact bodies)', () => {
     const limited = await exportProfiles(p);
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toEqual(fail('too_many_api_requests'));
-    expect([limited.headers['x-ratelimit-limit'], limited.headers['x-ratelimit-remaining'], limited.headers['x-ratelimit-reset'], limited.headers['retry-after']]).toEqual([
-      '1h',
-      '0',
-      reset,
-      '3540',
-    ]);
+    expect([
+      limited.headers['x-ratelimit-limit'],
+      limited.headers['x-ratelimit-remaining'],
+      limited.headers['x-ratelimit-reset'],
+      limited.headers['retry-after'],
+    ]).toEqual(['1h', '0', reset, '3540']);
     clock.set('2025-01-06T02:00:00Z');
     expect((await exportEvents(p, day)).statusCode).toBe(200);
   });
@@ -485,13 +580,42 @@ describe('failures (exact bodies)', () => {
 describe('CLI', () => {
   test('maru export events writes the same CSV as the API, with progress on stderr', async () => {
     const p = await project();
-    await ingest(p.id, ext('a'), { name: 'df_purchase', at: NOW, key: 'c1', properties: { df_order_id: 'x,y' }, items: [{ df_item_id: '1' }, { df_item_id: '2' }] });
+    await ingest(p.id, ext('a'), {
+      name: 'df_purchase',
+      at: NOW,
+      key: 'c1',
+      properties: { df_order_id: 'x,y' },
+      items: [{ df_item_id: '1' }, { df_item_id: '2' }],
+    });
     await ingest(p.id, ext('b'), { name: 'df_login', at: NOW, key: 'c2' });
-    const api = await exportEvents(p, { ...day, events: ['df_purchase'], events_condition_type: 'include', properties: ['df_order_id'], properties_condition_type: 'exclude' });
+    const api = await exportEvents(p, {
+      ...day,
+      events: ['df_purchase'],
+      events_condition_type: 'include',
+      properties: ['df_order_id'],
+      properties_condition_type: 'exclude',
+    });
     let out = '';
     let err = '';
     const code = await runCli(
-      ['export', 'events', '--data-dir', t.dataDir, '--project', p.id, '--from', '2025-01-06', '--to', '2025-01-06', '--events', 'df_purchase', '--properties', 'df_order_id', '--properties-condition', 'exclude'],
+      [
+        'export',
+        'events',
+        '--data-dir',
+        t.dataDir,
+        '--project',
+        p.id,
+        '--from',
+        '2025-01-06',
+        '--to',
+        '2025-01-06',
+        '--events',
+        'df_purchase',
+        '--properties',
+        'df_order_id',
+        '--properties-condition',
+        'exclude',
+      ],
       { out: (s) => (out += s), err: (s) => (err += s), env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv } },
     );
     expect(code, err).toBe(0);
@@ -500,7 +624,13 @@ describe('CLI', () => {
     expect(err).toMatch(/^export events: done, 2 rows, [\d,]+ rows\/s, \d+\.\ds\n$/);
 
     let profilesOut = '';
-    expect(await runCli(['export', 'profiles', '--data-dir', t.dataDir, '--project', p.id], { out: (s) => (profilesOut += s), err: () => {}, env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv } })).toBe(0);
+    expect(
+      await runCli(['export', 'profiles', '--data-dir', t.dataDir, '--project', p.id], {
+        out: (s) => (profilesOut += s),
+        err: () => {},
+        env: { MARU_LOG_LEVEL: 'silent', ...t.storeEnv },
+      }),
+    ).toBe(0);
     expect(profilesOut).toBe((await exportProfiles(p)).body);
   });
 

@@ -93,7 +93,11 @@ async function dump(projectId = project.id) {
   };
 }
 
-async function expectRejected(r: LightMyRequestResponse, expected: { status?: number; code: string; message: string; field?: string; reason?: RegExp }, before: Awaited<ReturnType<typeof dump>>) {
+async function expectRejected(
+  r: LightMyRequestResponse,
+  expected: { status?: number; code: string; message: string; field?: string; reason?: RegExp },
+  before: Awaited<ReturnType<typeof dump>>,
+) {
   const body = json(r);
   expect({ status: r.statusCode, envelope: { status: body.status, code: body.code, message: body.message } }).toEqual({
     status: expected.status ?? 200,
@@ -239,13 +243,27 @@ describe('DFINERY Import API', () => {
 
     test('the same event_log_id with another event_datetime is another event (the key is time + id)', async () => {
       expect(json(await post('/api/v1/events', events(1)))).toEqual(OK);
-      expect(json(await post('/api/v1/events', events(1, () => ({ event_datetime: '2025-01-05T10:00:01.000Z' }))))).toEqual(OK);
+      expect(
+        json(
+          await post(
+            '/api/v1/events',
+            events(1, () => ({ event_datetime: '2025-01-05T10:00:01.000Z' })),
+          ),
+        ),
+      ).toEqual(OK);
       expect((await dump()).events).toHaveLength(2);
     });
 
     test('the same datetime written with another offset is the same instant, so the same event', async () => {
       expect(json(await post('/api/v1/events', events(1)))).toEqual(OK);
-      expect(json(await post('/api/v1/events', events(1, () => ({ event_datetime: '2025-01-05T19:00:00+09:00' }))))).toEqual(OK);
+      expect(
+        json(
+          await post(
+            '/api/v1/events',
+            events(1, () => ({ event_datetime: '2025-01-05T19:00:00+09:00' })),
+          ),
+        ),
+      ).toEqual(OK);
       expect((await dump()).events).toHaveLength(1);
     });
   });
@@ -311,9 +329,24 @@ describe('DFINERY Import API', () => {
       ['a missing event_datetime', (b) => delete (b.events[0] as Partial<(typeof b.events)[0]>).event_datetime, 'events[0].event_datetime', /required/],
       ['a missing event_name', (b) => delete (b.events[0] as Partial<(typeof b.events)[0]>).event_name, 'events[0].event_name', /required/],
       ['an unknown field in an event', (b) => ((b.events[0] as Record<string, unknown>).user_id = 'u'), 'events[0].user_id', /not a field/],
-      ['event_properties that are not an object', (b) => ((b.events[0] as Record<string, unknown>).event_properties = [1]), 'events[0].event_properties', /object/],
-      ['event_items that are not an array', (b) => ((b.events[0] as Record<string, unknown>).event_items = { df_item_id: '1' }), 'events[0].event_items', /array/],
-      ['a reserved property name', (b) => ((b.events[1].event_properties as Record<string, unknown>).df_unified_id = 'abc'), 'events[1].event_properties.df_unified_id', /reserved/],
+      [
+        'event_properties that are not an object',
+        (b) => ((b.events[0] as Record<string, unknown>).event_properties = [1]),
+        'events[0].event_properties',
+        /object/,
+      ],
+      [
+        'event_items that are not an array',
+        (b) => ((b.events[0] as Record<string, unknown>).event_items = { df_item_id: '1' }),
+        'events[0].event_items',
+        /array/,
+      ],
+      [
+        'a reserved property name',
+        (b) => ((b.events[1].event_properties as Record<string, unknown>).df_unified_id = 'abc'),
+        'events[1].event_properties.df_unified_id',
+        /reserved/,
+      ],
       ['no identity', (b) => delete (b.common as Partial<typeof b.common>).identity, 'common.identity', /required/],
       ['an identity of blocked values only', (b) => (b.common.identity = { external_id: 'anonymous', email: '' }), 'common.identity', /usable identifier/],
       ['an unknown identity field', (b) => ((b.common.identity as Record<string, unknown>).device_id = 'd1'), 'common.identity.device_id', /not an identifier/],
@@ -376,7 +409,11 @@ describe('DFINERY Import API', () => {
 
     test('/api/v1/identities: no identity', async () => {
       const before = await dump();
-      await expectRejected(await post('/api/v1/identities', { request_datetime: '2024-06-24T06:01:48Z' }), { code: '40001', message: 'VALIDATION_FAILURE', field: 'identity' }, before);
+      await expectRejected(
+        await post('/api/v1/identities', { request_datetime: '2024-06-24T06:01:48Z' }),
+        { code: '40001', message: 'VALIDATION_FAILURE', field: 'identity' },
+        before,
+      );
     });
 
     test('/api/v1/identities: the body is not an object', async () => {
@@ -469,31 +506,51 @@ describe('DFINERY Import API', () => {
       await setup({}, { limits: { event_ingest: 5 } });
       const ok1 = await post('/api/v1/events', events(3));
       expect(json(ok1)).toEqual(OK);
-      expect([ok1.headers['x-ratelimit-limit'], ok1.headers['x-ratelimit-remaining'], ok1.headers['x-ratelimit-reset']]).toEqual(['1m', '2', String(T0 + 60_000)]);
+      expect([ok1.headers['x-ratelimit-limit'], ok1.headers['x-ratelimit-remaining'], ok1.headers['x-ratelimit-reset']]).toEqual([
+        '1m',
+        '2',
+        String(T0 + 60_000),
+      ]);
       expect(ok1.headers['retry-after']).toBeUndefined();
 
       clock.advance(15_000);
       const before = await dump();
-      const over = await post('/api/v1/events', events(3, (i) => ({ event_log_id: `more-${i}` })));
+      const over = await post(
+        '/api/v1/events',
+        events(3, (i) => ({ event_log_id: `more-${i}` })),
+      );
       expect(over.statusCode).toBe(429);
       expect(json(over)).toEqual({ status: false, code: '40401', message: 'TOO_MANY_REQUEST', data: null });
-      expect([over.headers['x-ratelimit-limit'], over.headers['x-ratelimit-remaining'], over.headers['x-ratelimit-reset'], over.headers['retry-after']]).toEqual([
-        '1m',
-        '2',
-        String(T0 + 60_000),
-        '45',
-      ]);
+      expect([
+        over.headers['x-ratelimit-limit'],
+        over.headers['x-ratelimit-remaining'],
+        over.headers['x-ratelimit-reset'],
+        over.headers['retry-after'],
+      ]).toEqual(['1m', '2', String(T0 + 60_000), '45']);
       expect(await dump()).toEqual(before);
 
       // The 2 left are still there (all or nothing), then the quota is spent.
-      const ok2 = await post('/api/v1/events', events(2, (i) => ({ event_log_id: `last-${i}` })));
+      const ok2 = await post(
+        '/api/v1/events',
+        events(2, (i) => ({ event_log_id: `last-${i}` })),
+      );
       expect(json(ok2)).toEqual(OK);
       expect(ok2.headers['x-ratelimit-remaining']).toBe('0');
-      expect((await post('/api/v1/events', events(1, () => ({ event_log_id: 'one-more' })))).statusCode).toBe(429);
+      expect(
+        (
+          await post(
+            '/api/v1/events',
+            events(1, () => ({ event_log_id: 'one-more' })),
+          )
+        ).statusCode,
+      ).toBe(429);
 
       // The next window starts afresh.
       clock.set(T0 + 60_000);
-      const next = await post('/api/v1/events', events(1, () => ({ event_log_id: 'next-window' })));
+      const next = await post(
+        '/api/v1/events',
+        events(1, () => ({ event_log_id: 'next-window' })),
+      );
       expect(json(next)).toEqual(OK);
       expect([next.headers['x-ratelimit-remaining'], next.headers['x-ratelimit-reset']]).toEqual(['4', String(T0 + 120_000)]);
       expect((await dump()).events).toHaveLength(6);
@@ -564,12 +621,26 @@ describe('DFINERY Import API', () => {
 
     test('an array body of more than 100 profiles', async () => {
       const before = await dump();
-      const body = await expectRejected(await post('/api/v1/user-profile', Array.from({ length: 101 }, (_, i) => profile(i))), { code: '40403', message: 'TOO_MANY_USER_PROFILES' }, before);
+      const body = await expectRejected(
+        await post(
+          '/api/v1/user-profile',
+          Array.from({ length: 101 }, (_, i) => profile(i)),
+        ),
+        { code: '40403', message: 'TOO_MANY_USER_PROFILES' },
+        before,
+      );
       expect(body.data.reason).toMatch(/at most 100 user profiles/);
     });
 
     test('an array body of 100 profiles is accepted and stores each', async () => {
-      expect(json(await post('/api/v1/user-profile', Array.from({ length: 100 }, (_, i) => profile(i))))).toEqual(OK);
+      expect(
+        json(
+          await post(
+            '/api/v1/user-profile',
+            Array.from({ length: 100 }, (_, i) => profile(i)),
+          ),
+        ),
+      ).toEqual(OK);
       const d = await dump();
       expect(d.profiles).toHaveLength(100);
       expect(d.profiles.map((p) => JSON.parse(p.properties).df_membership).sort()).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`).sort());
@@ -578,7 +649,11 @@ describe('DFINERY Import API', () => {
     test('an array body is one unit: one invalid profile rejects all, naming its index', async () => {
       const before = await dump();
       const body = [profile(0), { identity: { external_id: 'u1' }, user_properties: { df_gender: 7 } }];
-      await expectRejected(await post('/api/v1/user-profile', body), { code: '40001', message: 'VALIDATION_FAILURE', field: '[1].user_properties.df_gender' }, before);
+      await expectRejected(
+        await post('/api/v1/user-profile', body),
+        { code: '40001', message: 'VALIDATION_FAILURE', field: '[1].user_properties.df_gender' },
+        before,
+      );
     });
   });
 

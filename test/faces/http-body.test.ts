@@ -22,8 +22,26 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const eventsCount = async () => Number((await t.runtime.store.db.selectFrom('events').select((e) => e.fn.countAll().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow()).n);
-const profilesCount = async () => Number((await t.runtime.store.db.selectFrom('profiles').select((e) => e.fn.countAll().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow()).n);
+const eventsCount = async () =>
+  Number(
+    (
+      await t.runtime.store.db
+        .selectFrom('events')
+        .select((e) => e.fn.countAll().as('n'))
+        .where('project_id', '=', project.id)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+const profilesCount = async () =>
+  Number(
+    (
+      await t.runtime.store.db
+        .selectFrom('profiles')
+        .select((e) => e.fn.countAll().as('n'))
+        .where('project_id', '=', project.id)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 interface Face {
   name: string;
@@ -158,7 +176,7 @@ describe.each(FACES)('$name', (f) => {
     expect(ok.body).not.toMatch(/32 levels/);
   });
 
-  test('a body of another content type is the face\'s 400', async () => {
+  test("a body of another content type is the face's 400", async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
       const r = await send(f, JSON.stringify(f.body(++seq)), { 'content-type': type });
       expect(r.statusCode, `${type}: ${r.body}`).toBe(400);

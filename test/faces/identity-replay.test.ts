@@ -90,7 +90,13 @@ async function digest(projectId: string) {
         .map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1))))
         .sort(),
     );
-  return { identifiers: await all('identifiers'), profiles: await all('profiles'), aliases: await all('profile_aliases'), events: await all('events'), devices: await all('devices') };
+  return {
+    identifiers: await all('identifiers'),
+    profiles: await all('profiles'),
+    aliases: await all('profile_aliases'),
+    events: await all('events'),
+    devices: await all('devices'),
+  };
 }
 
 test('any request applied a second time changes nothing, on every face', async () => {
@@ -98,13 +104,21 @@ test('any request applied a second time changes nothing, on every face', async (
   await fc.assert(
     fc.asyncProperty(fc.array(request(fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 12 }), async (requests) => {
       const { project, credentials } = await createProject(t.runtime, { name: `replay ${run++}` });
-      const auth = await t.app.inject({ method: 'POST', url: '/authenticate', payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key } });
+      const auth = await t.app.inject({
+        method: 'POST',
+        url: '/authenticate',
+        payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key },
+      });
       const token = auth.json().data as string;
       const send = async (r: (typeof requests)[number]) => {
         const body = r.face === 'notifly' ? { ...(r.body as object), projectId: project.id } : r.body;
         const url = r.face === 'dfinery' ? `${r.path}?service_id=${project.id}` : r.face === 'notifly' ? r.path : `${r.path}?project_id=${project.id}`;
         const headers: Record<string, string> =
-          r.face === 'dfinery' ? { access_token: credentials.import_token } : r.face === 'notifly' ? { authorization: token } : { authorization: `Bearer ${credentials.api_key}` };
+          r.face === 'dfinery'
+            ? { access_token: credentials.import_token }
+            : r.face === 'notifly'
+              ? { authorization: token }
+              : { authorization: `Bearer ${credentials.api_key}` };
         const res = await t.app.inject({ method: r.method, url, headers, payload: body as object });
         if (r.face === 'marketap-events') await t.runtime.queue.drain();
         return res;

@@ -27,11 +27,26 @@ afterAll(async () => {
 });
 
 const dfinery = (path: string, body: unknown) =>
-  t.app.inject({ method: 'POST', url: `${path}?service_id=${project.id}`, headers: { access_token: keys.import_token, 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+  t.app.inject({
+    method: 'POST',
+    url: `${path}?service_id=${project.id}`,
+    headers: { access_token: keys.import_token, 'content-type': 'application/json' },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const marketap = (path: string, body: unknown) =>
-  t.app.inject({ method: 'POST', url: `${path}?project_id=${project.id}`, headers: { authorization: `Bearer ${keys.api_key}`, 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+  t.app.inject({
+    method: 'POST',
+    url: `${path}?project_id=${project.id}`,
+    headers: { authorization: `Bearer ${keys.api_key}`, 'content-type': 'application/json' },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const notifly = (method: 'POST' | 'DELETE', path: string, body: unknown) =>
-  t.app.inject({ method, url: path, headers: { authorization: token, 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+  t.app.inject({
+    method,
+    url: path,
+    headers: { authorization: token, 'content-type': 'application/json' },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 async function dump() {
   const db = t.runtime.store.db;
@@ -64,13 +79,29 @@ describe('text is stored exactly or refused (D16)', () => {
     const before = await dump();
     await refused(await dfinery('/api/v1/identities', '{"identity":{"external_id":"u\\ud800"}}'), 'dfinery', 'identity.external_id', before, /lone surrogate/);
     await refused(await marketap('/v1/api/profile/user', '{"profiles":[{"user_id":"u\\udfff"}]}'), 'marketap', 'profiles[0].user_id', before);
-    await refused(await notifly('POST', '/set-user-properties', `{"projectId":"${project.id}","userId":"u\\ud83d","userProperties":{}}`), 'notifly', 'body[0].userId', before);
+    await refused(
+      await notifly('POST', '/set-user-properties', `{"projectId":"${project.id}","userId":"u\\ud83d","userProperties":{}}`),
+      'notifly',
+      'body[0].userId',
+      before,
+    );
   });
 
   test('NUL is refused in values and in names', async () => {
     const before = await dump();
-    await refused(await dfinery('/api/v1/user-profile', '{"identity":{"external_id":"u1"},"user_properties":{"df_name":"a\\u0000b"}}'), 'dfinery', 'user_properties.df_name', before, /NUL/);
-    await refused(await marketap('/v1/api/profile/user', '{"profiles":[{"user_id":"u1","properties":{"a\\u0000":"x"}}]}'), 'marketap', 'profiles[0].properties["a\\u0000"]', before);
+    await refused(
+      await dfinery('/api/v1/user-profile', '{"identity":{"external_id":"u1"},"user_properties":{"df_name":"a\\u0000b"}}'),
+      'dfinery',
+      'user_properties.df_name',
+      before,
+      /NUL/,
+    );
+    await refused(
+      await marketap('/v1/api/profile/user', '{"profiles":[{"user_id":"u1","properties":{"a\\u0000":"x"}}]}'),
+      'marketap',
+      'profiles[0].properties["a\\u0000"]',
+      before,
+    );
     await refused(
       await notifly('POST', '/track-event', [{ projectId: project.id, userId: 'u1', eventName: 'e', eventParams: { k: 'v\u0000' } }]),
       'notifly',
@@ -88,7 +119,12 @@ describe('text is stored exactly or refused (D16)', () => {
     expect(n.statusCode, n.body).toBe(400);
     const d = await dfinery('/api/v1/user-profile', `{"identity":{"external_id":"u1"},"user_properties":{"df_name":${deep(33)}}}`);
     expect(d.statusCode, d.body).toBe(400);
-    const admin = await t.app.inject({ method: 'PATCH', url: `/admin/v1/projects/${project.id}`, headers: { authorization: 'Bearer maru_adm_test-admin-token-for-tests-only', 'content-type': 'application/json' }, payload: `{"settings":{"x":${deep(100)}}}` });
+    const admin = await t.app.inject({
+      method: 'PATCH',
+      url: `/admin/v1/projects/${project.id}`,
+      headers: { authorization: 'Bearer maru_adm_test-admin-token-for-tests-only', 'content-type': 'application/json' },
+      payload: `{"settings":{"x":${deep(100)}}}`,
+    });
     expect(admin.statusCode, admin.body).toBe(400);
     expect(await dump()).toEqual(before);
     // The core's checker (used on parsed values that did not come through the body parser) names the deepest field.
@@ -99,7 +135,13 @@ describe('text is stored exactly or refused (D16)', () => {
 
   test('an integer beyond 2^53 is refused, not rounded', async () => {
     const before = await dump();
-    await refused(await marketap('/v1/api/profile/user', '{"profiles":[{"user_id":"u1","properties":{"points":9007199254740993}}]}'), 'marketap', 'profiles[0].properties.points', before, /2\^53/);
+    await refused(
+      await marketap('/v1/api/profile/user', '{"profiles":[{"user_id":"u1","properties":{"points":9007199254740993}}]}'),
+      'marketap',
+      'profiles[0].properties.points',
+      before,
+      /2\^53/,
+    );
   });
 });
 
@@ -113,18 +155,32 @@ describe('names like Object.prototype members are ordinary names (D16)', () => {
     expect(n.statusCode, n.body).toBe(200);
     for (const user of ['proto-user', 'proto-user-2']) {
       const id = await t.runtime.profiles.findByIdentifier(project.id, 'external_id', user);
-      const row = await t.runtime.store.db.selectFrom('profiles').select('properties').where('project_id', '=', project.id).where('id', '=', id!).executeTakeFirstOrThrow();
+      const row = await t.runtime.store.db
+        .selectFrom('profiles')
+        .select('properties')
+        .where('project_id', '=', project.id)
+        .where('id', '=', id!)
+        .executeTakeFirstOrThrow();
       expect(JSON.parse(row.properties)).toEqual(JSON.parse(Object.fromEntries(names.map((k) => [k, `v-${k}`])) && props));
     }
     const registered = await t.runtime.taxonomy.list(project.id);
-    for (const k of names) expect(registered.properties.some((p) => p.scope === 'user' && p.name === k), k).toBe(true);
+    for (const k of names)
+      expect(
+        registered.properties.some((p) => p.scope === 'user' && p.name === k),
+        k,
+      ).toBe(true);
   });
 
   test('DFINERY names an unknown identity field without printing JavaScript; Notifly DELETE /users answers 400', async () => {
     const before = await dump();
     for (const k of ['constructor', 'toString', '__proto__']) {
       await refused(await dfinery('/api/v1/identities', `{"identity":{"${k}":"x"}}`), 'dfinery', `identity.${k}`, before);
-      await refused(await notifly('DELETE', '/users', `{"projectId":"${project.id}","userProperties":{"${k}":"x"}}`), 'notifly', `body[0].userProperties.${k}`, before);
+      await refused(
+        await notifly('DELETE', '/users', `{"projectId":"${project.id}","userProperties":{"${k}":"x"}}`),
+        'notifly',
+        `body[0].userProperties.${k}`,
+        before,
+      );
     }
   });
 });
@@ -132,18 +188,58 @@ describe('names like Object.prototype members are ordinary names (D16)', () => {
 describe('identifiers are checked for what they are (D6)', () => {
   test('an email that is not an address and a phone that does not parse are refused on every face', async () => {
     const before = await dump();
-    await refused(await dfinery('/api/v1/identities', { identity: { external_id: 'u1', email: 'not-an-email' } }), 'dfinery', 'identity.email', before, /email address/);
-    await refused(await dfinery('/api/v1/identities', { identity: { external_id: 'u1', phone_no: '12' } }), 'dfinery', 'identity.phone_no', before, /phone number/);
-    await refused(await marketap('/v1/api/profile/user', { profiles: [{ user_id: 'u1', properties: { mkt_email: 'kim@' } }] }), 'marketap', 'profiles[0].properties.mkt_email', before);
-    await refused(await marketap('/v1/api/profile/user', { profiles: [{ user_id: 'u1', properties: { mkt_phone_number: '010-12' } }] }), 'marketap', 'profiles[0].properties.mkt_phone_number', before);
-    await refused(await notifly('POST', '/set-user-properties', { projectId: project.id, userId: 'u1', userProperties: { $email: 'a b@x.io' } }), 'notifly', 'body[0].userProperties.$email', before);
-    await refused(await notifly('POST', '/set-user-properties', { projectId: project.id, userId: 'u1', userProperties: { $phone_number: 'call me' } }), 'notifly', 'body[0].userProperties.$phone_number', before);
+    await refused(
+      await dfinery('/api/v1/identities', { identity: { external_id: 'u1', email: 'not-an-email' } }),
+      'dfinery',
+      'identity.email',
+      before,
+      /email address/,
+    );
+    await refused(
+      await dfinery('/api/v1/identities', { identity: { external_id: 'u1', phone_no: '12' } }),
+      'dfinery',
+      'identity.phone_no',
+      before,
+      /phone number/,
+    );
+    await refused(
+      await marketap('/v1/api/profile/user', { profiles: [{ user_id: 'u1', properties: { mkt_email: 'kim@' } }] }),
+      'marketap',
+      'profiles[0].properties.mkt_email',
+      before,
+    );
+    await refused(
+      await marketap('/v1/api/profile/user', { profiles: [{ user_id: 'u1', properties: { mkt_phone_number: '010-12' } }] }),
+      'marketap',
+      'profiles[0].properties.mkt_phone_number',
+      before,
+    );
+    await refused(
+      await notifly('POST', '/set-user-properties', { projectId: project.id, userId: 'u1', userProperties: { $email: 'a b@x.io' } }),
+      'notifly',
+      'body[0].userProperties.$email',
+      before,
+    );
+    await refused(
+      await notifly('POST', '/set-user-properties', { projectId: project.id, userId: 'u1', userProperties: { $phone_number: 'call me' } }),
+      'notifly',
+      'body[0].userProperties.$phone_number',
+      before,
+    );
   });
 
-  test.each(['guest', 'Guest', 'not_authenticated', '[object Object]', 'distinct_id', '"null"', 'undefined'])('PostHog placeholder %s identifies no one', async (value) => {
-    const before = await dump();
-    await refused(await dfinery('/api/v1/identities', { identity: { external_id: value } }), 'dfinery', 'identity', before);
-    await refused(await marketap('/v1/api/profile/user', { profiles: [{ user_id: value }] }), 'marketap', 'profiles[0].user_id', before);
-    await refused(await notifly('POST', '/set-user-properties', { projectId: project.id, userId: value, userProperties: {} }), 'notifly', 'body[0].userId', before);
-  });
+  test.each(['guest', 'Guest', 'not_authenticated', '[object Object]', 'distinct_id', '"null"', 'undefined'])(
+    'PostHog placeholder %s identifies no one',
+    async (value) => {
+      const before = await dump();
+      await refused(await dfinery('/api/v1/identities', { identity: { external_id: value } }), 'dfinery', 'identity', before);
+      await refused(await marketap('/v1/api/profile/user', { profiles: [{ user_id: value }] }), 'marketap', 'profiles[0].user_id', before);
+      await refused(
+        await notifly('POST', '/set-user-properties', { projectId: project.id, userId: value, userProperties: {} }),
+        'notifly',
+        'body[0].userId',
+        before,
+      );
+    },
+  );
 });

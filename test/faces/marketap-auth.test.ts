@@ -15,7 +15,7 @@ describe('Marketap face: authentication, limits and malformed requests', () => {
   const inject = (url: string, headers: Record<string, string>, payload: unknown = EVENTS) =>
     f.t.app.inject({ method: 'POST', url, headers, payload: payload as object });
 
-  it('401 without an API key, with another project\'s key, with a key of another kind, or for an unknown project — and consumes no quota', async () => {
+  it("401 without an API key, with another project's key, with a key of another kind, or for an unknown project — and consumes no quota", async () => {
     const other = await createProject(f.t.runtime);
     const url = `/v1/api/events?project_id=${f.project.id}`;
     const attempts = [

@@ -29,9 +29,23 @@ describe('Marketap face: user deletion jobs', () => {
   const seedUser = async (userId: string, n: { email: string; phone: string; device: string; token: string }) => {
     expect((await f.post('/v1/api/events', { events: [{ device_id: n.device, name: 'app_open' }] })).statusCode).toBe(202);
     await f.t.runtime.queue.drain();
-    expect((await f.post('/v1/api/profile/user', { profiles: [{ user_id: userId, properties: { mkt_name: '김삭제', mkt_email: n.email, mkt_phone_number: n.phone, note: `private note of ${userId}` } }] })).statusCode).toBe(202);
-    expect((await f.post('/v1/api/events', { events: [{ user_id: userId, name: 'purchase', properties: { memo: `bought by ${n.email}` } }] })).statusCode).toBe(202);
-    expect((await f.post('/v1/api/profile/user/device/bulk', { devices: [{ device_id: n.device, user_id: userId, platform: 'android', push_token: n.token, properties: { model: `${userId}-phone` } }] })).statusCode).toBe(202);
+    expect(
+      (
+        await f.post('/v1/api/profile/user', {
+          profiles: [{ user_id: userId, properties: { mkt_name: '김삭제', mkt_email: n.email, mkt_phone_number: n.phone, note: `private note of ${userId}` } }],
+        })
+      ).statusCode,
+    ).toBe(202);
+    expect((await f.post('/v1/api/events', { events: [{ user_id: userId, name: 'purchase', properties: { memo: `bought by ${n.email}` } }] })).statusCode).toBe(
+      202,
+    );
+    expect(
+      (
+        await f.post('/v1/api/profile/user/device/bulk', {
+          devices: [{ device_id: n.device, user_id: userId, platform: 'android', push_token: n.token, properties: { model: `${userId}-phone` } }],
+        })
+      ).statusCode,
+    ).toBe(202);
     await f.t.runtime.queue.drain();
     f.clock.advance(1000);
   };
@@ -76,7 +90,12 @@ describe('Marketap face: user deletion jobs', () => {
       started_at: new Date(created + 2000).toISOString(),
       completed_at: new Date(created + 2000).toISOString(),
     });
-    for (const [type, value] of [['external_id', 'user-1'], ['email', 'one@example.com'], ['phone', '01011112222'], ['device_id', 'dev-1']] as const) {
+    for (const [type, value] of [
+      ['external_id', 'user-1'],
+      ['email', 'one@example.com'],
+      ['phone', '01011112222'],
+      ['device_id', 'dev-1'],
+    ] as const) {
       expect(await f.t.runtime.profiles.findByIdentifier(f.project.id, type, value), `${type}`).toBeUndefined();
     }
     expect(await f.t.runtime.profiles.get(f.project.id, user1)).toBeUndefined();
@@ -117,7 +136,16 @@ describe('Marketap face: user deletion jobs', () => {
   it('events accepted before the deletion request are stored first and then erased, even if the deletion runs first', async () => {
     f = await marketapFixture();
     await seedUser('late', { email: 'late@example.com', phone: '010-2000-0001', device: 'dl', token: 'tl' });
-    expect((await f.post('/v1/api/events', { events: [{ user_id: 'late', name: 'purchase' }, { user_id: 'late', name: 'refund' }] })).statusCode).toBe(202);
+    expect(
+      (
+        await f.post('/v1/api/events', {
+          events: [
+            { user_id: 'late', name: 'purchase' },
+            { user_id: 'late', name: 'refund' },
+          ],
+        })
+      ).statusCode,
+    ).toBe(202);
     const d = await f.post('/v1/api/profile/user/deletion-job', { user_id: 'late' });
     expect(await rows(f.t, 'event_batches', f.project.id)).toHaveLength(1);
     expect(await f.t.runtime.queue.drain(DELETION_QUEUE)).toBe(1); // the deletion worker runs before the events worker
@@ -146,12 +174,27 @@ describe('Marketap face: user deletion jobs', () => {
       ['', {}, 400, { code: 'invalid_input', message: 'user_id is required and must be a non-empty string', field: 'user_id' }],
       ['', { user_id: '' }, 400, { code: 'invalid_input', message: 'user_id is required and must be a non-empty string', field: 'user_id' }],
       ['', { user_id: ['a'] }, 400, { code: 'invalid_input', message: 'user_id is required and must be a non-empty string', field: 'user_id' }],
-      ['', { user_id: 'a', user_ids: ['b'] }, 400, { code: 'invalid_input', message: 'user_ids is not a field of this request; send {"user_id": "..."}', field: 'user_ids' }],
+      [
+        '',
+        { user_id: 'a', user_ids: ['b'] },
+        400,
+        { code: 'invalid_input', message: 'user_ids is not a field of this request; send {"user_id": "..."}', field: 'user_ids' },
+      ],
       ['', [], 400, { code: 'malformed_body', message: 'the body must be a JSON object {"user_id": "..."}', field: 'body' }],
       ['/bulk', { user_ids: [] }, 400, { code: 'invalid_input', message: 'user_ids must contain at least one user id', field: 'user_ids' }],
       ['/bulk', { user_ids: 'a' }, 400, { code: 'invalid_input', message: 'user_ids is required and must be an array of strings', field: 'user_ids' }],
-      ['/bulk', { user_ids: ['a', 1.5] }, 400, { code: 'invalid_input', message: 'user_ids[1] is required and must be a non-empty string', field: 'user_ids[1]' }],
-      ['/bulk', { user_id: 'a' }, 400, { code: 'invalid_input', message: 'user_id is not a field of this request; send {"user_ids": [...]}', field: 'user_id' }],
+      [
+        '/bulk',
+        { user_ids: ['a', 1.5] },
+        400,
+        { code: 'invalid_input', message: 'user_ids[1] is required and must be a non-empty string', field: 'user_ids[1]' },
+      ],
+      [
+        '/bulk',
+        { user_id: 'a' },
+        400,
+        { code: 'invalid_input', message: 'user_id is not a field of this request; send {"user_ids": [...]}', field: 'user_id' },
+      ],
     ];
     for (const [suffix, body, code, error] of cases) {
       const r = await f.post(`/v1/api/profile/user/deletion-job${suffix}`, body);
@@ -176,24 +219,47 @@ describe('Marketap face: user deletion jobs', () => {
     expect(await f.t.runtime.deletionJobs.requested(f.project.id, jobId, 'audited-user-77')).toBe(true);
     expect(await f.t.runtime.deletionJobs.requested(f.project.id, jobId, 'someone-else')).toBe(false);
     const audit = await f.t.runtime.deletionJobs.audit(f.project.id, jobId);
-    expect(audit.map((a) => ({ ...a, counts: core(a.counts) }))).toEqual([{ jobId, projectId: f.project.id, outcome: 'completed', requested: 1, deleted: 1, counts: { profiles: 1, identifiers: 4, devices: 1, events: 2, aliases: 1 }, at: f.clock.now() }]);
+    expect(audit.map((a) => ({ ...a, counts: core(a.counts) }))).toEqual([
+      {
+        jobId,
+        projectId: f.project.id,
+        outcome: 'completed',
+        requested: 1,
+        deleted: 1,
+        counts: { profiles: 1, identifiers: 4, devices: 1, events: 2, aliases: 1 },
+        at: f.clock.now(),
+      },
+    ]);
     const raw = await rows(f.t, 'deletion_audit', f.project.id);
     expect(Object.keys(raw[0]).sort()).toEqual(['at', 'counts', 'deleted', 'id', 'job_id', 'outcome', 'project_id', 'requested']);
   });
 
-  it.skipIf(!EMBEDDED_STORE)('after a completed job the deleted user\'s email, phone, id, name and token are nowhere in the SQLite files', async () => {
+  it.skipIf(!EMBEDDED_STORE)("after a completed job the deleted user's email, phone, id, name and token are nowhere in the SQLite files", async () => {
     f = await marketapFixture();
     const gone = { email: 'Kim.Deleted@Example.com', phone: '010-9876-5432', device: 'device-of-deleted-user', token: 'push-token-of-deleted-user' };
     const kept = { email: 'keep.me@example.com', phone: '010-5555-6666', device: 'device-of-kept-user', token: 'push-token-of-kept-user' };
     await seedUser('deleted-user-4f2a', gone);
     await seedUser('kept-user-9c1b', kept);
     // An anonymous device profile of the deleted user merged in, and a pending batch accepted before the request.
-    expect((await f.post('/v1/api/events', { events: [{ user_id: 'deleted-user-4f2a', name: 'late_event', properties: { contact: 'kim.deleted@example.com' } }] })).statusCode).toBe(202);
+    expect(
+      (await f.post('/v1/api/events', { events: [{ user_id: 'deleted-user-4f2a', name: 'late_event', properties: { contact: 'kim.deleted@example.com' } }] }))
+        .statusCode,
+    ).toBe(202);
     const r = await f.post('/v1/api/profile/user/deletion-job', { user_id: 'deleted-user-4f2a' });
     await f.t.runtime.queue.drain();
     expect((await status(r.json().job_id)).status).toBe('completed');
 
-    const needles = (n: typeof gone, userId: string) => [n.email, n.email.toLowerCase(), n.phone, '+82' + n.phone.replace(/-/g, '').slice(1), n.device, n.token, userId, `private note of ${userId}`, `${userId}-phone`];
+    const needles = (n: typeof gone, userId: string) => [
+      n.email,
+      n.email.toLowerCase(),
+      n.phone,
+      '+82' + n.phone.replace(/-/g, '').slice(1),
+      n.device,
+      n.token,
+      userId,
+      `private note of ${userId}`,
+      `${userId}-phone`,
+    ];
     const scan = await scanSqlite(f);
     for (const needle of needles(gone, 'deleted-user-4f2a')) {
       expect(scan.cells(needle), `cell holding ${needle}`).toEqual([]);

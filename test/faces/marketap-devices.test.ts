@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { marketapFixture, rows, type MarketapFixture } from './marketap.helpers.ts';
 
-const SUBSCRIPTION = { endpoint: 'https://fcm.googleapis.com/fcm/send/abc123', keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' } };
+const SUBSCRIPTION = {
+  endpoint: 'https://fcm.googleapis.com/fcm/send/abc123',
+  keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' },
+};
 
 describe('Marketap face: POST /v1/api/profile/user/device/bulk', () => {
   let f: MarketapFixture;
@@ -19,7 +22,13 @@ describe('Marketap face: POST /v1/api/profile/user/device/bulk', () => {
   it('registers devices of users: platform, push token and properties; the device joins the identity graph', async () => {
     f = await marketapFixture();
     await put(
-      { device_id: 'ios-1', user_id: 'user-1', platform: 'ios', push_token: 'apns-token-1', properties: { app_version: '3.2.0', os_version: 17.4, beta: false, langs: ['ko', 'en'] } },
+      {
+        device_id: 'ios-1',
+        user_id: 'user-1',
+        platform: 'ios',
+        push_token: 'apns-token-1',
+        properties: { app_version: '3.2.0', os_version: 17.4, beta: false, langs: ['ko', 'en'] },
+      },
       { device_id: 'android-1', user_id: 'user-1', platform: 'Android', push_token: 'fcm-token-1' },
     );
     const user1 = await profileOf('external_id', 'user-1');
@@ -107,16 +116,25 @@ describe('Marketap face: POST /v1/api/profile/user/device/bulk', () => {
   it('a web device carries a Web Push subscription (object or JSON string) in push_token', async () => {
     f = await marketapFixture();
     await put({ device_id: 'browser-1', user_id: 'w', platform: 'web', push_token: SUBSCRIPTION });
-    await put({ device_id: 'browser-2', user_id: 'w', platform: 'web', push_token: JSON.stringify({ ...SUBSCRIPTION, endpoint: 'https://updates.push.services.mozilla.com/wpush/v2/x' }) });
+    await put({
+      device_id: 'browser-2',
+      user_id: 'w',
+      platform: 'web',
+      push_token: JSON.stringify({ ...SUBSCRIPTION, endpoint: 'https://updates.push.services.mozilla.com/wpush/v2/x' }),
+    });
     const w = (await profileOf('external_id', 'w'))!;
     expect(await devices().webPushSubscriptionsForProfile(f.project.id, w)).toEqual([
       { deviceId: 'browser-2', subscription: { ...SUBSCRIPTION, endpoint: 'https://updates.push.services.mozilla.com/wpush/v2/x' } },
       { deviceId: 'browser-1', subscription: SUBSCRIPTION },
     ]);
     expect(await devices().tokensForProfile(f.project.id, w)).toEqual([]);
-    const bad = await f.post('/v1/api/profile/user/device/bulk', { devices: [{ device_id: 'b3', platform: 'web', push_token: { ...SUBSCRIPTION, endpoint: 'http://insecure.example/x' } }] });
+    const bad = await f.post('/v1/api/profile/user/device/bulk', {
+      devices: [{ device_id: 'b3', platform: 'web', push_token: { ...SUBSCRIPTION, endpoint: 'http://insecure.example/x' } }],
+    });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toEqual({ error: { code: 'invalid_input', message: 'devices[0].push_token.endpoint must be an https URL', field: 'devices[0].push_token.endpoint' } });
+    expect(bad.json()).toEqual({
+      error: { code: 'invalid_input', message: 'devices[0].push_token.endpoint must be an https URL', field: 'devices[0].push_token.endpoint' },
+    });
     await put({ device_id: 'browser-1', platform: 'web', push_token: null });
     expect((await devices().webPushSubscriptionsForProfile(f.project.id, w)).map((s) => s.deviceId)).toEqual(['browser-2']);
   });
@@ -127,16 +145,44 @@ describe('Marketap face: POST /v1/api/profile/user/device/bulk', () => {
     const cases: [object, string, string][] = [
       [{ platform: 'ios' }, 'devices[1].device_id', 'devices[1].device_id is required and must be a non-empty string'],
       [{ device_id: 7, platform: 'ios' }, 'devices[1].device_id', 'devices[1].device_id is required and must be a non-empty string'],
-      [{ device_id: '00000000-0000-0000-0000-000000000000', platform: 'ios' }, 'devices[1].device_id', 'devices[1].device_id does not identify a device (empty, null-like, placeholder and all-zero values are not accepted)'],
+      [
+        { device_id: '00000000-0000-0000-0000-000000000000', platform: 'ios' },
+        'devices[1].device_id',
+        'devices[1].device_id does not identify a device (empty, null-like, placeholder and all-zero values are not accepted)',
+      ],
       [{ device_id: 'd' }, 'devices[1].platform', 'devices[1].platform is required and must be one of ios, android, web'],
       [{ device_id: 'd', platform: 'windows' }, 'devices[1].platform', 'devices[1].platform is required and must be one of ios, android, web'],
-      [{ device_id: 'd', platform: 'ios', push_token: 123 }, 'devices[1].push_token', 'devices[1].push_token must be a non-empty string of at most 4096 characters, or null to remove it'],
-      [{ device_id: 'd', platform: 'ios', push_token: { endpoint: 'https://x' } }, 'devices[1].push_token', 'devices[1].push_token must be a non-empty string of at most 4096 characters, or null to remove it'],
-      [{ device_id: 'd', platform: 'web', push_token: { endpoint: 'https://x.example/1' } }, 'devices[1].push_token.keys', 'devices[1].push_token.keys must hold the p256dh and auth strings of the subscription'],
-      [{ device_id: 'd', platform: 'ios', user_id: 'null' }, 'devices[1].user_id', 'devices[1].user_id "null" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)'],
-      [{ device_id: 'd', platform: 'ios', properties: { nested: { a: 1 } } }, 'devices[1].properties.nested', 'devices[1].properties.nested must be a string, number, boolean, an array of them, or null to remove it'],
+      [
+        { device_id: 'd', platform: 'ios', push_token: 123 },
+        'devices[1].push_token',
+        'devices[1].push_token must be a non-empty string of at most 4096 characters, or null to remove it',
+      ],
+      [
+        { device_id: 'd', platform: 'ios', push_token: { endpoint: 'https://x' } },
+        'devices[1].push_token',
+        'devices[1].push_token must be a non-empty string of at most 4096 characters, or null to remove it',
+      ],
+      [
+        { device_id: 'd', platform: 'web', push_token: { endpoint: 'https://x.example/1' } },
+        'devices[1].push_token.keys',
+        'devices[1].push_token.keys must hold the p256dh and auth strings of the subscription',
+      ],
+      [
+        { device_id: 'd', platform: 'ios', user_id: 'null' },
+        'devices[1].user_id',
+        'devices[1].user_id "null" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)',
+      ],
+      [
+        { device_id: 'd', platform: 'ios', properties: { nested: { a: 1 } } },
+        'devices[1].properties.nested',
+        'devices[1].properties.nested must be a string, number, boolean, an array of them, or null to remove it',
+      ],
       [{ device_id: 'd', platform: 'ios', properties: ['x'] }, 'devices[1].properties', 'devices[1].properties must be an object'],
-      [{ device_id: 'd', platform: 'ios', token: 'x' }, 'devices[1].token', 'devices[1].token is not a known field (device_id, user_id, platform, push_token, properties)'],
+      [
+        { device_id: 'd', platform: 'ios', token: 'x' },
+        'devices[1].token',
+        'devices[1].token is not a known field (device_id, user_id, platform, push_token, properties)',
+      ],
     ];
     for (const [bad, field, message] of cases) {
       const r = await f.post('/v1/api/profile/user/device/bulk', { devices: [ok, bad] });

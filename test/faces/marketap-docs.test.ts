@@ -22,7 +22,12 @@ function table(marker: string): string[][] {
       continue;
     }
     if (/^\|[-| ]+\|$/.test(line)) continue;
-    rows.push(line.split('|').slice(1, -1).map((c) => c.trim().replace(/^`|`$/g, '')));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim().replace(/^`|`$/g, '')),
+    );
   }
   return rows.slice(1); // without the header
 }
@@ -40,13 +45,21 @@ describe('docs/marketap.md', () => {
 
   test('the error summary lists each wire code with its status', () => {
     const summary = table('Errors answer with a JSON body').map(([status, code]) => `${status} ${code}`);
-    const fromCode = [...new Set(Object.values(MARKETAP_ERRORS).filter((m) => m.status !== 501).map((m) => `${m.status} ${m.code}`))];
+    const fromCode = [
+      ...new Set(
+        Object.values(MARKETAP_ERRORS)
+          .filter((m) => m.status !== 501)
+          .map((m) => `${m.status} ${m.code}`),
+      ),
+    ];
     expect(summary.sort()).toEqual(fromCode.sort());
   });
 
   test('the standard-property table is STANDARD_PROPERTIES, with the core types', () => {
     const rows = table('### Standard properties');
-    const documented = Object.fromEntries(rows.map(([name, type, property, identifier]) => [name, { type, property, identifier: identifier.split(' ')[0].replace(/`/g, '') || undefined }]));
+    const documented = Object.fromEntries(
+      rows.map(([name, type, property, identifier]) => [name, { type, property, identifier: identifier.split(' ')[0].replace(/`/g, '') || undefined }]),
+    );
     const code = Object.fromEntries(
       Object.entries(STANDARD_PROPERTIES).map(([name, p]) => [name, { type: TYPE_LABELS[p.type], property: p.property, identifier: p.identifier }]),
     );

@@ -87,7 +87,14 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
       ['tier', 'string'],
       ['vip', 'boolean'],
     ]);
-    expect((await profileOf('a'))?.properties).toEqual({ tier: 'gold', points: 10, score: 1.5, vip: true, joined_at: '2025-01-01T00:00:00.000Z', tags: ['x', 'y'] });
+    expect((await profileOf('a'))?.properties).toEqual({
+      tier: 'gold',
+      points: 10,
+      score: 1.5,
+      vip: true,
+      joined_at: '2025-01-01T00:00:00.000Z',
+      tags: ['x', 'y'],
+    });
     // A later update: a Long where a Double is registered is fine; null removes.
     f.clock.advance(1000);
     const u = await f.post('/v1/api/profile/user', { profiles: [{ user_id: 'a', properties: { score: 2, tags: null } }] });
@@ -106,7 +113,9 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
       ],
     });
     expect(r.statusCode).toBe(400);
-    expect(r.json()).toEqual({ error: { code: 'invalid_input', message: 'profiles[1].properties.points must be a Long (an integer)', field: 'profiles[1].properties.points' } });
+    expect(r.json()).toEqual({
+      error: { code: 'invalid_input', message: 'profiles[1].properties.points must be a Long (an integer)', field: 'profiles[1].properties.points' },
+    });
     expect(await profileOf('new-user')).toBeUndefined();
     expect((await registered()).map((p) => p.name)).toEqual(['points']);
     expect((await profileOf('a'))?.properties).toEqual({ points: 10 });
@@ -130,7 +139,9 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
     f = await marketapFixture({ strictTaxonomy: true });
     const r = await f.post('/v1/api/profile/user', { profiles: [{ user_id: 'a', properties: { mkt_name: 'Kim', tier: 'gold' } }] });
     expect(r.statusCode).toBe(400);
-    expect(r.json()).toEqual({ error: { code: 'invalid_input', message: 'profiles[0].properties.tier: user property tier is not registered', field: 'profiles[0].properties.tier' } });
+    expect(r.json()).toEqual({
+      error: { code: 'invalid_input', message: 'profiles[0].properties.tier: user property tier is not registered', field: 'profiles[0].properties.tier' },
+    });
     expect(await rows(f.t, 'profiles', f.project.id)).toEqual([]);
     expect((await f.post('/v1/api/profile/user', { profiles: [{ user_id: 'a', properties: { mkt_name: 'Kim' } }] })).statusCode).toBe(202);
   });
@@ -140,18 +151,54 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
     const cases: [unknown, string, string][] = [
       [{ profiles: [{ properties: {} }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
       [{ profiles: [{ user_id: '  ' }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
-      [{ profiles: [{ user_id: 'anonymous' }] }, 'profiles[0].user_id', 'profiles[0].user_id "anonymous" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)'],
+      [
+        { profiles: [{ user_id: 'anonymous' }] },
+        'profiles[0].user_id',
+        'profiles[0].user_id "anonymous" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)',
+      ],
       [{ profiles: [{ user_id: { id: 1 } }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
-      [{ profiles: [{ user_id: 'a', timestamp: '2025-01-17T05:39:22' }] }, 'profiles[0].timestamp', 'profiles[0].timestamp must be an ISO 8601 datetime with Z or an offset, e.g. "2025-01-17T05:39:22Z" or "2025-01-17T05:39:22+09:00"'],
+      [
+        { profiles: [{ user_id: 'a', timestamp: '2025-01-17T05:39:22' }] },
+        'profiles[0].timestamp',
+        'profiles[0].timestamp must be an ISO 8601 datetime with Z or an offset, e.g. "2025-01-17T05:39:22Z" or "2025-01-17T05:39:22+09:00"',
+      ],
       [{ profiles: [{ user_id: 'a', properties: [1] }] }, 'profiles[0].properties', 'profiles[0].properties must be an object'],
       [{ profiles: [{ user_id: 'a', props: {} }] }, 'profiles[0].props', 'profiles[0].props is not a known field (user_id, properties, timestamp)'],
-      [{ profiles: [{ user_id: 'a', properties: { mkt_push_opt_in: 'yes' } }] }, 'profiles[0].properties.mkt_push_opt_in', 'profiles[0].properties.mkt_push_opt_in must be a Boolean'],
-      [{ profiles: [{ user_id: 'a', properties: { mkt_birth_date: '17/05/1990' } }] }, 'profiles[0].properties.mkt_birth_date', 'profiles[0].properties.mkt_birth_date must be a Date: yyyy-MM-dd'],
-      [{ profiles: [{ user_id: 'a', properties: { mkt_email: 42 } }] }, 'profiles[0].properties.mkt_email', 'profiles[0].properties.mkt_email must be a String'],
-      [{ profiles: [{ user_id: 'a', properties: { mkt_nickname: 'x' } }] }, 'profiles[0].properties.mkt_nickname', `profiles[0].properties.mkt_nickname: mkt_nickname is not a Marketap standard property (${Object.keys(STANDARD_PROPERTIES).join(', ')}); custom properties must not start with mkt_`],
-      [{ profiles: [{ user_id: 'a', properties: { mkt_email: 'a@x.com', df_email: 'b@x.com' } }] }, 'profiles[0].properties.df_email', 'profiles[0].properties.df_email: set either mkt_email or df_email, not both'],
-      [{ profiles: [{ user_id: 'a', properties: { df_unified_id: 'abc' } }] }, 'profiles[0].properties.df_unified_id', 'profiles[0].properties.df_unified_id: df_unified_id is reserved and cannot be set'],
-      [{ profiles: [{ user_id: 'a', properties: { nested: { a: 1 } } }] }, 'profiles[0].properties.nested', 'profiles[0].properties.nested: cannot infer a type from this value (use a string, number, boolean or an array of one of them)'],
+      [
+        { profiles: [{ user_id: 'a', properties: { mkt_push_opt_in: 'yes' } }] },
+        'profiles[0].properties.mkt_push_opt_in',
+        'profiles[0].properties.mkt_push_opt_in must be a Boolean',
+      ],
+      [
+        { profiles: [{ user_id: 'a', properties: { mkt_birth_date: '17/05/1990' } }] },
+        'profiles[0].properties.mkt_birth_date',
+        'profiles[0].properties.mkt_birth_date must be a Date: yyyy-MM-dd',
+      ],
+      [
+        { profiles: [{ user_id: 'a', properties: { mkt_email: 42 } }] },
+        'profiles[0].properties.mkt_email',
+        'profiles[0].properties.mkt_email must be a String',
+      ],
+      [
+        { profiles: [{ user_id: 'a', properties: { mkt_nickname: 'x' } }] },
+        'profiles[0].properties.mkt_nickname',
+        `profiles[0].properties.mkt_nickname: mkt_nickname is not a Marketap standard property (${Object.keys(STANDARD_PROPERTIES).join(', ')}); custom properties must not start with mkt_`,
+      ],
+      [
+        { profiles: [{ user_id: 'a', properties: { mkt_email: 'a@x.com', df_email: 'b@x.com' } }] },
+        'profiles[0].properties.df_email',
+        'profiles[0].properties.df_email: set either mkt_email or df_email, not both',
+      ],
+      [
+        { profiles: [{ user_id: 'a', properties: { df_unified_id: 'abc' } }] },
+        'profiles[0].properties.df_unified_id',
+        'profiles[0].properties.df_unified_id: df_unified_id is reserved and cannot be set',
+      ],
+      [
+        { profiles: [{ user_id: 'a', properties: { nested: { a: 1 } } }] },
+        'profiles[0].properties.nested',
+        'profiles[0].properties.nested: cannot infer a type from this value (use a string, number, boolean or an array of one of them)',
+      ],
       [{ profiles: [] }, 'profiles', 'profiles must contain at least one entry'],
       [{ profiles: {} }, 'profiles', 'profiles is required and must be an array'],
       [{}, 'profiles', 'profiles is required and must be an array'],

@@ -31,4 +31,8 @@ export async function marketapFixture(settings?: Record<string, unknown>): Promi
 
 /** Rows of a table of this project, straight from the store. */
 export const rows = (t: TestApp, table: string, projectId: string) =>
-  t.runtime.store.db.selectFrom(table as 'events').selectAll().where('project_id', '=', projectId).execute() as Promise<Record<string, unknown>[]>;
+  t.runtime.store.db
+    .selectFrom(table as 'events')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .execute() as Promise<Record<string, unknown>[]>;

@@ -19,9 +19,15 @@ describe('admin API: /admin/v1/projects/:id/messaging', () => {
     w = await messagingWorld();
     const a = await w.admin('POST', '/messaging/sender-numbers', { number: '1544-6859' });
     expect([a.status, a.body]).toEqual([201, { senderNumber: { number: '15446859', default: true, createdAt: '2025-01-06T01:00:00.000Z' } }]);
-    expect((await w.admin('POST', '/messaging/sender-numbers', { number: '(02) 123-4567' })).body.senderNumber).toMatchObject({ number: '021234567', default: false });
+    expect((await w.admin('POST', '/messaging/sender-numbers', { number: '(02) 123-4567' })).body.senderNumber).toMatchObject({
+      number: '021234567',
+      default: false,
+    });
     // Registering again is idempotent; it may make the number the default.
-    expect((await w.admin('POST', '/messaging/sender-numbers', { number: '021234567', default: true })).body.senderNumber).toMatchObject({ number: '021234567', default: true });
+    expect((await w.admin('POST', '/messaging/sender-numbers', { number: '021234567', default: true })).body.senderNumber).toMatchObject({
+      number: '021234567',
+      default: true,
+    });
     expect((await w.admin('GET', '/messaging/sender-numbers')).body.senderNumbers.map((s: any) => [s.number, s.default])).toEqual([
       ['021234567', true],
       ['15446859', false],
@@ -37,30 +43,54 @@ describe('admin API: /admin/v1/projects/:id/messaging', () => {
     }
     expect((await w.admin('DELETE', '/messaging/sender-numbers/021234567')).status).toBe(204);
     expect((await w.admin('DELETE', '/messaging/sender-numbers/021234567')).status).toBe(404);
-    expect((await w.admin('GET', '/messaging/sender-numbers')).body.senderNumbers).toEqual([{ number: '15446859', default: true, createdAt: '2025-01-06T01:00:00.000Z' }]);
+    expect((await w.admin('GET', '/messaging/sender-numbers')).body.senderNumbers).toEqual([
+      { number: '15446859', default: true, createdAt: '2025-01-06T01:00:00.000Z' },
+    ]);
   });
 
   it('registers Kakao channels and alimtalk templates; a channel in use cannot be removed', async () => {
     w = await messagingWorld();
-    expect((await w.admin('POST', '/messaging/kakao-channels', { channelId: '@maru', senderKey: 'KEY1' })).body).toEqual({ kakaoChannel: { channelId: '@maru', senderKey: 'KEY1', default: true, createdAt: '2025-01-06T01:00:00.000Z' } });
+    expect((await w.admin('POST', '/messaging/kakao-channels', { channelId: '@maru', senderKey: 'KEY1' })).body).toEqual({
+      kakaoChannel: { channelId: '@maru', senderKey: 'KEY1', default: true, createdAt: '2025-01-06T01:00:00.000Z' },
+    });
     expectOk(await w.admin('POST', '/messaging/kakao-channels', { channelId: '@events', senderKey: 'KEY2' }), 201);
-    const template = { templateId: 'welcome', templateCode: 'WELCOME01', content: '#{name}님 환영합니다', channelId: '@events', buttons: [{ type: 'WL', name: '바로가기', linkMo: 'https://m.example.com' }] };
+    const template = {
+      templateId: 'welcome',
+      templateCode: 'WELCOME01',
+      content: '#{name}님 환영합니다',
+      channelId: '@events',
+      buttons: [{ type: 'WL', name: '바로가기', linkMo: 'https://m.example.com' }],
+    };
     const created = await w.admin('POST', '/messaging/alimtalk-templates', template);
-    expect([created.status, created.body]).toEqual([201, { alimtalkTemplate: { ...template, createdAt: '2025-01-06T01:00:00.000Z', updatedAt: '2025-01-06T01:00:00.000Z' } }]);
+    expect([created.status, created.body]).toEqual([
+      201,
+      { alimtalkTemplate: { ...template, createdAt: '2025-01-06T01:00:00.000Z', updatedAt: '2025-01-06T01:00:00.000Z' } },
+    ]);
     const again = await w.admin('POST', '/messaging/alimtalk-templates', template);
     expect([again.status, again.body.error.code]).toEqual([409, 'conflict']);
     w.clock.advance(1000);
     const replaced = await w.admin('PUT', '/messaging/alimtalk-templates/welcome', { templateCode: 'WELCOME02', content: '#{name}님, 반갑습니다' });
     expect([replaced.status, replaced.body.alimtalkTemplate]).toEqual([
       200,
-      { templateId: 'welcome', templateCode: 'WELCOME02', content: '#{name}님, 반갑습니다', channelId: null, buttons: [], createdAt: '2025-01-06T01:00:00.000Z', updatedAt: '2025-01-06T01:00:01.000Z' },
+      {
+        templateId: 'welcome',
+        templateCode: 'WELCOME02',
+        content: '#{name}님, 반갑습니다',
+        channelId: null,
+        buttons: [],
+        createdAt: '2025-01-06T01:00:00.000Z',
+        updatedAt: '2025-01-06T01:00:01.000Z',
+      },
     ]);
     expect((await w.admin('PUT', '/messaging/alimtalk-templates/other', { templateCode: 'X', content: 'x', channelId: '@events' })).status).toBe(201);
     expect((await w.admin('GET', '/messaging/alimtalk-templates')).body.alimtalkTemplates.map((t: any) => t.templateId)).toEqual(['other', 'welcome']);
     expect((await w.admin('GET', '/messaging/alimtalk-templates/welcome')).body.alimtalkTemplate.templateCode).toBe('WELCOME02');
 
     const inUse = await w.admin('DELETE', '/messaging/kakao-channels/@events');
-    expect([inUse.status, inUse.body.error]).toEqual([409, { code: 'conflict', message: 'Kakao channel @events is used by alimtalk templates other; remove or move them first', field: 'channelId' }]);
+    expect([inUse.status, inUse.body.error]).toEqual([
+      409,
+      { code: 'conflict', message: 'Kakao channel @events is used by alimtalk templates other; remove or move them first', field: 'channelId' },
+    ]);
     expect((await w.admin('DELETE', '/messaging/alimtalk-templates/other')).status).toBe(204);
     expect((await w.admin('GET', '/messaging/alimtalk-templates/other')).status).toBe(404);
     expect((await w.admin('DELETE', '/messaging/kakao-channels/@events')).status).toBe(204);
@@ -71,12 +101,36 @@ describe('admin API: /admin/v1/projects/:id/messaging', () => {
       [{ templateId: 'a b', templateCode: 'A', content: 'x' }, 'templateId', 'templateId must be letters, digits, ".", ":", "-" or "_"'],
       [{ templateId: 't', content: 'x' }, 'templateCode', 'templateCode is required'],
       [{ templateId: 't', templateCode: 'A', content: 'x'.repeat(1001) }, 'content', 'content is 1001 characters; at most 1000'],
-      [{ templateId: 't', templateCode: 'A', content: 'x', channelId: '@nope' }, 'channelId', 'channelId @nope is not a registered Kakao channel of this project'],
-      [{ templateId: 't', templateCode: 'A', content: 'x', buttons: [{ type: 'WL', name: 'go' }] }, 'buttons[0].linkMo', 'buttons[0].linkMo is required for a web-link (WL) button'],
-      [{ templateId: 't', templateCode: 'A', content: 'x', buttons: [{ type: 'WL', name: 'go', linkMo: 'example.com' }] }, 'buttons[0].linkMo', 'buttons[0].linkMo must be an absolute URL'],
-      [{ templateId: 't', templateCode: 'A', content: 'x', buttons: [{ type: 'XX', name: 'go' }] }, 'buttons[0].type', 'buttons[0].type must be one of WL, AL, DS, BK, MD, BC, BT, AC'],
-      [{ templateId: 't', templateCode: 'A', content: 'x', buttons: [{ type: 'DS', name: '가'.repeat(15) }] }, 'buttons[0].name', 'buttons[0].name is 15 characters; at most 14'],
-      [{ templateId: 't', templateCode: 'A', content: 'x', buttons: Array.from({ length: 6 }, () => ({ type: 'DS', name: 'b' })) }, 'buttons', 'buttons must be a list of at most 5 buttons'],
+      [
+        { templateId: 't', templateCode: 'A', content: 'x', channelId: '@nope' },
+        'channelId',
+        'channelId @nope is not a registered Kakao channel of this project',
+      ],
+      [
+        { templateId: 't', templateCode: 'A', content: 'x', buttons: [{ type: 'WL', name: 'go' }] },
+        'buttons[0].linkMo',
+        'buttons[0].linkMo is required for a web-link (WL) button',
+      ],
+      [
+        { templateId: 't', templateCode: 'A', content: 'x', buttons: [{ type: 'WL', name: 'go', linkMo: 'example.com' }] },
+        'buttons[0].linkMo',
+        'buttons[0].linkMo must be an absolute URL',
+      ],
+      [
+        { templateId: 't', templateCode: 'A', content: 'x', buttons: [{ type: 'XX', name: 'go' }] },
+        'buttons[0].type',
+        'buttons[0].type must be one of WL, AL, DS, BK, MD, BC, BT, AC',
+      ],
+      [
+        { templateId: 't', templateCode: 'A', content: 'x', buttons: [{ type: 'DS', name: '가'.repeat(15) }] },
+        'buttons[0].name',
+        'buttons[0].name is 15 characters; at most 14',
+      ],
+      [
+        { templateId: 't', templateCode: 'A', content: 'x', buttons: Array.from({ length: 6 }, () => ({ type: 'DS', name: 'b' })) },
+        'buttons',
+        'buttons must be a list of at most 5 buttons',
+      ],
     ];
     for (const [body, field, message] of bad) {
       const r = await w.admin('POST', '/messaging/alimtalk-templates', body);
@@ -89,7 +143,12 @@ describe('admin API: /admin/v1/projects/:id/messaging', () => {
     const before = expectOk(await w.admin('GET', '/messaging'), 200).body;
     expect(before).toEqual({
       settings: { sandboxTextSending: false },
-      textSending: { configured: false, vendor: 'sandbox', senderNumbers: 0, reason: 'no sender number is registered; register one with POST /admin/v1/projects/{projectId}/messaging/sender-numbers or `maru messaging sender-add`' },
+      textSending: {
+        configured: false,
+        vendor: 'sandbox',
+        senderNumbers: 0,
+        reason: 'no sender number is registered; register one with POST /admin/v1/projects/{projectId}/messaging/sender-numbers or `maru messaging sender-add`',
+      },
       senderNumbers: [],
       kakaoChannels: [],
       alimtalkTemplates: 0,
@@ -105,7 +164,11 @@ describe('admin API: /admin/v1/projects/:id/messaging', () => {
     w = await messagingWorld();
     const r = await w.t.app.inject({ method: 'GET', url: `/admin/v1/projects/${w.project.id}/messaging` });
     expect(r.statusCode).toBe(401);
-    const unknown = await w.t.app.inject({ method: 'GET', url: '/admin/v1/projects/nosuchproject/messaging', headers: { authorization: 'Bearer maru_adm_test-admin-token-for-tests-only' } });
+    const unknown = await w.t.app.inject({
+      method: 'GET',
+      url: '/admin/v1/projects/nosuchproject/messaging',
+      headers: { authorization: 'Bearer maru_adm_test-admin-token-for-tests-only' },
+    });
     expect(unknown.statusCode).toBe(404);
   });
 });
@@ -114,8 +177,11 @@ describe('maru messaging (CLI)', () => {
   const ROOT = resolve(import.meta.dirname, '../..');
   const run = (dataDir: string, args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MARU_DATA_DIR: dataDir, MARU_LOG_LEVEL: 'silent' }, timeout: 30_000 }, (err, stdout, stderr) =>
-        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      execFile(
+        join(ROOT, 'node_modules/.bin/node'),
+        [join(ROOT, 'src/cli/main.ts'), ...args],
+        { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MARU_DATA_DIR: dataDir, MARU_LOG_LEVEL: 'silent' }, timeout: 30_000 },
+        (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
       );
     });
 
@@ -146,7 +212,9 @@ describe('maru messaging (CLI)', () => {
         kakaoChannels: [{ channelId: '@shop', senderKey: 'KEY', default: true }],
         alimtalkTemplates: 1,
       });
-      expect(JSON.parse((await run(dataDir, ['messaging', 'templates', ...p])).stdout)).toEqual([{ templateId: 'order', templateCode: 'ORDER01', channelId: null, content: '#{name}님 주문 접수', buttons: [] }]);
+      expect(JSON.parse((await run(dataDir, ['messaging', 'templates', ...p])).stdout)).toEqual([
+        { templateId: 'order', templateCode: 'ORDER01', channelId: null, content: '#{name}님 주문 접수', buttons: [] },
+      ]);
 
       const bad = await run(dataDir, ['messaging', 'sender-add', ...p, '--number', 'nope']);
       expect([bad.code, bad.stderr]).toEqual([1, 'maru messaging sender-add: number "nope" is not a phone number (3-20 digits)\n']);

@@ -31,9 +31,14 @@ export interface Reply {
 export const DAYTIME = '2025-01-06T01:00:00.000Z';
 export const SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 
-export async function messagingWorld(options: { start?: string; timezone?: string; settings?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<MessagingWorld> {
+export async function messagingWorld(
+  options: { start?: string; timezone?: string; settings?: Record<string, unknown>; env?: Record<string, string> } = {},
+): Promise<MessagingWorld> {
   const clock = new ManualClock(options.start ?? DAYTIME);
-  const t = await buildTestApp({ clock, env: { MARU_SECRET_KEY: SECRET_KEY, MARU_ALLOW_PRIVATE_NETWORKS: 'true', MARU_PUBLIC_URL: 'https://maru.example.com', ...options.env } });
+  const t = await buildTestApp({
+    clock,
+    env: { MARU_SECRET_KEY: SECRET_KEY, MARU_ALLOW_PRIVATE_NETWORKS: 'true', MARU_PUBLIC_URL: 'https://maru.example.com', ...options.env },
+  });
   const { project, credentials } = await createProject(t.runtime, { timezone: options.timezone, settings: options.settings });
   const call = async (opts: InjectOptions): Promise<Reply> => {
     const r = await t.app.inject(opts);
@@ -46,7 +51,11 @@ export async function messagingWorld(options: { start?: string; timezone?: strin
     return { status: r.statusCode, body: parsed as any, headers: r.headers as Record<string, unknown>, raw: r.body };
   };
   const authenticate = async () => {
-    const auth = await t.app.inject({ method: 'POST', url: '/authenticate', payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key } });
+    const auth = await t.app.inject({
+      method: 'POST',
+      url: '/authenticate',
+      payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key },
+    });
     if (auth.statusCode !== 200) throw new Error(`authenticate failed: ${auth.body}`);
     return auth.json().data as string;
   };
@@ -59,8 +68,10 @@ export async function messagingWorld(options: { start?: string; timezone?: strin
     get token() {
       return token;
     },
-    admin: (method, path, body) => call({ method, url: `/admin/v1/projects/${project.id}${path}`, headers: adminHeaders, ...(body === undefined ? {} : { payload: body as object }) }),
-    notifly: (method, url, body, headers = {}) => call({ method, url, headers: { authorization: token, ...headers }, ...(body === undefined ? {} : { payload: body as object }) }),
+    admin: (method, path, body) =>
+      call({ method, url: `/admin/v1/projects/${project.id}${path}`, headers: adminHeaders, ...(body === undefined ? {} : { payload: body as object }) }),
+    notifly: (method, url, body, headers = {}) =>
+      call({ method, url, headers: { authorization: token, ...headers }, ...(body === undefined ? {} : { payload: body as object }) }),
     async reauth() {
       token = await authenticate();
     },
@@ -69,7 +80,15 @@ export async function messagingWorld(options: { start?: string; timezone?: strin
 }
 
 /** Registers sender numbers, Kakao channels and (optionally) sandbox text sending through the admin API. */
-export async function setUp(w: MessagingWorld, s: { senderNumbers?: string[]; kakaoChannels?: { channelId: string; senderKey: string }[]; sandboxTextSending?: boolean; templates?: Record<string, unknown>[] }): Promise<void> {
+export async function setUp(
+  w: MessagingWorld,
+  s: {
+    senderNumbers?: string[];
+    kakaoChannels?: { channelId: string; senderKey: string }[];
+    sandboxTextSending?: boolean;
+    templates?: Record<string, unknown>[];
+  },
+): Promise<void> {
   for (const number of s.senderNumbers ?? []) expectOk(await w.admin('POST', '/messaging/sender-numbers', { number }), 201);
   for (const c of s.kakaoChannels ?? []) expectOk(await w.admin('POST', '/messaging/kakao-channels', c), 201);
   if (s.sandboxTextSending !== undefined) expectOk(await w.admin('PATCH', '/messaging', { sandboxTextSending: s.sandboxTextSending }), 200);
@@ -93,7 +112,9 @@ export async function setSandbox(w: MessagingWorld, failures: unknown[]): Promis
 /** Deliveries of a campaign (direct-message campaigns included), oldest first. */
 export async function deliveriesOf(w: MessagingWorld, campaignId: string): Promise<any[]> {
   const r = expectOk(await w.admin('GET', `/campaigns/${campaignId}/deliveries?limit=1000`), 200);
-  return (r.body.deliveries as any[]).slice().sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.address < b.address ? -1 : 1));
+  return (r.body.deliveries as any[])
+    .slice()
+    .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.address < b.address ? -1 : 1));
 }
 
 export async function outboxOf(w: MessagingWorld, campaignId: string): Promise<any[]> {
@@ -112,7 +133,11 @@ export async function totals(w: MessagingWorld, campaignId: string): Promise<Rec
 }
 
 /** A profile with a user id, a phone identifier and properties. */
-export async function addUser(runtime: Runtime, projectId: string, u: { userId: string; phone?: string; properties?: Record<string, unknown> }): Promise<string> {
+export async function addUser(
+  runtime: Runtime,
+  projectId: string,
+  u: { userId: string; phone?: string; properties?: Record<string, unknown> },
+): Promise<string> {
   const identifiers: { type: 'external_id' | 'phone'; value: unknown }[] = [{ type: 'external_id', value: u.userId }];
   if (u.phone) identifiers.push({ type: 'phone', value: u.phone });
   const [r] = await runtime.profiles.upsert({ projectId, strict: false, updates: [{ identifiers, properties: u.properties ?? {} }] });

@@ -38,11 +38,17 @@ async function authenticate(k: { access_key: string; secret_key: string }, ip = 
   return r.json().data;
 }
 
-function call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+function call(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS',
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
   return t.app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as object }) });
 }
 
-const authed = (method: 'POST' | 'DELETE', url: string, body: unknown, tok = token, headers: Record<string, string> = {}) => call(method, url, body, { authorization: tok, ...headers });
+const authed = (method: 'POST' | 'DELETE', url: string, body: unknown, tok = token, headers: Record<string, string> = {}) =>
+  call(method, url, body, { authorization: tok, ...headers });
 
 const expectJson = (r: LightMyRequestResponse, status: number, body: unknown) => {
   expect({ status: r.statusCode, body: r.json() }).toEqual({ status, body });
@@ -51,12 +57,26 @@ const expectJson = (r: LightMyRequestResponse, status: number, body: unknown) =>
 // ---- stored state --------------------------------------------------------------------------------------------
 const db = () => t.runtime.store.db;
 const events = (projectId = project.id) =>
-  db().selectFrom('events').select(['name', 'profile_id', 'properties', 'source', 'occurred_at', 'received_at']).where('project_id', '=', projectId).orderBy('seq').execute();
+  db()
+    .selectFrom('events')
+    .select(['name', 'profile_id', 'properties', 'source', 'occurred_at', 'received_at'])
+    .where('project_id', '=', projectId)
+    .orderBy('seq')
+    .execute();
 const identifiers = (projectId = project.id) =>
   db().selectFrom('identifiers').select(['type', 'value', 'raw', 'profile_id']).where('project_id', '=', projectId).orderBy('type').orderBy('value').execute();
-const profiles = (projectId = project.id) => db().selectFrom('profiles').select(['id', 'properties']).where('project_id', '=', projectId).orderBy('created_at').execute();
+const profiles = (projectId = project.id) =>
+  db().selectFrom('profiles').select(['id', 'properties']).where('project_id', '=', projectId).orderBy('created_at').execute();
 const count = async (table: 'events' | 'identifiers' | 'profiles' | 'devices' | 'profile_aliases', projectId = project.id) =>
-  Number((await db().selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await db()
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 const ownerOf = async (type: 'external_id' | 'email' | 'phone', value: string) => t.runtime.profiles.findByIdentifier(project.id, type, value);
 const taxonomy = async () => t.runtime.taxonomy.list(project.id);
 const snapshot = async () => ({ events: await events(), identifiers: await identifiers(), profiles: await profiles(), taxonomy: await taxonomy() });
@@ -81,7 +101,11 @@ describe('POST /authenticate', () => {
     clock.advance(30 * 60_000);
     const second = await authenticate(keys);
     expect(second).not.toBe(token);
-    for (const tok of [token, second]) expectJson(await authed('POST', '/track-event', { projectId: project.id, userId: 'u1', eventName: 'open' }, tok), 200, { data: 'tracked 1 event', error: null });
+    for (const tok of [token, second])
+      expectJson(await authed('POST', '/track-event', { projectId: project.id, userId: 'u1', eventName: 'open' }, tok), 200, {
+        data: 'tracked 1 event',
+        error: null,
+      });
   });
 
   test.each([
@@ -139,7 +163,12 @@ describe('POST /authenticate', () => {
     clock.advance(15_000);
     const r = await call('POST', '/authenticate', { accessKey: keys.access_key, secretKey: keys.secret_key });
     expectJson(r, 429, { data: null, error: 'Too many requests: token requests limit exceeded for this project' });
-    expect([r.headers['x-ratelimit-limit'], r.headers['x-ratelimit-remaining'], r.headers['x-ratelimit-reset'], r.headers['retry-after']]).toEqual(['2', '0', String(T0 + 60_000), '45']);
+    expect([r.headers['x-ratelimit-limit'], r.headers['x-ratelimit-remaining'], r.headers['x-ratelimit-reset'], r.headers['retry-after']]).toEqual([
+      '2',
+      '0',
+      String(T0 + 60_000),
+      '45',
+    ]);
   });
 });
 
@@ -183,7 +212,15 @@ describe('token', () => {
     const cases: [string, 'POST' | 'DELETE', unknown, string][] = [
       ['/track-event', 'POST', { projectId: other.project.id, userId: 'u1', eventName: 'open' }, `body[0].projectId "${other.project.id}"`],
       ['/track-event', 'POST', [body(), { projectID: other.project.id, userID: 'u2', eventName: 'open' }], `body[1].projectID "${other.project.id}"`],
-      ['/set-user-properties', 'POST', [{ projectId: project.id, userId: 'u1', userProperties: {} }, { projectId: 'nope', userId: 'u1', userProperties: {} }], 'body[1].projectId "nope"'],
+      [
+        '/set-user-properties',
+        'POST',
+        [
+          { projectId: project.id, userId: 'u1', userProperties: {} },
+          { projectId: 'nope', userId: 'u1', userProperties: {} },
+        ],
+        'body[1].projectId "nope"',
+      ],
       ['/users', 'DELETE', { projectId: other.project.id, userId: 'u1' }, `body[0].projectId "${other.project.id}"`],
     ];
     for (const [url, method, b, what] of cases) {
@@ -253,7 +290,10 @@ describe('POST /track-event', () => {
 
   test('a single object and the legacy projectID/userID names; two users get two profiles', async () => {
     await setup();
-    expectJson(await authed('POST', '/track-event', { projectID: project.id, userID: 'legacy-user', eventName: 'open' }), 200, { data: 'tracked 1 event', error: null });
+    expectJson(await authed('POST', '/track-event', { projectID: project.id, userID: 'legacy-user', eventName: 'open' }), 200, {
+      data: 'tracked 1 event',
+      error: null,
+    });
     expectJson(
       await authed('POST', '/track-event', [
         { projectId: project.id, userId: 'u1', eventName: 'open', eventParams: {}, segmentationEventParamKeys: [] },
@@ -284,23 +324,45 @@ describe('POST /track-event', () => {
     [{ userId: 'u1', eventName: 'e' }, 'body[0].projectId is required and must be a string'],
     [{ projectId: 'P', eventName: 'e' }, 'body[0].userId is required and must be a non-empty string'],
     [{ projectId: 'P', userId: '', eventName: 'e' }, 'body[0].userId is required and must be a non-empty string'],
-    [{ projectId: 'P', userID: 'anonymous', eventName: 'e' }, 'body[0].userID "anonymous" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)'],
+    [
+      { projectId: 'P', userID: 'anonymous', eventName: 'e' },
+      'body[0].userID "anonymous" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)',
+    ],
     [{ projectId: 'P', userId: { id: 1 }, eventName: 'e' }, 'body[0].userId is required and must be a non-empty string'],
     [{ projectId: 'P', userId: 'a', userID: 'b', eventName: 'e' }, 'body[0].userId and body[0].userID (its legacy name) disagree'],
     [{ projectId: 'P', userId: 'u1' }, 'body[0].eventName is required and must be a string'],
-    [{ projectId: 'P', userId: 'u1', eventName: 'has space' }, 'body[0].eventName must be 1-128 characters of letters, digits, _ . $ -, starting with a letter, digit, _ or $'],
+    [
+      { projectId: 'P', userId: 'u1', eventName: 'has space' },
+      'body[0].eventName must be 1-128 characters of letters, digits, _ . $ -, starting with a letter, digit, _ or $',
+    ],
     [{ projectId: 'P', userId: 'u1', eventName: 'e', eventParams: [1] }, 'body[0].eventParams must be an object'],
-    [{ projectId: 'P', userId: 'u1', eventName: 'e', eventParams: { nested: { a: 1 } } }, 'body[0].eventParams.nested: cannot infer a type from this value (use a string, number, boolean or an array of one of them)'],
+    [
+      { projectId: 'P', userId: 'u1', eventName: 'e', eventParams: { nested: { a: 1 } } },
+      'body[0].eventParams.nested: cannot infer a type from this value (use a string, number, boolean or an array of one of them)',
+    ],
     [{ projectId: 'P', userId: 'u1', eventName: 'e', eventParams: { id: 'x' } }, 'body[0].eventParams.id: id is reserved and cannot be set'],
-    [{ projectId: 'P', userId: 'u1', eventName: 'e', eventParams: { $segmentation_keys: ['a'] } }, 'body[0].eventParams.$segmentation_keys is reserved; use segmentationEventParamKeys'],
-    [{ projectId: 'P', userId: 'u1', eventName: 'e', segmentationEventParamKeys: 'a' }, 'body[0].segmentationEventParamKeys must be an array of parameter names'],
-    [{ projectId: 'P', userId: 'u1', eventName: 'e', segmentationEventParamKeys: ['a', 3] }, 'body[0].segmentationEventParamKeys[1] must be a parameter name (1-128 characters)'],
-    [{ projectId: 'P', userId: 'u1', eventName: 'e', timestamp: 1 }, 'body[0].timestamp is not a field of this request; use projectId, projectID, userId, userID, eventName, eventParams, segmentationEventParamKeys'],
+    [
+      { projectId: 'P', userId: 'u1', eventName: 'e', eventParams: { $segmentation_keys: ['a'] } },
+      'body[0].eventParams.$segmentation_keys is reserved; use segmentationEventParamKeys',
+    ],
+    [
+      { projectId: 'P', userId: 'u1', eventName: 'e', segmentationEventParamKeys: 'a' },
+      'body[0].segmentationEventParamKeys must be an array of parameter names',
+    ],
+    [
+      { projectId: 'P', userId: 'u1', eventName: 'e', segmentationEventParamKeys: ['a', 3] },
+      'body[0].segmentationEventParamKeys[1] must be a parameter name (1-128 characters)',
+    ],
+    [
+      { projectId: 'P', userId: 'u1', eventName: 'e', timestamp: 1 },
+      'body[0].timestamp is not a field of this request; use projectId, projectID, userId, userID, eventName, eventParams, segmentationEventParamKeys',
+    ],
     ['just a string', 'body[0] must be an object'],
     [[], 'body must contain at least one event'],
   ])('bad element %j is 400 naming the field, nothing stored', async (element, message) => {
     await setup();
-    const withProject = (e: unknown) => (typeof e === 'object' && e !== null && !Array.isArray(e) && (e as { projectId?: string }).projectId === 'P' ? { ...e, projectId: project.id } : e);
+    const withProject = (e: unknown) =>
+      typeof e === 'object' && e !== null && !Array.isArray(e) && (e as { projectId?: string }).projectId === 'P' ? { ...e, projectId: project.id } : e;
     const good = { projectId: project.id, userId: 'ok-user', eventName: 'fine' };
     // The bad element second in an array: the first (valid) one must not be stored either.
     const payload = Array.isArray(element) ? element : [good, withProject(element)];
@@ -327,19 +389,37 @@ describe('POST /track-event', () => {
 
   test('a strict project rejects unregistered events and params, and still stores segmentation keys of registered ones', async () => {
     await setup({ settings: { strictTaxonomy: true } });
-    expectJson(await authed('POST', '/track-event', { projectId: project.id, userId: 'u1', eventName: 'open' }), 400, { data: null, error: 'Bad request: body[0].eventName: event open is not registered' });
+    expectJson(await authed('POST', '/track-event', { projectId: project.id, userId: 'u1', eventName: 'open' }), 400, {
+      data: null,
+      error: 'Bad request: body[0].eventName: event open is not registered',
+    });
     await t.runtime.taxonomy.apply(project.id, { events: ['open'], properties: [{ scope: 'event', name: 'screen', type: 'String' }] });
     expectJson(await authed('POST', '/track-event', { projectId: project.id, userId: 'u1', eventName: 'open', eventParams: { other: 1 } }), 400, {
       data: null,
       error: 'Bad request: body[0].eventParams.other: event property other is not registered',
     });
     expect(await count('events')).toBe(0);
-    expectJson(await authed('POST', '/track-event', { projectId: project.id, userId: 'u1', eventName: 'open', eventParams: { screen: 'home' }, segmentationEventParamKeys: ['screen'] }), 200, {
-      data: 'tracked 1 event',
-      error: null,
-    });
+    expectJson(
+      await authed('POST', '/track-event', {
+        projectId: project.id,
+        userId: 'u1',
+        eventName: 'open',
+        eventParams: { screen: 'home' },
+        segmentationEventParamKeys: ['screen'],
+      }),
+      200,
+      {
+        data: 'tracked 1 event',
+        error: null,
+      },
+    );
     expect((await events()).map((e) => e.properties)).toEqual([JSON.stringify({ screen: 'home', $segmentation_keys: ['screen'] })]);
-    expect((await taxonomy()).properties.find((p) => p.name === '$segmentation_keys')).toEqual({ scope: 'event', name: '$segmentation_keys', type: 'string[]', origin: 'registered' });
+    expect((await taxonomy()).properties.find((p) => p.name === '$segmentation_keys')).toEqual({
+      scope: 'event',
+      name: '$segmentation_keys',
+      type: 'string[]',
+      origin: 'registered',
+    });
   });
 });
 
@@ -354,16 +434,14 @@ describe('POST /set-user-properties', () => {
     expectJson(r, 200, { data: 2, error: null });
     expect(r.headers['x-ratelimit-remaining']).toBe('4999');
     const [p1, p2] = [await ownerOf('external_id', 'user-id-1'), await ownerOf('external_id', 'user-id-2')];
-    expect(await identifiers()).toEqual(
-      [
-        { type: 'email', value: 'user1@example.com', raw: 'User1@Example.com', profile_id: p1 },
-        { type: 'email', value: 'user2@example.com', raw: 'user2@example.com', profile_id: p2 },
-        { type: 'external_id', value: 'user-id-1', raw: 'user-id-1', profile_id: p1 },
-        { type: 'external_id', value: 'user-id-2', raw: 'user-id-2', profile_id: p2 },
-        { type: 'phone', value: '+821055555555', raw: '010-5555-5555', profile_id: p1 },
-        { type: 'phone', value: '+821077777777', raw: '010-7777-7777', profile_id: p2 },
-      ],
-    );
+    expect(await identifiers()).toEqual([
+      { type: 'email', value: 'user1@example.com', raw: 'User1@Example.com', profile_id: p1 },
+      { type: 'email', value: 'user2@example.com', raw: 'user2@example.com', profile_id: p2 },
+      { type: 'external_id', value: 'user-id-1', raw: 'user-id-1', profile_id: p1 },
+      { type: 'external_id', value: 'user-id-2', raw: 'user-id-2', profile_id: p2 },
+      { type: 'phone', value: '+821055555555', raw: '010-5555-5555', profile_id: p1 },
+      { type: 'phone', value: '+821077777777', raw: '010-7777-7777', profile_id: p2 },
+    ]);
     const props = Object.fromEntries((await profiles()).map((p) => [p.id, JSON.parse(p.properties)]));
     expect(props).toEqual({
       [p1!]: { plan: 'pro', visits: 3, df_email: 'User1@Example.com', df_phone: '010-5555-5555' },
@@ -378,9 +456,17 @@ describe('POST /set-user-properties', () => {
 
   test('a single object with legacy names updates the same profile; null clears a property', async () => {
     await setup();
-    expectJson(await authed('POST', '/set-user-properties', { projectID: project.id, userID: 'u1', userProperties: { plan: 'free', $email: 'a@x.com' } }), 200, { data: 1, error: null });
+    expectJson(
+      await authed('POST', '/set-user-properties', { projectID: project.id, userID: 'u1', userProperties: { plan: 'free', $email: 'a@x.com' } }),
+      200,
+      { data: 1, error: null },
+    );
     clock.advance(1000);
-    expectJson(await authed('POST', '/set-user-properties', { projectId: project.id, userId: 'u1', userProperties: { plan: null, level: 2, $email: null } }), 200, { data: 1, error: null });
+    expectJson(
+      await authed('POST', '/set-user-properties', { projectId: project.id, userId: 'u1', userProperties: { plan: null, level: 2, $email: null } }),
+      200,
+      { data: 1, error: null },
+    );
     const all = await profiles();
     expect(all.map((p) => JSON.parse(p.properties))).toEqual([{ level: 2 }]);
     expect((await identifiers()).map((i) => [i.type, i.value])).toEqual([
@@ -405,13 +491,22 @@ describe('POST /set-user-properties', () => {
     [{ projectId: 'P', userId: 'u1', userProperties: { $email: 42 } }, 'body[1].userProperties.$email must be a string'],
     [{ projectId: 'P', userId: 'u1', userProperties: { $phone_number: ['010'] } }, 'body[1].userProperties.$phone_number must be a string'],
     [{ projectId: 'P', userId: 'u1', userProperties: { visits: 'many' } }, 'body[1].userProperties.visits must be a Long (an integer)'],
-    [{ projectId: 'P', userId: 'u1', userProperties: { df_unified_id: 'x' } }, 'body[1].userProperties.df_unified_id: df_unified_id is reserved and cannot be set'],
-    [{ projectId: 'P', userId: 'u1', userProperties: {}, extra: 1 }, 'body[1].extra is not a field of this request; use projectId, projectID, userId, userID, userProperties'],
+    [
+      { projectId: 'P', userId: 'u1', userProperties: { df_unified_id: 'x' } },
+      'body[1].userProperties.df_unified_id: df_unified_id is reserved and cannot be set',
+    ],
+    [
+      { projectId: 'P', userId: 'u1', userProperties: {}, extra: 1 },
+      'body[1].extra is not a field of this request; use projectId, projectID, userId, userID, userProperties',
+    ],
   ])('bad element %j is 400 naming the field, nothing changed', async (element, message) => {
     await setup();
     await authed('POST', '/set-user-properties', { projectId: project.id, userId: 'seed', userProperties: { visits: 1 } });
     const before = await snapshot();
-    const payload = [{ projectId: project.id, userId: 'fine', userProperties: { $email: 'fine@x.com' } }, { ...element, projectId: project.id }];
+    const payload = [
+      { projectId: project.id, userId: 'fine', userProperties: { $email: 'fine@x.com' } },
+      { ...element, projectId: project.id },
+    ];
     expectJson(await authed('POST', '/set-user-properties', payload), 400, { data: null, error: `Bad request: ${message}` });
     expect(await snapshot()).toEqual(before);
   });
@@ -421,7 +516,8 @@ describe('POST /set-user-properties', () => {
 describe('DELETE /users', () => {
   beforeEach(() => setup());
 
-  const setUser = (userId: string, userProperties: Record<string, unknown> = {}) => authed('POST', '/set-user-properties', { projectId: project.id, userId, userProperties });
+  const setUser = (userId: string, userProperties: Record<string, unknown> = {}) =>
+    authed('POST', '/set-user-properties', { projectId: project.id, userId, userProperties });
   const track = (userId: string, eventName = 'open') => authed('POST', '/track-event', { projectId: project.id, userId, eventName });
 
   test('deletes completely: profile, identifiers, devices, events, and the profiles it absorbed with their events', async () => {
@@ -443,16 +539,41 @@ describe('DELETE /users', () => {
     expectJson(await setUser('u1', { $email: 'one@x.com', $phone_number: '010-1111-2222' }), 200, { data: 1, error: null });
     expect(await ownerOf('external_id', 'u1')).toBe(older);
     await track('u1', 'after_merge');
-    await db().insertInto('devices').values({ project_id: project.id, device_id: 'dev-1', profile_id: older, platform: 'android', push_token: 'tok', webpush: null, properties: '{}', created_at: T0, updated_at: T0 }).execute();
+    await db()
+      .insertInto('devices')
+      .values({
+        project_id: project.id,
+        device_id: 'dev-1',
+        profile_id: older,
+        platform: 'android',
+        push_token: 'tok',
+        webpush: null,
+        properties: '{}',
+        created_at: T0,
+        updated_at: T0,
+      })
+      .execute();
     // Someone else, who must survive.
     await setUser('u2', { $email: 'two@x.com' });
     await track('u2');
     const survivor = (await ownerOf('external_id', 'u2'))!;
-    expect({ p: await count('profiles'), i: await count('identifiers'), e: await count('events'), d: await count('devices'), a: await count('profile_aliases') }).toEqual({ p: 2, i: 5, e: 4, d: 1, a: 1 });
+    expect({
+      p: await count('profiles'),
+      i: await count('identifiers'),
+      e: await count('events'),
+      d: await count('devices'),
+      a: await count('profile_aliases'),
+    }).toEqual({ p: 2, i: 5, e: 4, d: 1, a: 1 });
 
     expectJson(await authed('DELETE', '/users', { projectId: project.id, userId: 'u1' }), 200, { data: 1, error: null });
 
-    expect({ p: await count('profiles'), i: await count('identifiers'), e: await count('events'), d: await count('devices'), a: await count('profile_aliases') }).toEqual({ p: 1, i: 2, e: 1, d: 0, a: 0 });
+    expect({
+      p: await count('profiles'),
+      i: await count('identifiers'),
+      e: await count('events'),
+      d: await count('devices'),
+      a: await count('profile_aliases'),
+    }).toEqual({ p: 1, i: 2, e: 1, d: 0, a: 0 });
     expect((await profiles()).map((p) => p.id)).toEqual([survivor]);
     expect((await events()).map((e) => [e.name, e.profile_id])).toEqual([['open', survivor]]);
     expect(await ownerOf('email', 'one@x.com')).toBeUndefined();
@@ -463,7 +584,10 @@ describe('DELETE /users', () => {
     await setUser('u1', { $phone_number: '010-1234-1234' });
     await track('u1');
     expectJson(await authed('DELETE', '/users', { projectId: project.id, userProperties: { $phone_number: '01012341234' } }), 200, { data: 0, error: null });
-    expectJson(await authed('DELETE', '/users', { projectId: project.id, userProperties: { $phone_number: '+82 10-1234-1234' } }), 200, { data: 0, error: null });
+    expectJson(await authed('DELETE', '/users', { projectId: project.id, userProperties: { $phone_number: '+82 10-1234-1234' } }), 200, {
+      data: 0,
+      error: null,
+    });
     expect([await count('profiles'), await count('events')]).toEqual([1, 1]);
     expectJson(await authed('DELETE', '/users', { projectId: project.id, userProperties: { $phone_number: '010-1234-1234' } }), 200, { data: 1, error: null });
     expect([await count('profiles'), await count('events'), await count('identifiers')]).toEqual([0, 0, 0]);
@@ -514,7 +638,14 @@ describe('DELETE /users', () => {
     [{ eventName: 'x', userId: 'u1' }, 'body[1].eventName is not a field of this request; use projectId, projectID, userId, userID, userProperties'],
   ])('bad entry %j is 400 naming the field, nothing deleted', async (entry, message) => {
     await setUser('u1');
-    expectJson(await authed('DELETE', '/users', [{ projectId: project.id, userId: 'u1' }, { projectId: project.id, ...entry }]), 400, { data: null, error: `Bad request: ${message}` });
+    expectJson(
+      await authed('DELETE', '/users', [
+        { projectId: project.id, userId: 'u1' },
+        { projectId: project.id, ...entry },
+      ]),
+      400,
+      { data: null, error: `Bad request: ${message}` },
+    );
     expect(await count('profiles')).toBe(1);
   });
 });
@@ -530,10 +661,17 @@ describe('rate limits', () => {
     for (const remaining of ['1', '0']) expect((await authed('POST', '/track-event', ev())).headers['x-ratelimit-remaining']).toBe(remaining);
     const r = await authed('POST', '/track-event', ev());
     expectJson(r, 429, { data: null, error: 'Too many requests: more than 2 requests per second from this client' });
-    expect([r.headers['x-ratelimit-limit'], r.headers['x-ratelimit-remaining'], r.headers['x-ratelimit-reset'], r.headers['retry-after']]).toEqual(['2', '0', String(T0 + 1000), '1']);
+    expect([r.headers['x-ratelimit-limit'], r.headers['x-ratelimit-remaining'], r.headers['x-ratelimit-reset'], r.headers['retry-after']]).toEqual([
+      '2',
+      '0',
+      String(T0 + 1000),
+      '1',
+    ]);
     expect(await count('events')).toBe(2);
     // A token of the same key pair shares the quota; another key pair has its own.
-    expect((await authed('POST', '/set-user-properties', { projectId: project.id, userId: 'u1', userProperties: {} }, await authenticate(keys))).statusCode).toBe(429);
+    expect(
+      (await authed('POST', '/set-user-properties', { projectId: project.id, userId: 'u1', userProperties: {} }, await authenticate(keys))).statusCode,
+    ).toBe(429);
     expect((await authed('POST', '/track-event', ev(), otherClient)).statusCode).toBe(200);
     // The next second the quota is back.
     clock.advance(1000);
@@ -551,11 +689,18 @@ describe('rate limits', () => {
     expect([third.statusCode, third.headers['x-ratelimit-limit'], third.headers['x-ratelimit-remaining']]).toEqual([200, '3', '0']);
     const r = await authed('DELETE', '/users', { projectId: project.id, userId: 'u9' }, otherClient);
     expectJson(r, 429, { data: null, error: 'Too many requests: more than 3 requests per second for this project' });
-    expect([r.headers['x-ratelimit-limit'], r.headers['x-ratelimit-remaining'], r.headers['x-ratelimit-reset'], r.headers['retry-after']]).toEqual(['3', '0', String(T0 + 1000), '1']);
+    expect([r.headers['x-ratelimit-limit'], r.headers['x-ratelimit-remaining'], r.headers['x-ratelimit-reset'], r.headers['retry-after']]).toEqual([
+      '3',
+      '0',
+      String(T0 + 1000),
+      '1',
+    ]);
     expect(await count('profiles')).toBe(2);
     // Another project is not affected.
     const other = await createProject(t.runtime);
-    expect((await authed('POST', '/track-event', { projectId: other.project.id, userId: 'u1', eventName: 'x' }, await authenticate(other.credentials))).statusCode).toBe(200);
+    expect(
+      (await authed('POST', '/track-event', { projectId: other.project.id, userId: 'u1', eventName: 'x' }, await authenticate(other.credentials))).statusCode,
+    ).toBe(200);
   });
 });
 
@@ -574,7 +719,7 @@ describe('HTTP errors', () => {
     expect(r.headers.allow).toBe(allow);
   });
 
-  test('HEAD on a face path is 405 too; paths outside the face keep Fastify\'s 404', async () => {
+  test("HEAD on a face path is 405 too; paths outside the face keep Fastify's 404", async () => {
     await setup();
     const head = await call('HEAD', '/users');
     expect([head.statusCode, head.headers.allow]).toEqual([405, 'DELETE']);
@@ -592,7 +737,10 @@ describe('HTTP errors', () => {
     const big = { projectId: project.id, userId: 'u1', eventName: 'big', eventParams: { blob: 'x'.repeat(4096) } };
     expectJson(await authed('POST', '/track-event', big), 413, { data: null, error: 'Payload too large: request body exceeds 2048 bytes' });
     expectJson(await call('POST', '/track-event', big), 401, INVALID_TOKEN);
-    expectJson(await call('POST', '/authenticate', { accessKey: 'x'.repeat(3000), secretKey: 'y' }), 413, { data: null, error: 'Payload too large: request body exceeds 2048 bytes' });
+    expectJson(await call('POST', '/authenticate', { accessKey: 'x'.repeat(3000), secretKey: 'y' }), 413, {
+      data: null,
+      error: 'Payload too large: request body exceeds 2048 bytes',
+    });
     expect(await count('events')).toBe(0);
   });
 

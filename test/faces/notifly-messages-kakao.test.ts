@@ -1,6 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNhnCloudFake, type NhnCloudFake } from '../fakes/nhn-cloud.fake.ts';
-import { addUser, configureChannel, deliveriesOf, drain, expectOk, hangul, messagingWorld, outboxOf, setSandbox, setUp, totals, type MessagingWorld } from './messaging.helpers.ts';
+import {
+  addUser,
+  configureChannel,
+  deliveriesOf,
+  drain,
+  expectOk,
+  hangul,
+  messagingWorld,
+  outboxOf,
+  setSandbox,
+  setUp,
+  totals,
+  type MessagingWorld,
+} from './messaging.helpers.ts';
 
 let w: MessagingWorld;
 let fake: NhnCloudFake | undefined;
@@ -30,7 +43,10 @@ const friendtalk = (body: Record<string, unknown>) => w.notifly('POST', '/messag
 async function kakaoProject(options: { start?: string; text?: boolean } = {}): Promise<void> {
   w = await messagingWorld({ start: options.start, settings: { advertising: { senderName: '마루' } } });
   await setUp(w, {
-    kakaoChannels: [{ channelId: '@maru', senderKey: SENDER_KEY }, { channelId: '@maru-events', senderKey: 'b'.repeat(40) }],
+    kakaoChannels: [
+      { channelId: '@maru', senderKey: SENDER_KEY },
+      { channelId: '@maru-events', senderKey: 'b'.repeat(40) },
+    ],
     templates: [ORDER_TEMPLATE, WELCOME_TEMPLATE],
     ...(options.text ? { senderNumbers: ['1544-6859'], sandboxTextSending: true } : {}),
   });
@@ -51,13 +67,40 @@ describe('POST /messages/kakao-alimtalk', () => {
     await drain(w);
     const outbox = (await outboxOf(w, 'direct_alimtalk')).sort((a, b) => (a.recipient < b.recipient ? -1 : 1));
     expect(outbox.map((o) => [o.channel, o.message])).toEqual([
-      ['kakao_alimtalk', { senderKey: SENDER_KEY, templateCode: 'WELCOME', to: '+821012345678', content: 'Notifly User님 환영합니다', templateParameter: { user_name: 'Notifly User' }, senderGroupingKey: 'welcome-2025' }],
-      ['kakao_alimtalk', { senderKey: SENDER_KEY, templateCode: 'WELCOME', to: '+821056781234', content: 'Notifly Customer님 환영합니다', templateParameter: { user_name: 'Notifly Customer' }, senderGroupingKey: 'welcome-2025' }],
+      [
+        'kakao_alimtalk',
+        {
+          senderKey: SENDER_KEY,
+          templateCode: 'WELCOME',
+          to: '+821012345678',
+          content: 'Notifly User님 환영합니다',
+          templateParameter: { user_name: 'Notifly User' },
+          senderGroupingKey: 'welcome-2025',
+        },
+      ],
+      [
+        'kakao_alimtalk',
+        {
+          senderKey: SENDER_KEY,
+          templateCode: 'WELCOME',
+          to: '+821056781234',
+          content: 'Notifly Customer님 환영합니다',
+          templateParameter: { user_name: 'Notifly Customer' },
+          senderGroupingKey: 'welcome-2025',
+        },
+      ],
     ]);
     expect(await totals(w, 'direct_alimtalk')).toEqual({ send_success: 2 });
 
     // channelId picks another registered channel.
-    expectOk(await alimtalk({ templateId: 'template-id', channelId: '@maru-events', recipientList: [{ recipientNo: '01099990000', templateParameter: { user_name: 'x' } }] }), 200);
+    expectOk(
+      await alimtalk({
+        templateId: 'template-id',
+        channelId: '@maru-events',
+        recipientList: [{ recipientNo: '01099990000', templateParameter: { user_name: 'x' } }],
+      }),
+      200,
+    );
     await drain(w);
     expect((await outboxOf(w, 'direct_alimtalk')).find((o) => o.recipient === '+821099990000').message.senderKey).toBe('b'.repeat(40));
   });
@@ -68,18 +111,53 @@ describe('POST /messages/kakao-alimtalk', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ recipientList: [ok] }, 'templateId is required (the id of a registered alimtalk template)'],
       [{ templateId: 'nope', recipientList: [ok] }, 'templateId nope is not a registered alimtalk template of this project'],
-      [{ templateId: 'template-id', recipientList: [ok, { recipientNo: '01012345679', templateParameter: { name: 'b' } }] }, 'recipientList[1].templateParameter has no value for #{user_name} of template template-id'],
-      [{ templateId: 'order-received', recipientList: [{ recipientNo: '01012345678', templateParameter: { 고객명: '김' } }] }, 'recipientList[0].templateParameter has no value for #{주문번호} of template order-received'],
-      [{ templateId: 'template-id', recipientList: [{ recipientNo: '01012345678' }] }, 'recipientList[0].templateParameter has no value for #{user_name} of template template-id'],
-      [{ templateId: 'template-id', recipientList: [{ recipientNo: '+82-10-1234-5678', templateParameter: { user_name: 'a' } }] }, 'recipientList[0].recipientNo is 16 characters; at most 15'],
-      [{ templateId: 'template-id', recipientList: [{ recipientNo: '010', templateParameter: { user_name: 'a' } }] }, 'recipientList[0].recipientNo "010" is not a phone number'],
+      [
+        { templateId: 'template-id', recipientList: [ok, { recipientNo: '01012345679', templateParameter: { name: 'b' } }] },
+        'recipientList[1].templateParameter has no value for #{user_name} of template template-id',
+      ],
+      [
+        { templateId: 'order-received', recipientList: [{ recipientNo: '01012345678', templateParameter: { 고객명: '김' } }] },
+        'recipientList[0].templateParameter has no value for #{주문번호} of template order-received',
+      ],
+      [
+        { templateId: 'template-id', recipientList: [{ recipientNo: '01012345678' }] },
+        'recipientList[0].templateParameter has no value for #{user_name} of template template-id',
+      ],
+      [
+        { templateId: 'template-id', recipientList: [{ recipientNo: '+82-10-1234-5678', templateParameter: { user_name: 'a' } }] },
+        'recipientList[0].recipientNo is 16 characters; at most 15',
+      ],
+      [
+        { templateId: 'template-id', recipientList: [{ recipientNo: '010', templateParameter: { user_name: 'a' } }] },
+        'recipientList[0].recipientNo "010" is not a phone number',
+      ],
       [{ templateId: 'template-id', senderGroupingKey: 'k'.repeat(101), recipientList: [ok] }, 'senderGroupingKey is 101 characters; at most 100'],
-      [{ templateId: 'template-id', channelId: '@other', recipientList: [ok] }, 'channelId @other is not a registered Kakao channel of this project (registered: @maru, @maru-events)'],
-      [{ templateId: 'template-id', recipientList: [{ ...ok, templateParameter: { user_name: { x: 1 } } }] }, 'recipientList[0].templateParameter.user_name must be a string'],
-      [{ templateId: 'template-id', recipientList: [{ ...ok, templateParameter: { user_name: 'x'.repeat(995) } }] }, 'the alimtalk for recipientList[0] is 1002 characters once filled; Kakao allows at most 1000'],
-      [{ templateId: 'template-id', recipientList: [{ ...ok, resendParameter: { isResend: true } }] }, expect.stringMatching(/^SMS\/LMS failover \(resendParameter.isResend\) can be sent only when the project's own text-message sending is configured: no sender number/) as unknown as string],
-      [{ templateId: 'template-id', recipientList: [{ ...ok, resendParameter: { isResend: 'yes' } }] }, 'recipientList[0].resendParameter.isResend must be true or false'],
-      [{ templateId: 'template-id', recipientList: [{ ...ok, resendParameter: { isResend: true, resendType: 'MMS' } }] }, 'recipientList[0].resendParameter.resendType must be SMS or LMS'],
+      [
+        { templateId: 'template-id', channelId: '@other', recipientList: [ok] },
+        'channelId @other is not a registered Kakao channel of this project (registered: @maru, @maru-events)',
+      ],
+      [
+        { templateId: 'template-id', recipientList: [{ ...ok, templateParameter: { user_name: { x: 1 } } }] },
+        'recipientList[0].templateParameter.user_name must be a string',
+      ],
+      [
+        { templateId: 'template-id', recipientList: [{ ...ok, templateParameter: { user_name: 'x'.repeat(995) } }] },
+        'the alimtalk for recipientList[0] is 1002 characters once filled; Kakao allows at most 1000',
+      ],
+      [
+        { templateId: 'template-id', recipientList: [{ ...ok, resendParameter: { isResend: true } }] },
+        expect.stringMatching(
+          /^SMS\/LMS failover \(resendParameter.isResend\) can be sent only when the project's own text-message sending is configured: no sender number/,
+        ) as unknown as string,
+      ],
+      [
+        { templateId: 'template-id', recipientList: [{ ...ok, resendParameter: { isResend: 'yes' } }] },
+        'recipientList[0].resendParameter.isResend must be true or false',
+      ],
+      [
+        { templateId: 'template-id', recipientList: [{ ...ok, resendParameter: { isResend: true, resendType: 'MMS' } }] },
+        'recipientList[0].resendParameter.resendType must be SMS or LMS',
+      ],
     ];
     for (const [body, error] of cases) {
       const r = await alimtalk(body);
@@ -94,12 +172,18 @@ describe('POST /messages/kakao-alimtalk', () => {
   it('checks failover texts against the carrier limits and the registered sender numbers', async () => {
     await kakaoProject({ text: true });
     const one = (resendParameter: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-      alimtalk({ templateId: 'template-id', ...extra, recipientList: [{ recipientNo: '01012345678', templateParameter: { user_name: 'a' }, resendParameter }] });
+      alimtalk({
+        templateId: 'template-id',
+        ...extra,
+        recipientList: [{ recipientNo: '01012345678', templateParameter: { user_name: 'a' }, resendParameter }],
+      });
     expect((await one({ isResend: true, resendType: 'SMS', resendContent: hangul(46) })).body).toEqual({
-      error: 'recipientList[0].resendParameter.resendContent is 92 bytes; SMS allows at most 90 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)',
+      error:
+        'recipientList[0].resendParameter.resendContent is 92 bytes; SMS allows at most 90 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)',
     });
     expect((await one({ isResend: true, resendType: 'LMS', resendTitle: hangul(21) })).body).toEqual({
-      error: 'recipientList[0].resendParameter.resendTitle is 42 bytes; LMS allows at most 40 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)',
+      error:
+        'recipientList[0].resendParameter.resendTitle is 42 bytes; LMS allows at most 40 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)',
     });
     expect((await one({ isResend: true, resendContent: '실패 😢' })).body).toEqual({
       error: 'recipientList[0].resendParameter.resendContent contains characters Korean carriers cannot send (not in EUC-KR/CP949): 😢',
@@ -114,7 +198,12 @@ describe('POST /messages/kakao-alimtalk', () => {
   it('sends the SMS/LMS failover when the alimtalk fails for good, with the seed defaults, counted as failover_text_message_send_*', async () => {
     await kakaoProject({ text: true });
     await setSandbox(w, [
-      { recipients: ['+821011110000', '+821022220000', '+821033330000', '+821044440000', '+821055550000'], channels: ['kakao_alimtalk'], mode: 'permanent', reason: 'not a kakao user' },
+      {
+        recipients: ['+821011110000', '+821022220000', '+821033330000', '+821044440000', '+821055550000'],
+        channels: ['kakao_alimtalk'],
+        mode: 'permanent',
+        reason: 'not a kakao user',
+      },
       { recipients: ['+821044440000'], channels: ['text_message'], mode: 'permanent', reason: 'carrier refused' },
     ]);
     const params = (n: string) => ({ 고객명: '김', 주문번호: n });
@@ -125,7 +214,11 @@ describe('POST /messages/kakao-alimtalk', () => {
           // default content (message + web-link button) fits an SMS
           { recipientNo: '01011110000', templateParameter: params('A1'), resendParameter: { isResend: true } },
           // resendType, resendTitle and resendContent given
-          { recipientNo: '01022220000', templateParameter: params('A2'), resendParameter: { isResend: true, resendType: 'LMS', resendTitle: '주문 안내', resendContent: '주문 A2 접수' } },
+          {
+            recipientNo: '01022220000',
+            templateParameter: params('A2'),
+            resendParameter: { isResend: true, resendType: 'LMS', resendTitle: '주문 안내', resendContent: '주문 A2 접수' },
+          },
           // default content too long for an SMS: LMS titled with the channel id
           { recipientNo: '01033330000', templateParameter: { 고객명: hangul(30), 주문번호: 'A3' }, resendParameter: { isResend: true } },
           // the failover fails too
@@ -140,10 +233,25 @@ describe('POST /messages/kakao-alimtalk', () => {
 
     const texts = (await outboxOf(w, 'direct_alimtalk')).filter((o) => o.channel === 'text_message').sort((a, b) => (a.recipient < b.recipient ? -1 : 1));
     expect(texts.map((o) => [o.state, o.message])).toEqual([
-      ['delivered', { kind: 'sms', from: '15446859', to: '+821011110000', body: '김님, 주문 A1이 접수되었습니다.\n주문 조회 - https://m.shop.example.com/orders' }],
+      [
+        'delivered',
+        { kind: 'sms', from: '15446859', to: '+821011110000', body: '김님, 주문 A1이 접수되었습니다.\n주문 조회 - https://m.shop.example.com/orders' },
+      ],
       ['delivered', { kind: 'lms', from: '15446859', to: '+821022220000', title: '주문 안내', body: '주문 A2 접수' }],
-      ['delivered', { kind: 'lms', from: '15446859', to: '+821033330000', title: '@maru', body: `${hangul(30)}님, 주문 A3이 접수되었습니다.\n주문 조회 - https://m.shop.example.com/orders` }],
-      ['failed', { kind: 'sms', from: '15446859', to: '+821044440000', body: '김님, 주문 A4이 접수되었습니다.\n주문 조회 - https://m.shop.example.com/orders' }],
+      [
+        'delivered',
+        {
+          kind: 'lms',
+          from: '15446859',
+          to: '+821033330000',
+          title: '@maru',
+          body: `${hangul(30)}님, 주문 A3이 접수되었습니다.\n주문 조회 - https://m.shop.example.com/orders`,
+        },
+      ],
+      [
+        'failed',
+        { kind: 'sms', from: '15446859', to: '+821044440000', body: '김님, 주문 A4이 접수되었습니다.\n주문 조회 - https://m.shop.example.com/orders' },
+      ],
     ]);
     const deliveries = await deliveriesOf(w, 'direct_alimtalk');
     const failovers = deliveries.filter((d) => d.trigger === 'failover');
@@ -177,8 +285,25 @@ describe('POST /messages/kakao-alimtalk', () => {
     expect([...fake.violations, ...smsFake.violations]).toEqual([]);
     const sent = [...fake.accepted, ...smsFake.accepted].map((m) => [m.channel, m.recipientNo, m.body]).sort((a, b) => (String(a[1]) < String(b[1]) ? -1 : 1));
     expect(sent).toEqual([
-      ['alimtalk', '01011110000', { senderKey: SENDER_KEY, templateCode: 'ORDER01', recipientList: [{ recipientNo: '01011110000', templateParameter: { 고객명: '김', 주문번호: 'B1' } }] }],
-      ['mms', '01022220000', { body: '이님, 주문 B2이 접수되었습니다.\n주문 조회 - https://m.shop.example.com/orders', sendNo: '15446859', title: '@maru', recipientList: [{ recipientNo: '01022220000' }] }],
+      [
+        'alimtalk',
+        '01011110000',
+        {
+          senderKey: SENDER_KEY,
+          templateCode: 'ORDER01',
+          recipientList: [{ recipientNo: '01011110000', templateParameter: { 고객명: '김', 주문번호: 'B1' } }],
+        },
+      ],
+      [
+        'mms',
+        '01022220000',
+        {
+          body: '이님, 주문 B2이 접수되었습니다.\n주문 조회 - https://m.shop.example.com/orders',
+          sendNo: '15446859',
+          title: '@maru',
+          recipientList: [{ recipientNo: '01022220000' }],
+        },
+      ],
     ]);
     const deliveries = await deliveriesOf(w, 'direct_alimtalk');
     expect(deliveries.map((d) => [d.channel, d.address, d.state, d.metric, d.provider]).sort()).toEqual([
@@ -192,21 +317,34 @@ describe('POST /messages/kakao-alimtalk', () => {
     // A failover the SMS API refuses counts as failover_text_message_send_failure.
     fake.onRecipient('01033330000', { kind: 'recipient-error', resultCode: -3010 });
     smsFake.onRecipient('01033330000', { kind: 'recipient-error', resultCode: -2019, resultMessage: 'invalid recipient' });
-    expectOk(await alimtalk({ templateId: 'template-id', recipientList: [{ recipientNo: '01033330000', templateParameter: { user_name: '박' }, resendParameter: { isResend: true } }] }), 200);
+    expectOk(
+      await alimtalk({
+        templateId: 'template-id',
+        recipientList: [{ recipientNo: '01033330000', templateParameter: { user_name: '박' }, resendParameter: { isResend: true } }],
+      }),
+      200,
+    );
     await drain(w);
     expect([...fake.accepted, ...smsFake.accepted].filter((m) => m.recipientNo === '01033330000')).toEqual([]);
     expect(smsFake.requests.filter((q) => q.path.endsWith('/sender/sms')).map((q) => (q.json as { body: string }).body)).toEqual(['박님 환영합니다']);
-    expect(await totals(w, 'direct_alimtalk')).toEqual({ send_success: 1, send_failure: 2, failover_text_message_send_success: 1, failover_text_message_send_failure: 1 });
+    expect(await totals(w, 'direct_alimtalk')).toEqual({
+      send_success: 1,
+      send_failure: 2,
+      failover_text_message_send_success: 1,
+      failover_text_message_send_failure: 1,
+    });
   });
 });
 
 describe('POST /messages/kakao-friendtalk', () => {
-  it('sends the seed sample (text, not advertising) through the project\'s Kakao provider', async () => {
+  it("sends the seed sample (text, not advertising) through the project's Kakao provider", async () => {
     await kakaoProject();
     const r = await friendtalk({ messageType: 'text', isAd: false, recipientList: [{ recipientNo: '01012345678', content: { text: 'test' } }] });
     expect([r.status, r.raw]).toEqual([200, '{"success":true}']);
     await drain(w);
-    expect((await outboxOf(w, 'direct_friendtalk')).map((o) => [o.channel, o.message])).toEqual([['kakao_friendtalk', { senderKey: SENDER_KEY, to: '+821012345678', text: 'test', isAd: false }]]);
+    expect((await outboxOf(w, 'direct_friendtalk')).map((o) => [o.channel, o.message])).toEqual([
+      ['kakao_friendtalk', { senderKey: SENDER_KEY, to: '+821012345678', text: 'test', isAd: false }],
+    ]);
     expect(await totals(w, 'direct_friendtalk')).toEqual({ send_success: 1 });
   });
 
@@ -219,17 +357,28 @@ describe('POST /messages/kakao-friendtalk', () => {
       [{ messageType: 'wide', recipientList: [ok] }, 'messageType "wide" is not supported; only "text" is'],
       [{ messageType: 'text', recipientList: [{ recipientNo: '01012345678' }] }, 'recipientList[0].content is required: {"text": "..."}'],
       [{ messageType: 'text', recipientList: [{ recipientNo: '01012345678', content: { text: '' } }] }, 'recipientList[0].content.text is required'],
-      [{ messageType: 'text', recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(1001) } }] }, 'recipientList[0].content.text is 1001 characters; Kakao allows at most 1000'],
+      [
+        { messageType: 'text', recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(1001) } }] },
+        'recipientList[0].content.text is 1001 characters; Kakao allows at most 1000',
+      ],
       [{ messageType: 'text', isAd: 'no', recipientList: [ok] }, 'isAd must be true or false'],
-      [{ messageType: 'text', channelId: '@x', recipientList: [ok] }, 'channelId @x is not a registered Kakao channel of this project (registered: @maru, @maru-events)'],
+      [
+        { messageType: 'text', channelId: '@x', recipientList: [ok] },
+        'channelId @x is not a registered Kakao channel of this project (registered: @maru, @maru-events)',
+      ],
     ];
     for (const [body, error] of cases) {
       const r = await friendtalk(body);
       expect([r.status, r.body]).toEqual([400, { error }]);
     }
     const marked = await friendtalk({ messageType: 'text', isAd: true, recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(981) } }] });
-    expect([marked.status, marked.body]).toEqual([400, { error: 'recipientList[0].content.text is 1001 characters with the advertising marking and opt-out line; Kakao allows at most 1000' }]);
-    expect((await friendtalk({ messageType: 'text', isAd: true, recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(980) } }] })).status).toBe(200);
+    expect([marked.status, marked.body]).toEqual([
+      400,
+      { error: 'recipientList[0].content.text is 1001 characters with the advertising marking and opt-out line; Kakao allows at most 1000' },
+    ]);
+    expect(
+      (await friendtalk({ messageType: 'text', isAd: true, recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(980) } }] })).status,
+    ).toBe(200);
     expect((await w.admin('GET', '/campaigns/direct_friendtalk')).status).toBe(404);
   });
 
@@ -250,7 +399,9 @@ describe('POST /messages/kakao-friendtalk', () => {
       200,
     );
     await drain(w);
-    expect((await outboxOf(w, 'direct_friendtalk_ad')).map((o) => o.message)).toEqual([{ senderKey: SENDER_KEY, to: '+821011112222', text: '(광고) 마루 주말 특가\n수신거부: 채널 차단', isAd: true }]);
+    expect((await outboxOf(w, 'direct_friendtalk_ad')).map((o) => o.message)).toEqual([
+      { senderKey: SENDER_KEY, to: '+821011112222', text: '(광고) 마루 주말 특가\n수신거부: 채널 차단', isAd: true },
+    ]);
     const deliveries = await deliveriesOf(w, 'direct_friendtalk_ad');
     expect(deliveries.map((d) => [d.address, d.state, d.reason, d.rendered.message.text])).toEqual([
       ['+821011112222', 'sent', null, '(광고) 마루 주말 특가\n수신거부: 채널 차단'],
@@ -267,7 +418,9 @@ describe('POST /messages/kakao-friendtalk', () => {
     const night = await ad('야간 특가');
     expect([night.status, night.body]).toEqual([
       400,
-      { error: `advertising friendtalk cannot be sent between 21:00 and 08:00 (project time Asia/Seoul, now 21:30); Kakao does not deliver advertising friendtalk at night` },
+      {
+        error: `advertising friendtalk cannot be sent between 21:00 and 08:00 (project time Asia/Seoul, now 21:30); Kakao does not deliver advertising friendtalk at night`,
+      },
     ]);
     expect((await w.admin('GET', '/campaigns/direct_friendtalk_ad')).status).toBe(404);
     expectOk(await friendtalk({ messageType: 'text', recipientList: [{ recipientNo: '01011112222', content: { text: '배송 시작' } }] }), 200);
@@ -298,11 +451,22 @@ describe('POST /messages/kakao-friendtalk', () => {
     await kakaoProject();
     await configureChannel(w, 'kakao_alimtalk', 'nhn-bizmessage', { appKey: 'AppKey1', secretKey: 'Secret1', baseUrl: fake.baseUrl });
     await addUser(w.runtime, w.project.id, { userId: 'kim', phone: '01011112222', properties: { df_kakao_ads_optin: true } });
-    expectOk(await friendtalk({ messageType: 'text', channelId: '@maru-events', isAd: true, recipientList: [{ recipientNo: '010-1111-2222', content: { text: '할인 쿠폰' } }] }), 200);
+    expectOk(
+      await friendtalk({
+        messageType: 'text',
+        channelId: '@maru-events',
+        isAd: true,
+        recipientList: [{ recipientNo: '010-1111-2222', content: { text: '할인 쿠폰' } }],
+      }),
+      200,
+    );
     await drain(w);
     expect(fake.violations).toEqual([]);
     expect(fake.accepted.map((m) => [m.channel, m.body])).toEqual([
-      ['friendtalk', { senderKey: 'b'.repeat(40), recipientList: [{ recipientNo: '01011112222', content: '(광고) 마루 할인 쿠폰\n수신거부: 채널 차단', isAd: true }] }],
+      [
+        'friendtalk',
+        { senderKey: 'b'.repeat(40), recipientList: [{ recipientNo: '01011112222', content: '(광고) 마루 할인 쿠폰\n수신거부: 채널 차단', isAd: true }] },
+      ],
     ]);
     const [d] = await deliveriesOf(w, 'direct_friendtalk_ad');
     expect([d.state, d.provider, d.provider_message_id]).toEqual(['sent', 'nhn-bizmessage', `friendtalk:${fake.accepted[0].requestId}:1`]);

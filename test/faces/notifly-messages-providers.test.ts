@@ -29,7 +29,14 @@ describe('text messages through NHN Cloud SMS', () => {
     nhn.setDelivery('01022223333', { msgStatus: '3', resultCode: '3001', resultCodeName: '결번' });
     nhn.setDelivery('01033334444', { msgStatus: '2' });
     nhn.onRecipient('01044445555', { kind: 'recipient-error', resultCode: -2019, resultMessage: 'Invalid recipient number' });
-    expectOk(await text({ type: 'sms', body: '인증번호 123456', recipientList: [{ recipientNo: '010-1111-2222' }, { recipientNo: '01022223333' }, { recipientNo: '01033334444' }, { recipientNo: '01044445555' }] }), 200);
+    expectOk(
+      await text({
+        type: 'sms',
+        body: '인증번호 123456',
+        recipientList: [{ recipientNo: '010-1111-2222' }, { recipientNo: '01022223333' }, { recipientNo: '01033334444' }, { recipientNo: '01044445555' }],
+      }),
+      200,
+    );
     expectOk(await text({ type: 'lms', title: '공지', body: '긴 안내문', recipientList: [{ recipientNo: '01055556666' }] }), 200);
     await drain(w);
 
@@ -45,7 +52,11 @@ describe('text messages through NHN Cloud SMS', () => {
     const requestIdOf = (no: string) => nhn!.accepted.find((m) => m.recipientNo === no)!.requestId;
     expect(d['+821011112222'].provider_message_id).toBe(`sms:${requestIdOf('01011112222')}:1`);
     expect(d['+821055556666'].provider_message_id).toBe(`mms:${requestIdOf('01055556666')}:1`);
-    expect(d['+821044445555']).toMatchObject({ state: 'failed', metric: 'send_failure', reason: 'nhn-cloud-sms: result code -2019 (Invalid recipient number)' });
+    expect(d['+821044445555']).toMatchObject({
+      state: 'failed',
+      metric: 'send_failure',
+      reason: 'nhn-cloud-sms: result code -2019 (Invalid recipient number)',
+    });
     expect(await resultOf(d['+821011112222'].id)).toMatchObject({ status: 'pending', checks: 0, vendor: 'nhn-cloud' });
     expect(await totals(w, 'direct_text')).toEqual({ send_success: 4, send_failure: 1 });
 
@@ -94,17 +105,31 @@ describe('Kakao messages through NHN Cloud KakaoTalk Bizmessage', () => {
   it('polls the alimtalk result like SMS, 15 s after the send: delivered, Kakao failure (metric moved), still pending', async () => {
     nhn = await startNhnCloudFake({ appKey: 'KakaoKey', secretKey: 'KakaoSecret' });
     w = await messagingWorld();
-    await setUp(w, { kakaoChannels: [{ channelId: '@maru', senderKey: SENDER_KEY }], templates: [{ templateId: 'welcome', templateCode: 'WELCOME', content: '#{name}님 환영합니다' }] });
+    await setUp(w, {
+      kakaoChannels: [{ channelId: '@maru', senderKey: SENDER_KEY }],
+      templates: [{ templateId: 'welcome', templateCode: 'WELCOME', content: '#{name}님 환영합니다' }],
+    });
     await configureChannel(w, 'kakao_alimtalk', 'nhn-bizmessage', { appKey: 'KakaoKey', secretKey: 'KakaoSecret', baseUrl: nhn.baseUrl });
     nhn.setKakaoDelivery('01022223333', { messageStatus: 'FAILED', resultCode: '3018', resultCodeName: '메시지를 전송할 수 없음' });
     nhn.setKakaoDelivery('01033334444', { messageStatus: 'IN_PROGRESS' });
-    expectOk(await alimtalk({ templateId: 'welcome', recipientList: ['01011112222', '01022223333', '01033334444'].map((recipientNo) => ({ recipientNo, templateParameter: { name: '김' } })) }), 200);
+    expectOk(
+      await alimtalk({
+        templateId: 'welcome',
+        recipientList: ['01011112222', '01022223333', '01033334444'].map((recipientNo) => ({ recipientNo, templateParameter: { name: '김' } })),
+      }),
+      200,
+    );
     await drain(w);
 
     expect(nhn.violations).toEqual([]);
     const requestIdOf = (no: string) => nhn!.accepted.find((m) => m.recipientNo === no)!.requestId;
     let d = await byAddress('direct_alimtalk');
-    expect(d['+821011112222']).toMatchObject({ state: 'sent', metric: 'send_success', provider: 'nhn-bizmessage', provider_message_id: `alimtalk:${requestIdOf('01011112222')}:1` });
+    expect(d['+821011112222']).toMatchObject({
+      state: 'sent',
+      metric: 'send_success',
+      provider: 'nhn-bizmessage',
+      provider_message_id: `alimtalk:${requestIdOf('01011112222')}:1`,
+    });
     expect(await resultOf(d['+821011112222'].id)).toMatchObject({ status: 'pending', checks: 0, vendor: 'nhn-bizmessage' });
     expect(await totals(w, 'direct_alimtalk')).toEqual({ send_success: 3 });
 
@@ -187,7 +212,12 @@ describe('text messages through Twilio, with status callbacks', () => {
     w = await messagingWorld();
     await setUp(w, { senderNumbers: ['02-1234-5678'] });
     const callbackUrl = `https://maru.example.com/callbacks/twilio/${w.project.id}`;
-    await configureChannel(w, 'text_message', 'twilio', { accountSid: ACCOUNT, authToken: AUTH_TOKEN, statusCallbackUrl: callbackUrl, baseUrl: twilio.baseUrl });
+    await configureChannel(w, 'text_message', 'twilio', {
+      accountSid: ACCOUNT,
+      authToken: AUTH_TOKEN,
+      statusCallbackUrl: callbackUrl,
+      baseUrl: twilio.baseUrl,
+    });
     return callbackUrl;
   }
 
@@ -232,7 +262,11 @@ describe('text messages through Twilio, with status callbacks', () => {
     const undelivered = { MessageSid: sidOf('+821022223333'), MessageStatus: 'undelivered', ErrorCode: '30005' };
     expect((await callback(w.project.id, undelivered, sign(undelivered))).statusCode).toBe(204);
     const after = await byAddress('direct_text');
-    expect(after['+821022223333']).toMatchObject({ state: 'failed', metric: 'send_failure', reason: 'carrier_failed: twilio: undelivered, error 30005 (unknown destination handset) (code 30005)' });
+    expect(after['+821022223333']).toMatchObject({
+      state: 'failed',
+      metric: 'send_failure',
+      reason: 'carrier_failed: twilio: undelivered, error 30005 (unknown destination handset) (code 30005)',
+    });
     expect(after['+821011112222'].state).toBe('sent');
     expect(await totals(w, 'direct_text')).toEqual({ send_success: 1, send_failure: 1 });
 
@@ -249,7 +283,13 @@ describe('text messages through Twilio, with status callbacks', () => {
   it('keeps a callback that arrives before the send is recorded, and applies it when it is', async () => {
     await twilioProject();
     const early = 'SM' + 'f'.repeat(32);
-    expect(await w.runtime.deliveryResults.report({ projectId: w.project.id, vendor: 'twilio', status: { status: 'failed', providerMessageId: early, code: '30003', reason: 'twilio: undelivered, error 30003' } })).toBe('kept');
+    expect(
+      await w.runtime.deliveryResults.report({
+        projectId: w.project.id,
+        vendor: 'twilio',
+        status: { status: 'failed', providerMessageId: early, code: '30003', reason: 'twilio: undelivered, error 30003' },
+      }),
+    ).toBe('kept');
     expectOk(await text({ type: 'sms', body: 'hello', recipientList: [{ recipientNo: '01011112222' }] }), 200);
     await drain(w);
     const [d] = await deliveriesOf(w, 'direct_text');
@@ -257,7 +297,15 @@ describe('text messages through Twilio, with status callbacks', () => {
     // The worker's onSent hook, as it runs when the vendor's answer names that message id.
     const project = await w.runtime.projects.get(w.project.id);
     const delivery = await w.runtime.deliveries.get(w.project.id, d.id);
-    await w.runtime.store.write((tx) => w.runtime.deliveryResults.onSent(tx, { project, delivery: { ...delivery, state: 'sending' }, vendor: 'twilio', providerMessageId: early, at: w.clock.now() }));
+    await w.runtime.store.write((tx) =>
+      w.runtime.deliveryResults.onSent(tx, {
+        project,
+        delivery: { ...delivery, state: 'sending' },
+        vendor: 'twilio',
+        providerMessageId: early,
+        at: w.clock.now(),
+      }),
+    );
     const [after] = await deliveriesOf(w, 'direct_text');
     expect([after.state, after.reason]).toEqual(['failed', 'carrier_failed: twilio: undelivered, error 30003 (code 30003)']);
     expect(await totals(w, 'direct_text')).toEqual({ send_failure: 1 });
@@ -266,7 +314,11 @@ describe('text messages through Twilio, with status callbacks', () => {
   it('refuses callbacks for a project that does not send through Twilio', async () => {
     w = await messagingWorld();
     const params = { MessageSid: 'SM' + 'a'.repeat(32), MessageStatus: 'delivered' };
-    const r = await callback(w.project.id, params, computeTwilioSignature({ authToken: AUTH_TOKEN, url: `https://maru.example.com/callbacks/twilio/${w.project.id}`, params }));
+    const r = await callback(
+      w.project.id,
+      params,
+      computeTwilioSignature({ authToken: AUTH_TOKEN, url: `https://maru.example.com/callbacks/twilio/${w.project.id}`, params }),
+    );
     expect([r.statusCode, r.json()]).toEqual([404, { error: 'this project does not send text messages through Twilio' }]);
   });
 });

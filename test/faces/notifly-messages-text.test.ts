@@ -21,7 +21,12 @@ async function ready(settings: Record<string, unknown> = { advertising: ADVERTIS
 describe('POST /messages/text-message', () => {
   it('sends the seed sample: {"success":true}, one delivery per recipient recorded before sending, sent through the project provider and counted', async () => {
     await ready();
-    const r = await w.notifly('POST', PATH, { projectId: w.project.id, type: 'sms', body: 'Message Body', recipientList: [{ recipientNo: '01012345678' }, { recipientNo: '01045671234' }] });
+    const r = await w.notifly('POST', PATH, {
+      projectId: w.project.id,
+      type: 'sms',
+      body: 'Message Body',
+      recipientList: [{ recipientNo: '01012345678' }, { recipientNo: '01045671234' }],
+    });
     expect(r.status).toBe(200);
     expect(r.raw).toBe('{"success":true}');
     expect(r.headers['x-maru-request-id']).toMatch(/^direct:text:/);
@@ -48,7 +53,9 @@ describe('POST /messages/text-message', () => {
     // The implicit campaign is listed like any other, and the campaign send endpoint refuses it.
     const campaign = expectOk(await w.admin('GET', '/campaigns/direct_text'), 200).body.campaign;
     expect(campaign).toMatchObject({ id: 'direct_text', channel: 'text_message', consent_class: 'informational', status: 'active' });
-    const viaCampaign = await w.notifly('POST', `/campaign/${w.project.id}/direct_text/send`, { recipients: [{ type: 'phone-number', phoneNumber: '01012345678' }] });
+    const viaCampaign = await w.notifly('POST', `/campaign/${w.project.id}/direct_text/send`, {
+      recipients: [{ type: 'phone-number', phoneNumber: '01012345678' }],
+    });
     expect(viaCampaign.status).toBe(400);
     expect(viaCampaign.body.error).toContain('holds direct messages');
   });
@@ -81,10 +88,16 @@ describe('POST /messages/text-message', () => {
 
     const lms = (body: string, title = '제목') => send({ type: 'lms', title, body, recipientList: [{ recipientNo: '01012345678' }] });
     expect((await lms(hangul(1000))).status).toBe(200);
-    expect((await lms(hangul(1000) + 'a')).body).toEqual({ error: 'body is 2001 bytes; LMS allows at most 2000 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)' });
+    expect((await lms(hangul(1000) + 'a')).body).toEqual({
+      error: 'body is 2001 bytes; LMS allows at most 2000 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)',
+    });
     expect((await lms('본문', hangul(20))).status).toBe(200);
-    expect((await lms('본문', hangul(20) + 'a')).body).toEqual({ error: 'title is 41 bytes; LMS allows at most 40 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)' });
-    expect((await send({ type: 'mms', title: 't', body: hangul(1001), recipientList: [{ recipientNo: '01012345678' }] })).body.error).toMatch(/^body is 2002 bytes; MMS allows at most 2000 bytes/);
+    expect((await lms('본문', hangul(20) + 'a')).body).toEqual({
+      error: 'title is 41 bytes; LMS allows at most 40 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)',
+    });
+    expect((await send({ type: 'mms', title: 't', body: hangul(1001), recipientList: [{ recipientNo: '01012345678' }] })).body.error).toMatch(
+      /^body is 2002 bytes; MMS allows at most 2000 bytes/,
+    );
 
     const emoji = await sms('안녕 😀');
     expect(emoji.status).toBe(400);
@@ -104,26 +117,45 @@ describe('POST /messages/text-message', () => {
       [{ type: 'sms', body: 7, recipientList: [{ recipientNo: '01012345678' }] }, 'body must be a string'],
       [{ type: 'sms', body: 'x' }, 'recipientList is required: a list of {recipientNo, ...}'],
       [{ type: 'sms', body: 'x', recipientList: [] }, 'recipientList must list at least one recipient'],
-      [{ type: 'sms', body: 'x', recipientList: [{ recipientNo: '01012345678' }, { recipientNo: 'call me' }] }, 'recipientList[1].recipientNo "call me" is not a phone number'],
+      [
+        { type: 'sms', body: 'x', recipientList: [{ recipientNo: '01012345678' }, { recipientNo: 'call me' }] },
+        'recipientList[1].recipientNo "call me" is not a phone number',
+      ],
       [{ type: 'sms', body: 'x', recipientList: [{}] }, 'recipientList[0].recipientNo is required'],
       [{ type: 'sms', body: 'x', recipientList: [{ recipientNo: '0'.repeat(21) }] }, 'recipientList[0].recipientNo is 21 characters; at most 20'],
-      [{ type: 'sms', body: 'x', sendNo: '0311112222', recipientList: [{ recipientNo: '01012345678' }] }, 'sendNo 0311112222 is not a registered sender number of this project (registered: 15446859, 021234567)'],
+      [
+        { type: 'sms', body: 'x', sendNo: '0311112222', recipientList: [{ recipientNo: '01012345678' }] },
+        'sendNo 0311112222 is not a registered sender number of this project (registered: 15446859, 021234567)',
+      ],
       [{ type: 'sms', body: 'x', isAd: 'yes', recipientList: [{ recipientNo: '01012345678' }] }, 'isAd must be true or false'],
     ];
     for (const [body, error] of cases) {
       const r = await send(body);
       expect([r.status, r.body]).toEqual([400, { error }]);
     }
-    const many = await send({ type: 'sms', body: 'x', recipientList: Array.from({ length: 1001 }, (_, i) => ({ recipientNo: `010${String(10_000_000 + i)}` })) });
+    const many = await send({
+      type: 'sms',
+      body: 'x',
+      recipientList: Array.from({ length: 1001 }, (_, i) => ({ recipientNo: `010${String(10_000_000 + i)}` })),
+    });
     expect([many.status, many.body]).toEqual([400, { error: 'recipientList has 1001 recipients; at most 1000 per request' }]);
-    const thousand = await send({ type: 'sms', body: 'x', recipientList: Array.from({ length: 1000 }, (_, i) => ({ recipientNo: `010${String(10_000_000 + i)}` })) });
+    const thousand = await send({
+      type: 'sms',
+      body: 'x',
+      recipientList: Array.from({ length: 1000 }, (_, i) => ({ recipientNo: `010${String(10_000_000 + i)}` })),
+    });
     expect(thousand.status).toBe(200);
 
     const noProject = await w.notifly('POST', PATH, { type: 'sms', body: 'x', recipientList: [{ recipientNo: '01012345678' }] });
     expect([noProject.status, noProject.body]).toEqual([400, { error: 'projectId is required' }]);
     const otherProject = await w.notifly('POST', PATH, { projectId: 'someoneelse', type: 'sms', body: 'x', recipientList: [{ recipientNo: '01012345678' }] });
     expect([otherProject.status, otherProject.body]).toEqual([404, { error: 'Not found: project someoneelse not found' }]);
-    const malformed = await w.t.app.inject({ method: 'POST', url: PATH, headers: { authorization: w.token, 'content-type': 'application/json' }, payload: '{"projectId":' });
+    const malformed = await w.t.app.inject({
+      method: 'POST',
+      url: PATH,
+      headers: { authorization: w.token, 'content-type': 'application/json' },
+      payload: '{"projectId":',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error).toMatch(/^malformed JSON body/);
     expect((await deliveriesOf(w, 'direct_text')).length).toBe(1000);
@@ -146,7 +178,8 @@ describe('POST /messages/text-message', () => {
       configured: false,
       vendor: 'sandbox',
       senderNumbers: 1,
-      reason: 'no text_message provider is configured (the channel uses the sandbox); configure one, or set sandboxTextSending to send text messages to the sandbox outbox',
+      reason:
+        'no text_message provider is configured (the channel uses the sandbox); configure one, or set sandboxTextSending to send text messages to the sandbox outbox',
     });
     await setUp(w, { sandboxTextSending: true });
     expect((await sms('hi')).status).toBe(200);
@@ -154,7 +187,12 @@ describe('POST /messages/text-message', () => {
 
   it('answers the seed envelope for 401, 405, 413 and 500', async () => {
     await ready();
-    const noToken = await w.notifly('POST', PATH, { projectId: w.project.id, type: 'sms', body: 'x', recipientList: [{ recipientNo: '01012345678' }] }, { authorization: '' });
+    const noToken = await w.notifly(
+      'POST',
+      PATH,
+      { projectId: w.project.id, type: 'sms', body: 'x', recipientList: [{ recipientNo: '01012345678' }] },
+      { authorization: '' },
+    );
     expect(noToken.status).toBe(401);
     expect(Object.keys(noToken.body)).toEqual(['error']);
 
@@ -199,7 +237,10 @@ describe('the implicit direct_text campaign', () => {
     expectOk(await sms('queued'), 200);
     expectOk(await w.admin('POST', '/campaigns/direct_text/status', { status: 'paused' }), 200);
     const refused = await sms('refused');
-    expect([refused.status, refused.body]).toEqual([400, { error: 'text (SMS/LMS/MMS) messages are turned off for this project (campaign direct_text is paused)' }]);
+    expect([refused.status, refused.body]).toEqual([
+      400,
+      { error: 'text (SMS/LMS/MMS) messages are turned off for this project (campaign direct_text is paused)' },
+    ]);
     await drain(w);
     expect((await deliveriesOf(w, 'direct_text')).map((d) => [d.state, d.rendered.message.body])).toEqual([['cancelled', 'queued']]);
     expect(await outboxOf(w, 'direct_text')).toEqual([]);
@@ -218,10 +259,18 @@ describe('advertising text messages', () => {
     await addUser(w.runtime, w.project.id, { userId: 'park', phone: '010-3333-3333', properties: { df_sms_ads_optin: false } });
     await addUser(w.runtime, w.project.id, { userId: 'choi', phone: '010-4444-4444', properties: { df_sms_ads_optin: true } });
     // An 080 registration is a refusal: lee's consent is withdrawn (and recorded, source 080).
-    const block = await w.notifly('POST', `/projects/${w.project.id}/messages/text-message/blockservice/recipients`, { unsubscribeNo: '0808888888', recipientNoList: ['01022222222', '01044444444'] });
+    const block = await w.notifly('POST', `/projects/${w.project.id}/messages/text-message/blockservice/recipients`, {
+      unsubscribeNo: '0808888888',
+      recipientNoList: ['01022222222', '01044444444'],
+    });
     expect(block.status).toBe(200);
     // choi consents again later (another face), but the number stays on the 080 list: still skipped.
-    await w.runtime.profiles.upsert({ projectId: w.project.id, strict: false, updates: [{ identifiers: [{ type: 'external_id', value: 'choi' }], properties: { df_sms_ads_optin: true } }], source: 'dfinery' });
+    await w.runtime.profiles.upsert({
+      projectId: w.project.id,
+      strict: false,
+      updates: [{ identifiers: [{ type: 'external_id', value: 'choi' }], properties: { df_sms_ads_optin: true } }],
+      source: 'dfinery',
+    });
 
     const recipientList = [{ recipientNo: '01011111111' }, { recipientNo: '01022222222' }, { recipientNo: '01033333333' }, { recipientNo: '01044444444' }];
     expectOk(await send({ type: 'sms', isAd: true, body: '봄 세일 50%', recipientList }), 200);
@@ -234,7 +283,9 @@ describe('advertising text messages', () => {
       ['+821033333333', 'skipped', 'skipped__excluded_user_filter', 'no_consent:df_sms_ads_optin'],
       ['+821044444444', 'skipped', 'skipped__excluded_user_filter', 'blocked_080: the number is on the 080 block list (unsubscribe number 0808888888)'],
     ]);
-    expect((await outboxOf(w, 'direct_text_ad')).map((o) => [o.recipient, o.message.body])).toEqual([['+821011111111', '(광고) 마루샵 봄 세일 50%\n무료수신거부 080-123-4567']]);
+    expect((await outboxOf(w, 'direct_text_ad')).map((o) => [o.recipient, o.message.body])).toEqual([
+      ['+821011111111', '(광고) 마루샵 봄 세일 50%\n무료수신거부 080-123-4567'],
+    ]);
     expect(await totals(w, 'direct_text_ad')).toEqual({ send_success: 1, skipped__excluded_user_filter: 3 });
     const lee = await w.runtime.profiles.findByIdentifier(w.project.id, 'external_id', 'lee');
     const records = expectOk(await w.admin('GET', `/profiles/${lee}/consents`), 200).body.consents;
@@ -246,15 +297,20 @@ describe('advertising text messages', () => {
     // A body that already carries the marking (exactly "(광고)" first) is advertising without isAd, and is not marked
     // twice; a variant ("[광고]") is not the marking.
     await addUser(w.runtime, w.project.id, { userId: 'jung', phone: '010-5555-5555', properties: { df_sms_ads_optin: true } });
-    expectOk(await send({ type: 'lms', title: '신상품', body: '(광고) 마루샵 신상품\n무료수신거부 080-123-4567', recipientList: [{ recipientNo: '01055555555' }] }), 200);
+    expectOk(
+      await send({ type: 'lms', title: '신상품', body: '(광고) 마루샵 신상품\n무료수신거부 080-123-4567', recipientList: [{ recipientNo: '01055555555' }] }),
+      200,
+    );
     expectOk(await send({ type: 'lms', title: '신상품', isAd: true, body: '[광고] 신상품', recipientList: [{ recipientNo: '01055555555' }] }), 200);
     // An informational message goes to a blocked number, untouched.
     expectOk(await send({ type: 'sms', body: '주문이 접수되었습니다', recipientList: [{ recipientNo: '01022222222' }] }), 200);
     await drain(w);
-    expect((await outboxOf(w, 'direct_text_ad')).filter((o) => o.recipient === '+821055555555').map((o) => o.message.body).sort()).toEqual([
-      '(광고) 마루샵 [광고] 신상품\n무료수신거부 080-123-4567',
-      '(광고) 마루샵 신상품\n무료수신거부 080-123-4567',
-    ]);
+    expect(
+      (await outboxOf(w, 'direct_text_ad'))
+        .filter((o) => o.recipient === '+821055555555')
+        .map((o) => o.message.body)
+        .sort(),
+    ).toEqual(['(광고) 마루샵 [광고] 신상품\n무료수신거부 080-123-4567', '(광고) 마루샵 신상품\n무료수신거부 080-123-4567']);
     expect((await outboxOf(w, 'direct_text')).map((o) => [o.recipient, o.message.body])).toEqual([['+821022222222', '주문이 접수되었습니다']]);
   });
 
@@ -270,11 +326,13 @@ describe('advertising text messages', () => {
     ]);
   });
 
-  it('are refused without the project\'s 080 number, naming the setting', async () => {
+  it("are refused without the project's 080 number, naming the setting", async () => {
     await ready({});
     const r = await sms('세일', { isAd: true });
     expect(r.status).toBe(400);
-    expect(r.body.error).toMatch(/^advertising text messages must end with a free opt-out number \(무료수신거부 080-XXX-XXXX, 정보통신망법 제50조제4항·제6항\), and this project has none/);
+    expect(r.body.error).toMatch(
+      /^advertising text messages must end with a free opt-out number \(무료수신거부 080-XXX-XXXX, 정보통신망법 제50조제4항·제6항\), and this project has none/,
+    );
     expect((await sms('(광고) 세일')).status).toBe(400);
     expect((await sms('안내')).status).toBe(200);
   });
@@ -284,7 +342,9 @@ describe('advertising text messages', () => {
     // (광고) 마루샵 ... \n무료수신거부 080-123-4567 is 40 bytes: 50 bytes of message fit an SMS.
     const r = await sms(hangul(25) + 'a', { isAd: true });
     expect(r.status).toBe(400);
-    expect(r.body.error).toBe('body is 91 bytes; SMS allows at most 90 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1) (the advertising marking and opt-out line included)');
+    expect(r.body.error).toBe(
+      'body is 91 bytes; SMS allows at most 90 bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1) (the advertising marking and opt-out line included)',
+    );
     expect((await sms(hangul(25), { isAd: true })).status).toBe(200);
   });
 

@@ -28,28 +28,74 @@ async function rowsOf(world: CampaignWorld, projectId: string): Promise<Record<s
   const db = world.runtime.store.db as unknown as Kysely<any>;
   const out: Record<string, number> = {};
   for (const table of await projectTables(world)) {
-    const r = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_id', '=', projectId)
+      .executeTakeFirstOrThrow();
     out[table] = Number(r.n);
   }
-  const p = await db.selectFrom('projects').select((eb) => eb.fn.countAll<number>().as('n')).where('id', '=', projectId).executeTakeFirstOrThrow();
+  const p = await db
+    .selectFrom('projects')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('id', '=', projectId)
+    .executeTakeFirstOrThrow();
   out.projects = Number(p.n);
   return out;
 }
 
 /** A project with data in as many tables as the public APIs reach: events, profiles, campaigns, deliveries, jobs, ... */
 async function populate(world: CampaignWorld, projectId: string, importToken: string): Promise<void> {
-  const dfinery = (body: unknown) => world.t.app.inject({ method: 'POST', url: `/api/v1/events?service_id=${projectId}`, headers: { access_token: importToken }, payload: body as object });
-  const event = (i: number, name = 'df_login') => ({ event_log_id: `00000000-0000-4000-8000-00000000000${i}`, event_name: name, event_datetime: '2025-01-06T00:00:00.000Z', event_properties: name === 'df_purchase' ? { df_order_id: 'o1' } : null });
-  expect((await dfinery({ common: { identity: { external_id: 'u1', email: 'u1@example.com' } }, events: [event(1), event(2, 'df_purchase')] })).json().status).toBe(true);
+  const dfinery = (body: unknown) =>
+    world.t.app.inject({ method: 'POST', url: `/api/v1/events?service_id=${projectId}`, headers: { access_token: importToken }, payload: body as object });
+  const event = (i: number, name = 'df_login') => ({
+    event_log_id: `00000000-0000-4000-8000-00000000000${i}`,
+    event_name: name,
+    event_datetime: '2025-01-06T00:00:00.000Z',
+    event_properties: name === 'df_purchase' ? { df_order_id: 'o1' } : null,
+  });
+  expect(
+    (await dfinery({ common: { identity: { external_id: 'u1', email: 'u1@example.com' } }, events: [event(1), event(2, 'df_purchase')] })).json().status,
+  ).toBe(true);
   expect((await dfinery({ common: { identity: { external_id: 'u1' } }, events: [{ ...event(3), event_datetime: 'yesterday' }] })).json().status).toBe(false); // a rejected request
   await world.runtime.events.flush();
-  await addUser(world.runtime, projectId, { userId: 'alice', email: 'alice@example.com', devices: [{ deviceId: 'a-phone', platform: 'ios', pushToken: 'tok-alice' }] });
+  await addUser(world.runtime, projectId, {
+    userId: 'alice',
+    email: 'alice@example.com',
+    devices: [{ deviceId: 'a-phone', platform: 'ios', pushToken: 'tok-alice' }],
+  });
   const admin = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    world.t.app.inject({ method, url: `/admin/v1/projects/${projectId}${path}`, headers: { ...adminHeaders, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
-  const c = await admin('POST', '/campaigns', { name: 'mail', channel: 'email', consent_class: 'informational', template: { subject: 'Hi', text: 'hello' }, send_time: { type: 'api' }, status: 'active' });
+    world.t.app.inject({
+      method,
+      url: `/admin/v1/projects/${projectId}${path}`,
+      headers: { ...adminHeaders, ...headers },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  const c = await admin('POST', '/campaigns', {
+    name: 'mail',
+    channel: 'email',
+    consent_class: 'informational',
+    template: { subject: 'Hi', text: 'hello' },
+    send_time: { type: 'api' },
+    status: 'active',
+  });
   expect(c.statusCode).toBe(201);
   const campaignId = c.json().campaign.id;
-  expect((await admin('POST', `/campaigns/${campaignId}/send`, { recipients: [{ type: 'user-id', userId: 'alice' }, { type: 'user-id', userId: 'u1' }] }, { 'idempotency-key': 'k1' })).statusCode).toBe(202);
+  expect(
+    (
+      await admin(
+        'POST',
+        `/campaigns/${campaignId}/send`,
+        {
+          recipients: [
+            { type: 'user-id', userId: 'alice' },
+            { type: 'user-id', userId: 'u1' },
+          ],
+        },
+        { 'idempotency-key': 'k1' },
+      )
+    ).statusCode,
+  ).toBe(202);
   expect((await admin('POST', '/audiences', { name: 'all', rule: { property: 'df_gender', op: 'not_exists' } })).statusCode).toBe(201);
   const profile = await world.runtime.profiles.findByIdentifier(projectId, 'external_id', 'alice');
   expect((await admin('PUT', `/profiles/${profile}/consents`, { df_email_ads_optin: true })).statusCode).toBe(200);
@@ -71,9 +117,32 @@ describe('deleting a project', () => {
     await populate(w, other.project.id, other.credentials.import_token);
     const before = await rowsOf(w, w.project.id);
     const otherBefore = await rowsOf(w, other.project.id);
-    const filled = Object.entries(before).filter(([, n]) => n > 0).map(([t]) => t);
+    const filled = Object.entries(before)
+      .filter(([, n]) => n > 0)
+      .map(([t]) => t);
     // The data reached the tables that matter.
-    expect(filled).toEqual(expect.arrayContaining(['events', 'event_types', 'properties', 'profiles', 'identifiers', 'devices', 'campaigns', 'deliveries', 'jobs', 'audiences', 'consent_records', 'credentials', 'idempotency_keys', 'rejected_requests', 'sandbox_outbox', 'messaging_sender_numbers', 'audit_log', 'projects']));
+    expect(filled).toEqual(
+      expect.arrayContaining([
+        'events',
+        'event_types',
+        'properties',
+        'profiles',
+        'identifiers',
+        'devices',
+        'campaigns',
+        'deliveries',
+        'jobs',
+        'audiences',
+        'consent_records',
+        'credentials',
+        'idempotency_keys',
+        'rejected_requests',
+        'sandbox_outbox',
+        'messaging_sender_numbers',
+        'audit_log',
+        'projects',
+      ]),
+    );
 
     const r = await w.t.app.inject({ method: 'DELETE', url: `/admin/v1/projects/${w.project.id}`, headers: adminHeaders });
     expect(r.statusCode).toBe(200);
@@ -86,7 +155,12 @@ describe('deleting a project', () => {
     expect(await rowsOf(w, other.project.id)).toEqual(otherBefore);
     // The project is gone for every face; the audit log keeps one instance-level entry.
     expect((await w.t.app.inject({ method: 'GET', url: `/admin/v1/projects/${w.project.id}`, headers: adminHeaders })).statusCode).toBe(404);
-    const dfinery = await w.t.app.inject({ method: 'POST', url: `/api/v1/identities?service_id=${w.project.id}`, headers: { access_token: w.credentials.import_token }, payload: { identity: { external_id: 'u9' } } });
+    const dfinery = await w.t.app.inject({
+      method: 'POST',
+      url: `/api/v1/identities?service_id=${w.project.id}`,
+      headers: { access_token: w.credentials.import_token },
+      payload: { identity: { external_id: 'u9' } },
+    });
     expect(dfinery.json().status).toBe(false);
     const audit = await w.runtime.store.db.selectFrom('audit_log').select(['project_id', 'action', 'target']).where('action', '=', 'project.deleted').execute();
     expect(audit).toEqual([{ project_id: null, action: 'project.deleted', target: `project:${w.project.id}` }]);
@@ -110,7 +184,11 @@ describe('deleting a project', () => {
     await createCampaign(w, { name: 'm', channel: 'email', template: { subject: 'Hi', text: 'x' } });
     const out: string[] = [];
     const err: string[] = [];
-    const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), env: { ...w.t.storeEnv, MARU_LOG_LEVEL: 'silent', MARU_DATA_DIR: w.t.dataDir } };
+    const io = {
+      out: (s: string) => out.push(s),
+      err: (s: string) => err.push(s),
+      env: { ...w.t.storeEnv, MARU_LOG_LEVEL: 'silent', MARU_DATA_DIR: w.t.dataDir },
+    };
     const before = await rowsOf(w, w.project.id);
 
     expect(await runCli(['project', 'delete', w.project.id], io)).toBe(1);

@@ -8,7 +8,10 @@ afterEach(async () => {
   await w?.close();
 });
 
-const SUB = { endpoint: 'https://fcm.googleapis.com/fcm/send/abc:def', keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' } };
+const SUB = {
+  endpoint: 'https://fcm.googleapis.com/fcm/send/abc:def',
+  keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' },
+};
 const url = (path: string) => `${path}?project_id=${w.project.id}`;
 
 describe('GET /sdk/v1/webpush/vapid-public-key', () => {
@@ -29,7 +32,10 @@ describe('GET /sdk/v1/webpush/vapid-public-key', () => {
     expect(r.headers['access-control-allow-origin']).toBe('*');
     expect(r.text).not.toContain(keys.privateKey);
 
-    const preflight = await w.inject('OPTIONS', url('/sdk/v1/webpush/subscriptions'), undefined, { origin: 'https://shop.example', 'access-control-request-method': 'POST' });
+    const preflight = await w.inject('OPTIONS', url('/sdk/v1/webpush/subscriptions'), undefined, {
+      origin: 'https://shop.example',
+      'access-control-request-method': 'POST',
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-methods']).toContain('POST');
     expect(preflight.headers['access-control-allow-headers']).toContain('content-type');
@@ -67,7 +73,10 @@ describe('POST /sdk/v1/webpush/subscriptions', () => {
     expect(app.body.error).toMatchObject({ code: 'conflict', field: 'device_id' });
     expect(await w.runtime.devices.get(w.project.id, 'victim-phone')).toMatchObject({ platform: 'ios', webPush: null, pushToken: 'c3'.repeat(32) });
 
-    const bad = await w.inject('POST', url('/sdk/v1/webpush/subscriptions'), { device_id: 'browser-y', subscription: { ...SUB, endpoint: 'http://push.example.com/x' } });
+    const bad = await w.inject('POST', url('/sdk/v1/webpush/subscriptions'), {
+      device_id: 'browser-y',
+      subscription: { ...SUB, endpoint: 'http://push.example.com/x' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('subscription.endpoint');
 
@@ -76,18 +85,33 @@ describe('POST /sdk/v1/webpush/subscriptions', () => {
     expect(off.status).toBe(401);
     expect(await w.runtime.devices.get(w.project.id, 'browser-z')).toBeUndefined();
     // ...while the API key still works.
-    const withKey = await w.inject('POST', url('/sdk/v1/webpush/subscriptions'), { device_id: 'browser-z', subscription: SUB }, { authorization: `Bearer ${w.credentials.api_key}` });
+    const withKey = await w.inject(
+      'POST',
+      url('/sdk/v1/webpush/subscriptions'),
+      { device_id: 'browser-z', subscription: SUB },
+      { authorization: `Bearer ${w.credentials.api_key}` },
+    );
     expect(withKey.status).toBe(200);
   });
 
   it('with the project API key: links the browser to the user; a wrong or foreign key is 401', async () => {
     w = await channelWorld();
     const profileId = await user(w, { userId: 'kim' });
-    const wrong = await w.inject('POST', url('/sdk/v1/webpush/subscriptions'), { device_id: 'browser-k', user_id: 'kim', subscription: SUB }, { authorization: `Bearer ${w.credentials.import_token}` });
+    const wrong = await w.inject(
+      'POST',
+      url('/sdk/v1/webpush/subscriptions'),
+      { device_id: 'browser-k', user_id: 'kim', subscription: SUB },
+      { authorization: `Bearer ${w.credentials.import_token}` },
+    );
     expect(wrong.status).toBe(401);
     expect(await w.runtime.devices.get(w.project.id, 'browser-k')).toBeUndefined();
 
-    const r = await w.inject('POST', url('/sdk/v1/webpush/subscriptions'), { device_id: 'browser-k', user_id: 'kim', subscription: SUB }, { authorization: `Bearer ${w.credentials.api_key}` });
+    const r = await w.inject(
+      'POST',
+      url('/sdk/v1/webpush/subscriptions'),
+      { device_id: 'browser-k', user_id: 'kim', subscription: SUB },
+      { authorization: `Bearer ${w.credentials.api_key}` },
+    );
     expect(r.status, r.text).toBe(200);
     expect(r.body).toEqual({ device_id: 'browser-k', profile_id: profileId });
     expect(await w.runtime.devices.webPushSubscriptionsForProfile(w.project.id, profileId)).toEqual([{ deviceId: 'browser-k', subscription: SUB }]);

@@ -15,16 +15,31 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 test('a body over the limit is a 413 page, an unknown Content-Encoding a 415 page, a gzip bomb a 413 page', async () => {
-  const big = await t.app.inject({ method: 'POST', url: '/u/abc', payload: `List-Unsubscribe=${'x'.repeat(20 * 1024)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const big = await t.app.inject({
+    method: 'POST',
+    url: '/u/abc',
+    payload: `List-Unsubscribe=${'x'.repeat(20 * 1024)}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   expect(big.statusCode).toBe(413);
   expect(big.headers['content-type']).toBe('text/html; charset=utf-8');
   expect(big.body).toContain('This request was not accepted');
 
-  const br = await t.app.inject({ method: 'POST', url: '/u/abc', payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'br' } });
+  const br = await t.app.inject({
+    method: 'POST',
+    url: '/u/abc',
+    payload: 'List-Unsubscribe=One-Click',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'br' },
+  });
   expect(br.statusCode).toBe(415);
   expect(br.body).toContain('Content-Encoding br is not supported');
 
-  const bomb = await t.app.inject({ method: 'POST', url: '/u/abc', payload: gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x30)), headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' } });
+  const bomb = await t.app.inject({
+    method: 'POST',
+    url: '/u/abc',
+    payload: gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x30)),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+  });
   expect(bomb.statusCode).toBe(413);
   expect(t.responseViolations).toEqual([]);
 });

@@ -131,7 +131,12 @@ export async function startApnsFake(options: { now?: () => number; bundleId?: st
     try {
       const header = decodeProtectedHeader(jwt);
       if (header.alg !== 'ES256' || header.kid !== fake.keyId) return 'InvalidProviderToken';
-      const { payload } = await jwtVerify(jwt, publicKey, { algorithms: ['ES256'], issuer: fake.teamId, requiredClaims: ['iat'], currentDate: new Date(now()) });
+      const { payload } = await jwtVerify(jwt, publicKey, {
+        algorithms: ['ES256'],
+        issuer: fake.teamId,
+        requiredClaims: ['iat'],
+        currentDate: new Date(now()),
+      });
       if (now() / 1000 - (payload.iat ?? 0) > 3600) return 'ExpiredProviderToken';
       return undefined;
     } catch {

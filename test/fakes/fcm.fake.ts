@@ -72,13 +72,7 @@ export interface FcmFake {
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
 const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';
 
-function googleError(
-  status: number,
-  statusName: string,
-  message: string,
-  fcmCode?: string,
-  fieldViolation?: { field: string; description: string },
-): object {
+function googleError(status: number, statusName: string, message: string, fcmCode?: string, fieldViolation?: { field: string; description: string }): object {
   const details: object[] = [];
   if (fcmCode) details.push({ '@type': FCM_ERROR_TYPE, errorCode: fcmCode });
   if (fieldViolation) details.push({ '@type': BAD_REQUEST_TYPE, fieldViolations: [fieldViolation] });
@@ -97,7 +91,7 @@ const FAILURES: Record<Exclude<FcmFakeFailure, 'hang'>, { status: number; body: 
   },
   'invalid-payload': {
     status: 400,
-    body: googleError(400, 'INVALID_ARGUMENT', 'Invalid value at \'message.data[0].value\'', 'INVALID_ARGUMENT', {
+    body: googleError(400, 'INVALID_ARGUMENT', "Invalid value at 'message.data[0].value'", 'INVALID_ARGUMENT', {
       field: 'message.data[0].value',
       description: 'Invalid value',
     }),

@@ -30,13 +30,9 @@ export type NhnFakeOutcome =
   /** Wait this long, then accept. */
   | { kind: 'hang'; ms: number };
 
-export type NhnFakeDelivery =
-  | { msgStatus: string; resultCode?: string; resultCodeName?: string; resultDate?: string }
-  | { httpStatus: number };
+export type NhnFakeDelivery = { msgStatus: string; resultCode?: string; resultCodeName?: string; resultDate?: string } | { httpStatus: number };
 
-export type NhnFakeKakaoDelivery =
-  | { messageStatus: string; resultCode?: string; resultCodeName?: string; receiveDate?: string }
-  | { httpStatus: number };
+export type NhnFakeKakaoDelivery = { messageStatus: string; resultCode?: string; resultCodeName?: string; receiveDate?: string } | { httpStatus: number };
 
 export type NhnChannel = 'sms' | 'mms' | 'alimtalk' | 'friendtalk';
 
@@ -69,27 +65,16 @@ const KAKAO_SEND = /^\/(alimtalk|friendtalk)\/(v[0-9.]+)\/appkeys\/([^/]+)\/mess
 const KAKAO_LOOKUP = /^\/(alimtalk|friendtalk)\/(v[0-9.]+)\/appkeys\/([^/]+)\/messages\/([^/]+)\/([^/]+)$/;
 const KAKAO_VERSIONS: Record<string, string> = { alimtalk: 'v2.3', friendtalk: 'v2.4' };
 
-const SMS_FIELDS = new Set([
-  'templateId', 'body', 'sendNo', 'requestDate', 'senderGroupingKey', 'recipientList', 'userId', 'statsId', 'originCode',
-]);
+const SMS_FIELDS = new Set(['templateId', 'body', 'sendNo', 'requestDate', 'senderGroupingKey', 'recipientList', 'userId', 'statsId', 'originCode']);
 const MMS_FIELDS = new Set([...SMS_FIELDS, 'title', 'attachFileIdList']);
-const SMS_RECIPIENT_FIELDS = new Set([
-  'recipientNo', 'countryCode', 'internationalRecipientNo', 'templateParameter', 'recipientGroupingKey',
-]);
-const ALIMTALK_FIELDS = new Set([
-  'senderKey', 'templateCode', 'requestDate', 'senderGroupingKey', 'createUser', 'recipientList', 'messageOption', 'statsId',
-]);
-const ALIMTALK_RECIPIENT_FIELDS = new Set([
-  'recipientNo', 'templateParameter', 'resendParameter', 'buttons', 'quickReplies', 'recipientGroupingKey',
-]);
+const SMS_RECIPIENT_FIELDS = new Set(['recipientNo', 'countryCode', 'internationalRecipientNo', 'templateParameter', 'recipientGroupingKey']);
+const ALIMTALK_FIELDS = new Set(['senderKey', 'templateCode', 'requestDate', 'senderGroupingKey', 'createUser', 'recipientList', 'messageOption', 'statsId']);
+const ALIMTALK_RECIPIENT_FIELDS = new Set(['recipientNo', 'templateParameter', 'resendParameter', 'buttons', 'quickReplies', 'recipientGroupingKey']);
 const FRIENDTALK_FIELDS = new Set(['senderKey', 'requestDate', 'senderGroupingKey', 'createUser', 'recipientList', 'statsId']);
-const FRIENDTALK_RECIPIENT_FIELDS = new Set([
-  'recipientNo', 'content', 'buttons', 'coupon', 'resendParameter', 'isAd', 'recipientGroupingKey',
-]);
+const FRIENDTALK_RECIPIENT_FIELDS = new Set(['recipientNo', 'content', 'buttons', 'coupon', 'resendParameter', 'isAd', 'recipientGroupingKey']);
 const RESEND_FIELDS = new Set(['isResend', 'resendType', 'resendTitle', 'resendContent', 'resendSendNo', 'resendUnsubscribeNo']);
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const envelope = (isSuccessful: boolean, resultCode: number, resultMessage: string) => ({
   header: { isSuccessful, resultCode, resultMessage },
@@ -112,7 +97,9 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
   const violate = (request: RecordedRequest, problem: string) => violations.push(`${request.method} ${request.path}: ${problem}`);
 
   function checkJsonContentType(request: RecordedRequest): void {
-    const contentType = String(request.headers['content-type'] ?? '').replace(/\s+/g, '').toLowerCase();
+    const contentType = String(request.headers['content-type'] ?? '')
+      .replace(/\s+/g, '')
+      .toLowerCase();
     if (contentType !== 'application/json;charset=utf-8') {
       violate(request, `Content-Type must be "application/json;charset=UTF-8", got "${request.headers['content-type'] ?? ''}"`);
     }
@@ -134,12 +121,7 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
     }
   }
 
-  function checkString(
-    request: RecordedRequest,
-    where: string,
-    value: unknown,
-    rule: { required?: boolean; max?: number; pattern?: RegExp },
-  ): void {
+  function checkString(request: RecordedRequest, where: string, value: unknown, rule: { required?: boolean; max?: number; pattern?: RegExp }): void {
     if (value === undefined) {
       if (rule.required) violate(request, `${where} is required`);
       return;
@@ -282,9 +264,7 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
       violate(request, 'query parameter recipientSeq (integer) is required');
       return send(response, 200, envelope(false, -2012, 'Search parameter is invalid.(requestId and recipientSeq).'));
     }
-    const message = accepted.find(
-      (m) => m.channel === endpoint && m.requestId === decodeURIComponent(requestId) && m.recipientSeq === Number(seq),
-    );
+    const message = accepted.find((m) => m.channel === endpoint && m.requestId === decodeURIComponent(requestId) && m.recipientSeq === Number(seq));
     if (message === undefined) return send(response, 200, envelope(false, -2008, 'Invalid requestId.'));
     const delivery = deliveries.get(message.recipientNo) ?? { msgStatus: '3', resultCode: '1000', resultCodeName: '성공' };
     if ('httpStatus' in delivery) return send(response, delivery.httpStatus, envelope(false, -9999, 'System error.'));
@@ -318,13 +298,7 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
     });
   }
 
-  async function handleKakaoSend(
-    request: RecordedRequest,
-    response: ServerResponse,
-    channel: 'alimtalk' | 'friendtalk',
-    version: string,
-    appKey: string,
-  ) {
+  async function handleKakaoSend(request: RecordedRequest, response: ServerResponse, channel: 'alimtalk' | 'friendtalk', version: string, appKey: string) {
     if (request.method !== 'POST') {
       violate(request, 'must be POST');
       return send(response, 405, envelope(false, -9998, 'Not exist API'));
@@ -356,9 +330,10 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
         const parameters = recipient.templateParameter;
         if (parameters !== undefined) {
           if (!isRecord(parameters)) violate(request, `${where}.templateParameter must be an object`);
-          else for (const [key, value] of Object.entries(parameters)) {
-            if (typeof value !== 'string') violate(request, `${where}.templateParameter.${key} must be a string`);
-          }
+          else
+            for (const [key, value] of Object.entries(parameters)) {
+              if (typeof value !== 'string') violate(request, `${where}.templateParameter.${key} must be a string`);
+            }
         }
         checkResendParameter(request, `${where}.resendParameter`, recipient.resendParameter);
       });
@@ -428,9 +403,7 @@ export async function startNhnCloudFake(options: { appKey: string; secretKey: st
       violate(request, `recipientSeq "${seq}" must be an integer`);
       return send(response, 200, envelope(false, -9997, 'Client Error.'));
     }
-    const message = accepted.find(
-      (m) => m.channel === channel && m.requestId === decodeURIComponent(requestId) && m.recipientSeq === Number(seq),
-    );
+    const message = accepted.find((m) => m.channel === channel && m.requestId === decodeURIComponent(requestId) && m.recipientSeq === Number(seq));
     if (message === undefined) return send(response, 200, envelope(false, -2005, 'Not found message.'));
     const delivery = kakaoDeliveries.get(message.recipientNo) ?? { messageStatus: 'COMPLETED', resultCode: '1000', resultCodeName: '성공' };
     if ('httpStatus' in delivery) return send(response, delivery.httpStatus, envelope(false, -9999, 'System error.'));

@@ -33,10 +33,29 @@ export interface TwilioFake {
 }
 
 const KNOWN_PARAMS = new Set([
-  'To', 'From', 'MessagingServiceSid', 'Body', 'StatusCallback', 'MediaUrl', 'ApplicationSid', 'MaxPrice',
-  'ProvideFeedback', 'Attempt', 'ValidityPeriod', 'ForceDelivery', 'ContentRetention', 'AddressRetention',
-  'SmartEncoded', 'PersistentAction', 'ShortenUrls', 'ScheduleType', 'SendAt', 'SendAsMms', 'ContentSid',
-  'ContentVariables', 'RiskCheck',
+  'To',
+  'From',
+  'MessagingServiceSid',
+  'Body',
+  'StatusCallback',
+  'MediaUrl',
+  'ApplicationSid',
+  'MaxPrice',
+  'ProvideFeedback',
+  'Attempt',
+  'ValidityPeriod',
+  'ForceDelivery',
+  'ContentRetention',
+  'AddressRetention',
+  'SmartEncoded',
+  'PersistentAction',
+  'ShortenUrls',
+  'ScheduleType',
+  'SendAt',
+  'SendAsMms',
+  'ContentSid',
+  'ContentVariables',
+  'RiskCheck',
 ]);
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 
@@ -104,7 +123,11 @@ export async function startTwilioFake(options: {
       return send(response, 401, twilioError(401, 20003, 'Authenticate'), { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
     }
 
-    if (!String(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    if (
+      !String(request.headers['content-type'] ?? '')
+        .toLowerCase()
+        .startsWith('application/x-www-form-urlencoded')
+    ) {
       violate(request, `Content-Type must be application/x-www-form-urlencoded, got "${request.headers['content-type'] ?? ''}"`);
     }
     const names = [...form.keys()];

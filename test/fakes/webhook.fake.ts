@@ -9,10 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { startLoopbackServer } from './loopback.ts';
 
-export type WebhookFakeAnswer =
-  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
-  | { kind: 'hang' }
-  | { kind: 'reset' };
+export type WebhookFakeAnswer = { kind: 'status'; status: number; headers?: Record<string, string>; body?: string } | { kind: 'hang' } | { kind: 'reset' };
 
 export interface WebhookFakeRequest {
   method: string;

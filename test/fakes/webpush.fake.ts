@@ -19,7 +19,17 @@ import type { WebPushSubscription } from '../../src/channels/provider.types.ts';
 import { loopbackTls } from './apns.fake.ts';
 import { startLoopbackServer } from './loopback.ts';
 
-export type WebPushFakeFailure = 'gone' | 'not-found' | 'too-many-requests' | 'server-error' | 'unavailable' | 'bad-request' | 'forbidden' | 'too-large' | 'reset' | 'hang';
+export type WebPushFakeFailure =
+  | 'gone'
+  | 'not-found'
+  | 'too-many-requests'
+  | 'server-error'
+  | 'unavailable'
+  | 'bad-request'
+  | 'forbidden'
+  | 'too-large'
+  | 'reset'
+  | 'hang';
 
 export interface WebPushFakeRequest {
   subscriptionId: string | undefined;
@@ -107,7 +117,11 @@ export async function startWebPushFake(): Promise<WebPushFake> {
     close: () => server.close(),
   };
 
-  async function verifyVapid(header: string | undefined, audience: string, problems: string[]): Promise<Pick<WebPushFakeRequest, 'vapidClaims' | 'vapidPublicKey'>> {
+  async function verifyVapid(
+    header: string | undefined,
+    audience: string,
+    problems: string[],
+  ): Promise<Pick<WebPushFakeRequest, 'vapidClaims' | 'vapidPublicKey'>> {
     const match = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(header ?? '');
     if (!match) {
       problems.push(`authorization is not "vapid t=..., k=...": ${header}`);
@@ -169,7 +183,9 @@ export async function startWebPushFake(): Promise<WebPushFake> {
     answer(201, { location: `${origin}/message/${randomUUID()}` });
   }
 
-  const server = await startLoopbackServer((request, response) => handle(request.method, request.url, request.headers, request.body, response), { tls: loopbackTls });
+  const server = await startLoopbackServer((request, response) => handle(request.method, request.url, request.headers, request.body, response), {
+    tls: loopbackTls,
+  });
   origin = server.origin;
   return fake;
 }

@@ -17,12 +17,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('past MARU_BACKLOG_MAX_DELIVERIES waiting jobs, campaign sends and direct messages answer 503 with Retry-After, then recover', async () => {
   w = await messagingWorld({ env: { MARU_BACKLOG_MAX_DELIVERIES: '2' } });
   await setUp(w, { senderNumbers: ['1544-6859'], sandboxTextSending: true });
-  const created = expectOk(await w.admin('POST', '/campaigns', { name: 'c', channel: 'text_message', status: 'active', consent_class: 'informational', send_time: { type: 'api' }, template: { kind: 'sms', body: 'hi' } }), 201);
+  const created = expectOk(
+    await w.admin('POST', '/campaigns', {
+      name: 'c',
+      channel: 'text_message',
+      status: 'active',
+      consent_class: 'informational',
+      send_time: { type: 'api' },
+      template: { kind: 'sms', body: 'hi' },
+    }),
+    201,
+  );
   const campaignId = created.body.campaign.id as string;
   const phones = (...n: string[]) => ({ recipients: n.map((phoneNumber) => ({ type: 'phone-number', phoneNumber })) });
   const notiflySend = (body: unknown) => w.notifly('POST', `/campaign/${w.project.id}/${campaignId}/send`, body);
   const adminSend = (body: unknown) => w.admin('POST', `/campaigns/${campaignId}/send`, body);
-  const direct = () => w.notifly('POST', '/messages/text-message', { projectId: w.project.id, type: 'sms', body: 'direct', recipientList: [{ recipientNo: '01033334444' }] });
+  const direct = () =>
+    w.notifly('POST', '/messages/text-message', { projectId: w.project.id, type: 'sms', body: 'direct', recipientList: [{ recipientNo: '01033334444' }] });
   const waiting = async () => {
     const c = await w.runtime.queue.counts(DELIVERY_QUEUE);
     return c.pending + c.running;

@@ -50,7 +50,9 @@ interface Operation {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-  METHODS.flatMap((method) => (item[method] ? [{ id: `${method.toUpperCase()} ${path}`, path, method: method.toUpperCase() as InjectOptions['method'], op: item[method] }] : [])),
+  METHODS.flatMap((method) =>
+    item[method] ? [{ id: `${method.toUpperCase()} ${path}`, path, method: method.toUpperCase() as InjectOptions['method'], op: item[method] }] : [],
+  ),
 );
 
 /** One project per operation, with a profile, an audience and a campaign whose ids fill the path parameters. */
@@ -66,11 +68,28 @@ interface Fixture {
 async function fixture(): Promise<Fixture> {
   const { project, credentials } = await createProject(t.runtime, { name: 'fuzzed', settings: { limits: LIMITS } });
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-  const token = (await t.app.inject({ method: 'POST', url: '/authenticate', payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key } })).json().data as string;
-  await t.app.inject({ method: 'POST', url: `/v1/api/profile/user?project_id=${project.id}`, headers: { authorization: `Bearer ${credentials.api_key}` }, payload: { profiles: [{ user_id: 'fuzz-user', properties: { mkt_email: 'fuzz@example.com', tier: 'gold' } }] } });
+  const token = (
+    await t.app.inject({ method: 'POST', url: '/authenticate', payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key } })
+  ).json().data as string;
+  await t.app.inject({
+    method: 'POST',
+    url: `/v1/api/profile/user?project_id=${project.id}`,
+    headers: { authorization: `Bearer ${credentials.api_key}` },
+    payload: { profiles: [{ user_id: 'fuzz-user', properties: { mkt_email: 'fuzz@example.com', tier: 'gold' } }] },
+  });
   const exampleOf = (path: string) => doc.paths[path]?.post?.requestBody?.content['application/json']?.example;
-  const audience = await t.app.inject({ method: 'POST', url: `/admin/v1/projects/${project.id}/audiences`, headers: admin, payload: exampleOf('/admin/v1/projects/{projectId}/audiences') as object });
-  const campaign = await t.app.inject({ method: 'POST', url: `/admin/v1/projects/${project.id}/campaigns`, headers: admin, payload: exampleOf('/admin/v1/projects/{projectId}/campaigns') as object });
+  const audience = await t.app.inject({
+    method: 'POST',
+    url: `/admin/v1/projects/${project.id}/audiences`,
+    headers: admin,
+    payload: exampleOf('/admin/v1/projects/{projectId}/audiences') as object,
+  });
+  const campaign = await t.app.inject({
+    method: 'POST',
+    url: `/admin/v1/projects/${project.id}/campaigns`,
+    headers: admin,
+    payload: exampleOf('/admin/v1/projects/{projectId}/campaigns') as object,
+  });
   const profile = await t.runtime.store.db.selectFrom('profiles').select('id').where('project_id', '=', project.id).executeTakeFirst();
   const idOf = (r: LightMyRequestResponse) => {
     if (r.statusCode >= 300) throw new Error(`fixture: ${r.statusCode} ${r.body}`);
@@ -139,38 +158,53 @@ function validParam(p: Parameter, f: Fixture): fc.Arbitrary<string | undefined> 
   if (p.in === 'path' && p.name in KNOWN_VALUES) return fc.constantFrom(...KNOWN_VALUES[p.name]);
   const examples = (p.schema?.examples ?? []) as unknown[];
   const generated = arbitraryOf(p.schema ?? { type: 'string' }).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-  const value = examples.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...examples.map(String)) }, { weight: 1, arbitrary: generated }) : generated;
+  const value =
+    examples.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...examples.map(String)) }, { weight: 1, arbitrary: generated }) : generated;
   return p.required ? value : fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value });
 }
 
 const hostileText = fc.oneof(
   hostileValue.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
-  fc.constantFrom('', '%00', '\u0000', '\ud800', '-1', '99999999999999999999', '1e400', 'not-a-date', '2025-01-17T00:00:00', otherIds.projectId, '../admin', 'x'.repeat(5000)),
+  fc.constantFrom(
+    '',
+    '%00',
+    '\u0000',
+    '\ud800',
+    '-1',
+    '99999999999999999999',
+    '1e400',
+    'not-a-date',
+    '2025-01-17T00:00:00',
+    otherIds.projectId,
+    '../admin',
+    'x'.repeat(5000),
+  ),
 );
 
 function callArbitrary(op: Operation, f: Fixture, hostile: 'none' | 'body' | 'param'): fc.Arbitrary<Call> {
   const params = op.parameters ?? [];
   const json = op.requestBody?.content['application/json'];
   const validBody: fc.Arbitrary<unknown> | undefined = json
-    ? fc.oneof(
-        ...(json.example !== undefined ? [{ weight: 3, arbitrary: fc.constant(json.example) }] : []),
-        { weight: 2, arbitrary: arbitraryOf(json.schema) },
-      ).map((b) => personalise(b, f))
+    ? fc
+        .oneof(...(json.example !== undefined ? [{ weight: 3, arbitrary: fc.constant(json.example) }] : []), { weight: 2, arbitrary: arbitraryOf(json.schema) })
+        .map((b) => personalise(b, f))
     : undefined;
   const body = validBody && hostile === 'body' ? validBody.chain((b) => mutate(b)) : validBody;
   const paramArbs = params.map((p) => ({ p, arb: validParam(p, f) }));
   const hostileIndex = hostile === 'param' && params.length > 0 ? fc.nat(params.length - 1) : fc.constant(-1);
-  return fc.tuple(fc.tuple(...paramArbs.map((x) => x.arb)), hostileIndex, hostileText, body ?? fc.constant(undefined), fc.boolean()).map(([values, bad, badValue, b, drop]) => {
-    const call: Call = { params: {}, query: { ...f.query }, headers: { ...authOf(op, f) }, body: b };
-    params.forEach((p, i) => {
-      const v = i === bad ? badValue : values[i];
-      if (v === undefined || (i === bad && drop && p.in !== 'path')) return; // a missing parameter
-      if (p.in === 'path') call.params[p.name] = v;
-      else if (p.in === 'query') call.query[p.name] = v;
-      else if (p.in === 'header') call.headers[p.name] = v;
+  return fc
+    .tuple(fc.tuple(...paramArbs.map((x) => x.arb)), hostileIndex, hostileText, body ?? fc.constant(undefined), fc.boolean())
+    .map(([values, bad, badValue, b, drop]) => {
+      const call: Call = { params: {}, query: { ...f.query }, headers: { ...authOf(op, f) }, body: b };
+      params.forEach((p, i) => {
+        const v = i === bad ? badValue : values[i];
+        if (v === undefined || (i === bad && drop && p.in !== 'path')) return; // a missing parameter
+        if (p.in === 'path') call.params[p.name] = v;
+        else if (p.in === 'query') call.query[p.name] = v;
+        else if (p.in === 'header') call.headers[p.name] = v;
+      });
+      return call;
     });
-    return call;
-  });
 }
 
 /** Fixed hostile HTTP cases for an operation: the same valid call with one thing wrong at the HTTP level. */
@@ -186,12 +220,24 @@ function httpCases(op: Operation, valid: Call, f: Fixture): { what: string; call
     const projectScoped = required && !(op.security ?? []).some((alternative) => 'adminToken' in alternative);
     const headers = Object.fromEntries(Object.entries(valid.headers).filter(([k]) => !(k in auth)));
     out.push({ what: 'no credentials', call: { ...valid, headers }, mustRefuse: required });
-    out.push({ what: 'a wrong credential', call: { ...valid, headers: { ...headers, ...Object.fromEntries(Object.keys(auth).map((k) => [k, k === 'authorization' ? 'Bearer maru_xx_wrong' : 'maru_xx_wrong'])) } }, mustRefuse: true });
+    out.push({
+      what: 'a wrong credential',
+      call: {
+        ...valid,
+        headers: { ...headers, ...Object.fromEntries(Object.keys(auth).map((k) => [k, k === 'authorization' ? 'Bearer maru_xx_wrong' : 'maru_xx_wrong'])) },
+      },
+      mustRefuse: true,
+    });
     const swap = (v: string) => (v === f.projectId ? other.project.id : v);
     const body = valid.body === undefined ? undefined : JSON.parse(JSON.stringify(valid.body).replaceAll(`"${f.projectId}"`, `"${other.project.id}"`));
     out.push({
       what: "another project's id",
-      call: { ...valid, body, params: Object.fromEntries(Object.entries(valid.params).map(([k, v]) => [k, swap(v)])), query: Object.fromEntries(Object.entries(valid.query).map(([k, v]) => [k, swap(v)])) },
+      call: {
+        ...valid,
+        body,
+        params: Object.fromEntries(Object.entries(valid.params).map(([k, v]) => [k, swap(v)])),
+        query: Object.fromEntries(Object.entries(valid.query).map(([k, v]) => [k, swap(v)])),
+      },
       mustRefuse: projectScoped,
     });
   }
@@ -200,16 +246,66 @@ function httpCases(op: Operation, valid: Call, f: Fixture): { what: string; call
     const ct = { 'content-type': 'application/json' };
     out.push({ what: 'text/plain body', call: { ...valid, body: undefined, raw: text, headers: { ...valid.headers, 'content-type': 'text/plain' } } });
     out.push({ what: 'no content type', call: { ...valid, body: undefined, raw: text, headers: { ...valid.headers, 'content-type': '' } } });
-    out.push({ what: 'invalid UTF-8', call: { ...valid, body: undefined, raw: Buffer.concat([Buffer.from(text.slice(0, -1)), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(text.slice(-1))]), headers: { ...valid.headers, ...ct } } });
-    out.push({ what: 'an invalid UTF-8 string value', call: { ...valid, body: undefined, raw: Buffer.from(text.replace(/"([^"\\]{1,40})"(\s*[,}\]])/, (_m, s: string, end: string) => `"${s}\u0000XX"${end}`).replace('\u0000XX', '\\u0000'), 'utf8'), headers: { ...valid.headers, ...ct } } });
-    out.push({ what: 'a lone surrogate escape', call: { ...valid, body: undefined, raw: text.replace(/"([^"\\]{1,40})"(\s*[,}\]])/, '"\\ud83d"$2'), headers: { ...valid.headers, ...ct } } });
-    out.push({ what: 'nested 40 levels', call: { ...valid, body: undefined, raw: `${'['.repeat(40)}${']'.repeat(40)}`, headers: { ...valid.headers, ...ct } } });
-    out.push({ what: 'a number out of range', call: { ...valid, body: undefined, raw: text.replace(/:\s*(-?\d+(\.\d+)?)(\s*[,}\]])/, ':123456789012345678901234567890$3').replace(/:\s*"([^"\\]{1,40})"(\s*[,}])/, ':1e400$2'), headers: { ...valid.headers, ...ct } } });
+    out.push({
+      what: 'invalid UTF-8',
+      call: {
+        ...valid,
+        body: undefined,
+        raw: Buffer.concat([Buffer.from(text.slice(0, -1)), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(text.slice(-1))]),
+        headers: { ...valid.headers, ...ct },
+      },
+    });
+    out.push({
+      what: 'an invalid UTF-8 string value',
+      call: {
+        ...valid,
+        body: undefined,
+        raw: Buffer.from(
+          text.replace(/"([^"\\]{1,40})"(\s*[,}\]])/, (_m, s: string, end: string) => `"${s}\u0000XX"${end}`).replace('\u0000XX', '\\u0000'),
+          'utf8',
+        ),
+        headers: { ...valid.headers, ...ct },
+      },
+    });
+    out.push({
+      what: 'a lone surrogate escape',
+      call: { ...valid, body: undefined, raw: text.replace(/"([^"\\]{1,40})"(\s*[,}\]])/, '"\\ud83d"$2'), headers: { ...valid.headers, ...ct } },
+    });
+    out.push({
+      what: 'nested 40 levels',
+      call: { ...valid, body: undefined, raw: `${'['.repeat(40)}${']'.repeat(40)}`, headers: { ...valid.headers, ...ct } },
+    });
+    out.push({
+      what: 'a number out of range',
+      call: {
+        ...valid,
+        body: undefined,
+        raw: text.replace(/:\s*(-?\d+(\.\d+)?)(\s*[,}\]])/, ':123456789012345678901234567890$3').replace(/:\s*"([^"\\]{1,40})"(\s*[,}])/, ':1e400$2'),
+        headers: { ...valid.headers, ...ct },
+      },
+    });
     out.push({ what: 'not JSON', call: { ...valid, body: undefined, raw: '{"a":', headers: { ...valid.headers, ...ct } } });
-    out.push({ what: 'a gzip bomb', call: { ...valid, body: undefined, raw: gzipSync(Buffer.from(`{"a":"${'0'.repeat(4 * 1024 * 1024)}"}`)), headers: { ...valid.headers, ...ct, 'content-encoding': 'gzip' } } });
-    out.push({ what: 'gzip of the valid body', call: { ...valid, body: undefined, raw: gzipSync(Buffer.from(text)), headers: { ...valid.headers, ...ct, 'content-encoding': 'gzip' } } });
-    out.push({ what: 'an unknown Content-Encoding', call: { ...valid, body: undefined, raw: text, headers: { ...valid.headers, ...ct, 'content-encoding': 'br' } } });
-    out.push({ what: 'a body over the limit', call: { ...valid, body: undefined, raw: `{"a":"${'x'.repeat(1100 * 1024)}"}`, headers: { ...valid.headers, ...ct } } });
+    out.push({
+      what: 'a gzip bomb',
+      call: {
+        ...valid,
+        body: undefined,
+        raw: gzipSync(Buffer.from(`{"a":"${'0'.repeat(4 * 1024 * 1024)}"}`)),
+        headers: { ...valid.headers, ...ct, 'content-encoding': 'gzip' },
+      },
+    });
+    out.push({
+      what: 'gzip of the valid body',
+      call: { ...valid, body: undefined, raw: gzipSync(Buffer.from(text)), headers: { ...valid.headers, ...ct, 'content-encoding': 'gzip' } },
+    });
+    out.push({
+      what: 'an unknown Content-Encoding',
+      call: { ...valid, body: undefined, raw: text, headers: { ...valid.headers, ...ct, 'content-encoding': 'br' } },
+    });
+    out.push({
+      what: 'a body over the limit',
+      call: { ...valid, body: undefined, raw: `{"a":"${'x'.repeat(1100 * 1024)}"}`, headers: { ...valid.headers, ...ct } },
+    });
   }
   return out;
 }
@@ -224,7 +320,8 @@ function percent(text: string): string {
     const c = text.charCodeAt(i);
     const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
     if (pair) out += encodeURIComponent(text.slice(i, ++i + 1));
-    else if (c >= 0xd800 && c <= 0xdfff) out += [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+    else if (c >= 0xd800 && c <= 0xdfff)
+      out += [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
     else out += encodeURIComponent(text[i]);
   }
   return out;
@@ -232,7 +329,9 @@ function percent(text: string): string {
 
 function inject(method: InjectOptions['method'], path: string, call: Call): Promise<LightMyRequestResponse> {
   const url = path.replace(/\{([^}]+)\}/g, (_m, name: string) => percent(call.params[name] ?? 'x'));
-  const query = Object.entries(call.query).map(([k, v]) => `${percent(k)}=${percent(v)}`).join('&');
+  const query = Object.entries(call.query)
+    .map(([k, v]) => `${percent(k)}=${percent(v)}`)
+    .join('&');
   const headers = Object.fromEntries(Object.entries(call.headers).filter(([, v]) => v !== ''));
   const options: InjectOptions = { method, url: query ? `${url}?${query}` : url, headers };
   if (call.raw !== undefined) options.payload = call.raw;
@@ -257,7 +356,10 @@ function refused(r: LightMyRequestResponse): boolean {
 }
 
 const describeCall = (method: unknown, path: string, c: Call) =>
-  JSON.stringify({ method, path, params: c.params, query: c.query, headers: c.headers, body: c.body, raw: c.raw === undefined ? undefined : String(c.raw).slice(0, 300) }, (_k, v) => (typeof v === 'string' && v.length > 300 ? `${v.slice(0, 300)}…(${v.length})` : v));
+  JSON.stringify(
+    { method, path, params: c.params, query: c.query, headers: c.headers, body: c.body, raw: c.raw === undefined ? undefined : String(c.raw).slice(0, 300) },
+    (_k, v) => (typeof v === 'string' && v.length > 300 ? `${v.slice(0, 300)}…(${v.length})` : v),
+  );
 
 /** Failures accepted as known (none: the admin validation of issue 13 landed). Add `{ op, problem }` entries only with an issue to fix them. */
 const KNOWN: { op: string; problem: RegExp }[] = [];
@@ -311,7 +413,7 @@ for (const { id, path, method, op } of operations) {
     let valid: Call | undefined;
     for (const [i, kind] of kinds.entries()) {
       if (kind === 'body' && !op.requestBody) continue;
-      if (kind === 'param' && !(op.parameters?.length)) continue;
+      if (kind === 'param' && !op.parameters?.length) continue;
       const samples = fc.sample(callArbitrary(op, f, kind), { seed: SEED + i, numRuns: RUNS });
       valid ??= samples[0];
       for (const call of samples) await check(kind === 'none' ? 'valid' : `hostile ${kind}`, call);
@@ -319,7 +421,12 @@ for (const { id, path, method, op } of operations) {
     if (valid) for (const c of httpCases(op, valid, f)) await check(c.what, c.call, c.mustRefuse);
     // Work accepted by the answer must not fail later in a worker (e.g. a batch stored by a worker).
     await t.runtime.queue.drain(EVENT_BATCH_QUEUE);
-    const batches = await t.runtime.store.db.selectFrom('jobs' as never).selectAll().where('queue' as never, '=', EVENT_BATCH_QUEUE as never).where('last_error' as never, 'is not', null).execute() as unknown as Record<string, unknown>[];
+    const batches = (await t.runtime.store.db
+      .selectFrom('jobs' as never)
+      .selectAll()
+      .where('queue' as never, '=', EVENT_BATCH_QUEUE as never)
+      .where('last_error' as never, 'is not', null)
+      .execute()) as unknown as Record<string, unknown>[];
     const dead = await t.runtime.queue.dead({ queue: EVENT_BATCH_QUEUE, projectId: f.projectId });
     batches.push(...dead.map((j) => ({ last_error: j.lastError })));
     if (batches.length > 0) failures.push(`accepted work failed in the worker: ${JSON.stringify(batches.map((j) => j.last_error))}`);

@@ -18,9 +18,7 @@ const shortText = fc.oneof(
   fc.string({ maxLength: 12 }),
 );
 
-const dateTime = fc
-  .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true })
-  .map((d) => d.toISOString());
+const dateTime = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
 
 function stringOf(s: Schema): fc.Arbitrary<string> {
   if (s.format === 'date-time') return dateTime;
@@ -87,9 +85,14 @@ function objectOf(s: Schema, depth: number): fc.Arbitrary<unknown> {
   const shape: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [k, v] of Object.entries(props)) shape[k] = arbitraryOf(v, depth + 1);
   const known = fc.record(shape, { requiredKeys: [...required].filter((k) => k in shape) });
-  const extra = s.additionalProperties && depth < 4
-    ? fc.dictionary(fc.oneof(fc.constantFrom('tier', 'plan', 'amount', 'utm_source'), fc.string({ minLength: 1, maxLength: 8 })), arbitraryOf(s.additionalProperties === true ? {} : s.additionalProperties, depth + 1), { maxKeys: 3 })
-    : fc.constant({});
+  const extra =
+    s.additionalProperties && depth < 4
+      ? fc.dictionary(
+          fc.oneof(fc.constantFrom('tier', 'plan', 'amount', 'utm_source'), fc.string({ minLength: 1, maxLength: 8 })),
+          arbitraryOf(s.additionalProperties === true ? {} : s.additionalProperties, depth + 1),
+          { maxKeys: 3 },
+        )
+      : fc.constant({});
   return fc.tuple(known, extra).map(([a, b]) => ({ ...b, ...a }));
 }
 
@@ -175,13 +178,18 @@ export function mutate(valid: unknown): fc.Arbitrary<unknown> {
     for (const k of p) n = (n as Record<string | number, unknown>)[k];
     return n !== null && typeof n === 'object' && !Array.isArray(n);
   });
-  const choices: fc.Arbitrary<unknown>[] = [
-    fc.tuple(fc.constantFrom(...ps), hostileValue).map(([p, h]) => setAt(valid, p, h, 'set')),
-  ];
+  const choices: fc.Arbitrary<unknown>[] = [fc.tuple(fc.constantFrom(...ps), hostileValue).map(([p, h]) => setAt(valid, p, h, 'set'))];
   const nonRoot = ps.filter((p) => p.length > 0);
   if (nonRoot.length > 0) choices.push(fc.constantFrom(...nonRoot).map((p) => setAt(valid, p, undefined, 'delete')));
   if (objects.length > 0) {
-    choices.push(fc.tuple(fc.constantFrom(...objects), fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS, 'id', 'project_id', 'df_unified_id', '\ud800', 'a\u0000'), fc.string({ minLength: 1, maxLength: 6 }))).map(([p, k]) => setAt(valid, p, k, 'add')));
+    choices.push(
+      fc
+        .tuple(
+          fc.constantFrom(...objects),
+          fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS, 'id', 'project_id', 'df_unified_id', '\ud800', 'a\u0000'), fc.string({ minLength: 1, maxLength: 6 })),
+        )
+        .map(([p, k]) => setAt(valid, p, k, 'add')),
+    );
   }
   return fc.oneof(...choices);
 }

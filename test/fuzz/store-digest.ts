@@ -22,7 +22,12 @@ const stable = (v: unknown): string =>
     if (typeof x === 'bigint') return `${x}n`;
     if (x instanceof Uint8Array) return `bytes:${Buffer.from(x).toString('base64')}`;
     if (x instanceof Date) return x.toISOString();
-    if (x && typeof x === 'object' && !Array.isArray(x)) return Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]]));
+    if (x && typeof x === 'object' && !Array.isArray(x))
+      return Object.fromEntries(
+        Object.keys(x)
+          .sort()
+          .map((k) => [k, x[k]]),
+      );
     return x;
   });
 
@@ -37,7 +42,10 @@ export async function storeDigest(runtime: Runtime, projects?: string[]): Promis
   await runtime.eventStorage.flush();
   const db = runtime.store.db;
   tableList ??= (await db.introspection.getTables())
-    .map((t) => ({ name: t.schema && t.schema !== 'public' && t.schema !== 'main' ? `${t.schema}.${t.name}` : t.name, scoped: t.columns.some((c) => c.name === 'project_id') }))
+    .map((t) => ({
+      name: t.schema && t.schema !== 'public' && t.schema !== 'main' ? `${t.schema}.${t.name}` : t.name,
+      scoped: t.columns.some((c) => c.name === 'project_id'),
+    }))
     .filter((t) => !WRITTEN_BY_REFUSALS.has(t.name) && !MIGRATION_TABLES.test(t.name))
     .sort((a, b) => a.name.localeCompare(b.name));
   const out: StoreDigest = new Map();

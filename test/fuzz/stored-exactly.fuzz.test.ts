@@ -16,15 +16,29 @@ const RUNS = Number(process.env.MARU_FUZZ_RUNS ?? 8) * 3;
 
 const t = await buildTestApp();
 afterAll(() => t.close());
-const { project, credentials } = await createProject(t.runtime, { name: 'stored exactly', settings: { limits: { bulk_requests: 1_000_000, project_requests: 1_000_000, client_requests: 1_000_000 } } });
-const token = (await t.app.inject({ method: 'POST', url: '/authenticate', payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key } })).json().data as string;
+const { project, credentials } = await createProject(t.runtime, {
+  name: 'stored exactly',
+  settings: { limits: { bulk_requests: 1_000_000, project_requests: 1_000_000, client_requests: 1_000_000 } },
+});
+const token = (
+  await t.app.inject({ method: 'POST', url: '/authenticate', payload: { accessKey: credentials.access_key, secretKey: credentials.secret_key } })
+).json().data as string;
 
 /** Text as D16 accepts it: well-formed, no NUL. */
 const text = (max: number) =>
   fc
-    .oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: max }), fc.string({ unit: 'binary', minLength: 1, maxLength: max }), fc.constantFrom('0012', '1e3', '2025-01-17', 'true', ' padded ', 'é', 'é', '👩‍👩‍👧', '\t tab'))
+    .oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: max }),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: max }),
+      fc.constantFrom('0012', '1e3', '2025-01-17', 'true', ' padded ', 'é', 'é', '👩‍👩‍👧', '\t tab'),
+    )
     .filter((s) => s.isWellFormed() && !s.includes('\u0000') && s.trim() !== '');
-const scalar = fc.oneof(text(40), fc.maxSafeInteger(), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e15, max: 1e15 }).filter((x) => !Object.is(x, -0)), fc.boolean());
+const scalar = fc.oneof(
+  text(40),
+  fc.maxSafeInteger(),
+  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e15, max: 1e15 }).filter((x) => !Object.is(x, -0)),
+  fc.boolean(),
+);
 const value = fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: fc.array(text(10), { maxLength: 3 }) });
 
 let n = 0;
@@ -47,7 +61,12 @@ async function storedProfile(externalId: string): Promise<Record<string, unknown
 test('Marketap profiles: user id and properties are stored exactly as sent', async () => {
   await fc.assert(
     fc.asyncProperty(text(60), properties, async (userId, props) => {
-      const r = await t.app.inject({ method: 'POST', url: `/v1/api/profile/user?project_id=${project.id}`, headers: { authorization: `Bearer ${credentials.api_key}` }, payload: { profiles: [{ user_id: userId, properties: props }] } });
+      const r = await t.app.inject({
+        method: 'POST',
+        url: `/v1/api/profile/user?project_id=${project.id}`,
+        headers: { authorization: `Bearer ${credentials.api_key}` },
+        payload: { profiles: [{ user_id: userId, properties: props }] },
+      });
       if (r.statusCode === 400 && placeholder(r.body)) {
         expect(r.json().error.field).toBe('profiles[0].user_id');
         return;
@@ -64,7 +83,12 @@ test('Marketap profiles: user id and properties are stored exactly as sent', asy
 test('Notifly set-user-properties: user id and properties are stored exactly as sent', async () => {
   await fc.assert(
     fc.asyncProperty(text(60), properties, async (userId, props) => {
-      const r = await t.app.inject({ method: 'POST', url: '/set-user-properties', headers: { authorization: token }, payload: { projectId: project.id, userId, userProperties: props } });
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/set-user-properties',
+        headers: { authorization: token },
+        payload: { projectId: project.id, userId, userProperties: props },
+      });
       if (r.statusCode === 400 && placeholder(r.body)) return;
       expect(r.statusCode, r.body).toBe(200);
       const stored = await storedProfile(userId);

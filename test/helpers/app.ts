@@ -30,7 +30,9 @@ export interface TestApp {
  * A real runtime on a fresh SQLite file in a temp dir, with the Fastify app built (not listening).
  * Use app.inject() for HTTP. Pass a ManualClock to control time.
  */
-export async function buildTestApp(options: { config?: Partial<Config>; env?: NodeJS.ProcessEnv; clock?: Clock } & Omit<RuntimeOptions, 'clock'> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  options: { config?: Partial<Config>; env?: NodeJS.ProcessEnv; clock?: Clock } & Omit<RuntimeOptions, 'clock'> = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'maru-test-'));
   // Scale mode (.ci/scale.sh): a fresh PostgreSQL database and Redis key prefix per app when MARU_TEST_* are set.
   const scale = await scaleTestEnv(options.config?.dataDir);
@@ -63,7 +65,10 @@ export async function buildTestApp(options: { config?: Partial<Config>; env?: No
 }
 
 /** A fresh project with its credentials (isolation per test, not truncation). */
-export async function createProject(runtime: Runtime, input: { name?: string; timezone?: string; settings?: Record<string, unknown> } = {}): Promise<{ project: Project; credentials: IssuedCredentials }> {
+export async function createProject(
+  runtime: Runtime,
+  input: { name?: string; timezone?: string; settings?: Record<string, unknown> } = {},
+): Promise<{ project: Project; credentials: IssuedCredentials }> {
   return runtime.projects.create({ name: input.name ?? 'test project', timezone: input.timezone, settings: input.settings });
 }
 

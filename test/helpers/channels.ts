@@ -35,7 +35,12 @@ export async function channelWorld(options: { config?: Partial<Config>; settings
   const t = await buildTestApp({ clock, config: { secretKey: TEST_SECRET_KEY, allowPrivateNetworks: true, publicUrl: PUBLIC_URL, ...options.config } });
   const { project, credentials } = await createProject(t.runtime, { settings: options.settings });
   const inject = async (method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
-    const r = await t.app.inject({ method, url, headers, ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }) });
+    const r = await t.app.inject({
+      method,
+      url,
+      headers,
+      ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }),
+    });
     let parsed: unknown = r.body;
     try {
       parsed = r.json();
@@ -62,8 +67,17 @@ export async function channelWorld(options: { config?: Partial<Config>; settings
 }
 
 /** Creates an active API-triggered campaign; returns its id. */
-export async function campaign(w: ChannelWorld, doc: { channel: string; template: Record<string, unknown>; consent_class?: 'informational' | 'advertising'; name?: string }): Promise<string> {
-  const r = await w.admin('POST', '/campaigns', { name: doc.name ?? `${doc.channel} campaign`, status: 'active', consent_class: doc.consent_class ?? 'informational', send_time: { type: 'api' }, ...doc });
+export async function campaign(
+  w: ChannelWorld,
+  doc: { channel: string; template: Record<string, unknown>; consent_class?: 'informational' | 'advertising'; name?: string },
+): Promise<string> {
+  const r = await w.admin('POST', '/campaigns', {
+    name: doc.name ?? `${doc.channel} campaign`,
+    status: 'active',
+    consent_class: doc.consent_class ?? 'informational',
+    send_time: { type: 'api' },
+    ...doc,
+  });
   if (r.status !== 201) throw new Error(`campaign create failed: ${r.status} ${r.text}`);
   return r.body.campaign.id as string;
 }
@@ -71,7 +85,13 @@ export async function campaign(w: ChannelWorld, doc: { channel: string; template
 /** A profile with a user id, properties, identifiers and devices. */
 export async function user(
   w: ChannelWorld,
-  u: { userId: string; properties?: Record<string, unknown>; phone?: string; email?: string; devices?: { deviceId: string; platform: 'android' | 'ios' | 'web'; pushToken?: string; webPush?: unknown }[] },
+  u: {
+    userId: string;
+    properties?: Record<string, unknown>;
+    phone?: string;
+    email?: string;
+    devices?: { deviceId: string; platform: 'android' | 'ios' | 'web'; pushToken?: string; webPush?: unknown }[];
+  },
 ): Promise<string> {
   const identifiers: { type: 'external_id' | 'phone' | 'email'; value: unknown }[] = [{ type: 'external_id', value: u.userId }];
   if (u.phone) identifiers.push({ type: 'phone', value: u.phone });

@@ -19,8 +19,15 @@ export interface ConsoleClient {
 }
 
 /** Creates a console user through the core (as `maru user create` does) and signs in over HTTP. */
-export async function signedIn(app: FastifyInstance, runtime: Runtime, input: { email: string; roles?: { projectId: string; role: Role }[]; instanceOwner?: boolean }): Promise<ConsoleClient> {
-  const user = await runtime.users.create({ type: 'cli' }, { email: input.email, password: PASSWORD, roles: input.roles ?? [], instanceOwner: input.instanceOwner });
+export async function signedIn(
+  app: FastifyInstance,
+  runtime: Runtime,
+  input: { email: string; roles?: { projectId: string; role: Role }[]; instanceOwner?: boolean },
+): Promise<ConsoleClient> {
+  const user = await runtime.users.create(
+    { type: 'cli' },
+    { email: input.email, password: PASSWORD, roles: input.roles ?? [], instanceOwner: input.instanceOwner },
+  );
   return signIn(app, input.email, user.id);
 }
 

@@ -50,7 +50,9 @@ export function checkResponses(app: FastifyInstance): string[] {
       violations.push(`${where}: status not documented (documented: ${Object.keys(responses).join(', ')})`);
       return payload;
     }
-    const type = String(reply.getHeader('content-type') ?? '').split(';')[0].trim();
+    const type = String(reply.getHeader('content-type') ?? '')
+      .split(';')[0]
+      .trim();
     let bodySchema: object | undefined = declared;
     if (declared.content && typeof declared.content === 'object') {
       const content = declared.content as Record<string, { schema?: object }>;
@@ -85,4 +87,3 @@ export function checkResponses(app: FastifyInstance): string[] {
   });
   return violations;
 }
-

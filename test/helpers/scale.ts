@@ -24,7 +24,10 @@ export const randomSuffix = () => randomBytes(6).toString('hex');
  * with `migrated`, a copy of a template database migrated once per set of migration files (much faster than
  * migrating every test app's database).
  */
-export async function createTestDatabase(baseUrl = TEST_DATABASE_URL, options: { migrated?: boolean } = {}): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  baseUrl = TEST_DATABASE_URL,
+  options: { migrated?: boolean } = {},
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   if (!baseUrl) throw new Error('MARU_TEST_DATABASE_URL is not set');
   const name = `maru_test_${randomSuffix()}`;
   const template = options.migrated ? await migratedTemplate(baseUrl) : undefined;
@@ -56,8 +59,12 @@ function migratedTemplate(baseUrl: string): Promise<string> {
     const { createHash } = await import('node:crypto');
     const dir = new URL('../../src/platform/db/migrations/', import.meta.url);
     const hash = createHash('sha256');
-    for (const f of readdirSync(dir).filter((f) => /^\d+_.*\.ts$/.test(f)).sort()) hash.update(f).update(readFileSync(new URL(f, dir)));
-    for (const f of ['postgres.store.ts', 'postgres.partitions.ts', 'migrator.ts']) hash.update(readFileSync(new URL(`../../src/platform/db/${f}`, import.meta.url)));
+    for (const f of readdirSync(dir)
+      .filter((f) => /^\d+_.*\.ts$/.test(f))
+      .sort())
+      hash.update(f).update(readFileSync(new URL(f, dir)));
+    for (const f of ['postgres.store.ts', 'postgres.partitions.ts', 'migrator.ts'])
+      hash.update(readFileSync(new URL(`../../src/platform/db/${f}`, import.meta.url)));
     const name = `maru_tmpl_${hash.digest('hex').slice(0, 16)}`;
     const client = new pg.Client({ connectionString: baseUrl });
     await client.connect();
@@ -122,7 +129,10 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
  * A loopback TCP proxy in front of a service, to take it away and bring it back while clients stay configured
  * (a Redis outage without touching the shared Redis). `cut()` drops every connection and refuses new ones.
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<{ url(scheme: string): string; port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+export async function startTcpProxy(target: {
+  host: string;
+  port: number;
+}): Promise<{ url(scheme: string): string; port: number; cut(): void; restore(): void; close(): Promise<void> }> {
   const net = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
   let up = true;

@@ -56,12 +56,14 @@ test('every operation names its security (or none), its error responses and an e
     if (op.security?.length && !statuses.some((s) => s.startsWith('4'))) missing.push(`${id}: authenticated but documents no 4xx`);
     const media = Object.values((op.requestBody?.content ?? {}) as Record<string, any>);
     const formBody = media.length > 0 && Object.keys(op.requestBody.content).every((t) => t !== 'application/json');
-    if (op.requestBody && !formBody && !media.some((m) => m.example !== undefined || m.examples !== undefined)) missing.push(`${id}: request body without an example`);
+    if (op.requestBody && !formBody && !media.some((m) => m.example !== undefined || m.examples !== undefined))
+      missing.push(`${id}: request body without an example`);
     // Success examples are required on the vendor faces (the admin API's documents are open-ended; see docs/errors.md).
     const success = Object.entries(op.responses ?? {}).find(([s]) => s.startsWith('2'));
     const successMedia = Object.values(((success?.[1] as any)?.content ?? {}) as Record<string, any>);
     const vendor = !String(op.tags?.[0] ?? '').startsWith('admin') && op.tags?.[0] !== 'tracking' && op.tags?.[0] !== 'operations';
-    if (vendor && successMedia.length > 0 && !successMedia.some((m) => m.example !== undefined || m.examples !== undefined)) missing.push(`${id}: success response without an example`);
+    if (vendor && successMedia.length > 0 && !successMedia.some((m) => m.example !== undefined || m.examples !== undefined))
+      missing.push(`${id}: success response without an example`);
   }
   expect(missing).toEqual([]);
 });

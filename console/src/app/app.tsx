@@ -48,7 +48,14 @@ export function App() {
           // The active link in indigo-9 on indigo-0/1 (5:1 and more, hovered or not); the light variant's default
           // colour on its hover tint is below 4.5:1.
           NavLink: NavLink.extend({
-            vars: () => ({ root: { '--nl-bg': 'var(--mantine-color-indigo-0)', '--nl-hover': 'var(--mantine-color-indigo-1)', '--nl-color': 'var(--mantine-color-indigo-9)' }, children: {} }),
+            vars: () => ({
+              root: {
+                '--nl-bg': 'var(--mantine-color-indigo-0)',
+                '--nl-hover': 'var(--mantine-color-indigo-1)',
+                '--nl-color': 'var(--mantine-color-indigo-9)',
+              },
+              children: {},
+            }),
           }),
         },
       }),

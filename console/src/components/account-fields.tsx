@@ -12,7 +12,15 @@ export function EmailField(props: Omit<TextInputProps, 'label' | 'type'>) {
 /** A field for a new password, with the rule the server applies. */
 export function NewPasswordField({ label, ...props }: Omit<PasswordInputProps, 'description'>) {
   const { t } = useTranslation();
-  return <PasswordInput label={label ?? t('auth.password')} description={t('auth.passwordRule', { min: PASSWORD_MIN })} autoComplete="new-password" required {...props} />;
+  return (
+    <PasswordInput
+      label={label ?? t('auth.password')}
+      description={t('auth.passwordRule', { min: PASSWORD_MIN })}
+      autoComplete="new-password"
+      required
+      {...props}
+    />
+  );
 }
 
 /** The checks of those fields (as the server makes them), for @mantine/form's validate. */

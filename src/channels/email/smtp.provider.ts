@@ -48,18 +48,7 @@ export interface SmtpProviderConfig {
   messageIdDomain?: string;
 }
 
-const RESERVED_HEADERS = new Set([
-  'from',
-  'to',
-  'cc',
-  'bcc',
-  'subject',
-  'message-id',
-  'date',
-  'mime-version',
-  'content-type',
-  'content-transfer-encoding',
-]);
+const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'message-id', 'date', 'mime-version', 'content-type', 'content-transfer-encoding']);
 const HEADER_NAME = /^[!-9;-~]+$/;
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 const RECIPIENT_GONE = /\b5\.1\.(1|2|3|6|10)\b/;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clip } from './vendor-call.ts';
 
-
 describe('clip', () => {
   it('flattens whitespace and bounds the length', () => {
     expect(clip('a\n  b\tc')).toBe('a b c');

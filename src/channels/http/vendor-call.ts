@@ -18,7 +18,7 @@ export interface VendorRequest {
 
 export type VendorResponse =
   | { kind: 'response'; status: number; headers: Headers; text: string; json: unknown }
-  | { kind: 'network-error'; reason: string; /** The guard refused the address: asking again cannot help. */ refused?: boolean };
+  | { kind: 'network-error'; reason: string /** The guard refused the address: asking again cannot help. */; refused?: boolean };
 
 export async function callVendor(via: GuardedFetch, request: VendorRequest): Promise<VendorResponse> {
   let response: Response;

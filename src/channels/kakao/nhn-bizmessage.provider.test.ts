@@ -192,8 +192,18 @@ describe('delivery results (fetchResult)', () => {
   });
 
   it.each([
-    ['COMPLETED with a Kakao failure code', { messageStatus: 'COMPLETED', resultCode: '3018', resultCodeName: '메시지를 전송할 수 없음' }, '3018', 'nhn-bizmessage: delivery failed, result code 3018 (메시지를 전송할 수 없음)'],
-    ['FAILED', { messageStatus: 'FAILED', resultCode: '3019', resultCodeName: '톡 유저가 아님' }, '3019', 'nhn-bizmessage: delivery failed, result code 3019 (톡 유저가 아님)'],
+    [
+      'COMPLETED with a Kakao failure code',
+      { messageStatus: 'COMPLETED', resultCode: '3018', resultCodeName: '메시지를 전송할 수 없음' },
+      '3018',
+      'nhn-bizmessage: delivery failed, result code 3018 (메시지를 전송할 수 없음)',
+    ],
+    [
+      'FAILED',
+      { messageStatus: 'FAILED', resultCode: '3019', resultCodeName: '톡 유저가 아님' },
+      '3019',
+      'nhn-bizmessage: delivery failed, result code 3019 (톡 유저가 아님)',
+    ],
     ['FAILED without a code', { messageStatus: 'FAILED' }, 'messageStatus FAILED', 'nhn-bizmessage: delivery failed, result code messageStatus FAILED'],
   ])('failed: %s', async (_name, delivery, code, reason) => {
     const id = await sentAlimtalk();
@@ -225,7 +235,12 @@ describe('delivery results (fetchResult)', () => {
   it('HTTP 5xx is unknown and retryable; a wrong secret key is unknown and not retryable', async () => {
     const id = await sentAlimtalk();
     fake.setKakaoDelivery('01012345678', { httpStatus: 503 });
-    expect(await provider().fetchResult(id)).toMatchObject({ status: 'unknown', providerMessageId: id, retryable: true, reason: expect.stringContaining('HTTP 503') });
+    expect(await provider().fetchResult(id)).toMatchObject({
+      status: 'unknown',
+      providerMessageId: id,
+      retryable: true,
+      reason: expect.stringContaining('HTTP 503'),
+    });
     const wrongKey = await provider({ secretKey: 'not-the-secret' }).fetchResult(id);
     expect(wrongKey).toMatchObject({ status: 'unknown', retryable: false, reason: expect.stringContaining('-1001') });
     expect(wrongKey.status === 'unknown' && wrongKey.reason).not.toContain('not-the-secret');
@@ -234,12 +249,8 @@ describe('delivery results (fetchResult)', () => {
 
 describe('config validation', () => {
   it('names the bad field', () => {
-    expect(() => createNhnBizmessageProvider({ appKey: 'k' } as NhnBizmessageConfig)).toThrow(
-      'nhn-bizmessage config: "secretKey" is required',
-    );
-    expect(() => createNhnBizmessageProvider({ appKey: 'k', secretKey: 's', resendSendNo: 'call me' })).toThrow(
-      '"resendSendNo" is malformed',
-    );
+    expect(() => createNhnBizmessageProvider({ appKey: 'k' } as NhnBizmessageConfig)).toThrow('nhn-bizmessage config: "secretKey" is required');
+    expect(() => createNhnBizmessageProvider({ appKey: 'k', secretKey: 's', resendSendNo: 'call me' })).toThrow('"resendSendNo" is malformed');
     expect(() => createNhnBizmessageProvider({ appKey: 'k', secretKey: 's', baseUrl: 'http://192.168.0.10' })).toThrow(
       '"baseUrl" points at a loopback, link-local or private address',
     );

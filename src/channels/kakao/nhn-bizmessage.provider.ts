@@ -103,9 +103,7 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig, deps: {
   const baseUrl = read.baseUrl('baseUrl', NHN_BIZMESSAGE_DEFAULT_BASE_URL, allowPrivateNetwork);
   // Every connection is checked when it connects (a DNS answer may change after the config was saved).
   const http = (deps.network ?? createOutboundGuard({ allowPrivateNetworks: allowPrivateNetwork })).fetcher();
-  const resendSendNo = read
-    .optionalString('resendSendNo', { pattern: /^[0-9\-() ]{3,20}$/, hint: 'a phone number' })
-    ?.replace(/\D/g, '');
+  const resendSendNo = read.optionalString('resendSendNo', { pattern: /^[0-9\-() ]{3,20}$/, hint: 'a phone number' })?.replace(/\D/g, '');
   const timeoutMs = read.optionalPositiveInteger('timeoutMs') ?? DEFAULT_TIMEOUT_MS;
   const encodedAppKey = encodeURIComponent(appKey);
 
@@ -142,8 +140,7 @@ export function createNhnBizmessageProvider(config: NhnBizmessageConfig, deps: {
     return number.country === 'KR' ? number.nationalDigits : number.e164.slice(1);
   }
 
-  const invalidNumber = (): SendResult =>
-    failed(false, `${VENDOR}: recipient is not a valid phone number`, { invalidRecipient: true });
+  const invalidNumber = (): SendResult => failed(false, `${VENDOR}: recipient is not a valid phone number`, { invalidRecipient: true });
 
   async function sendAlimtalk(message: AlimtalkMessage): Promise<SendResult> {
     const to = recipientNo(message.to);

@@ -19,8 +19,7 @@ export interface NhnRecipientResult {
   resultMessage: string;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function readNhnHeader(json: unknown): NhnHeader | undefined {
   if (!isRecord(json) || !isRecord(json.header)) return undefined;

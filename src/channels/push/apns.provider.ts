@@ -75,8 +75,10 @@ interface Resolved {
 
 function resolveConfig(config: ApnsProviderConfig): Resolved {
   if (typeof config !== 'object' || config === null) throw new Error('apns provider config must be an object');
-  if (typeof config.keyId !== 'string' || !/^[A-Z0-9]{10}$/.test(config.keyId)) throw new Error('apns provider config: "keyId" must be the 10-character key id');
-  if (typeof config.teamId !== 'string' || !/^[A-Z0-9]{10}$/.test(config.teamId)) throw new Error('apns provider config: "teamId" must be the 10-character team id');
+  if (typeof config.keyId !== 'string' || !/^[A-Z0-9]{10}$/.test(config.keyId))
+    throw new Error('apns provider config: "keyId" must be the 10-character key id');
+  if (typeof config.teamId !== 'string' || !/^[A-Z0-9]{10}$/.test(config.teamId))
+    throw new Error('apns provider config: "teamId" must be the 10-character team id');
   if (typeof config.bundleId !== 'string' || !/^[A-Za-z0-9.-]+$/.test(config.bundleId)) throw new Error('apns provider config: "bundleId" is required');
   let key: KeyObject;
   try {
@@ -151,7 +153,10 @@ export function createApnsProvider(config: ApnsProviderConfig, deps: ApnsProvide
     };
     opened.on('error', (error: NodeJS.ErrnoException) => {
       // A connection the guard refused (a private address) is named as such, so it is reported as permanent.
-      sessionErrors.set(opened, error instanceof NetGuardError && error.code === 'FORBIDDEN_ADDRESS' ? `${REFUSED}${error.message}` : (error.code ?? error.message));
+      sessionErrors.set(
+        opened,
+        error instanceof NetGuardError && error.code === 'FORBIDDEN_ADDRESS' ? `${REFUSED}${error.message}` : (error.code ?? error.message),
+      );
       forget();
     });
     opened.on('goaway', forget);

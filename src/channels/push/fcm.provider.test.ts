@@ -182,7 +182,10 @@ describe('fcm provider', () => {
   });
 
   it('honours a tokenUri override', async () => {
-    const result = await provider({ serviceAccount: { ...fake.serviceAccount, token_uri: 'https://oauth2.googleapis.invalid/token' }, tokenUri: fake.tokenUri }).send(android);
+    const result = await provider({
+      serviceAccount: { ...fake.serviceAccount, token_uri: 'https://oauth2.googleapis.invalid/token' },
+      tokenUri: fake.tokenUri,
+    }).send(android);
     expect(result.ok).toBe(true);
   });
 
@@ -204,10 +207,14 @@ describe('fcm provider config', () => {
     ['missing client_email', (a) => ({ ...a, client_email: '' }), '"serviceAccount.client_email"'],
     ['missing project_id', (a) => ({ ...a, project_id: undefined }), '"serviceAccount.project_id"'],
     ['bad private key', (a) => ({ ...a, private_key: 'not a key' }), '"serviceAccount.private_key" is not a PEM'],
-    ['EC instead of RSA', (a) => ({
-      ...a,
-      private_key: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    }), 'must be an RSA key'],
+    [
+      'EC instead of RSA',
+      (a) => ({
+        ...a,
+        private_key: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      }),
+      'must be an RSA key',
+    ],
     ['bad JSON text', () => '{nope', '"serviceAccount" is not valid JSON'],
   ])('rejects %s', (_, mutate, message) => {
     expect(() => createFcmProvider({ serviceAccount: mutate(account()) as FcmProviderConfig['serviceAccount'] })).toThrow(message);

@@ -114,7 +114,8 @@ function resolveConfig(config: FcmProviderConfig): ResolvedConfig {
     privateKey,
     privateKeyId: account.private_key_id,
     projectId: account.project_id ?? '',
-    tokenUri: config.tokenUri !== undefined ? httpUrl(config.tokenUri, 'tokenUri') : httpUrl(account.token_uri ?? DEFAULT_TOKEN_URI, 'serviceAccount.token_uri'),
+    tokenUri:
+      config.tokenUri !== undefined ? httpUrl(config.tokenUri, 'tokenUri') : httpUrl(account.token_uri ?? DEFAULT_TOKEN_URI, 'serviceAccount.token_uri'),
     sendUrl: `${baseUrl}/v1/projects/${account.project_id}/messages:send`,
     timeoutMs,
     androidPriority,
@@ -249,9 +250,7 @@ export function createFcmProvider(config: FcmProviderConfig, deps: FcmProviderDe
     if (code === 'UNREGISTERED' || status === 404) return failed(false, reason, { invalidRecipient: true });
     if (status === 400 && code === 'INVALID_ARGUMENT') {
       const violations = details.flatMap((detail) => detail.fieldViolations ?? []);
-      const aboutToken =
-        violations.some((violation) => violation.field === 'message.token') ||
-        /registration token/i.test(error?.message ?? '');
+      const aboutToken = violations.some((violation) => violation.field === 'message.token') || /registration token/i.test(error?.message ?? '');
       return failed(false, reason, aboutToken ? { invalidRecipient: true } : {});
     }
     if (code === 'THIRD_PARTY_AUTH_ERROR' || code === 'SENDER_ID_MISMATCH') return failed(false, reason);

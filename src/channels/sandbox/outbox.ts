@@ -50,7 +50,14 @@ export class SandboxOutbox {
   }
 
   /** Records one call durably (its own write unit); returns the entry as it stands after the call. */
-  async record(input: { projectId: string; idempotencyKey: string; channel: string; recipient: string; message: Record<string, unknown>; decide: (previousCalls: number) => { state: 'delivered' | 'failed'; error?: string } }): Promise<OutboxEntry> {
+  async record(input: {
+    projectId: string;
+    idempotencyKey: string;
+    channel: string;
+    recipient: string;
+    message: Record<string, unknown>;
+    decide: (previousCalls: number) => { state: 'delivered' | 'failed'; error?: string };
+  }): Promise<OutboxEntry> {
     return this.#store.write(async (tx) => {
       const now = this.#clock.now();
       const existing = await findRow(tx, input.projectId, input.idempotencyKey);
@@ -95,7 +102,11 @@ export class SandboxOutbox {
     let q = this.#store.db.selectFrom('sandbox_outbox').selectAll().where('project_id', '=', projectId);
     if (filter.campaignId !== undefined) q = q.where('campaign_id', '=', filter.campaignId);
     if (filter.before !== undefined) q = q.where('created_at', '<', filter.before);
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute();
     return rows.map(toEntry);
   }
 
@@ -103,7 +114,11 @@ export class SandboxOutbox {
   async erase(tx: Db, projectId: string, idempotencyKeys: string[]): Promise<number> {
     let n = 0;
     for (let i = 0; i < idempotencyKeys.length; i += 500) {
-      const r = await tx.deleteFrom('sandbox_outbox').where('project_id', '=', projectId).where('idempotency_key', 'in', idempotencyKeys.slice(i, i + 500)).executeTakeFirst();
+      const r = await tx
+        .deleteFrom('sandbox_outbox')
+        .where('project_id', '=', projectId)
+        .where('idempotency_key', 'in', idempotencyKeys.slice(i, i + 500))
+        .executeTakeFirst();
       n += Number(r.numDeletedRows ?? 0n);
     }
     return n;

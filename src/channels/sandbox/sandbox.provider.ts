@@ -1,4 +1,14 @@
-import { failed, sent, type AlimtalkMessage, type EmailMessage, type FriendtalkMessage, type PushMessage, type SendResult, type TextMessage, type WebPushMessage } from '../provider.types.ts';
+import {
+  failed,
+  sent,
+  type AlimtalkMessage,
+  type EmailMessage,
+  type FriendtalkMessage,
+  type PushMessage,
+  type SendResult,
+  type TextMessage,
+  type WebPushMessage,
+} from '../provider.types.ts';
 import type { DeliveryLookup, ProviderByChannel, ProviderChannel, ProviderContext } from '../provider-context.ts';
 import type { OutboxEntry } from './outbox.ts';
 
@@ -69,7 +79,8 @@ export function parseSandboxConfig(raw: unknown): SandboxConfig {
       if (!SANDBOX_FAILURE_MODES.includes(rule.mode as SandboxFailureMode)) throw new Error(`${at}.mode: must be one of ${SANDBOX_FAILURE_MODES.join(', ')}`);
       for (const k of ['failCount', 'retryAfterSeconds'] as const) {
         const v = rule[k];
-        if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 86_400)) throw new Error(`${at}.${k}: must be an integer from 0 to 86400`);
+        if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 86_400))
+          throw new Error(`${at}.${k}: must be an integer from 0 to 86400`);
       }
       if (rule.reason !== undefined && typeof rule.reason !== 'string') throw new Error(`${at}.reason: must be a string`);
       const channels = rule.channels;
@@ -118,7 +129,11 @@ function decide(config: SandboxConfig, channel: string, recipient: string, previ
 }
 
 /** Creates the sandbox provider of one channel for one project. */
-export function createSandboxProvider<C extends ProviderChannel>(channel: C, rawConfig: Record<string, unknown>, ctx: ProviderContext): ProviderByChannel[C] & DeliveryLookup {
+export function createSandboxProvider<C extends ProviderChannel>(
+  channel: C,
+  rawConfig: Record<string, unknown>,
+  ctx: ProviderContext,
+): ProviderByChannel[C] & DeliveryLookup {
   const config = parseSandboxConfig(rawConfig);
   const projectId = ctx.project.id;
   const outbox = ctx.sandboxOutbox;

@@ -256,9 +256,7 @@ describe('fetchResult', () => {
 
 describe('config validation', () => {
   it('names the missing or malformed field', () => {
-    expect(() => createNhnCloudSmsProvider({ secretKey: 's' } as NhnCloudSmsConfig)).toThrow(
-      'nhn-cloud-sms config: "appKey" is required',
-    );
+    expect(() => createNhnCloudSmsProvider({ secretKey: 's' } as NhnCloudSmsConfig)).toThrow('nhn-cloud-sms config: "appKey" is required');
     expect(() => createNhnCloudSmsProvider({ appKey: 'k', secretKey: '' })).toThrow('"secretKey" is required');
     expect(() => createNhnCloudSmsProvider({ appKey: 'k', secretKey: 's', timeoutMs: 0 })).toThrow('"timeoutMs" must be a positive integer');
     expect(() => createNhnCloudSmsProvider({ appKey: 'k', secretKey: 's', baseUrl: 'ftp://x' })).toThrow('"baseUrl" must be an http(s) URL');

@@ -3,12 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTwilioFake } from '../../../test/fakes/twilio.fake.ts';
 import type { TwilioFake } from '../../../test/fakes/twilio.fake.ts';
 import type { TextMessage } from '../provider.types.ts';
-import {
-  computeTwilioSignature,
-  createTwilioSmsProvider,
-  parseTwilioStatusCallback,
-  verifyTwilioSignature,
-} from './twilio.provider.ts';
+import { computeTwilioSignature, createTwilioSmsProvider, parseTwilioStatusCallback, verifyTwilioSignature } from './twilio.provider.ts';
 import type { TwilioSmsConfig } from './twilio.provider.ts';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
@@ -169,12 +164,10 @@ describe('config validation', () => {
     expect(() => createTwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: 't', messagingServiceSid: 'MG1' })).toThrow(
       '"messagingServiceSid" is malformed',
     );
-    expect(() =>
-      createTwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: 't', statusCallbackUrl: 'http://10.0.0.5/hook' }),
-    ).toThrow('"statusCallbackUrl" points at a loopback');
-    expect(() => createTwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: 't', defaultRegion: 'korea' })).toThrow(
-      '"defaultRegion" is malformed',
+    expect(() => createTwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: 't', statusCallbackUrl: 'http://10.0.0.5/hook' })).toThrow(
+      '"statusCallbackUrl" points at a loopback',
     );
+    expect(() => createTwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: 't', defaultRegion: 'korea' })).toThrow('"defaultRegion" is malformed');
   });
 });
 
@@ -220,9 +213,7 @@ describe('X-Twilio-Signature', () => {
   it('sorts repeated parameter values', () => {
     const data = 'https://x.example/hMediaUrlaMediaUrlb';
     const signature = createHmac('sha1', 'tok').update(data).digest('base64');
-    expect(
-      verifyTwilioSignature({ authToken: 'tok', url: 'https://x.example/h', params: { MediaUrl: ['b', 'a'] }, signature }),
-    ).toBe(true);
+    expect(verifyTwilioSignature({ authToken: 'tok', url: 'https://x.example/h', params: { MediaUrl: ['b', 'a'] }, signature })).toBe(true);
   });
 });
 

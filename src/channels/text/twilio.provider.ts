@@ -187,9 +187,7 @@ function paramEntries(params: TwilioParams): Array<[string, string]> {
  * (values of a repeated name sorted too).
  */
 export function computeTwilioSignature(input: { authToken: string; url: string; params: TwilioParams }): string {
-  const entries = paramEntries(input.params).sort(([ka, va], [kb, vb]) =>
-    ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0,
-  );
+  const entries = paramEntries(input.params).sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0));
   let data = input.url;
   for (const [key, value] of entries) data += key + value;
   return createHmac('sha1', input.authToken).update(data, 'utf8').digest('base64');
@@ -201,12 +199,7 @@ export function computeTwilioSignature(input: { authToken: string; url: string; 
  * proxy, rebuild it from the public scheme and host). As Twilio's own libraries do, the URL is also
  * tried with its default port added or removed. Comparison is constant-time.
  */
-export function verifyTwilioSignature(input: {
-  authToken: string;
-  url: string;
-  params: TwilioParams;
-  signature: string | undefined | null;
-}): boolean {
+export function verifyTwilioSignature(input: { authToken: string; url: string; params: TwilioParams; signature: string | undefined | null }): boolean {
   if (typeof input.signature !== 'string' || input.signature === '') return false;
   const given = Buffer.from(input.signature);
   let valid = false;
@@ -252,9 +245,7 @@ const CALLBACK_ERRORS: Record<string, string> = {
  * delivered/read → delivered; undelivered/failed/canceled → failed (with ErrorCode); anything else
  * (queued, accepted, scheduled, sending, sent, ...) → pending.
  */
-export function parseTwilioStatusCallback(
-  body: string | TwilioParams,
-): { ok: true; update: TwilioStatusUpdate } | { ok: false; reason: string } {
+export function parseTwilioStatusCallback(body: string | TwilioParams): { ok: true; update: TwilioStatusUpdate } | { ok: false; reason: string } {
   const params = new URLSearchParams(typeof body === 'string' ? body : paramEntries(body));
   const messageSid = params.get('MessageSid') ?? params.get('SmsSid') ?? '';
   const rawStatus = (params.get('MessageStatus') ?? params.get('SmsStatus') ?? '').toLowerCase();

@@ -11,12 +11,21 @@ import type { ProviderContext } from '../provider-context.ts';
 import type { EmailProvider } from '../provider.types.ts';
 
 const project = { id: 'p1', name: 'p', timezone: 'Asia/Seoul', settings: {}, createdAt: 0 };
-const ctx = (allowPrivateNetworks: boolean): ProviderContext => ({ project, clock: new ManualClock(), log: pino({ level: 'silent' }), allowPrivateNetworks, network: createOutboundGuard({ allowPrivateNetworks }), sandboxOutbox: {} as SandboxOutbox });
+const ctx = (allowPrivateNetworks: boolean): ProviderContext => ({
+  project,
+  clock: new ManualClock(),
+  log: pino({ level: 'silent' }),
+  allowPrivateNetworks,
+  network: createOutboundGuard({ allowPrivateNetworks }),
+  sandboxOutbox: {} as SandboxOutbox,
+});
 
 describe('redactConfig', () => {
   it('shows only allow-listed fields; anything else, including fields nobody listed, is "[set]"', () => {
     const smtp = vendorDescriptor('email', 'smtp')!;
-    expect(redactConfig(smtp, { host: 'h', port: 587, auth: { user: 'u', pass: 'p' }, pool: { maxConnections: 2 }, surprise: 'x', nested: { deep: 1 } })).toEqual({
+    expect(
+      redactConfig(smtp, { host: 'h', port: 587, auth: { user: 'u', pass: 'p' }, pool: { maxConnections: 2 }, surprise: 'x', nested: { deep: 1 } }),
+    ).toEqual({
       host: 'h',
       port: 587,
       auth: { user: 'u', pass: '[set]' },
@@ -28,7 +37,11 @@ describe('redactConfig', () => {
 
   it('shows a webhook URL as its origin only (its path may be the secret)', () => {
     const hook = vendorDescriptor('push', 'webhook')!;
-    expect(redactConfig(hook, { url: 'https://hooks.slack.example/services/T0/B0/XXXX', secret: 's', timeoutMs: 5 })).toEqual({ url: 'https://hooks.slack.example/[set]', secret: '[set]', timeoutMs: 5 });
+    expect(redactConfig(hook, { url: 'https://hooks.slack.example/services/T0/B0/XXXX', secret: 's', timeoutMs: 5 })).toEqual({
+      url: 'https://hooks.slack.example/[set]',
+      secret: '[set]',
+      timeoutMs: 5,
+    });
     expect(redactConfig(hook, { url: 'https://hooks.example.com' })).toEqual({ url: 'https://hooks.example.com/' });
   });
 });
@@ -55,7 +68,12 @@ describe('vendor factories', () => {
   });
 
   it('every built-in vendor is registered in the registry under its channel', () => {
-    const registry = builtInRegistry({ clock: new ManualClock(), log: pino({ level: 'silent' }), allowPrivateNetworks: false, sandboxOutbox: {} as SandboxOutbox });
+    const registry = builtInRegistry({
+      clock: new ManualClock(),
+      log: pino({ level: 'silent' }),
+      allowPrivateNetworks: false,
+      sandboxOutbox: {} as SandboxOutbox,
+    });
     for (const d of BUILT_IN_VENDORS) expect(registry.vendors(d.channel)).toContain(d.vendor);
     expect(registry.vendors('push').sort()).toEqual(['apns', 'fcm', 'fcm+apns', 'sandbox', 'webhook']);
     expect(registry.vendors('text_message').sort()).toEqual(['nhn-cloud', 'sandbox', 'twilio', 'webhook']);

@@ -73,8 +73,17 @@ export class BuiltInChannelVendors {
     return d;
   }
 
-  async check(input: { project: ProviderContext['project']; channel: string; vendor: string; config: Record<string, unknown> }): Promise<Record<string, unknown>> {
-    return checkVendorConfig({ descriptor: this.#descriptor(input.channel, input.vendor), config: input.config, ctx: { ...this.#ctx, project: input.project } });
+  async check(input: {
+    project: ProviderContext['project'];
+    channel: string;
+    vendor: string;
+    config: Record<string, unknown>;
+  }): Promise<Record<string, unknown>> {
+    return checkVendorConfig({
+      descriptor: this.#descriptor(input.channel, input.vendor),
+      config: input.config,
+      ctx: { ...this.#ctx, project: input.project },
+    });
   }
 
   publicView(channel: string, vendor: string, config: Record<string, unknown>): Record<string, unknown> {

@@ -8,7 +8,11 @@ import { at, VendorConfigError, type VendorDescriptor } from './vendor-descripto
  * when they are not allowed — through the same guard (and resolver) the providers connect through, which checks again
  * at every connection (a DNS answer may change after this check). Throws VendorConfigError naming the field.
  */
-export async function checkVendorConfig(input: { descriptor: VendorDescriptor; config: Record<string, unknown>; ctx: ProviderContext }): Promise<Record<string, unknown>> {
+export async function checkVendorConfig(input: {
+  descriptor: VendorDescriptor;
+  config: Record<string, unknown>;
+  ctx: ProviderContext;
+}): Promise<Record<string, unknown>> {
   const { descriptor: d, ctx } = input;
   const config = d.normalize ? d.normalize(input.config) : input.config;
   const provider = d.create(config, ctx);

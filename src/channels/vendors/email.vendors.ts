@@ -8,7 +8,22 @@ import { build, checkLiteralEndpoints, isObject, type VendorDescriptor } from '.
 /** The campaign engine's sender when neither the template nor the project names one (message-renderer.ts). */
 const ENGINE_FALLBACK_SENDER = 'noreply@localhost';
 
-const SMTP_PUBLIC = ['host', 'port', 'secure', 'requireTLS', 'ignoreTLS', 'auth.user', 'ca', 'connectionTimeoutMs', 'greetingTimeoutMs', 'socketTimeoutMs', 'pool', 'from', 'envelopeFrom', 'messageIdDomain'];
+const SMTP_PUBLIC = [
+  'host',
+  'port',
+  'secure',
+  'requireTLS',
+  'ignoreTLS',
+  'auth.user',
+  'ca',
+  'connectionTimeoutMs',
+  'greetingTimeoutMs',
+  'socketTimeoutMs',
+  'pool',
+  'from',
+  'envelopeFrom',
+  'messageIdDomain',
+];
 const SMTP_ENDPOINTS = [{ field: 'host', kind: 'host' }] as const;
 
 function smtpEmail(config: Record<string, unknown>, ctx: ProviderContext): EmailProvider {

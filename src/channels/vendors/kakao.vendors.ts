@@ -13,6 +13,8 @@ export const nhnBizmessageVendor = {
   create: (config, ctx) => {
     refuseOwnFlags(config);
     checkLiteralEndpoints({ endpoints: BASE_URL_ENDPOINT }, config, ctx);
-    return build('', () => createNhnBizmessageProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as NhnBizmessageConfig, { network: ctx.network }));
+    return build('', () =>
+      createNhnBizmessageProvider(withFlag(config, 'allowPrivateNetwork', ctx) as unknown as NhnBizmessageConfig, { network: ctx.network }),
+    );
   },
 } satisfies VendorDescriptor<'kakao_alimtalk'>;

@@ -90,7 +90,8 @@ export const fcmApnsVendor = {
   publicFields: [...sub('fcm', FCM_PUBLIC), ...sub('apns', APNS_PUBLIC)],
   endpoints: [...subEndpoints('fcm', FCM_ENDPOINTS), ...subEndpoints('apns', APNS_ENDPOINTS)],
   normalize: (config) => {
-    for (const k of Object.keys(config)) if (k !== 'fcm' && k !== 'apns') throw new VendorConfigError(k, `"${k}": the fcm+apns config has two parts, "fcm" and "apns"`);
+    for (const k of Object.keys(config))
+      if (k !== 'fcm' && k !== 'apns') throw new VendorConfigError(k, `"${k}": the fcm+apns config has two parts, "fcm" and "apns"`);
     if (!isObject(config.fcm)) throw new VendorConfigError('fcm', '"fcm" is required: the FCM config used for android devices');
     if (!isObject(config.apns)) throw new VendorConfigError('apns', '"apns" is required: the APNs config used for ios devices');
     try {

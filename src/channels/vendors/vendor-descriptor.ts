@@ -69,7 +69,12 @@ export function build<T>(prefix: string, fn: () => T): T {
 }
 
 /** Refuses a literal private host (no DNS) in the endpoint fields when the operator does not allow private networks. */
-export function checkLiteralEndpoints(d: Pick<VendorDescriptor, 'endpoints'>, config: Record<string, unknown>, ctx: Pick<ProviderContext, 'allowPrivateNetworks'>, prefix = ''): void {
+export function checkLiteralEndpoints(
+  d: Pick<VendorDescriptor, 'endpoints'>,
+  config: Record<string, unknown>,
+  ctx: Pick<ProviderContext, 'allowPrivateNetworks'>,
+  prefix = '',
+): void {
   if (ctx.allowPrivateNetworks) return;
   for (const e of d.endpoints) {
     const value = at(config, e.field);
@@ -81,7 +86,10 @@ export function checkLiteralEndpoints(d: Pick<VendorDescriptor, 'endpoints'>, co
       continue; // the factory names a malformed URL
     }
     if (isForbiddenHostLiteral(host)) {
-      throw new VendorConfigError(prefix + e.field, `"${e.field}" points at a loopback, link-local or private address, which this server does not allow (MARU_ALLOW_PRIVATE_NETWORKS)`);
+      throw new VendorConfigError(
+        prefix + e.field,
+        `"${e.field}" points at a loopback, link-local or private address, which this server does not allow (MARU_ALLOW_PRIVATE_NETWORKS)`,
+      );
     }
   }
 }
@@ -90,9 +98,11 @@ export const withFlag = (config: Record<string, unknown>, flag: string, ctx: Pro
 
 export function refuseOwnFlags(config: Record<string, unknown>): void {
   for (const flag of PRIVATE_FLAGS) {
-    if (flag in config) throw new VendorConfigError(flag, `"${flag}" is decided by the server operator (MARU_ALLOW_PRIVATE_NETWORKS), not by a project's config`);
+    if (flag in config)
+      throw new VendorConfigError(flag, `"${flag}" is decided by the server operator (MARU_ALLOW_PRIVATE_NETWORKS), not by a project's config`);
   }
 }
 
 export const sub = (prefix: string, fields: readonly string[]) => fields.map((f) => `${prefix}.${f}`);
-export const subEndpoints = (prefix: string, endpoints: readonly { field: string; kind: 'url' | 'host' }[]) => endpoints.map((e) => ({ ...e, field: `${prefix}.${e.field}` }));
+export const subEndpoints = (prefix: string, endpoints: readonly { field: string; kind: 'url' | 'host' }[]) =>
+  endpoints.map((e) => ({ ...e, field: `${prefix}.${e.field}` }));

@@ -106,22 +106,16 @@ export function createWebhookProvider(config: WebhookProviderConfig, deps: Webho
 
   function post(body: string, headers: Record<string, string>): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
-      const request = transport.request(
-        url,
-        { method: 'POST', headers, agent, signal: AbortSignal.timeout(timeoutMs) },
-        (response) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
-          });
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
-          );
-          response.on('error', reject);
-        },
-      );
+      const request = transport.request(url, { method: 'POST', headers, agent, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      });
       request.on('error', reject);
       request.end(body);
     });

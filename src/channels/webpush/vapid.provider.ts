@@ -95,7 +95,8 @@ function validate(config: VapidProviderConfig): void {
   if (!derived.equals(publicKey)) throw new Error('vapid provider config: "vapid.publicKey" does not match "vapid.privateKey"');
   const ttl = config.defaultTtlSeconds;
   if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0)) throw new Error('vapid provider config: "defaultTtlSeconds" must be a non-negative integer');
-  if (config.urgency !== undefined && !URGENCIES.includes(config.urgency)) throw new Error(`vapid provider config: "urgency" must be one of ${URGENCIES.join(', ')}`);
+  if (config.urgency !== undefined && !URGENCIES.includes(config.urgency))
+    throw new Error(`vapid provider config: "urgency" must be one of ${URGENCIES.join(', ')}`);
   const timeout = config.timeoutMs;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout <= 0)) throw new Error('vapid provider config: "timeoutMs" must be a positive integer');
 }

@@ -30,7 +30,13 @@ export function listUsers(db: Db, page: { after?: string; limit: number; project
     const ids = page.projectIds;
     q = q.where((eb) =>
       eb.or([
-        eb.exists(eb.selectFrom('console_user_roles').select('user_id').whereRef('console_user_roles.user_id', '=', 'console_users.id').where('project_id', 'in', ids.length ? ids : [''])),
+        eb.exists(
+          eb
+            .selectFrom('console_user_roles')
+            .select('user_id')
+            .whereRef('console_user_roles.user_id', '=', 'console_users.id')
+            .where('project_id', 'in', ids.length ? ids : ['']),
+        ),
       ]),
     );
   }
@@ -56,7 +62,11 @@ export async function removeRole(db: Db, userId: string, projectId: string) {
 }
 
 export async function countInstanceOwners(db: Db): Promise<number> {
-  const r = await db.selectFrom('console_users').select((eb) => eb.fn.countAll<number>().as('n')).where('instance_owner', '=', 1).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('console_users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('instance_owner', '=', 1)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -82,7 +92,10 @@ export async function deleteSessionsOf(db: Db, userId: string, except?: string) 
 
 /** Removes sessions past their absolute expiry or idle since `idleBefore`. */
 export async function deleteExpiredSessions(db: Db, now: number, idleBefore: number) {
-  await db.deleteFrom('console_sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleBefore)])).execute();
+  await db
+    .deleteFrom('console_sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleBefore)]))
+    .execute();
 }
 
 export async function insertSetupToken(db: Db, digest: string, at: number) {

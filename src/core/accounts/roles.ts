@@ -49,4 +49,5 @@ export interface Actor {
   email?: string;
 }
 
-export const actorOf = (p: Principal): Actor => (p.type === 'user' ? { type: 'user', id: p.id, email: p.email } : { type: 'admin-token', ...(p.credentialId ? { id: p.credentialId } : {}) });
+export const actorOf = (p: Principal): Actor =>
+  p.type === 'user' ? { type: 'user', id: p.id, email: p.email } : { type: 'admin-token', ...(p.credentialId ? { id: p.credentialId } : {}) };

@@ -60,9 +60,13 @@ export class ConsoleSessionsService {
     const account = typeof input.email === 'string' ? input.email.trim().toLowerCase().slice(0, 254) : '';
     const w = SIGN_IN_LIMITS.windowMs;
     const byAddress = await this.#limits.consume({ key: `signin:addr:${input.address}`, limit: SIGN_IN_LIMITS.perAddress, windowMs: w });
-    const byAccount = byAddress.allowed ? await this.#limits.consume({ key: `signin:acct:${digest(account)}`, limit: SIGN_IN_LIMITS.perAccount, windowMs: w }) : byAddress;
+    const byAccount = byAddress.allowed
+      ? await this.#limits.consume({ key: `signin:acct:${digest(account)}`, limit: SIGN_IN_LIMITS.perAccount, windowMs: w })
+      : byAddress;
     if (!byAddress.allowed || !byAccount.allowed) {
-      throw new MaruError('rate_limited', 'too many sign-in attempts; try again later', { retryAfterMs: Math.max(byAddress.retryAfterMs, byAccount.retryAfterMs) });
+      throw new MaruError('rate_limited', 'too many sign-in attempts; try again later', {
+        retryAfterMs: Math.max(byAddress.retryAfterMs, byAccount.retryAfterMs),
+      });
     }
     const user = await this.#users.authenticate(input.email, input.password);
     if (!user) throw new MaruError('invalid_credentials', 'wrong email or password');

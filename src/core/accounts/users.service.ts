@@ -97,7 +97,10 @@ export class UsersService {
   }
 
   async #toUser(db: Db, rows: ConsoleUserRow[]): Promise<ConsoleUser[]> {
-    const roles = await repo.rolesOf(db, rows.map((r) => r.id));
+    const roles = await repo.rolesOf(
+      db,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => ({
       id: r.id,
       email: r.email,
@@ -164,7 +167,8 @@ export class UsersService {
     const instanceOwner = input.instanceOwner === true;
     if (input.instanceOwner !== undefined && typeof input.instanceOwner !== 'boolean') throw invalid('instanceOwner', 'instanceOwner must be true or false');
     if (instanceOwner && !fullPower(by)) throw new MaruError('forbidden', 'only an instance owner may create an instance owner');
-    for (const r of roles) if (!ownsProject(by, r.projectId)) throw new MaruError('forbidden', `you are not an owner of project ${r.projectId}`, { field: 'roles' });
+    for (const r of roles)
+      if (!ownsProject(by, r.projectId)) throw new MaruError('forbidden', `you are not an owner of project ${r.projectId}`, { field: 'roles' });
     if (!instanceOwner && roles.length === 0 && !fullPower(by)) throw invalid('roles', 'roles must give the user a role in at least one project you own');
     const hash = await hashPassword(password);
     const now = this.#clock.now();
@@ -173,12 +177,26 @@ export class UsersService {
       if (await repo.findUserByEmail(tx, email)) throw new MaruError('conflict', `a console user with email ${email} exists`, { field: 'email' });
       await repo.insertUser(tx, { id, email, name, password_hash: hash, instance_owner: instanceOwner ? 1 : 0, created_at: now, updated_at: now });
       for (const r of roles) await repo.setRole(tx, { user_id: id, project_id: r.projectId, role: r.role, created_at: now });
-      await this.#recordUser(tx, by, 'user.created', { id, email }, roles.map((r) => r.projectId), { instanceOwner, roles });
+      await this.#recordUser(
+        tx,
+        by,
+        'user.created',
+        { id, email },
+        roles.map((r) => r.projectId),
+        { instanceOwner, roles },
+      );
     });
     return this.get(id);
   }
 
-  async #recordUser(tx: Db, by: Manager, action: 'user.created' | 'user.changed' | 'user.deleted' | 'role.changed', user: { id: string; email: string }, projectIds: string[], details: Record<string, unknown>) {
+  async #recordUser(
+    tx: Db,
+    by: Manager,
+    action: 'user.created' | 'user.changed' | 'user.deleted' | 'role.changed',
+    user: { id: string; email: string },
+    projectIds: string[],
+    details: Record<string, unknown>,
+  ) {
     const actor = by.type === 'cli' ? { type: 'cli' as const } : actorOf(by);
     const target = `user:${user.email}`;
     await this.#audit.record(tx, { projectId: null, actor, action, target, details: { userId: user.id, ...details } });
@@ -188,7 +206,8 @@ export class UsersService {
   #mayManage(by: Manager, user: ConsoleUser) {
     if (fullPower(by)) return;
     if (user.instanceOwner) throw new MaruError('forbidden', 'only an instance owner may change an instance owner');
-    for (const r of user.roles) if (!ownsProject(by, r.projectId)) throw new MaruError('forbidden', `the user also has a role in project ${r.projectId}, which you do not own`);
+    for (const r of user.roles)
+      if (!ownsProject(by, r.projectId)) throw new MaruError('forbidden', `the user also has a role in project ${r.projectId}, which you do not own`);
   }
 
   /**
@@ -196,15 +215,21 @@ export class UsersService {
    * `password` sets a new password and ends the user's sessions. Roles are managed by owners of the projects involved;
    * `password`, `name` and `instanceOwner` by those who may manage the whole user.
    */
-  async update(by: Manager, id: string, patch: { password?: unknown; name?: unknown; roles?: unknown; removeRoles?: unknown; instanceOwner?: unknown }): Promise<ConsoleUser> {
+  async update(
+    by: Manager,
+    id: string,
+    patch: { password?: unknown; name?: unknown; roles?: unknown; removeRoles?: unknown; instanceOwner?: unknown },
+  ): Promise<ConsoleUser> {
     const user = await this.get(id);
     const roles = patch.roles === undefined ? [] : await this.#roles(patch.roles);
     let remove: string[] = [];
     if (patch.removeRoles !== undefined) {
-      if (!Array.isArray(patch.removeRoles) || !patch.removeRoles.every((p) => typeof p === 'string')) throw invalid('removeRoles', 'removeRoles must be a list of project ids');
+      if (!Array.isArray(patch.removeRoles) || !patch.removeRoles.every((p) => typeof p === 'string'))
+        throw invalid('removeRoles', 'removeRoles must be a list of project ids');
       remove = patch.removeRoles as string[];
     }
-    for (const p of [...roles.map((r) => r.projectId), ...remove]) if (!ownsProject(by, p)) throw new MaruError('forbidden', `you are not an owner of project ${p}`, { field: 'roles' });
+    for (const p of [...roles.map((r) => r.projectId), ...remove])
+      if (!ownsProject(by, p)) throw new MaruError('forbidden', `you are not an owner of project ${p}`, { field: 'roles' });
     const password = patch.password === undefined ? undefined : checkPassword(patch.password);
     const name = patch.name === undefined ? undefined : checkName(patch.name);
     if (patch.instanceOwner !== undefined && typeof patch.instanceOwner !== 'boolean') throw invalid('instanceOwner', 'instanceOwner must be true or false');
@@ -255,7 +280,14 @@ export class UsersService {
     await this.#store.write(async (tx) => {
       if (user.instanceOwner && (await repo.countInstanceOwners(tx)) <= 1) throw new MaruError('conflict', 'this is the last instance owner');
       await repo.deleteUser(tx, id);
-      await this.#recordUser(tx, by, 'user.deleted', user, user.roles.map((r) => r.projectId), {});
+      await this.#recordUser(
+        tx,
+        by,
+        'user.deleted',
+        user,
+        user.roles.map((r) => r.projectId),
+        {},
+      );
     });
   }
 
@@ -275,7 +307,9 @@ export class UsersService {
     if (await this.any()) throw new MaruError('conflict', 'setup is done: a console user exists');
     const token = typeof input.setupToken === 'string' ? input.setupToken.trim() : '';
     if (!token || token.length > 200 || !(await repo.findSetupToken(this.#store.db, digest(token)))) {
-      throw new MaruError('forbidden', 'the setup token is wrong (it is printed in the server log at start while no console user exists)', { field: 'setupToken' });
+      throw new MaruError('forbidden', 'the setup token is wrong (it is printed in the server log at start while no console user exists)', {
+        field: 'setupToken',
+      });
     }
     const email = normalizeEmail(input.email);
     const password = checkPassword(input.password);
@@ -288,7 +322,13 @@ export class UsersService {
       if (!(await repo.findSetupToken(tx, digest(token)))) throw new MaruError('forbidden', 'the setup token is wrong', { field: 'setupToken' });
       await repo.insertUser(tx, { id, email, name, password_hash: hash, instance_owner: 1, created_at: now, updated_at: now });
       await repo.deleteSetupTokens(tx);
-      await this.#audit.record(tx, { projectId: null, actor: { type: 'user', id, email }, action: 'user.created', target: `user:${email}`, details: { userId: id, instanceOwner: true, via: 'setup' } });
+      await this.#audit.record(tx, {
+        projectId: null,
+        actor: { type: 'user', id, email },
+        action: 'user.created',
+        target: `user:${email}`,
+        details: { userId: id, instanceOwner: true, via: 'setup' },
+      });
     });
     return this.get(id);
   }

@@ -9,7 +9,9 @@ const taxonomy: Taxonomy = {
   events: new Map(STANDARD_EVENTS.map((name) => [name, { name, origin: 'standard' as const }])),
   properties: new Map<string, PropertyDefinition>([
     ...Object.entries(user).map(([name, type]) => [propertyKey('user', name), { scope: 'user', name, type, origin: 'standard' }] as const),
-    ...Object.entries(STANDARD_EVENT_PROPERTIES).map(([name, type]) => [propertyKey('event', name), { scope: 'event', name, type, origin: 'standard' }] as const),
+    ...Object.entries(STANDARD_EVENT_PROPERTIES).map(
+      ([name, type]) => [propertyKey('event', name), { scope: 'event', name, type, origin: 'standard' }] as const,
+    ),
   ]),
 };
 
@@ -90,7 +92,11 @@ describe('checkRule', () => {
     [{ event: 'df_login', within_last_days: 1.5 }, 'rule.within_last_days', 'whole number of days'],
     [{ event: 'df_login', where: { property: 'age', op: 'gt', value: 1 } }, 'rule.where.property', 'event property age is not registered'],
     [{ event: 'df_login', where: { event: 'df_purchase' } }, 'rule.where.event', 'cannot be nested'],
-    [{ all: [{ all: [{ all: [{ all: [{ all: [{ all: [{ property: 'age', op: 'exists' }] }] }] }] }] }] }, 'rule.all[0].all[0].all[0].all[0].all[0].all[0]', 'at most 6 levels'],
+    [
+      { all: [{ all: [{ all: [{ all: [{ all: [{ all: [{ property: 'age', op: 'exists' }] }] }] }] }] }] },
+      'rule.all[0].all[0].all[0].all[0].all[0].all[0]',
+      'at most 6 levels',
+    ],
   ])('rejects %j naming %s', (rule, field, message) => {
     const f = failure(rule);
     expect(f.field).toBe(field);

@@ -67,7 +67,8 @@ function countCondition(field: string, ctx: Ctx) {
 }
 
 function onlyKeys(raw: Record<string, unknown>, allowed: string[], field: string) {
-  for (const k of Object.keys(raw)) if (!allowed.includes(k)) throw invalid(`${field}.${k}`, `${field}.${k} is not a field of this condition (allowed: ${allowed.join(', ')})`);
+  for (const k of Object.keys(raw))
+    if (!allowed.includes(k)) throw invalid(`${field}.${k}`, `${field}.${k} is not a field of this condition (allowed: ${allowed.join(', ')})`);
 }
 
 function days(value: unknown, field: string): number {

@@ -81,8 +81,7 @@ type PropertyNode = Extract<CheckedNode, { kind: 'property' }>;
 
 function propertySql(ctx: MatchContext, c: PropertyNode, doc: Expression<unknown>): RawBuilder<SqlBool> {
   const j = ctx.json;
-  const scalar =
-    c.type === 'long' || c.type === 'double' ? j.number(doc, c.name) : c.type === 'boolean' ? j.boolean(doc, c.name) : j.text(doc, c.name);
+  const scalar = c.type === 'long' || c.type === 'double' ? j.number(doc, c.name) : c.type === 'boolean' ? j.boolean(doc, c.name) : j.text(doc, c.name);
   // Consent flags read as false when a profile never set them (D10).
   const value = c.consent ? sql`COALESCE(${scalar}, ${false})` : scalar;
   switch (c.op) {

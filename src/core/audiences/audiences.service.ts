@@ -112,7 +112,8 @@ export class AudiencesService {
   /** Count and a sample of the profiles a saved audience (`id`) or an unsaved rule (`rule`) selects now. */
   async preview(projectId: string, input: { id?: string; rule?: unknown; sample?: number }): Promise<AudiencePreview> {
     const sample = input.sample ?? 20;
-    if (!Number.isInteger(sample) || sample < 0 || sample > MAX_PREVIEW_SAMPLE) throw invalid('sample', `sample must be a whole number from 0 to ${MAX_PREVIEW_SAMPLE}`);
+    if (!Number.isInteger(sample) || sample < 0 || sample > MAX_PREVIEW_SAMPLE)
+      throw invalid('sample', `sample must be a whole number from 0 to ${MAX_PREVIEW_SAMPLE}`);
     const rule = input.id !== undefined ? (await this.get(projectId, input.id)).rule : input.rule;
     const match = await this.#match(projectId, rule, 'p');
     await this.#flushEvents?.();

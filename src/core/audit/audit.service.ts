@@ -47,7 +47,10 @@ export class AuditService {
     this.#clock = deps.clock;
   }
 
-  async record(tx: Db, entry: { projectId: string | null; actor?: Actor; action: AuditAction; target: string; details?: Record<string, unknown> }): Promise<void> {
+  async record(
+    tx: Db,
+    entry: { projectId: string | null; actor?: Actor; action: AuditAction; target: string; details?: Record<string, unknown> },
+  ): Promise<void> {
     const actor = entry.actor ?? SYSTEM_ACTOR;
     await repo.insertEntry(tx, {
       project_id: entry.projectId,
@@ -133,7 +136,10 @@ export class RejectedRequestsService {
 
   async list(projectId: string, page: { before?: number; limit: number }): Promise<{ items: RejectedRequest[]; next: number | null }> {
     const rows = await repo.listRejected(this.#store.db, projectId, { before: page.before, limit: page.limit + 1 });
-    const items = rows.slice(0, page.limit).map((r) => ({ ...r, id: Number(r.id), project_id: undefined })).map(({ project_id: _p, ...r }) => r);
+    const items = rows
+      .slice(0, page.limit)
+      .map((r) => ({ ...r, id: Number(r.id), project_id: undefined }))
+      .map(({ project_id: _p, ...r }) => r);
     return { items, next: rows.length > page.limit ? items[items.length - 1].id : null };
   }
 }

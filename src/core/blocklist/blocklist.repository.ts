@@ -19,7 +19,9 @@ function filtered(db: Db, projectId: string, f: BlocklistFilter) {
 }
 
 export async function count(db: Db, projectId: string, f: BlocklistFilter): Promise<number> {
-  const r = await filtered(db, projectId, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const r = await filtered(db, projectId, f)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -36,7 +38,13 @@ export async function page(db: Db, projectId: string, f: BlocklistFilter, offset
 }
 
 /** Adds numbers not yet blocked under the 080 number (an existing entry keeps its request date); returns how many were added. */
-export async function insertMissing(db: Db, projectId: string, unsubscribeNo: string, entries: { recipientNo: string; key: string }[], now: number): Promise<number> {
+export async function insertMissing(
+  db: Db,
+  projectId: string,
+  unsubscribeNo: string,
+  entries: { recipientNo: string; key: string }[],
+  now: number,
+): Promise<number> {
   let added = 0;
   for (const e of entries) {
     const r = await db
@@ -51,12 +59,24 @@ export async function insertMissing(db: Db, projectId: string, unsubscribeNo: st
 
 export async function remove(db: Db, projectId: string, unsubscribeNo: string, recipientNos: string[]): Promise<number> {
   if (recipientNos.length === 0) return 0;
-  const r = await db.deleteFrom('blocklist_recipients').where('project_id', '=', projectId).where('unsubscribe_no', '=', unsubscribeNo).where('recipient_no', 'in', recipientNos).executeTakeFirst();
+  const r = await db
+    .deleteFrom('blocklist_recipients')
+    .where('project_id', '=', projectId)
+    .where('unsubscribe_no', '=', unsubscribeNo)
+    .where('recipient_no', 'in', recipientNos)
+    .executeTakeFirst();
   return Number(r.numDeletedRows ?? 0n);
 }
 
 /** The 080 number a number (E.164 key) is blocked under, if any (the earliest block). */
 export async function blockedUnder(db: Db, projectId: string, key: string): Promise<string | undefined> {
-  const r = await db.selectFrom('blocklist_recipients').select('unsubscribe_no').where('project_id', '=', projectId).where('recipient_key', '=', key).orderBy('request_date').limit(1).executeTakeFirst();
+  const r = await db
+    .selectFrom('blocklist_recipients')
+    .select('unsubscribe_no')
+    .where('project_id', '=', projectId)
+    .where('recipient_key', '=', key)
+    .orderBy('request_date')
+    .limit(1)
+    .executeTakeFirst();
   return r?.unsubscribe_no;
 }

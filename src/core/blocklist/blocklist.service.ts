@@ -67,9 +67,17 @@ export class BlocklistService {
     const from = date(q.from);
     const endAt = date(q.to);
     if (from !== undefined && endAt !== undefined && endAt < from) throw invalid(q.to!.field, `${q.to!.field} is before ${q.from!.field}`);
-    const filter: repo.BlocklistFilter = { unsubscribeNo: q.unsubscribeNo, recipientNo: q.recipientNo, from, to: endAt === undefined ? undefined : endAt + 999 };
+    const filter: repo.BlocklistFilter = {
+      unsubscribeNo: q.unsubscribeNo,
+      recipientNo: q.recipientNo,
+      from,
+      to: endAt === undefined ? undefined : endAt + 999,
+    };
     const db = this.#store.db;
-    const [totalCount, data] = await Promise.all([repo.count(db, project.id, filter), repo.page(db, project.id, filter, (q.pageNum - 1) * q.pageSize, q.pageSize)]);
+    const [totalCount, data] = await Promise.all([
+      repo.count(db, project.id, filter),
+      repo.page(db, project.id, filter, (q.pageNum - 1) * q.pageSize, q.pageSize),
+    ]);
     return { pageNum: q.pageNum, pageSize: q.pageSize, totalCount, data, timezone: project.timezone };
   }
 
@@ -116,6 +124,8 @@ export class BlocklistService {
     const d = s.delivery;
     if (s.campaign.channel !== 'text_message' || s.campaign.consentClass !== 'advertising' || d.addressKind !== 'phone' || !d.address) return undefined;
     const unsubscribeNo = await repo.blockedUnder(tx, s.project.id, d.address);
-    return unsubscribeNo === undefined ? undefined : { metric: METRICS.excludedUser, reason: `blocked_080: the number is on the 080 block list (unsubscribe number ${unsubscribeNo})` };
+    return unsubscribeNo === undefined
+      ? undefined
+      : { metric: METRICS.excludedUser, reason: `blocked_080: the number is on the 080 block list (unsubscribe number ${unsubscribeNo})` };
   };
 }

@@ -1,4 +1,3 @@
-
 import type { Db, Dialect } from '../../platform/db/store.ts';
 import { jsonSql } from '../../platform/db/json-sql.ts';
 
@@ -8,17 +7,36 @@ import { jsonSql } from '../../platform/db/json-sql.ts';
  */
 
 export async function countEvents(db: Db, projectId: string, from: number, to: number, name?: string): Promise<number> {
-  let q = db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).where('occurred_at', '>=', from).where('occurred_at', '<', to);
+  let q = db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .where('occurred_at', '>=', from)
+    .where('occurred_at', '<', to);
   if (name) q = q.where('name', '=', name);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
 export async function lastEvent(db: Db, projectId: string) {
-  return db.selectFrom('events').select(['occurred_at', 'received_at', 'name']).where('project_id', '=', projectId).orderBy('occurred_at', 'desc').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('events')
+    .select(['occurred_at', 'received_at', 'name'])
+    .where('project_id', '=', projectId)
+    .orderBy('occurred_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function countProfiles(db: Db, projectId: string): Promise<number> {
-  return Number((await db.selectFrom('profiles').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow()).n);
+  return Number(
+    (
+      await db
+        .selectFrom('profiles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 }
 
 export async function countSent(db: Db, projectId: string, from: number, to: number): Promise<number> {
@@ -39,7 +57,11 @@ export interface EventPosition {
 }
 
 /** Newest first; `after` is the last row of the previous page. */
-export function listEvents(db: Db, projectId: string, f: { name?: string; from?: number; to?: number; profileIds?: string[]; after?: EventPosition; limit: number }) {
+export function listEvents(
+  db: Db,
+  projectId: string,
+  f: { name?: string; from?: number; to?: number; profileIds?: string[]; after?: EventPosition; limit: number },
+) {
   let q = db
     .selectFrom('events')
     .select(['occurred_at', 'event_key', 'name', 'received_at', 'profile_id', 'properties', 'items', 'source'])
@@ -49,7 +71,10 @@ export function listEvents(db: Db, projectId: string, f: { name?: string; from?:
   if (f.to !== undefined) q = q.where('occurred_at', '<', f.to);
   if (f.profileIds) q = q.where('profile_id', 'in', f.profileIds.length ? f.profileIds : ['']);
   const after = f.after;
-  if (after) q = q.where((eb) => eb.or([eb('occurred_at', '<', after.occurredAt), eb.and([eb('occurred_at', '=', after.occurredAt), eb('event_key', '<', after.eventKey)])]));
+  if (after)
+    q = q.where((eb) =>
+      eb.or([eb('occurred_at', '<', after.occurredAt), eb.and([eb('occurred_at', '=', after.occurredAt), eb('event_key', '<', after.eventKey)])]),
+    );
   return q.orderBy('occurred_at', 'desc').orderBy('event_key', 'desc').limit(f.limit).execute();
 }
 
@@ -77,28 +102,62 @@ export function identifiersMatching(db: Db, projectId: string, ids: { type: stri
 }
 
 export function identifiersOf(db: Db, projectId: string, profileId: string) {
-  return db.selectFrom('identifiers').select(['type', 'value', 'raw', 'created_at']).where('project_id', '=', projectId).where('profile_id', '=', profileId).orderBy('type').orderBy('created_at').execute();
+  return db
+    .selectFrom('identifiers')
+    .select(['type', 'value', 'raw', 'created_at'])
+    .where('project_id', '=', projectId)
+    .where('profile_id', '=', profileId)
+    .orderBy('type')
+    .orderBy('created_at')
+    .execute();
 }
 
 export function mergedInto(db: Db, projectId: string, profileId: string) {
-  return db.selectFrom('profile_aliases').select(['alias_id', 'merged_at']).where('project_id', '=', projectId).where('profile_id', '=', profileId).orderBy('alias_id').limit(500).execute();
+  return db
+    .selectFrom('profile_aliases')
+    .select(['alias_id', 'merged_at'])
+    .where('project_id', '=', projectId)
+    .where('profile_id', '=', profileId)
+    .orderBy('alias_id')
+    .limit(500)
+    .execute();
 }
 
 export function devicesOf(db: Db, projectId: string, profileId: string) {
-  return db.selectFrom('devices').selectAll().where('project_id', '=', projectId).where('profile_id', '=', profileId).orderBy('updated_at', 'desc').limit(100).execute();
+  return db
+    .selectFrom('devices')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('profile_id', '=', profileId)
+    .orderBy('updated_at', 'desc')
+    .limit(100)
+    .execute();
 }
 
 export function messagesTo(db: Db, projectId: string, profileId: string, limit: number) {
   return db
     .selectFrom('deliveries')
-    .select(['id', 'campaign_id', 'channel', 'state', 'metric', 'reason', 'address_kind', 'created_at', 'sending_at', 'finished_at', 'delivered_at', 'opened_at', 'clicked_at'])
+    .select([
+      'id',
+      'campaign_id',
+      'channel',
+      'state',
+      'metric',
+      'reason',
+      'address_kind',
+      'created_at',
+      'sending_at',
+      'finished_at',
+      'delivered_at',
+      'opened_at',
+      'clicked_at',
+    ])
     .where('project_id', '=', projectId)
     .where('profile_id', '=', profileId)
     .orderBy('sending_at', 'desc')
     .limit(limit)
     .execute();
 }
-
 
 export function profilesByIds(db: Db, projectId: string, ids: string[], limit: number) {
   if (ids.length === 0) return Promise.resolve([]);

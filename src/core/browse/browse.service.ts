@@ -126,7 +126,8 @@ export class BrowseService {
     const db = this.#store.db;
     if (f.q !== undefined && f.q.trim() !== '') {
       const q = f.q.trim();
-      if (f.type !== undefined && !IDENTIFIER_TYPES.includes(f.type as IdentifierType)) throw invalid('type', `type must be one of ${IDENTIFIER_TYPES.join(', ')}`);
+      if (f.type !== undefined && !IDENTIFIER_TYPES.includes(f.type as IdentifierType))
+        throw invalid('type', `type must be one of ${IDENTIFIER_TYPES.join(', ')}`);
       const types = f.type ? [f.type as IdentifierType] : [...IDENTIFIER_TYPES];
       const region = project.settings.phoneRegion ?? this.#defaultRegion;
       const candidates = types.flatMap((t) => {
@@ -202,4 +203,3 @@ export class BrowseService {
 function toSummary(r: { id: string; properties: string; created_at: number; updated_at: number }) {
   return { id: r.id, properties: JSON.parse(r.properties) as Record<string, unknown>, createdAt: r.created_at, updatedAt: r.updated_at };
 }
-

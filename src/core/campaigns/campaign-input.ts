@@ -74,7 +74,8 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 
 function onlyFields(obj: Obj, allowed: readonly string[], at: string) {
   for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) throw invalid(at ? `${at}.${k}` : k, `${at ? `${at}.${k}` : k} is not a field of ${at || 'a campaign'} (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(k))
+      throw invalid(at ? `${at}.${k}` : k, `${at ? `${at}.${k}` : k} is not a field of ${at || 'a campaign'} (allowed: ${allowed.join(', ')})`);
   }
 }
 
@@ -113,7 +114,7 @@ function checkLiquid(renderer: TemplateRenderer, source: string | undefined, fie
 
 export function parseTemplate(channel: Channel, raw: unknown, renderer: TemplateRenderer): CampaignTemplate {
   const at = 'template';
-  if (!isObject(raw)) throw invalid(at, 'template must be an object with the fields of the channel\'s message');
+  if (!isObject(raw)) throw invalid(at, "template must be an object with the fields of the channel's message");
   const liquid = (fields: string[], obj: Obj, base = at) => {
     for (const f of fields) checkLiquid(renderer, obj[f] as string | undefined, `${base}.${f}`);
   };
@@ -219,7 +220,8 @@ export function parseSendTime(raw: unknown): SendTime {
   if (type === 'scheduled') {
     onlyFields(raw, ['type', 'at', 'audience_id'], at);
     const when = raw.at;
-    if (parseDatetime(when) === undefined) throw invalid(`${at}.at`, `${at}.at must be an ISO 8601 datetime with Z or an offset, e.g. 2025-01-06T09:00:00+09:00`);
+    if (parseDatetime(when) === undefined)
+      throw invalid(`${at}.at`, `${at}.at must be an ISO 8601 datetime with Z or an offset, e.g. 2025-01-06T09:00:00+09:00`);
     const audience = str(raw, 'audience_id', at, { max: 100 });
     return audience === undefined ? { type, at: when as string } : { type, at: when as string, audience_id: audience };
   }
@@ -235,15 +237,18 @@ export function parseSendTime(raw: unknown): SendTime {
   }
   const conditions: EventCondition[] = [];
   if (raw.conditions !== undefined && raw.conditions !== null) {
-    if (!Array.isArray(raw.conditions) || raw.conditions.length > 20) throw invalid(`${at}.conditions`, `${at}.conditions must be an array of at most 20 conditions`);
+    if (!Array.isArray(raw.conditions) || raw.conditions.length > 20)
+      throw invalid(`${at}.conditions`, `${at}.conditions must be an array of at most 20 conditions`);
     raw.conditions.forEach((c, i) => {
       const cat = `${at}.conditions[${i}]`;
       if (!isObject(c)) throw invalid(cat, `${cat} must be an object {param, op, value}`);
       onlyFields(c, ['param', 'op', 'value'], cat);
-      if (typeof c.param !== 'string' || c.param.length === 0 || c.param.length > 128) throw invalid(`${cat}.param`, `${cat}.param must be an event parameter name`);
+      if (typeof c.param !== 'string' || c.param.length === 0 || c.param.length > 128)
+        throw invalid(`${cat}.param`, `${cat}.param must be an event parameter name`);
       const op = oneOf(c.op as ConditionOp, CONDITION_OPS, `${cat}.op`);
       const needsValue = op !== 'exists' && op !== 'not_exists';
-      if (needsValue && !['string', 'number', 'boolean'].includes(typeof c.value)) throw invalid(`${cat}.value`, `${cat}.value must be a string, number or boolean`);
+      if (needsValue && !['string', 'number', 'boolean'].includes(typeof c.value))
+        throw invalid(`${cat}.value`, `${cat}.value must be a string, number or boolean`);
       if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof c.value !== 'number') throw invalid(`${cat}.value`, `${cat}.value must be a number for ${op}`);
       conditions.push(needsValue ? { param: c.param, op, value: c.value as string | number | boolean } : { param: c.param, op });
     });
@@ -265,7 +270,8 @@ export function parseQuietHours(raw: unknown, field: string): QuietHours | null 
 export function parseOptions(raw: Obj): CampaignOptions {
   const o: CampaignOptions = {};
   if (raw.quiet_hours !== undefined) o.quiet_hours = parseQuietHours(raw.quiet_hours, 'quiet_hours');
-  if (raw.noisy_window_seconds !== undefined && raw.noisy_window_seconds !== null) o.noisy_window_seconds = int(raw.noisy_window_seconds, 'noisy_window_seconds', 1, 365 * 86_400);
+  if (raw.noisy_window_seconds !== undefined && raw.noisy_window_seconds !== null)
+    o.noisy_window_seconds = int(raw.noisy_window_seconds, 'noisy_window_seconds', 1, 365 * 86_400);
   if (raw.fatigue !== undefined && raw.fatigue !== null) {
     if (typeof raw.fatigue !== 'boolean') throw invalid('fatigue', 'fatigue must be true or false');
     o.fatigue = raw.fatigue;

@@ -72,7 +72,17 @@ export class CampaignsService {
 
   #audit: AuditService | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; profiles: ProfilesService; taxonomy: TaxonomyService; renderer: TemplateRenderer; cacheTtlMs?: number; audit?: AuditService }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    queue: Queue;
+    projects: ProjectsService;
+    profiles: ProfilesService;
+    taxonomy: TaxonomyService;
+    renderer: TemplateRenderer;
+    cacheTtlMs?: number;
+    audit?: AuditService;
+  }) {
     this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
@@ -174,7 +184,11 @@ export class CampaignsService {
     const to = status as CampaignStatus;
     if (to === current.status) return current;
     if (!TRANSITIONS[current.status].includes(to)) {
-      throw new MaruError('conflict', `the campaign is ${current.status} and cannot become ${to} (allowed: ${TRANSITIONS[current.status].join(', ') || 'none'})`, { field: 'status' });
+      throw new MaruError(
+        'conflict',
+        `the campaign is ${current.status} and cannot become ${to} (allowed: ${TRANSITIONS[current.status].join(', ') || 'none'})`,
+        { field: 'status' },
+      );
     }
     const now = this.#clock.now();
     const next: Campaign = { ...current, status: to, updatedAt: now };
@@ -264,7 +278,8 @@ export class CampaignsService {
   #checkActivation(c: Campaign, now: number): void {
     if (c.sendTime.type === 'scheduled') {
       const at = parseDatetime(c.sendTime.at)!;
-      if (at < now - SCHEDULE_GRACE_MS) throw invalid('send_time.at', `send_time.at (${c.sendTime.at}) is in the past; set a new time to activate this campaign`);
+      if (at < now - SCHEDULE_GRACE_MS)
+        throw invalid('send_time.at', `send_time.at (${c.sendTime.at}) is in the past; set a new time to activate this campaign`);
     }
   }
 
@@ -312,7 +327,11 @@ function checkAdvertisingCampaign(project: Project, doc: CampaignDocument): void
     const body = markText(t.body, advertiser, t.from ?? messagingDefaults(project.settings).textFrom);
     const violation = checkTextLimits({ kind: t.kind, body }).find((v) => v.field === 'body' && v.code === 'too_long');
     if (violation) {
-      throw invalid('template.body', `template.body is ${violation.actualBytes} bytes once marked as advertising ((광고), sender name, contact and 무료수신거부 line); ${t.kind.toUpperCase()} allows at most ${violation.limitBytes} bytes — shorten it or use kind lms`, { limitBytes: violation.limitBytes, actualBytes: violation.actualBytes });
+      throw invalid(
+        'template.body',
+        `template.body is ${violation.actualBytes} bytes once marked as advertising ((광고), sender name, contact and 무료수신거부 line); ${t.kind.toUpperCase()} allows at most ${violation.limitBytes} bytes — shorten it or use kind lms`,
+        { limitBytes: violation.limitBytes, actualBytes: violation.actualBytes },
+      );
     }
   }
 }

@@ -54,7 +54,15 @@ export class ChannelConfigService {
 
   #audit: AuditService | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; log: Logger; projects: ProjectsService; vendors: ChannelVendors; secretKey: string | undefined; audit?: AuditService }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    log: Logger;
+    projects: ProjectsService;
+    vendors: ChannelVendors;
+    secretKey: string | undefined;
+    audit?: AuditService;
+  }) {
     this.#audit = deps.audit;
     this.#store = deps.store;
     this.#clock = deps.clock;
@@ -108,7 +116,10 @@ export class ChannelConfigService {
       const config = JSON.parse(box.decrypt(row.sealed_config, ChannelConfigService.#context(row.project_id, row.channel, row.vendor)));
       return { vendor: row.vendor, config };
     } catch (e) {
-      const why = e instanceof SecretBoxError && e.code === 'AUTHENTICATION_FAILED' ? 'it was sealed with another MARU_SECRET_KEY (or altered); set it again' : 'it is malformed';
+      const why =
+        e instanceof SecretBoxError && e.code === 'AUTHENTICATION_FAILED'
+          ? 'it was sealed with another MARU_SECRET_KEY (or altered); set it again'
+          : 'it is malformed';
       this.#log.warn({ projectId: row.project_id, channel: row.channel, vendor: row.vendor }, 'channel provider config cannot be opened');
       return { vendor: row.vendor, error: `${what} cannot be opened: ${why}` };
     }
@@ -142,7 +153,8 @@ export class ChannelConfigService {
   }
 
   #checkChannel(channel: unknown): string {
-    if (typeof channel !== 'string' || !(CHANNELS as readonly string[]).includes(channel)) throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}`);
+    if (typeof channel !== 'string' || !(CHANNELS as readonly string[]).includes(channel))
+      throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}`);
     return channel;
   }
 
@@ -155,7 +167,8 @@ export class ChannelConfigService {
     const channel = this.#checkChannel(input.channel);
     const known = this.#vendors.vendors(channel);
     if (input.vendor === SANDBOX) throw invalid('vendor', `the sandbox needs no configuration: remove the ${channel} configuration to use it`);
-    if (typeof input.vendor !== 'string' || !known.includes(input.vendor)) throw invalid('vendor', `vendor must be one of ${known.join(', ')} for the ${channel} channel`);
+    if (typeof input.vendor !== 'string' || !known.includes(input.vendor))
+      throw invalid('vendor', `vendor must be one of ${known.join(', ')} for the ${channel} channel`);
     const vendor = input.vendor;
     if (!isObject(input.config)) throw invalid('config', `config must be an object: the ${vendor} provider's settings and credentials`);
     if (Buffer.byteLength(JSON.stringify(input.config)) > MAX_CONFIG_BYTES) throw invalid('config', `config must be at most ${MAX_CONFIG_BYTES} bytes of JSON`);
@@ -190,7 +203,13 @@ export class ChannelConfigService {
     await this.#store.write(async (tx) => {
       await repo.upsertConfig(tx, row);
       await repo.bumpGeneration(tx);
-      await this.#audit?.record(tx, { projectId: project.id, actor: input.actor, action: 'provider.changed', target: `channel:${channel}`, details: { vendor } });
+      await this.#audit?.record(tx, {
+        projectId: project.id,
+        actor: input.actor,
+        action: 'provider.changed',
+        target: `channel:${channel}`,
+        details: { vendor },
+      });
     });
     await this.load();
     this.#log.info({ projectId: project.id, channel, vendor }, 'channel provider configured');

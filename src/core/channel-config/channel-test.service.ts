@@ -58,7 +58,14 @@ export class ChannelTestService {
   #audit: AuditService;
   #defaultRegion: string;
 
-  constructor(deps: { store: Store; projects: ProjectsService; providers: ChannelProviders; setup: MessagingSetupService; audit: AuditService; defaultPhoneRegion: string }) {
+  constructor(deps: {
+    store: Store;
+    projects: ProjectsService;
+    providers: ChannelProviders;
+    setup: MessagingSetupService;
+    audit: AuditService;
+    defaultPhoneRegion: string;
+  }) {
     this.#store = deps.store;
     this.#projects = deps.projects;
     this.#providers = deps.providers;
@@ -71,7 +78,8 @@ export class ChannelTestService {
     const project = await this.#projects.get(input.projectId);
     if (!CHANNELS.includes(input.channel as Channel)) throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}`);
     const channel = input.channel as Channel;
-    if (typeof input.to !== 'string' || input.to.trim() === '') throw invalid('to', 'to is required: the address, number, token or subscription to send the test to');
+    if (typeof input.to !== 'string' || input.to.trim() === '')
+      throw invalid('to', 'to is required: the address, number, token or subscription to send the test to');
     if (input.to.length > MAX_TO) throw invalid('to', `to is ${input.to.length} characters; at most ${MAX_TO}`);
     const to = input.to.trim();
     const idempotencyKey = `test:${uuidv7()}`;
@@ -87,7 +95,14 @@ export class ChannelTestService {
     let result: ChannelTestResult;
     try {
       const r = await send(provider);
-      result = { ok: r.ok, retryable: r.ok ? false : r.retryable, vendor, idempotencyKey, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}), ...(r.reason ? { reason: r.reason } : {}) };
+      result = {
+        ok: r.ok,
+        retryable: r.ok ? false : r.retryable,
+        vendor,
+        idempotencyKey,
+        ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}),
+        ...(r.reason ? { reason: r.reason } : {}),
+      };
     } catch (e) {
       // A provider throws only for what it was given (STYLE.md "Providers"), e.g. no sender address anywhere.
       result = { ok: false, retryable: false, vendor, idempotencyKey, reason: (e as Error).message };
@@ -105,14 +120,30 @@ export class ChannelTestService {
   }
 
   /** Checks the recipient for the channel and finds the sender; answers the call that sends the message. */
-  async #prepare(project: Project, channel: Channel, to: string, platform: unknown, idempotencyKey: string): Promise<(provider: ProviderByChannel[Channel]) => ReturnType<ProviderByChannel['email']['send']>> {
+  async #prepare(
+    project: Project,
+    channel: Channel,
+    to: string,
+    platform: unknown,
+    idempotencyKey: string,
+  ): Promise<(provider: ProviderByChannel[Channel]) => ReturnType<ProviderByChannel['email']['send']>> {
     const region = project.settings.phoneRegion ?? this.#defaultRegion;
     const defaults = messagingDefaults(project.settings);
     switch (channel) {
       case 'email': {
         if (to.length > 320 || !EMAIL.test(to)) throw invalid('to', `to "${to}" is not an email address`);
-        const from = defaults.emailFrom ? { address: defaults.emailFrom, ...(defaults.emailFromName ? { name: defaults.emailFromName } : {}) } : { address: '' };
-        return (p) => (p as ProviderByChannel['email']).send({ idempotencyKey, from, to, subject: TEST_MESSAGE.title, text: TEST_MESSAGE.body, html: `<p>${TEST_MESSAGE.body}</p>` });
+        const from = defaults.emailFrom
+          ? { address: defaults.emailFrom, ...(defaults.emailFromName ? { name: defaults.emailFromName } : {}) }
+          : { address: '' };
+        return (p) =>
+          (p as ProviderByChannel['email']).send({
+            idempotencyKey,
+            from,
+            to,
+            subject: TEST_MESSAGE.title,
+            text: TEST_MESSAGE.body,
+            html: `<p>${TEST_MESSAGE.body}</p>`,
+          });
       }
       case 'text_message': {
         const { written } = parseRecipientNumber(to, 'to', region, 20);
@@ -122,12 +153,26 @@ export class ChannelTestService {
       case 'kakao_alimtalk': {
         const { written } = parseRecipientNumber(to, 'to', region, 15);
         const kakao = await this.#setup.kakaoChannel(project.id, undefined, null, 'channel');
-        return (p) => (p as ProviderByChannel['kakao_alimtalk']).sendFriendtalk({ idempotencyKey, senderKey: kakao.senderKey, to: written, text: TEST_MESSAGE.body, isAd: false });
+        return (p) =>
+          (p as ProviderByChannel['kakao_alimtalk']).sendFriendtalk({
+            idempotencyKey,
+            senderKey: kakao.senderKey,
+            to: written,
+            text: TEST_MESSAGE.body,
+            isAd: false,
+          });
       }
       case 'push': {
         if (platform !== undefined && platform !== 'android' && platform !== 'ios') throw invalid('platform', 'platform must be android or ios');
         if (/\s/.test(to)) throw invalid('to', 'to must be a device push token (no spaces)');
-        return (p) => (p as ProviderByChannel['push']).send({ idempotencyKey, token: to, platform: platform === 'ios' ? 'ios' : 'android', title: TEST_MESSAGE.title, body: TEST_MESSAGE.body });
+        return (p) =>
+          (p as ProviderByChannel['push']).send({
+            idempotencyKey,
+            token: to,
+            platform: platform === 'ios' ? 'ios' : 'android',
+            title: TEST_MESSAGE.title,
+            body: TEST_MESSAGE.body,
+          });
       }
       case 'web_push': {
         let subscription: unknown;
@@ -137,7 +182,8 @@ export class ChannelTestService {
           throw invalid('to', 'to must be a Web Push subscription as JSON: {"endpoint": "https://...", "keys": {"p256dh": "...", "auth": "..."}}');
         }
         const s = subscription as { endpoint?: unknown; keys?: { p256dh?: unknown; auth?: unknown } } | null;
-        if (!s || typeof s.endpoint !== 'string' || !/^https:\/\//.test(s.endpoint)) throw invalid('to', 'to.endpoint must be the https URL of the push service');
+        if (!s || typeof s.endpoint !== 'string' || !/^https:\/\//.test(s.endpoint))
+          throw invalid('to', 'to.endpoint must be the https URL of the push service');
         if (typeof s.keys?.p256dh !== 'string' || typeof s.keys?.auth !== 'string') throw invalid('to', 'to.keys must have p256dh and auth');
         const sub = { endpoint: s.endpoint, keys: { p256dh: s.keys.p256dh, auth: s.keys.auth } };
         return (p) => (p as ProviderByChannel['web_push']).send({ idempotencyKey, subscription: sub, title: TEST_MESSAGE.title, body: TEST_MESSAGE.body });

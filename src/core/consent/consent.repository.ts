@@ -18,7 +18,19 @@ export async function insertRecords(db: Db, projectId: string, records: ConsentR
   if (records.length === 0) return;
   await db
     .insertInto('consent_records')
-    .values(records.map((r) => ({ project_id: projectId, id: r.id, profile_id: r.profileId, property: r.property, channel: r.channel, kind: r.kind, value: r.value === null ? null : r.value ? 1 : 0, source: r.source, at: r.at })))
+    .values(
+      records.map((r) => ({
+        project_id: projectId,
+        id: r.id,
+        profile_id: r.profileId,
+        property: r.property,
+        channel: r.channel,
+        kind: r.kind,
+        value: r.value === null ? null : r.value ? 1 : 0,
+        source: r.source,
+        at: r.at,
+      })),
+    )
     .execute();
 }
 
@@ -31,7 +43,11 @@ export async function listForProfile(db: Db, projectId: string, profileIds: stri
 }
 
 /** Records of the project in recording order, after `after` (an id), for exports and the notice job. */
-export async function listAfter(db: Db, projectId: string, opts: { after?: string; limit: number; since?: number; profileId?: string }): Promise<ConsentRecord[]> {
+export async function listAfter(
+  db: Db,
+  projectId: string,
+  opts: { after?: string; limit: number; since?: number; profileId?: string },
+): Promise<ConsentRecord[]> {
   let q = db.selectFrom('consent_records').selectAll().where('project_id', '=', projectId);
   if (opts.after !== undefined) q = q.where('id', '>', opts.after);
   if (opts.since !== undefined) q = q.where('at', '>=', opts.since);
@@ -64,17 +80,30 @@ export async function currentConsents(db: Db, projectId: string, opts: { until: 
 }
 
 export async function findNotice(db: Db, projectId: string, recordId: string, kind: string, period: number): Promise<ConsentNoticeRow | undefined> {
-  return db.selectFrom('consent_notices').selectAll().where('project_id', '=', projectId).where('record_id', '=', recordId).where('kind', '=', kind).where('period', '=', period).executeTakeFirst();
+  return db
+    .selectFrom('consent_notices')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('record_id', '=', recordId)
+    .where('kind', '=', kind)
+    .where('period', '=', period)
+    .executeTakeFirst();
 }
 
 export async function insertNotice(db: Db, row: ConsentNoticeRow): Promise<void> {
-  await db.insertInto('consent_notices').values(row).onConflict((oc) => oc.columns(['project_id', 'record_id', 'kind', 'period']).doNothing()).execute();
+  await db
+    .insertInto('consent_notices')
+    .values(row)
+    .onConflict((oc) => oc.columns(['project_id', 'record_id', 'kind', 'period']).doNothing())
+    .execute();
 }
 
 /** Erases the records and notices of profiles (D5 deletion). */
 export async function eraseForProfiles(db: Db, projectId: string, profileIds: string[]): Promise<number> {
   if (profileIds.length === 0) return 0;
-  const ids = (await db.selectFrom('consent_records').select('id').where('project_id', '=', projectId).where('profile_id', 'in', profileIds).execute()).map((r) => r.id);
+  const ids = (await db.selectFrom('consent_records').select('id').where('project_id', '=', projectId).where('profile_id', 'in', profileIds).execute()).map(
+    (r) => r.id,
+  );
   if (ids.length === 0) return 0;
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);

@@ -84,7 +84,16 @@ export class ConsentService {
   #campaigns: CampaignsService;
   #deliveries: DeliveriesService;
 
-  constructor(deps: { store: Store; clock: Clock; log: Logger; queue: Queue; projects: ProjectsService; profiles: ProfilesService; campaigns: CampaignsService; deliveries: DeliveriesService }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    log: Logger;
+    queue: Queue;
+    projects: ProjectsService;
+    profiles: ProfilesService;
+    campaigns: CampaignsService;
+    deliveries: DeliveriesService;
+  }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;
@@ -106,13 +115,20 @@ export class ConsentService {
   // ---- records ----
 
   /** A profile's consent records, newest first (its absorbed profiles' included); `before`: the previous page's last id. */
-  async records(projectId: string, profileId: string, opts: { limit?: number; before?: string } = {}): Promise<{ records: ConsentRecord[]; next: string | null }> {
+  async records(
+    projectId: string,
+    profileId: string,
+    opts: { limit?: number; before?: string } = {},
+  ): Promise<{ records: ConsentRecord[]; next: string | null }> {
     await this.#projects.get(projectId);
     const profile = await this.#profiles.get(projectId, profileId);
     if (!profile) throw new MaruError('not_found', `profile ${profileId} does not exist`, { field: 'profileId' });
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
     const ids = [profile.id, ...(await identityRepo.aliasesOf(this.#store.db, projectId, profile.id))];
-    const records = await repo.listForProfile(this.#store.db, projectId, ids, { limit: limit + 1, ...(opts.before !== undefined ? { before: opts.before } : {}) });
+    const records = await repo.listForProfile(this.#store.db, projectId, ids, {
+      limit: limit + 1,
+      ...(opts.before !== undefined ? { before: opts.before } : {}),
+    });
     const page = records.slice(0, limit);
     return { records: page, next: records.length > limit ? page[page.length - 1].id : null };
   }
@@ -129,9 +145,26 @@ export class ConsentService {
     yield csvRecord(['id', 'profile_id', 'channel', 'kind', 'property', 'value', 'source', 'at', 'at_local']);
     let after: string | undefined;
     for (;;) {
-      const page = await repo.listAfter(this.#store.db, project.id, { limit: PAGE, ...(after !== undefined ? { after } : {}), ...(profileId !== undefined ? { profileId } : {}) });
+      const page = await repo.listAfter(this.#store.db, project.id, {
+        limit: PAGE,
+        ...(after !== undefined ? { after } : {}),
+        ...(profileId !== undefined ? { profileId } : {}),
+      });
       for (const r of page) {
-        yield csvRecord([r.id, r.profileId, r.channel, r.kind, r.property, r.value === null ? '' : String(r.value), r.source, new Date(r.at).toISOString(), localDateTime(r.at, project.timezone)], { neutraliseFormulas: true });
+        yield csvRecord(
+          [
+            r.id,
+            r.profileId,
+            r.channel,
+            r.kind,
+            r.property,
+            r.value === null ? '' : String(r.value),
+            r.source,
+            new Date(r.at).toISOString(),
+            localDateTime(r.at, project.timezone),
+          ],
+          { neutraliseFormulas: true },
+        );
       }
       if (page.length < PAGE) return;
       after = page[page.length - 1].id;
@@ -141,11 +174,13 @@ export class ConsentService {
   /** Sets advertising consents of a profile from the admin API or console: `{property: true|false|null, ...}`. */
   async setConsents(projectId: string, profileId: string, raw: unknown): Promise<Record<string, boolean | null>> {
     await this.#projects.get(projectId);
-    if (!isObject(raw) || Object.keys(raw).length === 0) throw invalid('body', `the body must be an object of consent property to true, false or null (${Object.keys(ADVERTISING_CONSENTS).join(', ')})`);
+    if (!isObject(raw) || Object.keys(raw).length === 0)
+      throw invalid('body', `the body must be an object of consent property to true, false or null (${Object.keys(ADVERTISING_CONSENTS).join(', ')})`);
     const values: Record<string, boolean> = {};
     const removals: string[] = [];
     for (const [k, v] of Object.entries(raw)) {
-      if (!Object.hasOwn(ADVERTISING_CONSENTS, k)) throw invalid(k, `${k} is not an advertising consent property (${Object.keys(ADVERTISING_CONSENTS).join(', ')})`);
+      if (!Object.hasOwn(ADVERTISING_CONSENTS, k))
+        throw invalid(k, `${k} is not an advertising consent property (${Object.keys(ADVERTISING_CONSENTS).join(', ')})`);
       if (v === null) removals.push(k);
       else if (typeof v === 'boolean') values[k] = v;
       else throw invalid(k, `${k} must be true, false or null`);
@@ -155,7 +190,9 @@ export class ConsentService {
     const now = this.#clock.now();
     await this.#store.write((tx) => this.#profiles.setProperties(tx, projectId, profile.id, values, removals, now, 'admin'));
     const after = await this.#profiles.get(projectId, profile.id);
-    return Object.fromEntries(Object.keys(ADVERTISING_CONSENTS).map((k) => [k, typeof after?.properties[k] === 'boolean' ? (after.properties[k] as boolean) : null]));
+    return Object.fromEntries(
+      Object.keys(ADVERTISING_CONSENTS).map((k) => [k, typeof after?.properties[k] === 'boolean' ? (after.properties[k] as boolean) : null]),
+    );
   }
 
   /** Withdraws the text advertising consent of the profile holding a number registered on the 080 block list. */
@@ -176,11 +213,14 @@ export class ConsentService {
         delete out[kind];
         continue;
       }
-      if (!isObject(v) || typeof v.campaignId !== 'string' || Object.keys(v).some((k) => k !== 'campaignId')) throw invalid(kind, `${kind} must be {"campaignId": "..."} or null`);
+      if (!isObject(v) || typeof v.campaignId !== 'string' || Object.keys(v).some((k) => k !== 'campaignId'))
+        throw invalid(kind, `${kind} must be {"campaignId": "..."} or null`);
       const campaign = await this.#campaigns.find(projectId, v.campaignId);
       if (!campaign) throw invalid(`${kind}.campaignId`, `${kind}.campaignId: campaign ${v.campaignId} does not exist in this project`);
-      if (campaign.consentClass !== 'informational') throw invalid(`${kind}.campaignId`, `${kind}.campaignId: campaign ${campaign.id} is advertising; consent notices are informational messages`);
-      if (campaign.sendTime.type !== 'api') throw invalid(`${kind}.campaignId`, `${kind}.campaignId: campaign ${campaign.id} must be API-triggered (send_time {"type": "api"})`);
+      if (campaign.consentClass !== 'informational')
+        throw invalid(`${kind}.campaignId`, `${kind}.campaignId: campaign ${campaign.id} is advertising; consent notices are informational messages`);
+      if (campaign.sendTime.type !== 'api')
+        throw invalid(`${kind}.campaignId`, `${kind}.campaignId: campaign ${campaign.id} must be API-triggered (send_time {"type": "api"})`);
       out[kind] = { campaignId: campaign.id };
     }
     await this.#projects.update(projectId, { settings: { consentNotices: out } });
@@ -191,7 +231,6 @@ export class ConsentService {
   async noticeSettings(projectId: string): Promise<ConsentNoticeSettings> {
     return noticeSettings(await this.#projects.get(projectId));
   }
-
 
   /** Queues the daily run at DAILY_RUN_UTC_HOUR of the first day at or after `from` whose run time is still ahead (once per day). */
   async scheduleNext(from = this.#clock.now()): Promise<void> {
@@ -221,7 +260,11 @@ export class ConsentService {
     let sent = 0;
     let after: string | undefined;
     for (;;) {
-      const page = await repo.listAfter(this.#store.db, project.id, { since: now - RESULT_NOTICE_DAYS * DAY_MS, limit: PAGE, ...(after !== undefined ? { after } : {}) });
+      const page = await repo.listAfter(this.#store.db, project.id, {
+        since: now - RESULT_NOTICE_DAYS * DAY_MS,
+        limit: PAGE,
+        ...(after !== undefined ? { after } : {}),
+      });
       for (const r of page) if (r.at <= now && (await this.#notify(project, campaignId, r, 'result', 0))) sent++;
       if (page.length < PAGE) return sent;
       after = page[page.length - 1].id;
@@ -233,7 +276,11 @@ export class ConsentService {
     let sent = 0;
     let after: string | undefined;
     for (;;) {
-      const page = await repo.currentConsents(this.#store.db, project.id, { until: addYears(now, -CONFIRMATION_YEARS), limit: PAGE, ...(after !== undefined ? { after } : {}) });
+      const page = await repo.currentConsents(this.#store.db, project.id, {
+        until: addYears(now, -CONFIRMATION_YEARS),
+        limit: PAGE,
+        ...(after !== undefined ? { after } : {}),
+      });
       for (const r of page) {
         let period = 0;
         while (addYears(r.at, CONFIRMATION_YEARS * (period + 1)) <= now) period++;
@@ -255,7 +302,9 @@ export class ConsentService {
     const requestId = `consent-notice:${kind}:${r.id}:${period}`;
     const profile = await this.#profiles.get(project.id, r.profileId); // an absorbed profile: the one it merged into
     if (!profile) {
-      await this.#store.write((tx) => repo.insertNotice(tx, { project_id: project.id, record_id: r.id, kind, period, request_id: `${requestId}:no-profile`, created_at: this.#clock.now() }));
+      await this.#store.write((tx) =>
+        repo.insertNotice(tx, { project_id: project.id, record_id: r.id, kind, period, request_id: `${requestId}:no-profile`, created_at: this.#clock.now() }),
+      );
       return false;
     }
     const eventParams = {
@@ -269,10 +318,14 @@ export class ConsentService {
       sender_name: advertiserOf(project).senderName,
     };
     await this.#deliveries.plan({ project, campaign, trigger: 'api', requestId, targets: [{ type: 'profile', profileId: profile.id, eventParams }] });
-    await this.#store.write((tx) => repo.insertNotice(tx, { project_id: project.id, record_id: r.id, kind, period, request_id: requestId, created_at: this.#clock.now() }));
+    await this.#store.write((tx) =>
+      repo.insertNotice(tx, { project_id: project.id, record_id: r.id, kind, period, request_id: requestId, created_at: this.#clock.now() }),
+    );
     return true;
   }
 
   /** The deletion eraser (one of the `erasers` of DeletionService): consent records and notices of the erased profiles. */
-  readonly eraser = async (tx: Db, projectId: string, profileIds: string[]): Promise<Record<string, number>> => ({ consent_records: await repo.eraseForProfiles(tx, projectId, profileIds) });
+  readonly eraser = async (tx: Db, projectId: string, profileIds: string[]): Promise<Record<string, number>> => ({
+    consent_records: await repo.eraseForProfiles(tx, projectId, profileIds),
+  });
 }

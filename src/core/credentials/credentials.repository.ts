@@ -1,8 +1,7 @@
 import type { Db } from '../../platform/db/store.ts';
 import type { CredentialRow } from '../../platform/db/schema.ts';
 
-export const findByDigest = (db: Db, digest: string) =>
-  db.selectFrom('credentials').selectAll().where('digest', '=', digest).executeTakeFirst();
+export const findByDigest = (db: Db, digest: string) => db.selectFrom('credentials').selectAll().where('digest', '=', digest).executeTakeFirst();
 
 export async function insertCredential(db: Db, row: CredentialRow) {
   await db.insertInto('credentials').values(row).execute();
@@ -20,9 +19,4 @@ export async function expireCredentials(db: Db, projectId: string | null, kind: 
 }
 
 export const listCredentials = (db: Db, projectId: string) =>
-  db
-    .selectFrom('credentials')
-    .select(['id', 'kind', 'prefix', 'created_at', 'expires_at'])
-    .where('project_id', '=', projectId)
-    .orderBy('created_at')
-    .execute();
+  db.selectFrom('credentials').select(['id', 'kind', 'prefix', 'created_at', 'expires_at']).where('project_id', '=', projectId).orderBy('created_at').execute();

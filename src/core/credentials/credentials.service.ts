@@ -97,7 +97,13 @@ export class CredentialsService {
         await repo.expireCredentials(tx, projectId, k, now + REISSUE_GRACE_MS);
         issued[k] = await this.#issue(tx, projectId, k, now);
       }
-      await this.#audit?.record(tx, { projectId, actor, action: 'credential.reissued', target: `credential:${kind}`, details: { kinds, graceUntil: new Date(now + REISSUE_GRACE_MS).toISOString() } });
+      await this.#audit?.record(tx, {
+        projectId,
+        actor,
+        action: 'credential.reissued',
+        target: `credential:${kind}`,
+        details: { kinds, graceUntil: new Date(now + REISSUE_GRACE_MS).toISOString() },
+      });
       return issued;
     });
     this.#cache.clear();

@@ -126,10 +126,30 @@ describe('exchange and verify', () => {
     const [h, p, sig] = token.split('.');
     const otherProject = Buffer.from(JSON.stringify({ ...decodeJwt(token), sub: 'someoneelse' })).toString('base64url');
     const now = Math.floor(T0 / 1000);
-    const foreign = await new SignJWT({ cid: 'x' }).setProtectedHeader({ alg: 'HS256', typ: 'maru-session+jwt' }).setIssuer('maru').setSubject(ctx.projectId).setExpirationTime(now + 60).sign(new TextEncoder().encode('another-secret-another-secret-another'));
-    const wrongType = await new SignJWT({ cid: 'x' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('maru').setSubject(ctx.projectId).setExpirationTime(now + 60).sign(new TextEncoder().encode(SECRET));
+    const foreign = await new SignJWT({ cid: 'x' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'maru-session+jwt' })
+      .setIssuer('maru')
+      .setSubject(ctx.projectId)
+      .setExpirationTime(now + 60)
+      .sign(new TextEncoder().encode('another-secret-another-secret-another'));
+    const wrongType = await new SignJWT({ cid: 'x' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('maru')
+      .setSubject(ctx.projectId)
+      .setExpirationTime(now + 60)
+      .sign(new TextEncoder().encode(SECRET));
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'maru-session+jwt' })).toString('base64url')}.${p}.`;
-    for (const bad of [`${h}.${otherProject}.${sig}`, `${h}.${p}.${sig.slice(0, -2)}xx`, foreign, wrongType, unsigned, 'garbage', '', undefined, 'x'.repeat(5000)]) {
+    for (const bad of [
+      `${h}.${otherProject}.${sig}`,
+      `${h}.${p}.${sig.slice(0, -2)}xx`,
+      foreign,
+      wrongType,
+      unsigned,
+      'garbage',
+      '',
+      undefined,
+      'x'.repeat(5000),
+    ]) {
       const e = await rejection(ctx.rt.sessionTokens.verify(bad));
       expect([bad?.slice(0, 20), e.code, e.message]).toEqual([bad?.slice(0, 20), 'unauthenticated', 'Invalid token']);
     }
@@ -146,13 +166,19 @@ describe('rate limits of the exchange', () => {
     }
     const blocked = await rejection(tokens.exchange({ accessKey: ctx.keys.access_key, secretKey: ctx.keys.secret_key, client: '203.0.113.9' }));
     const windowEnd = Math.floor(T0 / FAILED_EXCHANGE_LIMIT.windowMs) * FAILED_EXCHANGE_LIMIT.windowMs + FAILED_EXCHANGE_LIMIT.windowMs;
-    expect([blocked.code, blocked.details, blocked.retryAfterMs]).toEqual(['rate_limited', { limit: FAILED_EXCHANGE_LIMIT.limit, remaining: 0, resetAt: windowEnd }, windowEnd - T0]);
+    expect([blocked.code, blocked.details, blocked.retryAfterMs]).toEqual([
+      'rate_limited',
+      { limit: FAILED_EXCHANGE_LIMIT.limit, remaining: 0, resetAt: windowEnd },
+      windowEnd - T0,
+    ]);
     // Another client is unaffected, and the project's quota was not spent by the failures.
     const ok = await tokens.exchange({ accessKey: ctx.keys.access_key, secretKey: ctx.keys.secret_key, client: '198.51.100.1' });
     expect(ok.rate.remaining).toBe(599);
     // After the window the guesser's client may try again.
     ctx.clock.set(windowEnd);
-    await expect(tokens.exchange({ accessKey: ctx.keys.access_key, secretKey: ctx.keys.secret_key, client: '203.0.113.9' })).resolves.toMatchObject({ projectId: ctx.projectId });
+    await expect(tokens.exchange({ accessKey: ctx.keys.access_key, secretKey: ctx.keys.secret_key, client: '203.0.113.9' })).resolves.toMatchObject({
+      projectId: ctx.projectId,
+    });
   });
 
   test("the project's auth_requests quota counts successful exchanges only", async () => {

@@ -102,7 +102,8 @@ export class SessionTokenService {
     const failureKey = `rl:failed_exchange:${input.client}`;
     // Peek: cost 0 against limit-1 is refused exactly when `limit` failures are already counted (limits port contract).
     const budget = await this.#limits.consume({ key: failureKey, limit: this.#failedLimit.limit - 1, windowMs: this.#failedLimit.windowMs, cost: 0 });
-    if (!budget.allowed) throw this.#rateLimited('too many failed authentication attempts from this client', { ...budget, limit: this.#failedLimit.limit, remaining: 0 });
+    if (!budget.allowed)
+      throw this.#rateLimited('too many failed authentication attempts from this client', { ...budget, limit: this.#failedLimit.limit, remaining: 0 });
 
     for (const [name, value] of [
       [fields.accessKey, input.accessKey],
@@ -165,10 +166,12 @@ export class SessionTokenService {
   }
 
   #signingKey(): Promise<KeyObject> {
-    this.#key ??= this.#loadKey().then((bytes) => createSecretKey(bytes)).catch((e: unknown) => {
-      this.#key = undefined;
-      throw e;
-    });
+    this.#key ??= this.#loadKey()
+      .then((bytes) => createSecretKey(bytes))
+      .catch((e: unknown) => {
+        this.#key = undefined;
+        throw e;
+      });
     return this.#key;
   }
 

@@ -16,7 +16,19 @@ describe('DeletionJobsService', () => {
     extraEraser = async () => ({});
     t = await buildTestApp({ clock, erasers: [(tx, p, ids) => extraEraser(tx, p, ids)] });
     projectId = (await createProject(t.runtime)).project.id;
-    await t.runtime.profiles.upsert({ projectId, strict: false, updates: [{ identifiers: [{ type: 'external_id', value: 'victim' }, { type: 'email', value: 'v@example.com' }], properties: { plan: 'pro' } }] });
+    await t.runtime.profiles.upsert({
+      projectId,
+      strict: false,
+      updates: [
+        {
+          identifiers: [
+            { type: 'external_id', value: 'victim' },
+            { type: 'email', value: 'v@example.com' },
+          ],
+          properties: { plan: 'pro' },
+        },
+      ],
+    });
   });
   afterEach(() => t.close());
 
@@ -33,11 +45,15 @@ describe('DeletionJobsService', () => {
       [[{}], 'user_ids[0]', 'user_ids[0] must be a non-empty string of at most 512 characters'],
     ];
     for (const [externalIds, field, message] of bad) {
-      const err = await jobs().create({ projectId, externalIds, field: 'user_ids' }).catch((e: unknown) => e);
+      const err = await jobs()
+        .create({ projectId, externalIds, field: 'user_ids' })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(MaruError);
       expect([(err as MaruError).code, (err as MaruError).field, (err as MaruError).message]).toEqual(['invalid_input', field, message]);
     }
-    const tooMany = await jobs().create({ projectId, externalIds: Array.from({ length: MAX_DELETION_IDS + 1 }, (_, i) => `u${i}`), field: 'user_ids' }).catch((e: unknown) => e);
+    const tooMany = await jobs()
+      .create({ projectId, externalIds: Array.from({ length: MAX_DELETION_IDS + 1 }, (_, i) => `u${i}`), field: 'user_ids' })
+      .catch((e: unknown) => e);
     expect((tooMany as MaruError).code).toBe('too_many_items');
     expect(await t.runtime.queue.counts(DELETION_QUEUE)).toEqual({ pending: 0, running: 0, done: 0, failed: 0 });
   });
@@ -70,12 +86,19 @@ describe('DeletionJobsService', () => {
     const job = await jobs().create({ projectId, externalIds: ['victim'], field: 'user_ids' });
     await t.runtime.queue.drain(DELETION_QUEUE);
     const failed = await jobs().get(projectId, job.id);
-    expect([failed.status, failed.deleted, failed.error, failed.completedAt]).toEqual(['failed', 0, 'the deletion could not be completed; see the server log', clock.now()]);
+    expect([failed.status, failed.deleted, failed.error, failed.completedAt]).toEqual([
+      'failed',
+      0,
+      'the deletion could not be completed; see the server log',
+      clock.now(),
+    ]);
     expect(await victim()).toBeDefined();
     const [row] = await t.runtime.store.db.selectFrom('deletion_jobs').selectAll().where('id', '=', job.id).execute();
     expect(JSON.parse(row.pending_ids as string)).toEqual(['victim']);
     expect((await jobs().audit(projectId, job.id)).map((a) => a.outcome)).toEqual(['failed']);
-    expect((await t.runtime.queue.get((await t.runtime.store.db.selectFrom('jobs').select('id').where('key', '=', job.id).executeTakeFirstOrThrow()).id))?.state).toBe('failed');
+    expect(
+      (await t.runtime.queue.get((await t.runtime.store.db.selectFrom('jobs').select('id').where('key', '=', job.id).executeTakeFirstOrThrow()).id))?.state,
+    ).toBe('failed');
   });
 
   it('a job that exhausts its attempts is failed too', async () => {
@@ -93,7 +116,9 @@ describe('DeletionJobsService', () => {
   it('a job whose worker died during its last attempt reports failed (the queue gave up without running it)', async () => {
     const job = await jobs().create({ projectId, externalIds: ['victim'], field: 'user_ids' });
     // The 8th claim's worker was killed: the job is running with an expired lease and no attempts left.
-    await t.runtime.store.write((tx) => tx.updateTable('jobs').set({ state: 'running', attempts: 8, locked_until: clock.now() }).where('key', '=', job.id).execute());
+    await t.runtime.store.write((tx) =>
+      tx.updateTable('jobs').set({ state: 'running', attempts: 8, locked_until: clock.now() }).where('key', '=', job.id).execute(),
+    );
     clock.advance(1);
     expect(await t.runtime.queue.drain(DELETION_QUEUE)).toBe(0);
     const failed = await jobs().get(projectId, job.id);

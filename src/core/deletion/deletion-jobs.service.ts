@@ -84,7 +84,6 @@ export class DeletionJobsService {
     this.#queue.handle<{ projectId: string; jobId: string }>(DELETION_QUEUE, (job) => this.#run(job), { concurrency: 1 });
   }
 
-
   /**
    * Creates a job deleting the users with these external ids. `field` names the list in errors, `itemField` one of
    * its entries (default `${field}[i]`).
@@ -104,11 +103,24 @@ export class DeletionJobsService {
       projectId: input.projectId,
       externalIds,
       field: 'profileId',
-      onCreate: (tx, job) => this.#audit?.record(tx, { projectId: input.projectId, actor: input.actor, action: 'profile.deleted', target: `profile:${live}`, details: { jobId: job.id } }) ?? Promise.resolve(),
+      onCreate: (tx, job) =>
+        this.#audit?.record(tx, {
+          projectId: input.projectId,
+          actor: input.actor,
+          action: 'profile.deleted',
+          target: `profile:${live}`,
+          details: { jobId: job.id },
+        }) ?? Promise.resolve(),
     });
   }
 
-  async create(input: { projectId: string; externalIds: unknown; field: string; itemField?: (index: number) => string; onCreate?: (tx: Db, job: DeletionJobRow) => Promise<void> }): Promise<DeletionJob> {
+  async create(input: {
+    projectId: string;
+    externalIds: unknown;
+    field: string;
+    itemField?: (index: number) => string;
+    onCreate?: (tx: Db, job: DeletionJobRow) => Promise<void>;
+  }): Promise<DeletionJob> {
     const { field } = input;
     if (!Array.isArray(input.externalIds)) throw invalid(field, `${field} must be an array of user ids`);
     if (input.externalIds.length === 0) throw invalid(field, `${field} must name at least one user`);
@@ -145,7 +157,12 @@ export class DeletionJobsService {
     };
     await this.#store.write(async (tx) => {
       await repo.insertJob(tx, row);
-      const queued = await this.#queue.add(tx, { queue: DELETION_QUEUE, payload: { projectId: input.projectId, jobId: id }, key: id, projectId: input.projectId });
+      const queued = await this.#queue.add(tx, {
+        queue: DELETION_QUEUE,
+        payload: { projectId: input.projectId, jobId: id },
+        key: id,
+        projectId: input.projectId,
+      });
       await repo.setQueueJob(tx, input.projectId, id, queued.id);
       row.queue_job_id = queued.id;
       await input.onCreate?.(tx, row);
@@ -200,12 +217,25 @@ export class DeletionJobsService {
         const current = await repo.findJob(tx, projectId, jobId);
         if (!current || current.pending_ids === null) return undefined; // finished meanwhile
         const ids = JSON.parse(current.pending_ids) as string[];
-        const profileIds = await this.#deletion.select(tx, projectId, ids.map((value) => ({ type: 'external_id' as const, value })));
+        const profileIds = await this.#deletion.select(
+          tx,
+          projectId,
+          ids.map((value) => ({ type: 'external_id' as const, value })),
+        );
         const counts = await this.#deletion.eraseInTx(tx, projectId, profileIds);
         const now = this.#clock.now();
         const deleted = counts.profiles ?? 0;
         await repo.finishJob(tx, projectId, jobId, { status: 'completed', deleted, counts, error: null, at: now });
-        await repo.insertAudit(tx, { id: uuidv7(now), project_id: projectId, job_id: jobId, outcome: 'completed', requested: current.requested, deleted, counts: JSON.stringify(counts), at: now });
+        await repo.insertAudit(tx, {
+          id: uuidv7(now),
+          project_id: projectId,
+          job_id: jobId,
+          outcome: 'completed',
+          requested: current.requested,
+          deleted,
+          counts: JSON.stringify(counts),
+          at: now,
+        });
         return counts;
       });
       if (counts) this.#log.info({ projectId, jobId, counts }, 'deletion job completed');
@@ -223,7 +253,16 @@ export class DeletionJobsService {
       await this.#store.write(async (tx) => {
         const now = this.#clock.now();
         if (!(await repo.finishJob(tx, projectId, jobId, { status: 'failed', deleted: 0, counts: ZERO_COUNTS, error, at: now }))) return;
-        await repo.insertAudit(tx, { id: uuidv7(now), project_id: projectId, job_id: jobId, outcome: 'failed', requested, deleted: 0, counts: JSON.stringify(ZERO_COUNTS), at: now });
+        await repo.insertAudit(tx, {
+          id: uuidv7(now),
+          project_id: projectId,
+          job_id: jobId,
+          outcome: 'failed',
+          requested,
+          deleted: 0,
+          counts: JSON.stringify(ZERO_COUNTS),
+          at: now,
+        });
       });
     } catch (e) {
       this.#log.error({ err: e, projectId, jobId }, 'could not record the failure of a deletion job');

@@ -5,12 +5,7 @@ const n = (r: { numDeletedRows?: bigint } | undefined) => Number(r?.numDeletedRo
 /** Every id a profile was known by: itself and the ids it absorbed. */
 export async function idsWithAliases(db: Db, projectId: string, profileIds: string[]): Promise<string[]> {
   if (profileIds.length === 0) return [];
-  const aliases = await db
-    .selectFrom('profile_aliases')
-    .select('alias_id')
-    .where('project_id', '=', projectId)
-    .where('profile_id', 'in', profileIds)
-    .execute();
+  const aliases = await db.selectFrom('profile_aliases').select('alias_id').where('project_id', '=', projectId).where('profile_id', 'in', profileIds).execute();
   return [...profileIds, ...aliases.map((a) => a.alias_id)];
 }
 

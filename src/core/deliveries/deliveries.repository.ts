@@ -44,14 +44,23 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
 export async function existingKeys(db: Db, projectId: string, keys: string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < keys.length; i += 500) {
-    const rows = await db.selectFrom('deliveries').select('idempotency_key').where('project_id', '=', projectId).where('idempotency_key', 'in', keys.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('deliveries')
+      .select('idempotency_key')
+      .where('project_id', '=', projectId)
+      .where('idempotency_key', 'in', keys.slice(i, i + 500))
+      .execute();
     for (const r of rows) out.add(r.idempotency_key);
   }
   return out;
 }
 
 export async function insertDeliveries(db: Db, rows: DeliveryRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 50) await db.insertInto('deliveries').values(rows.slice(i, i + 50)).execute();
+  for (let i = 0; i < rows.length; i += 50)
+    await db
+      .insertInto('deliveries')
+      .values(rows.slice(i, i + 50))
+      .execute();
 }
 
 export async function findDelivery(db: Db, projectId: string, id: string): Promise<Delivery | undefined> {
@@ -60,17 +69,39 @@ export async function findDelivery(db: Db, projectId: string, id: string): Promi
 }
 
 /** Changes a delivery only if it is in one of `from` (so two workers never both move it); returns whether it did. */
-export async function transition(db: Db, projectId: string, id: string, from: DeliveryState[], set: Partial<Omit<DeliveryRow, 'id' | 'project_id'>>): Promise<boolean> {
+export async function transition(
+  db: Db,
+  projectId: string,
+  id: string,
+  from: DeliveryState[],
+  set: Partial<Omit<DeliveryRow, 'id' | 'project_id'>>,
+): Promise<boolean> {
   const r = await db.updateTable('deliveries').set(set).where('project_id', '=', projectId).where('id', '=', id).where('state', 'in', from).executeTakeFirst();
   return Number(r.numUpdatedRows ?? 0n) > 0;
 }
 
-export async function setTimestamp(db: Db, projectId: string, id: string, column: 'delivered_at' | 'opened_at' | 'clicked_at' | 'converted_at', at: number): Promise<boolean> {
-  const r = await db.updateTable('deliveries').set({ [column]: at }).where('project_id', '=', projectId).where('id', '=', id).where(column, 'is', null).executeTakeFirst();
+export async function setTimestamp(
+  db: Db,
+  projectId: string,
+  id: string,
+  column: 'delivered_at' | 'opened_at' | 'clicked_at' | 'converted_at',
+  at: number,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ [column]: at })
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .where(column, 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows ?? 0n) > 0;
 }
 
-export async function listDeliveries(db: Db, projectId: string, filter: { campaignId?: string; state?: string; limit: number; before?: number }): Promise<Delivery[]> {
+export async function listDeliveries(
+  db: Db,
+  projectId: string,
+  filter: { campaignId?: string; state?: string; limit: number; before?: number },
+): Promise<Delivery[]> {
   let q = db.selectFrom('deliveries').selectAll().where('project_id', '=', projectId);
   if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
   if (filter.state) q = q.where('state', '=', filter.state);
@@ -109,7 +140,10 @@ export async function latestSentUnconverted(db: Db, projectId: string, campaignI
 }
 
 /** Deliveries of a campaign to a profile or an address that went out (sending or sent) after `since`, other than `exceptId`. */
-export async function countRecentToRecipient(db: Db, input: { projectId: string; campaignId: string; profileId: string | null; address: string | null; since: number; exceptId: string }): Promise<number> {
+export async function countRecentToRecipient(
+  db: Db,
+  input: { projectId: string; campaignId: string; profileId: string | null; address: string | null; since: number; exceptId: string },
+): Promise<number> {
   let q = db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -164,12 +198,19 @@ export async function eraseForProfiles(db: Db, projectId: string, profileIds: st
 
 // ---- metrics and counters ----
 
-export async function incrementMetric(db: Db, row: { project_id: string; campaign_id: string; metric: string; day: string; dimension_key: string; dimension_value: string }, by: number, now: number): Promise<void> {
+export async function incrementMetric(
+  db: Db,
+  row: { project_id: string; campaign_id: string; metric: string; day: string; dimension_key: string; dimension_value: string },
+  by: number,
+  now: number,
+): Promise<void> {
   await db
     .insertInto('campaign_metrics')
     .values({ ...row, count: by, updated_at: now })
     .onConflict((oc) =>
-      oc.columns(['project_id', 'campaign_id', 'metric', 'day', 'dimension_key', 'dimension_value']).doUpdateSet((eb) => ({ count: eb('campaign_metrics.count', '+', by), updated_at: now })),
+      oc
+        .columns(['project_id', 'campaign_id', 'metric', 'day', 'dimension_key', 'dimension_value'])
+        .doUpdateSet((eb) => ({ count: eb('campaign_metrics.count', '+', by), updated_at: now })),
     )
     .execute();
 }
@@ -190,7 +231,13 @@ export async function metricRows(db: Db, projectId: string, campaignId: string, 
 }
 
 export async function sendCount(db: Db, projectId: string, channel: string, day: string): Promise<number> {
-  const r = await db.selectFrom('send_counters').select('count').where('project_id', '=', projectId).where('channel', '=', channel).where('day', '=', day).executeTakeFirst();
+  const r = await db
+    .selectFrom('send_counters')
+    .select('count')
+    .where('project_id', '=', projectId)
+    .where('channel', '=', channel)
+    .where('day', '=', day)
+    .executeTakeFirst();
   return Number(r?.count ?? 0);
 }
 
@@ -209,7 +256,11 @@ export async function findTrackingKey(db: Db, projectId: string): Promise<string
 }
 
 export async function insertTrackingKeyIfAbsent(db: Db, projectId: string, secret: string, now: number): Promise<void> {
-  await db.insertInto('tracking_keys').values({ project_id: projectId, secret, created_at: now }).onConflict((oc) => oc.column('project_id').doNothing()).execute();
+  await db
+    .insertInto('tracking_keys')
+    .values({ project_id: projectId, secret, created_at: now })
+    .onConflict((oc) => oc.column('project_id').doNothing())
+    .execute();
 }
 
 // ---- reads of profiles, identifiers and devices (owned by their modules; read here in batches for planning) ----
@@ -230,7 +281,15 @@ export async function profilesByExternalId(db: Db, projectId: string, externalId
 }
 
 export async function profileOwning(db: Db, projectId: string, type: string, value: string): Promise<string | undefined> {
-  return (await db.selectFrom('identifiers').select('profile_id').where('project_id', '=', projectId).where('type', '=', type).where('value', '=', value).executeTakeFirst())?.profile_id;
+  return (
+    await db
+      .selectFrom('identifiers')
+      .select('profile_id')
+      .where('project_id', '=', projectId)
+      .where('type', '=', type)
+      .where('value', '=', value)
+      .executeTakeFirst()
+  )?.profile_id;
 }
 
 export interface ProfileForSend {
@@ -246,7 +305,13 @@ export async function profilesForSend(db: Db, projectId: string, ids: string[], 
     const chunk = ids.slice(i, i + 500);
     const profiles = await db.selectFrom('profiles').select(['id', 'properties']).where('project_id', '=', projectId).where('id', 'in', chunk).execute();
     for (const p of profiles) out.set(p.id, { id: p.id, properties: JSON.parse(p.properties), identifiers: [], devices: [] });
-    const ids2 = await db.selectFrom('identifiers').select(['profile_id', 'type', 'value', 'created_at']).where('project_id', '=', projectId).where('profile_id', 'in', chunk).orderBy('created_at').execute();
+    const ids2 = await db
+      .selectFrom('identifiers')
+      .select(['profile_id', 'type', 'value', 'created_at'])
+      .where('project_id', '=', projectId)
+      .where('profile_id', 'in', chunk)
+      .orderBy('created_at')
+      .execute();
     for (const r of ids2) out.get(r.profile_id)?.identifiers.push({ type: r.type, value: r.value });
     if (withDevices) {
       const devices = await db
@@ -256,7 +321,8 @@ export async function profilesForSend(db: Db, projectId: string, ids: string[], 
         .where('profile_id', 'in', chunk)
         .orderBy('updated_at', 'desc')
         .execute();
-      for (const d of devices) out.get(d.profile_id)?.devices.push({ deviceId: d.device_id, platform: d.platform, pushToken: d.push_token, webpush: d.webpush });
+      for (const d of devices)
+        out.get(d.profile_id)?.devices.push({ deviceId: d.device_id, platform: d.platform, pushToken: d.push_token, webpush: d.webpush });
     }
   }
   return out;
@@ -271,6 +337,10 @@ export function profileIdsQuery(db: Db, projectId: string, audience?: ProfileCon
 
 /** Deliveries of every project by state, for the operator's metrics (the only cross-project read here). */
 export async function countByState(db: Db): Promise<Record<string, number>> {
-  const rows = await db.selectFrom('deliveries').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('state')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }

@@ -76,7 +76,17 @@ export class DeliveriesService {
    * failover) were already accepted and are recorded.
    */
   /** `eraseHooks`: also erase provider-side records of erased deliveries (e.g. the sandbox outbox), by idempotency key. */
-  constructor(deps: { store: Store; clock: Clock; queue: Queue; projects: ProjectsService; campaigns: CampaignsService; defaultPhoneRegion: string; idempotency: IdempotencyService; backlog?: Backlog; eraseHooks?: readonly EraseHook[] }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    queue: Queue;
+    projects: ProjectsService;
+    campaigns: CampaignsService;
+    defaultPhoneRegion: string;
+    idempotency: IdempotencyService;
+    backlog?: Backlog;
+    eraseHooks?: readonly EraseHook[];
+  }) {
     this.#eraseHooks = deps.eraseHooks ?? [];
     this.#backlog = deps.backlog;
     this.#idempotency = deps.idempotency;
@@ -98,8 +108,13 @@ export class DeliveriesService {
     const project = await this.#projects.get(input.projectId);
     const campaign = await this.#campaigns.find(project.id, input.campaignId);
     if (!campaign) throw new MaruError('not_found', `campaign ${input.campaignId} does not exist in this project`, { field: 'campaignId' });
-    if (campaign.id.startsWith(DIRECT_CAMPAIGN_PREFIX)) throw invalid('campaignId', `campaign ${campaign.id} holds direct messages (/messages/...); their content comes with each request, so it cannot be sent here`);
-    if (campaign.sendTime.type !== 'api') throw invalid('campaignId', `campaign ${campaign.id} is not an API-triggered campaign (its send-time type is ${campaign.sendTime.type})`);
+    if (campaign.id.startsWith(DIRECT_CAMPAIGN_PREFIX))
+      throw invalid(
+        'campaignId',
+        `campaign ${campaign.id} holds direct messages (/messages/...); their content comes with each request, so it cannot be sent here`,
+      );
+    if (campaign.sendTime.type !== 'api')
+      throw invalid('campaignId', `campaign ${campaign.id} is not an API-triggered campaign (its send-time type is ${campaign.sendTime.type})`);
     if (campaign.status !== 'active') throw invalid('campaignId', `campaign ${campaign.id} is ${campaign.status}; only an active campaign can be sent`);
     // Visible ASCII only: the key is echoed in a response header (X-Maru-Request-Id), which cannot carry other text.
     if (input.requestId !== undefined && !REQUEST_ID.test(input.requestId)) {
@@ -112,7 +127,15 @@ export class DeliveriesService {
   }
 
   /** Records the deliveries of one send (see the class comment). */
-  async plan(input: { project: Project; campaign: Campaign; trigger: DeliveryTrigger; requestId: string; targets: Target[]; runAt?: number; skipUnreachable?: boolean }): Promise<PlanResult> {
+  async plan(input: {
+    project: Project;
+    campaign: Campaign;
+    trigger: DeliveryTrigger;
+    requestId: string;
+    targets: Target[];
+    runAt?: number;
+    skipUnreachable?: boolean;
+  }): Promise<PlanResult> {
     const { project, campaign } = input;
     if (input.trigger === 'api' || input.trigger === 'direct') await this.#backlog?.check();
     const channel = campaign.channel;
@@ -170,7 +193,10 @@ export class DeliveriesService {
         if (input.skipUnreachable) continue;
         unreachable++;
         const n = bump(seen, `none:${t.type}:${recipientValue}`);
-        const reason = (t.type === 'user-id' || t.type === 'profile') && !profile ? `unknown_user: no profile has ${t.type === 'user-id' ? 'user id' : 'id'} ${recipientValue}` : `no_address: the recipient has no ${ADDRESS_NAMES[channel]}`;
+        const reason =
+          (t.type === 'user-id' || t.type === 'profile') && !profile
+            ? `unknown_user: no profile has ${t.type === 'user-id' ? 'user id' : 'id'} ${recipientValue}`
+            : `no_address: the recipient has no ${ADDRESS_NAMES[channel]}`;
         rows.push({
           ...common,
           id: newId(),
@@ -212,13 +238,23 @@ export class DeliveriesService {
 
     const maxAttempts = campaign.options.max_attempts ?? 5;
     const result = await this.#store.write(async (tx) => {
-      const existing = await repo.existingKeys(tx, project.id, rows.map((r) => r.idempotency_key));
+      const existing = await repo.existingKeys(
+        tx,
+        project.id,
+        rows.map((r) => r.idempotency_key),
+      );
       const fresh = rows.filter((r) => !existing.has(r.idempotency_key));
       await repo.insertDeliveries(tx, fresh);
       let queued = 0;
       for (const r of fresh) {
         if (r.state !== 'pending') continue;
-        await this.#queue.add<DeliveryJob>(tx, { queue: DELIVERY_QUEUE, payload: { projectId: project.id, deliveryId: r.id }, runAt, maxAttempts, projectId: project.id });
+        await this.#queue.add<DeliveryJob>(tx, {
+          queue: DELIVERY_QUEUE,
+          payload: { projectId: project.id, deliveryId: r.id },
+          runAt,
+          maxAttempts,
+          projectId: project.id,
+        });
         queued++;
       }
       const freshKeys = new Set(fresh.map((r) => r.idempotency_key));
@@ -226,7 +262,15 @@ export class DeliveriesService {
       for (const r of rows) {
         if (r.state === 'pending') continue;
         const m = initialMetrics[i++];
-        if (freshKeys.has(r.idempotency_key)) await countMetric(tx, { projectId: project.id, campaignId: campaign.id, metric: m.metric, at: now, timezone: project.timezone, dimensions: m.dimensions });
+        if (freshKeys.has(r.idempotency_key))
+          await countMetric(tx, {
+            projectId: project.id,
+            campaignId: campaign.id,
+            metric: m.metric,
+            at: now,
+            timezone: project.timezone,
+            dimensions: m.dimensions,
+          });
       }
       return { created: fresh.length, queued, existing: rows.length - fresh.length };
     });
@@ -295,7 +339,8 @@ function addressesOf(channel: Campaign['channel'], t: Target, profile: repo.Prof
         if (!d.webpush) continue;
         try {
           const sub = JSON.parse(d.webpush) as { endpoint?: unknown };
-          if (typeof sub.endpoint === 'string') out.push({ kind: 'web_push', value: d.webpush, dedupe: `w:${sub.endpoint}`, deviceId: d.deviceId, platform: d.platform });
+          if (typeof sub.endpoint === 'string')
+            out.push({ kind: 'web_push', value: d.webpush, dedupe: `w:${sub.endpoint}`, deviceId: d.deviceId, platform: d.platform });
         } catch {
           // a malformed stored subscription is not an address
         }
@@ -341,7 +386,8 @@ export function parseApiRecipients(body: unknown, campaign: Campaign, region: st
   const list = (body as { recipients?: unknown }).recipients;
   if (!Array.isArray(list)) throw invalid('recipients', 'recipients is required and must be a list');
   if (list.length === 0) throw invalid('recipients', 'recipients must list at least one recipient');
-  if (list.length > MAX_API_RECIPIENTS) throw new MaruError('too_many_items', `recipients lists ${list.length} recipients; at most ${MAX_API_RECIPIENTS} per call`, { field: 'recipients' });
+  if (list.length > MAX_API_RECIPIENTS)
+    throw new MaruError('too_many_items', `recipients lists ${list.length} recipients; at most ${MAX_API_RECIPIENTS} per call`, { field: 'recipients' });
   const allowed = RECIPIENT_TYPES_BY_CHANNEL[campaign.channel];
   return list.map((r, i): ApiRecipient => {
     const at = `recipients[${i}]`;
@@ -349,16 +395,19 @@ export function parseApiRecipients(body: unknown, campaign: Campaign, region: st
     const o = r as Record<string, unknown>;
     const type = (o.type ?? 'user-id') as RecipientType;
     if (!RECIPIENT_TYPES.includes(type)) throw invalid(`${at}.type`, `${at}.type must be one of ${RECIPIENT_TYPES.join(', ')}`);
-    if (!allowed.includes(type)) throw invalid(`${at}.type`, `${at}.type ${type} is not supported by the ${campaign.channel} channel (supported: ${allowed.join(', ')})`);
+    if (!allowed.includes(type))
+      throw invalid(`${at}.type`, `${at}.type ${type} is not supported by the ${campaign.channel} channel (supported: ${allowed.join(', ')})`);
     const params = o.eventParams ?? {};
     if (typeof params !== 'object' || params === null || Array.isArray(params)) throw invalid(`${at}.eventParams`, `${at}.eventParams must be an object`);
     const eventParams = params as Record<string, unknown>;
     /** The recipient's identifier, by the one identifier rule (identifiers.ts): length, D16 text, email, phone. */
     const required = (name: string, idType: 'external_id' | 'phone' | 'email', value: unknown): string => {
       const field = `${at}.${name}`;
-      if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) throw invalid(field, `${field} is required for a ${type} recipient (a non-empty string)`);
+      if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
+        throw invalid(field, `${field} is required for a ${type} recipient (a non-empty string)`);
       const id = parseIdentifier(idType, value, { field, region });
-      if (!isIdentifier(id)) throw invalid(field, `${field} "${id?.raw}" does not identify anyone (empty, null-like, placeholder and all-zero values are not accepted)`);
+      if (!isIdentifier(id))
+        throw invalid(field, `${field} "${id?.raw}" does not identify anyone (empty, null-like, placeholder and all-zero values are not accepted)`);
       return id.raw;
     };
     switch (type) {

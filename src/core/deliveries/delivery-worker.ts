@@ -8,12 +8,32 @@ import type { CampaignsService } from '../campaigns/campaigns.service.ts';
 import type { AlimtalkTemplate, Campaign, TemplateByChannel } from '../campaigns/campaigns.types.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
-import { messagingDefaults, renderFailover, renderMessage, RenderFailure, userScope, type RenderedAlimtalk, type RenderedEmail, type RenderedPush, type RenderedText, type RenderedWebPush } from '../templates/message-renderer.ts';
+import {
+  messagingDefaults,
+  renderFailover,
+  renderMessage,
+  RenderFailure,
+  userScope,
+  type RenderedAlimtalk,
+  type RenderedEmail,
+  type RenderedPush,
+  type RenderedText,
+  type RenderedWebPush,
+} from '../templates/message-renderer.ts';
 import type { TemplateRenderer } from '../templates/templates.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
 import * as repo from './deliveries.repository.ts';
 import type { DeliveryRow } from './deliveries.tables.ts';
-import { FINAL_STATES, METRICS, type AddressFeedback, type ChannelProviders, type Delivery, type DeliveryLookup, type ProviderByChannel, type RenderedFriendtalk } from './deliveries.types.ts';
+import {
+  FINAL_STATES,
+  METRICS,
+  type AddressFeedback,
+  type ChannelProviders,
+  type Delivery,
+  type DeliveryLookup,
+  type ProviderByChannel,
+  type RenderedFriendtalk,
+} from './deliveries.types.ts';
 import { localDate } from './local-time.ts';
 import { advertiserOf, advertisingSetupProblem, markEmail, markPush, markText } from '../messaging/ad-marking.ts';
 import { checkTextLimits } from '../messaging/text-size.ts';
@@ -26,7 +46,10 @@ export interface DeliveryJob {
   deliveryId: string;
 }
 /** A hook run inside the unit that records a delivery as sent (the `sentHooks` of DeliveryWorker), e.g. to queue a delivery-result poll. */
-export type SentHook = (tx: Db, sent: { project: Project; delivery: Delivery; vendor: string; providerMessageId: string | undefined; at: number }) => Promise<void>;
+export type SentHook = (
+  tx: Db,
+  sent: { project: Project; delivery: Delivery; vendor: string; providerMessageId: string | undefined; at: number },
+) => Promise<void>;
 
 /** A delivery job is reserved this long per attempt; a worker that died is replaced after it (the queue's lease). */
 export const DELIVERY_LEASE_MS = 120_000;
@@ -119,7 +142,13 @@ export class DeliveryWorker {
       if (e instanceof RetryLater) throw e;
       this.#log.error({ err: e, projectId, deliveryId, attempt: job.attempt }, 'delivery attempt failed unexpectedly');
       if (last) {
-        await this.#finish(projectId, deliveryId, ['pending', 'rendering', 'sending'], METRICS.sendFailure, `internal error on the last attempt: ${(e as Error).message}`.slice(0, 500));
+        await this.#finish(
+          projectId,
+          deliveryId,
+          ['pending', 'rendering', 'sending'],
+          METRICS.sendFailure,
+          `internal error on the last attempt: ${(e as Error).message}`.slice(0, 500),
+        );
         return;
       }
       throw e;
@@ -141,7 +170,14 @@ export class DeliveryWorker {
 
     if (d.trigger !== 'failover' && (campaign.status === 'paused' || campaign.status === 'archived')) {
       const now = this.#clock.now();
-      await this.#store.write((tx) => repo.transition(tx, projectId, deliveryId, ['pending', 'rendering'], { state: 'cancelled', reason: `campaign_${campaign.status}`, finished_at: now, updated_at: now }));
+      await this.#store.write((tx) =>
+        repo.transition(tx, projectId, deliveryId, ['pending', 'rendering'], {
+          state: 'cancelled',
+          reason: `campaign_${campaign.status}`,
+          finished_at: now,
+          updated_at: now,
+        }),
+      );
       return;
     }
 
@@ -151,7 +187,13 @@ export class DeliveryWorker {
       if (!resolved) return this.#failNoProvider(project, campaign, d);
       const now = this.#clock.now();
       const moved = await this.#store.write(async (tx) => {
-        const ok = await repo.transition(tx, projectId, deliveryId, ['pending'], { state: 'sending', attempts: d.attempts + 1, provider: resolved.vendor, sending_at: d.sendingAt ?? now, updated_at: now });
+        const ok = await repo.transition(tx, projectId, deliveryId, ['pending'], {
+          state: 'sending',
+          attempts: d.attempts + 1,
+          provider: resolved.vendor,
+          sending_at: d.sendingAt ?? now,
+          updated_at: now,
+        });
         if (ok && d.sendingAt === null) await repo.incrementSendCount(tx, projectId, d.channel, localDate(now, project.timezone));
         return ok;
       });
@@ -161,7 +203,12 @@ export class DeliveryWorker {
 
     // pending (or rendering, if a previous attempt died while rendering)
     const startedAt = this.#clock.now();
-    if (!(await this.#store.write((tx) => repo.transition(tx, projectId, deliveryId, ['pending', 'rendering'], { state: 'rendering', attempts: d.attempts + 1, updated_at: startedAt })))) return;
+    if (
+      !(await this.#store.write((tx) =>
+        repo.transition(tx, projectId, deliveryId, ['pending', 'rendering'], { state: 'rendering', attempts: d.attempts + 1, updated_at: startedAt }),
+      ))
+    )
+      return;
 
     const subject = await this.#subject(project, campaign, d);
     const dimensions = dimensionsOf(campaign.statsDimensions, subject.scopeProfile?.properties);
@@ -174,9 +221,20 @@ export class DeliveryWorker {
       if (!(e instanceof RenderFailure)) throw e;
       const now = this.#clock.now();
       await this.#store.write(async (tx) => {
-        if (!(await repo.transition(tx, projectId, deliveryId, ['rendering'], { state: 'failed', metric: METRICS.renderingFailure, reason: `rendering_failure: ${e.message}`.slice(0, 1000), dimensions: JSON.stringify(dimensions), finished_at: now, updated_at: now }))) return;
+        if (
+          !(await repo.transition(tx, projectId, deliveryId, ['rendering'], {
+            state: 'failed',
+            metric: METRICS.renderingFailure,
+            reason: `rendering_failure: ${e.message}`.slice(0, 1000),
+            dimensions: JSON.stringify(dimensions),
+            finished_at: now,
+            updated_at: now,
+          }))
+        )
+          return;
         await countMetric(tx, { projectId, campaignId: campaign.id, metric: METRICS.renderingFailure, at: now, timezone: project.timezone, dimensions });
-        if (campaign.channel === 'email') await countMetric(tx, { projectId, campaignId: campaign.id, metric: METRICS.emailRenderingFailure, at: now, timezone: project.timezone, dimensions });
+        if (campaign.channel === 'email')
+          await countMetric(tx, { projectId, campaignId: campaign.id, metric: METRICS.emailRenderingFailure, at: now, timezone: project.timezone, dimensions });
       });
       return;
     }
@@ -190,7 +248,17 @@ export class DeliveryWorker {
         if (!(e instanceof RenderFailure)) throw e;
         const now = this.#clock.now();
         await this.#store.write(async (tx) => {
-          if (!(await repo.transition(tx, projectId, deliveryId, ['rendering'], { state: 'failed', metric: METRICS.renderingFailure, reason: `rendering_failure: ${e.message}`.slice(0, 1000), dimensions: JSON.stringify(dimensions), finished_at: now, updated_at: now }))) return;
+          if (
+            !(await repo.transition(tx, projectId, deliveryId, ['rendering'], {
+              state: 'failed',
+              metric: METRICS.renderingFailure,
+              reason: `rendering_failure: ${e.message}`.slice(0, 1000),
+              dimensions: JSON.stringify(dimensions),
+              finished_at: now,
+              updated_at: now,
+            }))
+          )
+            return;
           await countMetric(tx, { projectId, campaignId: campaign.id, metric: METRICS.renderingFailure, at: now, timezone: project.timezone, dimensions });
         });
         return;
@@ -209,12 +277,31 @@ export class DeliveryWorker {
       if (skip?.holdUntil !== undefined) {
         // Held until the night window ends (D10, `night_ads: "hold"`): pending again, with a job at that time.
         // Nothing is counted now; the delivery is counted once, when it is finally sent or skipped.
-        await repo.transition(tx, projectId, deliveryId, ['rendering'], { state: 'pending', reason: `held until ${new Date(skip.holdUntil).toISOString()}: ${skip.reason}`, run_at: skip.holdUntil, updated_at: now });
-        await this.#queue.add<DeliveryJob>(tx, { queue: DELIVERY_QUEUE, key: `hold:${projectId}:${deliveryId}:${skip.holdUntil}`, payload: { projectId, deliveryId }, runAt: skip.holdUntil, maxAttempts: campaign.options.max_attempts ?? 5, projectId });
+        await repo.transition(tx, projectId, deliveryId, ['rendering'], {
+          state: 'pending',
+          reason: `held until ${new Date(skip.holdUntil).toISOString()}: ${skip.reason}`,
+          run_at: skip.holdUntil,
+          updated_at: now,
+        });
+        await this.#queue.add<DeliveryJob>(tx, {
+          queue: DELIVERY_QUEUE,
+          key: `hold:${projectId}:${deliveryId}:${skip.holdUntil}`,
+          payload: { projectId, deliveryId },
+          runAt: skip.holdUntil,
+          maxAttempts: campaign.options.max_attempts ?? 5,
+          projectId,
+        });
         return 'held';
       }
       if (skip) {
-        await repo.transition(tx, projectId, deliveryId, ['rendering'], { state: 'skipped', metric: skip.metric, reason: skip.reason, dimensions: JSON.stringify(dimensions), finished_at: now, updated_at: now });
+        await repo.transition(tx, projectId, deliveryId, ['rendering'], {
+          state: 'skipped',
+          metric: skip.metric,
+          reason: skip.reason,
+          dimensions: JSON.stringify(dimensions),
+          finished_at: now,
+          updated_at: now,
+        });
         await countMetric(tx, { projectId, campaignId: campaign.id, metric: skip.metric, at: now, timezone: project.timezone, dimensions });
         return 'skipped';
       }
@@ -230,7 +317,14 @@ export class DeliveryWorker {
       return 'sending';
     });
     if (outcome !== 'sending') return;
-    await this.#send(project, campaign, { ...d, state: 'sending', rendered: rendered as unknown as Record<string, unknown>, dimensions, sendingAt: now, provider: resolved.vendor }, resolved, attempt, last);
+    await this.#send(
+      project,
+      campaign,
+      { ...d, state: 'sending', rendered: rendered as unknown as Record<string, unknown>, dimensions, sendingAt: now, provider: resolved.vendor },
+      resolved,
+      attempt,
+      last,
+    );
   }
 
   /** A delivery found in `sending`: ask the provider if it can tell, else fail it as outcome unknown. */
@@ -274,7 +368,13 @@ export class DeliveryWorker {
     } catch (e) {
       reason = `provider_not_configured: ${(e as Error).message}`;
     }
-    await this.#finish(project.id, d.id, ['pending', 'rendering', 'sending'], d.trigger === 'failover' ? METRICS.failoverFailure : METRICS.sendFailure, reason.slice(0, 500));
+    await this.#finish(
+      project.id,
+      d.id,
+      ['pending', 'rendering', 'sending'],
+      d.trigger === 'failover' ? METRICS.failoverFailure : METRICS.sendFailure,
+      reason.slice(0, 500),
+    );
   }
 
   async #subject(project: Project, campaign: Campaign, d: Delivery) {
@@ -302,7 +402,13 @@ export class DeliveryWorker {
    * fits its kind, or an advertising text without the project's 080 number, is a rendering failure (nothing is sent).
    * An email to no profile keeps its rendering: it has no consent and is skipped by the consent filter.
    */
-  async #markAdvertising(project: Project, campaign: Campaign, d: Delivery, message: Record<string, unknown>, profileId: string | undefined): Promise<Record<string, unknown>> {
+  async #markAdvertising(
+    project: Project,
+    campaign: Campaign,
+    d: Delivery,
+    message: Record<string, unknown>,
+    profileId: string | undefined,
+  ): Promise<Record<string, unknown>> {
     const advertiser = advertiserOf(project);
     switch (campaign.channel) {
       case 'push':
@@ -313,13 +419,19 @@ export class DeliveryWorker {
         const problem = advertisingSetupProblem('text_message', advertiser);
         if (problem) throw new RenderFailure('template.body', problem);
         const body = markText(m.body, advertiser, m.from);
-        const violation = checkTextLimits({ kind: m.kind, body, ...(m.title !== undefined ? { title: m.title } : {}) }).find((v) => v.field === 'body' && v.code !== 'required');
+        const violation = checkTextLimits({ kind: m.kind, body, ...(m.title !== undefined ? { title: m.title } : {}) }).find(
+          (v) => v.field === 'body' && v.code !== 'required',
+        );
         if (violation) throw new RenderFailure('template.body', `${violation.message} (as sent, with the advertising marking and opt-out line)`);
         return { ...m, body } as unknown as Record<string, unknown>;
       }
       case 'email': {
         if (!profileId || !this.#unsubscribe) return message;
-        const marked = markEmail(message as unknown as RenderedEmail, advertiser, await this.#unsubscribe.url({ projectId: project.id, deliveryId: d.id, profileId })) as unknown as Record<string, unknown>;
+        const marked = markEmail(
+          message as unknown as RenderedEmail,
+          advertiser,
+          await this.#unsubscribe.url({ projectId: project.id, deliveryId: d.id, profileId }),
+        ) as unknown as Record<string, unknown>;
         marked.headers = await this.#unsubscribe.emailHeaders({ project, deliveryId: d.id, profileId });
         return marked;
       }
@@ -333,7 +445,13 @@ export class DeliveryWorker {
     if (d.trigger === 'direct' && d.rendered) return d.rendered as unknown as RenderedColumn;
     const scope = { user: userScope(profile), eventParams: d.eventParams };
     const defaults = messagingDefaults(project.settings);
-    const message = (await renderMessage({ renderer: this.#renderer, channel: campaign.channel, template: campaign.template as TemplateByChannel[typeof campaign.channel], scope, defaults })) as unknown as Record<string, unknown>;
+    const message = (await renderMessage({
+      renderer: this.#renderer,
+      channel: campaign.channel,
+      template: campaign.template as TemplateByChannel[typeof campaign.channel],
+      scope,
+      defaults,
+    })) as unknown as Record<string, unknown>;
     if (campaign.channel === 'email' && typeof message.html === 'string') message.html = await this.#tracking.instrumentEmail(project.id, d.id, message.html);
     const out: RenderedColumn = { message };
     const failover = campaign.channel === 'kakao_alimtalk' ? (campaign.template as AlimtalkTemplate).failover : undefined;
@@ -341,7 +459,14 @@ export class DeliveryWorker {
     return out;
   }
 
-  async #send(project: Project, campaign: Campaign, d: Delivery, resolved: { vendor: string; provider: ProviderByChannel[Delivery['channel']] }, attempt: number, last: boolean): Promise<void> {
+  async #send(
+    project: Project,
+    campaign: Campaign,
+    d: Delivery,
+    resolved: { vendor: string; provider: ProviderByChannel[Delivery['channel']] },
+    attempt: number,
+    last: boolean,
+  ): Promise<void> {
     let result: SendResult;
     try {
       result = await callProvider(resolved.provider, d);
@@ -352,17 +477,45 @@ export class DeliveryWorker {
     await this.#recordOutcome(project, campaign, d, resolved.vendor, result, attempt, last);
   }
 
-  async #recordOutcome(project: Project, campaign: Campaign, d: Delivery, vendor: string, result: SendResult, attempt: number, last: boolean, note?: string): Promise<void> {
+  async #recordOutcome(
+    project: Project,
+    campaign: Campaign,
+    d: Delivery,
+    vendor: string,
+    result: SendResult,
+    attempt: number,
+    last: boolean,
+    note?: string,
+  ): Promise<void> {
     const now = this.#clock.now();
     const tz = project.timezone;
-    const response = JSON.stringify(stripUndefined({ ok: result.ok, retryable: result.ok ? undefined : result.retryable, providerMessageId: result.providerMessageId, reason: result.reason, retryAfterMs: result.retryAfterMs, invalidRecipient: result.invalidRecipient, note }));
+    const response = JSON.stringify(
+      stripUndefined({
+        ok: result.ok,
+        retryable: result.ok ? undefined : result.retryable,
+        providerMessageId: result.providerMessageId,
+        reason: result.reason,
+        retryAfterMs: result.retryAfterMs,
+        invalidRecipient: result.invalidRecipient,
+        note,
+      }),
+    );
     const isFailover = d.trigger === 'failover';
     const base = { projectId: project.id, campaignId: campaign.id, at: now, timezone: tz, dimensions: d.dimensions };
 
     if (result.ok) {
       const metric = isFailover ? METRICS.failoverSuccess : METRICS.sendSuccess;
       await this.#store.write(async (tx) => {
-        const moved = await repo.transition(tx, project.id, d.id, ['sending'], { state: 'sent', metric, reason: null, provider: vendor, provider_message_id: result.providerMessageId ?? null, provider_response: response, finished_at: now, updated_at: now });
+        const moved = await repo.transition(tx, project.id, d.id, ['sending'], {
+          state: 'sent',
+          metric,
+          reason: null,
+          provider: vendor,
+          provider_message_id: result.providerMessageId ?? null,
+          provider_response: response,
+          finished_at: now,
+          updated_at: now,
+        });
         if (!moved) return;
         await countMetric(tx, { ...base, metric });
         if (d.channel === 'email' && !isFailover) await countMetric(tx, { ...base, metric: METRICS.emailSend });
@@ -375,7 +528,14 @@ export class DeliveryWorker {
     if (result.retryable && !last) {
       const delay = Math.max(result.retryAfterMs ?? 0, withJitter(defaultBackoff(attempt), this.#random));
       await this.#store.write((tx) =>
-        repo.transition(tx, project.id, d.id, ['sending'], { state: 'pending', reason: `attempt ${attempt} failed (retrying): ${reason}`.slice(0, 1000), provider: vendor, provider_response: response, run_at: now + delay, updated_at: now }),
+        repo.transition(tx, project.id, d.id, ['sending'], {
+          state: 'pending',
+          reason: `attempt ${attempt} failed (retrying): ${reason}`.slice(0, 1000),
+          provider: vendor,
+          provider_response: response,
+          run_at: now + delay,
+          updated_at: now,
+        }),
       );
       throw new RetryLater(delay, reason);
     }
@@ -384,12 +544,26 @@ export class DeliveryWorker {
     const finalReason = result.retryable ? `failed after ${attempt} attempts: ${reason}` : reason;
     const failoverRow = !isFailover && this.#failoverRow(campaign, d, now);
     await this.#store.write(async (tx) => {
-      const moved = await repo.transition(tx, project.id, d.id, ['sending'], { state: 'failed', metric, reason: finalReason.slice(0, 1000), provider: vendor, provider_response: response, finished_at: now, updated_at: now });
+      const moved = await repo.transition(tx, project.id, d.id, ['sending'], {
+        state: 'failed',
+        metric,
+        reason: finalReason.slice(0, 1000),
+        provider: vendor,
+        provider_response: response,
+        finished_at: now,
+        updated_at: now,
+      });
       if (!moved) return;
       await countMetric(tx, { ...base, metric });
       if (failoverRow) {
         await repo.insertDeliveries(tx, [failoverRow]);
-        await this.#queue.add(tx, { queue: DELIVERY_QUEUE, payload: { projectId: project.id, deliveryId: failoverRow.id } satisfies DeliveryJob, runAt: now, maxAttempts: campaign.options.max_attempts ?? 5, projectId: project.id });
+        await this.#queue.add(tx, {
+          queue: DELIVERY_QUEUE,
+          payload: { projectId: project.id, deliveryId: failoverRow.id } satisfies DeliveryJob,
+          runAt: now,
+          maxAttempts: campaign.options.max_attempts ?? 5,
+          projectId: project.id,
+        });
       }
     });
     if (failoverRow) this.#queue.kick(DELIVERY_QUEUE);
@@ -508,12 +682,25 @@ function callProvider(provider: ProviderByChannel[Delivery['channel']], d: Deliv
     }
     case 'text_message': {
       const m = rendered as unknown as RenderedText;
-      return (provider as ProviderByChannel['text_message']).send({ idempotencyKey: key, kind: m.kind, from: m.from, to: d.address!, body: m.body, ...(m.title ? { title: m.title } : {}) });
+      return (provider as ProviderByChannel['text_message']).send({
+        idempotencyKey: key,
+        kind: m.kind,
+        from: m.from,
+        to: d.address!,
+        body: m.body,
+        ...(m.title ? { title: m.title } : {}),
+      });
     }
     case 'kakao_alimtalk': {
       if ((rendered as { kind?: unknown }).kind === 'friendtalk') {
         const f = rendered as unknown as RenderedFriendtalk;
-        return (provider as ProviderByChannel['kakao_alimtalk']).sendFriendtalk({ idempotencyKey: key, senderKey: f.sender_key, to: d.address!, text: f.text, isAd: f.is_ad });
+        return (provider as ProviderByChannel['kakao_alimtalk']).sendFriendtalk({
+          idempotencyKey: key,
+          senderKey: f.sender_key,
+          to: d.address!,
+          text: f.text,
+          isAd: f.is_ad,
+        });
       }
       const m = rendered as unknown as RenderedAlimtalk & { sender_grouping_key?: string };
       return (provider as ProviderByChannel['kakao_alimtalk']).sendAlimtalk({

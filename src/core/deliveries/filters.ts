@@ -53,7 +53,8 @@ export function parseCampaignSettings(raw: unknown): Partial<CampaignSettings> {
   if (!isObject(raw)) throw invalid(at, `${at} must be an object {quietHours, fatigue, dailyCap, excludedUserIds}`);
   const out: Partial<CampaignSettings> = {};
   for (const k of Object.keys(raw)) {
-    if (!['quietHours', 'fatigue', 'dailyCap', 'excludedUserIds'].includes(k)) throw invalid(`${at}.${k}`, `${at}.${k} is not a campaign setting (quietHours, fatigue, dailyCap, excludedUserIds)`);
+    if (!['quietHours', 'fatigue', 'dailyCap', 'excludedUserIds'].includes(k))
+      throw invalid(`${at}.${k}`, `${at}.${k} is not a campaign setting (quietHours, fatigue, dailyCap, excludedUserIds)`);
   }
   if (raw.quietHours !== undefined) out.quietHours = parseQuietHours(raw.quietHours, `${at}.quietHours`);
   if (raw.fatigue !== undefined) {
@@ -61,8 +62,10 @@ export function parseCampaignSettings(raw: unknown): Partial<CampaignSettings> {
     else {
       const f = raw.fatigue;
       if (!isObject(f)) throw invalid(`${at}.fatigue`, `${at}.fatigue must be {"max": n, "periodHours": h} or null`);
-      if (!Number.isInteger(f.max) || (f.max as number) < 0 || (f.max as number) > 1000) throw invalid(`${at}.fatigue.max`, `${at}.fatigue.max must be an integer from 0 to 1000`);
-      if (!Number.isInteger(f.periodHours) || (f.periodHours as number) < 1 || (f.periodHours as number) > 24 * 90) throw invalid(`${at}.fatigue.periodHours`, `${at}.fatigue.periodHours must be an integer from 1 to 2160`);
+      if (!Number.isInteger(f.max) || (f.max as number) < 0 || (f.max as number) > 1000)
+        throw invalid(`${at}.fatigue.max`, `${at}.fatigue.max must be an integer from 0 to 1000`);
+      if (!Number.isInteger(f.periodHours) || (f.periodHours as number) < 1 || (f.periodHours as number) > 24 * 90)
+        throw invalid(`${at}.fatigue.periodHours`, `${at}.fatigue.periodHours must be an integer from 1 to 2160`);
       out.fatigue = { max: f.max as number, periodHours: f.periodHours as number };
     }
   }
@@ -78,7 +81,8 @@ export function parseCampaignSettings(raw: unknown): Partial<CampaignSettings> {
   }
   if (raw.excludedUserIds !== undefined) {
     const ids = raw.excludedUserIds;
-    if (!Array.isArray(ids) || ids.length > 100_000 || !ids.every((x) => typeof x === 'string' && x.length > 0)) throw invalid(`${at}.excludedUserIds`, `${at}.excludedUserIds must be an array of user ids`);
+    if (!Array.isArray(ids) || ids.length > 100_000 || !ids.every((x) => typeof x === 'string' && x.length > 0))
+      throw invalid(`${at}.excludedUserIds`, `${at}.excludedUserIds must be an array of user ids`);
     out.excludedUserIds = ids as string[];
   }
   return out;
@@ -137,7 +141,9 @@ export async function applyFilters(tx: Db, s: FilterSubject): Promise<Skip | und
   }
 
   // 2. consent (D10; core/consent/consent-rules.ts)
-  const consent = advertising ? advertisingConsent({ channel: campaign.channel, properties: profile?.properties, at: now, timezone: tz }) : { ok: true as const };
+  const consent = advertising
+    ? advertisingConsent({ channel: campaign.channel, properties: profile?.properties, at: now, timezone: tz })
+    : { ok: true as const };
   if (!consent.ok && consent.kind === 'ads') return { metric: METRICS.excludedUser, reason: `no_consent:${consent.property}` };
 
   // 3. quiet hours
@@ -147,7 +153,10 @@ export async function applyFilters(tx: Db, s: FilterSubject): Promise<Skip | und
 
   // 4. night-time advertising (D10): Kakao not at all; the other channels (email aside) with night consent only
   if (!consent.ok && consent.kind === 'night_refused') {
-    return { metric: METRICS.forbiddenTiming, reason: `night_ads: advertising Kakao messages are not sent between ${AD_NIGHT.start} and ${AD_NIGHT.end} (it was ${consent.localTime})` };
+    return {
+      metric: METRICS.forbiddenTiming,
+      reason: `night_ads: advertising Kakao messages are not sent between ${AD_NIGHT.start} and ${AD_NIGHT.end} (it was ${consent.localTime})`,
+    };
   }
   if (!consent.ok && consent.kind === 'night') {
     const skip = { metric: METRICS.forbiddenTiming, reason: 'night_ads_without_consent' };
@@ -163,7 +172,14 @@ export async function applyFilters(tx: Db, s: FilterSubject): Promise<Skip | und
   // 5. noisy: the same campaign to the same person again within the window
   const window = campaign.options.noisy_window_seconds;
   if (window !== undefined) {
-    const recent = await repo.countRecentToRecipient(tx, { projectId: d.projectId, campaignId: d.campaignId, profileId: profile?.id ?? null, address: d.address, since: now - window * 1000, exceptId: d.id });
+    const recent = await repo.countRecentToRecipient(tx, {
+      projectId: d.projectId,
+      campaignId: d.campaignId,
+      profileId: profile?.id ?? null,
+      address: d.address,
+      since: now - window * 1000,
+      exceptId: d.id,
+    });
     if (recent > 0) return { metric: METRICS.noisy, reason: 'noisy_window' };
   }
 

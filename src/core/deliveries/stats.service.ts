@@ -110,14 +110,17 @@ export class CampaignStatsService {
 
     const names = [...metricsForChannel(campaign.channel)];
     for (const m of byMetric.keys()) if (!names.includes(m)) names.push(m);
-    if (campaign.options.conversion && !names.includes(CONVERSION_PREFIX + campaign.options.conversion.event)) names.push(CONVERSION_PREFIX + campaign.options.conversion.event);
+    if (campaign.options.conversion && !names.includes(CONVERSION_PREFIX + campaign.options.conversion.event))
+      names.push(CONVERSION_PREFIX + campaign.options.conversion.event);
 
     const stats: MetricStats[] = names.map((name) => {
       const days = [...(byMetric.get(name) ?? new Map<string, { count: number; dims: DimensionCount[] }>()).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
       const dailyCounts = days.map(([date, d]) => ({
         date,
         count: d.count,
-        dimensionCounts: d.dims.sort((a, b) => (a.dimensionKey === b.dimensionKey ? (a.dimensionValue < b.dimensionValue ? -1 : 1) : a.dimensionKey < b.dimensionKey ? -1 : 1)),
+        dimensionCounts: d.dims.sort((a, b) =>
+          a.dimensionKey === b.dimensionKey ? (a.dimensionValue < b.dimensionValue ? -1 : 1) : a.dimensionKey < b.dimensionKey ? -1 : 1,
+        ),
       }));
       const conversion = name.startsWith(CONVERSION_PREFIX);
       return {

@@ -120,7 +120,13 @@ export class TrackingService {
     for (const col of cols) {
       if (!(await repo.setTimestamp(tx, projectId, deliveryId, col, at))) continue;
       const metric =
-        col === 'delivered_at' ? METRICS.pushDelivered : col === 'clicked_at' ? (d.channel === 'email' ? METRICS.emailClick : METRICS.pushClick) : METRICS.emailOpen;
+        col === 'delivered_at'
+          ? METRICS.pushDelivered
+          : col === 'clicked_at'
+            ? d.channel === 'email'
+              ? METRICS.emailClick
+              : METRICS.pushClick
+            : METRICS.emailOpen;
       await countMetric(tx, { projectId, campaignId: d.campaignId, metric, at, timezone: project.timezone, dimensions: d.dimensions });
     }
   }

@@ -2,7 +2,13 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db, Store } from '../../platform/db/store.ts';
 import type { Logger } from '../../platform/log.ts';
 import { PermanentFailure, type JobContext, type Queue } from '../../platform/queue/queue.port.ts';
-import { SCHEDULED_SEND_QUEUE, TRACKING_DELIVERY_PARAM, TRACKING_EVENTS, type CampaignsService, type ScheduledSendJob } from '../campaigns/campaigns.service.ts';
+import {
+  SCHEDULED_SEND_QUEUE,
+  TRACKING_DELIVERY_PARAM,
+  TRACKING_EVENTS,
+  type CampaignsService,
+  type ScheduledSendJob,
+} from '../campaigns/campaigns.service.ts';
 import type { Campaign, EventCondition } from '../campaigns/campaigns.types.ts';
 import type { IngestListener } from '../events/events.service.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
@@ -106,10 +112,22 @@ export class CampaignTriggers {
       const events: QueuedEvent[] = [];
       for (const e of batch.events) {
         if (!interest.has(e.name)) continue;
-        events.push({ key: e.event_key, name: e.name, occurredAt: e.occurred_at, receivedAt: e.received_at, profileId: e.profile_id, properties: e.properties ? JSON.parse(e.properties) : {} });
+        events.push({
+          key: e.event_key,
+          name: e.name,
+          occurredAt: e.occurred_at,
+          receivedAt: e.received_at,
+          profileId: e.profile_id,
+          properties: e.properties ? JSON.parse(e.properties) : {},
+        });
       }
       if (events.length === 0) return;
-      await this.#queue.add<CampaignEventsJob>(tx, { queue: CAMPAIGN_EVENTS_QUEUE, payload: { projectId: batch.projectId, events }, projectId: batch.projectId, maxAttempts: 10 });
+      await this.#queue.add<CampaignEventsJob>(tx, {
+        queue: CAMPAIGN_EVENTS_QUEUE,
+        payload: { projectId: batch.projectId, events },
+        projectId: batch.projectId,
+        maxAttempts: 10,
+      });
     },
     afterCommit: () => this.#queue.kick(CAMPAIGN_EVENTS_QUEUE),
   };
@@ -122,7 +140,11 @@ export class CampaignTriggers {
       if (e.name === TRACKING_EVENTS.pushDelivered || e.name === TRACKING_EVENTS.pushClick) await this.#trackPush(project, e);
       for (const c of campaigns) {
         if (c.sendTime.type === 'event') {
-          if (c.sendTime.event === e.name && e.occurredAt >= e.receivedAt - MAX_TRIGGER_AGE_MS && c.sendTime.conditions.every((cond) => conditionHolds(cond, e.properties))) {
+          if (
+            c.sendTime.event === e.name &&
+            e.occurredAt >= e.receivedAt - MAX_TRIGGER_AGE_MS &&
+            c.sendTime.conditions.every((cond) => conditionHolds(cond, e.properties))
+          ) {
             await this.#deliveries.plan({
               project,
               campaign: c,
@@ -142,7 +164,14 @@ export class CampaignTriggers {
   async #trackPush(project: Project, e: QueuedEvent): Promise<void> {
     const id = e.properties[TRACKING_DELIVERY_PARAM] ?? e.properties.maru_delivery_id;
     if (typeof id !== 'string' || id.length === 0 || id.length > 64) return;
-    await this.#store.write((tx) => this.#tracking.recordPushEvent(tx, { projectId: project.id, deliveryId: id, kind: e.name === TRACKING_EVENTS.pushClick ? 'click' : 'delivered', at: e.occurredAt }));
+    await this.#store.write((tx) =>
+      this.#tracking.recordPushEvent(tx, {
+        projectId: project.id,
+        deliveryId: id,
+        kind: e.name === TRACKING_EVENTS.pushClick ? 'click' : 'delivered',
+        at: e.occurredAt,
+      }),
+    );
   }
 
   async #cancel(project: Project, c: Campaign, e: QueuedEvent): Promise<void> {
@@ -159,7 +188,8 @@ export class CampaignTriggers {
           finished_at: now,
           updated_at: now,
         });
-        if (moved) await countMetric(tx, { projectId: project.id, campaignId: c.id, metric: METRICS.cancelled, at: now, timezone: project.timezone, dimensions: dims });
+        if (moved)
+          await countMetric(tx, { projectId: project.id, campaignId: c.id, metric: METRICS.cancelled, at: now, timezone: project.timezone, dimensions: dims });
       }
     });
   }
@@ -207,7 +237,14 @@ export class CampaignTriggers {
     let chunk: string[] = [];
     const flush = async () => {
       if (chunk.length === 0) return;
-      await this.#deliveries.plan({ project, campaign, trigger: 'scheduled', requestId, targets: chunk.map((profileId) => ({ type: 'profile', profileId, eventParams: {} })), skipUnreachable: true });
+      await this.#deliveries.plan({
+        project,
+        campaign,
+        trigger: 'scheduled',
+        requestId,
+        targets: chunk.map((profileId) => ({ type: 'profile', profileId, eventParams: {} })),
+        skipUnreachable: true,
+      });
       chunk = [];
     };
     for await (const id of ids) {
@@ -220,7 +257,6 @@ export class CampaignTriggers {
   async *#profileIds(projectId: string, audience: ProfileCondition | undefined): AsyncIterable<string> {
     for await (const row of this.#store.stream(repo.profileIdsQuery(this.#store.db, projectId, audience))) yield row.id;
   }
-
 }
 
 /** Whether an event's parameters satisfy one condition of a trigger. */

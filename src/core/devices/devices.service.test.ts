@@ -23,7 +23,8 @@ describe('DevicesService', () => {
   });
   afterEach(() => t.close());
 
-  const upsert = (...devices: Omit<DeviceUpdate, 'fields'>[]) => t.runtime.devices.upsert({ projectId, devices: devices.map((d, i) => ({ ...d, fields: fields(i) })) });
+  const upsert = (...devices: Omit<DeviceUpdate, 'fields'>[]) =>
+    t.runtime.devices.upsert({ projectId, devices: devices.map((d, i) => ({ ...d, fields: fields(i) })) });
   const owner = (type: 'external_id' | 'device_id', value: string) => t.runtime.profiles.findByIdentifier(projectId, type, value);
 
   it('a user at the device_id limit still gets the device row; the identifier is not attached (and leaves its old owner)', async () => {
@@ -34,7 +35,12 @@ describe('DevicesService', () => {
     expect(profileId).toBe(u);
     expect((await t.runtime.devices.tokensForProfile(projectId, u!)).map((x) => x.deviceId).sort()).toEqual(['d1', 'd2', 'd3']);
     expect(await owner('device_id', 'd3')).toBeUndefined();
-    expect((await t.runtime.profiles.get(projectId, u!))?.identifiers.filter((i) => i.type === 'device_id').map((i) => i.value).sort()).toEqual(['d1', 'd2']);
+    expect(
+      (await t.runtime.profiles.get(projectId, u!))?.identifiers
+        .filter((i) => i.type === 'device_id')
+        .map((i) => i.value)
+        .sort(),
+    ).toEqual(['d1', 'd2']);
   });
 
   it('removeToken forgets a token wherever it is; setWebPushSubscription needs an existing web device', async () => {
@@ -60,7 +66,11 @@ describe('DevicesService', () => {
     await upsert({ deviceId: 'anon-device', platform: 'ios', pushToken: 'tok' });
     const anonymous = (await owner('device_id', 'anon-device'))!;
     clock.advance(1000);
-    const [{ profileId: userProfile }] = await t.runtime.profiles.upsert({ projectId, strict: false, updates: [{ identifiers: [{ type: 'external_id', value: 'u' }] }] });
+    const [{ profileId: userProfile }] = await t.runtime.profiles.upsert({
+      projectId,
+      strict: false,
+      updates: [{ identifiers: [{ type: 'external_id', value: 'u' }] }],
+    });
     await upsert({ deviceId: 'anon-device', externalId: 'u', platform: 'ios' });
     const u = (await owner('external_id', 'u'))!;
     // The older (anonymous) profile survives the merge; the user's first profile id is now an alias of it.
@@ -76,8 +86,19 @@ describe('DevicesService', () => {
   });
 
   it('a token set on one device is cleared from the others within the same request', async () => {
-    await upsert({ deviceId: 'x', externalId: 'u1', platform: 'android', pushToken: 'same' }, { deviceId: 'y', externalId: 'u2', platform: 'android', pushToken: 'same' });
-    const rows = await t.runtime.store.db.selectFrom('devices').select(['device_id', 'push_token']).where('project_id', '=', projectId).orderBy('device_id').execute();
-    expect(rows.map((r) => ({ ...r }))).toEqual([{ device_id: 'x', push_token: null }, { device_id: 'y', push_token: 'same' }]);
+    await upsert(
+      { deviceId: 'x', externalId: 'u1', platform: 'android', pushToken: 'same' },
+      { deviceId: 'y', externalId: 'u2', platform: 'android', pushToken: 'same' },
+    );
+    const rows = await t.runtime.store.db
+      .selectFrom('devices')
+      .select(['device_id', 'push_token'])
+      .where('project_id', '=', projectId)
+      .orderBy('device_id')
+      .execute();
+    expect(rows.map((r) => ({ ...r }))).toEqual([
+      { device_id: 'x', push_token: null },
+      { device_id: 'y', push_token: 'same' },
+    ]);
   });
 });

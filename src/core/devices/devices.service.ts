@@ -165,7 +165,8 @@ function prepare(d: DeviceUpdate): PreparedDevice {
   const f = d.fields;
   if (typeof d.deviceId !== 'string' || d.deviceId.trim().length === 0) throw invalid(f.deviceId, `${f.deviceId} is required and must be a non-empty string`);
   const device = parseIdentifier('device_id', d.deviceId, { field: f.deviceId, region: 'KR' });
-  if (!isIdentifier(device)) throw invalid(f.deviceId, `${f.deviceId} does not identify a device (empty, null-like, placeholder and all-zero values are not accepted)`);
+  if (!isIdentifier(device))
+    throw invalid(f.deviceId, `${f.deviceId} does not identify a device (empty, null-like, placeholder and all-zero values are not accepted)`);
   const externalId = parseExternalId(d.externalId, f.externalId, { required: false });
   const external: Identifier | undefined = externalId === undefined ? undefined : { type: 'external_id', value: externalId, raw: externalId };
 

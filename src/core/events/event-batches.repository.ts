@@ -34,6 +34,9 @@ export async function updateBatchEvents(db: Db, projectId: string, id: string, e
 
 /** Batches accepted and not yet stored, of every project (the backlog bound). */
 export async function countAll(db: Db): Promise<number> {
-  const r = await db.selectFrom('event_batches').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const r = await db
+    .selectFrom('event_batches')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }

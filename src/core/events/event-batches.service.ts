@@ -96,13 +96,18 @@ export class EventBatchesService {
     });
   }
 
-
   /**
    * Validates (with the same validator as EventsService.ingest) and durably queues a batch. `strict`: unknown event names and properties are errors; otherwise they
    * are registered with the type of their first value. Returns the batch id (the client's job id).
    */
   /** `face`: who received the batch, counted at acceptance (the worker's later ingest is not counted again). */
-  async accept(input: { projectId: string; events: EventInput[]; wire: EventWireNames; strict: boolean; face?: string }): Promise<{ batchId: string; accepted: number }> {
+  async accept(input: {
+    projectId: string;
+    events: EventInput[];
+    wire: EventWireNames;
+    strict: boolean;
+    face?: string;
+  }): Promise<{ batchId: string; accepted: number }> {
     const { projectId, wire } = input;
     await this.#backlog?.check();
     if (input.events.length === 0) throw invalid(wire.events, `${wire.events} must contain at least one event`);

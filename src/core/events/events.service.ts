@@ -63,7 +63,15 @@ export class EventsService {
   #inFlight = 0;
 
   /** `listeners`: what runs with each ingested batch (campaign triggers), inside its unit and after its commit. */
-  constructor(deps: { store: Store; clock: Clock; identity: IdentityService; profiles: ProfilesService; taxonomy: TaxonomyService; storage: EventStorage; listeners?: readonly IngestListener[] }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    identity: IdentityService;
+    profiles: ProfilesService;
+    taxonomy: TaxonomyService;
+    storage: EventStorage;
+    listeners?: readonly IngestListener[];
+  }) {
     this.#listeners = deps.listeners ?? [];
     this.#storage = deps.storage;
     this.#store = deps.store;

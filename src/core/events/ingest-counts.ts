@@ -28,7 +28,9 @@ export async function countReceived(tx: Db, projectId: string, face: string, at:
   await tx
     .insertInto('ingest_counts')
     .values({ project_id: projectId, hour, face, events })
-    .onConflict((oc) => oc.columns(['project_id', 'hour', 'face']).doUpdateSet((eb) => ({ events: eb('ingest_counts.events', '+', eb.ref('excluded.events')) })))
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'hour', 'face']).doUpdateSet((eb) => ({ events: eb('ingest_counts.events', '+', eb.ref('excluded.events')) })),
+    )
     .execute();
 }
 

@@ -24,7 +24,8 @@ export function checkSegmentationKeys(input: { value: unknown; field: string }):
   if (value.length > MAX_SEGMENTATION_KEYS) throw invalid(field, `${field} may name at most ${MAX_SEGMENTATION_KEYS} parameters`);
   const out: string[] = [];
   value.forEach((k, i) => {
-    if (typeof k !== 'string' || k.length === 0 || k.length > 128) throw invalid(`${field}[${i}]`, `${field}[${i}] must be a parameter name (1-128 characters)`);
+    if (typeof k !== 'string' || k.length === 0 || k.length > 128)
+      throw invalid(`${field}[${i}]`, `${field}[${i}] must be a parameter name (1-128 characters)`);
     if (!out.includes(k)) out.push(k);
   });
   return out;

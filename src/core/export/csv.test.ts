@@ -5,7 +5,27 @@ import { csvField, csvRecord, csvTable, renderValue } from './csv.ts';
 import { DatetimeFormatter } from './timezone.ts';
 
 /** Cells built to hit every quoting rule, mixed with arbitrary Unicode (emoji, CJK, astral planes). */
-const tricky = fc.constantFrom('', ',', '"', '""', '\r\n', '\n', '\r', ' lead', 'trail ', '\ttab', 'a,b', 'say "hi"', '😀', '한글,값', '=SUM(A1)', '-1', '+1+1', '@x', 'x\r\ny');
+const tricky = fc.constantFrom(
+  '',
+  ',',
+  '"',
+  '""',
+  '\r\n',
+  '\n',
+  '\r',
+  ' lead',
+  'trail ',
+  '\ttab',
+  'a,b',
+  'say "hi"',
+  '😀',
+  '한글,값',
+  '=SUM(A1)',
+  '-1',
+  '+1+1',
+  '@x',
+  'x\r\ny',
+);
 const cell = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 12 }), tricky);
 const table = fc.integer({ min: 1, max: 6 }).chain((cols) => fc.array(fc.array(cell, { minLength: cols, maxLength: cols }), { minLength: 1, maxLength: 8 }));
 

@@ -19,14 +19,7 @@ import {
   type ProfileExportRow,
 } from './export-columns.ts';
 import * as repo from './export.repository.ts';
-import {
-  EXPORT_LIMIT_DEFAULTS,
-  FILTER_CONDITIONS,
-  type ExportFieldNames,
-  type ExportRequest,
-  type ExportStream,
-  type NameFilter,
-} from './export.types.ts';
+import { EXPORT_LIMIT_DEFAULTS, FILTER_CONDITIONS, type ExportFieldNames, type ExportRequest, type ExportStream, type NameFilter } from './export.types.ts';
 import { addDays, DatetimeFormatter, daysBetween, startOfLocalDay, ZoneOffsets } from './timezone.ts';
 
 const DEFAULT_FIELDS: ExportFieldNames = {
@@ -42,8 +35,7 @@ const DEFAULT_FIELDS: ExportFieldNames = {
 /** Most names in one events or properties filter. */
 export const MAX_FILTER_NAMES = 1000;
 
-const positiveSetting = (value: unknown, fallback: number) =>
-  typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback;
+const positiveSetting = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback);
 
 /** The D7 limits in force for a project: its settings, else the defaults. */
 export function exportLimits(project: Project) {
@@ -68,7 +60,14 @@ export class ExportService {
   #flushEvents: (() => Promise<void>) | undefined;
 
   /** `flushEvents`: the ingest log's read-your-writes barrier (EventsService.flush), run before every export. */
-  constructor(deps: { store: Store; clock: Clock; taxonomy: TaxonomyService; projects: ProjectsService; audiences: AudiencesService; flushEvents?: () => Promise<void> }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    taxonomy: TaxonomyService;
+    projects: ProjectsService;
+    audiences: AudiencesService;
+    flushEvents?: () => Promise<void>;
+  }) {
     this.#flushEvents = deps.flushEvents;
     this.#store = deps.store;
     this.#clock = deps.clock;

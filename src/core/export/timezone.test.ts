@@ -8,7 +8,16 @@ function reference(ms: number, timeZone: string): string {
   let dtf = referenceFormats.get(timeZone);
   if (!dtf) {
     const digits = '2-digit' as const;
-    dtf = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: digits, day: digits, hour: digits, minute: digits, second: digits });
+    dtf = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: digits,
+      day: digits,
+      hour: digits,
+      minute: digits,
+      second: digits,
+    });
     referenceFormats.set(timeZone, dtf);
   }
   const p: Record<string, string> = {};

@@ -26,7 +26,13 @@ export async function claimKey(db: Db, projectId: string, k: Key & { digest: str
 
 /** Releases a claim that has no answer yet. */
 export async function releaseKey(db: Db, projectId: string, k: Key): Promise<void> {
-  await db.deleteFrom('idempotency_keys').where('project_id', '=', projectId).where('operation', '=', k.operation).where('key', '=', k.key).where('result', 'is', null).execute();
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('project_id', '=', projectId)
+    .where('operation', '=', k.operation)
+    .where('key', '=', k.key)
+    .where('result', 'is', null)
+    .execute();
 }
 
 /** Stores the answer of a key (claiming it again if its claim was released meanwhile). */

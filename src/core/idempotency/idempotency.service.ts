@@ -37,7 +37,11 @@ export class IdempotencyService {
       return repo.claimKey(tx, projectId, { operation, key, digest, now });
     });
     if (row.body_digest !== digest) {
-      throw new MaruError('idempotency_key_reused', `Idempotency-Key ${JSON.stringify(key)} was already used with another request body; use a new key for a new request`, { field: 'Idempotency-Key' });
+      throw new MaruError(
+        'idempotency_key_reused',
+        `Idempotency-Key ${JSON.stringify(key)} was already used with another request body; use a new key for a new request`,
+        { field: 'Idempotency-Key' },
+      );
     }
     if (row.result !== null) return JSON.parse(row.result) as T;
     let result: T;

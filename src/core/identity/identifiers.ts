@@ -92,7 +92,8 @@ export function parseIdentifier(
   }
   if (type === 'phone') {
     const e164 = parsePhone(raw, options.region);
-    if (e164 === undefined) throw invalid(field, `${field} must be a phone number (national in the project's region ${options.region}, or international with +)`);
+    if (e164 === undefined)
+      throw invalid(field, `${field} must be a phone number (national in the project's region ${options.region}, or international with +)`);
     if (isBlockedValue(e164.replace(/^\+/, ''))) return { blocked: true, raw };
     return { type, value: e164, raw };
   }
@@ -110,7 +111,8 @@ export function parseExternalId(input: unknown, field: string, options: { requir
   const usable = (typeof input === 'string' && input.trim() !== '') || (typeof input === 'number' && Number.isSafeInteger(input));
   if (!usable) throw invalid(field, `${field} is required and must be a non-empty string`);
   const id = parseIdentifier('external_id', input, { field, region: 'KR' });
-  if (!isIdentifier(id)) throw invalid(field, `${field} "${id?.raw}" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)`);
+  if (!isIdentifier(id))
+    throw invalid(field, `${field} "${id?.raw}" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)`);
   return id.value;
 }
 

@@ -62,23 +62,13 @@ export async function absorbProfile(db: Db, projectId: string, from: string, to:
 
 /** The live profile an id stands for: itself, or the profile that absorbed it. */
 export async function resolveAlias(db: Db, projectId: string, id: string): Promise<string> {
-  const row = await db
-    .selectFrom('profile_aliases')
-    .select('profile_id')
-    .where('project_id', '=', projectId)
-    .where('alias_id', '=', id)
-    .executeTakeFirst();
+  const row = await db.selectFrom('profile_aliases').select('profile_id').where('project_id', '=', projectId).where('alias_id', '=', id).executeTakeFirst();
   return row?.profile_id ?? id;
 }
 
 export const aliasesOf = async (db: Db, projectId: string, profileId: string): Promise<string[]> =>
-  (
-    await db
-      .selectFrom('profile_aliases')
-      .select('alias_id')
-      .where('project_id', '=', projectId)
-      .where('profile_id', '=', profileId)
-      .execute()
-  ).map((r) => r.alias_id);
+  (await db.selectFrom('profile_aliases').select('alias_id').where('project_id', '=', projectId).where('profile_id', '=', profileId).execute()).map(
+    (r) => r.alias_id,
+  );
 
 void sql;

@@ -72,9 +72,9 @@ async function identifierRows(ctx: Ctx) {
 }
 
 async function profileRows(ctx: Ctx) {
-  return (
-    await ctx.rt.store.db.selectFrom('profiles').selectAll().where('project_id', '=', ctx.projectId).orderBy('created_at').orderBy('id').execute()
-  ).map((r) => ({ id: r.id, properties: JSON.parse(r.properties), created_at: r.created_at, updated_at: r.updated_at }));
+  return (await ctx.rt.store.db.selectFrom('profiles').selectAll().where('project_id', '=', ctx.projectId).orderBy('created_at').orderBy('id').execute()).map(
+    (r) => ({ id: r.id, properties: JSON.parse(r.properties), created_at: r.created_at, updated_at: r.updated_at }),
+  );
 }
 
 async function aliasRows(ctx: Ctx) {
@@ -170,24 +170,30 @@ describe('identity resolution (D6)', () => {
       undefined,
     ];
 
-    test.each(blocked.map((v) => [JSON.stringify(v) ?? 'undefined', v]))('%s is ignored next to a usable identifier and links no one', async (_label, value) => {
-      const a = await upsert(ctx, { external_id: value, email: 'a@example.com' });
-      const b = await upsert(ctx, { external_id: value, email: 'b@example.com' });
-      expect(b.profileId).not.toBe(a.profileId);
-      expect(await identifierRows(ctx)).toEqual([
-        { type: 'email', value: 'a@example.com', raw: 'a@example.com', profile_id: a.profileId },
-        { type: 'email', value: 'b@example.com', raw: 'b@example.com', profile_id: b.profileId },
-      ]);
-    });
+    test.each(blocked.map((v) => [JSON.stringify(v) ?? 'undefined', v]))(
+      '%s is ignored next to a usable identifier and links no one',
+      async (_label, value) => {
+        const a = await upsert(ctx, { external_id: value, email: 'a@example.com' });
+        const b = await upsert(ctx, { external_id: value, email: 'b@example.com' });
+        expect(b.profileId).not.toBe(a.profileId);
+        expect(await identifierRows(ctx)).toEqual([
+          { type: 'email', value: 'a@example.com', raw: 'a@example.com', profile_id: a.profileId },
+          { type: 'email', value: 'b@example.com', raw: 'b@example.com', profile_id: b.profileId },
+        ]);
+      },
+    );
 
-    test.each(blocked.map((v) => [JSON.stringify(v) ?? 'undefined', v]))('%s alone is rejected, naming the field, and stores nothing', async (_label, value) => {
-      const before = await profileRows(ctx);
-      const err = await upsert(ctx, { external_id: value }).catch((e: unknown) => e);
-      expect(isMaruError(err) && err.code).toBe('invalid_input');
-      expect(isMaruError(err) && err.field).toBe('profiles[0].identity');
-      expect(await profileRows(ctx)).toEqual(before);
-      expect(await identifierRows(ctx)).toEqual([]);
-    });
+    test.each(blocked.map((v) => [JSON.stringify(v) ?? 'undefined', v]))(
+      '%s alone is rejected, naming the field, and stores nothing',
+      async (_label, value) => {
+        const before = await profileRows(ctx);
+        const err = await upsert(ctx, { external_id: value }).catch((e: unknown) => e);
+        expect(isMaruError(err) && err.code).toBe('invalid_input');
+        expect(isMaruError(err) && err.field).toBe('profiles[0].identity');
+        expect(await profileRows(ctx)).toEqual(before);
+        expect(await identifierRows(ctx)).toEqual([]);
+      },
+    );
 
     test('blocked forms of phone and email are ignored too', async () => {
       const a = await upsert(ctx, { phone: '000-0000-0000', email: 'null', device_id: 'dev-a' });
@@ -198,7 +204,7 @@ describe('identity resolution (D6)', () => {
   });
 
   describe('limits', () => {
-    test("a profile holds at most one external_id: a second one starts its own profile, the first keeps its email", async () => {
+    test('a profile holds at most one external_id: a second one starts its own profile, the first keeps its email', async () => {
       const p = await upsert(ctx, { external_id: 'u1', email: 'shared@example.com' });
       const q = await upsert(ctx, { external_id: 'u2', email: 'shared@example.com' });
       expect(q.created).toBe(true);
@@ -218,7 +224,13 @@ describe('identity resolution (D6)', () => {
       const first = await upsert(ctx, { external_id: 'u1', email: 'e1@example.com' });
       for (const n of [2, 3, 4, 5]) expect((await upsert(ctx, { external_id: 'u1', email: `e${n}@example.com` })).profileId).toBe(first.profileId);
       const sixth = await upsert(ctx, { external_id: 'u1', email: 'e6@example.com' });
-      expect(sixth).toEqual({ profileId: first.profileId, created: false, merged: [], dropped: [{ type: 'email', value: 'e6@example.com', raw: 'e6@example.com' }], heldElsewhere: [] });
+      expect(sixth).toEqual({
+        profileId: first.profileId,
+        created: false,
+        merged: [],
+        dropped: [{ type: 'email', value: 'e6@example.com', raw: 'e6@example.com' }],
+        heldElsewhere: [],
+      });
       expect(await held(ctx, first.profileId)).toEqual([
         'email:e1@example.com',
         'email:e2@example.com',
@@ -397,7 +409,13 @@ describe('identity resolution (D6)', () => {
 
     test("profiles with different external_ids never merge; the request's profile is its external_id's and the other's identifiers stay", async () => {
       const r = await upsert(ctx, { external_id: 'u1', phone: '010-2000-0000' });
-      expect(r).toEqual({ profileId: p1.profileId, created: false, merged: [], dropped: [], heldElsewhere: [{ type: 'phone', value: '+821020000000', raw: '010-2000-0000' }] });
+      expect(r).toEqual({
+        profileId: p1.profileId,
+        created: false,
+        merged: [],
+        dropped: [],
+        heldElsewhere: [{ type: 'phone', value: '+821020000000', raw: '010-2000-0000' }],
+      });
       expect(await held(ctx, p1.profileId)).toEqual(['email:one@example.com', 'external_id:u1']);
       expect(await held(ctx, p2.profileId)).toEqual(['external_id:u2', 'phone:+821020000000']);
       expect((await profileRows(ctx)).map((p) => [p.id, p.properties.df_name])).toEqual([
@@ -510,7 +528,8 @@ describe('identity resolution invariants (property-based)', () => {
             expect(again.profileId).toBe(r.profileId);
             expect([await identifierRows(c), await profileRows(c), await aliasRows(c)]).toEqual(before);
             for (const id of kept) expect(owner.get(`${id.type}:${normalizeIdentifier(id.type, id.value, 'KR')!.value}`)).toBe(r.profileId);
-            for (const id of req.filter((i) => i.type === 'external_id')) if (!firstOwner.has(id.value) && owner.has(`external_id:${id.value}`)) firstOwner.set(id.value, owner.get(`external_id:${id.value}`)!);
+            for (const id of req.filter((i) => i.type === 'external_id'))
+              if (!firstOwner.has(id.value) && owner.has(`external_id:${id.value}`)) firstOwner.set(id.value, owner.get(`external_id:${id.value}`)!);
           }
 
           const live = new Set((await profileRows(c)).map((p) => p.id));

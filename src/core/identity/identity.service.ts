@@ -55,7 +55,10 @@ export class IdentityService {
   async resolve(tx: Db, input: { projectId: string; identifiers: Identifier[]; now: number; field?: string }): Promise<Resolution> {
     const ids = prioritise(input.identifiers);
     if (ids.length === 0) throw invalid(input.field ?? 'identity', `${input.field ?? 'identity'} needs at least one usable identifier`);
-    await this.#store.lockKeys(tx, ids.map((id) => `${input.projectId}:${identifierKey(id)}`));
+    await this.#store.lockKeys(
+      tx,
+      ids.map((id) => `${input.projectId}:${identifierKey(id)}`),
+    );
     const merged: string[] = [];
     let created = false;
     // Every pass that changes something attaches an unowned identifier or merges profiles: this bound is never reached.

@@ -60,7 +60,11 @@ export class RateLimiter {
 
   /** Takes a concurrency slot or throws rate_limited. */
   async slot(input: { project: Project; policy: LimitPolicy; ttlMs: number }): Promise<ConcurrencySlot> {
-    const slot = await this.#limits.acquire({ key: `cc:${input.policy}:${input.project.id}`, max: this.quota(input.project, input.policy), ttlMs: input.ttlMs });
+    const slot = await this.#limits.acquire({
+      key: `cc:${input.policy}:${input.project.id}`,
+      max: this.quota(input.project, input.policy),
+      ttlMs: input.ttlMs,
+    });
     if (!slot.ok) throw new MaruError('rate_limited', `at most ${this.quota(input.project, input.policy)} may run at once`, { retryAfterMs: 1000 });
     return slot;
   }

@@ -50,17 +50,24 @@ export function parseAdvertisingSettings(raw: unknown): AdvertisingSettings {
   if (!isObject(raw)) throw invalid(at, `${at} must be an object {${ADVERTISING_FIELDS.join(', ')}}`);
   const out: AdvertisingSettings = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (!(ADVERTISING_FIELDS as readonly string[]).includes(k)) throw invalid(`${at}.${k}`, `${at}.${k} is not an advertising setting (${ADVERTISING_FIELDS.join(', ')})`);
+    if (!(ADVERTISING_FIELDS as readonly string[]).includes(k))
+      throw invalid(`${at}.${k}`, `${at}.${k} is not an advertising setting (${ADVERTISING_FIELDS.join(', ')})`);
     if (v === null || v === undefined) continue;
-    if (typeof v !== 'string' || v.trim().length === 0 || v.length > 100) throw invalid(`${at}.${k}`, `${at}.${k} must be a non-empty string of at most 100 characters`);
+    if (typeof v !== 'string' || v.trim().length === 0 || v.length > 100)
+      throw invalid(`${at}.${k}`, `${at}.${k} must be a non-empty string of at most 100 characters`);
     out[k as keyof AdvertisingSettings] = v.trim();
   }
   if (out.optOutNumber !== undefined) {
     const digits = numberDigits(out.optOutNumber);
-    if (!digits || !/^080\d{7,8}$/.test(digits)) throw invalid(`${at}.optOutNumber`, `${at}.optOutNumber must be a free 080 number (080-XXX-XXXX or 080-XXXX-XXXX), got ${JSON.stringify(out.optOutNumber)}`);
+    if (!digits || !/^080\d{7,8}$/.test(digits))
+      throw invalid(
+        `${at}.optOutNumber`,
+        `${at}.optOutNumber must be a free 080 number (080-XXX-XXXX or 080-XXXX-XXXX), got ${JSON.stringify(out.optOutNumber)}`,
+      );
     out.optOutNumber = digits;
   }
-  if (out.contact !== undefined && !/\d/.test(out.contact)) throw invalid(`${at}.contact`, `${at}.contact must be a phone number or another contact with digits`);
+  if (out.contact !== undefined && !/\d/.test(out.contact))
+    throw invalid(`${at}.contact`, `${at}.contact must be a phone number or another contact with digits`);
   return out;
 }
 
@@ -83,7 +90,9 @@ export function advertiserOf(project: Project): Advertiser {
 
 /** `0801234567` → `080-123-4567`, `08012345678` → `080-1234-5678`. */
 export function format080(digits: string): string {
-  return digits.length === 10 ? `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}` : `${digits.slice(0, 3)}-${digits.slice(3, 7)}-${digits.slice(7)}`;
+  return digits.length === 10
+    ? `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}`
+    : `${digits.slice(0, 3)}-${digits.slice(3, 7)}-${digits.slice(7)}`;
 }
 
 /** The last line of an advertising text message: `무료수신거부 080-XXX-XXXX`. */

@@ -63,7 +63,6 @@ export class DeliveryResultsService {
     this.#queue.handle<DeliveryResultJob>(DELIVERY_RESULTS_QUEUE, (job) => this.poll(job), { concurrency: 4, leaseMs: 60_000 });
   }
 
-
   /**
    * The delivery worker's onSent hook: a text message a vendor accepted with a message id is recorded for results;
    * a poll is queued when the vendor can be asked; a report that came first is applied. A Kakao message (alimtalk or
@@ -79,7 +78,11 @@ export class DeliveryResultsService {
     const early = await repo.findResultByMessageId(tx, key.projectId, key.vendor, key.providerMessageId);
     if (early && early.delivery_id !== null) {
       // The vendor reused a message id: keep the first delivery's results, never fail the unit recording this send.
-      if (early.delivery_id !== d.id) this.#log.warn({ projectId: key.projectId, deliveryId: d.id, vendor: key.vendor }, 'provider message id already recorded for another delivery; results not tracked');
+      if (early.delivery_id !== d.id)
+        this.#log.warn(
+          { projectId: key.projectId, deliveryId: d.id, vendor: key.vendor },
+          'provider message id already recorded for another delivery; results not tracked',
+        );
       return;
     }
     if (early) {
@@ -87,7 +90,19 @@ export class DeliveryResultsService {
       await this.#apply(tx, sent.project, { ...d, state: 'sent', finishedAt: sent.at }, rowStatus(early), sent.at);
       if (early.status === 'delivered' || early.status === 'failed') return;
     } else {
-      await repo.insertResult(tx, { project_id: key.projectId, vendor: key.vendor, provider_message_id: key.providerMessageId, delivery_id: d.id, status: 'pending', code: null, reason: null, delivered_at: null, checks: 0, created_at: sent.at, updated_at: sent.at });
+      await repo.insertResult(tx, {
+        project_id: key.projectId,
+        vendor: key.vendor,
+        provider_message_id: key.providerMessageId,
+        delivery_id: d.id,
+        status: 'pending',
+        code: null,
+        reason: null,
+        delivered_at: null,
+        checks: 0,
+        created_at: sent.at,
+        updated_at: sent.at,
+      });
     }
     if (!this.#pollable(sent.project, d.channel, sent.vendor)) return;
     await this.#queue.add<DeliveryResultJob>(tx, {
@@ -142,7 +157,14 @@ export class DeliveryResultsService {
           if (input.status.status === 'pending' && row.status !== 'pending') return 'ignored';
           await repo.updateResult(tx, { projectId: project.id, vendor: input.vendor, providerMessageId: id }, resultColumns(input.status, row.checks + 1, now));
         } else {
-          await repo.insertResult(tx, { project_id: project.id, vendor: input.vendor, provider_message_id: id, delivery_id: null, created_at: now, ...resultColumns(input.status, 1, now) });
+          await repo.insertResult(tx, {
+            project_id: project.id,
+            vendor: input.vendor,
+            provider_message_id: id,
+            delivery_id: null,
+            created_at: now,
+            ...resultColumns(input.status, 1, now),
+          });
         }
         return 'kept';
       }
@@ -161,7 +183,15 @@ export class DeliveryResultsService {
     const row = await repo.findResultByMessageId(tx, project.id, vendor, providerMessageId);
     if (row && (row.status === 'delivered' || row.status === 'failed')) return false;
     if (row) await repo.updateResult(tx, key, { delivery_id: d.id, ...resultColumns(status, row.checks + 1, now) });
-    else await repo.insertResult(tx, { project_id: project.id, vendor, provider_message_id: providerMessageId, delivery_id: d.id, created_at: now, ...resultColumns(status, 1, now) });
+    else
+      await repo.insertResult(tx, {
+        project_id: project.id,
+        vendor,
+        provider_message_id: providerMessageId,
+        delivery_id: d.id,
+        created_at: now,
+        ...resultColumns(status, 1, now),
+      });
     await this.#apply(tx, project, d, status, now);
     return true;
   }
@@ -216,7 +246,8 @@ function resultColumns(s: DeliveryStatus, checks: number, now: number) {
 /** A stored result as the status it reported. */
 function rowStatus(r: DeliveryResultRow): DeliveryStatus {
   const id = r.provider_message_id;
-  if (r.status === 'delivered') return { status: 'delivered', providerMessageId: id, ...(r.delivered_at !== null ? { deliveredAt: new Date(r.delivered_at).toISOString() } : {}) };
+  if (r.status === 'delivered')
+    return { status: 'delivered', providerMessageId: id, ...(r.delivered_at !== null ? { deliveredAt: new Date(r.delivered_at).toISOString() } : {}) };
   if (r.status === 'failed') return { status: 'failed', providerMessageId: id, reason: r.reason ?? 'failed', ...(r.code ? { code: r.code } : {}) };
   return { status: 'pending', providerMessageId: id };
 }

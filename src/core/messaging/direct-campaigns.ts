@@ -28,8 +28,18 @@ export const DIRECT_KINDS = ['text', 'text_ad', 'alimtalk', 'friendtalk', 'frien
 export type DirectKind = (typeof DIRECT_KINDS)[number];
 
 const SPECS: Record<DirectKind, { channel: Channel; consentClass: ConsentClass; name: string; template: CampaignTemplate }> = {
-  text: { channel: 'text_message', consentClass: 'informational', name: 'Direct messages: text (SMS/LMS/MMS)', template: { kind: 'sms', body: '(direct message: the content comes with each request)' } },
-  text_ad: { channel: 'text_message', consentClass: 'advertising', name: 'Direct messages: advertising text (SMS/LMS/MMS)', template: { kind: 'sms', body: '(direct message: the content comes with each request)' } },
+  text: {
+    channel: 'text_message',
+    consentClass: 'informational',
+    name: 'Direct messages: text (SMS/LMS/MMS)',
+    template: { kind: 'sms', body: '(direct message: the content comes with each request)' },
+  },
+  text_ad: {
+    channel: 'text_message',
+    consentClass: 'advertising',
+    name: 'Direct messages: advertising text (SMS/LMS/MMS)',
+    template: { kind: 'sms', body: '(direct message: the content comes with each request)' },
+  },
   alimtalk: {
     channel: 'kakao_alimtalk',
     consentClass: 'informational',
@@ -84,7 +94,10 @@ export async function ensureDirectCampaign(deps: { store: Store; clock: Clock },
     campaign = (await campaignsRepo.findCampaign(deps.store.db, projectId, id))!;
   }
   if (campaign.status === 'paused' || campaign.status === 'archived') {
-    throw invalid('projectId', `${SPECS[kind].name.replace('Direct messages: ', '')} messages are turned off for this project (campaign ${id} is ${campaign.status})`);
+    throw invalid(
+      'projectId',
+      `${SPECS[kind].name.replace('Direct messages: ', '')} messages are turned off for this project (campaign ${id} is ${campaign.status})`,
+    );
   }
   if (campaign.channel !== SPECS[kind].channel) throw new MaruError('internal', `campaign ${id} has channel ${campaign.channel}`);
   return campaign;

@@ -42,12 +42,17 @@ function checkText(input: { kind: TextKind; title?: string; body: string }, fiel
   const field = fields[v.field];
   const note = v.field === 'body' ? bodyNote : '';
   if (v.code === 'too_long') {
-    throw invalid(field, `${field} is ${v.actualBytes} bytes; ${input.kind.toUpperCase()} allows at most ${v.limitBytes} bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)${note}`, {
-      limitBytes: v.limitBytes,
-      actualBytes: v.actualBytes,
-    });
+    throw invalid(
+      field,
+      `${field} is ${v.actualBytes} bytes; ${input.kind.toUpperCase()} allows at most ${v.limitBytes} bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)${note}`,
+      {
+        limitBytes: v.limitBytes,
+        actualBytes: v.actualBytes,
+      },
+    );
   }
-  if (v.code === 'unencodable') throw invalid(field, `${field} contains characters Korean carriers cannot send (not in EUC-KR/CP949): ${v.characters!.join(' ')}${note}`);
+  if (v.code === 'unencodable')
+    throw invalid(field, `${field} contains characters Korean carriers cannot send (not in EUC-KR/CP949): ${v.characters!.join(' ')}${note}`);
   throw invalid(field, `${field} is required`);
 }
 
@@ -72,7 +77,15 @@ export class DirectMessagesService {
   #idempotency: IdempotencyService;
   #defaultRegion: string;
 
-  constructor(deps: { store: Store; clock: Clock; projects: ProjectsService; setup: MessagingSetupService; deliveries: DeliveriesService; defaultPhoneRegion: string; idempotency: IdempotencyService }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    projects: ProjectsService;
+    setup: MessagingSetupService;
+    deliveries: DeliveriesService;
+    defaultPhoneRegion: string;
+    idempotency: IdempotencyService;
+  }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#projects = deps.projects;
@@ -103,10 +116,19 @@ export class DirectMessagesService {
       requireAdvertisingSetup('text_message', advertiser, cmd.fields.advertising);
       body = markText(body, advertiser, from);
     }
-    checkText({ kind: cmd.kind, title, body }, { title: cmd.fields.title, body: cmd.fields.body }, advertising && body !== cmd.body ? ' (the advertising marking and opt-out line included)' : '');
+    checkText(
+      { kind: cmd.kind, title, body },
+      { title: cmd.fields.title, body: cmd.fields.body },
+      advertising && body !== cmd.body ? ' (the advertising marking and opt-out line included)' : '',
+    );
     const recipients = cmd.recipients.map((r) => this.#phoneTarget(r, project, DIRECT_LIMITS.textRecipientNoLength));
     const message: RenderedText = { kind: cmd.kind, body, from, ...(title !== undefined ? { title } : {}) };
-    return this.#plan(project, advertising ? 'text_ad' : 'text', cmd.requestId, recipients.map((r) => ({ ...r, rendered: { message } })));
+    return this.#plan(
+      project,
+      advertising ? 'text_ad' : 'text',
+      cmd.requestId,
+      recipients.map((r) => ({ ...r, rendered: { message } })),
+    );
   }
 
   /**
@@ -137,9 +159,15 @@ export class DirectMessagesService {
     for (const r of cmd.recipients) {
       const { written } = parseRecipientNumber(r.number, `${r.field}.${r.numberField}`, this.#region(project), DIRECT_LIMITS.kakaoRecipientNoLength);
       const filled = fillPlaceholders(template.content, r.parameters);
-      if (!filled.ok) throw invalid(r.parametersField, `${r.parametersField} has no value for #{${filled.missing.join('}, #{')}} of template ${template.templateId}`, { missing: filled.missing });
+      if (!filled.ok)
+        throw invalid(r.parametersField, `${r.parametersField} has no value for #{${filled.missing.join('}, #{')}} of template ${template.templateId}`, {
+          missing: filled.missing,
+        });
       if (filled.content.length > DIRECT_LIMITS.kakaoTextLength) {
-        throw invalid(r.parametersField, `the alimtalk for ${r.field} is ${filled.content.length} characters once filled; Kakao allows at most ${DIRECT_LIMITS.kakaoTextLength}`);
+        throw invalid(
+          r.parametersField,
+          `the alimtalk for ${r.field} is ${filled.content.length} characters once filled; Kakao allows at most ${DIRECT_LIMITS.kakaoTextLength}`,
+        );
       }
       const message: RenderedAlimtalk & { sender_grouping_key?: string } = {
         template_code: template.templateCode,
@@ -180,7 +208,10 @@ export class DirectMessagesService {
       const { written } = parseRecipientNumber(r.number, `${r.field}.${r.numberField}`, this.#region(project), DIRECT_LIMITS.kakaoRecipientNoLength);
       const text = advertiser ? markFriendtalk(r.text, advertiser) : r.text;
       if (text.length > DIRECT_LIMITS.kakaoTextLength) {
-        throw invalid(r.textField, `${r.textField} is ${text.length} characters${advertiser ? ' with the advertising marking and opt-out line' : ''}; Kakao allows at most ${DIRECT_LIMITS.kakaoTextLength}`);
+        throw invalid(
+          r.textField,
+          `${r.textField} is ${text.length} characters${advertiser ? ' with the advertising marking and opt-out line' : ''}; Kakao allows at most ${DIRECT_LIMITS.kakaoTextLength}`,
+        );
       }
       const message: RenderedFriendtalk = { kind: 'friendtalk', sender_key: channel.senderKey, text, is_ad: cmd.advertising };
       targets.push({ type: 'phone-number', phoneNumber: written, eventParams: {}, rendered: { message } });
@@ -224,21 +255,33 @@ export class DirectMessagesService {
    * button. Type: the given one (SMS or LMS), else by size (SMS up to 90 bytes). LMS title: the given one, else the
    * channel id (plus-friend id). Checked against the carrier limits like any text message.
    */
-  async #failover(input: AlimtalkFailoverInput | undefined, ctx: { template: AlimtalkTemplate; channel: KakaoChannel; content: string; sender: (field: string) => Promise<string> }): Promise<RenderedText | undefined> {
+  async #failover(
+    input: AlimtalkFailoverInput | undefined,
+    ctx: { template: AlimtalkTemplate; channel: KakaoChannel; content: string; sender: (field: string) => Promise<string> },
+  ): Promise<RenderedText | undefined> {
     if (!input?.enabled) return undefined;
     const from = await ctx.sender(input.fields.enabled);
     const links = ctx.template.buttons.filter((btn) => btn.type === 'WL' && btn.linkMo).map((btn) => `${btn.name} - ${btn.linkMo}`);
     const body = input.content ?? [ctx.content, ...links].join('\n');
     const kind: TextKind = input.kind ?? chooseTextKind(body);
     const title = kind === 'sms' ? undefined : (input.title ?? truncateToCarrierBytes(ctx.channel.channelId, LMS_TITLE_MAX_BYTES));
-    const note = input.content === undefined ? ` (the default failover content: the alimtalk text and its web-link buttons, ${carrierByteLength(body)} bytes; give a shorter resendContent)` : '';
+    const note =
+      input.content === undefined
+        ? ` (the default failover content: the alimtalk text and its web-link buttons, ${carrierByteLength(body)} bytes; give a shorter resendContent)`
+        : '';
     checkText({ kind, title, body }, { title: input.fields.title, body: input.fields.content }, note);
     return { kind, body, from, ...(title !== undefined ? { title } : {}) };
   }
 
   async #plan(project: Project, kind: DirectKind, requestId: string | undefined, targets: Target[]): Promise<DirectSendResult> {
     const campaign = await ensureDirectCampaign({ store: this.#store, clock: this.#clock }, project.id, kind);
-    const result = await this.#deliveries.plan({ project, campaign, trigger: 'direct', requestId: `direct:${kind}:${requestId ?? uuidv7(this.#clock.now())}`, targets });
+    const result = await this.#deliveries.plan({
+      project,
+      campaign,
+      trigger: 'direct',
+      requestId: `direct:${kind}:${requestId ?? uuidv7(this.#clock.now())}`,
+      targets,
+    });
     return { ...result, campaignId: campaign.id };
   }
 }

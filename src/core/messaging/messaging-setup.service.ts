@@ -7,7 +7,17 @@ import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { placeholdersOf } from '../templates/alimtalk.ts';
 import * as repo from './messaging.repository.ts';
-import { BUTTON_TYPES, SETUP_LIMITS, type AlimtalkButton, type AlimtalkTemplate, type ButtonType, type KakaoChannel, type MessagingSettings, type SenderNumber, type TextSendingStatus } from './messaging.types.ts';
+import {
+  BUTTON_TYPES,
+  SETUP_LIMITS,
+  type AlimtalkButton,
+  type AlimtalkTemplate,
+  type ButtonType,
+  type KakaoChannel,
+  type MessagingSettings,
+  type SenderNumber,
+  type TextSendingStatus,
+} from './messaging.types.ts';
 import { parseServiceNumber } from './numbers.ts';
 import { advertiserOf, parseAdvertisingSettings, type Advertiser, type AdvertisingSettings } from './ad-marking.ts';
 
@@ -107,17 +117,27 @@ export class MessagingSetupService {
     try {
       vendor = this.#providers.resolve(project, 'text_message').vendor;
     } catch (e) {
-      return { configured: false, vendor: null, senderNumbers: numbers.length, reason: `the project's text_message provider cannot be used: ${(e as Error).message}` };
+      return {
+        configured: false,
+        vendor: null,
+        senderNumbers: numbers.length,
+        reason: `the project's text_message provider cannot be used: ${(e as Error).message}`,
+      };
     }
     const base = { vendor, senderNumbers: numbers.length };
     if (numbers.length === 0) {
-      return { ...base, configured: false, reason: 'no sender number is registered; register one with POST /admin/v1/projects/{projectId}/messaging/sender-numbers or `maru messaging sender-add`' };
+      return {
+        ...base,
+        configured: false,
+        reason: 'no sender number is registered; register one with POST /admin/v1/projects/{projectId}/messaging/sender-numbers or `maru messaging sender-add`',
+      };
     }
     if (vendor === SANDBOX_VENDOR && !settings.sandboxTextSending) {
       return {
         ...base,
         configured: false,
-        reason: 'no text_message provider is configured (the channel uses the sandbox); configure one, or set sandboxTextSending to send text messages to the sandbox outbox',
+        reason:
+          'no text_message provider is configured (the channel uses the sandbox); configure one, or set sandboxTextSending to send text messages to the sandbox outbox',
       };
     }
     return { ...base, configured: true };
@@ -175,7 +195,10 @@ export class MessagingSetupService {
       return numbers[0].number;
     }
     if (!numbers.some((n) => n.number === requested)) {
-      throw invalid(field, `${field} ${requested} is not a registered sender number of this project (registered: ${numbers.map((n) => n.number).join(', ') || 'none'})`);
+      throw invalid(
+        field,
+        `${field} ${requested} is not a registered sender number of this project (registered: ${numbers.map((n) => n.number).join(', ') || 'none'})`,
+      );
     }
     return requested;
   }
@@ -199,8 +222,18 @@ export class MessagingSetupService {
     await this.#projects.get(projectId);
     if (!isObject(raw)) throw invalid('body', 'a Kakao channel is an object {"channelId": "@...", "senderKey": "...", "default": true|false}');
     onlyFields(raw, ['channelId', 'senderKey', 'default'], '');
-    const channelId = text(raw, 'channelId', '', { required: true, max: SETUP_LIMITS.channelIdLength, pattern: /^\S+$/, hint: 'the channel search id without spaces, e.g. @maru' })!;
-    const senderKey = text(raw, 'senderKey', '', { required: true, max: SETUP_LIMITS.senderKeyLength, pattern: /^\S+$/, hint: 'the sender key without spaces' })!;
+    const channelId = text(raw, 'channelId', '', {
+      required: true,
+      max: SETUP_LIMITS.channelIdLength,
+      pattern: /^\S+$/,
+      hint: 'the channel search id without spaces, e.g. @maru',
+    })!;
+    const senderKey = text(raw, 'senderKey', '', {
+      required: true,
+      max: SETUP_LIMITS.senderKeyLength,
+      pattern: /^\S+$/,
+      hint: 'the sender key without spaces',
+    })!;
     const makeDefault = bool(raw, 'default') ?? false;
     const now = this.#clock.now();
     await this.#store.write(async (tx) => {
@@ -218,7 +251,10 @@ export class MessagingSetupService {
   async removeKakaoChannel(projectId: string, channelId: string): Promise<void> {
     await this.#projects.get(projectId);
     const used = await repo.templatesOfChannel(this.#store.db, projectId, channelId);
-    if (used.length > 0) throw new MaruError('conflict', `Kakao channel ${channelId} is used by alimtalk templates ${used.join(', ')}; remove or move them first`, { field: 'channelId' });
+    if (used.length > 0)
+      throw new MaruError('conflict', `Kakao channel ${channelId} is used by alimtalk templates ${used.join(', ')}; remove or move them first`, {
+        field: 'channelId',
+      });
     const removed = await this.#store.write((tx) => repo.deleteKakaoChannel(tx, projectId, channelId));
     if (!removed) throw new MaruError('not_found', `Kakao channel ${channelId} is not registered`, { field: 'channelId' });
   }
@@ -228,11 +264,16 @@ export class MessagingSetupService {
     const channels = await repo.listKakaoChannels(this.#store.db, projectId);
     if (requested !== undefined) {
       const c = channels.find((x) => x.channelId === requested);
-      if (!c) throw invalid(field, `${field} ${requested} is not a registered Kakao channel of this project (registered: ${channels.map((x) => x.channelId).join(', ') || 'none'})`);
+      if (!c)
+        throw invalid(
+          field,
+          `${field} ${requested} is not a registered Kakao channel of this project (registered: ${channels.map((x) => x.channelId).join(', ') || 'none'})`,
+        );
       return c;
     }
     const c = (preferred !== null ? channels.find((x) => x.channelId === preferred) : undefined) ?? channels[0];
-    if (!c) throw invalid(field, 'no Kakao channel is registered for this project; register one with POST /admin/v1/projects/{projectId}/messaging/kakao-channels');
+    if (!c)
+      throw invalid(field, 'no Kakao channel is registered for this project; register one with POST /admin/v1/projects/{projectId}/messaging/kakao-channels');
     return c;
   }
 
@@ -262,12 +303,21 @@ export class MessagingSetupService {
     await this.#projects.get(projectId);
     if (!isObject(raw)) throw invalid('body', 'an alimtalk template is an object {templateId, templateCode, content, channelId?, buttons?}');
     onlyFields(raw, ['templateId', 'templateCode', 'content', 'channelId', 'buttons'], '');
-    const templateId = pathTemplateId ?? text(raw, 'templateId', '', { required: true, max: SETUP_LIMITS.templateIdLength, pattern: TEMPLATE_ID, hint: 'letters, digits, ".", ":", "-" or "_"' })!;
+    const templateId =
+      pathTemplateId ??
+      text(raw, 'templateId', '', { required: true, max: SETUP_LIMITS.templateIdLength, pattern: TEMPLATE_ID, hint: 'letters, digits, ".", ":", "-" or "_"' })!;
     if (pathTemplateId !== undefined) {
-      if (!TEMPLATE_ID.test(pathTemplateId) || pathTemplateId.length > SETUP_LIMITS.templateIdLength) throw invalid('templateId', 'templateId must be 1-100 letters, digits, ".", ":", "-" or "_"');
-      if (raw.templateId !== undefined && raw.templateId !== pathTemplateId) throw invalid('templateId', 'templateId in the body differs from the one in the path');
+      if (!TEMPLATE_ID.test(pathTemplateId) || pathTemplateId.length > SETUP_LIMITS.templateIdLength)
+        throw invalid('templateId', 'templateId must be 1-100 letters, digits, ".", ":", "-" or "_"');
+      if (raw.templateId !== undefined && raw.templateId !== pathTemplateId)
+        throw invalid('templateId', 'templateId in the body differs from the one in the path');
     }
-    const templateCode = text(raw, 'templateCode', '', { required: true, max: SETUP_LIMITS.templateCodeLength, pattern: /^\S+$/, hint: 'the approved template code without spaces' })!;
+    const templateCode = text(raw, 'templateCode', '', {
+      required: true,
+      max: SETUP_LIMITS.templateCodeLength,
+      pattern: /^\S+$/,
+      hint: 'the approved template code without spaces',
+    })!;
     const content = text(raw, 'content', '', { required: true, max: SETUP_LIMITS.templateContentLength })!;
     const channelId = text(raw, 'channelId', '', { max: SETUP_LIMITS.channelIdLength }) ?? null;
     if (channelId !== null && !(await repo.findKakaoChannel(this.#store.db, projectId, channelId))) {
@@ -278,8 +328,12 @@ export class MessagingSetupService {
     const now = this.#clock.now();
     return this.#store.write(async (tx) => {
       const existing = await repo.findTemplate(tx, projectId, templateId);
-      if (!existing && (await repo.countTemplates(tx, projectId)) >= SETUP_LIMITS.templates) throw invalid('templateId', `a project has at most ${SETUP_LIMITS.templates} alimtalk templates`);
-      if (existing && pathTemplateId === undefined) throw new MaruError('conflict', `alimtalk template ${templateId} is already registered; replace it with PUT .../alimtalk-templates/${templateId}`, { field: 'templateId' });
+      if (!existing && (await repo.countTemplates(tx, projectId)) >= SETUP_LIMITS.templates)
+        throw invalid('templateId', `a project has at most ${SETUP_LIMITS.templates} alimtalk templates`);
+      if (existing && pathTemplateId === undefined)
+        throw new MaruError('conflict', `alimtalk template ${templateId} is already registered; replace it with PUT .../alimtalk-templates/${templateId}`, {
+          field: 'templateId',
+        });
       const template: AlimtalkTemplate = { templateId, templateCode, channelId, content, buttons, createdAt: existing?.createdAt ?? now, updatedAt: now };
       await repo.saveTemplate(tx, projectId, template);
       return { template, created: !existing };

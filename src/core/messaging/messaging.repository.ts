@@ -25,7 +25,14 @@ const toSender = (r: SenderNumberRow): SenderNumber => ({ number: r.number, isDe
 
 /** The project's sender numbers, the default first (the explicit default, else the earliest registered). */
 export async function listSenderNumbers(db: Db, projectId: string): Promise<SenderNumber[]> {
-  const rows = await db.selectFrom('messaging_sender_numbers').selectAll().where('project_id', '=', projectId).orderBy('is_default', 'desc').orderBy('created_at').orderBy('number').execute();
+  const rows = await db
+    .selectFrom('messaging_sender_numbers')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('is_default', 'desc')
+    .orderBy('created_at')
+    .orderBy('number')
+    .execute();
   return rows.map(toSender);
 }
 
@@ -50,16 +57,33 @@ export async function deleteSenderNumber(db: Db, projectId: string, number: stri
 
 // ---- Kakao channels ----
 
-const toChannel = (r: KakaoChannelRow): KakaoChannel => ({ channelId: r.channel_id, senderKey: r.sender_key, isDefault: r.is_default === 1, createdAt: r.created_at });
+const toChannel = (r: KakaoChannelRow): KakaoChannel => ({
+  channelId: r.channel_id,
+  senderKey: r.sender_key,
+  isDefault: r.is_default === 1,
+  createdAt: r.created_at,
+});
 
 /** The project's Kakao channels, the default first (the explicit default, else the earliest registered). */
 export async function listKakaoChannels(db: Db, projectId: string): Promise<KakaoChannel[]> {
-  const rows = await db.selectFrom('messaging_kakao_channels').selectAll().where('project_id', '=', projectId).orderBy('is_default', 'desc').orderBy('created_at').orderBy('channel_id').execute();
+  const rows = await db
+    .selectFrom('messaging_kakao_channels')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('is_default', 'desc')
+    .orderBy('created_at')
+    .orderBy('channel_id')
+    .execute();
   return rows.map(toChannel);
 }
 
 export async function findKakaoChannel(db: Db, projectId: string, channelId: string): Promise<KakaoChannel | undefined> {
-  const r = await db.selectFrom('messaging_kakao_channels').selectAll().where('project_id', '=', projectId).where('channel_id', '=', channelId).executeTakeFirst();
+  const r = await db
+    .selectFrom('messaging_kakao_channels')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('channel_id', '=', channelId)
+    .executeTakeFirst();
   return r && toChannel(r);
 }
 
@@ -99,7 +123,11 @@ export async function listTemplates(db: Db, projectId: string): Promise<Alimtalk
 }
 
 export async function countTemplates(db: Db, projectId: string): Promise<number> {
-  const r = await db.selectFrom('alimtalk_templates').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirst();
+  const r = await db
+    .selectFrom('alimtalk_templates')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -109,7 +137,13 @@ export async function findTemplate(db: Db, projectId: string, templateId: string
 }
 
 export async function templatesOfChannel(db: Db, projectId: string, channelId: string): Promise<string[]> {
-  const rows = await db.selectFrom('alimtalk_templates').select('template_id').where('project_id', '=', projectId).where('channel_id', '=', channelId).orderBy('template_id').execute();
+  const rows = await db
+    .selectFrom('alimtalk_templates')
+    .select('template_id')
+    .where('project_id', '=', projectId)
+    .where('channel_id', '=', channelId)
+    .orderBy('template_id')
+    .execute();
   return rows.map((r) => r.template_id);
 }
 
@@ -130,7 +164,13 @@ export async function deleteTemplate(db: Db, projectId: string, templateId: stri
 // ---- delivery results ----
 
 export async function findResultByMessageId(db: Db, projectId: string, vendor: string, providerMessageId: string): Promise<DeliveryResultRow | undefined> {
-  return db.selectFrom('delivery_results').selectAll().where('project_id', '=', projectId).where('vendor', '=', vendor).where('provider_message_id', '=', providerMessageId).executeTakeFirst();
+  return db
+    .selectFrom('delivery_results')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('vendor', '=', vendor)
+    .where('provider_message_id', '=', providerMessageId)
+    .executeTakeFirst();
 }
 
 export async function findResultOfDelivery(db: Db, projectId: string, deliveryId: string): Promise<DeliveryResultRow | undefined> {
@@ -141,6 +181,16 @@ export async function insertResult(db: Db, row: DeliveryResultRow): Promise<void
   await db.insertInto('delivery_results').values(row).execute();
 }
 
-export async function updateResult(db: Db, key: { projectId: string; vendor: string; providerMessageId: string }, set: Partial<Omit<DeliveryResultRow, 'project_id' | 'vendor' | 'provider_message_id'>>): Promise<void> {
-  await db.updateTable('delivery_results').set(set).where('project_id', '=', key.projectId).where('vendor', '=', key.vendor).where('provider_message_id', '=', key.providerMessageId).execute();
+export async function updateResult(
+  db: Db,
+  key: { projectId: string; vendor: string; providerMessageId: string },
+  set: Partial<Omit<DeliveryResultRow, 'project_id' | 'vendor' | 'provider_message_id'>>,
+): Promise<void> {
+  await db
+    .updateTable('delivery_results')
+    .set(set)
+    .where('project_id', '=', key.projectId)
+    .where('vendor', '=', key.vendor)
+    .where('provider_message_id', '=', key.providerMessageId)
+    .execute();
 }

@@ -28,7 +28,8 @@ export function parseServiceNumber(raw: unknown, field: string, opts: { maxLengt
   if (text.length > opts.maxLength) throw invalid(field, `${field} is ${text.length} characters; at most ${opts.maxLength}`);
   const digits = numberDigits(text);
   const count = digits?.replace('+', '').length ?? 0;
-  if (!digits || count < (opts.minDigits ?? 3) || count > 20) throw invalid(field, `${field} "${text}" is not a phone number (${opts.minDigits ?? 3}-20 digits)`);
+  if (!digits || count < (opts.minDigits ?? 3) || count > 20)
+    throw invalid(field, `${field} "${text}" is not a phone number (${opts.minDigits ?? 3}-20 digits)`);
   return digits;
 }
 
@@ -43,7 +44,8 @@ export function parseRecipientNumber(raw: unknown, field: string, region: string
   if (written.length > maxLength) throw invalid(field, `${field} is ${written.length} characters; at most ${maxLength}`);
   const digits = numberDigits(written);
   const e164 = digits === undefined ? '' : normalizePhone(written, region);
-  if (!digits || !/^\+?\d{7,15}$/.test(e164) || isBlockedValue(digits.replace('+', '')) || isBlockedValue(e164.replace('+', ''))) throw invalid(field, `${field} "${written}" is not a phone number`);
+  if (!digits || !/^\+?\d{7,15}$/.test(e164) || isBlockedValue(digits.replace('+', '')) || isBlockedValue(e164.replace('+', '')))
+    throw invalid(field, `${field} "${written}" is not a phone number`);
   return { written, e164 };
 }
 

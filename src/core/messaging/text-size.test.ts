@@ -14,8 +14,7 @@ import {
   unencodableCharacters,
 } from './text-size.ts';
 
-const hex = (bytes: Uint8Array | undefined): string | undefined =>
-  bytes === undefined ? undefined : Buffer.from(bytes).toString('hex');
+const hex = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : Buffer.from(bytes).toString('hex'));
 
 /** Every BMP character the table says is encodable (built once for the generators below). */
 const encodableChars: string[] = [];
@@ -54,9 +53,7 @@ describe('carrierByteLength', () => {
   });
 
   it('counts every modern Hangul syllable (U+AC00–U+D7A3) as 2 bytes', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0xac00, max: 0xd7a3 }), (cp) => carrierByteLength(String.fromCharCode(cp)) === 2),
-    );
+    fc.assert(fc.property(fc.integer({ min: 0xac00, max: 0xd7a3 }), (cp) => carrierByteLength(String.fromCharCode(cp)) === 2));
   });
 });
 

@@ -43,7 +43,14 @@ export class ProfilesService {
   #projects: ProjectsService;
   #defaultRegion: string;
 
-  constructor(deps: { store: Store; clock: Clock; identity: IdentityService; taxonomy: TaxonomyService; projects: ProjectsService; config: Pick<Config, 'defaultPhoneRegion'> }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    identity: IdentityService;
+    taxonomy: TaxonomyService;
+    projects: ProjectsService;
+    config: Pick<Config, 'defaultPhoneRegion'>;
+  }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#identity = deps.identity;
@@ -62,7 +69,11 @@ export class ProfilesService {
       const id = parseIdentifier(input.type, input.value, { field: input.field ?? `${field}.${input.type}`, region });
       if (isIdentifier(id)) out.push(id);
     }
-    if (out.length === 0) throw invalid(field, `${field} needs at least one usable identifier (${IDENTIFIER_TYPES.join(', ')}); empty, null-like, placeholder and all-zero values do not identify anyone`);
+    if (out.length === 0)
+      throw invalid(
+        field,
+        `${field} needs at least one usable identifier (${IDENTIFIER_TYPES.join(', ')}); empty, null-like, placeholder and all-zero values do not identify anyone`,
+      );
     return out;
   }
 
@@ -77,7 +88,9 @@ export class ProfilesService {
     for (const [i, u] of input.updates.entries()) {
       const identifiers = await this.normalize(input.projectId, u.identifiers, u.identityField ?? `${u.field ?? `profiles[${i}]`}.identity`);
       const raw = u.properties ?? {};
-      const removals = Object.entries(raw).filter(([, v]) => v === null).map(([k]) => k);
+      const removals = Object.entries(raw)
+        .filter(([, v]) => v === null)
+        .map(([k]) => k);
       const properties = this.#taxonomy.checkProperties({
         taxonomy,
         scope: 'user',
@@ -94,7 +107,8 @@ export class ProfilesService {
       const out: Resolution[] = [];
       for (const p of prepared) {
         const r = await this.#identity.resolve(tx, { projectId: input.projectId, identifiers: p.identifiers, now });
-        if (Object.keys(p.properties).length > 0 || p.removals.length > 0) await this.setProperties(tx, input.projectId, r.profileId, p.properties, p.removals, now, input.source ?? 'api');
+        if (Object.keys(p.properties).length > 0 || p.removals.length > 0)
+          await this.setProperties(tx, input.projectId, r.profileId, p.properties, p.removals, now, input.source ?? 'api');
         out.push(r);
       }
       return out;

@@ -38,15 +38,20 @@ export const PROJECT_SETTINGS: Record<string, (value: unknown, field: string) =>
   strictTaxonomy: boolean,
   neutraliseExportFormulas: boolean,
   phoneRegion: (v, field) => {
-    if (typeof v !== 'string' || !/^[A-Z]{2}$/.test(v) || !isSupportedCountry(v)) throw invalid(field, `${field} must be an ISO 3166 region code such as KR, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !/^[A-Z]{2}$/.test(v) || !isSupportedCountry(v))
+      throw invalid(field, `${field} must be an ISO 3166 region code such as KR, got ${JSON.stringify(v)}`);
   },
   limits: (v, field) => {
     if (!isObject(v)) throw invalid(field, `${field} must be an object {policy: quota}, e.g. {"event_ingest": 500000}`);
     for (const [name, quota] of Object.entries(v)) {
-      if (!(name in LIMIT_POLICIES)) throw invalid(`${field}.${name}`, `${field}.${name} is not a rate-limit policy (${Object.keys(LIMIT_POLICIES).join(', ')})`);
+      if (!(name in LIMIT_POLICIES))
+        throw invalid(`${field}.${name}`, `${field}.${name} is not a rate-limit policy (${Object.keys(LIMIT_POLICIES).join(', ')})`);
       if (quota === null) continue;
       if (typeof quota !== 'number' || !Number.isInteger(quota) || quota < 0 || quota > Number.MAX_SAFE_INTEGER) {
-        throw invalid(`${field}.${name}`, `${field}.${name} must be a whole number of at least 0 (or null for the default ${LIMIT_POLICIES[name as keyof typeof LIMIT_POLICIES].limit}), got ${JSON.stringify(quota)}`);
+        throw invalid(
+          `${field}.${name}`,
+          `${field}.${name} must be a whole number of at least 0 (or null for the default ${LIMIT_POLICIES[name as keyof typeof LIMIT_POLICIES].limit}), got ${JSON.stringify(quota)}`,
+        );
       }
     }
   },

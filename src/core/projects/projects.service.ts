@@ -45,7 +45,10 @@ function checkSealedChannels(settings: Record<string, unknown>, id: string): voi
   if (channels === undefined || channels === null || typeof channels !== 'object') return;
   for (const [channel, entry] of Object.entries(channels as Record<string, unknown>)) {
     if (entry && typeof entry === 'object' && 'config' in entry) {
-      throw invalid(`settings.channels.${channel}.config`, `settings.channels.${channel}.config: set provider configuration with PUT /admin/v1/projects/${id}/channels/${channel} (or maru channel set), which stores it encrypted`);
+      throw invalid(
+        `settings.channels.${channel}.config`,
+        `settings.channels.${channel}.config: set provider configuration with PUT /admin/v1/projects/${id}/channels/${channel} (or maru channel set), which stores it encrypted`,
+      );
     }
   }
 }
@@ -69,7 +72,10 @@ export class ProjectsService {
   }
 
   /** Creates a project with the standard taxonomy and a full set of credentials, shown once. */
-  async create(input: { name: unknown; timezone?: unknown; settings?: unknown; id?: string }, actor?: Actor): Promise<{ project: Project; credentials: IssuedCredentials }> {
+  async create(
+    input: { name: unknown; timezone?: unknown; settings?: unknown; id?: string },
+    actor?: Actor,
+  ): Promise<{ project: Project; credentials: IssuedCredentials }> {
     const name = checkProjectName(input.name);
     const timezone = input.timezone === undefined ? DEFAULT_TIMEZONE : checkTimezone(input.timezone);
     const settings = input.settings === undefined ? {} : (checkProjectSettings(input.settings) as ProjectSettings);
@@ -79,7 +85,13 @@ export class ProjectsService {
     const credentials = await this.#store.write(async (tx) => {
       await repo.insertProject(tx, project);
       await this.#taxonomy.seed(tx, project.id, now);
-      await this.#audit?.record(tx, { projectId: project.id, actor, action: 'project.created', target: `project:${project.id}`, details: { name: project.name, timezone } });
+      await this.#audit?.record(tx, {
+        projectId: project.id,
+        actor,
+        action: 'project.created',
+        target: `project:${project.id}`,
+        details: { name: project.name, timezone },
+      });
       return this.#credentials.issueAll(tx, project.id, now);
     });
     return { project, credentials };
@@ -121,7 +133,13 @@ export class ProjectsService {
     const project = await this.get(id);
     const counts = await this.#store.write(async (tx) => {
       const rows = await eraseProject(tx, project.id, { dialect: this.#store.dialect });
-      await this.#audit?.record(tx, { projectId: null, actor, action: 'project.deleted', target: `project:${project.id}`, details: { name: project.name, rows } });
+      await this.#audit?.record(tx, {
+        projectId: null,
+        actor,
+        action: 'project.deleted',
+        target: `project:${project.id}`,
+        details: { name: project.name, rows },
+      });
       return rows;
     });
     this.#cache.delete(id);
@@ -150,7 +168,13 @@ export class ProjectsService {
     await this.#store.write(async (tx) => {
       await repo.updateProject(tx, id, next);
       // Which fields changed, not their values (settings may hold anything the operator put there).
-      await this.#audit?.record(tx, { projectId: id, actor, action: 'project.changed', target: `project:${id}`, details: { fields: Object.keys(next), ...(next.timezone ? { timezone: next.timezone } : {}), ...(next.name ? { name: next.name } : {}) } });
+      await this.#audit?.record(tx, {
+        projectId: id,
+        actor,
+        action: 'project.changed',
+        target: `project:${id}`,
+        details: { fields: Object.keys(next), ...(next.timezone ? { timezone: next.timezone } : {}), ...(next.name ? { name: next.name } : {}) },
+      });
     });
     this.#cache.delete(id);
     return this.get(id);

@@ -4,7 +4,14 @@ import type { DevicesService } from '../devices/devices.service.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 
-const FIELDS = { deviceId: 'device_id', externalId: 'user_id', platform: 'platform', pushToken: 'push_token', webPush: 'subscription', properties: 'properties' };
+const FIELDS = {
+  deviceId: 'device_id',
+  externalId: 'user_id',
+  platform: 'platform',
+  pushToken: 'push_token',
+  webPush: 'subscription',
+  properties: 'properties',
+};
 
 /**
  * What client SDKs may do (docs/providers.md "Web push subscriptions from SDKs"): read a project's VAPID public key,
@@ -46,24 +53,47 @@ export class SdkService {
   }
 
   /** Sets the Web Push subscription of a web device (creating the device if new); see the class comment for trust. */
-  async registerWebPush(input: { project: Project; trusted: boolean; deviceId: unknown; userId?: unknown; subscription: unknown; properties?: unknown }): Promise<{ deviceId: string; profileId: string }> {
+  async registerWebPush(input: {
+    project: Project;
+    trusted: boolean;
+    deviceId: unknown;
+    userId?: unknown;
+    subscription: unknown;
+    properties?: unknown;
+  }): Promise<{ deviceId: string; profileId: string }> {
     const { project, trusted } = input;
-    if (!trusted && !this.anonymousAllowed(project)) throw new MaruError('unauthenticated', 'this project accepts web push subscriptions only with its API key');
+    if (!trusted && !this.anonymousAllowed(project))
+      throw new MaruError('unauthenticated', 'this project accepts web push subscriptions only with its API key');
     if (!trusted && input.userId !== undefined && input.userId !== null) {
-      throw new MaruError('forbidden', "user_id links the browser to a user and needs the project's API key; register the subscription without user_id and link the device from your server", { field: 'user_id' });
+      throw new MaruError(
+        'forbidden',
+        "user_id links the browser to a user and needs the project's API key; register the subscription without user_id and link the device from your server",
+        { field: 'user_id' },
+      );
     }
-    if (input.subscription === undefined || input.subscription === null) throw invalid('subscription', 'subscription is required: the browser\'s PushSubscription {endpoint, keys: {p256dh, auth}}');
+    if (input.subscription === undefined || input.subscription === null)
+      throw invalid('subscription', "subscription is required: the browser's PushSubscription {endpoint, keys: {p256dh, auth}}");
     if (typeof input.deviceId === 'string') await this.#requireWebDevice(project.id, input.deviceId);
     const [r] = await this.#devices.upsert({
       projectId: project.id,
-      devices: [{ deviceId: input.deviceId, externalId: trusted ? input.userId : undefined, platform: 'web', webPush: input.subscription, properties: input.properties, fields: FIELDS }],
+      devices: [
+        {
+          deviceId: input.deviceId,
+          externalId: trusted ? input.userId : undefined,
+          platform: 'web',
+          webPush: input.subscription,
+          properties: input.properties,
+          fields: FIELDS,
+        },
+      ],
     });
     return r;
   }
 
   /** Removes the Web Push subscription of a web device (the browser unsubscribed). */
   async removeWebPush(input: { project: Project; trusted: boolean; deviceId: unknown }): Promise<void> {
-    if (!input.trusted && !this.anonymousAllowed(input.project)) throw new MaruError('unauthenticated', 'this project accepts web push subscriptions only with its API key');
+    if (!input.trusted && !this.anonymousAllowed(input.project))
+      throw new MaruError('unauthenticated', 'this project accepts web push subscriptions only with its API key');
     if (typeof input.deviceId !== 'string' || input.deviceId.trim() === '') throw invalid('device_id', 'device_id is required');
     const device = await this.#requireWebDevice(input.project.id, input.deviceId);
     if (!device) throw new MaruError('not_found', 'no such device', { field: 'device_id' });
@@ -73,7 +103,11 @@ export class SdkService {
   async #requireWebDevice(projectId: string, deviceId: string) {
     const device = await this.#devices.get(projectId, deviceId);
     if (device && device.platform !== 'web') {
-      throw new MaruError('conflict', `device_id names an ${device.platform} device; a web push subscription belongs to a web device (use the browser's own device id)`, { field: 'device_id' });
+      throw new MaruError(
+        'conflict',
+        `device_id names an ${device.platform} device; a web push subscription belongs to a web device (use the browser's own device id)`,
+        { field: 'device_id' },
+      );
     }
     return device;
   }

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { CONSENT_DEFAULTS, CONSENT_PROPERTIES, STANDARD_EVENTS, STANDARD_EVENT_PROPERTIES, STANDARD_ITEM_PROPERTIES, STANDARD_USER_PROPERTIES } from './standard-taxonomy.ts';
+import {
+  CONSENT_DEFAULTS,
+  CONSENT_PROPERTIES,
+  STANDARD_EVENTS,
+  STANDARD_EVENT_PROPERTIES,
+  STANDARD_ITEM_PROPERTIES,
+  STANDARD_USER_PROPERTIES,
+} from './standard-taxonomy.ts';
 import { TYPE_LABELS } from './taxonomy.types.ts';
 
 /** docs/taxonomy.md lists the standard taxonomy: this test fails when the page and the code disagree. */

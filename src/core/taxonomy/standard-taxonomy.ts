@@ -77,6 +77,4 @@ export const STANDARD_USER_PROPERTIES: Readonly<Record<string, PropertyType>> = 
 };
 
 /** Consent properties default to false when a profile has never set them (they are shown as false in exports). */
-export const CONSENT_DEFAULTS: Readonly<Record<string, boolean>> = Object.fromEntries(
-  Object.values(CONSENT_PROPERTIES).map((name) => [name, false]),
-);
+export const CONSENT_DEFAULTS: Readonly<Record<string, boolean>> = Object.fromEntries(Object.values(CONSENT_PROPERTIES).map((name) => [name, false]));

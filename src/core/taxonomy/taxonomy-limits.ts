@@ -21,12 +21,15 @@ const MAX = 100_000;
 /** Checks a `taxonomyLimits` document (`{events?, propertiesPerScope?, newPerRequest?}`, each 1–100,000 or null). */
 export function parseTaxonomyLimits(raw: unknown): Partial<TaxonomyLimits> {
   const at = 'taxonomyLimits';
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(at, `${at} must be an object {${Object.keys(DEFAULT_TAXONOMY_LIMITS).join(', ')}}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw invalid(at, `${at} must be an object {${Object.keys(DEFAULT_TAXONOMY_LIMITS).join(', ')}}`);
   const out: Partial<TaxonomyLimits> = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (!Object.hasOwn(DEFAULT_TAXONOMY_LIMITS, k)) throw invalid(`${at}.${k}`, `${at}.${k} is not a taxonomy limit (${Object.keys(DEFAULT_TAXONOMY_LIMITS).join(', ')})`);
+    if (!Object.hasOwn(DEFAULT_TAXONOMY_LIMITS, k))
+      throw invalid(`${at}.${k}`, `${at}.${k} is not a taxonomy limit (${Object.keys(DEFAULT_TAXONOMY_LIMITS).join(', ')})`);
     if (v === null) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX) throw invalid(`${at}.${k}`, `${at}.${k} must be a whole number from 1 to ${MAX}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX)
+      throw invalid(`${at}.${k}`, `${at}.${k} must be a whole number from 1 to ${MAX}, got ${JSON.stringify(v)}`);
     out[k as keyof TaxonomyLimits] = v;
   }
   return out;

@@ -82,18 +82,27 @@ function checkGrowth(input: { taxonomy: Taxonomy; observed: Observed; field: str
   const what = scope === undefined ? `event ${name}` : `${scope} property ${name}`;
   const fresh = observed.events.size + observed.properties.size;
   if (fresh >= limits.newPerRequest) {
-    throw invalid(field, `${field}: ${what} is not registered, and this request already brings ${fresh} new event and property names; at most ${limits.newPerRequest} may be registered per request (${LIMITS_AT}.newPerRequest)`);
+    throw invalid(
+      field,
+      `${field}: ${what} is not registered, and this request already brings ${fresh} new event and property names; at most ${limits.newPerRequest} may be registered per request (${LIMITS_AT}.newPerRequest)`,
+    );
   }
   if (scope === undefined) {
     if (taxonomy.events.size + observed.events.size >= limits.events) {
-      throw invalid(field, `${field}: ${what} is not registered, and the project has its maximum of ${limits.events} event names (${LIMITS_AT}.events); registered events are still accepted`);
+      throw invalid(
+        field,
+        `${field}: ${what} is not registered, and the project has its maximum of ${limits.events} event names (${LIMITS_AT}.events); registered events are still accepted`,
+      );
     }
     return;
   }
   let inRequest = 0;
   for (const p of observed.properties.values()) if (p.scope === scope) inRequest++;
   if (propertiesInScope(taxonomy, scope) + inRequest >= limits.propertiesPerScope) {
-    throw invalid(field, `${field}: ${what} is not registered, and the project has its maximum of ${limits.propertiesPerScope} ${scope} properties (${LIMITS_AT}.propertiesPerScope); registered properties are still accepted`);
+    throw invalid(
+      field,
+      `${field}: ${what} is not registered, and the project has its maximum of ${limits.propertiesPerScope} ${scope} properties (${LIMITS_AT}.propertiesPerScope); registered properties are still accepted`,
+    );
   }
 }
 
@@ -126,7 +135,12 @@ export class TaxonomyService {
   }
 
   /** Explicit registrations (admin API, CLI) are bounded by the project's totals too (not by newPerRequest). */
-  async #checkTotals(projectId: string, events: string[], props: { scope: PropertyScope; name: string }[], field: (i: number, kind: 'event' | 'property') => string): Promise<void> {
+  async #checkTotals(
+    projectId: string,
+    events: string[],
+    props: { scope: PropertyScope; name: string }[],
+    field: (i: number, kind: 'event' | 'property') => string,
+  ): Promise<void> {
     const limits = await this.#limitsOf(projectId);
     const current = await this.get(projectId);
     const observed = emptyObserved({ ...limits, newPerRequest: Number.MAX_SAFE_INTEGER });
@@ -145,7 +159,12 @@ export class TaxonomyService {
 
   /** Pre-registers the standard taxonomy in a new project (inside the project's creation unit). */
   async seed(tx: Db, projectId: string, now: number): Promise<void> {
-    await repo.insertEventTypes(tx, projectId, STANDARD_EVENTS.map((name) => ({ name, origin: 'standard' as const })), now);
+    await repo.insertEventTypes(
+      tx,
+      projectId,
+      STANDARD_EVENTS.map((name) => ({ name, origin: 'standard' as const })),
+      now,
+    );
     const defs: { scope: PropertyScope; name: string; type: PropertyType; origin: 'standard' }[] = [];
     for (const [name, type] of Object.entries(STANDARD_EVENT_PROPERTIES)) defs.push({ scope: 'event', name, type, origin: 'standard' });
     for (const [name, type] of Object.entries(STANDARD_ITEM_PROPERTIES)) defs.push({ scope: 'item', name, type, origin: 'standard' });
@@ -238,15 +257,27 @@ export class TaxonomyService {
       }
       const earlier = inDocument.get(propertyKey(p.scope, p.name));
       if (earlier && earlier !== p.type) {
-        throw new MaruError('conflict', `${p.scope} property ${p.name} appears twice in the document, as ${earlier} and as ${p.type}`, { field: `properties[${i}].type` });
+        throw new MaruError('conflict', `${p.scope} property ${p.name} appears twice in the document, as ${earlier} and as ${p.type}`, {
+          field: `properties[${i}].type`,
+        });
       }
       inDocument.set(propertyKey(p.scope, p.name), p.type);
     });
     await this.#checkTotals(projectId, events, props, (i, kind) => (kind === 'event' ? `events[${i}]` : `properties[${i}].name`));
     await this.#store.write(async (tx) => {
       const now = this.#clock.now();
-      await repo.insertEventTypes(tx, projectId, events.map((name) => ({ name, origin: 'registered' as const })), now);
-      await repo.insertProperties(tx, projectId, props.map((p) => ({ ...p, origin: 'registered' as const })), now);
+      await repo.insertEventTypes(
+        tx,
+        projectId,
+        events.map((name) => ({ name, origin: 'registered' as const })),
+        now,
+      );
+      await repo.insertProperties(
+        tx,
+        projectId,
+        props.map((p) => ({ ...p, origin: 'registered' as const })),
+        now,
+      );
     });
     this.invalidate(projectId);
     return { events: events.length, properties: props.length };
@@ -330,10 +361,20 @@ export class TaxonomyService {
   /** Registers what a request observed, inside the request's write unit. */
   async registerObserved(tx: Db, projectId: string, observed: Observed, now: number): Promise<void> {
     if (observed.events.size > 0) {
-      await repo.insertEventTypes(tx, projectId, [...observed.events].map((name) => ({ name, origin: 'observed' as const })), now);
+      await repo.insertEventTypes(
+        tx,
+        projectId,
+        [...observed.events].map((name) => ({ name, origin: 'observed' as const })),
+        now,
+      );
     }
     if (observed.properties.size > 0) {
-      await repo.insertProperties(tx, projectId, [...observed.properties.values()].map((p) => ({ ...p, origin: 'observed' as const })), now);
+      await repo.insertProperties(
+        tx,
+        projectId,
+        [...observed.properties.values()].map((p) => ({ ...p, origin: 'observed' as const })),
+        now,
+      );
     }
   }
 

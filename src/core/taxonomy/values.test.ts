@@ -20,7 +20,7 @@ describe('parseDatetime (D3)', () => {
         const hh = String(Math.floor(abs / 60)).padStart(2, '0');
         const mm = String(abs % 60).padStart(2, '0');
         const text = `${local}${sign}${hh}${colon ? ':' : ''}${mm}`;
-        const expected = withMs ? d.getTime() : d.getTime() - (d.getTime() % 1000 + 1000) % 1000;
+        const expected = withMs ? d.getTime() : d.getTime() - (((d.getTime() % 1000) + 1000) % 1000);
         return parseDatetime(text) === expected;
       }),
     );

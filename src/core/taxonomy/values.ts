@@ -49,7 +49,8 @@ export function parseDatetime(input: unknown): number | undefined {
 export function parseDatetimeParam(raw: unknown, field: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const ms = parseDatetime(raw);
-  if (ms === undefined) throw invalid(field, `${field} must be an ISO 8601 datetime with Z or an offset, e.g. 2025-01-06T01:00:00.000Z, got ${JSON.stringify(raw)}`);
+  if (ms === undefined)
+    throw invalid(field, `${field} must be an ISO 8601 datetime with Z or an offset, e.g. 2025-01-06T01:00:00.000Z, got ${JSON.stringify(raw)}`);
   return ms;
 }
 

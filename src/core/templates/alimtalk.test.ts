@@ -4,19 +4,11 @@ import { fillPlaceholders, placeholdersOf } from './alimtalk.ts';
 
 describe('placeholdersOf', () => {
   it('lists distinct names in order of first use, Korean names included', () => {
-    expect(placeholdersOf('#{고객명}님, 주문 #{주문번호}이(가) 접수되었습니다. #{고객명}님 감사합니다.')).toEqual([
-      '고객명',
-      '주문번호',
-    ]);
+    expect(placeholdersOf('#{고객명}님, 주문 #{주문번호}이(가) 접수되었습니다. #{고객명}님 감사합니다.')).toEqual(['고객명', '주문번호']);
   });
 
   it('keeps names verbatim (spaces, dots, underscores) and ignores non-placeholders', () => {
-    expect(placeholdersOf('#{배송 예정일} #{order.id} #{user_name} #{} {x} # {y} ##{z}')).toEqual([
-      '배송 예정일',
-      'order.id',
-      'user_name',
-      'z',
-    ]);
+    expect(placeholdersOf('#{배송 예정일} #{order.id} #{user_name} #{} {x} # {y} ##{z}')).toEqual(['배송 예정일', 'order.id', 'user_name', 'z']);
     expect(placeholdersOf('안내 메시지입니다.')).toEqual([]);
   });
 });
@@ -61,13 +53,21 @@ describe('fillPlaceholders', () => {
   it('property: filling with each name mapped to a marker leaves no placeholder behind', () => {
     const name = fc.string({ minLength: 1, maxLength: 8 }).filter((s) => !/[{}]/.test(s));
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.string().map((s) => s.replace(/#/g, '')), name)), (parts) => {
-        const template = parts.map(([text, n]) => `${text}#{${n}}`).join('');
-        const names = placeholdersOf(template);
-        const params = Object.fromEntries(names.map((n) => [n, '·']));
-        const result = fillPlaceholders(template, params);
-        return result.ok && placeholdersOf(result.content).length === 0;
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.string().map((s) => s.replace(/#/g, '')),
+            name,
+          ),
+        ),
+        (parts) => {
+          const template = parts.map(([text, n]) => `${text}#{${n}}`).join('');
+          const names = placeholdersOf(template);
+          const params = Object.fromEntries(names.map((n) => [n, '·']));
+          const result = fillPlaceholders(template, params);
+          return result.ok && placeholdersOf(result.content).length === 0;
+        },
+      ),
     );
   });
 });

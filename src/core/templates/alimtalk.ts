@@ -12,7 +12,10 @@ export function placeholdersOf(template: string): string[] {
   return names;
 }
 
-export function fillPlaceholders(template: string, parameters: Readonly<Record<string, string>>): { ok: true; content: string } | { ok: false; missing: string[] } {
+export function fillPlaceholders(
+  template: string,
+  parameters: Readonly<Record<string, string>>,
+): { ok: true; content: string } | { ok: false; missing: string[] } {
   const missing = placeholdersOf(template).filter((n) => !Object.hasOwn(parameters, n));
   if (missing.length > 0) return { ok: false, missing };
   return { ok: true, content: template.replace(PLACEHOLDER, (_m, name: string) => String(parameters[name])) };

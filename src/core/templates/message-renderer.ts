@@ -1,4 +1,13 @@
-import type { AlimtalkTemplate, Channel, EmailTemplate, PushTemplate, TemplateByChannel, TextKind, TextTemplate, WebPushTemplate } from '../campaigns/campaigns.types.ts';
+import type {
+  AlimtalkTemplate,
+  Channel,
+  EmailTemplate,
+  PushTemplate,
+  TemplateByChannel,
+  TextKind,
+  TextTemplate,
+  WebPushTemplate,
+} from '../campaigns/campaigns.types.ts';
 import { fillPlaceholders } from './alimtalk.ts';
 import { TemplateError, type RenderScope, type TemplateRenderer } from './templates.ts';
 
@@ -60,7 +69,9 @@ export class RenderFailure extends Error {
  * exists — `user["external_id"]` (also `user_id`, `userId`), `user["email"]`, `user["phone_number"]` — and
  * `user["profile_id"]`. For a recipient given by phone number or email (not user-id) it is empty (seed 004 §5).
  */
-export function userScope(profile: { id: string; properties: Record<string, unknown>; identifiers: { type: string; value: string }[] } | undefined): Record<string, unknown> {
+export function userScope(
+  profile: { id: string; properties: Record<string, unknown>; identifiers: { type: string; value: string }[] } | undefined,
+): Record<string, unknown> {
   if (!profile) return {};
   const scope: Record<string, unknown> = { ...profile.properties };
   const first = (type: string) => profile.identifiers.find((i) => i.type === type)?.value;
@@ -76,7 +87,13 @@ export function userScope(profile: { id: string; properties: Record<string, unkn
   return scope;
 }
 
-async function field(renderer: TemplateRenderer, source: string | undefined, name: string, scope: RenderScope, mode: 'text' | 'html' = 'text'): Promise<string | undefined> {
+async function field(
+  renderer: TemplateRenderer,
+  source: string | undefined,
+  name: string,
+  scope: RenderScope,
+  mode: 'text' | 'html' = 'text',
+): Promise<string | undefined> {
   if (source === undefined) return undefined;
   try {
     return await renderer.render(source, scope, mode);
@@ -101,7 +118,12 @@ export async function renderMessage<C extends Channel>(input: {
   switch (input.channel) {
     case 'push': {
       const t = input.template as PushTemplate;
-      return opt<RenderedPush>({ title: (await f(t.title, 'title'))!, body: (await f(t.body, 'body'))!, deep_link: await f(t.deep_link, 'deep_link'), image_url: await f(t.image_url, 'image_url') });
+      return opt<RenderedPush>({
+        title: (await f(t.title, 'title'))!,
+        body: (await f(t.body, 'body'))!,
+        deep_link: await f(t.deep_link, 'deep_link'),
+        image_url: await f(t.image_url, 'image_url'),
+      });
     }
     case 'web_push': {
       const t = input.template as WebPushTemplate;
@@ -125,7 +147,12 @@ export async function renderMessage<C extends Channel>(input: {
     }
     case 'text_message': {
       const t = input.template as TextTemplate;
-      return opt<RenderedText>({ kind: t.kind, body: (await f(t.body, 'body'))!, title: await f(t.title, 'title'), from: t.from ?? input.defaults.textFrom ?? '' });
+      return opt<RenderedText>({
+        kind: t.kind,
+        body: (await f(t.body, 'body'))!,
+        title: await f(t.title, 'title'),
+        from: t.from ?? input.defaults.textFrom ?? '',
+      });
     }
     case 'kakao_alimtalk': {
       const t = input.template as AlimtalkTemplate;
@@ -140,7 +167,12 @@ export async function renderMessage<C extends Channel>(input: {
 }
 
 /** The failover text of an alimtalk template, rendered for one recipient. */
-export async function renderFailover(input: { renderer: TemplateRenderer; failover: NonNullable<AlimtalkTemplate['failover']>; scope: RenderScope; defaults: MessagingDefaults }): Promise<RenderedText> {
+export async function renderFailover(input: {
+  renderer: TemplateRenderer;
+  failover: NonNullable<AlimtalkTemplate['failover']>;
+  scope: RenderScope;
+  defaults: MessagingDefaults;
+}): Promise<RenderedText> {
   const fo = input.failover;
   const body = await field(input.renderer, fo.body, 'template.failover.body', input.scope);
   const title = await field(input.renderer, fo.title, 'template.failover.title', input.scope);
@@ -152,5 +184,10 @@ export function messagingDefaults(settings: Record<string, unknown>): MessagingD
   if (typeof m !== 'object' || m === null) return {};
   const s = m as Record<string, unknown>;
   const pick = (k: string) => (typeof s[k] === 'string' ? (s[k] as string) : undefined);
-  return opt<MessagingDefaults>({ emailFrom: pick('emailFrom'), emailFromName: pick('emailFromName'), textFrom: pick('textFrom'), kakaoSenderKey: pick('kakaoSenderKey') });
+  return opt<MessagingDefaults>({
+    emailFrom: pick('emailFrom'),
+    emailFromName: pick('emailFromName'),
+    textFrom: pick('textFrom'),
+    kakaoSenderKey: pick('kakaoSenderKey'),
+  });
 }

@@ -28,7 +28,10 @@ describe('TemplateRenderer (D11)', () => {
       ['{% include "x" %}', 'render'],
       ['{% for i in (1..100000000) %}{{ i }}{% endfor %}', 'render'],
     ] as const) {
-      const e = await r.render(source, scope()).then(() => undefined, (err: unknown) => err);
+      const e = await r.render(source, scope()).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(e, source).toBeInstanceOf(TemplateError);
       expect((e as TemplateError).phase, source).toBe(phase);
     }
@@ -72,6 +75,14 @@ describe('userScope', () => {
         { type: 'phone', value: '+821012345678' },
       ],
     });
-    expect(s).toEqual({ name: 'Kim', email: 'prop@example.com', external_id: 'u-1', user_id: 'u-1', userId: 'u-1', phone_number: '+821012345678', profile_id: 'P1' });
+    expect(s).toEqual({
+      name: 'Kim',
+      email: 'prop@example.com',
+      external_id: 'u-1',
+      user_id: 'u-1',
+      userId: 'u-1',
+      phone_number: '+821012345678',
+      profile_id: 'P1',
+    });
   });
 });

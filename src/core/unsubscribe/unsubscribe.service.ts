@@ -70,7 +70,10 @@ export class UnsubscribeService {
   }
 
   #sign(key: Buffer, t: UnsubscribeTarget): string {
-    return createHmac('sha256', key).update(['unsubscribe', 'email', t.projectId, t.deliveryId, t.profileId].join('\n')).digest('base64url').slice(0, SIGNATURE_CHARS);
+    return createHmac('sha256', key)
+      .update(['unsubscribe', 'email', t.projectId, t.deliveryId, t.profileId].join('\n'))
+      .digest('base64url')
+      .slice(0, SIGNATURE_CHARS);
   }
 
   async token(t: UnsubscribeTarget): Promise<string> {
@@ -114,7 +117,9 @@ export class UnsubscribeService {
     const profile = await this.#profiles.get(t.projectId, t.profileId);
     if (!profile) return true;
     const now = this.#clock.now();
-    await this.#store.write((tx) => this.#profiles.setProperties(tx, t.projectId, profile.id, { [CONSENT_PROPERTIES.emailAds]: false }, [], now, 'unsubscribe_link'));
+    await this.#store.write((tx) =>
+      this.#profiles.setProperties(tx, t.projectId, profile.id, { [CONSENT_PROPERTIES.emailAds]: false }, [], now, 'unsubscribe_link'),
+    );
     this.#log.info({ projectId: t.projectId, profileId: profile.id, deliveryId: t.deliveryId }, 'email advertising consent withdrawn (unsubscribe link)');
     return true;
   }

@@ -40,7 +40,11 @@ export function adminError(err: MaruError) {
 }
 
 /** A schema validation failure as `invalid_input` naming the field as the client wrote it (`body.roles[0].role` → `roles[0].role`). */
-function validationError(err: { validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[]; validationContext?: string; message?: string }): MaruError | undefined {
+function validationError(err: {
+  validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[];
+  validationContext?: string;
+  message?: string;
+}): MaruError | undefined {
   const v = err.validation?.[0];
   if (!v) return undefined;
   const path = (v.instancePath ?? '')
@@ -61,7 +65,13 @@ export const actorOfRequest = (request: FastifyRequest): Actor => (request.princ
 
 /** The session cookie, HttpOnly and SameSite=Strict, Secure when the request came over HTTPS (X-Forwarded-Proto only with MARU_TRUST_PROXY). */
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, sessionId: string, maxAgeMs: number) {
-  reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', maxAge: Math.floor(maxAgeMs / 1000) });
+  reply.setCookie(SESSION_COOKIE, sessionId, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https',
+    maxAge: Math.floor(maxAgeMs / 1000),
+  });
 }
 
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply) {
@@ -117,7 +127,7 @@ export function guardAdmin(app: FastifyInstance, runtime: AdminAuthDeps): void {
     if (!SAFE_METHODS.has(request.method)) {
       const header = request.headers['x-csrf-token'];
       if (!runtime.consoleSessions.csrfValid(sessionId, Array.isArray(header) ? header[0] : header)) {
-        throw new MaruError('csrf_token_invalid', 'a request made with the session cookie must carry the session\'s X-CSRF-Token header');
+        throw new MaruError('csrf_token_invalid', "a request made with the session cookie must carry the session's X-CSRF-Token header");
       }
     }
     request.consoleSession = { id: sessionId, info };

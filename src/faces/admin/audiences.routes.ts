@@ -10,7 +10,6 @@ import { Nullable, Open } from '../shared/openapi.ts';
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'audiences' | 'projects'> & AdminAuthDeps;
 
-
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type A = FastifyRequest<{ Params: { projectId: string; audienceId: string }; Querystring: { sample?: string } }>;
 
@@ -53,34 +52,58 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Deps
   const tags = ['admin: audiences'];
   const base = '/admin/v1/projects/:projectId/audiences';
 
-  app.post(base, adminOp('content:write', tags, 'Create an audience {name, description?, rule}', created(Open({ audience: AudienceDoc })), { body: bodySchema({ name: Type.String(), description: Type.Optional(Nullable(Type.String())), rule: AudienceRuleRef }, { name: 'VIP', rule: { property: 'tier', op: 'equals', value: 'gold' } }) }), async (request: P, reply) => {
-    const p = await runtime.projects.get(request.params.projectId);
-    const b = body(request, ['name', 'description', 'rule']);
-    const audience = await runtime.audiences.create(p.id, { name: b.name, description: b.description, rule: b.rule });
-    return reply.status(201).send({ audience: audienceToWire(audience) });
-  });
+  app.post(
+    base,
+    adminOp('content:write', tags, 'Create an audience {name, description?, rule}', created(Open({ audience: AudienceDoc })), {
+      body: bodySchema(
+        { name: Type.String(), description: Type.Optional(Nullable(Type.String())), rule: AudienceRuleRef },
+        { name: 'VIP', rule: { property: 'tier', op: 'equals', value: 'gold' } },
+      ),
+    }),
+    async (request: P, reply) => {
+      const p = await runtime.projects.get(request.params.projectId);
+      const b = body(request, ['name', 'description', 'rule']);
+      const audience = await runtime.audiences.create(p.id, { name: b.name, description: b.description, rule: b.rule });
+      return reply.status(201).send({ audience: audienceToWire(audience) });
+    },
+  );
 
   app.get(base, adminOp('project:read', tags, "A project's audiences", ok(Open({ audiences: Type.Array(AudienceDoc) }))), async (request: P) => {
     const p = await runtime.projects.get(request.params.projectId);
     return { audiences: (await runtime.audiences.list(p.id)).map(audienceToWire) };
   });
 
-  app.post(`${base}/preview`, adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(PreviewDoc), { body: bodySchema({ rule: AudienceRuleRef }, { rule: { property: 'tier', op: 'equals', value: 'gold' } }) }), async (request: A) => {
-    const p = await runtime.projects.get(request.params.projectId);
-    const b = body(request, ['rule']);
-    return runtime.audiences.preview(p.id, { rule: b.rule ?? null, sample: sampleSize(request.query.sample) });
-  });
+  app.post(
+    `${base}/preview`,
+    adminOp('project:read', tags, 'Count and sample of the profiles an unsaved rule selects {rule}', ok(PreviewDoc), {
+      body: bodySchema({ rule: AudienceRuleRef }, { rule: { property: 'tier', op: 'equals', value: 'gold' } }),
+    }),
+    async (request: A) => {
+      const p = await runtime.projects.get(request.params.projectId);
+      const b = body(request, ['rule']);
+      return runtime.audiences.preview(p.id, { rule: b.rule ?? null, sample: sampleSize(request.query.sample) });
+    },
+  );
 
   app.get(`${base}/:audienceId`, adminOp('project:read', tags, 'An audience', ok(Open({ audience: AudienceDoc }))), async (request: A) => {
     const p = await runtime.projects.get(request.params.projectId);
     return { audience: audienceToWire(await runtime.audiences.get(p.id, request.params.audienceId)) };
   });
 
-  app.patch(`${base}/:audienceId`, adminOp('content:write', tags, 'Change name, description or rule', ok(Open({ audience: AudienceDoc })), { body: bodySchema({ name: Type.Optional(Type.String()), description: Type.Optional(Nullable(Type.String())), rule: Type.Optional(AudienceRuleRef) }, { name: 'VIP customers' }) }), async (request: A) => {
-    const p = await runtime.projects.get(request.params.projectId);
-    const b = body(request, ['name', 'description', 'rule']);
-    return { audience: audienceToWire(await runtime.audiences.update(p.id, request.params.audienceId, b)) };
-  });
+  app.patch(
+    `${base}/:audienceId`,
+    adminOp('content:write', tags, 'Change name, description or rule', ok(Open({ audience: AudienceDoc })), {
+      body: bodySchema(
+        { name: Type.Optional(Type.String()), description: Type.Optional(Nullable(Type.String())), rule: Type.Optional(AudienceRuleRef) },
+        { name: 'VIP customers' },
+      ),
+    }),
+    async (request: A) => {
+      const p = await runtime.projects.get(request.params.projectId);
+      const b = body(request, ['name', 'description', 'rule']);
+      return { audience: audienceToWire(await runtime.audiences.update(p.id, request.params.audienceId, b)) };
+    },
+  );
 
   app.delete(`${base}/:audienceId`, adminOp('content:write', tags, 'Delete an audience', gone()), async (request: A, reply) => {
     const p = await runtime.projects.get(request.params.projectId);
@@ -88,8 +111,12 @@ export async function audienceRoutes(app: FastifyInstance, opts: { runtime: Deps
     return reply.status(204).send();
   });
 
-  app.post(`${base}/:audienceId/preview`, adminOp('project:read', tags, 'Count and sample (?sample=20) of the profiles it selects now', ok(PreviewDoc)), async (request: A) => {
-    const p = await runtime.projects.get(request.params.projectId);
-    return runtime.audiences.preview(p.id, { id: request.params.audienceId, sample: sampleSize(request.query.sample) });
-  });
+  app.post(
+    `${base}/:audienceId/preview`,
+    adminOp('project:read', tags, 'Count and sample (?sample=20) of the profiles it selects now', ok(PreviewDoc)),
+    async (request: A) => {
+      const p = await runtime.projects.get(request.params.projectId);
+      return runtime.audiences.preview(p.id, { id: request.params.audienceId, sample: sampleSize(request.query.sample) });
+    },
+  );
 }

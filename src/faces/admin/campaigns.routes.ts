@@ -14,7 +14,6 @@ import { described, Nullable, Open } from '../shared/openapi.ts';
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'campaignStats' | 'campaigns' | 'deliveries' | 'projects' | 'sandboxOutbox'> & AdminAuthDeps;
 
-
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
 
@@ -89,73 +88,149 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
   const base = '/admin/v1/projects/:projectId';
   const project = (request: P) => runtime.projects.get(request.params.projectId);
 
-  app.post(`${base}/campaigns`, adminOp('content:write', tags, 'Create a campaign (docs/campaigns.md "Campaign document")', created(Open({ campaign: AnyDoc })), { body: body({}, { name: 'Welcome', channel: 'email', status: 'active', consent_class: 'informational', send_time: { type: 'api' }, template: { subject: 'Hi', html: '<p>Hello {{ user["df_name"] }}</p>' } }) }), async (request: P, reply) => {
-    const p = await project(request);
-    const c = await runtime.campaigns.create(p.id, request.body);
-    return reply.status(201).send({ campaign: toCampaignDocument(c) });
-  });
+  app.post(
+    `${base}/campaigns`,
+    adminOp('content:write', tags, 'Create a campaign (docs/campaigns.md "Campaign document")', created(Open({ campaign: AnyDoc })), {
+      body: body(
+        {},
+        {
+          name: 'Welcome',
+          channel: 'email',
+          status: 'active',
+          consent_class: 'informational',
+          send_time: { type: 'api' },
+          template: { subject: 'Hi', html: '<p>Hello {{ user["df_name"] }}</p>' },
+        },
+      ),
+    }),
+    async (request: P, reply) => {
+      const p = await project(request);
+      const c = await runtime.campaigns.create(p.id, request.body);
+      return reply.status(201).send({ campaign: toCampaignDocument(c) });
+    },
+  );
 
-  app.get(`${base}/campaigns`, adminOp('project:read', tags, 'List campaigns (?status=)', ok(Open({ campaigns: Type.Array(AnyDoc) }))), async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { status?: string } }>) => {
-    const p = await project(request);
-    const status = request.query.status;
-    if (status !== undefined && !CAMPAIGN_STATUSES.includes(status as CampaignStatus)) throw invalid('status', `status must be one of ${CAMPAIGN_STATUSES.join(', ')}`);
-    return { campaigns: (await runtime.campaigns.list(p.id, { status: status as CampaignStatus | undefined })).map(toCampaignDocument) };
-  });
+  app.get(
+    `${base}/campaigns`,
+    adminOp('project:read', tags, 'List campaigns (?status=)', ok(Open({ campaigns: Type.Array(AnyDoc) }))),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { status?: string } }>) => {
+      const p = await project(request);
+      const status = request.query.status;
+      if (status !== undefined && !CAMPAIGN_STATUSES.includes(status as CampaignStatus))
+        throw invalid('status', `status must be one of ${CAMPAIGN_STATUSES.join(', ')}`);
+      return { campaigns: (await runtime.campaigns.list(p.id, { status: status as CampaignStatus | undefined })).map(toCampaignDocument) };
+    },
+  );
 
   app.get(`${base}/campaigns/:campaignId`, adminOp('project:read', tags, 'A campaign', ok(Open({ campaign: AnyDoc }))), async (request: C) => {
     const p = await project(request);
     return { campaign: toCampaignDocument(await runtime.campaigns.get(p.id, request.params.campaignId)) };
   });
 
-  app.patch(`${base}/campaigns/:campaignId`, adminOp('content:write', tags, 'Change fields of a campaign (checked whole)', ok(Open({ campaign: AnyDoc })), { body: body({}, { name: 'Welcome (new)' }) }), async (request: C) => {
-    const p = await project(request);
-    return { campaign: toCampaignDocument(await runtime.campaigns.update(p.id, request.params.campaignId, request.body)) };
-  });
+  app.patch(
+    `${base}/campaigns/:campaignId`,
+    adminOp('content:write', tags, 'Change fields of a campaign (checked whole)', ok(Open({ campaign: AnyDoc })), {
+      body: body({}, { name: 'Welcome (new)' }),
+    }),
+    async (request: C) => {
+      const p = await project(request);
+      return { campaign: toCampaignDocument(await runtime.campaigns.update(p.id, request.params.campaignId, request.body)) };
+    },
+  );
 
-  app.post(`${base}/campaigns/:campaignId/status`, adminOp('content:write', tags, 'Activate, pause or archive: {"status": "active"}', ok(Open({ campaign: AnyDoc })), { body: body({ status: Type.String() }, { status: 'paused' }) }), async (request: C) => {
-    const p = await project(request);
-    const status = (request.body as { status?: unknown } | undefined)?.status;
-    return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status, actorOfRequest(request))) };
-  });
+  app.post(
+    `${base}/campaigns/:campaignId/status`,
+    adminOp('content:write', tags, 'Activate, pause or archive: {"status": "active"}', ok(Open({ campaign: AnyDoc })), {
+      body: body({ status: Type.String() }, { status: 'paused' }),
+    }),
+    async (request: C) => {
+      const p = await project(request);
+      const status = (request.body as { status?: unknown } | undefined)?.status;
+      return { campaign: toCampaignDocument(await runtime.campaigns.setStatus(p.id, request.params.campaignId, status, actorOfRequest(request))) };
+    },
+  );
 
   app.post(
     `${base}/campaigns/:campaignId/preview`,
-    adminOp('content:write', tags, 'Render the message for a profile: {"profile_id"} or {"identifier": {"type", "value"}}, and "event_params"', ok(Open({ ok: Type.Boolean(), profile_id: Nullable(Type.String()) })), { body: body({ profile_id: Type.Optional(Type.String()), identifier: Type.Optional(Open({ type: Type.String(), value: Type.String() })), event_params: Type.Optional(Json) }, { identifier: { type: 'external_id', value: 'user-1' } }) }),
+    adminOp(
+      'content:write',
+      tags,
+      'Render the message for a profile: {"profile_id"} or {"identifier": {"type", "value"}}, and "event_params"',
+      ok(Open({ ok: Type.Boolean(), profile_id: Nullable(Type.String()) })),
+      {
+        body: body(
+          {
+            profile_id: Type.Optional(Type.String()),
+            identifier: Type.Optional(Open({ type: Type.String(), value: Type.String() })),
+            event_params: Type.Optional(Json),
+          },
+          { identifier: { type: 'external_id', value: 'user-1' } },
+        ),
+      },
+    ),
     async (request: C) => {
       const p = await project(request);
       const b = (request.body ?? {}) as { profile_id?: unknown; identifier?: { type?: unknown; value?: unknown }; event_params?: unknown };
       if (typeof b !== 'object' || Array.isArray(b)) throw invalid('body', 'the body must be an object');
-      const r = await runtime.campaigns.preview(p.id, request.params.campaignId, { profileId: b.profile_id, identifier: b.identifier, eventParams: b.event_params });
+      const r = await runtime.campaigns.preview(p.id, request.params.campaignId, {
+        profileId: b.profile_id,
+        identifier: b.identifier,
+        eventParams: b.event_params,
+      });
       return r.ok ? { ok: true, profile_id: r.profileId, message: r.message } : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
     },
   );
 
   app.post(
     `${base}/campaigns/:campaignId/send`,
-    adminOp('content:write', tags, 'Send an API-triggered campaign (body as Notifly\'s campaign send); Idempotency-Key header optional', { 202: described(202, Open({ request_id: Type.String() })) }, { body: body({ recipients: Type.Array(Json) }, { recipients: [{ type: 'user-id', userId: 'user-1' }] }) }),
+    adminOp(
+      'content:write',
+      tags,
+      "Send an API-triggered campaign (body as Notifly's campaign send); Idempotency-Key header optional",
+      { 202: described(202, Open({ request_id: Type.String() })) },
+      { body: body({ recipients: Type.Array(Json) }, { recipients: [{ type: 'user-id', userId: 'user-1' }] }) },
+    ),
     async (request: C, reply) => {
       const p = await project(request);
       const key = request.headers['idempotency-key'];
-      const r = await runtime.deliveries.sendApi({ projectId: p.id, campaignId: request.params.campaignId, body: request.body, requestId: typeof key === 'string' ? key : undefined });
-      return reply.status(202).send({ request_id: r.requestId, created: r.created, queued: r.queued, existing: r.existing, duplicates: r.duplicates, unreachable: r.unreachable });
+      const r = await runtime.deliveries.sendApi({
+        projectId: p.id,
+        campaignId: request.params.campaignId,
+        body: request.body,
+        requestId: typeof key === 'string' ? key : undefined,
+      });
+      return reply
+        .status(202)
+        .send({ request_id: r.requestId, created: r.created, queued: r.queued, existing: r.existing, duplicates: r.duplicates, unreachable: r.unreachable });
     },
   );
 
   app.get(
     `${base}/campaigns/:campaignId/deliveries`,
     adminOp('project:read', tags, 'Deliveries of a campaign, newest first (?state=&limit=&before=)', ok(Open({ deliveries: Type.Array(AnyDoc) }))),
-    async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { state?: string; limit?: string; before?: string } }>) => {
+    async (
+      request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { state?: string; limit?: string; before?: string } }>,
+    ) => {
       const p = await project(request);
       await runtime.campaigns.get(p.id, request.params.campaignId);
-      const list = await runtime.deliveries.list(p.id, { campaignId: request.params.campaignId, state: request.query.state, limit: limitOf(request.query.limit), before: beforeOf(request.query.before) });
+      const list = await runtime.deliveries.list(p.id, {
+        campaignId: request.params.campaignId,
+        state: request.query.state,
+        limit: limitOf(request.query.limit),
+        before: beforeOf(request.query.before),
+      });
       return { deliveries: list.map(deliveryToWire) };
     },
   );
 
-  app.get(`${base}/deliveries/:deliveryId`, adminOp('project:read', tags, 'A delivery with its states, provider response and rendered message', ok(Open({ delivery: AnyDoc }))), async (request: FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>) => {
-    const p = await project(request);
-    return { delivery: deliveryToWire(await runtime.deliveries.get(p.id, request.params.deliveryId)) };
-  });
+  app.get(
+    `${base}/deliveries/:deliveryId`,
+    adminOp('project:read', tags, 'A delivery with its states, provider response and rendered message', ok(Open({ delivery: AnyDoc }))),
+    async (request: FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>) => {
+      const p = await project(request);
+      return { delivery: deliveryToWire(await runtime.deliveries.get(p.id, request.params.deliveryId)) };
+    },
+  );
 
   app.get(
     `${base}/campaigns/:campaignId/stats`,
@@ -168,30 +243,55 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/outbox`,
-    adminOp('project:read', tags, 'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)', ok(Open({ outbox: Type.Array(AnyDoc) }))),
+    adminOp(
+      'project:read',
+      tags,
+      'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)',
+      ok(Open({ outbox: Type.Array(AnyDoc) })),
+    ),
     async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { campaign_id?: string; limit?: string; before?: string } }>) => {
       const p = await project(request);
-      const entries = await runtime.sandboxOutbox.list(p.id, { campaignId: request.query.campaign_id, limit: limitOf(request.query.limit), before: beforeOf(request.query.before) });
+      const entries = await runtime.sandboxOutbox.list(p.id, {
+        campaignId: request.query.campaign_id,
+        limit: limitOf(request.query.limit),
+        before: beforeOf(request.query.before),
+      });
       return { outbox: entries.map(outboxToWire) };
     },
   );
 
-  app.put(`${base}/sandbox`, adminOp('content:write', tags, 'Set the sandbox failure rule {"failures": [...]}', ok(Open({ sandbox: AnyDoc })), { body: body({ failures: Type.Optional(Type.Array(Json)) }, { failures: [] }) }), async (request: P) => {
-    const p = await project(request);
-    return { sandbox: await runtime.campaigns.setSandboxRule(p.id, request.body) };
-  });
+  app.put(
+    `${base}/sandbox`,
+    adminOp('content:write', tags, 'Set the sandbox failure rule {"failures": [...]}', ok(Open({ sandbox: AnyDoc })), {
+      body: body({ failures: Type.Optional(Type.Array(Json)) }, { failures: [] }),
+    }),
+    async (request: P) => {
+      const p = await project(request);
+      return { sandbox: await runtime.campaigns.setSandboxRule(p.id, request.body) };
+    },
+  );
 
   app.put(
     `${base}/campaign-settings`,
-    adminOp('project:admin', tags, 'Set the project\'s campaign settings {quietHours, fatigue, dailyCap, excludedUserIds}', ok(Open({ campaigns: Type.Unknown() })), { body: body({}, { dailyCap: { email: 1000 } }) }),
+    adminOp(
+      'project:admin',
+      tags,
+      "Set the project's campaign settings {quietHours, fatigue, dailyCap, excludedUserIds}",
+      ok(Open({ campaigns: Type.Unknown() })),
+      { body: body({}, { dailyCap: { email: 1000 } }) },
+    ),
     async (request: P) => {
       const p = await project(request);
       return { campaigns: await runtime.campaigns.setCampaignSettings(p.id, request.body) };
     },
   );
 
-  app.get(`${base}/campaign-settings`, adminOp('project:read', tags, 'The project\'s campaign settings', ok(Open({ campaigns: Type.Unknown() }))), async (request: P) => {
-    const p = await project(request);
-    return { campaigns: await runtime.campaigns.campaignSettings(p.id) };
-  });
+  app.get(
+    `${base}/campaign-settings`,
+    adminOp('project:read', tags, "The project's campaign settings", ok(Open({ campaigns: Type.Unknown() }))),
+    async (request: P) => {
+      const p = await project(request);
+      return { campaigns: await runtime.campaigns.campaignSettings(p.id) };
+    },
+  );
 }

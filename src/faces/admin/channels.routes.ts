@@ -9,7 +9,6 @@ import { Open } from '../shared/openapi.ts';
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'channelConfigs' | 'channelTests'> & AdminAuthDeps;
 
-
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; channel: string } }>;
 
@@ -47,16 +46,32 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
   });
   const base = '/admin/v1/projects/:projectId/channels';
 
-  app.get(base, adminOp('project:read', tags, "The project's configured channel providers (secrets shown as \"[set]\")", ok(Open({ channels: Type.Array(ChannelDoc) }))), async (request: P) => ({
-    channels: (await runtime.channelConfigs.list(request.params.projectId)).map(channelToWire),
-  }));
+  app.get(
+    base,
+    adminOp('project:read', tags, 'The project\'s configured channel providers (secrets shown as "[set]")', ok(Open({ channels: Type.Array(ChannelDoc) }))),
+    async (request: P) => ({
+      channels: (await runtime.channelConfigs.list(request.params.projectId)).map(channelToWire),
+    }),
+  );
 
   app.put(
     `${base}/:channel`,
-    adminOp('project:admin', tags, 'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)', ok(Open({ channel: ChannelDoc })), { body: body({ vendor: Type.String(), config: Json }, { vendor: 'webhook', config: { url: 'https://hooks.example.com/maru' } }) }),
+    adminOp(
+      'project:admin',
+      tags,
+      'Configure a channel\'s provider: {"vendor": "fcm", "config": {...}} (credentials are stored encrypted)',
+      ok(Open({ channel: ChannelDoc })),
+      { body: body({ vendor: Type.String(), config: Json }, { vendor: 'webhook', config: { url: 'https://hooks.example.com/maru' } }) },
+    ),
     async (request: C) => {
       const b = (request.body ?? {}) as { vendor?: unknown; config?: unknown };
-      const view = await runtime.channelConfigs.set({ projectId: request.params.projectId, channel: request.params.channel, vendor: b.vendor, config: b.config, actor: actorOfRequest(request) });
+      const view = await runtime.channelConfigs.set({
+        projectId: request.params.projectId,
+        channel: request.params.channel,
+        vendor: b.vendor,
+        config: b.config,
+        actor: actorOfRequest(request),
+      });
       return { channel: channelToWire(view) };
     },
   );
@@ -77,18 +92,36 @@ export async function adminChannelRoutes(app: FastifyInstance, opts: { runtime: 
     adminOp(
       'project:admin',
       tags,
-      'Send one test message through the channel\'s provider to one recipient (email address, phone number, push token or Web Push subscription JSON); answers the outcome',
+      "Send one test message through the channel's provider to one recipient (email address, phone number, push token or Web Push subscription JSON); answers the outcome",
       ok(TestResult, { ok: true, retryable: false, vendor: 'smtp', providerMessageId: '<test@maru>', idempotencyKey: 'test:01937a4e-...' }),
-      { body: body({ to: Type.String({ description: 'Email address, phone number (text message, Kakao), device token (push) or Web Push subscription JSON' }), platform: Type.Optional(Type.String({ description: 'push: android (default) or ios' })) }, { to: 'me@example.com' }) },
+      {
+        body: body(
+          {
+            to: Type.String({ description: 'Email address, phone number (text message, Kakao), device token (push) or Web Push subscription JSON' }),
+            platform: Type.Optional(Type.String({ description: 'push: android (default) or ios' })),
+          },
+          { to: 'me@example.com' },
+        ),
+      },
     ),
     async (request: C) => {
       const b = (request.body ?? {}) as { to?: unknown; platform?: unknown };
-      return runtime.channelTests.send({ projectId: request.params.projectId, channel: request.params.channel, to: b.to, platform: b.platform, actor: actorOfRequest(request) });
+      return runtime.channelTests.send({
+        projectId: request.params.projectId,
+        channel: request.params.channel,
+        to: b.to,
+        platform: b.platform,
+        actor: actorOfRequest(request),
+      });
     },
   );
 
-  app.delete(`${base}/:channel`, adminOp('project:admin', tags, 'Remove a channel\'s provider: the channel uses the sandbox again', gone()), async (request: C, reply) => {
-    await runtime.channelConfigs.remove(request.params.projectId, request.params.channel, actorOfRequest(request));
-    return reply.status(204).send();
-  });
+  app.delete(
+    `${base}/:channel`,
+    adminOp('project:admin', tags, "Remove a channel's provider: the channel uses the sandbox again", gone()),
+    async (request: C, reply) => {
+      await runtime.channelConfigs.remove(request.params.projectId, request.params.channel, actorOfRequest(request));
+      return reply.status(204).send();
+    },
+  );
 }

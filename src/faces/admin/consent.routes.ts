@@ -10,7 +10,16 @@ import { content, Nullable, Open } from '../shared/openapi.ts';
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'consent'> & AdminAuthDeps;
 
-const ConsentRecordWire = Open({ id: Type.String(), profile_id: Type.String(), channel: Type.String(), kind: Type.String(), property: Type.String(), value: Type.Unknown(), source: Type.String(), at: Type.String({ format: 'date-time' }) });
+const ConsentRecordWire = Open({
+  id: Type.String(),
+  profile_id: Type.String(),
+  channel: Type.String(),
+  kind: Type.String(),
+  property: Type.String(),
+  value: Type.Unknown(),
+  source: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+});
 const NoticeChoice = Nullable(Type.Object({ campaignId: Type.String() }));
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -42,29 +51,87 @@ export async function adminConsentRoutes(app: FastifyInstance, opts: { runtime: 
   const tags = ['admin: consent'];
   const base = '/admin/v1/projects/:projectId';
 
-  app.get(`${base}/profiles/:profileId/consents`, adminOp('project:read', tags, 'Consent records of a profile, newest first (?limit=&before=)', ok(Open({ consents: Type.Array(ConsentRecordWire), next: Nullable(Type.String()) })), { querystring: Type.Object({ limit: Type.Optional(Type.String({ description: '1 to 1000' })), before: Type.Optional(Type.String({ description: 'the `next` of the previous page' })) }) }), async (request: R) => {
-    const raw = request.query.limit;
-    const limit = raw === undefined ? undefined : Number(raw);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw invalid('limit', 'limit must be a whole number from 1 to 1000');
-    const page = await runtime.consent.records(request.params.projectId, request.params.profileId, { ...(limit !== undefined ? { limit } : {}), ...(request.query.before ? { before: request.query.before } : {}) });
-    return { consents: page.records.map(recordToWire), next: page.next };
-  });
+  app.get(
+    `${base}/profiles/:profileId/consents`,
+    adminOp(
+      'project:read',
+      tags,
+      'Consent records of a profile, newest first (?limit=&before=)',
+      ok(Open({ consents: Type.Array(ConsentRecordWire), next: Nullable(Type.String()) })),
+      {
+        querystring: Type.Object({
+          limit: Type.Optional(Type.String({ description: '1 to 1000' })),
+          before: Type.Optional(Type.String({ description: 'the `next` of the previous page' })),
+        }),
+      },
+    ),
+    async (request: R) => {
+      const raw = request.query.limit;
+      const limit = raw === undefined ? undefined : Number(raw);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw invalid('limit', 'limit must be a whole number from 1 to 1000');
+      const page = await runtime.consent.records(request.params.projectId, request.params.profileId, {
+        ...(limit !== undefined ? { limit } : {}),
+        ...(request.query.before ? { before: request.query.before } : {}),
+      });
+      return { consents: page.records.map(recordToWire), next: page.next };
+    },
+  );
 
-  app.put(`${base}/profiles/:profileId/consents`, adminOp('content:write', tags, 'Set advertising consents of a profile {property: true|false|null} (recorded with source admin)', ok(Open({ consents: AnyDoc })), { body: Type.Record(Type.String(), Nullable(Type.Boolean()), { examples: [{ marketing_sms: true, marketing_kakao: null }] }) }), async (request: R) => ({
-    consents: await runtime.consent.setConsents(request.params.projectId, request.params.profileId, request.body),
-  }));
+  app.put(
+    `${base}/profiles/:profileId/consents`,
+    adminOp(
+      'content:write',
+      tags,
+      'Set advertising consents of a profile {property: true|false|null} (recorded with source admin)',
+      ok(Open({ consents: AnyDoc })),
+      { body: Type.Record(Type.String(), Nullable(Type.Boolean()), { examples: [{ marketing_sms: true, marketing_kakao: null }] }) },
+    ),
+    async (request: R) => ({
+      consents: await runtime.consent.setConsents(request.params.projectId, request.params.profileId, request.body),
+    }),
+  );
 
-  app.get(`${base}/consents.csv`, adminOp('data:export', tags, 'Every consent record of the project as CSV (?profile_id=)', { 200: content('text/csv', Type.String(), 'One line per consent record', 'id,profile_id,channel,kind,property,value,source,at\n') }, { querystring: Type.Object({ profile_id: Type.Optional(Type.String()) }) }), async (request: E, reply) => {
-    const lines: string[] = [];
-    for await (const line of runtime.consent.exportCsv(request.params.projectId, request.query.profile_id ? { profileId: request.query.profile_id } : {})) lines.push(line);
-    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="consents.csv"').send(lines.join(''));
-  });
+  app.get(
+    `${base}/consents.csv`,
+    adminOp(
+      'data:export',
+      tags,
+      'Every consent record of the project as CSV (?profile_id=)',
+      { 200: content('text/csv', Type.String(), 'One line per consent record', 'id,profile_id,channel,kind,property,value,source,at\n') },
+      { querystring: Type.Object({ profile_id: Type.Optional(Type.String()) }) },
+    ),
+    async (request: E, reply) => {
+      const lines: string[] = [];
+      for await (const line of runtime.consent.exportCsv(request.params.projectId, request.query.profile_id ? { profileId: request.query.profile_id } : {}))
+        lines.push(line);
+      return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="consents.csv"').send(lines.join(''));
+    },
+  );
 
-  app.get(`${base}/consent-notices`, adminOp('project:read', tags, 'Which campaign sends each consent notice (absent: off)', ok(Open({ consentNotices: AnyDoc }))), async (request: P) => ({
-    consentNotices: await runtime.consent.noticeSettings(request.params.projectId),
-  }));
+  app.get(
+    `${base}/consent-notices`,
+    adminOp('project:read', tags, 'Which campaign sends each consent notice (absent: off)', ok(Open({ consentNotices: AnyDoc }))),
+    async (request: P) => ({
+      consentNotices: await runtime.consent.noticeSettings(request.params.projectId),
+    }),
+  );
 
-  app.put(`${base}/consent-notices`, adminOp('project:admin', tags, 'Turn consent notices on or off: {result?: {campaignId}|null, confirmation?: {campaignId}|null}', ok(Open({ consentNotices: AnyDoc })), { body: body({ result: Type.Optional(NoticeChoice), confirmation: Type.Optional(NoticeChoice) }, { result: { campaignId: 'CAMPAIGN_ID' }, confirmation: null }) }), async (request: P) => ({
-    consentNotices: await runtime.consent.setNoticeSettings(request.params.projectId, request.body),
-  }));
+  app.put(
+    `${base}/consent-notices`,
+    adminOp(
+      'project:admin',
+      tags,
+      'Turn consent notices on or off: {result?: {campaignId}|null, confirmation?: {campaignId}|null}',
+      ok(Open({ consentNotices: AnyDoc })),
+      {
+        body: body(
+          { result: Type.Optional(NoticeChoice), confirmation: Type.Optional(NoticeChoice) },
+          { result: { campaignId: 'CAMPAIGN_ID' }, confirmation: null },
+        ),
+      },
+    ),
+    async (request: P) => ({
+      consentNotices: await runtime.consent.setNoticeSettings(request.params.projectId, request.body),
+    }),
+  );
 }

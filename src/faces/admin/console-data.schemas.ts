@@ -9,9 +9,19 @@ import { content, described, Nullable, Timestamp } from '../shared/openapi.ts';
 const Time = Type.String({ format: 'date-time' });
 const Props = Type.Record(Type.String(), Type.Unknown());
 const Obj = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false });
-const Page = (item: TSchema, extra: Record<string, TSchema> = {}) => Obj({ items: Type.Array(item), ...extra, next: Nullable(Type.String({ description: 'cursor of the next page; null on the last' })) });
+const Page = (item: TSchema, extra: Record<string, TSchema> = {}) =>
+  Obj({ items: Type.Array(item), ...extra, next: Nullable(Type.String({ description: 'cursor of the next page; null on the last' })) });
 
-const Rejected = Obj({ id: Type.String(), at: Time, method: Type.String(), route: Type.String(), status: Type.Integer(), code: Type.String(), message: Type.String(), field: Nullable(Type.String()) });
+const Rejected = Obj({
+  id: Type.String(),
+  at: Time,
+  method: Type.String(),
+  route: Type.String(),
+  status: Type.Integer(),
+  code: Type.String(),
+  message: Type.String(),
+  field: Nullable(Type.String()),
+});
 const DayCount = Obj({ date: Type.String({ description: 'yyyy-MM-dd, project time zone' }), count: Type.Integer() });
 const EventItem = Obj({
   name: Type.String(),
@@ -40,8 +50,13 @@ const Setting = <T extends TSchema>(value: T) => Obj({ value: Nullable(value), d
 export const OverviewBody = Obj({
   timezone: Type.String(),
   today: Type.String(),
-  eventsToday: Obj({ total: Type.Integer(), byFace: Type.Record(Type.String(), Type.Integer(), { description: 'events received today per face (dfinery, marketap, notifly)' }) }),
-  eventsPerDay: Type.Array(Obj({ ...DayCount.properties, byFace: Type.Record(Type.String(), Type.Integer()) }), { description: 'events received per local day, last 30 days' }),
+  eventsToday: Obj({
+    total: Type.Integer(),
+    byFace: Type.Record(Type.String(), Type.Integer(), { description: 'events received today per face (dfinery, marketap, notifly)' }),
+  }),
+  eventsPerDay: Type.Array(Obj({ ...DayCount.properties, byFace: Type.Record(Type.String(), Type.Integer()) }), {
+    description: 'events received per local day, last 30 days',
+  }),
   lastEvent: Nullable(Obj({ name: Type.String(), occurredAt: Time, receivedAt: Time })),
   profileCount: Type.Integer(),
   messagesSentToday: Type.Integer(),
@@ -57,7 +72,15 @@ export const ProfileDetail = Obj({
   identifiers: Type.Array(Obj({ type: Type.String(), value: Type.String(), asReceived: Nullable(Type.String()), addedAt: Time })),
   mergedProfiles: Type.Array(Obj({ profileId: Type.String(), mergedAt: Timestamp })),
   devices: Type.Array(
-    Obj({ deviceId: Type.String(), platform: Type.String(), pushToken: Nullable(Type.String()), webPush: Type.Boolean(), properties: Props, createdAt: Time, updatedAt: Time }),
+    Obj({
+      deviceId: Type.String(),
+      platform: Type.String(),
+      pushToken: Nullable(Type.String()),
+      webPush: Type.Boolean(),
+      properties: Props,
+      createdAt: Time,
+      updatedAt: Time,
+    }),
   ),
   consent: Type.Record(Type.String(), Type.Boolean()),
   recentEvents: Type.Array(EventItem),
@@ -107,7 +130,9 @@ export const SettingsBody = Obj({
   timezone: Type.String(),
   phoneRegion: Setting(Type.String()),
   strictTaxonomy: Setting(Type.Boolean()),
-  limits: Type.Array(Obj({ name: Type.String(), window: Nullable(Type.String()), default: Type.Integer(), value: Nullable(Type.Integer()), effective: Type.Integer() })),
+  limits: Type.Array(
+    Obj({ name: Type.String(), window: Nullable(Type.String()), default: Type.Integer(), value: Nullable(Type.Integer()), effective: Type.Integer() }),
+  ),
 });
 
 /** A streamed CSV download. */

@@ -17,7 +17,10 @@ type Deps = Pick<Services, 'audit' | 'consoleSessions' | 'projects' | 'users'> &
 /** openapi.ts's `described`, for this file's schemas (built with the type provider's TypeBox). */
 const described = <T>(status: number, schema: T, example?: unknown): T => describedSchema(status, schema as never, example) as T;
 
-const RoleAssignment = Type.Object({ projectId: Type.String({ minLength: 1 }), role: Type.Union([Type.Literal('owner'), Type.Literal('marketer'), Type.Literal('viewer')], { description: ROLES.join(' | ') }) });
+const RoleAssignment = Type.Object({
+  projectId: Type.String({ minLength: 1 }),
+  role: Type.Union([Type.Literal('owner'), Type.Literal('marketer'), Type.Literal('viewer')], { description: ROLES.join(' | ') }),
+});
 const UserWire = Type.Object({
   id: Type.String(),
   email: Type.String(),
@@ -28,7 +31,13 @@ const UserWire = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 const SessionWire = Type.Object({
-  user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.Optional(Type.String()), instanceOwner: Type.Boolean(), roles: Type.Array(RoleAssignment) }),
+  user: Type.Object({
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.Optional(Type.String()),
+    instanceOwner: Type.Boolean(),
+    roles: Type.Array(RoleAssignment),
+  }),
   csrfToken: Type.String({ description: 'Send as X-CSRF-Token on every POST/PUT/PATCH/DELETE made with the session cookie' }),
   expiresAt: Type.String({ format: 'date-time', description: 'When the session ends unless used (idle expiry), capped by the absolute expiry' }),
 });
@@ -81,147 +90,245 @@ export async function consoleRoutes(app: FastifyInstance, opts: { runtime: Deps 
   const manager = (request: FastifyRequest): Manager => request.principal ?? { type: 'admin-token' };
   const address = (request: FastifyRequest) => request.ip;
 
-  r.get('/admin/v1/setup', {
-    config: { permission: 'public' },
-    schema: { tags, security: SECURITY.none, summary: 'Whether the install still needs its first console user (setup)', response: answers({ 200: described(200, Type.Object({ needed: Type.Boolean() }), { needed: true }) }) },
-  }, async () => ({ needed: !(await runtime.users.any()) }));
-
-  r.post('/admin/v1/setup', {
-    config: { permission: 'public' },
-    schema: {
-      tags,
-      security: SECURITY.none,
-      summary: 'Create the first console user (an instance owner) with the setup token from the server log, and sign in',
-      body: Type.Object(
-        { setupToken: Type.String(), email: Type.String(), password: Type.String(), name: Type.Optional(Type.String()) },
-        { examples: [{ setupToken: 'TOKEN_FROM_THE_LOG', email: 'owner@example.com', password: 'a long passphrase', name: 'Owner' }] },
-      ),
-      response: answers({ 201: described(201, SessionWire) }),
+  r.get(
+    '/admin/v1/setup',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: 'Whether the install still needs its first console user (setup)',
+        response: answers({ 200: described(200, Type.Object({ needed: Type.Boolean() }), { needed: true }) }),
+      },
     },
-  }, async (request, reply) => {
-    const user = await runtime.users.completeSetup(request.body);
-    const { sessionId, info } = await runtime.consoleSessions.create(user.id, { address: address(request), userAgent: request.headers['user-agent'] });
-    setSessionCookie(request, reply, sessionId, runtime.consoleSessions.maxAgeMs);
-    return reply.status(201).send(sessionToWire(info));
-  });
+    async () => ({ needed: !(await runtime.users.any()) }),
+  );
 
-  r.post('/admin/v1/session', {
-    config: { permission: 'public' },
-    schema: {
-      tags,
-      security: SECURITY.none,
-      summary: 'Sign in with email and password; sets the maru_session cookie',
-      body: Type.Object({ email: Type.String(), password: Type.String() }, { examples: [{ email: 'owner@example.com', password: 'a long passphrase' }] }),
-      response: answers({ 200: described(200, SessionWire), 429: described(429, AdminError, { error: { code: 'rate_limited', message: 'too many failed sign-ins; try again later' } }) }),
+  r.post(
+    '/admin/v1/setup',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: 'Create the first console user (an instance owner) with the setup token from the server log, and sign in',
+        body: Type.Object(
+          { setupToken: Type.String(), email: Type.String(), password: Type.String(), name: Type.Optional(Type.String()) },
+          { examples: [{ setupToken: 'TOKEN_FROM_THE_LOG', email: 'owner@example.com', password: 'a long passphrase', name: 'Owner' }] },
+        ),
+        response: answers({ 201: described(201, SessionWire) }),
+      },
     },
-  }, async (request, reply) => {
-    const { sessionId, info } = await runtime.consoleSessions.signIn({ email: request.body.email, password: request.body.password, address: address(request), userAgent: request.headers['user-agent'] });
-    setSessionCookie(request, reply, sessionId, runtime.consoleSessions.maxAgeMs);
-    return sessionToWire(info);
-  });
-
-  r.get('/admin/v1/session', {
-    config: { permission: 'public' },
-    schema: { tags, security: SECURITY.none, summary: 'The signed-in user, their roles and the CSRF token', response: answers({ 200: described(200, SessionWire) }) },
-  }, async (request) => {
-    const info = await runtime.consoleSessions.resolve(request.cookies[SESSION_COOKIE]);
-    if (!info) throw new MaruError('unauthenticated', 'not signed in, or the session has expired');
-    return sessionToWire(info);
-  });
-
-  r.delete('/admin/v1/session', {
-    config: { permission: 'signed-in' },
-    schema: { tags, security, summary: 'Sign out: ends the session and clears the cookie', response: answers({ 204: Type.Null() }) },
-  }, async (request, reply) => {
-    await runtime.consoleSessions.signOut(request.consoleSession?.id);
-    clearSessionCookie(request, reply);
-    return reply.status(204).send(null);
-  });
-
-  r.get('/admin/v1/users', {
-    config: { permission: 'signed-in' },
-    schema: {
-      tags, security,
-      summary: 'Console users: all of them for an instance owner, otherwise those with a role in a project you own',
-      querystring: Type.Object({ cursor: Cursor, limit: Limit }),
-      response: answers({ 200: Type.Object({ items: Type.Array(UserWire), next: Type.Union([Type.String(), Type.Null()]) }) }),
+    async (request, reply) => {
+      const user = await runtime.users.completeSetup(request.body);
+      const { sessionId, info } = await runtime.consoleSessions.create(user.id, { address: address(request), userAgent: request.headers['user-agent'] });
+      setSessionCookie(request, reply, sessionId, runtime.consoleSessions.maxAgeMs);
+      return reply.status(201).send(sessionToWire(info));
     },
-  }, async (request) => {
-    const page = await runtime.users.list(manager(request), { after: request.query.cursor || undefined, limit: pageLimit(request.query.limit) });
-    return { items: page.items.map(userToWire), next: page.next };
-  });
+  );
 
-  r.post('/admin/v1/users', {
-    config: { permission: 'signed-in' },
-    schema: {
-      tags, security,
-      summary: 'Create a console user with roles in projects you own',
-      body: Type.Object(
-        { email: Type.String(), password: Type.String(), name: Type.Optional(Type.String()), instanceOwner: Type.Optional(Type.Boolean()), roles: Type.Optional(Type.Array(RoleAssignment)) },
-        { examples: [{ email: 'marketer@example.com', password: 'a long passphrase', roles: [{ projectId: 'PROJECT_ID', role: 'marketer' }] }] },
-      ),
-      response: answers({ 201: Type.Object({ user: UserWire }) }),
+  r.post(
+    '/admin/v1/session',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: 'Sign in with email and password; sets the maru_session cookie',
+        body: Type.Object({ email: Type.String(), password: Type.String() }, { examples: [{ email: 'owner@example.com', password: 'a long passphrase' }] }),
+        response: answers({
+          200: described(200, SessionWire),
+          429: described(429, AdminError, { error: { code: 'rate_limited', message: 'too many failed sign-ins; try again later' } }),
+        }),
+      },
     },
-  }, async (request, reply) => reply.status(201).send({ user: userToWire(await runtime.users.create(manager(request), request.body)) }));
-
-  r.get('/admin/v1/users/:userId', {
-    config: { permission: 'signed-in' },
-    schema: { tags, security, summary: 'A console user', params: Type.Object({ userId: Type.String() }), response: answers({ 200: Type.Object({ user: UserWire }) }) },
-  }, async (request) => {
-    const page = await runtime.users.visible(manager(request), request.params.userId);
-    return { user: userToWire(page) };
-  });
-
-  r.patch('/admin/v1/users/:userId', {
-    config: { permission: 'signed-in' },
-    schema: {
-      tags, security,
-      summary: 'Change a user: roles sets a role per listed project, removeRoles removes them; password ends their sessions',
-      params: Type.Object({ userId: Type.String() }),
-      body: Type.Object({
-        password: Type.Optional(Type.String()),
-        name: Type.Optional(Type.String()),
-        instanceOwner: Type.Optional(Type.Boolean()),
-        roles: Type.Optional(Type.Array(RoleAssignment)),
-        removeRoles: Type.Optional(Type.Array(Type.String())),
-      }, { examples: [{ roles: [{ projectId: 'PROJECT_ID', role: 'viewer' }] }] }),
-      response: answers({ 200: Type.Object({ user: UserWire }) }),
+    async (request, reply) => {
+      const { sessionId, info } = await runtime.consoleSessions.signIn({
+        email: request.body.email,
+        password: request.body.password,
+        address: address(request),
+        userAgent: request.headers['user-agent'],
+      });
+      setSessionCookie(request, reply, sessionId, runtime.consoleSessions.maxAgeMs);
+      return sessionToWire(info);
     },
-  }, async (request) => ({ user: userToWire(await runtime.users.update(manager(request), request.params.userId, request.body)) }));
+  );
 
-  r.delete('/admin/v1/users/:userId', {
-    config: { permission: 'signed-in' },
-    schema: { tags, security, summary: 'Delete a console user (and end their sessions)', params: Type.Object({ userId: Type.String() }), response: answers({ 204: Type.Null() }) },
-  }, async (request, reply) => {
-    await runtime.users.delete(manager(request), request.params.userId);
-    return reply.status(204).send(null);
-  });
-
-  r.get('/admin/v1/projects/:projectId/audit', {
-    config: { permission: 'project:admin' },
-    schema: {
-      tags, security,
-      summary: "The project's audit log, newest first (owners)",
-      params: Type.Object({ projectId: Type.String() }),
-      querystring: Type.Object({ cursor: Cursor, before: Type.Optional(Type.String({ description: 'same as cursor' })), limit: Limit }),
-      response: answers({ 200: AuditPage }),
+  r.get(
+    '/admin/v1/session',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        security: SECURITY.none,
+        summary: 'The signed-in user, their roles and the CSRF token',
+        response: answers({ 200: described(200, SessionWire) }),
+      },
     },
-  }, async (request) => {
-    await runtime.projects.get(request.params.projectId);
-    const page = await runtime.audit.list(request.params.projectId, { before: cursorNumber(request.query.cursor ?? request.query.before), limit: pageLimit(request.query.limit) });
-    return { items: page.items.map(auditToWire), next: page.next === null ? null : String(page.next) };
-  });
-
-  r.get('/admin/v1/audit', {
-    config: { permission: 'instance:admin' },
-    schema: {
-      tags, security,
-      summary: 'The instance-wide audit log (every user and role change, setup), newest first (instance owners)',
-      querystring: Type.Object({ cursor: Cursor, before: Type.Optional(Type.String()), limit: Limit }),
-      response: answers({ 200: AuditPage }),
+    async (request) => {
+      const info = await runtime.consoleSessions.resolve(request.cookies[SESSION_COOKIE]);
+      if (!info) throw new MaruError('unauthenticated', 'not signed in, or the session has expired');
+      return sessionToWire(info);
     },
-  }, async (request) => {
-    const page = await runtime.audit.list(null, { before: cursorNumber(request.query.cursor ?? request.query.before), limit: pageLimit(request.query.limit) });
-    return { items: page.items.map(auditToWire), next: page.next === null ? null : String(page.next) };
-  });
+  );
+
+  r.delete(
+    '/admin/v1/session',
+    {
+      config: { permission: 'signed-in' },
+      schema: { tags, security, summary: 'Sign out: ends the session and clears the cookie', response: answers({ 204: Type.Null() }) },
+    },
+    async (request, reply) => {
+      await runtime.consoleSessions.signOut(request.consoleSession?.id);
+      clearSessionCookie(request, reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  r.get(
+    '/admin/v1/users',
+    {
+      config: { permission: 'signed-in' },
+      schema: {
+        tags,
+        security,
+        summary: 'Console users: all of them for an instance owner, otherwise those with a role in a project you own',
+        querystring: Type.Object({ cursor: Cursor, limit: Limit }),
+        response: answers({ 200: Type.Object({ items: Type.Array(UserWire), next: Type.Union([Type.String(), Type.Null()]) }) }),
+      },
+    },
+    async (request) => {
+      const page = await runtime.users.list(manager(request), { after: request.query.cursor || undefined, limit: pageLimit(request.query.limit) });
+      return { items: page.items.map(userToWire), next: page.next };
+    },
+  );
+
+  r.post(
+    '/admin/v1/users',
+    {
+      config: { permission: 'signed-in' },
+      schema: {
+        tags,
+        security,
+        summary: 'Create a console user with roles in projects you own',
+        body: Type.Object(
+          {
+            email: Type.String(),
+            password: Type.String(),
+            name: Type.Optional(Type.String()),
+            instanceOwner: Type.Optional(Type.Boolean()),
+            roles: Type.Optional(Type.Array(RoleAssignment)),
+          },
+          { examples: [{ email: 'marketer@example.com', password: 'a long passphrase', roles: [{ projectId: 'PROJECT_ID', role: 'marketer' }] }] },
+        ),
+        response: answers({ 201: Type.Object({ user: UserWire }) }),
+      },
+    },
+    async (request, reply) => reply.status(201).send({ user: userToWire(await runtime.users.create(manager(request), request.body)) }),
+  );
+
+  r.get(
+    '/admin/v1/users/:userId',
+    {
+      config: { permission: 'signed-in' },
+      schema: {
+        tags,
+        security,
+        summary: 'A console user',
+        params: Type.Object({ userId: Type.String() }),
+        response: answers({ 200: Type.Object({ user: UserWire }) }),
+      },
+    },
+    async (request) => {
+      const page = await runtime.users.visible(manager(request), request.params.userId);
+      return { user: userToWire(page) };
+    },
+  );
+
+  r.patch(
+    '/admin/v1/users/:userId',
+    {
+      config: { permission: 'signed-in' },
+      schema: {
+        tags,
+        security,
+        summary: 'Change a user: roles sets a role per listed project, removeRoles removes them; password ends their sessions',
+        params: Type.Object({ userId: Type.String() }),
+        body: Type.Object(
+          {
+            password: Type.Optional(Type.String()),
+            name: Type.Optional(Type.String()),
+            instanceOwner: Type.Optional(Type.Boolean()),
+            roles: Type.Optional(Type.Array(RoleAssignment)),
+            removeRoles: Type.Optional(Type.Array(Type.String())),
+          },
+          { examples: [{ roles: [{ projectId: 'PROJECT_ID', role: 'viewer' }] }] },
+        ),
+        response: answers({ 200: Type.Object({ user: UserWire }) }),
+      },
+    },
+    async (request) => ({ user: userToWire(await runtime.users.update(manager(request), request.params.userId, request.body)) }),
+  );
+
+  r.delete(
+    '/admin/v1/users/:userId',
+    {
+      config: { permission: 'signed-in' },
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a console user (and end their sessions)',
+        params: Type.Object({ userId: Type.String() }),
+        response: answers({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await runtime.users.delete(manager(request), request.params.userId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  r.get(
+    '/admin/v1/projects/:projectId/audit',
+    {
+      config: { permission: 'project:admin' },
+      schema: {
+        tags,
+        security,
+        summary: "The project's audit log, newest first (owners)",
+        params: Type.Object({ projectId: Type.String() }),
+        querystring: Type.Object({ cursor: Cursor, before: Type.Optional(Type.String({ description: 'same as cursor' })), limit: Limit }),
+        response: answers({ 200: AuditPage }),
+      },
+    },
+    async (request) => {
+      await runtime.projects.get(request.params.projectId);
+      const page = await runtime.audit.list(request.params.projectId, {
+        before: cursorNumber(request.query.cursor ?? request.query.before),
+        limit: pageLimit(request.query.limit),
+      });
+      return { items: page.items.map(auditToWire), next: page.next === null ? null : String(page.next) };
+    },
+  );
+
+  r.get(
+    '/admin/v1/audit',
+    {
+      config: { permission: 'instance:admin' },
+      schema: {
+        tags,
+        security,
+        summary: 'The instance-wide audit log (every user and role change, setup), newest first (instance owners)',
+        querystring: Type.Object({ cursor: Cursor, before: Type.Optional(Type.String()), limit: Limit }),
+        response: answers({ 200: AuditPage }),
+      },
+    },
+    async (request) => {
+      const page = await runtime.audit.list(null, {
+        before: cursorNumber(request.query.cursor ?? request.query.before),
+        limit: pageLimit(request.query.limit),
+      });
+      return { items: page.items.map(auditToWire), next: page.next === null ? null : String(page.next) };
+    },
+  );
 }

@@ -47,9 +47,19 @@ export async function adminJobsRoutes(app: FastifyInstance, opts: { runtime: Dep
   app.get(
     '/admin/v1/jobs/dead',
     // Jobs of every project: for the instance's operators.
-    adminOp('instance:admin', tags, 'Failed jobs with their reason, most recently failed first (?queue=, ?project_id=, ?limit= up to 1000)', ok(Open({ jobs: Type.Array(DeadJob) })), {
-      querystring: Type.Object({ queue: Type.Optional(Type.String()), project_id: Type.Optional(Type.String()), limit: Type.Optional(Type.String({ description: '1 to 1000 (default 100)' })) }),
-    }),
+    adminOp(
+      'instance:admin',
+      tags,
+      'Failed jobs with their reason, most recently failed first (?queue=, ?project_id=, ?limit= up to 1000)',
+      ok(Open({ jobs: Type.Array(DeadJob) })),
+      {
+        querystring: Type.Object({
+          queue: Type.Optional(Type.String()),
+          project_id: Type.Optional(Type.String()),
+          limit: Type.Optional(Type.String({ description: '1 to 1000 (default 100)' })),
+        }),
+      },
+    ),
     async (request: FastifyRequest<{ Querystring: { queue?: string; project_id?: string; limit?: string } }>) => {
       const q = request.query;
       const limit = q.limit === undefined ? 100 : Number(q.limit);

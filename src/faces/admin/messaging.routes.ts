@@ -11,7 +11,6 @@ import { described, Nullable, Open } from '../shared/openapi.ts';
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'deliveryResults' | 'messagingSetup' | 'projects'> & AdminAuthDeps;
 
-
 const TEMPLATE_EXAMPLE = { templateId: 'welcome', templateCode: 'WELCOME_01', content: '#{name}님, 가입을 환영합니다.' };
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
@@ -66,80 +65,206 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   const tags = ['admin: messaging'];
   const base = '/admin/v1/projects/:projectId/messaging';
 
-  app.get(base, adminOp('project:read', tags, 'The project\'s messaging setup, and whether its own text-message sending is configured', ok(AnyDoc)), async (request: P) => {
-    const o = await setup.overview(request.params.projectId);
-    return {
-      settings: o.settings,
-      textSending: o.textSending,
-      senderNumbers: o.senderNumbers.map(senderToWire),
-      kakaoChannels: o.kakaoChannels.map(channelToWire),
-      alimtalkTemplates: o.alimtalkTemplates,
-    };
-  });
+  app.get(
+    base,
+    adminOp('project:read', tags, "The project's messaging setup, and whether its own text-message sending is configured", ok(AnyDoc)),
+    async (request: P) => {
+      const o = await setup.overview(request.params.projectId);
+      return {
+        settings: o.settings,
+        textSending: o.textSending,
+        senderNumbers: o.senderNumbers.map(senderToWire),
+        kakaoChannels: o.kakaoChannels.map(channelToWire),
+        alimtalkTemplates: o.alimtalkTemplates,
+      };
+    },
+  );
 
-  app.patch(base, adminOp('project:admin', tags, 'Change messaging settings: {"sandboxTextSending": true|false}', ok(Open({ settings: AnyDoc })), { body: body({ sandboxTextSending: Type.Optional(Type.Boolean()) }, { sandboxTextSending: true }) }), async (request: P) => ({
-    settings: await setup.updateSettings(request.params.projectId, request.body),
-  }));
+  app.patch(
+    base,
+    adminOp('project:admin', tags, 'Change messaging settings: {"sandboxTextSending": true|false}', ok(Open({ settings: AnyDoc })), {
+      body: body({ sandboxTextSending: Type.Optional(Type.Boolean()) }, { sandboxTextSending: true }),
+    }),
+    async (request: P) => ({
+      settings: await setup.updateSettings(request.params.projectId, request.body),
+    }),
+  );
 
   // ---- advertising identity (marking of advertising messages, docs/korean-messaging.md "Marking") ----
-  app.get(`${base}/advertising`, adminOp('project:read', tags, 'The advertiser identity advertising messages are marked with (sender name, contact, 080 number, opt-out texts)', ok(Open({ advertising: AnyDoc }))), async (request: P) => ({
-    advertising: await setup.advertising(request.params.projectId),
-  }));
-  app.put(`${base}/advertising`, adminOp('project:admin', tags, 'Set the advertiser identity: {senderName, contact?, optOutNumber?, pushOptOut?, kakaoOptOut?} (null removes one)', ok(Open({ advertising: AnyDoc })), { body: body({ senderName: Type.Optional(Nullable(Type.String())), contact: Type.Optional(Nullable(Type.String())), optOutNumber: Type.Optional(Nullable(Type.String())), pushOptOut: Type.Optional(Nullable(Type.String())), kakaoOptOut: Type.Optional(Nullable(Type.String())) }, { senderName: '마루상점', optOutNumber: '080-123-4567' }) }), async (request: P) => ({
-    advertising: await setup.updateAdvertising(request.params.projectId, request.body),
-  }));
+  app.get(
+    `${base}/advertising`,
+    adminOp(
+      'project:read',
+      tags,
+      'The advertiser identity advertising messages are marked with (sender name, contact, 080 number, opt-out texts)',
+      ok(Open({ advertising: AnyDoc })),
+    ),
+    async (request: P) => ({
+      advertising: await setup.advertising(request.params.projectId),
+    }),
+  );
+  app.put(
+    `${base}/advertising`,
+    adminOp(
+      'project:admin',
+      tags,
+      'Set the advertiser identity: {senderName, contact?, optOutNumber?, pushOptOut?, kakaoOptOut?} (null removes one)',
+      ok(Open({ advertising: AnyDoc })),
+      {
+        body: body(
+          {
+            senderName: Type.Optional(Nullable(Type.String())),
+            contact: Type.Optional(Nullable(Type.String())),
+            optOutNumber: Type.Optional(Nullable(Type.String())),
+            pushOptOut: Type.Optional(Nullable(Type.String())),
+            kakaoOptOut: Type.Optional(Nullable(Type.String())),
+          },
+          { senderName: '마루상점', optOutNumber: '080-123-4567' },
+        ),
+      },
+    ),
+    async (request: P) => ({
+      advertising: await setup.updateAdvertising(request.params.projectId, request.body),
+    }),
+  );
 
   // ---- sender numbers ----
-  app.get(`${base}/sender-numbers`, adminOp('project:read', tags, 'Registered sender numbers (the default first)', ok(Open({ senderNumbers: Type.Array(AnyDoc) }))), async (request: P) => ({
-    senderNumbers: (await setup.senderNumbers(request.params.projectId)).map(senderToWire),
-  }));
-  app.post(`${base}/sender-numbers`, adminOp('project:admin', tags, 'Register a sender number: {"number": "1544-6859", "default": true}', created(Open({ senderNumber: AnyDoc })), { body: body({ number: Type.String(), default: Type.Optional(Type.Boolean()) }, { number: '1544-6859', default: true }) }), async (request: P, reply) => {
-    const s = await setup.addSenderNumber(request.params.projectId, request.body);
-    return reply.status(201).send({ senderNumber: senderToWire(s) });
-  });
+  app.get(
+    `${base}/sender-numbers`,
+    adminOp('project:read', tags, 'Registered sender numbers (the default first)', ok(Open({ senderNumbers: Type.Array(AnyDoc) }))),
+    async (request: P) => ({
+      senderNumbers: (await setup.senderNumbers(request.params.projectId)).map(senderToWire),
+    }),
+  );
+  app.post(
+    `${base}/sender-numbers`,
+    adminOp('project:admin', tags, 'Register a sender number: {"number": "1544-6859", "default": true}', created(Open({ senderNumber: AnyDoc })), {
+      body: body({ number: Type.String(), default: Type.Optional(Type.Boolean()) }, { number: '1544-6859', default: true }),
+    }),
+    async (request: P, reply) => {
+      const s = await setup.addSenderNumber(request.params.projectId, request.body);
+      return reply.status(201).send({ senderNumber: senderToWire(s) });
+    },
+  );
   app.delete(`${base}/sender-numbers/:number`, adminOp('project:admin', tags, 'Remove a sender number', gone()), async (request: N, reply) => {
     await setup.removeSenderNumber(request.params.projectId, request.params.number);
     return reply.status(204).send();
   });
 
   // ---- Kakao channels ----
-  app.get(`${base}/kakao-channels`, adminOp('project:read', tags, 'Registered Kakao channels (the default first)', ok(Open({ kakaoChannels: Type.Array(AnyDoc) }))), async (request: P) => ({
-    kakaoChannels: (await setup.kakaoChannels(request.params.projectId)).map(channelToWire),
-  }));
-  app.post(`${base}/kakao-channels`, adminOp('project:admin', tags, 'Register a Kakao channel: {"channelId": "@maru", "senderKey": "...", "default": true}', created(Open({ kakaoChannel: AnyDoc })), { body: body({ channelId: Type.String(), senderKey: Type.String(), default: Type.Optional(Type.Boolean()) }, { channelId: '@maru', senderKey: 'sender-key', default: true }) }), async (request: P, reply) => {
-    const c = await setup.addKakaoChannel(request.params.projectId, request.body);
-    return reply.status(201).send({ kakaoChannel: channelToWire(c) });
-  });
-  app.delete(`${base}/kakao-channels/:channelId`, adminOp('project:admin', tags, 'Remove a Kakao channel (409 while templates use it)', gone()), async (request: K, reply) => {
-    await setup.removeKakaoChannel(request.params.projectId, request.params.channelId);
-    return reply.status(204).send();
-  });
+  app.get(
+    `${base}/kakao-channels`,
+    adminOp('project:read', tags, 'Registered Kakao channels (the default first)', ok(Open({ kakaoChannels: Type.Array(AnyDoc) }))),
+    async (request: P) => ({
+      kakaoChannels: (await setup.kakaoChannels(request.params.projectId)).map(channelToWire),
+    }),
+  );
+  app.post(
+    `${base}/kakao-channels`,
+    adminOp(
+      'project:admin',
+      tags,
+      'Register a Kakao channel: {"channelId": "@maru", "senderKey": "...", "default": true}',
+      created(Open({ kakaoChannel: AnyDoc })),
+      {
+        body: body(
+          { channelId: Type.String(), senderKey: Type.String(), default: Type.Optional(Type.Boolean()) },
+          { channelId: '@maru', senderKey: 'sender-key', default: true },
+        ),
+      },
+    ),
+    async (request: P, reply) => {
+      const c = await setup.addKakaoChannel(request.params.projectId, request.body);
+      return reply.status(201).send({ kakaoChannel: channelToWire(c) });
+    },
+  );
+  app.delete(
+    `${base}/kakao-channels/:channelId`,
+    adminOp('project:admin', tags, 'Remove a Kakao channel (409 while templates use it)', gone()),
+    async (request: K, reply) => {
+      await setup.removeKakaoChannel(request.params.projectId, request.params.channelId);
+      return reply.status(204).send();
+    },
+  );
 
   // ---- alimtalk templates ----
-  app.get(`${base}/alimtalk-templates`, adminOp('project:read', tags, 'Registered alimtalk templates', ok(Open({ alimtalkTemplates: Type.Array(AnyDoc) }))), async (request: P) => ({
-    alimtalkTemplates: (await setup.listTemplates(request.params.projectId)).map(templateToWire),
-  }));
-  app.post(`${base}/alimtalk-templates`, adminOp('content:write', tags, 'Register an alimtalk template: {templateId, templateCode, content with #{variables}, channelId?, buttons?}', created(Open({ alimtalkTemplate: AnyDoc })), { body: body({ templateId: Type.String(), templateCode: Type.String(), content: Type.String(), channelId: Type.Optional(Type.String()), buttons: Type.Optional(Type.Array(Json)) }, TEMPLATE_EXAMPLE) }), async (request: P, reply) => {
-    const { template } = await setup.saveTemplate(request.params.projectId, request.body);
-    return reply.status(201).send({ alimtalkTemplate: templateToWire(template) });
-  });
-  app.get(`${base}/alimtalk-templates/:templateId`, adminOp('project:read', tags, 'An alimtalk template', ok(Open({ alimtalkTemplate: AnyDoc }))), async (request: T) => ({
-    alimtalkTemplate: templateToWire(await setup.getTemplate(request.params.projectId, request.params.templateId)),
-  }));
-  app.put(`${base}/alimtalk-templates/:templateId`, adminOp('content:write', tags, 'Register or replace an alimtalk template', { ...ok(Open({ alimtalkTemplate: AnyDoc })), ...created(Open({ alimtalkTemplate: AnyDoc })) }, { body: body({ templateCode: Type.String(), content: Type.String(), channelId: Type.Optional(Type.String()), buttons: Type.Optional(Type.Array(Json)) }, TEMPLATE_EXAMPLE) }), async (request: T, reply) => {
-    const { template, created } = await setup.saveTemplate(request.params.projectId, request.body, request.params.templateId);
-    return reply.status(created ? 201 : 200).send({ alimtalkTemplate: templateToWire(template) });
-  });
+  app.get(
+    `${base}/alimtalk-templates`,
+    adminOp('project:read', tags, 'Registered alimtalk templates', ok(Open({ alimtalkTemplates: Type.Array(AnyDoc) }))),
+    async (request: P) => ({
+      alimtalkTemplates: (await setup.listTemplates(request.params.projectId)).map(templateToWire),
+    }),
+  );
+  app.post(
+    `${base}/alimtalk-templates`,
+    adminOp(
+      'content:write',
+      tags,
+      'Register an alimtalk template: {templateId, templateCode, content with #{variables}, channelId?, buttons?}',
+      created(Open({ alimtalkTemplate: AnyDoc })),
+      {
+        body: body(
+          {
+            templateId: Type.String(),
+            templateCode: Type.String(),
+            content: Type.String(),
+            channelId: Type.Optional(Type.String()),
+            buttons: Type.Optional(Type.Array(Json)),
+          },
+          TEMPLATE_EXAMPLE,
+        ),
+      },
+    ),
+    async (request: P, reply) => {
+      const { template } = await setup.saveTemplate(request.params.projectId, request.body);
+      return reply.status(201).send({ alimtalkTemplate: templateToWire(template) });
+    },
+  );
+  app.get(
+    `${base}/alimtalk-templates/:templateId`,
+    adminOp('project:read', tags, 'An alimtalk template', ok(Open({ alimtalkTemplate: AnyDoc }))),
+    async (request: T) => ({
+      alimtalkTemplate: templateToWire(await setup.getTemplate(request.params.projectId, request.params.templateId)),
+    }),
+  );
+  app.put(
+    `${base}/alimtalk-templates/:templateId`,
+    adminOp(
+      'content:write',
+      tags,
+      'Register or replace an alimtalk template',
+      { ...ok(Open({ alimtalkTemplate: AnyDoc })), ...created(Open({ alimtalkTemplate: AnyDoc })) },
+      {
+        body: body(
+          { templateCode: Type.String(), content: Type.String(), channelId: Type.Optional(Type.String()), buttons: Type.Optional(Type.Array(Json)) },
+          TEMPLATE_EXAMPLE,
+        ),
+      },
+    ),
+    async (request: T, reply) => {
+      const { template, created } = await setup.saveTemplate(request.params.projectId, request.body, request.params.templateId);
+      return reply.status(created ? 201 : 200).send({ alimtalkTemplate: templateToWire(template) });
+    },
+  );
   app.delete(`${base}/alimtalk-templates/:templateId`, adminOp('content:write', tags, 'Remove an alimtalk template', gone()), async (request: T, reply) => {
     await setup.removeTemplate(request.params.projectId, request.params.templateId);
     return reply.status(204).send();
   });
 
   // ---- delivery results ----
-  app.get(`${base}/delivery-results/:deliveryId`, adminOp('project:read', tags, 'What the vendor reported after accepting a text or Kakao message (polling or status callback)', ok(Open({ deliveryResult: AnyDoc }))), async (request: D) => {
-    await runtime.projects.get(request.params.projectId);
-    const r = await runtime.deliveryResults.resultOf(request.params.projectId, request.params.deliveryId);
-    if (!r) throw new MaruError('not_found', `no delivery result is recorded for delivery ${request.params.deliveryId}`);
-    return { deliveryResult: resultToWire(r) };
-  });
+  app.get(
+    `${base}/delivery-results/:deliveryId`,
+    adminOp(
+      'project:read',
+      tags,
+      'What the vendor reported after accepting a text or Kakao message (polling or status callback)',
+      ok(Open({ deliveryResult: AnyDoc })),
+    ),
+    async (request: D) => {
+      await runtime.projects.get(request.params.projectId);
+      const r = await runtime.deliveryResults.resultOf(request.params.projectId, request.params.deliveryId);
+      if (!r) throw new MaruError('not_found', `no delivery result is recorded for delivery ${request.params.deliveryId}`);
+      return { deliveryResult: resultToWire(r) };
+    },
+  );
 }

@@ -60,4 +60,8 @@ export const profileToWire = <T extends { propertyTimes: Record<string, number>;
   updatedAt: iso(p.updatedAt),
 });
 
-export const audienceToWire = <T extends { createdAt: number; updatedAt: number }>(a: T) => ({ ...a, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt) });
+export const audienceToWire = <T extends { createdAt: number; updatedAt: number }>(a: T) => ({
+  ...a,
+  createdAt: iso(a.createdAt),
+  updatedAt: iso(a.updatedAt),
+});

@@ -47,7 +47,9 @@ export async function twilioCallbackRoutes(app: FastifyInstance, opts: { runtime
         body: content('application/x-www-form-urlencoded', Type.String(), 'Twilio status callback parameters', 'MessageSid=SM123&MessageStatus=delivered'),
         response: {
           204: noContent('Recorded'),
-          ...errorResponses(Type.Object({ error: Type.String() }, { additionalProperties: false }), [400, 403, 404, 413, 415, 500, 503], () => ({ error: 'X-Twilio-Signature is missing or does not match' })),
+          ...errorResponses(Type.Object({ error: Type.String() }, { additionalProperties: false }), [400, 403, 404, 413, 415, 500, 503], () => ({
+            error: 'X-Twilio-Signature is missing or does not match',
+          })),
         },
       },
     },
@@ -59,7 +61,7 @@ export async function twilioCallbackRoutes(app: FastifyInstance, opts: { runtime
         resolved = runtime.providers.resolve(project, 'text_message');
       } catch (e) {
         request.log.warn({ err: e, projectId: project.id }, 'twilio callback: the text_message provider cannot be set up');
-        throw new MaruError('unavailable', 'the project\'s text_message provider configuration cannot be read');
+        throw new MaruError('unavailable', "the project's text_message provider configuration cannot be read");
       }
       const provider = resolved.provider as TextProvider;
       if (resolved.vendor !== VENDOR || typeof provider.verifyCallbackSignature !== 'function') {
@@ -71,7 +73,7 @@ export async function twilioCallbackRoutes(app: FastifyInstance, opts: { runtime
       const header = request.headers['x-twilio-signature'];
       const urls = [`${runtime.config.publicUrl}${request.url}`, `${request.protocol}://${request.host}${request.url}`];
       const check = provider.verifyCallbackSignature({ urls, params, signature: typeof header === 'string' ? header : undefined });
-      if (check === 'no-secret') throw new MaruError('forbidden', 'the project\'s Twilio config has no authToken to check callback signatures with');
+      if (check === 'no-secret') throw new MaruError('forbidden', "the project's Twilio config has no authToken to check callback signatures with");
       if (check !== 'valid') {
         request.log.warn({ projectId: project.id }, 'twilio callback with a missing or wrong signature');
         throw new MaruError('forbidden', 'X-Twilio-Signature is missing or does not match');

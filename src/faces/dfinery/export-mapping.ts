@@ -1,5 +1,12 @@
 import { invalid, type MaruError } from '../../core/errors.ts';
-import { FILTER_CONDITIONS, type ExportFieldNames, type ExportKind, type ExportRequest, type FilterCondition, type NameFilter } from '../../core/export/export.types.ts';
+import {
+  FILTER_CONDITIONS,
+  type ExportFieldNames,
+  type ExportKind,
+  type ExportRequest,
+  type FilterCondition,
+  type NameFilter,
+} from '../../core/export/export.types.ts';
 
 /** The Export API's parameter names (seed 000, "Export API"). */
 export const EXPORT_FIELDS: ExportFieldNames = {
@@ -42,7 +49,8 @@ function names(body: Record<string, unknown>, field: string): string[] {
 function condition(body: Record<string, unknown>, field: string): FilterCondition {
   const v = body[field];
   if (absent(v)) return 'all';
-  if (typeof v !== 'string' || !(FILTER_CONDITIONS as readonly string[]).includes(v)) throw invalid(field, `${field} must be one of ${FILTER_CONDITIONS.join(', ')}`);
+  if (typeof v !== 'string' || !(FILTER_CONDITIONS as readonly string[]).includes(v))
+    throw invalid(field, `${field} must be one of ${FILTER_CONDITIONS.join(', ')}`);
   return v as FilterCondition;
 }
 

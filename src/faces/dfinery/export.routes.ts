@@ -26,7 +26,9 @@ export const EXPORT_SLOT_TTL_MS = 60 * 60 * 1000;
 const Failure = Type.Object(
   {
     result: Type.Literal('fail'),
-    message: Type.String({ description: 'invalid_parameter, exceed_date_range_limit, unauthorized_token, too_many_api_requests, method_not_allowed, query_error or unknown_error' }),
+    message: Type.String({
+      description: 'invalid_parameter, exceed_date_range_limit, unauthorized_token, too_many_api_requests, method_not_allowed, query_error or unknown_error',
+    }),
     parameter: Type.Optional(Type.String()),
     detail: Type.Optional(Type.String()),
     error_id: Type.Optional(Type.String()),
@@ -43,7 +45,13 @@ const filterProps = {
 const failureStatuses = [400, 401, 413, 415, 429, 500] as const;
 const failureExample = (status: number) =>
   renderExportError(
-    new MaruError(({ 400: 'invalid_input', 401: 'unauthenticated', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal' } as const)[status as 400], 'see docs/dfinery-export.md', { field: 'from_date' }),
+    new MaruError(
+      (
+        { 400: 'invalid_input', 401: 'unauthenticated', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal' } as const
+      )[status as 400],
+      'see docs/dfinery-export.md',
+      { field: 'from_date' },
+    ),
   ).body;
 const csvResponse = (example: string) => ({
   200: content('text/csv', Type.String(), 'CSV, header first (D7); streamed', example),
@@ -122,7 +130,10 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
         ),
         Type.Null(),
       ],
-      { description: 'Filters; an empty body exports everything', examples: [{ events: ['df_purchase'], events_condition_type: 'include', from_date: '2025-01-01', to_date: '2025-01-31' }] },
+      {
+        description: 'Filters; an empty body exports everything',
+        examples: [{ events: ['df_purchase'], events_condition_type: 'include', from_date: '2025-01-01', to_date: '2025-01-31' }],
+      },
     ),
     'df_unified_id,df_event_log_id,df_event_name,df_event_datetime\nAbC123,b0c9cf18,df_purchase,2025-01-06 10:00:00.000\n',
   );

@@ -36,12 +36,35 @@ const Identity = Type.Object(
 const Properties = Type.Record(Type.String(), Type.Unknown(), { description: 'Registered properties with values of their type (docs/taxonomy.md)' });
 /** HTTP 200 carries both the success and the detailed failure codes (D1); 400/413/415/429 are the exceptions. */
 const responses = {
-  200: described(200, Envelope, { status: true, code: '20000', message: 'OK', data: true }, 'Stored (code 20000), or refused with a detailed code: 40001, 40101, 40201, 40402, 40403, 50000'),
-  ...errorResponses(Envelope, [400, 413, 415, 429], (status) => renderError(new MaruError(status === 400 ? 'malformed_body' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'rate_limited', 'see docs/errors.md')).body),
+  200: described(
+    200,
+    Envelope,
+    { status: true, code: '20000', message: 'OK', data: true },
+    'Stored (code 20000), or refused with a detailed code: 40001, 40101, 40201, 40402, 40403, 50000',
+  ),
+  ...errorResponses(
+    Envelope,
+    [400, 413, 415, 429],
+    (status) =>
+      renderError(
+        new MaruError(
+          status === 400 ? 'malformed_body' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'rate_limited',
+          'see docs/errors.md',
+        ),
+      ).body,
+  ),
 };
 const EVENTS_EXAMPLE = {
   common: { identity: { external_id: 'dfn-user-123', email: 'dfn@gmail.com' } },
-  events: [{ event_log_id: 'b0c9cf18-f3c0-4879-bb2e-92c65858dabc', event_name: 'df_login', event_datetime: '2024-06-24T06:01:48.501Z', event_properties: null, event_items: null }],
+  events: [
+    {
+      event_log_id: 'b0c9cf18-f3c0-4879-bb2e-92c65858dabc',
+      event_name: 'df_login',
+      event_datetime: '2024-06-24T06:01:48.501Z',
+      event_properties: null,
+      event_items: null,
+    },
+  ],
 };
 
 /**
@@ -149,7 +172,11 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
         security: SECURITY.dfineryImport,
         querystring,
         body: (() => {
-          const one = Type.Object({ identity: Identity, user_properties: Type.Optional(Nullable(Properties)), request_datetime: Type.Optional(Nullable(Type.String())) });
+          const one = Type.Object({
+            identity: Identity,
+            user_properties: Type.Optional(Nullable(Properties)),
+            request_datetime: Type.Optional(Nullable(Type.String())),
+          });
           return Type.Union([one, Type.Array(one, { minItems: 1, maxItems: MAX_PROFILES })], {
             examples: [{ identity: { external_id: 'dfn-user-123' }, user_properties: { df_name: '홍길동', df_push_ads_optin: true } }],
           });

@@ -44,7 +44,16 @@ export function renderError(err: MaruError): { status: number; body: MarketapErr
   const m = MARKETAP_ERRORS[err.code] ?? { status: err.status, code: err.code };
   if (m.status >= 500) {
     const errorId = err.details?.error_id;
-    return { status: m.status, body: { error: { code: m.code, message: m.status === 503 ? 'service unavailable, retry later' : 'internal error', ...(typeof errorId === 'string' ? { error_id: errorId } : {}) } } };
+    return {
+      status: m.status,
+      body: {
+        error: {
+          code: m.code,
+          message: m.status === 503 ? 'service unavailable, retry later' : 'internal error',
+          ...(typeof errorId === 'string' ? { error_id: errorId } : {}),
+        },
+      },
+    };
   }
   // Authentication failures say the same thing whatever was wrong (unknown project, wrong key, another project's key).
   const message = m.status === 401 ? 'invalid project_id or API key' : err.message;

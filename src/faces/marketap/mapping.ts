@@ -107,7 +107,10 @@ export function mapProfilesBody(body: unknown): ProfileUpdate[] {
         const std = ownValue(STANDARD_PROPERTIES, name);
         if (!std) {
           if (name.startsWith('mkt_')) {
-            throw invalid(field, `${field}: ${name} is not a Marketap standard property (${Object.keys(STANDARD_PROPERTIES).join(', ')}); custom properties must not start with mkt_`);
+            throw invalid(
+              field,
+              `${field}: ${name} is not a Marketap standard property (${Object.keys(STANDARD_PROPERTIES).join(', ')}); custom properties must not start with mkt_`,
+            );
           }
           if (mappedFrom.has(name)) throw invalid(field, `${field}: set either ${mappedFrom.get(name)} or ${name}, not both`);
           mappedFrom.set(name, name);

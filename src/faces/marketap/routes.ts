@@ -22,11 +22,29 @@ const tags = ['Marketap'];
 const security = SECURITY.marketap;
 const querystring = Type.Object({ project_id: Type.String({ description: 'The ID of the project' }) });
 const ErrorBody = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), error_id: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+  {
+    error: Type.Object(
+      { code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), error_id: Type.Optional(Type.String()) },
+      { additionalProperties: false },
+    ),
+  },
   { additionalProperties: false },
 );
-const ERROR_CODE_OF = { 400: 'invalid_input', 401: 'unauthenticated', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal', 503: 'unavailable' } as const;
-const errors = errorResponses(ErrorBody, [400, 401, 404, 413, 415, 429, 500, 503], (s) => renderError(new MaruError(ERROR_CODE_OF[s as 400], 'see docs/marketap.md', { field: 'profiles[0].user_id' })).body);
+const ERROR_CODE_OF = {
+  400: 'invalid_input',
+  401: 'unauthenticated',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  500: 'internal',
+  503: 'unavailable',
+} as const;
+const errors = errorResponses(
+  ErrorBody,
+  [400, 401, 404, 413, 415, 429, 500, 503],
+  (s) => renderError(new MaruError(ERROR_CODE_OF[s as 400], 'see docs/marketap.md', { field: 'profiles[0].user_id' })).body,
+);
 const Accepted = Type.Object({ accepted: Type.Integer() }, { additionalProperties: false });
 const Job = Type.Object({ job_id: Type.String(), accepted: Type.Optional(Type.Integer()) }, { additionalProperties: false });
 const Props = Type.Record(Type.String(), Type.Unknown());
@@ -95,10 +113,14 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
         security,
         summary: 'Update bulk user profiles (up to 1,000); stored before the 202',
         querystring,
-        body: list('profiles', Type.Object({ user_id: Type.String(), properties: Type.Optional(Props), timestamp: Type.Optional(Type.String()) }, { additionalProperties: false }), {
-          user_id: 'test-user-123',
-          properties: { mkt_name: '홍길동', mkt_email: 'hong@example.com', tier: 'gold' },
-        }),
+        body: list(
+          'profiles',
+          Type.Object({ user_id: Type.String(), properties: Type.Optional(Props), timestamp: Type.Optional(Type.String()) }, { additionalProperties: false }),
+          {
+            user_id: 'test-user-123',
+            properties: { mkt_name: '홍길동', mkt_email: 'hong@example.com', tier: 'gold' },
+          },
+        ),
         response: { 202: described(202, Accepted, { accepted: 1 }), ...errors },
       },
     },
@@ -159,7 +181,13 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
         body: list(
           'devices',
           Type.Object(
-            { device_id: Type.String(), user_id: Type.Optional(Type.String()), platform: Type.String(), push_token: Type.Optional(Type.String()), properties: Type.Optional(Props) },
+            {
+              device_id: Type.String(),
+              user_id: Type.Optional(Type.String()),
+              platform: Type.String(),
+              push_token: Type.Optional(Type.String()),
+              properties: Type.Optional(Props),
+            },
             { additionalProperties: false },
           ),
           { device_id: 'device-1', user_id: 'test-user-123', platform: 'android', push_token: 'fcm-token' },
@@ -205,7 +233,10 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
         security,
         summary: 'Request bulk user profile deletion (1 to 1,000 users, asynchronous job)',
         querystring,
-        body: Type.Object({ user_ids: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_ITEMS }) }, { additionalProperties: false, examples: [{ user_ids: ['test-user-123', 'test-user-456'] }] }),
+        body: Type.Object(
+          { user_ids: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_ITEMS }) },
+          { additionalProperties: false, examples: [{ user_ids: ['test-user-123', 'test-user-456'] }] },
+        ),
         response: { 202: described(202, Job, { job_id: 'dj_1a2b3c' }), ...errors },
       },
     },
@@ -227,7 +258,16 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
         querystring,
         params: Type.Object({ job_id: Type.String() }),
         response: {
-          200: described(200, JobStatus, { job_id: 'dj_1a2b3c', status: 'completed', requested: 1, deleted: 1, counts: { profiles: 1, events: 3 }, created_at: '2025-01-17T00:00:00.000Z', started_at: '2025-01-17T00:00:01.000Z', completed_at: '2025-01-17T00:00:02.000Z' }),
+          200: described(200, JobStatus, {
+            job_id: 'dj_1a2b3c',
+            status: 'completed',
+            requested: 1,
+            deleted: 1,
+            counts: { profiles: 1, events: 3 },
+            created_at: '2025-01-17T00:00:00.000Z',
+            started_at: '2025-01-17T00:00:01.000Z',
+            completed_at: '2025-01-17T00:00:02.000Z',
+          }),
           ...errors,
         },
       },

@@ -30,7 +30,10 @@ const numbers = (list: unknown[], field: string): string[] =>
 export function mapFindQuery(query: Query): BlocklistQuery {
   const unsubscribeNo = parseServiceNumber(single(query, 'unsubscribeNo'), 'unsubscribeNo', { maxLength: BLOCKLIST_LIMITS.unsubscribeNoLength });
   const rawRecipient = single(query, 'recipientNo');
-  const recipientNo = rawRecipient === undefined || rawRecipient === '' ? undefined : parseServiceNumber(rawRecipient, 'recipientNo', { maxLength: BLOCKLIST_LIMITS.recipientNoLength });
+  const recipientNo =
+    rawRecipient === undefined || rawRecipient === ''
+      ? undefined
+      : parseServiceNumber(rawRecipient, 'recipientNo', { maxLength: BLOCKLIST_LIMITS.recipientNoLength });
   const date = (field: 'startRequestDate' | 'endRequestDate') => {
     const raw = single(query, field);
     if (raw === undefined || raw === '') return undefined;
@@ -56,7 +59,8 @@ export function mapRegisterBody(body: unknown): BlocklistChange {
   const unsubscribeNo = parseServiceNumber(b.unsubscribeNo, 'unsubscribeNo', { maxLength: BLOCKLIST_LIMITS.unsubscribeNoLength });
   const list = b.recipientNoList;
   if (!Array.isArray(list) || list.length === 0) throw invalid('recipientNoList', 'recipientNoList is required: a list of 1 to 10 numbers');
-  if (list.length > BLOCKLIST_LIMITS.registerListSize) throw invalid('recipientNoList', `recipientNoList has ${list.length} numbers; at most ${BLOCKLIST_LIMITS.registerListSize} per request`);
+  if (list.length > BLOCKLIST_LIMITS.registerListSize)
+    throw invalid('recipientNoList', `recipientNoList has ${list.length} numbers; at most ${BLOCKLIST_LIMITS.registerListSize} per request`);
   return { unsubscribeNo, recipientNos: numbers(list, 'recipientNoList') };
 }
 
@@ -66,7 +70,8 @@ export function mapRemoveQuery(query: Query): BlocklistChange {
   const raw = single(query, 'recipientNoList');
   if (typeof raw !== 'string' || raw.trim() === '') throw invalid('recipientNoList', 'recipientNoList is required: numbers separated by commas');
   const list = raw.split(',').map((s) => s.trim());
-  if (list.length > BLOCKLIST_LIMITS.removeListSize) throw invalid('recipientNoList', `recipientNoList has ${list.length} numbers; at most ${BLOCKLIST_LIMITS.removeListSize} per request`);
+  if (list.length > BLOCKLIST_LIMITS.removeListSize)
+    throw invalid('recipientNoList', `recipientNoList has ${list.length} numbers; at most ${BLOCKLIST_LIMITS.removeListSize} per request`);
   return { unsubscribeNo, recipientNos: numbers(list, 'recipientNoList') };
 }
 

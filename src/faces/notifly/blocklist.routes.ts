@@ -44,7 +44,8 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
 
   const scoped = async (request: Req, reply: Parameters<typeof limitRequest>[1]) => {
     const session = request.notiflySession!;
-    if (request.params.projectId !== session.project.id) throw new MaruError('not_found', `project ${request.params.projectId} not found`, { field: 'projectId' });
+    if (request.params.projectId !== session.project.id)
+      throw new MaruError('not_found', `project ${request.params.projectId} not found`, { field: 'projectId' });
     await limitRequest(runtime, reply, session);
     return session.project.id;
   };
@@ -75,11 +76,18 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
                 pageNum: Type.Integer(),
                 pageSize: Type.Integer(),
                 totalCount: Type.Integer(),
-                data: Type.Array(Type.Object({ unsubscribeNo: Type.String(), recipientNo: Type.String(), requestDate: Type.String() }, { additionalProperties: false })),
+                data: Type.Array(
+                  Type.Object({ unsubscribeNo: Type.String(), recipientNo: Type.String(), requestDate: Type.String() }, { additionalProperties: false }),
+                ),
               },
               { additionalProperties: false },
             ),
-            { pageNum: 1, pageSize: 15, totalCount: 1, data: [{ unsubscribeNo: '0801234567', recipientNo: '01012345678', requestDate: '2025-01-06 10:00:00.0' }] },
+            {
+              pageNum: 1,
+              pageSize: 15,
+              totalCount: 1,
+              data: [{ unsubscribeNo: '0801234567', recipientNo: '01012345678', requestDate: '2025-01-06 10:00:00.0' }],
+            },
           ),
           ...MESSAGES_ERRORS,
         },
@@ -92,7 +100,11 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
         pageNum: page.pageNum,
         pageSize: page.pageSize,
         totalCount: page.totalCount,
-        data: page.data.map((r) => ({ unsubscribeNo: r.unsubscribeNo, recipientNo: r.recipientNo, requestDate: formatRequestDate(r.requestDate, page.timezone) })),
+        data: page.data.map((r) => ({
+          unsubscribeNo: r.unsubscribeNo,
+          recipientNo: r.recipientNo,
+          requestDate: formatRequestDate(r.requestDate, page.timezone),
+        })),
       };
     },
   );

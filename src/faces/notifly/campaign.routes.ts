@@ -16,7 +16,6 @@ type Deps = Pick<Services, 'config' | 'deliveries'> & NotiflyAuthDeps;
 const PATH = '/campaign/:projectId/:campaignId/send';
 type SendRequest = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
 
-
 /**
  * Notifly campaign send (seed 004 §5): `POST /campaign/{projectId}/{campaignId}/send`, answered in the campaign
  * envelope `{code, success, error}` with the seed's status codes:
@@ -64,7 +63,8 @@ export async function notiflyCampaignRoutes(app: FastifyInstance, opts: { runtim
     },
     async (request: SendRequest, reply) => {
       const session = request.notiflySession!;
-      if (request.params.projectId !== session.project.id) throw new MaruError('not_found', `project ${request.params.projectId} not found`, { field: 'projectId' });
+      if (request.params.projectId !== session.project.id)
+        throw new MaruError('not_found', `project ${request.params.projectId} not found`, { field: 'projectId' });
       await limitRequest(runtime, reply, session);
       const key = request.headers['idempotency-key'];
       const r = await runtime.deliveries.sendApi({

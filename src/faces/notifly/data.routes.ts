@@ -7,7 +7,16 @@ import { okData } from './envelope.ts';
 import { Type } from '@sinclair/typebox';
 import { SECURITY } from '../shared/openapi.ts';
 import { DATA_ERRORS, dataOk, oneOrMany } from './schemas.ts';
-import { MAX_DELETIONS, MAX_EVENTS, MAX_USERS, TRACK_EVENT_WIRE, mapDeleteUsersBody, mapSetUserPropertiesBody, mapTrackEventBody, projectIdsInBody } from './mapping.ts';
+import {
+  MAX_DELETIONS,
+  MAX_EVENTS,
+  MAX_USERS,
+  TRACK_EVENT_WIRE,
+  mapDeleteUsersBody,
+  mapSetUserPropertiesBody,
+  mapTrackEventBody,
+  projectIdsInBody,
+} from './mapping.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'deletion' | 'events' | 'metrics' | 'profiles' | 'taxonomy'> & NotiflyAuthDeps;
@@ -77,11 +86,11 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: D
         tags,
         summary: `Set user properties (one object or an array of up to ${MAX_USERS}); data is the number of users updated`,
         security,
-        body: oneOrMany(
-          Type.Object({ projectId: Type.String(), userId: Type.String(), userProperties: UserProperties }),
-          MAX_USERS,
-          { projectId: 'PROJECT_ID', userId: 'user-1', userProperties: { $email: 'user1@example.com', tier: 'gold' } },
-        ),
+        body: oneOrMany(Type.Object({ projectId: Type.String(), userId: Type.String(), userProperties: UserProperties }), MAX_USERS, {
+          projectId: 'PROJECT_ID',
+          userId: 'user-1',
+          userProperties: { $email: 'user1@example.com', tier: 'gold' },
+        }),
         response: { ...dataOk(Type.Integer(), 1), ...DATA_ERRORS },
       },
     },

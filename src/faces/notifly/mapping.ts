@@ -15,7 +15,10 @@ export const MAX_DELETIONS = 1000;
  * The user properties Notifly treats specially: identifiers as well as properties. They are stored under the
  * core's standard user properties (df_email, df_phone), as written (trimmed), so every face and export sees one name.
  */
-export const SPECIAL_USER_PROPERTIES = { $email: { identifier: 'email', property: 'df_email' }, $phone_number: { identifier: 'phone', property: 'df_phone' } } as const;
+export const SPECIAL_USER_PROPERTIES = {
+  $email: { identifier: 'email', property: 'df_email' },
+  $phone_number: { identifier: 'phone', property: 'df_phone' },
+} as const;
 
 /** Field names of track-event as the core's event input sees them (errors name `body[i].<field>`). */
 export const TRACK_EVENT_WIRE: EventWireNames = {
@@ -40,7 +43,8 @@ function elements(body: unknown, max: number, noun: string): Element[] {
   }
   const list = Array.isArray(body) ? body : [body];
   if (list.length === 0) throw invalid('body', `body must contain at least one ${noun}`);
-  if (list.length > max) throw new MaruError('too_many_items', `at most ${max} ${noun}s per request, got ${list.length}`, { field: 'body', details: { kind: noun } });
+  if (list.length > max)
+    throw new MaruError('too_many_items', `at most ${max} ${noun}s per request, got ${list.length}`, { field: 'body', details: { kind: noun } });
   return list.map((value, i) => {
     if (!isPlainObject(value)) throw invalid(`body[${i}]`, `body[${i}] must be an object`);
     return { value, at: `body[${i}]` };
@@ -96,7 +100,10 @@ export function mapTrackEventBody(body: unknown): EventInput[] {
     if (params !== undefined && params !== null && !isPlainObject(params)) throw invalid(`${e.at}.eventParams`, `${e.at}.eventParams must be an object`);
     const properties: Record<string, unknown> = { ...((params as Record<string, unknown> | null | undefined) ?? {}) };
     if (Object.hasOwn(properties, SEGMENTATION_KEYS_PROPERTY)) {
-      throw invalid(`${e.at}.eventParams.${SEGMENTATION_KEYS_PROPERTY}`, `${e.at}.eventParams.${SEGMENTATION_KEYS_PROPERTY} is reserved; use segmentationEventParamKeys`);
+      throw invalid(
+        `${e.at}.eventParams.${SEGMENTATION_KEYS_PROPERTY}`,
+        `${e.at}.eventParams.${SEGMENTATION_KEYS_PROPERTY} is reserved; use segmentationEventParamKeys`,
+      );
     }
     const keys = checkSegmentationKeys({ value: e.value.segmentationEventParamKeys, field: `${e.at}.segmentationEventParamKeys` });
     if (keys.length > 0) properties[SEGMENTATION_KEYS_PROPERTY] = keys;
@@ -174,7 +181,8 @@ export function mapCampaignSendBody(body: unknown): unknown {
   const recipients = body.recipients.map((r, i) => {
     if (!isPlainObject(r) || r.userID === undefined) return r;
     const { userID, ...rest } = r;
-    if (rest.userId !== undefined && rest.userId !== userID) throw invalid(`recipients[${i}].userId`, `recipients[${i}].userId and recipients[${i}].userID (its legacy name) disagree`);
+    if (rest.userId !== undefined && rest.userId !== userID)
+      throw invalid(`recipients[${i}].userId`, `recipients[${i}].userId and recipients[${i}].userID (its legacy name) disagree`);
     return { ...rest, userId: rest.userId ?? userID };
   });
   return { ...body, recipients };

@@ -1,6 +1,14 @@
 import { MaruError, invalid } from '../../core/errors.ts';
 import { DIRECT_LIMITS } from '../../core/messaging/direct-messages.service.ts';
-import type { AlimtalkFailoverInput, AlimtalkRecipient, DirectRecipient, FriendtalkRecipient, SendAlimtalkCommand, SendFriendtalkCommand, SendTextCommand } from '../../core/messaging/direct-messages.types.ts';
+import type {
+  AlimtalkFailoverInput,
+  AlimtalkRecipient,
+  DirectRecipient,
+  FriendtalkRecipient,
+  SendAlimtalkCommand,
+  SendFriendtalkCommand,
+  SendTextCommand,
+} from '../../core/messaging/direct-messages.types.ts';
 import { parseServiceNumber } from '../../core/messaging/numbers.ts';
 import type { TextKind } from '../../core/messaging/text-size.ts';
 
@@ -40,7 +48,10 @@ function recipientList(b: Obj): Obj[] {
   if (list === undefined || list === null) throw invalid('recipientList', 'recipientList is required: a list of {recipientNo, ...}');
   if (!Array.isArray(list)) throw invalid('recipientList', 'recipientList must be a list');
   if (list.length === 0) throw invalid('recipientList', 'recipientList must list at least one recipient');
-  if (list.length > DIRECT_LIMITS.recipients) throw new MaruError('too_many_items', `recipientList has ${list.length} recipients; at most ${DIRECT_LIMITS.recipients} per request`, { field: 'recipientList' });
+  if (list.length > DIRECT_LIMITS.recipients)
+    throw new MaruError('too_many_items', `recipientList has ${list.length} recipients; at most ${DIRECT_LIMITS.recipients} per request`, {
+      field: 'recipientList',
+    });
   return list.map((r, i) => {
     if (!isObject(r)) throw invalid(`recipientList[${i}]`, `recipientList[${i}] must be an object {recipientNo, ...}`);
     return r;
@@ -88,7 +99,8 @@ function templateParameter(raw: unknown, field: string): Record<string, string> 
     if (typeof v === 'string') out[k] = v;
     else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') out[k] = String(v);
     else throw invalid(`${field}.${k}`, `${field}.${k} must be a string`);
-    if (out[k].length > DIRECT_LIMITS.templateParameterValueLength) throw invalid(`${field}.${k}`, `${field}.${k} is longer than ${DIRECT_LIMITS.templateParameterValueLength} characters`);
+    if (out[k].length > DIRECT_LIMITS.templateParameterValueLength)
+      throw invalid(`${field}.${k}`, `${field}.${k} is longer than ${DIRECT_LIMITS.templateParameterValueLength} characters`);
   }
   return out;
 }
@@ -100,7 +112,8 @@ function resendParameter(raw: unknown, at: string): AlimtalkFailoverInput | unde
   const rawType = raw.resendType;
   let kind: 'sms' | 'lms' | undefined;
   if (!blank(rawType)) {
-    if (typeof rawType !== 'string' || !['sms', 'lms'].includes(rawType.toLowerCase())) throw invalid(`${at}.resendType`, `${at}.resendType must be SMS or LMS`);
+    if (typeof rawType !== 'string' || !['sms', 'lms'].includes(rawType.toLowerCase()))
+      throw invalid(`${at}.resendType`, `${at}.resendType must be SMS or LMS`);
     kind = rawType.toLowerCase() as 'sms' | 'lms';
   }
   const title = optionalString(raw, 'resendTitle', `${at}.resendTitle`) || undefined;

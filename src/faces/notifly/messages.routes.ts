@@ -92,7 +92,7 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
     {
       path: '/messages/text-message',
       send: sendText,
-      summary: 'Send an SMS, LMS or MMS to up to 1,000 numbers (needs the project\'s own text-message sending)',
+      summary: "Send an SMS, LMS or MMS to up to 1,000 numbers (needs the project's own text-message sending)",
       body: Type.Object(
         {
           projectId: S(),
@@ -130,7 +130,11 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
             ),
           }),
         },
-        { examples: [{ projectId: 'PROJECT_ID', templateId: 'welcome', recipientList: [{ recipientNo: '01012345678', templateParameter: { name: '홍길동' } }] }] },
+        {
+          examples: [
+            { projectId: 'PROJECT_ID', templateId: 'welcome', recipientList: [{ recipientNo: '01012345678', templateParameter: { name: '홍길동' } }] },
+          ],
+        },
       ),
     },
     {

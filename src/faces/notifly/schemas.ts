@@ -16,11 +16,14 @@ const CODE_OF: Record<number, ErrorCode> = {
   501: 'not_implemented',
   503: 'unavailable',
 };
-export const exampleError = (status: number) => new MaruError(CODE_OF[status], status === 422 ? 'Idempotency-Key was used with another body' : 'see docs/notifly.md');
+export const exampleError = (status: number) =>
+  new MaruError(CODE_OF[status], status === 422 ? 'Idempotency-Key was used with another body' : 'see docs/notifly.md');
 
 /** The data envelope `{data, error}` (seed 004 §1–4). */
 export const DataError = Type.Object({ data: Type.Null(), error: Type.String() }, { additionalProperties: false });
-export const dataOk = (data: TSchema, example: unknown) => ({ 200: described(200, Type.Object({ data, error: Type.Null() }, { additionalProperties: false }), { data: example, error: null }) });
+export const dataOk = (data: TSchema, example: unknown) => ({
+  200: described(200, Type.Object({ data, error: Type.Null() }, { additionalProperties: false }), { data: example, error: null }),
+});
 export const DATA_ERRORS = errorResponses(DataError, [400, 401, 403, 413, 415, 429, 500, 503], (s) => renderDataError(exampleError(s)).body);
 
 /** The campaign envelope `{code, success, error}` (seed 004 §5). */
@@ -38,4 +41,5 @@ export const MESSAGES_ERRORS = errorResponses(MessagesError, [400, 401, 404, 413
 }));
 
 /** One object, or an array of 1..max of them (D9). */
-export const oneOrMany = (item: TSchema, max: number, example: unknown) => Type.Union([item, Type.Array(item, { minItems: 1, maxItems: max })], { examples: [example] });
+export const oneOrMany = (item: TSchema, max: number, example: unknown) =>
+  Type.Union([item, Type.Array(item, { minItems: 1, maxItems: max })], { examples: [example] });

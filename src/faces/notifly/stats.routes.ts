@@ -59,7 +59,10 @@ export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: 
         response: {
           200: described(
             200,
-            Type.Object({ data: Type.Unknown({ description: 'Counts by metric, day (project time zone) and dimension (docs/campaigns.md)' }), error: Type.Null() }, { additionalProperties: false }),
+            Type.Object(
+              { data: Type.Unknown({ description: 'Counts by metric, day (project time zone) and dimension (docs/campaigns.md)' }), error: Type.Null() },
+              { additionalProperties: false },
+            ),
             { data: [], error: null },
           ),
           ...errorResponses(DataError, [400, 401, 429, 500, 503], (st) => renderStatsError(exampleError(st)).body),
@@ -72,7 +75,12 @@ export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: 
         return reply.status(400).send({ data: null, error: 'Invalid project ID' });
       }
       await limitRequest(runtime, reply, session);
-      const data = await runtime.campaignStats.stats({ projectId: session.project.id, campaignId: request.params.campaignId, start: request.query.start, end: request.query.end });
+      const data = await runtime.campaignStats.stats({
+        projectId: session.project.id,
+        campaignId: request.params.campaignId,
+        start: request.query.start,
+        end: request.query.end,
+      });
       return { data, error: null };
     },
   );

@@ -27,8 +27,29 @@ const Subscription = Type.Object({
   keys: Type.Object({ p256dh: Type.String(), auth: Type.String() }),
   expirationTime: Type.Optional(Nullable(Type.Number())),
 });
-const SDK_ERRORS = errorResponses(AdminError, [400, 401, 403, 404, 409, 413, 415, 429, 500, 503], (st) =>
-  adminError(new MaruError(({ 400: 'invalid_input', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'internal', 503: 'unavailable' } as const)[st as 400], 'see docs/providers.md')).body,
+const SDK_ERRORS = errorResponses(
+  AdminError,
+  [400, 401, 403, 404, 409, 413, 415, 429, 500, 503],
+  (st) =>
+    adminError(
+      new MaruError(
+        (
+          {
+            400: 'invalid_input',
+            401: 'unauthenticated',
+            403: 'forbidden',
+            404: 'not_found',
+            409: 'conflict',
+            413: 'payload_too_large',
+            415: 'unsupported_media_type',
+            429: 'rate_limited',
+            500: 'internal',
+            503: 'unavailable',
+          } as const
+        )[st as 400],
+        'see docs/providers.md',
+      ),
+    ).body,
 );
 /** The Marketap API key is optional here: with it, user_id may link the device to a user. */
 const optionalApiKey = [{}, ...SECURITY.marketap];
@@ -87,7 +108,13 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: De
         security: SECURITY.none,
         summary: "The project's VAPID public key (applicationServerKey for pushManager.subscribe)",
         querystring,
-        response: { 200: described(200, Type.Object({ project_id: Type.String(), public_key: Type.String() }, { additionalProperties: false }), { project_id: 'PROJECT_ID', public_key: 'BEl62iUYgUivxIkv69yViEuiBIa…' }), ...SDK_ERRORS },
+        response: {
+          200: described(200, Type.Object({ project_id: Type.String(), public_key: Type.String() }, { additionalProperties: false }), {
+            project_id: 'PROJECT_ID',
+            public_key: 'BEl62iUYgUivxIkv69yViEuiBIa…',
+          }),
+          ...SDK_ERRORS,
+        },
       },
     },
     async (request: Q, reply) => {
@@ -108,10 +135,20 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: De
         security: optionalApiKey,
         querystring,
         body: Type.Object(
-          { device_id: Type.String(), user_id: Type.Optional(Type.String()), subscription: Subscription, properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+          {
+            device_id: Type.String(),
+            user_id: Type.Optional(Type.String()),
+            subscription: Subscription,
+            properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+          },
           { examples: [{ device_id: 'browser-1', subscription: { endpoint: 'https://push.example.com/send/abc', keys: { p256dh: 'BNc…', auth: 'tBH…' } } }] },
         ),
-        response: { 200: described(200, Type.Object({ device_id: Type.String(), profile_id: Type.Optional(Nullable(Type.String())) }, { additionalProperties: false }), { device_id: 'browser-1' }), ...SDK_ERRORS },
+        response: {
+          200: described(200, Type.Object({ device_id: Type.String(), profile_id: Type.Optional(Nullable(Type.String())) }, { additionalProperties: false }), {
+            device_id: 'browser-1',
+          }),
+          ...SDK_ERRORS,
+        },
       },
     },
     async (request: Q, reply) => {
@@ -120,7 +157,14 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: De
       await limit(project, reply);
       const b = request.body as { device_id?: unknown; user_id?: unknown; subscription?: unknown; properties?: unknown } | undefined;
       if (typeof b !== 'object' || b === null || Array.isArray(b)) throw invalid('body', 'the body must be an object {device_id, subscription}');
-      const r = await runtime.sdk.registerWebPush({ project, trusted: isTrusted, deviceId: b.device_id, userId: b.user_id, subscription: b.subscription, properties: b.properties });
+      const r = await runtime.sdk.registerWebPush({
+        project,
+        trusted: isTrusted,
+        deviceId: b.device_id,
+        userId: b.user_id,
+        subscription: b.subscription,
+        properties: b.properties,
+      });
       return { device_id: r.deviceId, ...(isTrusted ? { profile_id: r.profileId } : {}) };
     },
   );

@@ -33,7 +33,8 @@ export function toMaruError(err: unknown, log: FastifyBaseLogger): MaruError {
   if (e?.statusCode === 415) return new MaruError('malformed_body', e.message ?? 'unsupported content type');
   // The client went away before its body arrived whole (Node's 'aborted'): nothing to answer, nothing unexpected;
   // the operations hooks log it at info.
-  if (e?.code === 'ECONNRESET' && e.message === 'aborted') return new MaruError('malformed_body', 'the client closed the connection before its request arrived whole');
+  if (e?.code === 'ECONNRESET' && e.message === 'aborted')
+    return new MaruError('malformed_body', 'the client closed the connection before its request arrived whole');
   const errorId = randomBytes(8).toString('hex');
   // The database cannot write or answer now (full disk, read-only file, connection lost): retryable, and said so.
   const fault = storeFault(err);

@@ -26,7 +26,7 @@ const REASONS: Record<number, string> = {
   400: 'Bad request: the field at fault is named',
   401: 'Not authenticated',
   403: 'Forbidden',
-  404: 'Not found (or another project\'s)',
+  404: "Not found (or another project's)",
   405: 'Method not allowed',
   409: 'Conflict with stored state',
   413: 'Body over the limit (after decoding)',
@@ -62,4 +62,3 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 /** An ISO 8601 UTC timestamp or null. */
 export const Timestamp = Nullable(Type.String({ format: 'date-time' }));
-

@@ -28,10 +28,15 @@ export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Deps
   app.setErrorHandler((err, request, reply) => {
     const e = toMaruError(err, request.log);
     if (e.status < 500) return request.routeOptions.url === '/t/o/:file' ? pixel(reply) : unknownLink(reply);
-    return reply.status(e.status).header('Content-Type', 'text/plain; charset=utf-8').send(e.code === 'unavailable' ? 'unavailable; retry later' : 'internal error');
+    return reply
+      .status(e.status)
+      .header('Content-Type', 'text/plain; charset=utf-8')
+      .send(e.code === 'unavailable' ? 'unavailable; retry later' : 'internal error');
   });
 
-  app.get('/t/o/:file', {
+  app.get(
+    '/t/o/:file',
+    {
       ...documentOnly,
       schema: {
         tags,
@@ -40,19 +45,23 @@ export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Deps
         params: Type.Object({ file: Type.String({ description: '<token>.gif' }) }),
         response: { 200: content('image/gif', Type.String({ format: 'binary' }), 'A 1×1 transparent GIF, whatever the token') },
       },
-    }, async (request: FastifyRequest<{ Params: { file: string } }>, reply) => {
-    const file = request.params.file;
-    if (file.endsWith('.gif')) {
-      try {
-        await runtime.tracking.recordOpen(file.slice(0, -4));
-      } catch (err) {
-        request.log.error({ err }, 'could not record an email open');
+    },
+    async (request: FastifyRequest<{ Params: { file: string } }>, reply) => {
+      const file = request.params.file;
+      if (file.endsWith('.gif')) {
+        try {
+          await runtime.tracking.recordOpen(file.slice(0, -4));
+        } catch (err) {
+          request.log.error({ err }, 'could not record an email open');
+        }
       }
-    }
-    return pixel(reply);
-  });
+      return pixel(reply);
+    },
+  );
 
-  app.get('/t/c/:token', {
+  app.get(
+    '/t/c/:token',
+    {
       ...documentOnly,
       schema: {
         tags,
@@ -66,10 +75,12 @@ export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Deps
           503: content('text/plain', Type.String(), 'The database is unavailable; retry later'),
         },
       },
-    }, async (request: FastifyRequest<{ Params: { token: string }; Querystring: { u?: string } }>, reply) => {
-    const url = request.query.u;
-    const target = typeof url === 'string' ? await runtime.tracking.recordClick(request.params.token, url) : undefined;
-    if (!target) return unknownLink(reply);
-    return reply.header('Cache-Control', 'no-store, private').redirect(target, 302);
-  });
+    },
+    async (request: FastifyRequest<{ Params: { token: string }; Querystring: { u?: string } }>, reply) => {
+      const url = request.query.u;
+      const target = typeof url === 'string' ? await runtime.tracking.recordClick(request.params.token, url) : undefined;
+      if (!target) return unknownLink(reply);
+      return reply.header('Cache-Control', 'no-store, private').redirect(target, 302);
+    },
+  );
 }

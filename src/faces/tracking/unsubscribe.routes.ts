@@ -29,10 +29,21 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 /** The statuses a refused or failed request answers, each with the same small page (the route renders no JSON). */
 const ERROR_PAGES = Object.fromEntries(
-  ([[400, 'Bad request: the field at fault is named'], [413, 'Body over 16 KiB (after decoding)'], [415, 'Unsupported Content-Encoding'], [500, 'Internal error; the error id is in the log'], [503, 'Unavailable; retry later']] as const).map(([s, d]) => [s, content('text/html', Type.String(), d)]),
+  (
+    [
+      [400, 'Bad request: the field at fault is named'],
+      [413, 'Body over 16 KiB (after decoding)'],
+      [415, 'Unsupported Content-Encoding'],
+      [500, 'Internal error; the error id is in the log'],
+      [503, 'Unavailable; retry later'],
+    ] as const
+  ).map(([s, d]) => [s, content('text/html', Type.String(), d)]),
 );
 
-const NOT_FOUND = page('Link not valid', '<h1>This link is not valid</h1><p>The unsubscribe link is incomplete or was changed. Use the link from the email again.</p>');
+const NOT_FOUND = page(
+  'Link not valid',
+  '<h1>This link is not valid</h1><p>The unsubscribe link is incomplete or was changed. Use the link from the email again.</p>',
+);
 
 /**
  * One-click unsubscribe (RFC 8058; docs/providers.md "Unsubscribe"). Public: the token in the path is signed.
@@ -59,39 +70,60 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: D
     return send(reply, e.status, page('Request not accepted', `<h1>This request was not accepted</h1><p>${escapeHtml(e.message)}</p>`));
   });
 
-  app.get('/u/:token', {
+  app.get(
+    '/u/:token',
+    {
       ...documentOnly,
       schema: {
         tags,
         security: SECURITY.none,
         summary: 'Unsubscribe page: a button that confirms (POST)',
-        response: { 200: content('text/html', Type.String(), 'The page with the button'), 404: content('text/html', Type.String(), 'The token is not valid'), ...ERROR_PAGES },
+        response: {
+          200: content('text/html', Type.String(), 'The page with the button'),
+          404: content('text/html', Type.String(), 'The token is not valid'),
+          ...ERROR_PAGES,
+        },
       },
-    }, async (request: T, reply) => {
-    const target = await runtime.unsubscribe.verify(request.params.token);
-    if (!target) return send(reply, 404, NOT_FOUND);
-    return send(
-      reply,
-      200,
-      page(
-        'Unsubscribe',
-        `<h1>Unsubscribe from marketing email?</h1><p>You will no longer receive advertising email from us. Messages about your account and orders still arrive.</p>
+    },
+    async (request: T, reply) => {
+      const target = await runtime.unsubscribe.verify(request.params.token);
+      if (!target) return send(reply, 404, NOT_FOUND);
+      return send(
+        reply,
+        200,
+        page(
+          'Unsubscribe',
+          `<h1>Unsubscribe from marketing email?</h1><p>You will no longer receive advertising email from us. Messages about your account and orders still arrive.</p>
 <form method="post" action="/u/${request.params.token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
-      ),
-    );
-  });
+        ),
+      );
+    },
+  );
 
-  app.post('/u/:token', {
+  app.post(
+    '/u/:token',
+    {
       ...documentOnly,
       schema: {
         tags,
         security: SECURITY.none,
         summary: 'One-click unsubscribe (RFC 8058): withdraws email advertising consent',
-        body: content('application/x-www-form-urlencoded', Type.String(), 'List-Unsubscribe=One-Click (any content type is accepted)', 'List-Unsubscribe=One-Click'),
-        response: { 200: content('text/html', Type.String(), 'Unsubscribed'), 404: content('text/html', Type.String(), 'The token is not valid'), ...ERROR_PAGES },
+        body: content(
+          'application/x-www-form-urlencoded',
+          Type.String(),
+          'List-Unsubscribe=One-Click (any content type is accepted)',
+          'List-Unsubscribe=One-Click',
+        ),
+        response: {
+          200: content('text/html', Type.String(), 'Unsubscribed'),
+          404: content('text/html', Type.String(), 'The token is not valid'),
+          ...ERROR_PAGES,
+        },
       },
-    }, async (request: T, reply) => {
-    if (!(await runtime.unsubscribe.unsubscribe(request.params.token))) return send(reply, 404, NOT_FOUND);
-    return send(reply, 200, page('Unsubscribed', '<h1>You are unsubscribed</h1><p>You will no longer receive advertising email from us.</p>'));
-  });
+    },
+    async (request: T, reply) => {
+      if (!(await runtime.unsubscribe.unsubscribe(request.params.token))) return send(reply, 404, NOT_FOUND);
+      return send(reply, 200, page('Unsubscribed', '<h1>You are unsubscribed</h1><p>You will no longer receive advertising email from us.</p>'));
+    },
+  );
 }

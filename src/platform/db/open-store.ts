@@ -7,7 +7,12 @@ import { SqliteStore } from './sqlite.store.ts';
 export async function openStore(config: Config): Promise<Store> {
   if (config.databaseUrl) {
     const { PostgresStore } = await import('./postgres.store.ts');
-    return new PostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize, commitGroupMax: config.commitGroupMax, applicationName: `maru-${config.role}` });
+    return new PostgresStore({
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      commitGroupMax: config.commitGroupMax,
+      applicationName: `maru-${config.role}`,
+    });
   }
   return new SqliteStore({
     path: join(config.dataDir, 'maru.db'),

@@ -64,7 +64,10 @@ describe.skipIf(!TEST_DATABASE_URL)('postgres store (integration)', () => {
     await store.write((tx) => insertEvents(tx, [event(), event({ event_key: 'k2' })]));
     const row = await store.db.selectFrom('events').select(['occurred_at', 'received_at', 'seq']).where('event_key', '=', 'k1').executeTakeFirstOrThrow();
     expect(row).toEqual({ occurred_at: Date.UTC(2025, 0, 15), received_at: Date.UTC(2025, 0, 15), seq: expect.any(Number) });
-    const count = await store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const count = await store.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(count.n).toBe(2);
     const streamed: unknown[] = [];
     for await (const r of store.stream(store.db.selectFrom('events').select('occurred_at').orderBy('event_key'))) streamed.push(r.occurred_at);
@@ -154,12 +157,23 @@ describe.skipIf(!TEST_DATABASE_URL)('postgres store (integration)', () => {
     const store = new PostgresStore({ url: database.url, poolSize: 2, partitionIntervalMs: 0 });
     stores.push(store);
     await store.migrate();
-    await store.write((tx) => insertEvents(tx, Array.from({ length: 50 }, (_, i) => event({ event_key: `k${i}` }))));
+    await store.write((tx) =>
+      insertEvents(
+        tx,
+        Array.from({ length: 50 }, (_, i) => event({ event_key: `k${i}` })),
+      ),
+    );
     // Two streams paused by their consumers hold both stream connections…
     const held = [0, 1].map(() => store.stream(store.db.selectFrom('events').select('event_key'), { chunkSize: 10 })[Symbol.asyncIterator]());
     for (const it of held) expect((await it.next()).done).toBe(false);
     // …while writes and reads still get theirs (poolSize 2).
-    for (let i = 0; i < 3; i++) await store.write((tx) => tx.insertInto('projects').values({ id: `p${i}`, name: 'n', timezone: 'UTC', settings: '{}', created_at: 1 }).execute());
+    for (let i = 0; i < 3; i++)
+      await store.write((tx) =>
+        tx
+          .insertInto('projects')
+          .values({ id: `p${i}`, name: 'n', timezone: 'UTC', settings: '{}', created_at: 1 })
+          .execute(),
+      );
     expect(await store.db.selectFrom('projects').select('id').execute()).toHaveLength(3);
     // A consumer that never finishes or returns its stream does not keep close() waiting.
     const closed = await Promise.race([store.close().then(() => 'closed'), sleep(10_000).then(() => 'hung')]);
@@ -179,7 +193,7 @@ describe.skipIf(!TEST_DATABASE_URL)('postgres store (integration)', () => {
   test('the unnest fast path stores and dedupes exactly like the multi-row INSERT', async () => {
     const store = open();
     await store.migrate();
-    const odd = JSON.stringify({ tab: 'a\tb', nl: 'x\ny', backslash: 'c:\\d', quote: "it's \"q\"", korean: '구매 완료', emoji: '🎉' });
+    const odd = JSON.stringify({ tab: 'a\tb', nl: 'x\ny', backslash: 'c:\\d', quote: 'it\'s "q"', korean: '구매 완료', emoji: '🎉' });
     const batch = (p: string): NewEventRow[] => [
       event({ project_id: p, event_key: 'a', properties: odd }),
       event({ project_id: p, event_key: 'b', items: '[{"df_item_id":"1"}]', occurred_at: Date.UTC(2019, 0, 1) }),
@@ -191,7 +205,14 @@ describe.skipIf(!TEST_DATABASE_URL)('postgres store (integration)', () => {
     expect(viaUnnest).toEqual(viaInsert);
     expect(viaUnnest).toEqual([3, 0]);
     const rows = async (p: string) =>
-      (await store.db.selectFrom('events').select(['occurred_at', 'event_key', 'name', 'received_at', 'profile_id', 'properties', 'items', 'source']).where('project_id', '=', p).orderBy('event_key').execute()).map((r) => ({ ...r }));
+      (
+        await store.db
+          .selectFrom('events')
+          .select(['occurred_at', 'event_key', 'name', 'received_at', 'profile_id', 'properties', 'items', 'source'])
+          .where('project_id', '=', p)
+          .orderBy('event_key')
+          .execute()
+      ).map((r) => ({ ...r }));
     expect(await rows('u')).toEqual(await rows('m'));
     expect((await rows('u'))[0].properties).toBe(odd);
   });
@@ -207,7 +228,9 @@ describe.skipIf(!TEST_DATABASE_URL)('postgres store (integration)', () => {
       expect(parts[1]).toMatchObject({ from: monthStart(now), to: monthStart(now, 1) });
 
       await store.write((tx) => insertEvents(tx, [event({ occurred_at: now }), event({ event_key: 'old', occurred_at: Date.UTC(2019, 5, 1) })]));
-      const where = await sql<{ part: string; event_key: string }>`select tableoid::regclass::text as part, event_key from events order by event_key`.execute(store.db);
+      const where = await sql<{ part: string; event_key: string }>`select tableoid::regclass::text as part, event_key from events order by event_key`.execute(
+        store.db,
+      );
       expect(where.rows).toEqual([
         { part: partitionName(monthStart(now)), event_key: 'k1' },
         { part: 'events_default', event_key: 'old' },
@@ -218,7 +241,11 @@ describe.skipIf(!TEST_DATABASE_URL)('postgres store (integration)', () => {
       const store = open();
       await store.migrate();
       const june = Date.UTC(2019, 5, 10);
-      expect(await store.write((tx) => insertEvents(tx, [event({ occurred_at: june }), event({ occurred_at: june, event_key: 'k2' }), event({ occurred_at: Date.UTC(2019, 7, 1) })]))).toBe(3);
+      expect(
+        await store.write((tx) =>
+          insertEvents(tx, [event({ occurred_at: june }), event({ occurred_at: june, event_key: 'k2' }), event({ occurred_at: Date.UTC(2019, 7, 1) })]),
+        ),
+      ).toBe(3);
       await createMonth(store.db, monthStart(june));
       const counts = await listEventPartitions(store.db, { countRows: true });
       expect(counts.find((p) => p.name === 'events_y2019m06')?.rows).toBe(2);

@@ -308,7 +308,11 @@ export class PostgresStore implements Store {
 
   async probe(): Promise<void> {
     await this.write((tx) =>
-      tx.insertInto('store_probe').values({ id: 1, at: Date.now() }).onConflict((oc) => oc.column('id').doUpdateSet({ at: Date.now() })).execute(),
+      tx
+        .insertInto('store_probe')
+        .values({ id: 1, at: Date.now() })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ at: Date.now() }))
+        .execute(),
     );
   }
 
@@ -328,7 +332,9 @@ export class PostgresStore implements Store {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 /** A 64-bit advisory lock id for a key (the first 8 bytes of its SHA-256). */

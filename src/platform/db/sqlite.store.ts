@@ -106,25 +106,26 @@ export class SqliteStore implements Store {
             if (storeFault(error)) throw error;
             outcomes.push({ ok: false, error });
           }
-        } else await this.#transaction(async (tx) => {
-          // Units join the group until it holds groupMax of them or has run for the time budget.
-          while (this.#queue.length > 0 && group.length < this.#groupMax && (group.length === 0 || performance.now() - started < this.#groupBudgetMs)) {
-            const pending = this.#queue.shift()!;
-            group.push(pending);
-            await sql`SAVEPOINT unit`.execute(tx);
-            try {
-              const value = await pending.unit(tx);
-              await sql`RELEASE unit`.execute(tx);
-              outcomes.push({ ok: true, value });
-            } catch (error) {
-              // A full disk or I/O error can end the whole transaction (SQLite rolls it back itself): then the group fails.
-              if (storeFault(error) || !this.#writer.raw.isTransaction) throw error;
-              await sql`ROLLBACK TO unit`.execute(tx);
-              await sql`RELEASE unit`.execute(tx);
-              outcomes.push({ ok: false, error });
+        } else
+          await this.#transaction(async (tx) => {
+            // Units join the group until it holds groupMax of them or has run for the time budget.
+            while (this.#queue.length > 0 && group.length < this.#groupMax && (group.length === 0 || performance.now() - started < this.#groupBudgetMs)) {
+              const pending = this.#queue.shift()!;
+              group.push(pending);
+              await sql`SAVEPOINT unit`.execute(tx);
+              try {
+                const value = await pending.unit(tx);
+                await sql`RELEASE unit`.execute(tx);
+                outcomes.push({ ok: true, value });
+              } catch (error) {
+                // A full disk or I/O error can end the whole transaction (SQLite rolls it back itself): then the group fails.
+                if (storeFault(error) || !this.#writer.raw.isTransaction) throw error;
+                await sql`ROLLBACK TO unit`.execute(tx);
+                await sql`RELEASE unit`.execute(tx);
+                outcomes.push({ ok: false, error });
+              }
             }
-          }
-        });
+          });
       } catch (error) {
         // The transaction itself failed, or its WAL could not be flushed: the group is not acknowledged. (If it failed
         // before any unit joined, the units that would have formed the group fail with it rather than retrying forever.)
@@ -185,7 +186,11 @@ export class SqliteStore implements Store {
 
   async probe(): Promise<void> {
     await this.write((tx) =>
-      tx.insertInto('store_probe').values({ id: 1, at: Date.now() }).onConflict((oc) => oc.column('id').doUpdateSet({ at: Date.now() })).execute(),
+      tx
+        .insertInto('store_probe')
+        .values({ id: 1, at: Date.now() })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ at: Date.now() }))
+        .execute(),
     );
   }
 

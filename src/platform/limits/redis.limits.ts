@@ -190,7 +190,13 @@ export class RedisLimits implements Limits {
 }
 
 /** Builds the Redis limits for a process, with its fallback counter on the process's metrics registry. */
-export async function openRedisLimits(input: { url: string; prefix: string; clock: Clock; log: Logger; registry: import('prom-client').Registry }): Promise<RedisLimits> {
+export async function openRedisLimits(input: {
+  url: string;
+  prefix: string;
+  clock: Clock;
+  log: Logger;
+  registry: import('prom-client').Registry;
+}): Promise<RedisLimits> {
   const { Counter: PromCounter } = await import('prom-client');
   const fallbackCounter = new PromCounter({
     name: 'maru_limits_fallback_total',

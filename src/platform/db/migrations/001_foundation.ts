@@ -81,9 +81,7 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   // Events: the dedupe key is ordered by occurred_at so that inserts land at the end of the index (see docs/design.md).
   await db.schema
     .createTable('events')
-    .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
-      dialect === 'postgres' ? c.notNull() : c.primaryKey().autoIncrement(),
-    )
+    .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.notNull() : c.primaryKey().autoIncrement()))
     .addColumn('project_id', 'text', (c) => c.notNull())
     .addColumn('occurred_at', t.time, (c) => c.notNull())
     .addColumn('event_key', 'text', (c) => c.notNull())
@@ -95,7 +93,9 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('source', 'text', (c) => c.notNull())
     // PostgreSQL: partitioned by month of occurred_at (src/platform/db/postgres.partitions.ts); a partitioned table's
     // primary key must include the partition key.
-    .$call((b) => (dialect === 'postgres' ? b.addPrimaryKeyConstraint('events_pk', ['seq', 'occurred_at']).modifyEnd(sql`partition by range (occurred_at)`) : b))
+    .$call((b) =>
+      dialect === 'postgres' ? b.addPrimaryKeyConstraint('events_pk', ['seq', 'occurred_at']).modifyEnd(sql`partition by range (occurred_at)`) : b,
+    )
     .execute();
   if (dialect === 'postgres') await sql`create table events_default partition of events default`.execute(db);
   await db.schema.createIndex('events_dedupe').unique().on('events').columns(['project_id', 'occurred_at', 'event_key']).execute();

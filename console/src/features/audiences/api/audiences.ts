@@ -18,7 +18,8 @@ export const useAudience = (projectId: string, audienceId: string | undefined) =
   useQuery({
     queryKey: [...key(projectId), audienceId],
     enabled: audienceId !== undefined,
-    queryFn: async (): Promise<Audience> => (await api.get('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: audienceId! } })).audience,
+    queryFn: async (): Promise<Audience> =>
+      (await api.get('/admin/v1/projects/{projectId}/audiences/{audienceId}', { path: { projectId, audienceId: audienceId! } })).audience,
   });
 
 /** Count and sample profiles of an unsaved rule, as the builder changes (the previous answer stays while the next loads). */
@@ -28,7 +29,8 @@ export const usePreview = (projectId: string, rule: ApiRule | null) =>
     enabled: rule !== null,
     placeholderData: keepPreviousData,
     retry: false,
-    queryFn: async ({ signal }): Promise<Preview> => api.post('/admin/v1/projects/{projectId}/audiences/preview', { path: { projectId }, query: { sample: 10 }, body: { rule: rule! }, signal }),
+    queryFn: async ({ signal }): Promise<Preview> =>
+      api.post('/admin/v1/projects/{projectId}/audiences/preview', { path: { projectId }, query: { sample: 10 }, body: { rule: rule! }, signal }),
   });
 
 export const useSaveAudience = (projectId: string) => {

@@ -120,7 +120,9 @@ export function AudienceEditor({ audienceId, canEdit }: { audienceId?: string; c
               <Text size="sm" c="dimmed">
                 {t('audiences.sample')}
               </Text>
-              {preview.data.sample.length === 0 ? <Text size="sm">{t('common.none')}</Text> : (
+              {preview.data.sample.length === 0 ? (
+                <Text size="sm">{t('common.none')}</Text>
+              ) : (
                 preview.data.sample.map((id) => (
                   <Anchor key={id} component={Link} to={`/p/${project.id}/profiles/${encodeURIComponent(id)}`} size="sm" ff="monospace">
                     {id}

@@ -16,8 +16,12 @@ export const useSetChannel = (projectId: string) => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async (input: { channel: string; vendor: string; config: Record<string, unknown> }): Promise<ChannelView> =>
-      (await api.put('/admin/v1/projects/{projectId}/channels/{channel}', { path: { projectId, channel: input.channel }, body: { vendor: input.vendor, config: input.config } }))
-        .channel,
+      (
+        await api.put('/admin/v1/projects/{projectId}/channels/{channel}', {
+          path: { projectId, channel: input.channel },
+          body: { vendor: input.vendor, config: input.config },
+        })
+      ).channel,
     onSuccess: () => qc.invalidateQueries({ queryKey: key(projectId) }),
   });
 };

@@ -71,12 +71,21 @@ export function ChannelsPanel({ canEdit }: { canEdit: boolean }) {
                 )}
                 <Group mt="sm" gap="xs">
                   {canEdit && (
-                    <Button size="xs" onClick={() => setEditing(channel)} aria-label={t('channels.configureNamed', { channel: t(`channels.names.${channel as 'email'}`) })}>
+                    <Button
+                      size="xs"
+                      onClick={() => setEditing(channel)}
+                      aria-label={t('channels.configureNamed', { channel: t(`channels.names.${channel as 'email'}`) })}
+                    >
                       {t('channels.configure')}
                     </Button>
                   )}
                   {canEdit && (
-                    <Button size="xs" variant="light" onClick={() => setTesting(channel)} aria-label={t('channels.testNamed', { channel: t(`channels.names.${channel as 'email'}`) })}>
+                    <Button
+                      size="xs"
+                      variant="light"
+                      onClick={() => setTesting(channel)}
+                      aria-label={t('channels.testNamed', { channel: t(`channels.names.${channel as 'email'}`) })}
+                    >
                       {t('channels.test')}
                     </Button>
                   )}
@@ -97,10 +106,19 @@ export function ChannelsPanel({ canEdit }: { canEdit: boolean }) {
             );
           })}
         </SimpleGrid>
-        <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing ? t('channels.configureNamed', { channel: t(`channels.names.${editing as 'email'}`) }) : ''} size="lg">
+        <Modal
+          opened={editing !== null}
+          onClose={() => setEditing(null)}
+          title={editing ? t('channels.configureNamed', { channel: t(`channels.names.${editing as 'email'}`) }) : ''}
+          size="lg"
+        >
           {editing && <VendorForm channel={editing} current={list.data?.find((x) => x.channel === editing)} onDone={() => setEditing(null)} />}
         </Modal>
-        <Modal opened={testing !== null} onClose={() => setTesting(null)} title={testing ? t('channels.testNamed', { channel: t(`channels.names.${testing as 'email'}`) }) : ''}>
+        <Modal
+          opened={testing !== null}
+          onClose={() => setTesting(null)}
+          title={testing ? t('channels.testNamed', { channel: t(`channels.names.${testing as 'email'}`) }) : ''}
+        >
           {testing && <TestForm channel={testing} />}
         </Modal>
       </Stack>

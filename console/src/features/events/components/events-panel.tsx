@@ -70,11 +70,15 @@ export function EventsPanel() {
                   <Time value={e.occurredAt} />
                 </Table.Td>
                 <Table.Td ff="monospace">{e.name}</Table.Td>
-                <Table.Td>{e.profileId ? (
+                <Table.Td>
+                  {e.profileId ? (
                     <Anchor component={Link} to={`/p/${project.id}/profiles/${encodeURIComponent(e.profileId)}`} ff="monospace" size="sm">
                       {e.profileId}
                     </Anchor>
-                  ) : '—'}</Table.Td>
+                  ) : (
+                    '—'
+                  )}
+                </Table.Td>
                 <Table.Td>
                   <Text size="xs" lineClamp={2}>
                     <Code>{JSON.stringify(e.properties ?? {})}</Code>

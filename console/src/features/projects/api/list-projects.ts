@@ -5,5 +5,4 @@ import type { Project } from './types';
 export const projectsKey = ['projects'] as const;
 
 /** The projects the signed-in user has a role in. */
-export const useProjects = () =>
-  useQuery({ queryKey: projectsKey, queryFn: async (): Promise<Project[]> => (await api.get('/admin/v1/projects')).projects });
+export const useProjects = () => useQuery({ queryKey: projectsKey, queryFn: async (): Promise<Project[]> => (await api.get('/admin/v1/projects')).projects });

@@ -12,7 +12,10 @@ export const useUpdateProjectSettings = (projectId: string) => {
       (await api.patch('/admin/v1/projects/{projectId}', { path: { projectId }, body: patch })).project,
     onSuccess: (project) => {
       qc.setQueryData(['projects', projectId], project);
-      return Promise.all([qc.invalidateQueries({ queryKey: ['projects'], exact: true }), qc.invalidateQueries({ queryKey: ['projects', projectId, 'settings'] })]);
+      return Promise.all([
+        qc.invalidateQueries({ queryKey: ['projects'], exact: true }),
+        qc.invalidateQueries({ queryKey: ['projects', projectId, 'settings'] }),
+      ]);
     },
   });
 };
