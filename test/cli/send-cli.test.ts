@@ -148,5 +148,12 @@ test('message text sends through the sandbox once text sending is set up: the pl
     '--request-id',
     'cli-1',
   ]);
-  expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, existing: 2 });
+  // The same request id and request: the first answer again (Idempotency-Key replay), nothing recorded twice.
+  expect(JSON.parse(again.stdout)).toEqual(JSON.parse(m.stdout));
+  const db = new DatabaseSync(join(dataDir, 'maru.db'), { readOnly: true });
+  try {
+    expect((db.prepare("select count(*) as n from deliveries where project_id = ? and campaign_id = 'direct_text'").get(projectId) as { n: number }).n).toBe(2);
+  } finally {
+    db.close();
+  }
 }, 400_000);

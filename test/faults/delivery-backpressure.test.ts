@@ -12,8 +12,6 @@ afterEach(async () => {
   await w?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 test('past MARU_BACKLOG_MAX_DELIVERIES waiting jobs, campaign sends and direct messages answer 503 with Retry-After, then recover', async () => {
   w = await messagingWorld({ env: { MARU_BACKLOG_MAX_DELIVERIES: '2' } });
   await setUp(w, { senderNumbers: ['1544-6859'], sandboxTextSending: true });
@@ -41,7 +39,7 @@ test('past MARU_BACKLOG_MAX_DELIVERIES waiting jobs, campaign sends and direct m
 
   expectOk(await notiflySend(phones('01011112222', '01022223333')), 200);
   expect(await waiting()).toBe(2);
-  await sleep(1100); // the backlog is counted at most once a second
+  w.clock.advance(1100); // the backlog is counted at most once a second (on the runtime's clock)
 
   const refused = [await notiflySend(phones('01055556666')), await adminSend(phones('01055556666')), await direct()];
   expect(refused.map((r) => [r.status, r.headers['retry-after']])).toEqual([
@@ -56,7 +54,7 @@ test('past MARU_BACKLOG_MAX_DELIVERIES waiting jobs, campaign sends and direct m
   expect(listed).toHaveLength(2);
 
   expect(await w.runtime.queue.drain(DELIVERY_QUEUE)).toBe(2);
-  await sleep(1100);
+  w.clock.advance(1100);
   expectOk(await notiflySend(phones('01055556666')), 200);
   expect((await adminSend(phones('01077778888'))).status).toBe(202);
   expectOk(await direct(), 200);
