@@ -30,8 +30,18 @@ export async function createTestDatabase(
 ): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   if (!baseUrl) throw new Error('MARU_TEST_DATABASE_URL is not set');
   const name = `maru_test_${randomSuffix()}`;
-  const template = options.migrated ? await migratedTemplate(baseUrl) : undefined;
-  await admin(baseUrl, template ? `create database ${name} template ${template}` : `create database ${name}`);
+  if (options.migrated) {
+    try {
+      await admin(baseUrl, `create database ${name} template ${await migratedTemplate(baseUrl)}`);
+    } catch (e) {
+      // Another checkout with other migrations (a second worktree on this machine) replaced the template: build ours again.
+      if (!/template database .* does not exist/.test((e as Error).message)) throw e;
+      template = undefined;
+      await admin(baseUrl, `create database ${name} template ${await migratedTemplate(baseUrl)}`);
+    }
+  } else {
+    await admin(baseUrl, `create database ${name}`);
+  }
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   return {
