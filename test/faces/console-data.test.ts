@@ -189,6 +189,12 @@ describe('profiles', () => {
       ).toEqual([id]);
     }
     expect((await admin('GET', '/profiles/search?q=nobody')).json().items).toEqual([]);
+    // Each found profile comes with its identifiers, in D6's priority order.
+    expect((await admin('GET', '/profiles/search?q=u1')).json().items[0].identifiers).toEqual([
+      { type: 'external_id', value: 'u1' },
+      { type: 'email', value: 'kim@example.com' },
+      { type: 'phone', value: '+821012345678' },
+    ]);
     expect((await admin('GET', '/profiles/search?property=df_name&value=Kim')).json().items.map((p: { id: string }) => p.id)).toEqual([id]);
     expect((await admin('GET', '/profiles/search?property=df_name&value=Lee')).json().items).toEqual([]);
 

@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Store } from '../../platform/db/store.ts';
 import { MaruError, invalid } from '../errors.ts';
 import { IDENTIFIER_TYPES, normalizeIdentifier, type IdentifierType } from '../identity/identifiers.ts';
-import { resolveAlias } from '../identity/identity.repository.ts';
+import { identifiersOf as identifiersOfProfiles, resolveAlias } from '../identity/identity.repository.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import { CONSENT_PROPERTIES } from '../taxonomy/standard-taxonomy.ts';
 import { ZoneOffsets, addDays, startOfLocalDay } from '../export/timezone.ts';
@@ -143,12 +143,31 @@ export class BrowseService {
       // A profile id (or an id merged into one) is found too.
       if (!f.type) ids.add(await resolveAlias(db, projectId, q));
       const rows = await repo.profilesByIds(db, projectId, [...ids], f.limit);
-      return { items: rows.map(toSummary), next: null, matchedBy: owners.map((o) => ({ type: o.type, profileId: o.profile_id })) };
+      return {
+        items: await this.#withIdentifiers(projectId, rows.map(toSummary)),
+        next: null,
+        matchedBy: owners.map((o) => ({ type: o.type, profileId: o.profile_id })),
+      };
     }
     if (f.property !== undefined && !/^[A-Za-z0-9_.$-]{1,128}$/.test(f.property)) throw invalid('property', 'property must be a property name');
     const rows = await repo.listProfiles(db, this.#store.dialect, projectId, { after: f.after, limit: f.limit + 1, property: f.property, value: f.value });
-    const items = rows.slice(0, f.limit).map(toSummary);
+    const items = await this.#withIdentifiers(projectId, rows.slice(0, f.limit).map(toSummary));
     return { items, next: rows.length > f.limit ? items[items.length - 1].id : null, matchedBy: [] };
+  }
+
+  /** Each listed profile with its identifiers (one query for the page), in the priority order of D6. */
+  async #withIdentifiers<T extends { id: string }>(projectId: string, items: T[]): Promise<(T & { identifiers: { type: IdentifierType; value: string }[] })[]> {
+    const owned = await identifiersOfProfiles(
+      this.#store.db,
+      projectId,
+      items.map((i) => i.id),
+    );
+    const rank = (t: string) => IDENTIFIER_TYPES.indexOf(t as IdentifierType);
+    owned.sort((a, b) => rank(a.type) - rank(b.type) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return items.map((i) => ({
+      ...i,
+      identifiers: owned.filter((o) => o.profile_id === i.id).map((o) => ({ type: o.type as IdentifierType, value: o.value })),
+    }));
   }
 
   /** A profile's page: properties, identifiers, merged-in profiles and when, devices, consent, recent events, messages. */

@@ -1,5 +1,9 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { IDENTIFIER_TYPES } from '../../core/identity/identifiers.ts';
 import { content, described, Nullable, Timestamp } from '../shared/openapi.ts';
+
+/** An identifier type (D6), in priority order. */
+const IdentifierType = Type.Union(IDENTIFIER_TYPES.map((t) => Type.Literal(t)));
 
 /**
  * Response schemas of the console's data endpoints (console-data.routes.ts): what each answers on success. The test
@@ -36,7 +40,7 @@ const EventItem = Obj({
 const ProfileSummary = Obj({ id: Type.String(), properties: Props, createdAt: Time, updatedAt: Time });
 const Job = Obj({
   id: Type.String(),
-  status: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
   requested: Type.Integer(),
   deleted: Type.Integer(),
   counts: Type.Unknown(),
@@ -65,11 +69,13 @@ export const OverviewBody = Obj({
 export const RejectedPage = Page(Rejected);
 export const EventsPage = Page(EventItem);
 export const EventCounts = Obj({ timezone: Type.String(), days: Type.Array(DayCount) });
-export const ProfileSearch = Page(ProfileSummary, { matchedBy: Type.Array(Obj({ type: Type.String(), profileId: Type.String() })) });
+export const ProfileSearch = Page(Obj({ ...ProfileSummary.properties, identifiers: Type.Array(Obj({ type: IdentifierType, value: Type.String() })) }), {
+  matchedBy: Type.Array(Obj({ type: Type.String(), profileId: Type.String() })),
+});
 export const ProfileDetail = Obj({
   profile: ProfileSummary,
   properties: Props,
-  identifiers: Type.Array(Obj({ type: Type.String(), value: Type.String(), asReceived: Nullable(Type.String()), addedAt: Time })),
+  identifiers: Type.Array(Obj({ type: IdentifierType, value: Type.String(), asReceived: Nullable(Type.String()), addedAt: Time })),
   mergedProfiles: Type.Array(Obj({ profileId: Type.String(), mergedAt: Timestamp })),
   devices: Type.Array(
     Obj({

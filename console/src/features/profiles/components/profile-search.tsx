@@ -76,7 +76,7 @@ export function ProfileSearch() {
                       {p.id}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>{(p.identifiers ?? []).map((i) => `${i.type}: ${i.value}`).join(', ')}</Table.Td>
+                  <Table.Td>{p.identifiers.map((i) => `${i.type}: ${i.value}`).join(', ')}</Table.Td>
                   <Table.Td>
                     <Time value={p.updatedAt} />
                   </Table.Td>
