@@ -111,10 +111,12 @@ export const JobBody = Obj({ job: Job });
 export const TaxonomyEntries = Page(
   Obj({
     kind: Type.Union([Type.Literal('event'), Type.Literal('property')]),
-    scope: Nullable(Type.String()),
+    scope: Nullable(Type.Union([Type.Literal('event'), Type.Literal('item'), Type.Literal('user')])),
     name: Type.String(),
     type: Nullable(Type.String()),
-    origin: Type.String(),
+    origin: Type.Union([Type.Literal('standard'), Type.Literal('registered'), Type.Literal('observed')], {
+      description: 'standard taxonomy, registered (API, CLI, console) or first seen in data',
+    }),
   }),
   { total: Type.Integer() },
 );

@@ -1,15 +1,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api } from '../../../lib/api-client';
+import { api, type ResponseOf } from '../../../lib/api-client';
 
-export interface EventRow {
-  eventKey: string;
-  name: string;
-  profileId: string | null;
-  occurredAt: number | string;
-  receivedAt?: number | string;
-  face?: string;
-  properties?: Record<string, unknown>;
-}
+/** One event as GET …/events answers it (the OpenAPI document). */
+export type EventRow = ResponseOf<'/admin/v1/projects/{projectId}/events', 'get'>['items'][number];
 export interface EventFilter {
   name?: string;
   profileId?: string;
@@ -23,11 +16,7 @@ export const useEvents = (projectId: string, filter: EventFilter, cursor: string
   useQuery({
     queryKey: ['projects', projectId, 'events', filter, cursor],
     placeholderData: keepPreviousData,
-    queryFn: async () =>
-      (await api.get('/admin/v1/projects/{projectId}/events', { path: { projectId }, query: { ...filter, cursor, limit: 50 } })) as {
-        items: EventRow[];
-        next: string | null;
-      },
+    queryFn: async () => await api.get('/admin/v1/projects/{projectId}/events', { path: { projectId }, query: { ...filter, cursor, limit: 50 } }),
   });
 
 /** GET /admin/v1/projects/{projectId}/events/counts: events per project-local day over the last 30 days (by name). */

@@ -1,21 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { api } from '../../../lib/api-client';
+import { api, type ResponseOf } from '../../../lib/api-client';
 
-/** GET /admin/v1/projects/{projectId}/overview (src/faces/admin/console-data.routes.ts), until it declares its response schema. */
-export interface Overview {
-  timezone: string;
-  today: string;
-  eventsToday: { total: number; byFace: Record<string, number> };
-  eventsPerDay: { date: string; count: number; byFace: Record<string, number> }[];
-  lastEvent: { name: string; occurredAt: string; receivedAt: string } | null;
-  profileCount: number;
-  messagesSentToday: number;
-  latestRejected: { id: string; at: string; method: string; route: string; status: number; code: string; message: string; field: string | null }[];
-}
+/** GET /admin/v1/projects/{projectId}/overview, as the OpenAPI document declares it (src/faces/admin/console-data.schemas.ts). */
+export type Overview = ResponseOf<'/admin/v1/projects/{projectId}/overview', 'get'>;
 
 export const useOverview = (projectId: string) =>
   useQuery({
     queryKey: ['projects', projectId, 'overview'],
-    queryFn: async () => (await api.get('/admin/v1/projects/{projectId}/overview', { path: { projectId } })) as Overview,
+    queryFn: async () => await api.get('/admin/v1/projects/{projectId}/overview', { path: { projectId } }),
     refetchInterval: 30_000,
   });

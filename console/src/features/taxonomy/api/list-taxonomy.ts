@@ -1,19 +1,11 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api } from '../../../lib/api-client';
+import { api, type ResponseOf } from '../../../lib/api-client';
 
 export type Origin = 'standard' | 'registered' | 'observed';
 export type Scope = 'event' | 'item' | 'user';
-export interface TaxonomyEntry {
-  kind: 'event' | 'property';
-  scope?: Scope | null;
-  name: string;
-  type?: string | null;
-  origin: Origin;
-}
-export interface TaxonomyPage {
-  items: TaxonomyEntry[];
-  next: string | null;
-}
+/** The taxonomy page as GET …/taxonomy/entries answers it (the OpenAPI document). */
+export type TaxonomyPage = ResponseOf<'/admin/v1/projects/{projectId}/taxonomy/entries', 'get'>;
+export type TaxonomyEntry = TaxonomyPage['items'][number];
 export interface TaxonomyFilter {
   kind: 'event' | 'property';
   scope?: Scope;
@@ -28,8 +20,8 @@ export const useTaxonomy = (projectId: string, filter: TaxonomyFilter) =>
     queryKey: ['projects', projectId, 'taxonomy', filter],
     placeholderData: keepPreviousData,
     queryFn: async () =>
-      (await api.get('/admin/v1/projects/{projectId}/taxonomy/entries', {
+      await api.get('/admin/v1/projects/{projectId}/taxonomy/entries', {
         path: { projectId },
         query: { kind: filter.kind, scope: filter.scope, search: filter.q, cursor: filter.cursor, limit: filter.limit ?? 50 },
-      })) as TaxonomyPage,
+      }),
   });
