@@ -132,4 +132,21 @@ describe('Idempotency-Key on the Notifly direct messages', () => {
     expect((await messaging.outboxOf(m, 'direct_text')).map((o: any) => [o.message.body, o.calls])).toEqual([['once', 1]]);
     expect((await keyRows(m)).map((r) => [r.operation, r.key, r.result !== null])).toEqual([['direct:text', 'sms-1', true]]);
   });
+
+  it('a key that is not 1-200 visible ASCII characters is 400 naming the header, and nothing is stored (a NUL made PostgreSQL answer 500)', async () => {
+    m = await messaging.messagingWorld();
+    await messaging.setUp(m, { senderNumbers: ['1544-6859'], sandboxTextSending: true });
+    for (const key of ['\u0000', 'é', 'k'.repeat(201)]) {
+      const r = await m.notifly(
+        'POST',
+        '/messages/text-message',
+        { projectId: m.project.id, type: 'sms', body: 'hi', recipientList: [{ recipientNo: '01012345678' }] },
+        { 'idempotency-key': key },
+      );
+      expect([r.status, r.body], JSON.stringify(key)).toEqual([400, { error: 'the Idempotency-Key header must be 1-200 visible ASCII characters' }]);
+    }
+    expect(await keyRows(m)).toEqual([]);
+    await messaging.drain(m);
+    expect(await messaging.outboxOf(m, 'direct_text')).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pino } from 'pino';
-import { COMMANDS } from '../../src/cli/commands.ts';
+import { COMMANDS, runCli } from '../../src/cli/commands.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRuntime } from '../../src/runtime.ts';
 
@@ -106,11 +106,23 @@ describe('maru project create --json', () => {
 });
 
 describe.concurrent('--help', () => {
+  // In process (the same runCli bin/maru calls; the tests below start the real process): one node start per command
+  // cost a minute and a half of CPU.
   test.each(COMMANDS.map((c) => [c.name]))('maru %s --help exits 0 and prints its usage', async (name) => {
-    const r = await maru([...name.split(' '), '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout.startsWith(`Usage: maru ${name}`)).toBe(true);
-    expect(r.stderr).toBe('');
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli([...name.split(' '), '--help'], {
+      out: (t) => {
+        stdout += t;
+      },
+      err: (t) => {
+        stderr += t;
+      },
+      env: { MARU_DATA_DIR: dataDir },
+    });
+    expect(code).toBe(0);
+    expect(stdout.startsWith(`Usage: maru ${name}`)).toBe(true);
+    expect(stderr).toBe('');
   });
 
   test('maru --help and maru alone list every command', async () => {

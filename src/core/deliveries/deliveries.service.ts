@@ -12,16 +12,13 @@ import type { Project } from '../projects/projects.types.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
 import * as repo from './deliveries.repository.ts';
 import type { Backlog } from '../limits/backlog.ts';
-import type { IdempotencyService } from '../idempotency/idempotency.service.ts';
+import { checkIdempotencyKey, type IdempotencyService } from '../idempotency/idempotency.service.ts';
 import type { DeliveryRow } from './deliveries.tables.ts';
 import { DIRECT_CAMPAIGN_PREFIX, METRICS, type AddressKind, type ApiRecipient, type Delivery, type DeliveryTrigger, type Target } from './deliveries.types.ts';
 import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
 
 /** Recipients of one API send (seed 004 §5, D9). */
 export const MAX_API_RECIPIENTS = 1000;
-
-const MAX_REQUEST_ID = 200;
-const REQUEST_ID = new RegExp(`^[\\x21-\\x7e]{1,${MAX_REQUEST_ID}}$`);
 
 export interface PlanResult {
   requestId: string;
@@ -116,10 +113,7 @@ export class DeliveriesService {
     if (campaign.sendTime.type !== 'api')
       throw invalid('campaignId', `campaign ${campaign.id} is not an API-triggered campaign (its send-time type is ${campaign.sendTime.type})`);
     if (campaign.status !== 'active') throw invalid('campaignId', `campaign ${campaign.id} is ${campaign.status}; only an active campaign can be sent`);
-    // Visible ASCII only: the key is echoed in a response header (X-Maru-Request-Id), which cannot carry other text.
-    if (input.requestId !== undefined && !REQUEST_ID.test(input.requestId)) {
-      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${MAX_REQUEST_ID} visible ASCII characters`);
-    }
+    checkIdempotencyKey(input.requestId);
     const recipients = parseApiRecipients(input.body, campaign, project.settings.phoneRegion ?? this.#defaultRegion);
     return this.#idempotency.once({ projectId: project.id, operation: `campaign-send:${campaign.id}`, key: input.requestId, body: input.body }, () =>
       this.plan({ project, campaign, trigger: 'api', requestId: `api:${input.requestId ?? uuidv7(this.#clock.now())}`, targets: recipients }),

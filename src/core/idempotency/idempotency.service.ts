@@ -1,8 +1,20 @@
 import { createHash } from 'node:crypto';
-import { MaruError } from '../errors.ts';
+import { MaruError, invalid } from '../errors.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Store } from '../../platform/db/store.ts';
 import * as repo from './idempotency.repository.ts';
+
+const MAX_KEY_LENGTH = 200;
+const KEY = new RegExp(`^[\\x21-\\x7e]{1,${MAX_KEY_LENGTH}}$`);
+
+/**
+ * An Idempotency-Key is 1–200 visible ASCII characters (a UUID, say): it is echoed in a response header
+ * (X-Maru-Request-Id), which cannot carry other text, and stored as text on both stores (no NUL). Anything else is
+ * refused naming the header, before anything is written.
+ */
+export function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !KEY.test(key)) throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${MAX_KEY_LENGTH} visible ASCII characters`);
+}
 
 /** How long a key is remembered (Stripe's rule: 24 hours). Past it, the key may be used again for anything. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -29,6 +41,7 @@ export class IdempotencyService {
 
   async once<T>(input: { projectId: string; operation: string; key: string | undefined; body: unknown }, run: () => Promise<T>): Promise<T> {
     if (input.key === undefined) return run();
+    checkIdempotencyKey(input.key);
     const { projectId, operation, key } = input;
     const digest = bodyDigest(input.body);
     const now = this.#clock.now();

@@ -5,7 +5,7 @@ import type { DeliveriesService, PlanResult } from '../deliveries/deliveries.ser
 import { MAX_API_RECIPIENTS } from '../deliveries/deliveries.service.ts';
 import type { RenderedFriendtalk, Target } from '../deliveries/deliveries.types.ts';
 import { MaruError, invalid } from '../errors.ts';
-import type { IdempotencyService } from '../idempotency/idempotency.service.ts';
+import { checkIdempotencyKey, type IdempotencyService } from '../idempotency/idempotency.service.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { fillPlaceholders } from '../templates/alimtalk.ts';
@@ -31,7 +31,6 @@ export const DIRECT_LIMITS = {
   /** Kakao: an alimtalk or friendtalk text is at most 1,000 characters. */
   kakaoTextLength: 1000,
   templateParameterValueLength: 1000,
-  requestIdLength: 200,
 } as const;
 
 /** The first carrier-rule violation of a text, as a 400 naming the field and the limit. */
@@ -227,9 +226,7 @@ export class DirectMessagesService {
    */
   #once(operation: string, cmd: { projectId: string; requestId?: string }, run: () => Promise<DirectSendResult>): Promise<DirectSendResult> {
     const { requestId, ...body } = cmd;
-    if (requestId !== undefined && (requestId.length === 0 || requestId.length > DIRECT_LIMITS.requestIdLength)) {
-      throw invalid('Idempotency-Key', `the Idempotency-Key header must be 1-${DIRECT_LIMITS.requestIdLength} characters`);
-    }
+    checkIdempotencyKey(requestId);
     return this.#idempotency.once({ projectId: cmd.projectId, operation: `direct:${operation}`, key: requestId, body }, run);
   }
 

@@ -1,8 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, type ResponseOf } from '../../../lib/api-client';
+import { api } from '../../../lib/api-client';
 
-/** One event as GET …/events answers it (the OpenAPI document). */
-export type EventRow = ResponseOf<'/admin/v1/projects/{projectId}/events', 'get'>['items'][number];
 export interface EventFilter {
   name?: string;
   profileId?: string;

@@ -1,8 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, type ResponseOf } from '../../../lib/api-client';
-
-/** GET /admin/v1/projects/{projectId}/overview, as the OpenAPI document declares it (src/faces/admin/console-data.schemas.ts). */
-export type Overview = ResponseOf<'/admin/v1/projects/{projectId}/overview', 'get'>;
+import { api } from '../../../lib/api-client';
 
 export const useOverview = (projectId: string) =>
   useQuery({

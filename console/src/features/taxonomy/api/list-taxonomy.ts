@@ -1,11 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, type ResponseOf } from '../../../lib/api-client';
+import { api } from '../../../lib/api-client';
 
-export type Origin = 'standard' | 'registered' | 'observed';
 export type Scope = 'event' | 'item' | 'user';
-/** The taxonomy page as GET …/taxonomy/entries answers it (the OpenAPI document). */
-export type TaxonomyPage = ResponseOf<'/admin/v1/projects/{projectId}/taxonomy/entries', 'get'>;
-export type TaxonomyEntry = TaxonomyPage['items'][number];
 export interface TaxonomyFilter {
   kind: 'event' | 'property';
   scope?: Scope;
