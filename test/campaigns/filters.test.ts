@@ -1,3 +1,4 @@
+import { takeSendSlot } from '../../src/core/deliveries/deliveries.repository.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addUser, campaignWorld, createCampaign, deliveriesOf, drain, outboxOf, totals, type CampaignWorld } from './campaign-helpers.ts';
 
@@ -205,6 +206,15 @@ describe('filters, each counted under its metric', () => {
       skipped__global_frequency_limit_filter: [['2025-01-06', 1]],
     });
     expect((await deliveriesOf(w, id)).find((d) => d.state === 'skipped').reason).toBe('daily_cap');
+  });
+
+  it('the daily cap holds under concurrent units: each place is taken once (PostgreSQL let two deliveries read the same count)', async () => {
+    w = await campaignWorld();
+    const taken = await Promise.all(
+      Array.from({ length: 12 }, () => w.runtime.store.write((tx) => takeSendSlot(tx, w.project.id, 'text_message', '2025-01-06', 5))),
+    );
+    expect(taken.filter(Boolean)).toHaveLength(5);
+    expect(await w.runtime.store.write((tx) => takeSendSlot(tx, w.project.id, 'text_message', '2025-01-07', 0))).toBe(false);
   });
 
   it('de-duplicates recipients within one send by device token and by email address', async () => {

@@ -230,15 +230,24 @@ export async function metricRows(db: Db, projectId: string, campaignId: string, 
     .execute();
 }
 
-export async function sendCount(db: Db, projectId: string, channel: string, day: string): Promise<number> {
+/**
+ * Counts one more send of the day if the count is below `cap`, in one statement (the row lock orders concurrent
+ * units on PostgreSQL, so two deliveries cannot both take the last place); answers whether it was counted.
+ */
+export async function takeSendSlot(db: Db, projectId: string, channel: string, day: string, cap: number): Promise<boolean> {
+  if (cap <= 0) return false;
   const r = await db
-    .selectFrom('send_counters')
-    .select('count')
-    .where('project_id', '=', projectId)
-    .where('channel', '=', channel)
-    .where('day', '=', day)
+    .insertInto('send_counters')
+    .values({ project_id: projectId, channel, day, count: 1 })
+    .onConflict((oc) =>
+      oc
+        .columns(['project_id', 'channel', 'day'])
+        .doUpdateSet((eb) => ({ count: eb('send_counters.count', '+', 1) }))
+        .where('send_counters.count', '<', cap),
+    )
+    .returning('count')
     .executeTakeFirst();
-  return Number(r?.count ?? 0);
+  return r !== undefined;
 }
 
 export async function incrementSendCount(db: Db, projectId: string, channel: string, day: string): Promise<void> {

@@ -191,7 +191,6 @@ export async function applyFilters(tx: Db, s: FilterSubject): Promise<Skip | und
 
   // 7. the project's daily cap per channel (D14)
   const cap = settings.dailyCap[campaign.channel];
-  if ((await repo.sendCount(tx, d.projectId, campaign.channel, local.date)) >= cap) return { metric: METRICS.globalFrequencyLimit, reason: 'daily_cap' };
-  await repo.incrementSendCount(tx, d.projectId, campaign.channel, local.date);
+  if (!(await repo.takeSendSlot(tx, d.projectId, campaign.channel, local.date, cap))) return { metric: METRICS.globalFrequencyLimit, reason: 'daily_cap' };
   return undefined;
 }

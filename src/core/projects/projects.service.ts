@@ -60,6 +60,8 @@ export class ProjectsService {
   #credentials: CredentialsService;
   #taxonomy: TaxonomyService;
   #cache = new Map<string, { project: Project; at: number }>();
+  /** Bumped by every change: a read that started before a change does not cache what it read (it may be the old row). */
+  #generation = 0;
 
   #audit: AuditService | undefined;
 
@@ -101,9 +103,11 @@ export class ProjectsService {
     const hit = this.#cache.get(id);
     const now = this.#clock.now();
     if (hit && now - hit.at < 5000) return hit.project;
+    const generation = this.#generation;
     const project = await repo.findProject(this.#store.db, id);
     // Only found projects are cached: one created a moment ago (by the CLI, or another node) is served at once.
     if (!project) return undefined;
+    if (generation !== this.#generation) return project;
     if (this.#cache.size > 10_000) this.#cache.clear();
     this.#cache.set(id, { project, at: now });
     return project;
@@ -142,6 +146,7 @@ export class ProjectsService {
       });
       return rows;
     });
+    this.#generation++;
     this.#cache.delete(id);
     this.#taxonomy.invalidate(id);
     this.#credentials.forgetCached();
@@ -176,6 +181,7 @@ export class ProjectsService {
         details: { fields: Object.keys(next), ...(next.timezone ? { timezone: next.timezone } : {}), ...(next.name ? { name: next.name } : {}) },
       });
     });
+    this.#generation++;
     this.#cache.delete(id);
     return this.get(id);
   }
