@@ -9,7 +9,7 @@ import { useSignOut } from '../features/auth/api/sign-out';
 import { roleIn } from '../features/auth/api/types';
 import { useProjects } from '../features/projects/api/list-projects';
 
-const PAGES = ['overview', 'taxonomy', 'credentials', 'profiles', 'events', 'audiences', 'exports', 'settings'] as const;
+const PAGES = ['overview', 'taxonomy', 'credentials', 'profiles', 'events', 'audiences', 'campaigns', 'outbox', 'messaging', 'exports', 'settings'] as const;
 
 export function Shell() {
   const { t, i18n } = useTranslation();

@@ -1,3 +1,7 @@
+import { campaignsEn } from './campaigns';
+import { deliveriesEn } from './deliveries';
+import { messagingEn } from './messaging';
+
 /** English strings: the source dictionary (keys are typed from it; ko.ts must have the same keys). */
 export const en = {
   common: {
@@ -38,6 +42,9 @@ export const en = {
     profiles: 'Profiles',
     events: 'Events',
     audiences: 'Audiences',
+    campaigns: 'Campaigns',
+    outbox: 'Outbox',
+    messaging: 'Text and Kakao',
     exports: 'Exports',
     settings: 'Settings',
   },
@@ -356,4 +363,7 @@ export const en = {
     initialPassword: 'Initial password',
   },
   audit: { actor: 'Who', action: 'Action', target: 'Target', details: 'Details', adminToken: 'admin token', empty: 'Nothing recorded yet.' },
+  campaigns: campaignsEn,
+  deliveries: deliveriesEn,
+  messaging: messagingEn,
 };

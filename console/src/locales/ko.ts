@@ -1,7 +1,9 @@
 import type { en } from './en';
 
-/** Every key of en.ts, as a string: a missing or extra key is a type error. */
-type Dictionary<T> = { [K in keyof T]: T[K] extends string ? string : Dictionary<T[K]> };
+import type { Dictionary } from './dictionary';
+import { campaignsKo } from './campaigns';
+import { deliveriesKo } from './deliveries';
+import { messagingKo } from './messaging';
 
 /** 한국어 문자열. */
 export const ko: Dictionary<typeof en> = {
@@ -43,6 +45,9 @@ export const ko: Dictionary<typeof en> = {
     profiles: '프로필',
     events: '이벤트',
     audiences: '오디언스',
+    campaigns: '캠페인',
+    outbox: '발송함',
+    messaging: '문자·카카오',
     exports: '내보내기',
     settings: '설정',
   },
@@ -361,4 +366,7 @@ export const ko: Dictionary<typeof en> = {
     initialPassword: '초기 비밀번호',
   },
   audit: { actor: '누가', action: '작업', target: '대상', details: '세부 정보', adminToken: '관리자 토큰', empty: '아직 기록이 없습니다.' },
+  campaigns: campaignsKo,
+  deliveries: deliveriesKo,
+  messaging: messagingKo,
 };
