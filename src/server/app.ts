@@ -9,7 +9,7 @@ import { registerInputChecks } from '../faces/shared/input-checks.hook.ts';
 import { addOperationsHooks } from './operations.hooks.ts';
 import { decodeContentEncoding } from './body.ts';
 import { registerJsonParser } from '../faces/shared/json-body.ts';
-import { schemaErrorFormatter } from '../faces/shared/schema-errors.ts';
+import { schemaErrorFormatter, TOO_MANY } from '../faces/shared/schema-errors.ts';
 import { answerWrongMethods } from './wrong-method.ts';
 import { dfineryImportRoutes } from '../faces/dfinery/import.routes.ts';
 import { adminRoutes } from '../faces/admin/admin.routes.ts';
@@ -76,7 +76,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     // Routes that validate with their schema (not documentOnly): unknown fields are refused, never silently dropped, no
     // value is coerced to another type (D16: stored exactly or refused; query strings are declared as strings),
     // and the first error becomes the core's invalid_input naming the field (schema-errors.ts).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, verbose: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, verbose: true, keywords: [TOO_MANY] } },
     schemaErrorFormatter: schemaErrorFormatter(),
     // Slow clients (docs/operations.md): a request must arrive whole within requestTimeout, its headers within
     // headersTimeout (else 408 and the connection closes); an idle keep-alive connection closes after idleTimeout.

@@ -481,30 +481,30 @@ describe('failures (exact bodies)', () => {
     ['to_date impossible', { from_date: '2025-01-06', to_date: '2025-02-30' }, 'to_date', 'to_date must be a date as yyyy-MM-dd'],
     ['from_date a number', { from_date: 20250106, to_date: '2025-01-06' }, 'from_date', 'from_date must be a date as yyyy-MM-dd'],
     ['to before from', { from_date: '2025-01-06', to_date: '2025-01-05' }, 'to_date', 'to_date must not be before from_date'],
-    ['events not a list', { ...day, events: 'df_login' }, 'events', 'events must be a list of names'],
-    ['events with a non-string', { ...day, events: ['df_login', 3] }, 'events', 'events[1] must be a non-empty String'],
+    ['events not a list', { ...day, events: 'df_login' }, 'events', 'events must be an array'],
+    ['events with a non-string', { ...day, events: ['df_login', 3] }, 'events[1]', 'events[1] must be a string'],
     [
       'events_condition_type unknown',
       { ...day, events_condition_type: 'only' },
       'events_condition_type',
       'events_condition_type must be one of all, include, exclude',
     ],
-    ['properties not a list', { ...day, properties: { a: 1 } }, 'properties', 'properties must be a list of names'],
+    ['properties not a list', { ...day, properties: { a: 1 } }, 'properties', 'properties must be an array'],
     [
       'properties_condition_type unknown',
       { ...day, properties_condition_type: 'INCLUDE' },
       'properties_condition_type',
       'properties_condition_type must be one of all, include, exclude',
     ],
-    ['audience not a string', { ...day, audience: 5 }, 'audience', 'audience must be an audience id (String)'],
+    ['audience not a string', { ...day, audience: 5 }, 'audience', 'audience must be a string'],
     ['audience unknown', { ...day, audience: 'zzzzzz' }, 'audience', 'audience zzzzzz does not exist in this project'],
     [
       'a misspelt field',
       { ...day, event_condition_type: 'include' },
       'event_condition_type',
-      'event_condition_type is not a parameter of this export (events, events_condition_type, properties, properties_condition_type, from_date, to_date, audience)',
+      'event_condition_type is not a field of this request; use events, events_condition_type, from_date, to_date, properties, properties_condition_type, audience',
     ],
-    ['a body that is a list', [day], 'body', 'the body must be a JSON object'],
+    ['a body that is a list', [day], 'body', 'body must be a JSON object'],
   ])('400 invalid_parameter: %s', async (_name, payload, parameter, detail) => {
     const p = await project();
     const res = await exportEvents(p, payload);
@@ -523,7 +523,7 @@ describe('failures (exact bodies)', () => {
     expect(prof.json()).toEqual(
       fail('invalid_parameter', {
         parameter: 'from_date',
-        detail: 'from_date is not a parameter of this export (properties, properties_condition_type, audience)',
+        detail: 'from_date is not a field of this request; use properties, properties_condition_type, audience',
       }),
     );
   });

@@ -349,9 +349,14 @@ describe('DFINERY Import API', () => {
       ],
       ['no identity', (b) => delete (b.common as Partial<typeof b.common>).identity, 'common.identity', /required/],
       ['an identity of blocked values only', (b) => (b.common.identity = { external_id: 'anonymous', email: '' }), 'common.identity', /usable identifier/],
-      ['an unknown identity field', (b) => ((b.common.identity as Record<string, unknown>).device_id = 'd1'), 'common.identity.device_id', /not an identifier/],
-      ['a numeric identifier', (b) => ((b.common.identity as Record<string, unknown>).external_id = 123), 'common.identity.external_id', /String/],
-      ['no events', (b) => (b.events = []), 'events', /at least one/],
+      [
+        'an unknown identity field',
+        (b) => ((b.common.identity as Record<string, unknown>).device_id = 'd1'),
+        'common.identity.device_id',
+        /is not a field of this request; use external_id, email, phone_no, kakao_user_id, line_user_id/,
+      ],
+      ['a numeric identifier', (b) => ((b.common.identity as Record<string, unknown>).external_id = 123), 'common.identity.external_id', /must be a string/],
+      ['no events', (b) => (b.events = []), 'events', /must not be empty/],
       ['events that are not an array', (b) => ((b as Record<string, unknown>).events = { a: 1 }), 'events', /array/],
       ['no common', (b) => delete (b as Partial<typeof b>).common, 'common', /required/],
     ];

@@ -1,12 +1,6 @@
-import { invalid, type MaruError } from '../../core/errors.ts';
-import {
-  FILTER_CONDITIONS,
-  type ExportFieldNames,
-  type ExportKind,
-  type ExportRequest,
-  type FilterCondition,
-  type NameFilter,
-} from '../../core/export/export.types.ts';
+import type { MaruError } from '../../core/errors.ts';
+import type { ExportBody } from './schemas.ts';
+import { type ExportFieldNames, type ExportKind, type ExportRequest, type FilterCondition, type NameFilter } from '../../core/export/export.types.ts';
 
 /** The Export API's parameter names (seed 000, "Export API"). */
 export const EXPORT_FIELDS: ExportFieldNames = {
@@ -19,11 +13,6 @@ export const EXPORT_FIELDS: ExportFieldNames = {
   audience: 'audience',
 };
 
-const BODY_FIELDS: Record<ExportKind, string[]> = {
-  events: ['events', 'events_condition_type', 'properties', 'properties_condition_type', 'from_date', 'to_date', 'audience'],
-  profiles: ['properties', 'properties_condition_type', 'audience'],
-};
-
 /** The failure body of the Export API (D1): `{result: "fail", message}`, plus the parameter at fault where there is one. */
 export interface ExportFailure {
   result: 'fail';
@@ -33,61 +22,23 @@ export interface ExportFailure {
   error_id?: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const absent = (v: unknown) => v === undefined || v === null;
-
-function names(body: Record<string, unknown>, field: string): string[] {
-  const v = body[field];
-  if (absent(v)) return [];
-  if (!Array.isArray(v)) throw invalid(field, `${field} must be a list of names`);
-  v.forEach((n, i) => {
-    if (typeof n !== 'string' || n.length === 0) throw invalid(field, `${field}[${i}] must be a non-empty String`);
-  });
-  return v as string[];
-}
-
-function condition(body: Record<string, unknown>, field: string): FilterCondition {
-  const v = body[field];
-  if (absent(v)) return 'all';
-  if (typeof v !== 'string' || !(FILTER_CONDITIONS as readonly string[]).includes(v))
-    throw invalid(field, `${field} must be one of ${FILTER_CONDITIONS.join(', ')}`);
-  return v as FilterCondition;
-}
-
-function filter(body: Record<string, unknown>, namesField: string, conditionField: string): NameFilter | undefined {
-  const c = condition(body, conditionField);
-  const list = names(body, namesField);
-  return absent(body[namesField]) && absent(body[conditionField]) ? undefined : { condition: c, names: list };
-}
-
-function date(body: Record<string, unknown>, field: string): string | undefined {
-  const v = body[field];
-  if (absent(v)) return undefined;
-  if (typeof v !== 'string') throw invalid(field, `${field} must be a date as yyyy-MM-dd`);
-  return v;
-}
-
 /**
- * An Export API body → the core's export request. An absent or empty body means "everything" (a profiles export
- * needs nothing else); unknown fields are rejected, so a misspelt filter cannot silently export everything.
- * When a condition type is absent the filter is `all` (the seed: "if the value does not exist: the entire …").
+ * An Export API body → the core's export request. Fastify has checked its shape with schemas.ts (unknown fields are
+ * refused, so a misspelt filter cannot silently export everything). An absent or empty body means "everything";
+ * when a condition type is absent the filter is `all` (the seed: "if the value does not exist: the entire …").
  */
-export function mapExportBody(kind: ExportKind, body: unknown, projectId: string): ExportRequest {
-  if (absent(body)) body = {};
-  if (!isObject(body)) throw invalid('body', 'the body must be a JSON object');
-  for (const k of Object.keys(body)) {
-    if (!BODY_FIELDS[kind].includes(k)) throw invalid(k, `${k} is not a parameter of this export (${BODY_FIELDS[kind].join(', ')})`);
-  }
-  const audience = body.audience;
-  if (!absent(audience) && typeof audience !== 'string') throw invalid('audience', 'audience must be an audience id (String)');
+export function mapExportBody(kind: ExportKind, body: ExportBody, projectId: string): ExportRequest {
+  const b = body ?? {};
+  const filter = (names: string[] | null | undefined, condition: FilterCondition | null | undefined): NameFilter | undefined =>
+    names == null && condition == null ? undefined : { condition: condition ?? 'all', names: names ?? [] };
   return {
     projectId,
     kind,
-    from: kind === 'events' ? date(body, 'from_date') : undefined,
-    to: kind === 'events' ? date(body, 'to_date') : undefined,
-    events: kind === 'events' ? filter(body, 'events', 'events_condition_type') : undefined,
-    properties: filter(body, 'properties', 'properties_condition_type'),
-    audience: absent(audience) || audience === '' ? undefined : (audience as string),
+    from: b.from_date ?? undefined,
+    to: b.to_date ?? undefined,
+    events: kind === 'events' ? filter(b.events, b.events_condition_type) : undefined,
+    properties: filter(b.properties, b.properties_condition_type),
+    audience: b.audience == null || b.audience === '' ? undefined : b.audience,
     fields: EXPORT_FIELDS,
   };
 }

@@ -6,10 +6,11 @@ import type { ExportKind, ExportStream } from '../../core/export/export.types.ts
 import type { Project } from '../../core/projects/projects.types.ts';
 import type { Services } from '../../services.ts';
 import { registerJsonParser } from '../shared/json-body.ts';
-import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
+import { bearer, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { mapExportBody, renderExportError } from './export-mapping.ts';
+import { EventExportBodySchema, ProfileExportBodySchema, type ExportBody } from './schemas.ts';
 import { Type } from '@sinclair/typebox';
-import { content, errorResponses, Nullable, SECURITY } from '../shared/openapi.ts';
+import { content, errorResponses, SECURITY } from '../shared/openapi.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'credentials' | 'exports' | 'projects' | 'rateLimiter'>;
@@ -36,12 +37,6 @@ const Failure = Type.Object(
   { additionalProperties: false },
 );
 const querystring = Type.Object({ service_id: Type.String({ description: 'Project (service) id' }) });
-const Condition = Type.Union([Type.Literal('all'), Type.Literal('include'), Type.Literal('exclude')]);
-const filterProps = {
-  properties: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1 }), { description: 'Property columns to filter on; absent or empty: all' }))),
-  properties_condition_type: Type.Optional(Nullable(Condition)),
-  audience: Type.Optional(Nullable(Type.String({ description: 'Audience id; only its profiles' }))),
-};
 const failureStatuses = [400, 401, 413, 415, 429, 500] as const;
 const failureExample = (status: number) =>
   renderExportError(
@@ -80,8 +75,11 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
     return reply.status(status).type('application/json; charset=utf-8').send(body);
   });
 
-  // An empty body (curl -X POST with a JSON content type and no -d) means "no filters".
+  // An empty body (curl -X POST with a JSON content type and no -d, or no body at all) means "no filters".
   registerJsonParser(app, { allowEmpty: true });
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined) request.body = null;
+  });
 
   // Authentication before any work (D14). A missing service_id is a bad request; an unknown one answers like a bad
   // token (401), so the API does not tell which service ids exist.
@@ -99,7 +97,6 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
     app.post(
       url,
       {
-        ...documentOnly,
         schema: {
           tags: ['DFINERY export'],
           summary,
@@ -116,41 +113,20 @@ export async function dfineryExportRoutes(app: FastifyInstance, opts: { runtime:
     '/api/v1/export/event',
     'events',
     'Extract events as CSV (one row per event, or per item)',
-    Type.Union(
-      [
-        Type.Object(
-          {
-            events: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1 }), { description: 'Event names; absent or empty: all' }))),
-            events_condition_type: Type.Optional(Nullable(Condition)),
-            from_date: Type.Optional(Nullable(Type.String({ format: 'date', description: 'yyyy-MM-dd in the project time zone, inclusive' }))),
-            to_date: Type.Optional(Nullable(Type.String({ format: 'date', description: 'yyyy-MM-dd in the project time zone, inclusive' }))),
-            ...filterProps,
-          },
-          { additionalProperties: false },
-        ),
-        Type.Null(),
-      ],
-      {
-        description: 'Filters; an empty body exports everything',
-        examples: [{ events: ['df_purchase'], events_condition_type: 'include', from_date: '2025-01-01', to_date: '2025-01-31' }],
-      },
-    ),
+    EventExportBodySchema,
     'df_unified_id,df_event_log_id,df_event_name,df_event_datetime\nAbC123,b0c9cf18,df_purchase,2025-01-06 10:00:00.000\n',
   );
   route(
     '/api/v1/export/userprofile',
     'profiles',
     'Extract user profiles as CSV',
-    Type.Union([Type.Object(filterProps, { additionalProperties: false }), Type.Null()], {
-      description: 'Filters; an empty body exports everything',
-      examples: [{ audience: 'aud_vip', properties_condition_type: 'all' }],
-    }),
+    ProfileExportBodySchema,
     'df_unified_id,df_email,df_name\nAbC123,dfn@gmail.com,홍길동\n',
   );
 
   async function serveExport(kind: ExportKind, request: FastifyRequest, reply: FastifyReply) {
     const project = request.exportProject!;
-    const prepared = await runtime.exports.prepare(mapExportBody(kind, request.body, project.id));
+    const prepared = await runtime.exports.prepare(mapExportBody(kind, request.body as ExportBody, project.id));
 
     // D2: every request that got this far counts against the hourly quota; then at most N run at once.
     const decision = await runtime.rateLimiter.check({ project, policy: 'export_requests' });

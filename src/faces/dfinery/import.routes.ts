@@ -3,11 +3,12 @@ import { MaruError } from '../../core/errors.ts';
 import type { LimitPolicy } from '../../core/limits/rate-limits.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
 import type { Services } from '../../services.ts';
-import { documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
+import { setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { ok, renderError } from './envelope.ts';
 import { Type } from '@sinclair/typebox';
-import { described, errorResponses, Nullable, SECURITY } from '../shared/openapi.ts';
-import { EVENT_WIRE, MAX_EVENTS, MAX_PROFILES, mapEventsBody, mapIdentitiesBody, mapUserProfileBody } from './mapping.ts';
+import { described, errorResponses, SECURITY } from '../shared/openapi.ts';
+import { EVENT_WIRE, mapEventsBody, mapIdentitiesBody, mapUserProfileBody } from './mapping.ts';
+import { EventsBodySchema, IdentitiesBodySchema, UserProfileBodySchema, type EventsBody, type IdentitiesBody, type UserProfileBody } from './schemas.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'credentials' | 'events' | 'metrics' | 'profiles' | 'projects' | 'rateLimiter'>;
@@ -23,17 +24,6 @@ const Envelope = Type.Object(
   { additionalProperties: false },
 );
 const querystring = Type.Object({ service_id: Type.String({ description: 'Project (service) id' }) });
-const Identity = Type.Object(
-  {
-    external_id: Type.Optional(Nullable(Type.String())),
-    email: Type.Optional(Nullable(Type.String())),
-    phone_no: Type.Optional(Nullable(Type.String())),
-    kakao_user_id: Type.Optional(Nullable(Type.String())),
-    line_user_id: Type.Optional(Nullable(Type.String())),
-  },
-  { additionalProperties: false },
-);
-const Properties = Type.Record(Type.String(), Type.Unknown(), { description: 'Registered properties with values of their type (docs/taxonomy.md)' });
 /** HTTP 200 carries both the success and the detailed failure codes (D1); 400/413/415/429 are the exceptions. */
 const responses = {
   200: described(
@@ -53,18 +43,6 @@ const responses = {
         ),
       ).body,
   ),
-};
-const EVENTS_EXAMPLE = {
-  common: { identity: { external_id: 'dfn-user-123', email: 'dfn@gmail.com' } },
-  events: [
-    {
-      event_log_id: 'b0c9cf18-f3c0-4879-bb2e-92c65858dabc',
-      event_name: 'df_login',
-      event_datetime: '2024-06-24T06:01:48.501Z',
-      event_properties: null,
-      event_items: null,
-    },
-  ],
 };
 
 /**
@@ -99,37 +77,18 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
   app.post(
     '/api/v1/events',
     {
-      ...documentOnly,
       schema: {
         tags: ['DFINERY import'],
         summary: 'Load up to 100 events (and 100 items) for one identity',
         security: SECURITY.dfineryImport,
         querystring,
-        body: Type.Object(
-          {
-            common: Type.Object({ identity: Identity }),
-            events: Type.Array(
-              Type.Object(
-                {
-                  event_log_id: Type.String({ description: 'Idempotency key of the event' }),
-                  event_name: Type.String(),
-                  event_datetime: Type.String({ description: 'ISO 8601 with Z or an offset' }),
-                  event_properties: Type.Optional(Nullable(Properties)),
-                  event_items: Type.Optional(Nullable(Type.Array(Properties))),
-                },
-                { additionalProperties: false },
-              ),
-              { minItems: 1, maxItems: MAX_EVENTS },
-            ),
-          },
-          { examples: [EVENTS_EXAMPLE] },
-        ),
+        body: EventsBodySchema,
         response: responses,
       },
     },
     async (request, reply) => {
       const project = request.dfineryProject!;
-      const events = mapEventsBody(request.body);
+      const events = mapEventsBody(request.body as EventsBody);
       await limit(reply, project, 'event_ingest', events.length);
       const r = await runtime.events.ingest({ projectId: project.id, events, source: 'api', strict: true, wire: EVENT_WIRE, face: 'dfinery' });
       runtime.metrics.eventsIngested.inc({ source: 'api' }, r.accepted);
@@ -140,22 +99,18 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
   app.post(
     '/api/v1/identities',
     {
-      ...documentOnly,
       schema: {
         tags: ['DFINERY import'],
         summary: 'Create or update a unified profile from identifiers',
         security: SECURITY.dfineryImport,
         querystring,
-        body: Type.Object(
-          { identity: Identity, request_datetime: Type.Optional(Nullable(Type.String())) },
-          { examples: [{ identity: { external_id: 'dfn-user-123', email: 'dfn@gmail.com', phone_no: '821012345678' } }] },
-        ),
+        body: IdentitiesBodySchema,
         response: responses,
       },
     },
     async (request, reply) => {
       const project = request.dfineryProject!;
-      const identifiers = mapIdentitiesBody(request.body);
+      const identifiers = mapIdentitiesBody(request.body as IdentitiesBody);
       await limit(reply, project, 'identity_requests', 1);
       await runtime.profiles.upsert({ projectId: project.id, updates: [{ identifiers, identityField: 'identity' }], strict: true });
       return ok();
@@ -165,28 +120,18 @@ export async function dfineryImportRoutes(app: FastifyInstance, opts: { runtime:
   app.post(
     '/api/v1/user-profile',
     {
-      ...documentOnly,
       schema: {
         tags: ['DFINERY import'],
         summary: 'Create or update user properties',
         security: SECURITY.dfineryImport,
         querystring,
-        body: (() => {
-          const one = Type.Object({
-            identity: Identity,
-            user_properties: Type.Optional(Nullable(Properties)),
-            request_datetime: Type.Optional(Nullable(Type.String())),
-          });
-          return Type.Union([one, Type.Array(one, { minItems: 1, maxItems: MAX_PROFILES })], {
-            examples: [{ identity: { external_id: 'dfn-user-123' }, user_properties: { df_name: '홍길동', df_push_ads_optin: true } }],
-          });
-        })(),
+        body: UserProfileBodySchema,
         response: responses,
       },
     },
     async (request, reply) => {
       const project = request.dfineryProject!;
-      const updates = mapUserProfileBody(request.body);
+      const updates = mapUserProfileBody(request.body as UserProfileBody);
       await limit(reply, project, 'profile_requests', 1);
       await runtime.profiles.upsert({ projectId: project.id, updates, strict: true, source: 'dfinery' });
       return ok();

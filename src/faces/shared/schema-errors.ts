@@ -1,8 +1,52 @@
 import type { FastifySchemaValidationError } from 'fastify';
 
 type SchemaErrorDataVar = 'body' | 'headers' | 'params' | 'querystring';
-import { invalid, type MaruError } from '../../core/errors.ts';
+import { invalid, MaruError } from '../../core/errors.ts';
 import { dottedField, type FieldNamer } from '../../core/input/input-checks.ts';
+
+/**
+ * Schema keyword of an array with a per-request limit that the face reports with its own code rather than as a
+ * field error: `Type.Array(Event, { maxItems: 100, [TOO_MANY]: { kind: 'events', noun: 'events' } })` answers
+ * too_many_items ("at most 100 events per request, got 101", details.kind "events"). Declared to Ajv in src/server/app.ts.
+ */
+export const TOO_MANY = 'x-maru-too-many';
+
+/** What a value of each string format is, in an error message. */
+const FORMATS: Record<string, string> = {
+  date: 'a date as yyyy-MM-dd',
+  'date-time': 'an ISO 8601 datetime with Z or an offset',
+  email: 'an email address',
+};
+
+function lengthError(field: string, keyword: string, n: number): MaruError {
+  const unit = keyword.endsWith('Length') ? 'characters' : 'items';
+  if (keyword.startsWith('min')) return invalid(field, n === 1 ? `${field} must not be empty` : `${field} must have at least ${n} ${unit}`);
+  return invalid(field, `${field} must have at most ${n} ${unit}`);
+}
+
+/**
+ * The error to report. Ajv reports a failed union (`anyOf`: a body that is one object or an array of them, a
+ * nullable value) with every branch's errors; the branches whose type did not even match say nothing useful, so the
+ * first error of a branch of the right type is the one (the array's length, its element's missing field).
+ */
+function pick(errors: FastifySchemaValidationError[]): FastifySchemaValidationError {
+  // Ajv lists inner errors first: the last union is the outermost one. Peel unions from the outside in, dropping the
+  // branches whose type did not match, while something is left.
+  let rest = errors;
+  for (let union = rest.findLast((e) => e.keyword === 'anyOf'); union; union = rest.findLast((e) => e.keyword === 'anyOf')) {
+    const at = union.instancePath;
+    const next = rest.filter((e) => e !== union && !(e.keyword === 'type' && e.instancePath === at));
+    if (next.length === 0) break;
+    rest = next;
+  }
+  rest = rest.filter((e) => e.keyword !== 'anyOf').length > 0 ? rest.filter((e) => e.keyword !== 'anyOf') : rest;
+  // A union of literals (an enum, TypeBox's Union of Literal): one "must be one of" error listing them all.
+  if (rest.length > 1 && rest.every((e) => e.keyword === 'const' && e.instancePath === rest[0].instancePath)) {
+    const allowedValues = rest.map((e) => (e.params as { allowedValue: unknown }).allowedValue);
+    return { ...rest[0], keyword: 'enum', params: { allowedValues } };
+  }
+  return rest[0] ?? errors[0];
+}
 
 /**
  * Fastify validates a route's request with its TypeBox schema; this turns the first schema error into the core's
@@ -12,7 +56,10 @@ import { dottedField, type FieldNamer } from '../../core/input/input-checks.ts';
  */
 export function schemaErrorFormatter(fieldOf: FieldNamer = dottedField) {
   return (errors: FastifySchemaValidationError[], dataVar: SchemaErrorDataVar): MaruError => {
-    const e = errors[0] as FastifySchemaValidationError & { parentSchema?: { properties?: Record<string, unknown> } };
+    const e = pick(errors) as FastifySchemaValidationError & {
+      parentSchema?: { properties?: Record<string, unknown>; [TOO_MANY]?: { kind: string; noun: string } };
+      data?: unknown;
+    };
     const path: (string | number)[] = (e.instancePath ?? '')
       .split('/')
       .slice(1)
@@ -30,8 +77,12 @@ export function schemaErrorFormatter(fieldOf: FieldNamer = dottedField) {
         const known = Object.keys(e.parentSchema?.properties ?? {});
         return invalid(field, `${field} is not a field of this request${known.length > 0 ? `; use ${known.join(', ')}` : ''}`);
       }
+      case 'format':
+        return invalid(name(path), `${name(path)} must be ${FORMATS[String(params.format)] ?? `in the format ${String(params.format)}`}`);
       case 'type': {
         const field = name(path);
+        const format = (e.parentSchema as { format?: string } | undefined)?.format;
+        if (format && FORMATS[format]) return invalid(field, `${field} must be ${FORMATS[format]}`);
         const type = String(params.type).split(',')[0];
         const article = /^[aeiou]/.test(type) ? 'an' : 'a';
         return invalid(field, `${field} must be ${type === 'object' ? 'a JSON object' : `${article} ${type}`}`);
@@ -40,15 +91,19 @@ export function schemaErrorFormatter(fieldOf: FieldNamer = dottedField) {
         const field = name(path);
         return invalid(field, `${field} must be one of ${(params.allowedValues as unknown[]).join(', ')}`);
       }
+      case 'maxItems': {
+        // An array the face counts against a documented per-request limit: its own code (DFINERY 40402/40403).
+        const tooMany = e.parentSchema?.[TOO_MANY];
+        if (tooMany) {
+          const got = Array.isArray(e.data) ? `, got ${e.data.length}` : '';
+          return new MaruError('too_many_items', `at most ${Number(params.limit)} ${tooMany.noun} per request${got}`, { details: { kind: tooMany.kind } });
+        }
+        return lengthError(name(path), e.keyword, Number(params.limit));
+      }
       case 'minLength':
       case 'maxLength':
-      case 'minItems':
-      case 'maxItems': {
-        const field = name(path);
-        const n = Number(params.limit);
-        const unit = e.keyword.endsWith('Length') ? 'characters' : 'items';
-        if (e.keyword.startsWith('min')) return invalid(field, n === 1 ? `${field} must not be empty` : `${field} must have at least ${n} ${unit}`);
-        return invalid(field, `${field} must have at most ${n} ${unit}`);
+      case 'minItems': {
+        return lengthError(name(path), e.keyword, Number(params.limit));
       }
       default: {
         const field = name(path);
