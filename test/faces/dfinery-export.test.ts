@@ -481,7 +481,7 @@ describe('failures (exact bodies)', () => {
     ['to_date impossible', { from_date: '2025-01-06', to_date: '2025-02-30' }, 'to_date', 'to_date must be a date as yyyy-MM-dd'],
     ['from_date a number', { from_date: 20250106, to_date: '2025-01-06' }, 'from_date', 'from_date must be a date as yyyy-MM-dd'],
     ['to before from', { from_date: '2025-01-06', to_date: '2025-01-05' }, 'to_date', 'to_date must not be before from_date'],
-    ['events not a list', { ...day, events: 'df_login' }, 'events', 'events must be an array'],
+    ['events not a list', { ...day, events: 'df_login' }, 'events', 'events must be an array or null'],
     ['events with a non-string', { ...day, events: ['df_login', 3] }, 'events[1]', 'events[1] must be a string'],
     [
       'events_condition_type unknown',
@@ -489,14 +489,14 @@ describe('failures (exact bodies)', () => {
       'events_condition_type',
       'events_condition_type must be one of all, include, exclude',
     ],
-    ['properties not a list', { ...day, properties: { a: 1 } }, 'properties', 'properties must be an array'],
+    ['properties not a list', { ...day, properties: { a: 1 } }, 'properties', 'properties must be an array or null'],
     [
       'properties_condition_type unknown',
       { ...day, properties_condition_type: 'INCLUDE' },
       'properties_condition_type',
       'properties_condition_type must be one of all, include, exclude',
     ],
-    ['audience not a string', { ...day, audience: 5 }, 'audience', 'audience must be a string'],
+    ['audience not a string', { ...day, audience: 5 }, 'audience', 'audience must be a string or null'],
     ['audience unknown', { ...day, audience: 'zzzzzz' }, 'audience', 'audience zzzzzz does not exist in this project'],
     [
       'a misspelt field',
@@ -504,7 +504,7 @@ describe('failures (exact bodies)', () => {
       'event_condition_type',
       'event_condition_type is not a field of this request; use events, events_condition_type, from_date, to_date, properties, properties_condition_type, audience',
     ],
-    ['a body that is a list', [day], 'body', 'body must be a JSON object'],
+    ['a body that is a list', [day], 'body', 'body must be a JSON object or null'],
   ])('400 invalid_parameter: %s', async (_name, payload, parameter, detail) => {
     const p = await project();
     const res = await exportEvents(p, payload);

@@ -143,20 +143,16 @@ describe('Marketap face: POST /v1/api/profile/user/device/bulk', () => {
     f = await marketapFixture({ limits: { bulk_requests: 1000 } });
     const ok = { device_id: 'fine', user_id: 'someone', platform: 'ios', push_token: 't' };
     const cases: [object, string, string][] = [
-      [{ platform: 'ios' }, 'devices[1].device_id', 'devices[1].device_id is required and must be a non-empty string'],
-      [{ device_id: 7, platform: 'ios' }, 'devices[1].device_id', 'devices[1].device_id is required and must be a non-empty string'],
+      [{ platform: 'ios' }, 'devices[1].device_id', 'devices[1].device_id is required'],
+      [{ device_id: 7, platform: 'ios' }, 'devices[1].device_id', 'devices[1].device_id must be a string'],
       [
         { device_id: '00000000-0000-0000-0000-000000000000', platform: 'ios' },
         'devices[1].device_id',
         'devices[1].device_id does not identify a device (empty, null-like, placeholder and all-zero values are not accepted)',
       ],
-      [{ device_id: 'd' }, 'devices[1].platform', 'devices[1].platform is required and must be one of ios, android, web'],
+      [{ device_id: 'd' }, 'devices[1].platform', 'devices[1].platform is required'],
       [{ device_id: 'd', platform: 'windows' }, 'devices[1].platform', 'devices[1].platform is required and must be one of ios, android, web'],
-      [
-        { device_id: 'd', platform: 'ios', push_token: 123 },
-        'devices[1].push_token',
-        'devices[1].push_token must be a non-empty string of at most 4096 characters, or null to remove it',
-      ],
+      [{ device_id: 'd', platform: 'ios', push_token: 123 }, 'devices[1].push_token', 'devices[1].push_token must be a string, a JSON object or null'],
       [
         { device_id: 'd', platform: 'ios', push_token: { endpoint: 'https://x' } },
         'devices[1].push_token',
@@ -177,11 +173,11 @@ describe('Marketap face: POST /v1/api/profile/user/device/bulk', () => {
         'devices[1].properties.nested',
         'devices[1].properties.nested must be a string, number, boolean, an array of them, or null to remove it',
       ],
-      [{ device_id: 'd', platform: 'ios', properties: ['x'] }, 'devices[1].properties', 'devices[1].properties must be an object'],
+      [{ device_id: 'd', platform: 'ios', properties: ['x'] }, 'devices[1].properties', 'devices[1].properties must be a JSON object or null'],
       [
         { device_id: 'd', platform: 'ios', token: 'x' },
         'devices[1].token',
-        'devices[1].token is not a known field (device_id, user_id, platform, push_token, properties)',
+        'devices[1].token is not a field of this request; use device_id, user_id, platform, push_token, properties',
       ],
     ];
     for (const [bad, field, message] of cases) {

@@ -149,21 +149,25 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
   it('names each malformed field; nothing is stored', async () => {
     f = await marketapFixture({ limits: { bulk_requests: 1000 } });
     const cases: [unknown, string, string][] = [
-      [{ profiles: [{ properties: {} }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
+      [{ profiles: [{ properties: {} }] }, 'profiles[0].user_id', 'profiles[0].user_id is required'],
       [{ profiles: [{ user_id: '  ' }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
       [
         { profiles: [{ user_id: 'anonymous' }] },
         'profiles[0].user_id',
         'profiles[0].user_id "anonymous" does not identify a user (empty, null-like, placeholder and all-zero values are not accepted)',
       ],
-      [{ profiles: [{ user_id: { id: 1 } }] }, 'profiles[0].user_id', 'profiles[0].user_id is required and must be a non-empty string'],
+      [{ profiles: [{ user_id: { id: 1 } }] }, 'profiles[0].user_id', 'profiles[0].user_id must be a string or an integer'],
       [
         { profiles: [{ user_id: 'a', timestamp: '2025-01-17T05:39:22' }] },
         'profiles[0].timestamp',
         'profiles[0].timestamp must be an ISO 8601 datetime with Z or an offset, e.g. "2025-01-17T05:39:22Z" or "2025-01-17T05:39:22+09:00"',
       ],
-      [{ profiles: [{ user_id: 'a', properties: [1] }] }, 'profiles[0].properties', 'profiles[0].properties must be an object'],
-      [{ profiles: [{ user_id: 'a', props: {} }] }, 'profiles[0].props', 'profiles[0].props is not a known field (user_id, properties, timestamp)'],
+      [{ profiles: [{ user_id: 'a', properties: [1] }] }, 'profiles[0].properties', 'profiles[0].properties must be a JSON object or null'],
+      [
+        { profiles: [{ user_id: 'a', props: {} }] },
+        'profiles[0].props',
+        'profiles[0].props is not a field of this request; use user_id, properties, timestamp',
+      ],
       [
         { profiles: [{ user_id: 'a', properties: { mkt_push_opt_in: 'yes' } }] },
         'profiles[0].properties.mkt_push_opt_in',
@@ -199,10 +203,10 @@ describe('Marketap face: POST /v1/api/profile/user', () => {
         'profiles[0].properties.nested',
         'profiles[0].properties.nested: cannot infer a type from this value (use a string, number, boolean or an array of one of them)',
       ],
-      [{ profiles: [] }, 'profiles', 'profiles must contain at least one entry'],
-      [{ profiles: {} }, 'profiles', 'profiles is required and must be an array'],
-      [{}, 'profiles', 'profiles is required and must be an array'],
-      [{ profiles: [{ user_id: 'ok' }, 'x'] }, 'profiles[1]', 'profiles[1] must be an object'],
+      [{ profiles: [] }, 'profiles', 'profiles must not be empty'],
+      [{ profiles: {} }, 'profiles', 'profiles must be an array'],
+      [{}, 'profiles', 'profiles is required'],
+      [{ profiles: [{ user_id: 'ok' }, 'x'] }, 'profiles[1]', 'profiles[1] must be a JSON object'],
     ];
     for (const [body, field, message] of cases) {
       const r = await f.post('/v1/api/profile/user', body);

@@ -1,4 +1,5 @@
-import { MaruError, invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
+import type { BulkDeletionBody, DeletionBody, DevicesBody, EventsBody, ProfilesBody } from './schemas.ts';
 import { isPlainObject, type EventInput, type EventWireNames } from '../../core/events/events.service.ts';
 import type { DeviceUpdate } from '../../core/devices/devices.types.ts';
 import { MAX_IDENTIFIER_LENGTH, parseExternalId, type IdentifierType } from '../../core/identity/identifiers.ts';
@@ -7,8 +8,7 @@ import type { IdentifierInput, ProfileUpdate } from '../../core/profiles/profile
 import type { PropertyType } from '../../core/taxonomy/taxonomy.types.ts';
 import { checkValue, parseDatetime } from '../../core/taxonomy/values.ts';
 
-/** Most profiles, events, devices or user ids in one request (seed: "1,000개 이하"). */
-export const MAX_ITEMS = 1000;
+export { MAX_ITEMS } from './schemas.ts';
 
 /**
  * Marketap's standard user properties (`mkt_*`, D8) and what they become in the core. An `identifier` also joins the
@@ -43,33 +43,6 @@ export const EVENT_WIRE: EventWireNames = {
   occurredAtExample: '2025-01-17T05:39:22+09:00',
 };
 
-const PROFILE_FIELDS = ['user_id', 'properties', 'timestamp'];
-const EVENT_FIELDS = ['user_id', 'device_id', 'name', 'event_name', 'event_id', 'timestamp', 'properties', 'items'];
-const DEVICE_FIELDS = ['device_id', 'user_id', 'platform', 'push_token', 'properties'];
-
-function requireBody(body: unknown, list: string): Record<string, unknown> {
-  if (!isPlainObject(body)) throw new MaruError('malformed_body', `the body must be a JSON object with a "${list}" array`, { field: 'body' });
-  for (const k of Object.keys(body)) if (k !== list) throw invalid(k, `${k} is not a field of this request; send {"${list}": [...]}`);
-  return body;
-}
-
-/** The body's list: present, an array, 1..max entries, each an object with only known fields. */
-function requireList(body: unknown, list: string, known: readonly string[], max = MAX_ITEMS): Record<string, unknown>[] {
-  const b = requireBody(body, list);
-  const items = b[list];
-  if (!Array.isArray(items)) throw invalid(list, `${list} is required and must be an array`);
-  if (items.length === 0) throw invalid(list, `${list} must contain at least one entry`);
-  if (items.length > max) throw new MaruError('too_many_items', `at most ${max} ${list} per request, got ${items.length}`, { field: list });
-  return items.map((raw, i) => {
-    const at = `${list}[${i}]`;
-    if (!isPlainObject(raw)) throw invalid(at, `${at} must be an object`);
-    for (const k of Object.keys(raw)) {
-      if (!known.includes(k)) throw invalid(`${at}.${k}`, `${at}.${k} is not a known field (${known.join(', ')})`);
-    }
-    return raw;
-  });
-}
-
 /** A user id (external_id): the core's one parser (a non-empty string or integer that identifies someone). */
 const userId = (value: unknown, field: string): string => parseExternalId(value, field, { required: true })!;
 
@@ -93,14 +66,13 @@ function checkTimestamp(value: unknown, field: string): void {
  * POST /v1/api/profile/user → profile updates. `mkt_*` properties map through STANDARD_PROPERTIES (email and phone
  * also become identifiers); other properties are custom and go to the core as they are (D4 applies there).
  */
-export function mapProfilesBody(body: unknown): ProfileUpdate[] {
-  return requireList(body, 'profiles', PROFILE_FIELDS).map((p, i) => {
+export function mapProfilesBody(body: ProfilesBody): ProfileUpdate[] {
+  return body.profiles.map((p, i) => {
     const at = `profiles[${i}]`;
     const identifiers: IdentifierInput[] = [{ type: 'external_id', value: userId(p.user_id, `${at}.user_id`), field: `${at}.user_id` }];
     checkTimestamp(p.timestamp, `${at}.timestamp`);
     const properties: Record<string, unknown> = {};
     if (p.properties !== undefined && p.properties !== null) {
-      if (!isPlainObject(p.properties)) throw invalid(`${at}.properties`, `${at}.properties must be an object`);
       const mappedFrom = new Map<string, string>();
       for (const [name, value] of Object.entries(p.properties)) {
         const field = `${at}.properties.${name}`;
@@ -132,8 +104,8 @@ export function mapProfilesBody(body: unknown): ProfileUpdate[] {
 }
 
 /** POST /v1/api/events → events (validated against the taxonomy by the core). */
-export function mapEventsBody(body: unknown): EventInput[] {
-  return requireList(body, 'events', EVENT_FIELDS).map((e, i) => {
+export function mapEventsBody(body: EventsBody): EventInput[] {
+  return body.events.map((e, i) => {
     const at = `events[${i}]`;
     const user = optionalId(e.user_id, `${at}.user_id`);
     const device = optionalId(e.device_id, `${at}.device_id`);
@@ -143,9 +115,6 @@ export function mapEventsBody(body: unknown): EventInput[] {
     }
     const name = e.name ?? e.event_name;
     if (typeof name !== 'string' || name.length === 0) throw invalid(`${at}.name`, `${at}.name (or event_name) is required and must be a non-empty string`);
-    if (e.timestamp !== undefined && e.timestamp !== null && typeof e.timestamp !== 'string') {
-      throw invalid(`${at}.timestamp`, `${at}.timestamp must be an ISO 8601 datetime string with Z or an offset, e.g. "2025-01-17T05:39:22+09:00"`);
-    }
     const identifiers: IdentifierInput[] = [];
     if (user !== undefined) identifiers.push({ type: 'external_id', value: user, field: `${at}.user_id` });
     if (device !== undefined) identifiers.push({ type: 'device_id', value: device, field: `${at}.device_id` });
@@ -157,8 +126,8 @@ export function mapEventsBody(body: unknown): EventInput[] {
  * POST /v1/api/profile/user/device/bulk → device updates. For a `web` device, `push_token` may be a Web Push
  * subscription (an object, or its JSON string) instead of an FCM token.
  */
-export function mapDevicesBody(body: unknown): DeviceUpdate[] {
-  return requireList(body, 'devices', DEVICE_FIELDS).map((d, i) => {
+export function mapDevicesBody(body: DevicesBody): DeviceUpdate[] {
+  return body.devices.map((d, i) => {
     const at = `devices[${i}]`;
     if (d.user_id !== undefined && d.user_id !== null) userId(d.user_id, `${at}.user_id`);
     const isWeb = typeof d.platform === 'string' && d.platform.trim().toLowerCase() === 'web';
@@ -184,20 +153,13 @@ export function mapDevicesBody(body: unknown): DeviceUpdate[] {
 }
 
 /** POST /v1/api/profile/user/deletion-job → the one user id. */
-export function mapDeletionBody(body: unknown): string {
-  if (!isPlainObject(body)) throw new MaruError('malformed_body', 'the body must be a JSON object {"user_id": "..."}', { field: 'body' });
-  for (const k of Object.keys(body)) if (k !== 'user_id') throw invalid(k, `${k} is not a field of this request; send {"user_id": "..."}`);
+export function mapDeletionBody(body: DeletionBody): string {
   return userIdForDeletion(body.user_id, 'user_id');
 }
 
 /** POST /v1/api/profile/user/deletion-job/bulk → the user ids (1..1,000). */
-export function mapBulkDeletionBody(body: unknown): string[] {
-  const b = requireBody(body, 'user_ids');
-  const ids = b.user_ids;
-  if (!Array.isArray(ids)) throw invalid('user_ids', 'user_ids is required and must be an array of strings');
-  if (ids.length === 0) throw invalid('user_ids', 'user_ids must contain at least one user id');
-  if (ids.length > MAX_ITEMS) throw new MaruError('too_many_items', `at most ${MAX_ITEMS} user_ids per request, got ${ids.length}`, { field: 'user_ids' });
-  return ids.map((v, i) => userIdForDeletion(v, `user_ids[${i}]`));
+export function mapBulkDeletionBody(body: BulkDeletionBody): string[] {
+  return body.user_ids.map((v, i) => userIdForDeletion(v, `user_ids[${i}]`));
 }
 
 /** Deleting accepts any non-empty id, even one that could never have identified anyone (it then deletes nothing). */

@@ -3,11 +3,24 @@ import { MaruError } from '../../core/errors.ts';
 import type { DeletionJob } from '../../core/deletion/deletion-jobs.service.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
 import type { Services } from '../../services.ts';
-import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
+import { bearer, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 import { renderError } from './errors.ts';
-import { Type, type TSchema } from '@sinclair/typebox';
+import { schemaErrorFormatter } from '../shared/schema-errors.ts';
+import { Type } from '@sinclair/typebox';
 import { described, errorResponses, SECURITY, Timestamp } from '../shared/openapi.ts';
-import { EVENT_WIRE, MAX_ITEMS, mapBulkDeletionBody, mapDeletionBody, mapDevicesBody, mapEventsBody, mapProfilesBody } from './mapping.ts';
+import { EVENT_WIRE, mapBulkDeletionBody, mapDeletionBody, mapDevicesBody, mapEventsBody, mapProfilesBody } from './mapping.ts';
+import {
+  BulkDeletionBodySchema,
+  DeletionBodySchema,
+  DevicesBodySchema,
+  EventsBodySchema,
+  ProfilesBodySchema,
+  type BulkDeletionBody,
+  type DeletionBody,
+  type DevicesBody,
+  type EventsBody,
+  type ProfilesBody,
+} from './schemas.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'credentials' | 'deletionJobs' | 'devices' | 'eventBatches' | 'profiles' | 'projects' | 'rateLimiter'>;
@@ -47,9 +60,6 @@ const errors = errorResponses(
 );
 const Accepted = Type.Object({ accepted: Type.Integer() }, { additionalProperties: false });
 const Job = Type.Object({ job_id: Type.String(), accepted: Type.Optional(Type.Integer()) }, { additionalProperties: false });
-const Props = Type.Record(Type.String(), Type.Unknown());
-const list = (name: string, item: TSchema, example: unknown) =>
-  Type.Object({ [name]: Type.Array(item, { minItems: 1, maxItems: MAX_ITEMS }) }, { additionalProperties: false, examples: [{ [name]: [example] }] });
 const JobStatus = Type.Object(
   {
     job_id: Type.String(),
@@ -84,6 +94,9 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
   });
 
   // Authentication before any work, including reading the body (D14); a failed one consumes no quota.
+  // Schema errors name the field as the client wrote it; a body that is not an object is malformed_body here.
+  app.setSchemaErrorFormatter(schemaErrorFormatter(undefined, { bodyOfWrongType: 'malformed_body' }));
+
   app.addHook('onRequest', async (request: FastifyRequest<{ Querystring: { project_id?: unknown } }>) => {
     const projectId = request.query.project_id;
     if (typeof projectId !== 'string' || projectId.length === 0) {
@@ -95,8 +108,9 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
     request.marketapProject = project;
   });
 
-  // Quota: after authentication and body parsing, before the handler (so a 401 or 413 costs nothing).
-  app.addHook('preHandler', async (request, reply) => {
+  // Quota: after authentication and body parsing, before the schema check and the handler (a 401 or 413 costs
+  // nothing; a refused body counts, as a handled one does).
+  app.addHook('preValidation', async (request, reply) => {
     const d = await runtime.rateLimiter.check({ project: request.marketapProject!, policy: 'bulk_requests' });
     setRateLimitHeaders(reply, d);
     if (!d.allowed) throw new MaruError('rate_limited', 'too many requests; retry after the time in Retry-After', { retryAfterMs: d.retryAfterMs });
@@ -107,26 +121,18 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
   app.post(
     '/v1/api/profile/user',
     {
-      ...documentOnly,
       schema: {
         tags,
         security,
         summary: 'Update bulk user profiles (up to 1,000); stored before the 202',
         querystring,
-        body: list(
-          'profiles',
-          Type.Object({ user_id: Type.String(), properties: Type.Optional(Props), timestamp: Type.Optional(Type.String()) }, { additionalProperties: false }),
-          {
-            user_id: 'test-user-123',
-            properties: { mkt_name: '홍길동', mkt_email: 'hong@example.com', tier: 'gold' },
-          },
-        ),
+        body: ProfilesBodySchema,
         response: { 202: described(202, Accepted, { accepted: 1 }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
       const project = request.marketapProject!;
-      const updates = mapProfilesBody(request.body);
+      const updates = mapProfilesBody(request.body as ProfilesBody);
       await runtime.profiles.upsert({ projectId: project.id, updates, strict: strict(project), source: 'marketap' });
       return reply.status(202).send({ accepted: updates.length });
     },
@@ -135,35 +141,18 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
   app.post(
     '/v1/api/events',
     {
-      ...documentOnly,
       schema: {
         tags,
         security,
         summary: 'Collect bulk user events (up to 1,000); validated and queued before the 202, stored by a worker',
         querystring,
-        body: list(
-          'events',
-          Type.Object(
-            {
-              user_id: Type.Optional(Type.String()),
-              device_id: Type.Optional(Type.String()),
-              name: Type.Optional(Type.String({ description: 'or event_name' })),
-              event_name: Type.Optional(Type.String()),
-              event_id: Type.Optional(Type.String()),
-              timestamp: Type.Optional(Type.String()),
-              properties: Type.Optional(Props),
-              items: Type.Optional(Type.Array(Props)),
-            },
-            { additionalProperties: false },
-          ),
-          { user_id: 'test-user-123', name: 'purchase', timestamp: '2025-01-17T05:39:22+09:00', properties: { amount: 4000 } },
-        ),
+        body: EventsBodySchema,
         response: { 202: described(202, Job, { job_id: 'b_7f3a9c', accepted: 1 }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
       const project = request.marketapProject!;
-      const events = mapEventsBody(request.body);
+      const events = mapEventsBody(request.body as EventsBody);
       const r = await runtime.eventBatches.accept({ projectId: project.id, events, wire: EVENT_WIRE, strict: strict(project), face: 'marketap' });
       return reply.status(202).send({ job_id: r.batchId, accepted: r.accepted });
     },
@@ -172,32 +161,18 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
   app.post(
     '/v1/api/profile/user/device/bulk',
     {
-      ...documentOnly,
       schema: {
         tags,
         security,
         summary: 'Update bulk device profiles and user-device mapping (up to 1,000); stored before the 202',
         querystring,
-        body: list(
-          'devices',
-          Type.Object(
-            {
-              device_id: Type.String(),
-              user_id: Type.Optional(Type.String()),
-              platform: Type.String(),
-              push_token: Type.Optional(Type.String()),
-              properties: Type.Optional(Props),
-            },
-            { additionalProperties: false },
-          ),
-          { device_id: 'device-1', user_id: 'test-user-123', platform: 'android', push_token: 'fcm-token' },
-        ),
+        body: DevicesBodySchema,
         response: { 202: described(202, Accepted, { accepted: 1 }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
       const project = request.marketapProject!;
-      const devices = mapDevicesBody(request.body);
+      const devices = mapDevicesBody(request.body as DevicesBody);
       await runtime.devices.upsert({ projectId: project.id, devices });
       return reply.status(202).send({ accepted: devices.length });
     },
@@ -206,19 +181,18 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
   app.post(
     '/v1/api/profile/user/deletion-job',
     {
-      ...documentOnly,
       schema: {
         tags,
         security,
         summary: 'Request user profile deletion (asynchronous job)',
         querystring,
-        body: Type.Object({ user_id: Type.String() }, { additionalProperties: false, examples: [{ user_id: 'test-user-123' }] }),
+        body: DeletionBodySchema,
         response: { 202: described(202, Job, { job_id: 'dj_1a2b3c' }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
       const project = request.marketapProject!;
-      const userId = mapDeletionBody(request.body);
+      const userId = mapDeletionBody(request.body as DeletionBody);
       const job = await runtime.deletionJobs.create({ projectId: project.id, externalIds: [userId], field: 'user_id', itemField: () => 'user_id' });
       return reply.status(202).send({ job_id: job.id });
     },
@@ -227,22 +201,18 @@ export async function marketapRoutes(app: FastifyInstance, opts: { runtime: Deps
   app.post(
     '/v1/api/profile/user/deletion-job/bulk',
     {
-      ...documentOnly,
       schema: {
         tags,
         security,
         summary: 'Request bulk user profile deletion (1 to 1,000 users, asynchronous job)',
         querystring,
-        body: Type.Object(
-          { user_ids: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_ITEMS }) },
-          { additionalProperties: false, examples: [{ user_ids: ['test-user-123', 'test-user-456'] }] },
-        ),
+        body: BulkDeletionBodySchema,
         response: { 202: described(202, Job, { job_id: 'dj_1a2b3c' }), ...errors },
       },
     },
     async (request, reply: FastifyReply) => {
       const project = request.marketapProject!;
-      const ids = mapBulkDeletionBody(request.body);
+      const ids = mapBulkDeletionBody(request.body as BulkDeletionBody);
       const job = await runtime.deletionJobs.create({ projectId: project.id, externalIds: ids, field: 'user_ids' });
       return reply.status(202).send({ job_id: job.id });
     },

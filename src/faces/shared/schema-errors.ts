@@ -30,22 +30,19 @@ function lengthError(field: string, keyword: string, n: number): MaruError {
  * first error of a branch of the right type is the one (the array's length, its element's missing field).
  */
 function pick(errors: FastifySchemaValidationError[]): FastifySchemaValidationError {
-  // Ajv lists inner errors first: the last union is the outermost one. Peel unions from the outside in, dropping the
-  // branches whose type did not match, while something is left.
-  let rest = errors;
-  for (let union = rest.findLast((e) => e.keyword === 'anyOf'); union; union = rest.findLast((e) => e.keyword === 'anyOf')) {
-    const at = union.instancePath;
-    const next = rest.filter((e) => e !== union && !(e.keyword === 'type' && e.instancePath === at));
-    if (next.length === 0) break;
-    rest = next;
-  }
-  rest = rest.filter((e) => e.keyword !== 'anyOf').length > 0 ? rest.filter((e) => e.keyword !== 'anyOf') : rest;
-  // A union of literals (an enum, TypeBox's Union of Literal): one "must be one of" error listing them all.
-  if (rest.length > 1 && rest.every((e) => e.keyword === 'const' && e.instancePath === rest[0].instancePath)) {
-    const allowedValues = rest.map((e) => (e.params as { allowedValue: unknown }).allowedValue);
-    return { ...rest[0], keyword: 'enum', params: { allowedValues } };
-  }
-  return rest[0] ?? errors[0];
+  // Ajv lists inner errors first: the last union is the outermost one.
+  const union = errors.findLast((e) => e.keyword === 'anyOf');
+  if (!union) return errors[0];
+  const at = union.instancePath;
+  const mismatch = (e: FastifySchemaValidationError) => e.instancePath === at && (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'anyOf');
+  // A branch of the right type failed inside: its error is the one (recursing into unions nested in it).
+  const inside = errors.filter((e) => !mismatch(e));
+  if (inside.length > 0) return pick(inside);
+  // No branch matched at all: one error listing what the value may be.
+  const types = [...new Set(errors.filter((e) => e.instancePath === at && e.keyword === 'type').flatMap((e) => String(e.params.type).split(',')))];
+  const allowedValues = errors.filter((e) => e.instancePath === at && e.keyword === 'const').map((e) => (e.params as { allowedValue: unknown }).allowedValue);
+  if (allowedValues.length > 0) return { ...union, keyword: 'enum', params: { allowedValues } };
+  return { ...union, keyword: 'type', params: { type: types.join(',') } };
 }
 
 /**
@@ -54,7 +51,7 @@ function pick(errors: FastifySchemaValidationError[]): FastifySchemaValidationEr
  * face's error handler renders it in its vendor's envelope like any other refusal. Installed on the app
  * (src/server/app.ts); a route with another body naming passes its own `fieldOf`.
  */
-export function schemaErrorFormatter(fieldOf: FieldNamer = dottedField) {
+export function schemaErrorFormatter(fieldOf: FieldNamer = dottedField, options: { bodyOfWrongType?: 'malformed_body' } = {}) {
   return (errors: FastifySchemaValidationError[], dataVar: SchemaErrorDataVar): MaruError => {
     const e = pick(errors) as FastifySchemaValidationError & {
       parentSchema?: { properties?: Record<string, unknown>; [TOO_MANY]?: { kind: string; noun: string } };
@@ -81,11 +78,18 @@ export function schemaErrorFormatter(fieldOf: FieldNamer = dottedField) {
         return invalid(name(path), `${name(path)} must be ${FORMATS[String(params.format)] ?? `in the format ${String(params.format)}`}`);
       case 'type': {
         const field = name(path);
-        const format = (e.parentSchema as { format?: string } | undefined)?.format;
+        const schema = e.parentSchema as { format?: string; anyOf?: { format?: string }[] } | undefined;
+        const format = schema?.format ?? schema?.anyOf?.find((b) => b.format)?.format;
         if (format && FORMATS[format]) return invalid(field, `${field} must be ${FORMATS[format]}`);
-        const type = String(params.type).split(',')[0];
-        const article = /^[aeiou]/.test(type) ? 'an' : 'a';
-        return invalid(field, `${field} must be ${type === 'object' ? 'a JSON object' : `${article} ${type}`}`);
+        const types = String(params.type).split(',');
+        const type = types[0];
+        // A face that calls a body of the wrong JSON type malformed (Marketap) says so with its own code.
+        if (dataVar === 'body' && path.length === 0 && options.bodyOfWrongType) {
+          return new MaruError(options.bodyOfWrongType, `the body must be ${type === 'object' ? 'a JSON object' : `a JSON ${type}`}`, { field: 'body' });
+        }
+        const names = types.map((t) => (t === 'object' ? 'a JSON object' : t === 'null' ? 'null' : `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`));
+        const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+        return invalid(field, `${field} must be ${list}`);
       }
       case 'enum': {
         const field = name(path);
@@ -96,7 +100,10 @@ export function schemaErrorFormatter(fieldOf: FieldNamer = dottedField) {
         const tooMany = e.parentSchema?.[TOO_MANY];
         if (tooMany) {
           const got = Array.isArray(e.data) ? `, got ${e.data.length}` : '';
-          return new MaruError('too_many_items', `at most ${Number(params.limit)} ${tooMany.noun} per request${got}`, { details: { kind: tooMany.kind } });
+          return new MaruError('too_many_items', `at most ${Number(params.limit)} ${tooMany.noun} per request${got}`, {
+            field: name(path),
+            details: { kind: tooMany.kind },
+          });
         }
         return lengthError(name(path), e.keyword, Number(params.limit));
       }
