@@ -1,41 +1,46 @@
 import type { FastifyInstance } from 'fastify';
 import { SEGMENTATION_KEYS_PROPERTY, ensureSegmentationKeysProperty } from '../../core/events/segmentation-keys.ts';
 import type { Services } from '../../services.ts';
-import { documentOnly } from '../shared/http-errors.ts';
+import { schemaErrorFormatter } from '../shared/schema-errors.ts';
 import { assertProjectScope, limitRequest, requireSessionToken, type NotiflyAuthDeps } from './auth.ts';
 import { okData } from './envelope.ts';
 import { Type } from '@sinclair/typebox';
 import { SECURITY } from '../shared/openapi.ts';
-import { DATA_ERRORS, dataOk, oneOrMany } from './schemas.ts';
 import {
+  DATA_ERRORS,
+  dataOk,
+  DeleteUsersBodySchema,
+  elementField,
   MAX_DELETIONS,
   MAX_EVENTS,
   MAX_USERS,
-  TRACK_EVENT_WIRE,
-  mapDeleteUsersBody,
-  mapSetUserPropertiesBody,
-  mapTrackEventBody,
-  projectIdsInBody,
-} from './mapping.ts';
+  SetUserPropertiesBodySchema,
+  TrackEventBodySchema,
+  type DeleteUsersBody,
+  type SetUserPropertiesBody,
+  type TrackEventBody,
+} from './schemas.ts';
+import { TRACK_EVENT_WIRE, mapDeleteUsersBody, mapSetUserPropertiesBody, mapTrackEventBody, projectIdsInBody } from './mapping.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'deletion' | 'events' | 'metrics' | 'profiles' | 'taxonomy'> & NotiflyAuthDeps;
 
 const tags = ['Notifly'];
 const security = SECURITY.notifly;
-const Params = Type.Record(Type.String(), Type.Unknown());
-const UserProperties = Type.Record(Type.String(), Type.Unknown(), { description: 'Properties; $email and $phone_number are identifiers too' });
 
 /**
  * Notifly data endpoints (seed 004 §2–4): POST /track-event, POST /set-user-properties, DELETE /users.
  * Order of checks: token (onRequest: 401 before any body is read), then every `projectId` in the body against the
- * token's project (403, nothing counted), then the per-client and per-project rate limits (429), then the body (400).
+ * token's project (403, nothing counted), then the per-client and per-project rate limits (429), then the body's
+ * schema (400, schemas.ts), then what the schema cannot say (mapping.ts, 400).
  */
 export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
   const { runtime } = opts;
 
   app.addHook('onRequest', requireSessionToken(runtime));
-  app.addHook('preHandler', async (request, reply) => {
+  app.setSchemaErrorFormatter(schemaErrorFormatter(elementField));
+  // Before the schema check, so a body for another project is a 403 and a limited client a 429 whatever it sent.
+  app.addHook('preValidation', async (request, reply) => {
     const session = request.notiflySession!;
     for (const p of projectIdsInBody(request.body)) assertProjectScope(session, p.value, p.field);
     await limitRequest(runtime, reply, session);
@@ -44,29 +49,18 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: D
   app.post(
     '/track-event',
     {
-      ...documentOnly,
       config: { bodyFields: 'elements' },
       schema: {
         tags,
         summary: `Track events (one object or an array of up to ${MAX_EVENTS})`,
         security,
-        body: oneOrMany(
-          Type.Object({
-            projectId: Type.String({ description: 'or projectID (legacy)' }),
-            userId: Type.String({ description: 'or userID (legacy)' }),
-            eventName: Type.String(),
-            eventParams: Type.Optional(Params),
-            segmentationEventParamKeys: Type.Optional(Type.Array(Type.String())),
-          }),
-          MAX_EVENTS,
-          { projectId: 'PROJECT_ID', userId: 'user-1', eventName: 'purchase', eventParams: { amount: 4000 } },
-        ),
+        body: TrackEventBodySchema,
         response: { ...dataOk(Type.String(), 'tracked 1 event'), ...DATA_ERRORS },
       },
     },
     async (request) => {
       const { project } = request.notiflySession!;
-      const events = mapTrackEventBody(request.body);
+      const events = mapTrackEventBody(request.body as TrackEventBody);
       const strict = project.settings.strictTaxonomy === true;
       if (strict && events.some((e) => Object.hasOwn(e.properties as object, SEGMENTATION_KEYS_PROPERTY))) {
         await ensureSegmentationKeysProperty(runtime.taxonomy, project.id);
@@ -80,23 +74,18 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: D
   app.post(
     '/set-user-properties',
     {
-      ...documentOnly,
       config: { bodyFields: 'elements' },
       schema: {
         tags,
         summary: `Set user properties (one object or an array of up to ${MAX_USERS}); data is the number of users updated`,
         security,
-        body: oneOrMany(Type.Object({ projectId: Type.String(), userId: Type.String(), userProperties: UserProperties }), MAX_USERS, {
-          projectId: 'PROJECT_ID',
-          userId: 'user-1',
-          userProperties: { $email: 'user1@example.com', tier: 'gold' },
-        }),
+        body: SetUserPropertiesBodySchema,
         response: { ...dataOk(Type.Integer(), 1), ...DATA_ERRORS },
       },
     },
     async (request) => {
       const { project } = request.notiflySession!;
-      const updates = mapSetUserPropertiesBody(request.body);
+      const updates = mapSetUserPropertiesBody(request.body as SetUserPropertiesBody);
       const r = await runtime.profiles.upsert({ projectId: project.id, updates, strict: project.settings.strictTaxonomy === true, source: 'notifly' });
       return okData(r.length);
     },
@@ -105,27 +94,18 @@ export async function notiflyDataRoutes(app: FastifyInstance, opts: { runtime: D
   app.delete(
     '/users',
     {
-      ...documentOnly,
       config: { bodyFields: 'elements' },
       schema: {
         tags,
         summary: `Delete users by userId, $email or $phone_number (exact as written); one object or an array of up to ${MAX_DELETIONS}`,
         security,
-        body: oneOrMany(
-          Type.Object({
-            projectId: Type.String(),
-            userId: Type.Optional(Type.String()),
-            userProperties: Type.Optional(Type.Object({ $email: Type.Optional(Type.String()), $phone_number: Type.Optional(Type.String()) })),
-          }),
-          MAX_DELETIONS,
-          { projectId: 'PROJECT_ID', userId: 'user-1' },
-        ),
+        body: DeleteUsersBodySchema,
         response: { ...dataOk(Type.Integer(), 1), ...DATA_ERRORS },
       },
     },
     async (request) => {
       const { project } = request.notiflySession!;
-      const selectors = mapDeleteUsersBody(request.body);
+      const selectors = mapDeleteUsersBody(request.body as DeleteUsersBody);
       const counts = await runtime.deletion.eraseNow(project.id, selectors);
       request.log.info({ projectId: project.id, counts }, 'users deleted');
       return okData(counts.profiles);

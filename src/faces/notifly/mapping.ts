@@ -1,15 +1,11 @@
-import { MaruError, invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
+import type { DeleteUsersBody, SetUserPropertiesBody, TrackEventBody } from './schemas.ts';
 import type { ProfileSelector } from '../../core/deletion/deletion.service.ts';
 import { isPlainObject, type EventInput, type EventWireNames } from '../../core/events/events.service.ts';
 import { SEGMENTATION_KEYS_PROPERTY, checkSegmentationKeys } from '../../core/events/segmentation-keys.ts';
 import { parseExternalId } from '../../core/identity/identifiers.ts';
 import { ownValue, setOwn } from '../../core/input/input-checks.ts';
 import type { IdentifierInput, ProfileUpdate } from '../../core/profiles/profiles.service.ts';
-
-/** Batch caps (seed 004 §2–4, D9). */
-export const MAX_EVENTS = 500;
-export const MAX_USERS = 1000;
-export const MAX_DELETIONS = 1000;
 
 /**
  * The user properties Notifly treats specially: identifiers as well as properties. They are stored under the
@@ -33,28 +29,9 @@ export const TRACK_EVENT_WIRE: EventWireNames = {
 
 type Element = { value: Record<string, unknown>; at: string };
 
-/**
- * A body is one object or an array of them (D9). Every element is named `body[i]` in errors (a single object is
- * `body[0]`), so a client can find the culprit in what it sent.
- */
-function elements(body: unknown, max: number, noun: string): Element[] {
-  if (body === undefined || body === null || (typeof body !== 'object' && !Array.isArray(body))) {
-    throw invalid('body', `body must be a JSON object or an array of objects`);
-  }
-  const list = Array.isArray(body) ? body : [body];
-  if (list.length === 0) throw invalid('body', `body must contain at least one ${noun}`);
-  if (list.length > max)
-    throw new MaruError('too_many_items', `at most ${max} ${noun}s per request, got ${list.length}`, { field: 'body', details: { kind: noun } });
-  return list.map((value, i) => {
-    if (!isPlainObject(value)) throw invalid(`body[${i}]`, `body[${i}] must be an object`);
-    return { value, at: `body[${i}]` };
-  });
-}
-
-function rejectUnknown(e: Element, allowed: readonly string[]) {
-  for (const k of Object.keys(e.value)) {
-    if (!allowed.includes(k)) throw invalid(`${e.at}.${k}`, `${e.at}.${k} is not a field of this request; use ${allowed.join(', ')}`);
-  }
+/** A body is one object or an array of them (D9), shape checked by its schema; each element is named `body[i]`. */
+function elements(body: object | object[]): Element[] {
+  return (Array.isArray(body) ? body : [body]).map((value, i) => ({ value: value as Record<string, unknown>, at: `body[${i}]` }));
 }
 
 /** The current field name or its legacy spelling (projectID, userID); both given must agree. Returns the name used. */
@@ -91,13 +68,11 @@ export function projectIdsInBody(body: unknown): { value: unknown; field: string
 }
 
 /** POST /track-event body → events (received now, keyed by maru, for the external_id `userId`). */
-export function mapTrackEventBody(body: unknown): EventInput[] {
-  return elements(body, MAX_EVENTS, 'event').map((e) => {
-    rejectUnknown(e, ['projectId', 'projectID', 'userId', 'userID', 'eventName', 'eventParams', 'segmentationEventParamKeys']);
+export function mapTrackEventBody(body: TrackEventBody): EventInput[] {
+  return elements(body).map((e) => {
     requireProjectId(e);
     const user = userId(e, true)!;
     const params = e.value.eventParams;
-    if (params !== undefined && params !== null && !isPlainObject(params)) throw invalid(`${e.at}.eventParams`, `${e.at}.eventParams must be an object`);
     const properties: Record<string, unknown> = { ...((params as Record<string, unknown> | null | undefined) ?? {}) };
     if (Object.hasOwn(properties, SEGMENTATION_KEYS_PROPERTY)) {
       throw invalid(
@@ -112,13 +87,11 @@ export function mapTrackEventBody(body: unknown): EventInput[] {
 }
 
 /** POST /set-user-properties body → profile updates (`$email`/`$phone_number` as identifiers and df_email/df_phone). */
-export function mapSetUserPropertiesBody(body: unknown): ProfileUpdate[] {
-  return elements(body, MAX_USERS, 'user').map((e) => {
-    rejectUnknown(e, ['projectId', 'projectID', 'userId', 'userID', 'userProperties']);
+export function mapSetUserPropertiesBody(body: SetUserPropertiesBody): ProfileUpdate[] {
+  return elements(body).map((e) => {
     requireProjectId(e);
     const user = userId(e, true)!;
-    const props = e.value.userProperties;
-    if (!isPlainObject(props)) throw invalid(`${e.at}.userProperties`, `${e.at}.userProperties is required and must be an object`);
+    const props = e.value.userProperties as Record<string, unknown>;
     const identifiers: IdentifierInput[] = [{ type: 'external_id', value: user, field: pick(e, 'userId', 'userID').field }];
     const properties: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(props)) {
@@ -145,23 +118,20 @@ export function mapSetUserPropertiesBody(body: unknown): ProfileUpdate[] {
  * `userProperties.$phone_number`; every profile any of them selects is deleted. The phone matches only the number
  * exactly as it was written (seed: 010-1234-1234 ≠ 01012341234).
  */
-export function mapDeleteUsersBody(body: unknown): ProfileSelector[] {
+export function mapDeleteUsersBody(body: DeleteUsersBody): ProfileSelector[] {
   const selectors: ProfileSelector[] = [];
-  for (const e of elements(body, MAX_DELETIONS, 'user')) {
-    rejectUnknown(e, ['projectId', 'projectID', 'userId', 'userID', 'userProperties']);
+  for (const e of elements(body)) {
     requireProjectId(e);
     const before = selectors.length;
     const user = userId(e, false);
     if (user !== undefined) selectors.push({ type: 'external_id', value: user });
-    const props = e.value.userProperties;
+    const props = e.value.userProperties as Record<string, string | null | undefined> | null | undefined;
     if (props !== undefined && props !== null) {
-      if (!isPlainObject(props)) throw invalid(`${e.at}.userProperties`, `${e.at}.userProperties must be an object`);
       for (const [k, v] of Object.entries(props)) {
         const field = `${e.at}.userProperties.${k}`;
-        const special = ownValue(SPECIAL_USER_PROPERTIES, k);
-        if (!special) throw invalid(field, `${field}: users can be deleted by $email or $phone_number only`);
+        const special = ownValue(SPECIAL_USER_PROPERTIES, k)!;
         if (v === null || v === undefined) continue;
-        if (typeof v !== 'string' || v.trim() === '') throw invalid(field, `${field} must be a non-empty string`);
+        if (v.trim() === '') throw invalid(field, `${field} must be a non-empty string`);
         selectors.push(special.identifier === 'phone' ? { type: 'phone', value: v, exactRaw: true } : { type: 'email', value: v });
       }
     }
