@@ -151,9 +151,9 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
         'recipients[0].userId "guest" does not identify anyone (empty, null-like, placeholder and all-zero values are not accepted)',
       ],
       [push, { recipients: [{ userId: 'x'.repeat(513) }] }, 400, 'recipients[0].userId must be at most 512 characters'],
-      [push, { recipients: [{ userId: 'a', eventParams: [1] }] }, 400, 'recipients[0].eventParams must be an object'],
-      [push, { recipients: [] }, 400, 'recipients must list at least one recipient'],
-      [push, {}, 400, 'recipients is required and must be a list'],
+      [push, { recipients: [{ userId: 'a', eventParams: [1] }] }, 400, 'recipients[0].eventParams must be a JSON object or null'],
+      [push, { recipients: [] }, 400, 'recipients must not be empty'],
+      [push, {}, 400, 'recipients is required'],
       // allowed combinations
       [email, { recipients: [{ type: 'email', email: 'a@b.co' }, { userId: 'u' }] }, 200],
       [text, { recipients: [{ type: 'phone-number', phoneNumber: '01012345678' }] }, 200],
@@ -177,7 +177,7 @@ describe('POST /campaign/{projectId}/{campaignId}/send', () => {
     const recipients = Array.from({ length: 1000 }, (_, i) => ({ type: 'phone-number', phoneNumber: `010${String(10_000_000 + i)}`, eventParams: { n: i } }));
     const tooMany = await send(id, { recipients: [...recipients, { type: 'phone-number', phoneNumber: '01099999999' }] });
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body).toEqual({ code: 400, success: false, error: 'Bad request: recipients lists 1001 recipients; at most 1000 per call' });
+    expect(tooMany.body).toEqual({ code: 400, success: false, error: 'Bad request: at most 1000 recipients per request, got 1001' });
     expect(await deliveriesOf(w, id)).toEqual([]);
 
     const r = await send(id, { recipients });

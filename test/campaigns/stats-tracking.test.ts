@@ -151,7 +151,7 @@ describe('GET /projects/{projectId}/campaigns/{campaignId}/stats', () => {
     expect(await w.notifly('GET', statsUrl('nope', ...ok))).toMatchObject({ status: 400, body: { data: null, error: 'Invalid campaign ID' } });
     expect(await w.notifly('GET', `/projects/${w.project.id}/campaigns/${id}/stats?end=${ok[1]}`)).toMatchObject({
       status: 400,
-      body: { data: null, error: 'start is required (yyyy-MM-ddTHH:mm:ss.sssZ, UTC)' },
+      body: { data: null, error: 'start is required' },
     });
     expect(await w.notifly('GET', statsUrl(id, '2025-01-01', ok[1]))).toMatchObject({
       status: 400,

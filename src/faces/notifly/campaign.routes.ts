@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaruError } from '../../core/errors.ts';
 import type { Services } from '../../services.ts';
-import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken, type NotiflyAuthDeps } from './auth.ts';
 import { notiflyErrorHandler, renderCampaignError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
 import { Type } from '@sinclair/typebox';
 import { SECURITY } from '../shared/openapi.ts';
-import { CAMPAIGN_RESPONSES } from './schemas.ts';
+import { CAMPAIGN_RESPONSES, CampaignSendBodySchema, type CampaignSendBody } from './schemas.ts';
 import { mapCampaignSendBody } from './mapping.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
@@ -35,42 +34,31 @@ export async function notiflyCampaignRoutes(app: FastifyInstance, opts: { runtim
   app.post(
     PATH,
     {
-      ...documentOnly,
       onRequest: requireSessionToken(runtime),
+      // Before the schema check: another project's id is a 404 and a limited client a 429 whatever the body says.
+      preValidation: async (request: SendRequest, reply) => {
+        const session = request.notiflySession!;
+        if (request.params.projectId !== session.project.id)
+          throw new MaruError('not_found', `project ${request.params.projectId} not found`, { field: 'projectId' });
+        await limitRequest(runtime, reply, session);
+      },
       schema: {
         tags: ['Notifly'],
         summary: 'Trigger an API-triggered campaign for up to 1,000 recipients',
         security: SECURITY.notifly,
         params: Type.Object({ projectId: Type.String(), campaignId: Type.String() }),
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'A retried call with the same key records nothing twice' })) }),
-        body: Type.Object(
-          {
-            recipients: Type.Array(
-              Type.Object({
-                type: Type.Union([Type.Literal('user-id'), Type.Literal('phone-number'), Type.Literal('email')]),
-                userId: Type.Optional(Type.String()),
-                phoneNumber: Type.Optional(Type.String()),
-                email: Type.Optional(Type.String()),
-                eventParams: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-              }),
-              { maxItems: 1000 },
-            ),
-          },
-          { examples: [{ recipients: [{ type: 'user-id', userId: 'user-1', eventParams: { coupon: 'WELCOME10' } }] }] },
-        ),
+        body: CampaignSendBodySchema,
         response: CAMPAIGN_RESPONSES,
       },
     },
     async (request: SendRequest, reply) => {
       const session = request.notiflySession!;
-      if (request.params.projectId !== session.project.id)
-        throw new MaruError('not_found', `project ${request.params.projectId} not found`, { field: 'projectId' });
-      await limitRequest(runtime, reply, session);
       const key = request.headers['idempotency-key'];
       const r = await runtime.deliveries.sendApi({
         projectId: session.project.id,
         campaignId: request.params.campaignId,
-        body: mapCampaignSendBody(request.body),
+        body: mapCampaignSendBody(request.body as CampaignSendBody),
         requestId: typeof key === 'string' ? key : undefined,
       });
       reply.header('X-Maru-Request-Id', r.requestId);

@@ -117,3 +117,28 @@ export const DeleteUsersBodySchema = oneOrMany(DeleteUser, MAX_DELETIONS, 'user'
 export type TrackEventBody = Static<typeof TrackEventBodySchema>;
 export type SetUserPropertiesBody = Static<typeof SetUserPropertiesBodySchema>;
 export type DeleteUsersBody = Static<typeof DeleteUsersBodySchema>;
+
+/**
+ * The campaign send body (seed 004 §5). Fastify checks its shape; which recipient types the campaign's channel takes,
+ * and the identifiers themselves, are the core's (parseApiRecipients), shared with the admin API's send.
+ */
+const Recipient = Type.Object(
+  {
+    type: Type.Optional(
+      Type.Union([Type.Literal('user-id'), Type.Literal('phone-number'), Type.Literal('email')], {
+        description: 'Default user-id; the channel decides which are taken',
+      }),
+    ),
+    userId: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'For a user-id recipient (or userID, legacy)' })),
+    userID: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Legacy spelling of userId' })),
+    phoneNumber: Type.Optional(Type.String({ description: 'For a phone-number recipient' })),
+    email: Type.Optional(Type.String({ description: 'For an email recipient' })),
+    eventParams: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'Template variables ({{ event.x }})' }))),
+  },
+  { additionalProperties: false },
+);
+export const CampaignSendBodySchema = Type.Object(
+  { recipients: Type.Array(Recipient, { minItems: 1, maxItems: 1000, [TOO_MANY]: { kind: 'recipients', noun: 'recipients' } }) },
+  { additionalProperties: false, examples: [{ recipients: [{ type: 'user-id', userId: 'user-1', eventParams: { coupon: 'WELCOME10' } }] }] },
+);
+export type CampaignSendBody = Static<typeof CampaignSendBodySchema>;

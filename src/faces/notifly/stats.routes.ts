@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { MaruError } from '../../core/errors.ts';
+import { MaruError } from '../../core/errors.ts';
 import type { Services } from '../../services.ts';
-import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken, type NotiflyAuthDeps } from './auth.ts';
 import { notiflyError, notiflyErrorHandler } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
@@ -45,8 +44,13 @@ export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: 
   app.get(
     PATH,
     {
-      ...documentOnly,
       onRequest: requireSessionToken(runtime),
+      // Before the query's schema check: another project's id is the seed's 400, a limited client a 429.
+      preValidation: async (request: StatsRequest, reply) => {
+        const session = request.notiflySession!;
+        if (request.params.projectId !== session.project.id) throw new MaruError('invalid_input', 'Invalid project ID', { field: 'projectId' });
+        await limitRequest(runtime, reply, session);
+      },
       schema: {
         tags: ['Notifly'],
         summary: 'Campaign statistics by metric, day (project time zone) and statistics dimension',
@@ -71,10 +75,6 @@ export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: 
     },
     async (request: StatsRequest, reply) => {
       const session = request.notiflySession!;
-      if (request.params.projectId !== session.project.id) {
-        return reply.status(400).send({ data: null, error: 'Invalid project ID' });
-      }
-      await limitRequest(runtime, reply, session);
       const data = await runtime.campaignStats.stats({
         projectId: session.project.id,
         campaignId: request.params.campaignId,
