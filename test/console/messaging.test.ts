@@ -287,7 +287,7 @@ describe.skipIf(skip)('the messaging page in a real browser', { timeout: 90_000 
 
     // The API refuses what the page does not offer, with the session's own CSRF token.
     const refused = await page.evaluate(async (projectId) => {
-      const session = await (await fetch('/admin/v1/session')).json();
+      const session = (await (await fetch('/admin/v1/session')).json()) as { csrfToken: string };
       const post = (path: string, body: unknown) =>
         fetch(`/admin/v1/projects/${projectId}/messaging/${path}`, {
           method: 'POST',

@@ -127,6 +127,11 @@ const resultToWire = (r: DeliveryResultRow) => ({
  * - `alimtalk-templates`: `POST {templateId, templateCode, content, channelId?, buttons?}` (409 if it exists),
  *   `GET`, `GET /:templateId`, `PUT /:templateId` (create or replace), `DELETE /:templateId`;
  * - `delivery-results/:deliveryId`: what the vendor reported after accepting a text or Kakao message.
+ * - direct sends, as the console makes them (messaging-sends.wire.ts maps them into the same core commands as the
+ *   Notifly face): `POST text-messages`, `POST text-messages/preview` (the text as it would be sent, sending
+ *   nothing), `POST alimtalk`, `POST friendtalk`;
+ * - the 080 block list (the same core service as Notifly's blockservice routes): `GET blocklist`, `POST blocklist`,
+ *   `DELETE blocklist/:unsubscribeNo/:recipientNo`.
  * Same admin token and error shape `{error: {code, message, field}}` as the rest of the admin API.
  */
 export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime: Deps }) {

@@ -1,9 +1,8 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, type ResponseOf } from '../../../lib/api-client';
+import { api } from '../../../lib/api-client';
 
 /** The 080 block list through the admin API (the same core service as Notifly's blockservice routes). */
 const BASE = '/admin/v1/projects/{projectId}/messaging/blocklist' as const;
-export type BlocklistPage = ResponseOf<typeof BASE, 'get'>;
 
 /** What the find form asks: the 080 number, optionally a recipient and request times (`yyyy-MM-dd HH:mm:ss`, project time). */
 export interface BlocklistFilter {

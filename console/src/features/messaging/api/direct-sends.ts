@@ -14,7 +14,6 @@ export type TextPreviewInput = BodyOf<`${typeof BASE}/text-messages/preview`>;
 export type AlimtalkInput = BodyOf<`${typeof BASE}/alimtalk`>;
 export type FriendtalkInput = BodyOf<`${typeof BASE}/friendtalk`>;
 export type SendResult = ResponseOf<`${typeof BASE}/text-messages`, 'post'>;
-export type TextPreview = ResponseOf<`${typeof BASE}/text-messages/preview`, 'post'>;
 
 /**
  * The text as it would be sent — kind, marked body, carrier bytes and limits, problems — computed by the server with

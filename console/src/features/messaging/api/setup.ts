@@ -1,15 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, type ResponseOf } from '../../../lib/api-client';
+import { api } from '../../../lib/api-client';
 
 /**
  * The project's messaging setup (docs/korean-messaging.md "Project setup"): sender numbers, Kakao channels (sender
  * keys), alimtalk templates and the advertiser identity. Types from the OpenAPI document.
  */
 const BASE = '/admin/v1/projects/{projectId}/messaging' as const;
-export type SenderNumber = ResponseOf<`${typeof BASE}/sender-numbers`, 'get'>['senderNumbers'][number];
-export type KakaoChannel = ResponseOf<`${typeof BASE}/kakao-channels`, 'get'>['kakaoChannels'][number];
-export type AlimtalkTemplate = ResponseOf<`${typeof BASE}/alimtalk-templates`, 'get'>['alimtalkTemplates'][number];
-export type Advertising = ResponseOf<`${typeof BASE}/advertising`, 'get'>['advertising'];
 
 const key = (projectId: string, what: string) => ['projects', projectId, 'messaging', what] as const;
 
