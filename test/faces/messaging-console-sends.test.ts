@@ -314,6 +314,8 @@ describe('admin API: the 080 block list (/messaging/blocklist)', () => {
     expect([date.status, date.body.error.field]).toEqual([400, 'from']);
     const page = await w.admin('GET', '/messaging/blocklist?unsubscribeNo=0801234567&pageSize=1001');
     expect([page.status, page.body.error.field]).toEqual([400, 'pageSize']);
+    const removeBad = await w.admin('DELETE', '/messaging/blocklist/0801234567/not-a-number');
+    expect([removeBad.status, removeBad.body.error.field]).toEqual([400, 'recipientNo']);
     const none = await w.admin('GET', '/messaging/blocklist');
     expect([none.status, none.body.error.field]).toEqual([400, 'unsubscribeNo']);
   });
