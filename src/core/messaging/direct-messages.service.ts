@@ -11,13 +11,31 @@ import type { Project } from '../projects/projects.types.ts';
 import { fillPlaceholders } from '../templates/alimtalk.ts';
 import type { RenderedAlimtalk, RenderedText } from '../templates/message-renderer.ts';
 import { AD_NIGHT, CONSENT_BY_CHANNEL, adNight } from '../consent/consent-rules.ts';
-import { advertiserOf, markFriendtalk, markText, requireAdvertisingSetup, startsWithAdMark } from './ad-marking.ts';
-import type { AlimtalkFailoverInput, DirectRecipient, SendAlimtalkCommand, SendFriendtalkCommand, SendTextCommand } from './direct-messages.types.ts';
+import { advertiserOf, advertisingSetupProblem, markFriendtalk, markText, requireAdvertisingSetup, startsWithAdMark, type Advertiser } from './ad-marking.ts';
+import type {
+  AlimtalkFailoverInput,
+  DirectRecipient,
+  PreviewTextCommand,
+  SendAlimtalkCommand,
+  SendFriendtalkCommand,
+  SendTextCommand,
+  TextPreview,
+  TextProblem,
+} from './direct-messages.types.ts';
 import { ensureDirectCampaign, type DirectKind } from './direct-campaigns.ts';
 import type { MessagingSetupService } from './messaging-setup.service.ts';
 import type { AlimtalkTemplate, KakaoChannel } from './messaging.types.ts';
 import { parseRecipientNumber, parseServiceNumber } from './numbers.ts';
-import { carrierByteLength, checkTextLimits, chooseTextKind, LMS_TITLE_MAX_BYTES, truncateToCarrierBytes, type TextKind } from './text-size.ts';
+import {
+  carrierByteLength,
+  checkTextLimits,
+  chooseTextKind,
+  LMS_MAX_BYTES,
+  LMS_TITLE_MAX_BYTES,
+  SMS_MAX_BYTES,
+  truncateToCarrierBytes,
+  type TextKind,
+} from './text-size.ts';
 
 /** Limits of the direct-message endpoints (seed 004 §6–8, Kakao's own). */
 export const DIRECT_LIMITS = {
@@ -33,26 +51,59 @@ export const DIRECT_LIMITS = {
   templateParameterValueLength: 1000,
 } as const;
 
+/** Why a text breaks the carrier rules, each naming the field (as the caller wrote it) and the limit. */
+function textProblems(input: { kind: TextKind; title?: string; body: string }, fields: { title: string; body: string }, bodyNote = ''): TextProblem[] {
+  return checkTextLimits(input)
+    .filter((v) => !(v.field === 'title' && v.code === 'required'))
+    .map((v): TextProblem => {
+      const field = fields[v.field];
+      const note = v.field === 'body' ? bodyNote : '';
+      if (v.code === 'too_long')
+        return {
+          field,
+          code: v.code,
+          message: `${field} is ${v.actualBytes} bytes; ${input.kind.toUpperCase()} allows at most ${v.limitBytes} bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)${note}`,
+          limitBytes: v.limitBytes,
+          actualBytes: v.actualBytes,
+        };
+      if (v.code === 'unencodable')
+        return {
+          field,
+          code: v.code,
+          message: `${field} contains characters Korean carriers cannot send (not in EUC-KR/CP949): ${v.characters!.join(' ')}${note}`,
+        };
+      return { field, code: v.code, message: `${field} is required` };
+    });
+}
+
 /** The first carrier-rule violation of a text, as a 400 naming the field and the limit. */
 function checkText(input: { kind: TextKind; title?: string; body: string }, fields: { title: string; body: string }, bodyNote = ''): void {
-  const violations = checkTextLimits(input).filter((v) => !(v.field === 'title' && v.code === 'required'));
-  const v = violations[0];
-  if (!v) return;
-  const field = fields[v.field];
-  const note = v.field === 'body' ? bodyNote : '';
-  if (v.code === 'too_long') {
-    throw invalid(
-      field,
-      `${field} is ${v.actualBytes} bytes; ${input.kind.toUpperCase()} allows at most ${v.limitBytes} bytes (EUC-KR/CP949 bytes as Korean carriers count them: Hangul 2, ASCII 1)${note}`,
-      {
-        limitBytes: v.limitBytes,
-        actualBytes: v.actualBytes,
-      },
-    );
-  }
-  if (v.code === 'unencodable')
-    throw invalid(field, `${field} contains characters Korean carriers cannot send (not in EUC-KR/CP949): ${v.characters!.join(' ')}${note}`);
-  throw invalid(field, `${field} is required`);
+  const p = textProblems(input, fields, bodyNote)[0];
+  if (!p) return;
+  throw invalid(p.field, p.message, p.code === 'too_long' ? { limitBytes: p.limitBytes, actualBytes: p.actualBytes } : undefined);
+}
+
+/**
+ * A text is advertising when the caller says so, or when its body (or title) starts with exactly `(광고)`
+ * (docs/korean-messaging.md "Advertising").
+ */
+const isAdvertisingText = (cmd: Pick<PreviewTextCommand, 'advertising' | 'body' | 'title' | 'kind'>): boolean =>
+  cmd.advertising === true || startsWithAdMark(cmd.body) || (cmd.kind !== 'sms' && startsWithAdMark(cmd.title));
+
+/**
+ * A text message as sent: the advertising marking and opt-out line added (ad-marking.ts), then the kind — the one
+ * the caller chose, or, when it chose none, SMS if the text as sent fits 90 bytes and LMS otherwise. SMS has no
+ * title (§6: "lms, mms에만 사용"): one given for an SMS is dropped.
+ */
+function composeText(
+  cmd: Pick<PreviewTextCommand, 'kind' | 'title' | 'body'>,
+  ctx: { advertising: boolean; advertiser: Advertiser; from: string | undefined },
+): { kind: TextKind; title?: string; body: string; note: string } {
+  const body = ctx.advertising ? markText(cmd.body, ctx.advertiser, ctx.from) : cmd.body;
+  const kind: TextKind = cmd.kind ?? chooseTextKind(body);
+  const title = kind === 'sms' ? undefined : cmd.title || undefined;
+  const note = ctx.advertising && body !== cmd.body ? ' (the advertising marking and opt-out line included)' : '';
+  return { kind, body, note, ...(title !== undefined ? { title } : {}) };
 }
 
 export interface DirectSendResult extends PlanResult {
@@ -105,29 +156,55 @@ export class DirectMessagesService {
   async #sendText(cmd: SendTextCommand): Promise<DirectSendResult> {
     const project = await this.#projects.get(cmd.projectId);
     await this.#requireTextSending(project, cmd.fields.from, 'text messages');
-    // SMS has no title (§6: "lms, mms에만 사용"): one given for an SMS is ignored.
-    const title = cmd.kind === 'sms' ? undefined : cmd.title || undefined;
-    const advertising = cmd.advertising === true || startsWithAdMark(cmd.body) || startsWithAdMark(title);
     const from = await this.#setup.senderNumber(project.id, cmd.from, cmd.fields.from);
-    let body = cmd.body;
-    if (advertising) {
-      const advertiser = advertiserOf(project);
-      requireAdvertisingSetup('text_message', advertiser, cmd.fields.advertising);
-      body = markText(body, advertiser, from);
-    }
-    checkText(
-      { kind: cmd.kind, title, body },
-      { title: cmd.fields.title, body: cmd.fields.body },
-      advertising && body !== cmd.body ? ' (the advertising marking and opt-out line included)' : '',
-    );
+    const advertising = isAdvertisingText(cmd);
+    if (advertising) requireAdvertisingSetup('text_message', advertiserOf(project), cmd.fields.advertising);
+    const composed = composeText(cmd, { advertising, advertiser: advertiserOf(project), from });
+    checkText(composed, { title: cmd.fields.title, body: cmd.fields.body }, composed.note);
     const recipients = cmd.recipients.map((r) => this.#phoneTarget(r, project, DIRECT_LIMITS.textRecipientNoLength));
-    const message: RenderedText = { kind: cmd.kind, body, from, ...(title !== undefined ? { title } : {}) };
+    const message: RenderedText = { kind: composed.kind, body: composed.body, from, ...(composed.title !== undefined ? { title: composed.title } : {}) };
     return this.#plan(
       project,
       advertising ? 'text_ad' : 'text',
       cmd.requestId,
       recipients.map((r) => ({ ...r, rendered: { message } })),
     );
+  }
+
+  /**
+   * What a text message would be sent as, without sending it (the console's live byte counter): the kind (the given
+   * one, or derived from the text as sent), the text with the advertising marking and opt-out line, its carrier bytes
+   * and limits, and every problem the send would be refused for. The same composition and byte rule as sendText.
+   */
+  async previewText(cmd: PreviewTextCommand): Promise<TextPreview> {
+    const project = await this.#projects.get(cmd.projectId);
+    const problems: TextProblem[] = [];
+    let from: string | undefined;
+    try {
+      from = await this.#setup.senderNumber(project.id, cmd.from, cmd.fields.from);
+    } catch (e) {
+      if (!(e instanceof MaruError)) throw e;
+      problems.push({ field: cmd.fields.from, code: 'sender', message: e.message });
+    }
+    const advertising = isAdvertisingText(cmd);
+    const advertiser = advertiserOf(project);
+    const setupProblem = advertising ? advertisingSetupProblem('text_message', advertiser) : undefined;
+    if (setupProblem) problems.push({ field: cmd.fields.advertising, code: 'advertising_setup', message: setupProblem });
+    const composed = composeText(cmd, { advertising: advertising && !setupProblem, advertiser, from });
+    problems.push(...textProblems(composed, { title: cmd.fields.title, body: cmd.fields.body }, composed.note));
+    return {
+      kind: composed.kind,
+      kindDerived: cmd.kind === undefined,
+      body: composed.body,
+      ...(composed.title !== undefined ? { title: composed.title } : {}),
+      advertising,
+      bytes: carrierByteLength(composed.body),
+      limitBytes: composed.kind === 'sms' ? SMS_MAX_BYTES : LMS_MAX_BYTES,
+      titleBytes: composed.title === undefined ? 0 : carrierByteLength(composed.title),
+      titleLimitBytes: composed.kind === 'sms' ? null : LMS_TITLE_MAX_BYTES,
+      ...(from !== undefined ? { from } : {}),
+      problems,
+    };
   }
 
   /**

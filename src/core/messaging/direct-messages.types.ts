@@ -18,7 +18,8 @@ export interface DirectRecipient {
 export interface SendTextCommand {
   projectId: string;
   requestId?: string;
-  kind: TextKind;
+  /** Absent: SMS when the text as sent (advertising marking included) fits 90 bytes, LMS otherwise. */
+  kind?: TextKind;
   /** LMS/MMS only (ignored for an SMS). */
   title?: string;
   body: string;
@@ -71,4 +72,37 @@ export interface SendFriendtalkCommand {
   advertising: boolean;
   recipients: FriendtalkRecipient[];
   fields: { channelId: string; advertising: string };
+}
+
+/** A text message to preview (DirectMessagesService.previewText): the send's command without recipients. */
+export type PreviewTextCommand = Omit<SendTextCommand, 'recipients' | 'requestId'>;
+
+/** A reason a text message would be refused, naming the field as the caller wrote it. */
+export interface TextProblem {
+  field: string;
+  code: 'required' | 'too_long' | 'unencodable' | 'sender' | 'advertising_setup';
+  message: string;
+  limitBytes?: number;
+  actualBytes?: number;
+}
+
+/** A text message as it would be sent, and whether it can be (DirectMessagesService.previewText). */
+export interface TextPreview {
+  kind: TextKind;
+  /** The caller chose no kind: it was derived from the size of the text as sent. */
+  kindDerived: boolean;
+  /** The text as sent: with the advertising marking, contact and opt-out line when advertising. */
+  body: string;
+  title?: string;
+  advertising: boolean;
+  /** Carrier bytes (EUC-KR/CP949, text-size.ts) of the body as sent, and the kind's limit. */
+  bytes: number;
+  limitBytes: number;
+  titleBytes: number;
+  /** null for an SMS (no title). */
+  titleLimitBytes: number | null;
+  /** The sender number it would go out from (the default when none was chosen). */
+  from?: string;
+  /** Empty when it can be sent as is (own text sending aside, which the send checks). */
+  problems: TextProblem[];
 }

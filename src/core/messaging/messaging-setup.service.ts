@@ -21,6 +21,15 @@ import {
 import { parseServiceNumber } from './numbers.ts';
 import { advertiserOf, parseAdvertisingSettings, type Advertiser, type AdvertisingSettings } from './ad-marking.ts';
 
+/** An alimtalk template with what a sender needs to know about it (MessagingSetupService.templatesInUse). */
+export interface TemplateInUse {
+  template: AlimtalkTemplate;
+  variables: string[];
+  /** The Kakao channel a send of it goes out from (null: none is registered). */
+  sendsFrom: string | null;
+  status: 'ready' | 'no_channel';
+}
+
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -282,6 +291,23 @@ export class MessagingSetupService {
   async listTemplates(projectId: string): Promise<AlimtalkTemplate[]> {
     await this.#projects.get(projectId);
     return repo.listTemplates(this.#store.db, projectId);
+  }
+
+  /**
+   * The registered alimtalk templates as the console shows them: each with its `#{variable}`s (templates/alimtalk.ts,
+   * the rule sends fill by), the Kakao channel it would go out from (its own, else the project's default), and its
+   * status — `ready` when that channel is registered, `no_channel` when the project has no Kakao channel yet (a send
+   * would be refused). maru keeps no approval state: a template is registered with the code Kakao already approved.
+   */
+  async templatesInUse(projectId: string): Promise<TemplateInUse[]> {
+    await this.#projects.get(projectId);
+    const db = this.#store.db;
+    const [templates, channels] = await Promise.all([repo.listTemplates(db, projectId), repo.listKakaoChannels(db, projectId)]);
+    const fallback = withDefault(channels)[0]?.channelId ?? null;
+    return templates.map((template) => {
+      const sendsFrom = template.channelId ?? fallback;
+      return { template, variables: placeholdersOf(template.content), sendsFrom, status: sendsFrom === null ? 'no_channel' : 'ready' };
+    });
   }
 
   findTemplate(projectId: string, templateId: string): Promise<AlimtalkTemplate | undefined> {

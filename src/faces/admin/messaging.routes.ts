@@ -1,15 +1,35 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AlimtalkTemplate, KakaoChannel, SenderNumber } from '../../core/messaging/messaging.types.ts';
+import type { DirectSendResult } from '../../core/messaging/direct-messages.service.ts';
+import type { TemplateInUse } from '../../core/messaging/messaging-setup.service.ts';
 import type { DeliveryResultRow } from '../../core/messaging/messaging.tables.ts';
 import { MaruError } from '../../core/errors.ts';
 import type { Services } from '../../services.ts';
 import { guardAdmin, type AdminAuthDeps } from './admin-auth.ts';
-import { Type } from '@sinclair/typebox';
-import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
-import { described, Nullable, Open } from '../shared/openapi.ts';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { adminOp, AnyDoc, body, created, gone, Json, ok } from './schemas.ts';
+import { Nullable, Open } from '../shared/openapi.ts';
+import {
+  AlimtalkBody,
+  BlocklistPageDoc,
+  BlocklistQueryDoc,
+  BlocklistRegisterBody,
+  FriendtalkBody,
+  mapAlimtalk,
+  mapBlocklistQuery,
+  mapBlocklistRegister,
+  mapBlocklistRemove,
+  mapFriendtalk,
+  mapText,
+  mapTextPreview,
+  SendResultDoc,
+  TextMessageBody,
+  TextPreviewBody,
+  TextPreviewDoc,
+} from './messaging-sends.wire.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
-type Deps = Pick<Services, 'deliveryResults' | 'messagingSetup' | 'projects'> & AdminAuthDeps;
+type Deps = Pick<Services, 'blocklist' | 'deliveryResults' | 'directMessages' | 'messagingSetup' | 'projects'> & AdminAuthDeps;
 
 const TEMPLATE_EXAMPLE = { templateId: 'welcome', templateCode: 'WELCOME_01', content: '#{name}님, 가입을 환영합니다.' };
 
@@ -18,6 +38,16 @@ type N = FastifyRequest<{ Params: { projectId: string; number: string } }>;
 type K = FastifyRequest<{ Params: { projectId: string; channelId: string } }>;
 type T = FastifyRequest<{ Params: { projectId: string; templateId: string } }>;
 type D = FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>;
+
+const sendResultToWire = (r: DirectSendResult) => ({
+  requestId: r.requestId,
+  campaignId: r.campaignId,
+  created: r.created,
+  queued: r.queued,
+  existing: r.existing,
+  duplicates: r.duplicates,
+  unreachable: r.unreachable,
+});
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -32,6 +62,49 @@ export const templateToWire = (t: AlimtalkTemplate) => ({
   createdAt: iso(t.createdAt),
   updatedAt: iso(t.updatedAt),
 });
+const templateInUseToWire = (t: TemplateInUse) => ({ ...templateToWire(t.template), variables: t.variables, sendsFrom: t.sendsFrom, status: t.status });
+
+const Time = Type.String({ format: 'date-time' });
+const Strict = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false });
+const SenderNumberDoc = Strict({ number: Type.String({ description: 'digits' }), default: Type.Boolean(), createdAt: Time });
+const KakaoChannelDoc = Strict({ channelId: Type.String(), senderKey: Type.String(), default: Type.Boolean(), createdAt: Time });
+const TemplateFields = {
+  templateId: Type.String(),
+  templateCode: Type.String(),
+  channelId: Nullable(Type.String()),
+  content: Type.String(),
+  buttons: Type.Array(Json),
+  createdAt: Time,
+  updatedAt: Time,
+};
+const TemplateInUseDoc = Strict({
+  ...TemplateFields,
+  variables: Type.Array(Type.String(), { description: 'the #{variable}s of the content, in order' }),
+  sendsFrom: Nullable(Type.String({ description: "the Kakao channel a send goes out from (its own, else the project's default)" })),
+  status: Type.Union([Type.Literal('ready'), Type.Literal('no_channel')], { description: 'no_channel: no Kakao channel is registered yet' }),
+});
+const AdvertisingDoc = Open({
+  senderName: Type.String(),
+  contact: Type.Optional(Type.String()),
+  optOutNumber: Type.Optional(Type.String({ description: 'the free 080 number, digits' })),
+  pushOptOut: Type.String(),
+  kakaoOptOut: Type.String(),
+  settings: AnyDoc,
+});
+
+/** Route options of a route whose schemas validate the request (the admin error names the field), not only document it. */
+function validated<T extends { validatorCompiler?: unknown }>(op: T): Omit<T, 'validatorCompiler'> {
+  const { validatorCompiler: _documentOnly, ...rest } = op;
+  return rest;
+}
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'A retried request with the same key records nothing twice' })),
+});
+const keyOf = (request: FastifyRequest) => {
+  const k = request.headers['idempotency-key'];
+  return typeof k === 'string' ? k : undefined;
+};
+
 const resultToWire = (r: DeliveryResultRow) => ({
   deliveryId: r.delivery_id,
   vendor: r.vendor,
@@ -54,6 +127,11 @@ const resultToWire = (r: DeliveryResultRow) => ({
  * - `alimtalk-templates`: `POST {templateId, templateCode, content, channelId?, buttons?}` (409 if it exists),
  *   `GET`, `GET /:templateId`, `PUT /:templateId` (create or replace), `DELETE /:templateId`;
  * - `delivery-results/:deliveryId`: what the vendor reported after accepting a text or Kakao message.
+ * - direct sends, as the console makes them (messaging-sends.wire.ts maps them into the same core commands as the
+ *   Notifly face): `POST text-messages`, `POST text-messages/preview` (the text as it would be sent, sending
+ *   nothing), `POST alimtalk`, `POST friendtalk`;
+ * - the 080 block list (the same core service as Notifly's blockservice routes): `GET blocklist`, `POST blocklist`,
+ *   `DELETE blocklist/:unsubscribeNo/:recipientNo`.
  * Same admin token and error shape `{error: {code, message, field}}` as the rest of the admin API.
  */
 export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime: Deps }) {
@@ -97,7 +175,7 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
       'project:read',
       tags,
       'The advertiser identity advertising messages are marked with (sender name, contact, 080 number, opt-out texts)',
-      ok(Open({ advertising: AnyDoc })),
+      ok(Strict({ advertising: AdvertisingDoc })),
     ),
     async (request: P) => ({
       advertising: await setup.advertising(request.params.projectId),
@@ -131,7 +209,7 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   // ---- sender numbers ----
   app.get(
     `${base}/sender-numbers`,
-    adminOp('project:read', tags, 'Registered sender numbers (the default first)', ok(Open({ senderNumbers: Type.Array(AnyDoc) }))),
+    adminOp('project:read', tags, 'Registered sender numbers (the default first)', ok(Strict({ senderNumbers: Type.Array(SenderNumberDoc) }))),
     async (request: P) => ({
       senderNumbers: (await setup.senderNumbers(request.params.projectId)).map(senderToWire),
     }),
@@ -154,7 +232,7 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   // ---- Kakao channels ----
   app.get(
     `${base}/kakao-channels`,
-    adminOp('project:read', tags, 'Registered Kakao channels (the default first)', ok(Open({ kakaoChannels: Type.Array(AnyDoc) }))),
+    adminOp('project:read', tags, 'Registered Kakao channels (the default first)', ok(Strict({ kakaoChannels: Type.Array(KakaoChannelDoc) }))),
     async (request: P) => ({
       kakaoChannels: (await setup.kakaoChannels(request.params.projectId)).map(channelToWire),
     }),
@@ -190,9 +268,14 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   // ---- alimtalk templates ----
   app.get(
     `${base}/alimtalk-templates`,
-    adminOp('project:read', tags, 'Registered alimtalk templates', ok(Open({ alimtalkTemplates: Type.Array(AnyDoc) }))),
+    adminOp(
+      'project:read',
+      tags,
+      'Registered alimtalk templates, each with its #{variable}s, the channel it goes out from and its status',
+      ok(Strict({ alimtalkTemplates: Type.Array(TemplateInUseDoc) })),
+    ),
     async (request: P) => ({
-      alimtalkTemplates: (await setup.listTemplates(request.params.projectId)).map(templateToWire),
+      alimtalkTemplates: (await setup.templatesInUse(request.params.projectId)).map(templateInUseToWire),
     }),
   );
   app.post(
@@ -250,6 +333,115 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
     await setup.removeTemplate(request.params.projectId, request.params.templateId);
     return reply.status(204).send();
   });
+
+  // ---- direct sends (the console; the same core calls as Notifly's /messages/*) ----
+  const sends = runtime.directMessages;
+  app.post(
+    `${base}/text-messages`,
+    validated(
+      adminOp(
+        'content:write',
+        tags,
+        "Send an SMS, LMS or MMS to up to 1,000 numbers (as POST /messages/text-message; needs the project's own text-message sending)",
+        created(SendResultDoc),
+        { body: TextMessageBody, headers: IdempotencyHeaders },
+      ),
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof TextMessageBody> }>, reply) => {
+      const r = await sends.sendText(mapText(request.body, { projectId: request.params.projectId, requestId: keyOf(request) }));
+      return reply.status(201).send(sendResultToWire(r));
+    },
+  );
+  app.post(
+    `${base}/text-messages/preview`,
+    validated(
+      adminOp(
+        'project:read',
+        tags,
+        'A text message as it would be sent, without sending it: the kind, the marked text, its carrier bytes and limits, and why it would be refused',
+        ok(TextPreviewDoc),
+        { body: TextPreviewBody },
+      ),
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof TextPreviewBody> }>) =>
+      sends.previewText(mapTextPreview(request.body, { projectId: request.params.projectId })),
+  );
+  app.post(
+    `${base}/alimtalk`,
+    validated(
+      adminOp(
+        'content:write',
+        tags,
+        'Send a registered alimtalk template to up to 1,000 numbers, with #{variable} values and optional SMS/LMS failover (as POST /messages/kakao-alimtalk)',
+        created(SendResultDoc),
+        { body: AlimtalkBody, headers: IdempotencyHeaders },
+      ),
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof AlimtalkBody> }>, reply) => {
+      const r = await sends.sendAlimtalk(mapAlimtalk(request.body, { projectId: request.params.projectId, requestId: keyOf(request) }));
+      return reply.status(201).send(sendResultToWire(r));
+    },
+  );
+  app.post(
+    `${base}/friendtalk`,
+    validated(
+      adminOp(
+        'content:write',
+        tags,
+        'Send a friendtalk text to up to 1,000 numbers (as POST /messages/kakao-friendtalk; advertising is marked "(광고)" and refused at night)',
+        created(SendResultDoc),
+        { body: FriendtalkBody, headers: IdempotencyHeaders },
+      ),
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof FriendtalkBody> }>, reply) => {
+      const r = await sends.sendFriendtalk(mapFriendtalk(request.body, { projectId: request.params.projectId, requestId: keyOf(request) }));
+      return reply.status(201).send(sendResultToWire(r));
+    },
+  );
+
+  // ---- the 080 block list (the same core service as Notifly's blockservice routes) ----
+  app.get(
+    `${base}/blocklist`,
+    validated(
+      adminOp(
+        'project:read',
+        tags,
+        'Find numbers on the 080 block list of an 080 number (newest first), by recipient and request time (project time)',
+        ok(BlocklistPageDoc),
+        { querystring: BlocklistQueryDoc },
+      ),
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: Static<typeof BlocklistQueryDoc> }>) => {
+      const page = await runtime.blocklist.find(request.params.projectId, mapBlocklistQuery(request.query));
+      return {
+        page: page.pageNum,
+        pageSize: page.pageSize,
+        totalCount: page.totalCount,
+        timezone: page.timezone,
+        entries: page.data.map((e) => ({ unsubscribeNo: e.unsubscribeNo, recipientNo: e.recipientNo, requestedAt: new Date(e.requestDate).toISOString() })),
+      };
+    },
+  );
+  app.post(
+    `${base}/blocklist`,
+    validated(
+      adminOp('content:write', tags, 'Put up to 10 numbers on the 080 block list of an 080 number', created(Strict({ added: Type.Integer() })), {
+        body: BlocklistRegisterBody,
+      }),
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof BlocklistRegisterBody> }>, reply) => {
+      const r = await runtime.blocklist.register(request.params.projectId, mapBlocklistRegister(request.body));
+      return reply.status(201).send(r);
+    },
+  );
+  app.delete(
+    `${base}/blocklist/:unsubscribeNo/:recipientNo`,
+    adminOp('content:write', tags, 'Take a number off the 080 block list of an 080 number (not an error when it is not there)', gone()),
+    async (request: FastifyRequest<{ Params: { projectId: string; unsubscribeNo: string; recipientNo: string } }>, reply) => {
+      await runtime.blocklist.remove(request.params.projectId, mapBlocklistRemove(request.params));
+      return reply.status(204).send();
+    },
+  );
 
   // ---- delivery results ----
   app.get(
