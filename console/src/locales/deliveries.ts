@@ -307,7 +307,8 @@ export const deliveriesKo: Dictionary<typeof deliveriesEn> = {
   },
   outbox: {
     title: '샌드박스 발신함',
-    description: '실제 발송사 대신 샌드박스가 받은 메시지입니다 (발송사를 설정하지 않은 채널). 수신자가 보게 될 모습으로 보여 줍니다. 여기 있는 메시지는 maru 밖으로 나가지 않았습니다.',
+    description:
+      '실제 발송사 대신 샌드박스가 받은 메시지입니다 (발송사를 설정하지 않은 채널). 수신자가 보게 될 모습으로 보여 줍니다. 여기 있는 메시지는 maru 밖으로 나가지 않았습니다.',
     campaign: '캠페인 ID',
     filter: '필터',
     older: '이전 메시지',

@@ -15,7 +15,10 @@ export function CampaignStatsPage() {
   return (
     <>
       <CampaignNav campaignId={campaignId} current="stats" />
-      <PageHeader title={t('deliveries.stats.title', { name: c.data?.name ?? campaignId })} description={t('deliveries.stats.description', { zone: project.timezone })} />
+      <PageHeader
+        title={t('deliveries.stats.title', { name: c.data?.name ?? campaignId })}
+        description={t('deliveries.stats.description', { zone: project.timezone })}
+      />
       <QueryState isPending={c.isPending} error={c.error}>
         {c.data && <StatsPanel campaign={c.data} />}
       </QueryState>

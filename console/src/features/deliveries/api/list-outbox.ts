@@ -7,7 +7,10 @@ export const useOutbox = (projectId: string, filter: { campaignId?: string; befo
     queryKey: ['projects', projectId, 'outbox', filter],
     placeholderData: keepPreviousData,
     queryFn: async () =>
-      await api.get('/admin/v1/projects/{projectId}/outbox', { path: { projectId }, query: { campaign_id: filter.campaignId, before: filter.before, limit: 30 } }),
+      await api.get('/admin/v1/projects/{projectId}/outbox', {
+        path: { projectId },
+        query: { campaign_id: filter.campaignId, before: filter.before, limit: 30 },
+      }),
   });
 
 /** The project's registered alimtalk templates, for the buttons of a Kakao message (matched by template code). */

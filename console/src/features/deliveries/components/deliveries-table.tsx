@@ -70,7 +70,7 @@ export function DeliveriesTable({ deliveries, show }: { deliveries: Delivery[]; 
                 )}
               </Table.Td>
               <Table.Td>{d.channel}</Table.Td>
-              <Table.Td>
+              <Table.Td miw={100}>
                 <StateBadge state={d.state} />
               </Table.Td>
               <Table.Td>
@@ -81,7 +81,7 @@ export function DeliveriesTable({ deliveries, show }: { deliveries: Delivery[]; 
                   </Text>
                 )}
               </Table.Td>
-              <Table.Td maw={280}>
+              <Table.Td maw={240}>
                 <Text size="xs" lineClamp={2}>
                   <Code>{responseSummary(d.provider_response)}</Code>
                 </Text>

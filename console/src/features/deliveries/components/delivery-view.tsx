@@ -123,7 +123,9 @@ export function DeliveryView({ deliveryId }: { deliveryId: string }) {
                   {t('deliveries.detail.historyNote')}
                 </Text>
               </Section>
-              <Section title={t('deliveries.detail.providerResponse')}>{d.provider_response ? json(d.provider_response) : <Text c="dimmed">{t('deliveries.detail.none')}</Text>}</Section>
+              <Section title={t('deliveries.detail.providerResponse')}>
+                {d.provider_response ? json(d.provider_response) : <Text c="dimmed">{t('deliveries.detail.none')}</Text>}
+              </Section>
             </Stack>
           </SimpleGrid>
           <Section title={t('deliveries.detail.message')}>

@@ -7,7 +7,8 @@ import type { MetricStats } from '../api/types';
  */
 
 /** Metrics that mean "not sent, and why": the skip filters, cancellations and rendering failures. */
-export const isSkipMetric = (name: string) => name.startsWith('skipped__') || name === 'cancelled' || name === 'rendering_failure' || name === 'email_rendering_failure';
+export const isSkipMetric = (name: string) =>
+  name.startsWith('skipped__') || name === 'cancelled' || name === 'rendering_failure' || name === 'email_rendering_failure';
 
 /** The outcome of each delivery (one per delivery), stacked per day. */
 const OUTCOMES = [
@@ -72,7 +73,10 @@ export function funnelOf(stats: MetricStats[]): { step: FunnelStep; metric: Metr
 /** A metric's name in plain words, and what it means (conversions are named by their event). */
 export function describeMetric(t: TFunction, m: Pick<MetricStats, 'metricName' | 'metricType'>): { label: string; explain: string } {
   if (m.metricType === 'conversion')
-    return { label: t('deliveries.metrics.conversion.label', { event: m.metricName }), explain: t('deliveries.metrics.conversion.explain', { event: m.metricName }) };
+    return {
+      label: t('deliveries.metrics.conversion.label', { event: m.metricName }),
+      explain: t('deliveries.metrics.conversion.explain', { event: m.metricName }),
+    };
   const key = `deliveries.metrics.${m.metricName}`;
   const label = t(`${key}.label`, { defaultValue: '' });
   if (!label) return { label: m.metricName, explain: t('deliveries.metrics.other.explain') };

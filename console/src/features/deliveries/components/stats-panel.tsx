@@ -10,17 +10,7 @@ import { useCurrentProject } from '../../../lib/project-context';
 import { localDay, zonedToInstant } from '../../../lib/time';
 import { useCampaignStats } from '../api/get-campaign-stats';
 import type { CampaignStats, CampaignSummary, MetricStats } from '../api/types';
-import {
-  byDimensionValue,
-  colorOf,
-  countOn,
-  daysBetween,
-  describeMetric,
-  funnelOf,
-  isOutcomeMetric,
-  isSkipMetric,
-  outcomeOrder,
-} from './metrics';
+import { byDimensionValue, colorOf, countOn, daysBetween, describeMetric, funnelOf, isOutcomeMetric, isSkipMetric, outcomeOrder } from './metrics';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -73,7 +63,12 @@ export function StatsPanel({ campaign }: { campaign: CampaignSummary }) {
         }}
       >
         <Group align="flex-end">
-          <TextInput type="date" label={t('deliveries.stats.from', { zone })} value={form.from} onChange={(e) => setForm({ ...form, from: e.currentTarget.value })} />
+          <TextInput
+            type="date"
+            label={t('deliveries.stats.from', { zone })}
+            value={form.from}
+            onChange={(e) => setForm({ ...form, from: e.currentTarget.value })}
+          />
           <TextInput type="date" label={t('deliveries.stats.to', { zone })} value={form.to} onChange={(e) => setForm({ ...form, to: e.currentTarget.value })} />
           <Button type="submit">{t('deliveries.stats.apply')}</Button>
         </Group>
@@ -84,8 +79,7 @@ export function StatsPanel({ campaign }: { campaign: CampaignSummary }) {
         )}
       </form>
       <Text size="xs" c="dimmed">
-        {t('deliveries.stats.request')}{' '}
-        <Code data-testid="stats-request">{`GET …/campaigns/${campaign.id}/stats?start=${range.start}&end=${range.end}`}</Code>
+        {t('deliveries.stats.request')} <Code data-testid="stats-request">{`GET …/campaigns/${campaign.id}/stats?start=${range.start}&end=${range.end}`}</Code>
       </Text>
       <QueryState isPending={q.isPending} error={q.error}>
         {q.data && <StatsView stats={q.data} campaign={campaign} days={daysBetween(range.from, range.to)} nf={nf} />}
@@ -310,7 +304,7 @@ function DimensionBreakdown({ dimension, stats, nf }: { dimension: string; stats
       <Title order={3} size="h5" mb="xs">
         {title}
       </Title>
-      <SimpleGrid cols={{ base: 1, lg: 2 }}>
+      <Stack>
         <div
           role="img"
           aria-label={t('deliveries.stats.dimensionLabel', {
@@ -320,8 +314,8 @@ function DimensionBreakdown({ dimension, stats, nf }: { dimension: string; stats
           })}
         >
           <BarChart
-            h={Math.max(120, values.length * 36 + 40)}
-            orientation="vertical"
+            h={200}
+            maw={Math.max(320, values.length * chartMetrics.length * 48 + 120)}
             data={values.map((v) => ({ value: v, ...Object.fromEntries(chartMetrics.map((x) => [x.m.metricName, x.values.get(v) ?? 0])) }))}
             dataKey="value"
             withLegend
@@ -356,8 +350,7 @@ function DimensionBreakdown({ dimension, stats, nf }: { dimension: string; stats
             </Table.Tbody>
           </Table>
         </ScrollArea>
-      </SimpleGrid>
+      </Stack>
     </div>
   );
 }
-
