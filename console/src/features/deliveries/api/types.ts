@@ -5,7 +5,6 @@ export type CampaignStats = ResponseOf<'/admin/v1/projects/{projectId}/campaigns
 export type MetricStats = CampaignStats['stats'][number];
 export type Delivery = ResponseOf<'/admin/v1/projects/{projectId}/deliveries/{deliveryId}', 'get'>['delivery'];
 export type DeliveryState = Delivery['state'];
-export type OutboxEntry = ResponseOf<'/admin/v1/projects/{projectId}/outbox', 'get'>['outbox'][number];
 
 /** Every state a delivery can be in, in pipeline order; a state the API adds and this list lacks is a type error. */
 export const DELIVERY_STATES = ['pending', 'rendering', 'sending', 'sent', 'failed', 'skipped', 'cancelled'] as const satisfies readonly DeliveryState[];

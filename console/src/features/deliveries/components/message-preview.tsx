@@ -119,8 +119,8 @@ export function MessagePreview({
           </Text>
           {buttons.length > 0 && (
             <Stack gap={4} p="sm" pt={0}>
-              {buttons.map((b, i) => (
-                <Button key={`${b.name}-${i}`} variant="default" size="xs" fullWidth tabIndex={-1} component="span">
+              {buttons.map((b) => (
+                <Button key={`${b.type}:${b.name}:${b.linkMo ?? b.linkPc ?? ''}`} variant="default" size="xs" fullWidth tabIndex={-1} component="span">
                   {b.name}
                 </Button>
               ))}
