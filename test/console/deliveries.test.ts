@@ -372,4 +372,21 @@ describe.skipIf(skip)('statistics, deliveries and the outbox in a real browser',
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(() => page.locator('[data-outbox]').count()).toBe(1);
   });
+
+  it('in Korean: the statistics page names each metric and reason in Korean, with the same numbers', async () => {
+    const day = todayInSeoul();
+    await page.goto(`${server.url}/console/p/${projectId}/campaigns/${campaigns.push}/stats?from=${day}&to=${day}`);
+    await page.getByRole('heading', { name: 'Spring sale push: statistics' }).waitFor();
+    await page.getByRole('combobox', { name: 'Language' }).click();
+    await page.getByRole('option', { name: '한국어' }).click();
+    await page.getByRole('heading', { name: 'Spring sale push: 통계' }).waitFor();
+    await settled(page);
+    const skips = page.getByTestId('skips');
+    expect(await skips.locator('tr[data-metric="skipped__excluded_user_filter"] th').textContent()).toContain('발신 제외 유저로 인한 발송 취소');
+    expect(await skips.locator('tr[data-metric="skipped__excluded_user_filter"] [data-testid="count"]').textContent()).toBe('1');
+    await page.getByRole('img', { name: '퍼널: 발송 2, 수신 1, 클릭 1, 전환 1' }).waitFor();
+    await checkPage('campaign-stats-ko');
+    await page.getByRole('combobox', { name: '언어' }).click();
+    await page.getByRole('option', { name: 'English' }).click();
+  });
 });

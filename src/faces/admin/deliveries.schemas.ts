@@ -78,27 +78,7 @@ export const OutboxEntryDoc = Obj({
 });
 export const OutboxBody = Obj({ outbox: Type.Array(OutboxEntryDoc) });
 
-/** Campaign statistics, seed 004 §10 (src/core/deliveries/stats.service.ts); the Notifly face sends the same under `data`. */
-export const CampaignStatsDoc = Obj(
-  {
-    lastCollectedAt: Type.String({ description: 'time of the request in the project time zone, yyyy-MM-dd HH:mm:ss' }),
-    stats: Type.Array(
-      Obj({
-        metricName: Type.String({ description: 'send_success, skipped__noisy_filter, ... or the conversion event' }),
-        metricType: Type.Union([Type.Literal('standard'), Type.Literal('conversion')]),
-        totalCount: Type.Integer(),
-        dailyCounts: Type.Array(
-          Obj({
-            date: Type.String({ description: 'yyyy-MM-dd, project time zone' }),
-            count: Type.Integer(),
-            dimensionCounts: Type.Array(Obj({ dimensionKey: Type.String(), dimensionValue: Type.String(), count: Type.Integer() })),
-          }),
-        ),
-      }),
-    ),
-  },
-  'Counts by metric, day (project time zone) and statistics dimension (docs/campaigns.md "Statistics")',
-);
+export { CampaignStatsDoc } from '../shared/campaign-stats.schema.ts';
 
 export const DeliveriesQuery = Type.Object({
   state: Type.Optional(DeliveryState),
