@@ -103,6 +103,48 @@ describe('GET /admin/v1/projects/:id/profiles/:profileId/deliveries', () => {
     expect((await w.admin('GET', `/profiles/${profileId}/deliveries?state=failed`)).body.deliveries).toEqual([]);
   });
 
+  it('counts the deliveries of a profile merged into another as its own, under either id', async () => {
+    w = await campaignWorld();
+    // An anonymous profile with only an email gets a scheduled email; then it is merged into u9's (older) profile.
+    const u9 = await addUser(w.runtime, w.project.id, { userId: 'u9' });
+    w.clock.advance(1000);
+    const [anonymous] = await w.runtime.profiles.upsert({
+      projectId: w.project.id,
+      strict: false,
+      updates: [{ identifiers: [{ type: 'email', value: 'anon@example.com' }], properties: {} }],
+    });
+    const id = await createCampaign(w, {
+      name: 'news',
+      channel: 'email',
+      template: { subject: 's', text: 't' },
+      send_time: { type: 'scheduled', at: '2025-01-06T12:00:00+09:00' },
+    });
+    w.clock.set('2025-01-06T03:00:00.000Z');
+    await drain(w);
+    const [d] = (await w.admin('GET', `/campaigns/${id}/deliveries`)).body.deliveries;
+    expect(d).toMatchObject({ profile_id: anonymous.profileId, state: 'sent' });
+    expect((await w.admin('GET', `/profiles/${u9}/deliveries`)).body.deliveries).toEqual([]);
+
+    await w.runtime.profiles.upsert({
+      projectId: w.project.id,
+      strict: false,
+      updates: [
+        {
+          identifiers: [
+            { type: 'external_id', value: 'u9' },
+            { type: 'email', value: 'anon@example.com' },
+          ],
+          properties: {},
+        },
+      ],
+    });
+    const merged = await w.admin('GET', `/profiles/${u9}/deliveries`);
+    expect(merged.body.deliveries.map((x: { id: string }) => x.id)).toEqual([d.id]);
+    const byOldId = await w.admin('GET', `/profiles/${anonymous.profileId}/deliveries`);
+    expect(byOldId.status).toBe(200);
+    expect(byOldId.body).toMatchObject({ profile_id: u9, deliveries: [{ id: d.id }] });
+  });
+
   it('refuses an unknown profile, a bad state or limit, and a caller without the admin token; another project sees nothing', async () => {
     await world();
     const profileId = (await w.runtime.profiles.findByIdentifier(w.project.id, 'external_id', 'u1'))!;
