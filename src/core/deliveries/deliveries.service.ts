@@ -308,7 +308,7 @@ export class DeliveriesService {
     filter: { state?: unknown; limit?: number; before?: number; cursor?: unknown } = {},
   ): Promise<{ items: Delivery[]; next: string | null }> {
     await this.#campaigns.get(projectId, campaignId);
-    return this.#page(projectId, { campaignId }, filter);
+    return this.#page(projectId, { campaignId }, { ...filter, limit: filter.limit ?? 100 });
   }
 
   /**
