@@ -18,6 +18,7 @@ import { dfineryExportRoutes } from '../faces/dfinery/export.routes.ts';
 import { audienceRoutes } from '../faces/admin/audiences.routes.ts';
 import { notiflyRoutes } from '../faces/notifly/routes.ts';
 import { adminCampaignRoutes } from '../faces/admin/campaigns.routes.ts';
+import { adminDeliveryRoutes } from '../faces/admin/deliveries.routes.ts';
 import { notiflyCampaignRoutes } from '../faces/notifly/campaign.routes.ts';
 import { notiflyStatsRoutes } from '../faces/notifly/stats.routes.ts';
 import { trackingRoutes } from '../faces/tracking/tracking.routes.ts';
@@ -174,6 +175,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(audienceRoutes, { runtime });
     await app.register(notiflyRoutes, { runtime });
     await app.register(adminCampaignRoutes, { runtime });
+    await app.register(adminDeliveryRoutes, { runtime });
     await app.register(notiflyCampaignRoutes, { runtime });
     await app.register(notiflyStatsRoutes, { runtime });
     await app.register(trackingRoutes, { runtime });

@@ -37,6 +37,10 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
   updatedAt: r.updated_at,
   sendingAt: r.sending_at,
   finishedAt: r.finished_at,
+  deliveredAt: r.delivered_at,
+  openedAt: r.opened_at,
+  clickedAt: r.clicked_at,
+  convertedAt: r.converted_at,
 });
 
 // ---- deliveries ----
@@ -97,16 +101,29 @@ export async function setTimestamp(
   return Number(r.numUpdatedRows ?? 0n) > 0;
 }
 
+/**
+ * Deliveries newest first (created_at, then id), of one campaign or of some profiles. `before` keeps every delivery
+ * created before that instant; `after` is a keyset position (the last row of the previous page): rows created at the
+ * same millisecond are told apart by id, so paging never skips or repeats one.
+ */
 export async function listDeliveries(
   db: Db,
   projectId: string,
-  filter: { campaignId?: string; state?: string; limit: number; before?: number },
+  filter: { campaignId?: string; profileIds?: string[]; state?: string; limit: number; before?: number; after?: { createdAt: number; id: string } },
 ): Promise<Delivery[]> {
   let q = db.selectFrom('deliveries').selectAll().where('project_id', '=', projectId);
   if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
+  if (filter.profileIds) q = q.where('profile_id', 'in', filter.profileIds);
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.before !== undefined) q = q.where('created_at', '<', filter.before);
+  const after = filter.after;
+  if (after) q = q.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
   return (await q.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute()).map(toDelivery);
+}
+
+/** Whether a (live) profile exists. */
+export async function profileExists(db: Db, projectId: string, profileId: string): Promise<boolean> {
+  return (await db.selectFrom('profiles').select('id').where('project_id', '=', projectId).where('id', '=', profileId).executeTakeFirst()) !== undefined;
 }
 
 /** Pending event-triggered deliveries of a campaign for a profile (what a cancel event cancels). */

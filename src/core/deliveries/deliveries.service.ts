@@ -11,10 +11,20 @@ import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
 import * as repo from './deliveries.repository.ts';
+import { aliasesOf, resolveAlias } from '../identity/identity.repository.ts';
 import type { Backlog } from '../limits/backlog.ts';
 import { checkIdempotencyKey, type IdempotencyService } from '../idempotency/idempotency.service.ts';
 import type { DeliveryRow } from './deliveries.tables.ts';
-import { DIRECT_CAMPAIGN_PREFIX, METRICS, type AddressKind, type ApiRecipient, type Delivery, type DeliveryTrigger, type Target } from './deliveries.types.ts';
+import {
+  DELIVERY_STATES,
+  DIRECT_CAMPAIGN_PREFIX,
+  METRICS,
+  type AddressKind,
+  type ApiRecipient,
+  type Delivery,
+  type DeliveryTrigger,
+  type Target,
+} from './deliveries.types.ts';
 import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
 
 /** Recipients of one API send (seed 004 §5, D9). */
@@ -287,6 +297,58 @@ export class DeliveriesService {
     return repo.listDeliveries(this.#store.db, projectId, { ...filter, limit: Math.min(Math.max(filter.limit ?? 100, 1), 1000) });
   }
 
+  /**
+   * One page of a campaign's deliveries, newest first, with the cursor of the next page (null on the last). `cursor`
+   * is the opaque `next` of the previous page (a keyset position: paging costs the same on every page and skips no
+   * delivery created in the same millisecond); `before` keeps the deliveries created before that instant.
+   */
+  async campaignPage(
+    projectId: string,
+    campaignId: string,
+    filter: { state?: unknown; limit?: number; before?: number; cursor?: unknown } = {},
+  ): Promise<{ items: Delivery[]; next: string | null }> {
+    await this.#campaigns.get(projectId, campaignId);
+    return this.#page(projectId, { campaignId }, { ...filter, limit: filter.limit ?? 100 });
+  }
+
+  /**
+   * One page of the deliveries to a profile (by its id, or an id merged into it), newest first; the deliveries of
+   * profiles merged into it count as its own. An unknown profile is not_found.
+   */
+  async profilePage(
+    projectId: string,
+    profileId: string,
+    filter: { state?: unknown; limit?: number; cursor?: unknown } = {},
+  ): Promise<{ profileId: string; items: Delivery[]; next: string | null }> {
+    await this.#projects.get(projectId);
+    const db = this.#store.db;
+    const live = await resolveAlias(db, projectId, profileId);
+    if (!(await repo.profileExists(db, projectId, live))) throw new MaruError('not_found', `profile ${profileId} does not exist`, { field: 'profileId' });
+    const page = await this.#page(projectId, { profileIds: [live, ...(await aliasesOf(db, projectId, live))] }, filter);
+    return { profileId: live, ...page };
+  }
+
+  async #page(
+    projectId: string,
+    scope: { campaignId?: string; profileIds?: string[] },
+    filter: { state?: unknown; limit?: number; before?: number; cursor?: unknown },
+  ): Promise<{ items: Delivery[]; next: string | null }> {
+    if (filter.state !== undefined && !(DELIVERY_STATES as readonly unknown[]).includes(filter.state))
+      throw invalid('state', `state must be one of ${DELIVERY_STATES.join(', ')}`);
+    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
+    const after = filter.cursor === undefined || filter.cursor === '' ? undefined : decodeDeliveryCursor(filter.cursor);
+    const rows = await repo.listDeliveries(this.#store.db, projectId, {
+      ...scope,
+      state: filter.state as string | undefined,
+      before: filter.before,
+      after,
+      limit: limit + 1,
+    });
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, next: rows.length > limit && last ? encodeDeliveryCursor(last) : null };
+  }
+
   /** The deletion eraser (one of the `erasers` of DeletionService): deliveries of the profiles and what hooks remove with them. */
   readonly eraser = async (tx: Db, projectId: string, profileIds: string[]): Promise<Record<string, number>> => {
     const keys = await repo.eraseForProfiles(tx, projectId, profileIds);
@@ -308,6 +370,15 @@ function bump(seen: Map<string, number>, key: string): number {
   const n = seen.get(key) ?? 0;
   seen.set(key, n + 1);
   return n;
+}
+
+/** The opaque `next` of a deliveries page: the last row's creation time and id. */
+const encodeDeliveryCursor = (d: Delivery) => Buffer.from(`${d.createdAt}.${d.id}`).toString('base64url');
+
+function decodeDeliveryCursor(raw: unknown): { createdAt: number; id: string } {
+  const m = typeof raw === 'string' ? /^(\d{1,16})\.(.{1,100})$/.exec(Buffer.from(raw, 'base64url').toString('utf8')) : null;
+  if (!m) throw invalid('cursor', 'cursor must be the `next` of a previous page');
+  return { createdAt: Number(m[1]), id: m[2] };
 }
 
 /** `<campaignId>:<digest of request id and recipient>`: unique per send and recipient, fixed length, no personal data. */

@@ -63,6 +63,11 @@ export interface Delivery {
   updatedAt: number;
   sendingAt: number | null;
   finishedAt: number | null;
+  /** Engagement the recipient's app, mail client or the vendor reported (first time each), and the conversion. */
+  deliveredAt: number | null;
+  openedAt: number | null;
+  clickedAt: number | null;
+  convertedAt: number | null;
 }
 
 /** The standard metrics of seed 004 §10 that maru records. */

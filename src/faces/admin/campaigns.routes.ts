@@ -10,6 +10,7 @@ import { actorOfRequest, guardAdmin, type AdminAuthDeps } from './admin-auth.ts'
 import { Type } from '@sinclair/typebox';
 import { adminOp, AnyDoc, body, created, gone, Json, ok, ProjectDoc } from './schemas.ts';
 import { described, Nullable, Open } from '../shared/openapi.ts';
+import { CampaignStatsDoc, DeliveriesPage, DeliveriesQuery, DeliveryBody, OutboxBody, OutboxQuery, StatsQuery } from './deliveries.schemas.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'campaignStats' | 'campaigns' | 'deliveries' | 'projects' | 'sandboxOutbox'> & AdminAuthDeps;
@@ -48,6 +49,10 @@ export function deliveryToWire(d: Delivery) {
     updated_at: iso(d.updatedAt),
     sending_at: iso(d.sendingAt),
     finished_at: iso(d.finishedAt),
+    delivered_at: iso(d.deliveredAt),
+    opened_at: iso(d.openedAt),
+    clicked_at: iso(d.clickedAt),
+    converted_at: iso(d.convertedAt),
   };
 }
 
@@ -207,25 +212,29 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/campaigns/:campaignId/deliveries`,
-    adminOp('project:read', tags, 'Deliveries of a campaign, newest first (?state=&limit=&before=)', ok(Open({ deliveries: Type.Array(AnyDoc) }))),
+    adminOp('project:read', tags, 'Deliveries of a campaign, newest first (?state=&limit=&before=&cursor=)', ok(DeliveriesPage), {
+      querystring: DeliveriesQuery,
+    }),
     async (
-      request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { state?: string; limit?: string; before?: string } }>,
+      request: FastifyRequest<{
+        Params: { projectId: string; campaignId: string };
+        Querystring: { state?: string; limit?: string; before?: string; cursor?: string };
+      }>,
     ) => {
       const p = await project(request);
-      await runtime.campaigns.get(p.id, request.params.campaignId);
-      const list = await runtime.deliveries.list(p.id, {
-        campaignId: request.params.campaignId,
+      const page = await runtime.deliveries.campaignPage(p.id, request.params.campaignId, {
         state: request.query.state,
         limit: limitOf(request.query.limit),
         before: beforeOf(request.query.before),
+        cursor: request.query.cursor,
       });
-      return { deliveries: list.map(deliveryToWire) };
+      return { deliveries: page.items.map(deliveryToWire), next: page.next };
     },
   );
 
   app.get(
     `${base}/deliveries/:deliveryId`,
-    adminOp('project:read', tags, 'A delivery with its states, provider response and rendered message', ok(Open({ delivery: AnyDoc }))),
+    adminOp('project:read', tags, 'A delivery with its states, provider response and rendered message', ok(DeliveryBody)),
     async (request: FastifyRequest<{ Params: { projectId: string; deliveryId: string } }>) => {
       const p = await project(request);
       return { delivery: deliveryToWire(await runtime.deliveries.get(p.id, request.params.deliveryId)) };
@@ -234,7 +243,7 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/campaigns/:campaignId/stats`,
-    adminOp('project:read', tags, 'Campaign statistics (?start=&end=, as the Notifly stats endpoint)', ok(Type.Unknown())),
+    adminOp('project:read', tags, 'Campaign statistics (?start=&end=, as the Notifly stats endpoint)', ok(CampaignStatsDoc), { querystring: StatsQuery }),
     async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Querystring: { start?: string; end?: string } }>) => {
       const p = await project(request);
       return runtime.campaignStats.stats({ projectId: p.id, campaignId: request.params.campaignId, start: request.query.start, end: request.query.end });
@@ -243,12 +252,9 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/outbox`,
-    adminOp(
-      'project:read',
-      tags,
-      'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)',
-      ok(Open({ outbox: Type.Array(AnyDoc) })),
-    ),
+    adminOp('project:read', tags, 'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)', ok(OutboxBody), {
+      querystring: OutboxQuery,
+    }),
     async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { campaign_id?: string; limit?: string; before?: string } }>) => {
       const p = await project(request);
       const entries = await runtime.sandboxOutbox.list(p.id, {

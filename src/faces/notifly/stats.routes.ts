@@ -7,6 +7,7 @@ import { methodNotAllowed } from './methods.ts';
 import { Type } from '@sinclair/typebox';
 import { described, errorResponses, SECURITY } from '../shared/openapi.ts';
 import { DataError, exampleError } from './schemas.ts';
+import { CAMPAIGN_STATS_EXAMPLE, CampaignStatsDoc } from '../shared/campaign-stats.schema.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'campaignStats' | 'config'> & NotiflyAuthDeps;
@@ -61,14 +62,10 @@ export async function notiflyStatsRoutes(app: FastifyInstance, opts: { runtime: 
           end: Type.String({ description: 'yyyy-MM-ddTHH:mm:ss.sssZ (UTC)', examples: ['2025-01-31T23:59:59.999Z'] }),
         }),
         response: {
-          200: described(
-            200,
-            Type.Object(
-              { data: Type.Unknown({ description: 'Counts by metric, day (project time zone) and dimension (docs/campaigns.md)' }), error: Type.Null() },
-              { additionalProperties: false },
-            ),
-            { data: [], error: null },
-          ),
+          200: described(200, Type.Object({ data: CampaignStatsDoc, error: Type.Null() }, { additionalProperties: false }), {
+            data: CAMPAIGN_STATS_EXAMPLE,
+            error: null,
+          }),
           ...errorResponses(DataError, [400, 401, 429, 500, 503], (st) => renderStatsError(exampleError(st)).body),
         },
       },

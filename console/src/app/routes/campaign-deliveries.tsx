@@ -1,8 +1,21 @@
+import { useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '../../components/page-header';
+import { useCurrentProject } from '../../lib/project-context';
+import { useCampaignSummary } from '../../features/deliveries/api/get-campaign';
+import { CampaignDeliveriesPanel } from '../../features/deliveries/components/campaign-deliveries-panel';
+import { CampaignNav } from '../../features/deliveries/components/campaign-nav';
 
-/** Placeholder until issue 16 lands this page (replaced by the page itself; must not survive the merge). */
 export function CampaignDeliveriesPage() {
   const { t } = useTranslation();
-  return <PageHeader title={t('deliveries.title')} />;
+  const { project } = useCurrentProject();
+  const { campaignId = '' } = useParams();
+  const c = useCampaignSummary(project.id, campaignId);
+  return (
+    <>
+      <CampaignNav campaignId={campaignId} current="deliveries" />
+      <PageHeader title={t('deliveries.list.title', { name: c.data?.name ?? campaignId })} description={t('deliveries.list.description')} />
+      <CampaignDeliveriesPanel campaignId={campaignId} />
+    </>
+  );
 }

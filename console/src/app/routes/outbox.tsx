@@ -1,8 +1,13 @@
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '../../components/page-header';
+import { OutboxPanel } from '../../features/deliveries/components/outbox-panel';
 
-/** Placeholder until issue 16 lands this page (replaced by the page itself; must not survive the merge). */
 export function OutboxPage() {
   const { t } = useTranslation();
-  return <PageHeader title={t('deliveries.title')} />;
+  return (
+    <>
+      <PageHeader title={t('deliveries.outbox.title')} description={t('deliveries.outbox.description')} />
+      <OutboxPanel />
+    </>
+  );
 }

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { PageHeader } from '../../components/page-header';
 import { useCurrentProject } from '../../lib/project-context';
 import { ProfileView } from '../../features/profiles/components/profile-view';
+import { ProfileDeliveries } from '../../features/deliveries/components/profile-deliveries';
 
 export function ProfilePage() {
   const { t } = useTranslation();
@@ -16,6 +17,7 @@ export function ProfilePage() {
       </Anchor>
       <PageHeader title={t('profiles.profile', { id: profileId })} />
       <ProfileView profileId={profileId} canDelete={role === 'owner' || role === 'marketer'} />
+      <ProfileDeliveries profileId={profileId} />
     </>
   );
 }
