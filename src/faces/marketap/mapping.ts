@@ -8,7 +8,6 @@ import type { IdentifierInput, ProfileUpdate } from '../../core/profiles/profile
 import type { PropertyType } from '../../core/taxonomy/taxonomy.types.ts';
 import { checkValue, parseDatetime } from '../../core/taxonomy/values.ts';
 
-
 /**
  * Marketap's standard user properties (`mkt_*`, D8) and what they become in the core. An `identifier` also joins the
  * identity graph (D6). Values are checked against `type` here so errors name the `mkt_*` field the client sent.
