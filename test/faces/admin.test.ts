@@ -164,7 +164,7 @@ describe('projects', () => {
     [{ name: 'ok', id: 'other' }, 'id', 'id is not a project field (name, timezone, settings)'],
     [{ name: '   ' }, 'name', 'name is required (1-200 characters)'],
     [{ name: 'x'.repeat(201) }, 'name', 'name is required (1-200 characters)'],
-    [{ settings: [] }, 'settings', 'settings must be an object'],
+    [{ settings: [] }, 'settings', 'settings must be a JSON object'],
     [{ settings: { limits: 'lots' } }, 'settings.limits', 'settings.limits must be an object {policy: quota}, e.g. {"event_ingest": 500000}'],
     [
       { settings: { limits: { event_ingest: -5 } } },

@@ -89,7 +89,7 @@ describe('PUT/GET/DELETE /admin/v1/projects/:id/channels', () => {
       ['sms', { vendor: 'nhn-cloud', config: {} }, 'channel', /channel must be one of push, web_push, kakao_alimtalk, text_message, email/],
       ['push', { vendor: 'onesignal', config: {} }, 'vendor', /vendor must be one of fcm, apns, fcm\+apns, webhook for the push channel/],
       ['push', { vendor: 'sandbox', config: {} }, 'vendor', /remove the push configuration/],
-      ['push', { vendor: 'apns' }, 'config', /config must be an object/],
+      ['push', { vendor: 'apns' }, 'config', /config is required/],
       ['push', { vendor: 'apns', config: { ...apns, keyId: 'short' } }, 'config.keyId', /"keyId" must be the 10-character key id/],
       ['push', { vendor: 'apns', config: { ...apns, privateKey: 'not a key' } }, 'config.privateKey', /"privateKey" is not a PEM private key/],
       [

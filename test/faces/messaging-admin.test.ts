@@ -36,7 +36,7 @@ describe('admin API: /admin/v1/projects/:id/messaging', () => {
       [{ number: 'call me' }, 'number', 'number "call me" is not a phone number (3-20 digits)'],
       [{}, 'number', 'number is required'],
       [{ number: '15446859', primary: true }, 'primary', 'primary is not a field here (allowed: number, default)'],
-      [{ number: '15446859', default: 'yes' }, 'default', 'default must be true or false'],
+      [{ number: '15446859', default: 'yes' }, 'default', 'default must be a boolean'],
     ] as const) {
       const r = await w.admin('POST', '/messaging/sender-numbers', body);
       expect([r.status, r.body]).toEqual([400, { error: { code: 'invalid_input', message, field } }]);

@@ -124,9 +124,9 @@ describe('admin API: direct sends (/messaging/text-messages, /alimtalk, /friendt
       [{ kind: 'sms', body: hangul(46), recipients: [{ to: '01012345678' }] }, 'body', /^body is 92 bytes; SMS allows at most 90 bytes/],
       [{ body: 'hi', from: '0299998888', recipients: [{ to: '01012345678' }] }, 'from', /^from 0299998888 is not a registered sender number/],
       [{ body: 'hi', recipients: [{ to: 'nobody' }] }, 'recipients[0].to', /^recipients\[0\]\.to "nobody" is not a phone number/],
-      [{ body: 'hi', recipients: [] }, 'recipients', /^recipients must NOT have fewer than 1 items/],
+      [{ body: 'hi', recipients: [] }, 'recipients', /^recipients must not be empty/],
       [{ kind: 'fax', body: 'hi', recipients: [{ to: '01012345678' }] }, 'kind', /^kind /],
-      [{ body: 'hi', recipients: [{ to: '01012345678' }], isAd: true }, 'isAd', /^isAd is not a known field/],
+      [{ body: 'hi', recipients: [{ to: '01012345678' }], isAd: true }, 'isAd', /^isAd is not a field of this request; use /],
     ];
     for (const [body, field, message] of cases) {
       const r = await w.admin('POST', '/messaging/text-messages', body);

@@ -39,27 +39,6 @@ export function adminError(err: MaruError) {
   };
 }
 
-/** A schema validation failure as `invalid_input` naming the field as the client wrote it (`body.roles[0].role` → `roles[0].role`). */
-function validationError(err: {
-  validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[];
-  validationContext?: string;
-  message?: string;
-}): MaruError | undefined {
-  const v = err.validation?.[0];
-  if (!v) return undefined;
-  const path = (v.instancePath ?? '')
-    .split('/')
-    .filter(Boolean)
-    .map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`))
-    .join('')
-    .replace(/^\./, '');
-  const missing = typeof v.params?.missingProperty === 'string' ? v.params.missingProperty : undefined;
-  const extra = typeof v.params?.additionalProperty === 'string' ? v.params.additionalProperty : undefined;
-  const field = [path, missing ?? extra].filter(Boolean).join(path && (missing ?? extra) ? '.' : '') || err.validationContext || 'body';
-  const message = missing ? `${field} is required` : extra ? `${field} is not a known field` : `${field} ${v.message ?? 'is invalid'}`;
-  return invalid(field, message);
-}
-
 /** The actor to record in the audit log for a request (after the guard ran). */
 export const actorOfRequest = (request: FastifyRequest): Actor => (request.principal ? actorOf(request.principal) : { type: 'admin-token' });
 
@@ -89,7 +68,7 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
 export function guardAdmin(app: FastifyInstance, runtime: AdminAuthDeps): void {
   const configDigest = runtime.config.adminToken ? digestSecret(runtime.config.adminToken) : undefined;
   app.setErrorHandler((err, request, reply) => {
-    const { status, body } = adminError(validationError(err as never) ?? toMaruError(err, request.log));
+    const { status, body } = adminError(toMaruError(err, request.log));
     if (status === 429) {
       const ms = (err as MaruError).retryAfterMs;
       if (ms !== undefined) reply.header('Retry-After', String(Math.max(1, Math.ceil(ms / 1000))));

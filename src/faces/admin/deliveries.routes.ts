@@ -43,7 +43,7 @@ export async function adminDeliveryRoutes(app: FastifyInstance, opts: { runtime:
       {
         querystring: Type.Object({
           state: Type.Optional(DeliveryState),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 50' })),
+          limit: Type.Optional(Type.String({ description: '1 to 200 (default 50)' })),
           cursor: Type.Optional(Type.String({ description: 'the `next` of the previous page' })),
         }),
       },

@@ -82,7 +82,7 @@ export { CampaignStatsDoc } from '../shared/campaign-stats.schema.ts';
 
 export const DeliveriesQuery = Type.Object({
   state: Type.Optional(DeliveryState),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'default 100' })),
+  limit: Type.Optional(Type.String({ description: '1 to 1000 (default 100)' })),
   before: Type.Optional(Type.String({ format: 'date-time', description: 'only deliveries created before this instant' })),
   cursor: Type.Optional(Type.String({ description: 'the `next` of the previous page' })),
 });
@@ -92,6 +92,6 @@ export const StatsQuery = Type.Object({
 });
 export const OutboxQuery = Type.Object({
   campaign_id: Type.Optional(Type.String()),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'default 100' })),
+  limit: Type.Optional(Type.String({ description: '1 to 1000 (default 100)' })),
   before: Type.Optional(Type.String({ format: 'date-time', description: 'only messages recorded before this instant' })),
 });

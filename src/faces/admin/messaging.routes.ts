@@ -92,11 +92,6 @@ const AdvertisingDoc = Open({
   settings: AnyDoc,
 });
 
-/** Route options of a route whose schemas validate the request (the admin error names the field), not only document it. */
-function validated<T extends { validatorCompiler?: unknown }>(op: T): Omit<T, 'validatorCompiler'> {
-  const { validatorCompiler: _documentOnly, ...rest } = op;
-  return rest;
-}
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ description: 'A retried request with the same key records nothing twice' })),
 });
@@ -338,14 +333,12 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   const sends = runtime.directMessages;
   app.post(
     `${base}/text-messages`,
-    validated(
-      adminOp(
-        'content:write',
-        tags,
-        "Send an SMS, LMS or MMS to up to 1,000 numbers (as POST /messages/text-message; needs the project's own text-message sending)",
-        created(SendResultDoc),
-        { body: TextMessageBody, headers: IdempotencyHeaders },
-      ),
+    adminOp(
+      'content:write',
+      tags,
+      "Send an SMS, LMS or MMS to up to 1,000 numbers (as POST /messages/text-message; needs the project's own text-message sending)",
+      created(SendResultDoc),
+      { body: TextMessageBody, headers: IdempotencyHeaders },
     ),
     async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof TextMessageBody> }>, reply) => {
       const r = await sends.sendText(mapText(request.body, { projectId: request.params.projectId, requestId: keyOf(request) }));
@@ -354,28 +347,24 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   );
   app.post(
     `${base}/text-messages/preview`,
-    validated(
-      adminOp(
-        'project:read',
-        tags,
-        'A text message as it would be sent, without sending it: the kind, the marked text, its carrier bytes and limits, and why it would be refused',
-        ok(TextPreviewDoc),
-        { body: TextPreviewBody },
-      ),
+    adminOp(
+      'project:read',
+      tags,
+      'A text message as it would be sent, without sending it: the kind, the marked text, its carrier bytes and limits, and why it would be refused',
+      ok(TextPreviewDoc),
+      { body: TextPreviewBody },
     ),
     async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof TextPreviewBody> }>) =>
       sends.previewText(mapTextPreview(request.body, { projectId: request.params.projectId })),
   );
   app.post(
     `${base}/alimtalk`,
-    validated(
-      adminOp(
-        'content:write',
-        tags,
-        'Send a registered alimtalk template to up to 1,000 numbers, with #{variable} values and optional SMS/LMS failover (as POST /messages/kakao-alimtalk)',
-        created(SendResultDoc),
-        { body: AlimtalkBody, headers: IdempotencyHeaders },
-      ),
+    adminOp(
+      'content:write',
+      tags,
+      'Send a registered alimtalk template to up to 1,000 numbers, with #{variable} values and optional SMS/LMS failover (as POST /messages/kakao-alimtalk)',
+      created(SendResultDoc),
+      { body: AlimtalkBody, headers: IdempotencyHeaders },
     ),
     async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof AlimtalkBody> }>, reply) => {
       const r = await sends.sendAlimtalk(mapAlimtalk(request.body, { projectId: request.params.projectId, requestId: keyOf(request) }));
@@ -384,14 +373,12 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   );
   app.post(
     `${base}/friendtalk`,
-    validated(
-      adminOp(
-        'content:write',
-        tags,
-        'Send a friendtalk text to up to 1,000 numbers (as POST /messages/kakao-friendtalk; advertising is marked "(광고)" and refused at night)',
-        created(SendResultDoc),
-        { body: FriendtalkBody, headers: IdempotencyHeaders },
-      ),
+    adminOp(
+      'content:write',
+      tags,
+      'Send a friendtalk text to up to 1,000 numbers (as POST /messages/kakao-friendtalk; advertising is marked "(광고)" and refused at night)',
+      created(SendResultDoc),
+      { body: FriendtalkBody, headers: IdempotencyHeaders },
     ),
     async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof FriendtalkBody> }>, reply) => {
       const r = await sends.sendFriendtalk(mapFriendtalk(request.body, { projectId: request.params.projectId, requestId: keyOf(request) }));
@@ -402,14 +389,12 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   // ---- the 080 block list (the same core service as Notifly's blockservice routes) ----
   app.get(
     `${base}/blocklist`,
-    validated(
-      adminOp(
-        'project:read',
-        tags,
-        'Find numbers on the 080 block list of an 080 number (newest first), by recipient and request time (project time)',
-        ok(BlocklistPageDoc),
-        { querystring: BlocklistQueryDoc },
-      ),
+    adminOp(
+      'project:read',
+      tags,
+      'Find numbers on the 080 block list of an 080 number (newest first), by recipient and request time (project time)',
+      ok(BlocklistPageDoc),
+      { querystring: BlocklistQueryDoc },
     ),
     async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: Static<typeof BlocklistQueryDoc> }>) => {
       const page = await runtime.blocklist.find(request.params.projectId, mapBlocklistQuery(request.query));
@@ -424,11 +409,9 @@ export async function adminMessagingRoutes(app: FastifyInstance, opts: { runtime
   );
   app.post(
     `${base}/blocklist`,
-    validated(
-      adminOp('content:write', tags, 'Put up to 10 numbers on the 080 block list of an 080 number', created(Strict({ added: Type.Integer() })), {
-        body: BlocklistRegisterBody,
-      }),
-    ),
+    adminOp('content:write', tags, 'Put up to 10 numbers on the 080 block list of an 080 number', created(Strict({ added: Type.Integer() })), {
+      body: BlocklistRegisterBody,
+    }),
     async (request: FastifyRequest<{ Params: { projectId: string }; Body: Static<typeof BlocklistRegisterBody> }>, reply) => {
       const r = await runtime.blocklist.register(request.params.projectId, mapBlocklistRegister(request.body));
       return reply.status(201).send(r);

@@ -3,7 +3,6 @@ import { MaruError, type ErrorCode } from '../../core/errors.ts';
 import { PROPERTY_OPS } from '../../core/audiences/audiences.types.ts';
 import { described, errorResponses, noContent, Nullable, Open, SECURITY } from '../shared/openapi.ts';
 import { adminError, type RoutePermission } from './admin-auth.ts';
-import { documentOnly } from '../shared/http-errors.ts';
 
 /** The admin API's error body: `{error: {code, message, field?, details?}}` with the core code's status. */
 export const AdminError = Type.Object(
@@ -53,7 +52,8 @@ export const body = (properties: Record<string, TSchema>, example: unknown, opti
 
 /**
  * Route options of an admin operation: the permission the roles guard checks (admin-auth.ts), tags, the admin token or
- * console session, its success responses and every admin error.
+ * console session, its success responses and every admin error. Fastify validates the request with the declared
+ * body, query and headers (the first error is the admin 400 naming the field); the core checks the values.
  */
 export function adminOp(
   permission: RoutePermission,
@@ -62,7 +62,7 @@ export function adminOp(
   success: Record<number, TSchema>,
   extra: { body?: TSchema; querystring?: TSchema; headers?: TSchema } = {},
 ) {
-  return { ...documentOnly, config: { permission }, schema: { tags, security: SECURITY.admin, summary, ...extra, response: { ...success, ...ADMIN_ERRORS } } };
+  return { config: { permission }, schema: { tags, security: SECURITY.admin, summary, ...extra, response: { ...success, ...ADMIN_ERRORS } } };
 }
 
 const Json = Type.Record(Type.String(), Type.Unknown());
@@ -92,7 +92,7 @@ export { Json };
 /**
  * An audience rule (src/core/audiences/audiences.types.ts; docs/audiences.md), recursive: a shared schema the app
  * adds once (server/app.ts), which the OpenAPI document lists as components.schemas.AudienceRule. Routes refer to it
- * with AudienceRuleRef. Documentation only, like every admin schema: the service checks the rule and names the field.
+ * with AudienceRuleRef. Fastify validates the shape with it; the service checks the rest (properties, events, values).
  */
 export const AUDIENCE_RULE_SCHEMA = {
   $id: 'AudienceRule',
@@ -121,10 +121,15 @@ export const AUDIENCE_RULE_SCHEMA = {
         performed: { type: 'boolean', description: 'Default true' },
         min_count: { type: 'integer', minimum: 1, description: 'Default 1' },
         within_last_days: { type: 'integer', minimum: 1 },
-        where: { $ref: 'AudienceRule#' },
+        where: {
+          anyOf: [{ $ref: 'AudienceRule#' }, { type: 'array', items: { $ref: 'AudienceRule#' } }],
+          description: 'A rule on the event, or a bare array of rules',
+        },
       },
       additionalProperties: false,
     },
   ],
 } as const;
-export const AudienceRuleRef = Type.Unsafe<unknown>({ $ref: 'AudienceRule#' });
+const AudienceRuleOne = Type.Unsafe<unknown>({ $ref: 'AudienceRule#' });
+/** A rule in a request body: the rule, or a bare array of rules (read as {all: [...]}). */
+export const AudienceRuleRef = Type.Union([AudienceRuleOne, Type.Array(AudienceRuleOne)]);

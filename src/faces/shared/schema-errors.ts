@@ -35,8 +35,11 @@ function pick(errors: FastifySchemaValidationError[]): FastifySchemaValidationEr
   if (!union) return errors[0];
   const at = union.instancePath;
   const mismatch = (e: FastifySchemaValidationError) => e.instancePath === at && (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'anyOf');
-  // A branch of the right type failed inside: its error is the one (recursing into unions nested in it).
+  // A branch of the right type failed inside: its error is the one (recursing into unions nested in it). Among
+  // object branches told apart by their required fields, a branch that lacks its own key is not the one meant.
   const inside = errors.filter((e) => !mismatch(e));
+  const meant = inside.filter((e) => !(e.keyword === 'required' && e.instancePath === at));
+  if (meant.length > 0) return pick(meant);
   if (inside.length > 0) return pick(inside);
   // No branch matched at all: one error listing what the value may be.
   const types = [...new Set(errors.filter((e) => e.instancePath === at && e.keyword === 'type').flatMap((e) => String(e.params.type).split(',')))];
