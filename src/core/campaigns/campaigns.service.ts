@@ -10,7 +10,7 @@ import type { TaxonomyService } from '../taxonomy/taxonomy.service.ts';
 import { parseDatetime } from '../taxonomy/values.ts';
 import { messagingDefaults, renderMessage, RenderFailure, userScope, type RenderedMessage } from '../templates/message-renderer.ts';
 import type { TemplateRenderer } from '../templates/templates.ts';
-import { OPTION_FIELDS, parseCampaignDocument, type CampaignDocument } from './campaign-input.ts';
+import { OPTION_FIELDS, parseCampaignDocument, parseChannel, parseTemplate, type CampaignDocument } from './campaign-input.ts';
 import { parseSandboxConfig, type SandboxConfig } from '../../channels/sandbox/sandbox.provider.ts';
 import { parseCampaignSettings } from '../deliveries/filters.ts';
 import { advertiserOf, markText, requireAdvertisingSetup } from '../messaging/ad-marking.ts';
@@ -19,7 +19,7 @@ import type { Project } from '../projects/projects.types.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../accounts/roles.ts';
 import * as repo from './campaigns.repository.ts';
-import type { Campaign, CampaignStatus, TemplateByChannel, TextTemplate } from './campaigns.types.ts';
+import type { Campaign, CampaignStatus, CampaignTemplate, Channel, TemplateByChannel, TextTemplate } from './campaigns.types.ts';
 
 /** The queue of scheduled sends; its handler lives with the delivery pipeline (deliveries/triggers.service.ts). */
 export const SCHEDULED_SEND_QUEUE = 'campaign-scheduled';
@@ -245,6 +245,35 @@ export class CampaignsService {
   async preview(projectId: string, id: string, input: PreviewInput): Promise<PreviewResult> {
     const project = await this.#projects.get(projectId);
     const campaign = await this.get(projectId, id);
+    return this.#render(project, campaign.channel, campaign.template, input);
+  }
+
+  /**
+   * Renders an unsaved draft's message the same way (the console's live preview): only its `channel` and `template`
+   * are read, checked as when it is saved (a Liquid syntax error is refused naming the field, e.g.
+   * `campaign.template.body`), so a draft still missing its name or send time previews too.
+   */
+  async previewDraft(projectId: string, draft: unknown, input: PreviewInput): Promise<PreviewResult> {
+    const project = await this.#projects.get(projectId);
+    if (typeof draft !== 'object' || draft === null || Array.isArray(draft)) throw invalid('campaign', 'campaign must be a campaign document (an object)');
+    const d = draft as Record<string, unknown>;
+    let channel: Channel;
+    let template: CampaignTemplate;
+    try {
+      channel = parseChannel(d.channel);
+      template = parseTemplate(channel, d.template, this.#renderer);
+    } catch (e) {
+      if (e instanceof MaruError && e.field) throw new MaruError(e.code, `campaign.${e.message}`, { field: `campaign.${e.field}`, details: e.details });
+      throw e;
+    }
+    return this.#render(project, channel, template, input);
+  }
+
+  /**
+   * The profile a preview or a test message is for: `profileId`, or the profile holding `identifier` ({type, value}:
+   * any identifier type, as typed); undefined when neither is given.
+   */
+  async resolveProfile(projectId: string, input: Pick<PreviewInput, 'profileId' | 'identifier'>): Promise<Awaited<ReturnType<ProfilesService['get']>>> {
     let profileId: string | undefined;
     if (input.profileId !== undefined && input.profileId !== null) {
       if (typeof input.profileId !== 'string') throw invalid('profile_id', 'profile_id must be a string');
@@ -258,13 +287,18 @@ export class CampaignsService {
     }
     const profile = profileId ? await this.#profiles.get(projectId, profileId) : undefined;
     if (profileId && !profile) throw new MaruError('not_found', `profile ${profileId} does not exist`, { field: 'profile_id' });
+    return profile;
+  }
+
+  async #render(project: Project, channel: Channel, template: CampaignTemplate, input: PreviewInput): Promise<PreviewResult> {
+    const profile = await this.resolveProfile(project.id, input);
     const eventParams = input.eventParams ?? {};
     if (typeof eventParams !== 'object' || eventParams === null || Array.isArray(eventParams)) throw invalid('event_params', 'event_params must be an object');
     try {
       const message = await renderMessage({
         renderer: this.#renderer,
-        channel: campaign.channel,
-        template: campaign.template as TemplateByChannel[typeof campaign.channel],
+        channel,
+        template: template as TemplateByChannel[typeof channel],
         scope: { user: userScope(profile), eventParams: eventParams as Record<string, unknown> },
         defaults: messagingDefaults(project.settings),
       });
