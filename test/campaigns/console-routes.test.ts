@@ -50,6 +50,16 @@ describe('admin API for the console: campaigns', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ ok: true, message: { body: '김님 운동화 도착' } });
     expect(r.body.profile_id).toMatch(/\w+/);
+    // Carrier bytes by the core's rule (CP949: Hangul 2, ASCII 1), on the body as sent.
+    expect(r.body.text_size).toEqual({ kind: 'sms', body_bytes: 16, limit_bytes: 90, title_bytes: 0, fits_kind: 'sms', problems: [] });
+    const ad = await w.admin('POST', '/campaigns/preview', {
+      campaign: { ...TEXT, consent_class: 'advertising', template: { kind: 'sms', body: '가'.repeat(40) } },
+      identifier: { type: 'external_id', value: 'kim' },
+    });
+    expect(ad.body.message.body).toBe('가'.repeat(40));
+    expect(ad.body.text_size.body_bytes).toBeGreaterThan(90);
+    expect(ad.body.text_size).toMatchObject({ kind: 'sms', fits_kind: 'lms' });
+    expect(ad.body.text_size.problems[0]).toContain('SMS allows at most 90 bytes');
     // The same renderer as the saved preview: nothing is stored.
     expect((await w.admin('GET', '/campaigns')).body.campaigns).toEqual([]);
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
 import { parseDatetimeParam } from '../../core/taxonomy/values.ts';
-import { toCampaignDocument } from '../../core/campaigns/campaigns.service.ts';
+import { toCampaignDocument, type TextSize } from '../../core/campaigns/campaigns.service.ts';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/campaigns.types.ts';
 import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
 import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
@@ -96,7 +96,26 @@ const PreviewAnswer = Type.Object({
   profile_id: Nullable(Type.String()),
   message: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The message as the channel sends it' })),
   rendering_failure: Type.Optional(Type.Object({ field: Type.String(), message: Type.String() })),
+  text_size: Type.Optional(
+    Type.Object(
+      {
+        kind: Type.String(),
+        body_bytes: Type.Integer(),
+        limit_bytes: Type.Integer(),
+        title_bytes: Type.Integer(),
+        fits_kind: Type.String({ description: 'sms when the body as sent fits 90 bytes, else lms' }),
+        problems: Type.Array(Type.String()),
+      },
+      { description: 'Text messages: carrier bytes (CP949) of the body as sent, the advertising marking included' },
+    ),
+  ),
 });
+const textSizeWire = (t: TextSize | undefined) =>
+  t === undefined
+    ? {}
+    : {
+        text_size: { kind: t.kind, body_bytes: t.bodyBytes, limit_bytes: t.limitBytes, title_bytes: t.titleBytes, fits_kind: t.fitsKind, problems: t.problems },
+      };
 
 /**
  * Admin API for campaigns (docs/campaigns.md): campaigns and their statuses, previews, admin-side sends, deliveries,
@@ -214,7 +233,9 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
       const p = await project(request);
       const b = request.body ?? {};
       const r = await runtime.campaigns.previewDraft(p.id, b.campaign, { profileId: b.profile_id, identifier: b.identifier, eventParams: b.event_params });
-      return r.ok ? { ok: true, profile_id: r.profileId, message: r.message } : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
+      return r.ok
+        ? { ok: true, profile_id: r.profileId, message: r.message, ...textSizeWire(r.textSize) }
+        : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
     },
   );
 
@@ -350,7 +371,9 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
         identifier: b.identifier,
         eventParams: b.event_params,
       });
-      return r.ok ? { ok: true, profile_id: r.profileId, message: r.message } : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
+      return r.ok
+        ? { ok: true, profile_id: r.profileId, message: r.message, ...textSizeWire(r.textSize) }
+        : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
     },
   );
 
