@@ -316,6 +316,9 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
     await page.getByText('Only owners and marketers change a campaign’s status.').first().waitFor();
     expect(await page.getByRole('button', { name: /^Save/ }).count()).toBe(0);
     expect(await page.getByRole('textbox', { name: 'Name' }).isDisabled()).toBe(true);
+    // The live preview renders for a viewer too (it changes nothing).
+    await page.getByRole('region', { name: 'Live preview' }).getByLabel('Profile identifier').fill('user-2');
+    await expect.poll(() => page.getByTestId('text-preview').textContent()).toBe('이서준님, 주문하신 이(가) 출발했어요');
     await checkPage('campaign-viewer');
     const csrf = JSON.parse((await fromPage('GET', '/admin/v1/session')).body).csrfToken as string;
     const refused = await fromPage('POST', `/admin/v1/projects/${projectId}/campaigns/${campaignIds.api}/status`, { csrf, body: { status: 'active' } });

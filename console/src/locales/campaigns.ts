@@ -127,9 +127,8 @@ export const campaignsEn = {
     forProfile: 'Rendered for profile {{id}}',
     noProfile: 'Rendered for no profile (user values empty). Pick a profile above.',
     templateError: 'Template error',
-    failed: 'No preview',
+    incomplete: 'Not ready to preview',
     renderingFailure: 'This message would fail to render',
-    needsRole: 'The live preview needs the owner or marketer role.',
   },
   picker: {
     type: 'Identifier type',
@@ -370,9 +369,8 @@ export const campaignsKo: Dictionary<typeof campaignsEn> = {
     forProfile: '프로필 {{id}} 기준으로 렌더링',
     noProfile: '프로필 없이 렌더링했습니다(사용자 값은 비어 있음). 위에서 프로필을 고르세요.',
     templateError: '템플릿 오류',
-    failed: '미리보기 없음',
+    incomplete: '아직 미리볼 수 없습니다',
     renderingFailure: '이 메시지는 렌더링에 실패합니다',
-    needsRole: '실시간 미리보기는 소유자 또는 마케터 역할이 필요합니다.',
   },
   picker: {
     type: '식별자 종류',

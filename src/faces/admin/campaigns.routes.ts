@@ -206,7 +206,8 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
   app.post(
     `${base}/campaigns/preview`,
     adminOp(
-      'content:write',
+      // Renders only, like reading the profile: a viewer sees the preview too.
+      'project:read',
       tags,
       'Render an unsaved campaign draft for a profile: {"campaign": {channel, template, ...}, "identifier"|"profile_id", "event_params"}',
       ok(PreviewAnswer),

@@ -1,4 +1,4 @@
-import { Anchor, Button, Grid, Stack } from '@mantine/core';
+import { Anchor, Button, Stack } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '../../components/page-header';
@@ -42,15 +42,13 @@ export function CampaignPage() {
               }
             />
             <Stack>
-              <Grid>
-                <Grid.Col span={{ base: 12, md: 7 }}>
-                  <StatusActions campaign={campaign.data} canEdit={canEdit} />
-                </Grid.Col>
-                <Grid.Col span={{ base: 12, md: 5 }}>
-                  {canEdit && (campaign.data.status === 'draft' || campaign.data.status === 'active') && <TestSend campaign={campaign.data} />}
-                </Grid.Col>
-              </Grid>
-              <CampaignEditor key={campaignId} campaign={campaign.data} canEdit={canEdit} />
+              <StatusActions campaign={campaign.data} canEdit={canEdit} />
+              <CampaignEditor
+                key={campaignId}
+                campaign={campaign.data}
+                canEdit={canEdit}
+                aside={canEdit && (campaign.data.status === 'draft' || campaign.data.status === 'active') && <TestSend campaign={campaign.data} />}
+              />
             </Stack>
           </>
         )}

@@ -1,10 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { Alert, Badge, Button, Card, Grid, Group, List, Loader, SegmentedControl, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, errorMessage } from '../../../components/query-state';
+import { ErrorAlert } from '../../../components/query-state';
 import { ApiError } from '../../../lib/api-client';
 import { useCurrentProject } from '../../../lib/project-context';
 import { useDraftPreview, useSaveCampaign, type Stored } from '../api/campaigns';
@@ -22,7 +22,7 @@ const STEPS = ['channel', 'message', 'sendTime', 'options', 'review'] as const;
  * the server for a real profile), send time, filters and statistics, review and save. Everything is one campaign
  * document; the API checks it whole and names the field at fault, which is shown at that field.
  */
-export function CampaignEditor({ campaign, canEdit }: { campaign?: Stored; canEdit: boolean }) {
+export function CampaignEditor({ campaign, canEdit, aside }: { campaign?: Stored; canEdit: boolean; aside?: ReactNode }) {
   const { t } = useTranslation();
   const { project } = useCurrentProject();
   const navigate = useNavigate();
@@ -48,8 +48,8 @@ export function CampaignEditor({ campaign, canEdit }: { campaign?: Stored; canEd
     [doc.channel, doc.consent_class, doc.template, who, params.ok, params.ok ? JSON.stringify(params.value) : ''],
   );
   const [debounced] = useDebouncedValue(previewInput, 300);
-  const preview = useDraftPreview(project.id, debounced, canEdit);
-  const previewBusy = canEdit && (preview.isFetching || JSON.stringify(previewInput) !== JSON.stringify(debounced));
+  const preview = useDraftPreview(project.id, debounced, true);
+  const previewBusy = preview.isFetching || JSON.stringify(previewInput) !== JSON.stringify(debounced);
 
   const saveErrors = fieldErrors(save.error);
   const previewField = preview.error instanceof ApiError ? templateFieldOf(preview.error.field) : undefined;
@@ -58,7 +58,8 @@ export function CampaignEditor({ campaign, canEdit }: { campaign?: Stored; canEd
     const f = templateFieldOf(k);
     if (f) templateErrors[f] = v;
   }
-  if (previewField && preview.error) templateErrors[previewField] = errorMessage(preview.error);
+  // A syntax error is shown at its field as you type; a field not filled in yet is not an error until saving.
+  if (previewField && preview.error && /not a valid Liquid template/.test(preview.error.message)) templateErrors[previewField] = preview.error.message;
 
   const setChannel = (channel: Channel) =>
     setDoc((d) => ({
@@ -191,18 +192,14 @@ export function CampaignEditor({ campaign, canEdit }: { campaign?: Stored; canEd
         </Stack>
       </Grid.Col>
       <Grid.Col span={{ base: 12, md: 5 }}>
-        <Card withBorder component="section" aria-labelledby="campaign-preview-title" aria-live="polite" aria-busy={previewBusy}>
-          <Group justify="space-between" mb="xs">
-            <Title order={2} size="h4" id="campaign-preview-title">
-              {t('campaigns.preview.title')}
-            </Title>
-            {previewBusy && <Loader size="xs" role="status" aria-label={t('common.loading')} />}
-          </Group>
-          {!canEdit ? (
-            <Text size="sm" c="dimmed">
-              {t('campaigns.preview.needsRole')}
-            </Text>
-          ) : (
+        <Stack>
+          <Card withBorder component="section" aria-labelledby="campaign-preview-title" aria-live="polite" aria-busy={previewBusy}>
+            <Group justify="space-between" mb="xs">
+              <Title order={2} size="h4" id="campaign-preview-title">
+                {t('campaigns.preview.title')}
+              </Title>
+              {previewBusy && <Loader size="xs" role="status" aria-label={t('common.loading')} />}
+            </Group>
             <Stack gap="sm">
               <ProfilePicker
                 idPrefix="preview"
@@ -213,8 +210,12 @@ export function CampaignEditor({ campaign, canEdit }: { campaign?: Stored; canEd
                 paramsError={params.ok ? null : t('campaigns.picker.paramsInvalid', { reason: params.error })}
               />
               {preview.error ? (
-                <Alert color="red" role="alert" title={previewField ? t('campaigns.preview.templateError') : t('campaigns.preview.failed')}>
-                  {errorMessage(preview.error)}
+                <Alert
+                  color="red"
+                  role="alert"
+                  title={/not a valid Liquid template/.test(preview.error.message) ? t('campaigns.preview.templateError') : t('campaigns.preview.incomplete')}
+                >
+                  {preview.error.message}
                 </Alert>
               ) : preview.data ? (
                 <>
@@ -231,8 +232,9 @@ export function CampaignEditor({ campaign, canEdit }: { campaign?: Stored; canEd
                 </>
               ) : null}
             </Stack>
-          )}
-        </Card>
+          </Card>
+          {aside}
+        </Stack>
       </Grid.Col>
     </Grid>
   );

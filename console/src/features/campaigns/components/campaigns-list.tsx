@@ -115,7 +115,7 @@ export function CampaignsList({ canEdit }: { canEdit: boolean }) {
                       {c.consent_class === 'advertising' ? ` · ${t('campaigns.consent.advertising')}` : ''}
                     </Text>
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td miw={100}>
                     <Badge color={STATUS_COLORS[c.status]} variant="light" c="dark.8">
                       {t(`campaigns.status.${c.status}`)}
                     </Badge>

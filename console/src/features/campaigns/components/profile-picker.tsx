@@ -48,7 +48,6 @@ export function ProfilePicker(props: {
           autosize
           minRows={2}
           disabled={props.disabled}
-          ff="monospace"
         />
       )}
     </>
