@@ -245,7 +245,7 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
           await settled(page);
           return Promise.all([row(campaignIds.event), row(campaignIds.api)].map(async (r) => (await r.getByTestId('last-send').textContent()) ?? ''));
         },
-        { timeout: 30_000, intervals: [500] },
+        { timeout: 30_000, interval: 500 },
       )
       .toEqual([expect.stringMatching(/Asia\/Seoul$/), expect.stringMatching(/Asia\/Seoul$/)]);
     for (const id of [campaignIds.event, campaignIds.api]) {
@@ -264,6 +264,44 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
     await page.getByLabel('Name or id').fill('cart');
     await page.getByText('No campaign matches these filters.').waitFor();
+  });
+
+  it('every channel has its preview: a phone frame for push, alimtalk with its #{} variables, email in a sandboxed iframe', async () => {
+    await page.goto(`${server.url}/console/p/${projectId}/campaigns/new`);
+    await page.getByLabel('Name').fill('Channels');
+    await page.getByRole('region', { name: 'Live preview' }).getByLabel('Profile identifier').fill('user-1');
+    await page.getByRole('radiogroup', { name: 'Channel' }).getByText('Push', { exact: true }).click();
+    await step('Message');
+    await page.getByRole('textbox', { name: 'Title' }).fill('{{ user["df_name"] }}님께');
+    await page.getByRole('textbox', { name: 'Body' }).fill('오늘만 무료 배송');
+    const phone = page.getByRole('figure', { name: 'Push preview on a phone' });
+    await expect.poll(() => phone.getByTestId('push-preview').textContent()).toBe('Your app · now김민지님께오늘만 무료 배송');
+    await checkPage('campaign-preview-push');
+
+    await step('Channel and kind');
+    await page.getByRole('radiogroup', { name: 'Channel' }).getByText('Kakao alimtalk').click();
+    await page.getByText('Kakao alimtalk carries informational messages only (Kakao policy).').waitFor();
+    await step('Message');
+    await page.getByRole('textbox', { name: /^Template code/ }).fill('ORDER_1');
+    await page.getByRole('textbox', { name: /^Approved template body/ }).fill('#{name}님, 주문 #{order}이 접수되었습니다.');
+    await page.getByRole('textbox', { name: '#{name}' }).fill('{{ user["df_name"] }}');
+    await page.getByRole('textbox', { name: '#{order}' }).fill('{{ event_params["order_id"] }}');
+    await page.getByLabel('Event parameters (JSON)').fill('{"order_id": "A-100"}');
+    await expect.poll(() => page.getByTestId('alimtalk-preview').textContent()).toBe('김민지님, 주문 A-100이 접수되었습니다.');
+    await checkPage('campaign-preview-alimtalk');
+
+    await step('Channel and kind');
+    await page.getByRole('radiogroup', { name: 'Channel' }).getByText('Email').click();
+    await step('Message');
+    await page.getByRole('textbox', { name: /^Subject/ }).fill('{{ user["df_name"] }}님의 주문');
+    await page.getByRole('textbox', { name: 'HTML' }).fill('<h1>안녕하세요 {{ user["df_name"] }}님</h1><script>parent.document.title = "x"</script>');
+    const frame = page.getByTitle('Email preview');
+    await expect.poll(() => frame.getAttribute('srcdoc')).toContain('<h1>안녕하세요 김민지님</h1>');
+    // No scripts and no same-origin access for the message: the frame is fully sandboxed.
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    await expect.poll(() => page.frameLocator('iframe[title="Email preview"]').locator('h1').textContent()).toBe('안녕하세요 김민지님');
+    expect(await page.title()).not.toBe('x');
+    await checkPage('campaign-preview-email');
   });
 
   it('duplicate makes a new draft; archive asks first, and the archived campaign offers no move', async () => {

@@ -6,9 +6,7 @@ import type { CampaignDoc } from '../components/campaign-model';
  * The campaign pages' calls to the admin API (docs/campaigns.md "Admin API and CLI"). Campaign documents are answered
  * as open objects by the API (the document is checked whole by the core), so they are read with CampaignDoc.
  */
-export type Activity = ResponseOf<'/admin/v1/projects/{projectId}/campaigns/activity', 'get'>;
 export type Preview = ResponseOf<'/admin/v1/projects/{projectId}/campaigns/preview', 'post'>;
-export type Reach = ResponseOf<'/admin/v1/projects/{projectId}/campaigns/{campaignId}/reach', 'get'>;
 export type Stored = CampaignDoc & { id: string; status: 'draft' | 'active' | 'paused' | 'archived'; created_at: string; updated_at: string };
 
 const key = (projectId: string) => ['projects', projectId, 'campaigns'] as const;

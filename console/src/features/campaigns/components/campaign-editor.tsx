@@ -38,14 +38,16 @@ export function CampaignEditor({ campaign, canEdit, aside }: { campaign?: Stored
   const disabled = !canEdit || archived;
   const params = parseParams(paramsText);
 
-  // The live preview: the draft's channel, class and template, for the picked profile, with the typed parameters.
+  // The live preview: the draft's channel, class and template, for the picked profile, with the typed parameters
+  // (the last parameters that parsed, while the JSON is being typed).
+  const paramsKey = params.ok ? JSON.stringify(params.value) : '{}';
   const previewInput = useMemo(
     () => ({
       campaign: { channel: doc.channel, consent_class: doc.consent_class, template: templateToApi(doc.channel, doc.template) },
       ...(who.value.trim() ? { identifier: { type: who.type, value: who.value.trim() } } : {}),
-      event_params: params.ok ? params.value : {},
+      event_params: JSON.parse(paramsKey) as Record<string, unknown>,
     }),
-    [doc.channel, doc.consent_class, doc.template, who, params.ok, params.ok ? JSON.stringify(params.value) : ''],
+    [doc.channel, doc.consent_class, doc.template, who, paramsKey],
   );
   const [debounced] = useDebouncedValue(previewInput, 300);
   const preview = useDraftPreview(project.id, debounced, true);

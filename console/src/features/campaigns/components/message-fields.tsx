@@ -22,7 +22,7 @@ export function MessageFields(props: { channel: Channel; template: T; onChange: 
       value: str(k),
       error: errors[k],
       disabled,
-      ff: opts.mono ? 'monospace' : undefined,
+      styles: opts.mono ? { input: { fontFamily: 'var(--mantine-font-family-monospace)' } } : undefined,
     };
     return opts.area ? (
       <Textarea {...common} autosize minRows={3} onChange={(e) => set(k, e.currentTarget.value)} />
