@@ -302,6 +302,18 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
     await expect.poll(() => page.frameLocator('iframe[title="Email preview"]').locator('h1').textContent()).toBe('안녕하세요 김민지님');
     expect(await page.title()).not.toBe('x');
     await checkPage('campaign-preview-email');
+
+    // Scheduled: an audience with its live count (the audiences' own preview route).
+    const audience = await admin(`/admin/v1/projects/${projectId}/audiences`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Named', rule: { property: 'df_name', op: 'exists' } }),
+    });
+    expect(audience.status).toBe(201);
+    await step('Send time');
+    await choose('Send-time type', 'Scheduled');
+    await page.getByRole('textbox', { name: /^Send at/ }).fill('2030-01-06T09:00:00+09:00');
+    await choose('Audience', 'Named');
+    await page.getByText('3 profiles in the audience now').waitFor();
   });
 
   it('duplicate makes a new draft; archive asks first, and the archived campaign offers no move', async () => {
