@@ -345,6 +345,28 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
       .toBe(2);
   });
 
+  it('a move the API refuses is said in plain words: a scheduled campaign whose time has passed', async () => {
+    const created = await admin(`/admin/v1/projects/${projectId}/campaigns`, {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'New year',
+        channel: 'text_message',
+        consent_class: 'informational',
+        template: { kind: 'sms', body: '새해 복 많이 받으세요' },
+        send_time: { type: 'scheduled', at: '2025-01-01T09:00:00+09:00' },
+      }),
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${server.url}/console/p/${projectId}/campaigns/${created.body.campaign.id}`);
+    await page.getByRole('button', { name: 'Activate' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Activate New year?' });
+    await dialog.getByText('At its time this would reach 2 people, as things are now.').waitFor();
+    await dialog.getByRole('button', { name: 'Activate' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'maru did not change the status' });
+    await alert.getByText(/send_time\.at \(2025-01-01T09:00:00\+09:00\) is in the past; set a new time to activate this campaign/).waitFor();
+    expect(await page.getByTestId('campaign-status').textContent()).toBe('Draft');
+  });
+
   it('a viewer sees the campaign read-only and cannot activate: the button is disabled and the API refuses', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to maru' }).waitFor();
