@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { signedIn } from '../helpers/console.ts';
 import { addUser, campaignWorld, createCampaign, deliveriesOf, drain, type CampaignWorld } from './campaign-helpers.ts';
 
 /**
@@ -142,5 +143,31 @@ describe('admin API for the console: campaigns', () => {
     const archived = await w.admin('POST', `/campaigns/${id}/test`, { identifier: { type: 'external_id', value: 'kim' } });
     expect(archived.status).toBe(409);
     expect(archived.body.error.message).toContain('archived');
+  });
+
+  it('roles: a viewer reads the activity, the reach and a draft preview, and is refused activation and test messages', async () => {
+    w = await campaignWorld();
+    await addUser(w.runtime, w.project.id, { userId: 'kim', phone: '01011112222', properties: { name: '김' } });
+    const id = await createCampaign(w, { ...TEXT, status: 'draft' });
+    const viewer = await signedIn(w.t.app, w.runtime, { email: 'viewer@example.com', roles: [{ projectId: w.project.id, role: 'viewer' }] });
+    const base = `/admin/v1/projects/${w.project.id}/campaigns`;
+    expect((await viewer.request({ method: 'GET', url: `${base}/activity` })).statusCode).toBe(200);
+    expect((await viewer.request({ method: 'GET', url: `${base}/${id}/reach` })).json()).toMatchObject({ reachable: 1 });
+    const preview = await viewer.request({
+      method: 'POST',
+      url: `${base}/preview`,
+      payload: { campaign: TEXT, identifier: { type: 'external_id', value: 'kim' } },
+    });
+    expect(preview.json()).toMatchObject({ ok: true, message: { body: '김님  도착' } });
+    for (const [url, payload] of [
+      [`${base}/${id}/status`, { status: 'active' }],
+      [`${base}/${id}/test`, { identifier: { type: 'external_id', value: 'kim' } }],
+    ] as const) {
+      const r = await viewer.request({ method: 'POST', url, payload });
+      expect(r.statusCode).toBe(403);
+      expect(r.json().error.code).toBe('forbidden');
+    }
+    expect((await w.admin('GET', `/campaigns/${id}`)).body.campaign.status).toBe('draft');
+    expect(await deliveriesOf(w, id)).toEqual([]);
   });
 });
