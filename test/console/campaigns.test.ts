@@ -185,7 +185,8 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
     await dialog.getByRole('button', { name: 'Activate' }).click();
     await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('Active');
     // Only the moves the state rules allow from active: pause and archive.
-    expect(await page.getByRole('button', { name: 'Activate' }).count()).toBe(0);
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByRole('button', { name: 'Activate' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Pause' }).waitFor();
   });
 
@@ -260,10 +261,12 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
     );
     await checkPage('campaigns');
 
-    await choose('Send time', 'API-triggered');
+    await choose('Send time', 'Event-triggered');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
-    await page.getByLabel('Name or id').fill('cart');
+    await page.getByLabel('Name or id').fill('order');
     await page.getByText('No campaign matches these filters.').waitFor();
+    await page.getByLabel('Name or id').fill('cart');
+    await page.getByRole('link', { name: 'Cart reminder', exact: true }).waitFor();
   });
 
   it('every channel has its preview: a phone frame for push, alimtalk with its #{} variables, email in a sandboxed iframe', async () => {

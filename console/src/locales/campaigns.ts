@@ -16,6 +16,11 @@ export const campaignsEn = {
   readOnly: 'Your role lets you read this campaign, not change it.',
   archivedReadOnly: 'This campaign is archived: it cannot change or send again.',
   channelFixed: 'The channel of a campaign that has been active cannot change; duplicate it instead.',
+  direct: {
+    badge: 'direct messages',
+    title: 'This campaign holds direct messages',
+    help: 'Messages sent directly (Text and Kakao pages, POST /messages/…) are recorded under it; their content comes with each request, so there is no message to edit. Pausing or archiving it turns that kind of direct message off for the project.',
+  },
   step: { channel: 'Channel and kind', message: 'Message', sendTime: 'Send time', options: 'Filters and statistics', review: 'Review' },
   channel: { push: 'Push', web_push: 'Web push', text_message: 'Text (SMS/LMS/MMS)', kakao_alimtalk: 'Kakao alimtalk', email: 'Email' },
   consent: { informational: 'Informational', advertising: 'Advertising' },
@@ -258,6 +263,11 @@ export const campaignsKo: Dictionary<typeof campaignsEn> = {
   readOnly: '현재 역할로는 이 캠페인을 볼 수만 있고 바꿀 수 없습니다.',
   archivedReadOnly: '보관된 캠페인입니다. 바꾸거나 다시 보낼 수 없습니다.',
   channelFixed: '한 번이라도 활성화된 캠페인의 채널은 바꿀 수 없습니다. 복제해서 쓰세요.',
+  direct: {
+    badge: '직접 발송',
+    title: '직접 발송 메시지를 담는 캠페인입니다',
+    help: '직접 보낸 메시지(문자·카카오 페이지, POST /messages/…)가 이 캠페인으로 기록됩니다. 내용은 요청마다 함께 오므로 편집할 메시지가 없습니다. 일시 중지하거나 보관하면 프로젝트에서 그 종류의 직접 발송이 꺼집니다.',
+  },
   step: { channel: '채널과 종류', message: '메시지', sendTime: '발송 시점', options: '필터와 통계', review: '검토' },
   channel: { push: '푸시', web_push: '웹 푸시', text_message: '문자(SMS/LMS/MMS)', kakao_alimtalk: '카카오 알림톡', email: '이메일' },
   consent: { informational: '정보성', advertising: '광고성' },

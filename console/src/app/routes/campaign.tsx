@@ -1,4 +1,4 @@
-import { Anchor, Button, Stack } from '@mantine/core';
+import { Alert, Anchor, Button, Stack } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '../../components/page-header';
@@ -7,6 +7,7 @@ import { useCurrentProject } from '../../lib/project-context';
 import { useCampaign } from '../../features/campaigns/api/campaigns';
 import { CampaignEditor } from '../../features/campaigns/components/campaign-editor';
 import { StatusActions, TestSend } from '../../features/campaigns/components/status-actions';
+import { DIRECT_PREFIX } from '../../features/campaigns/components/campaign-model';
 
 export function CampaignPage() {
   const { t } = useTranslation();
@@ -43,12 +44,18 @@ export function CampaignPage() {
             />
             <Stack>
               <StatusActions campaign={campaign.data} canEdit={canEdit} />
-              <CampaignEditor
-                key={campaignId}
-                campaign={campaign.data}
-                canEdit={canEdit}
-                aside={canEdit && (campaign.data.status === 'draft' || campaign.data.status === 'active') && <TestSend campaign={campaign.data} />}
-              />
+              {campaign.data.id.startsWith(DIRECT_PREFIX) ? (
+                <Alert color="blue" title={t('campaigns.direct.title')}>
+                  {t('campaigns.direct.help')}
+                </Alert>
+              ) : (
+                <CampaignEditor
+                  key={campaignId}
+                  campaign={campaign.data}
+                  canEdit={canEdit}
+                  aside={canEdit && (campaign.data.status === 'draft' || campaign.data.status === 'active') && <TestSend campaign={campaign.data} />}
+                />
+              )}
             </Stack>
           </>
         )}

@@ -11,6 +11,12 @@ export const SEND_TIME_TYPES = ['api', 'event', 'scheduled'] as const;
 export const CONDITION_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists', 'not_exists'] as const;
 export const TEXT_KINDS = ['sms', 'lms', 'mms'] as const;
 
+/**
+ * Campaigns that hold a project's direct messages (src/core/messaging/direct-campaigns.ts): their content comes with
+ * each request, so they have no editable message; pausing or archiving one turns that kind of direct message off.
+ */
+export const DIRECT_PREFIX = 'direct_';
+
 /** Allowed status changes (docs/campaigns.md): draft → active, active ⇄ paused, anything but archived → archived. */
 export const TRANSITIONS: Record<Status, ('active' | 'paused' | 'archived')[]> = {
   draft: ['active', 'archived'],

@@ -7,7 +7,7 @@ import { ErrorAlert, QueryState } from '../../../components/query-state';
 import { Time } from '../../../components/time';
 import { useCurrentProject } from '../../../lib/project-context';
 import { useActivity, useCampaigns, useSaveCampaign, useSetStatus, type Stored } from '../api/campaigns';
-import { CHANNELS, fromStored, SEND_TIME_TYPES, STATUSES, toApi } from './campaign-model';
+import { CHANNELS, DIRECT_PREFIX, fromStored, SEND_TIME_TYPES, STATUSES, toApi } from './campaign-model';
 import { Sparkline } from './sparkline';
 import { STATUS_COLORS } from './status-actions';
 
@@ -113,6 +113,7 @@ export function CampaignsList({ canEdit }: { canEdit: boolean }) {
                     <Text size="xs" c="dimmed" ff="monospace">
                       {c.id}
                       {c.consent_class === 'advertising' ? ` · ${t('campaigns.consent.advertising')}` : ''}
+                      {c.id.startsWith(DIRECT_PREFIX) ? ` · ${t('campaigns.direct.badge')}` : ''}
                     </Text>
                   </Table.Td>
                   <Table.Td miw={100}>
@@ -129,7 +130,7 @@ export function CampaignsList({ canEdit }: { canEdit: boolean }) {
                     <Sparkline days={days} values={a?.sends ?? days.map(() => 0)} />
                   </Table.Td>
                   <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
+                    <Group gap={4}>
                       <Button
                         size="xs"
                         variant="light"
@@ -139,7 +140,7 @@ export function CampaignsList({ canEdit }: { canEdit: boolean }) {
                       >
                         {t('campaigns.list.stats')}
                       </Button>
-                      {canEdit && (
+                      {canEdit && !c.id.startsWith(DIRECT_PREFIX) && (
                         <Button size="xs" variant="subtle" onClick={() => duplicate(c)} aria-label={t('campaigns.list.duplicateNamed', { name: c.name })}>
                           {t('campaigns.list.duplicate')}
                         </Button>
