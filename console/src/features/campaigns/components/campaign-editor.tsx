@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useMemo, useState } from 'react';
 import { Alert, Badge, Button, Card, Grid, Group, List, Loader, SegmentedControl, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -31,9 +31,8 @@ export function CampaignEditor({ campaign, canEdit, aside }: { campaign?: Stored
   const [step, setStep] = useState(0);
   const [who, setWho] = useState<Recipient>({ type: 'external_id', value: '' });
   const [paramsText, setParamsText] = useState('{}');
-  useEffect(() => {
-    if (campaign) setDoc(fromStored(campaign as unknown as Record<string, unknown>));
-  }, [campaign]);
+  // The document is read once (the page keys the editor by campaign): a refetch after a status change or a save does
+  // not overwrite what is being edited.
   const archived = campaign?.status === 'archived';
   const disabled = !canEdit || archived;
   const params = parseParams(paramsText);
