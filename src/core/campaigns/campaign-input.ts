@@ -302,13 +302,19 @@ export function parseOptions(raw: Obj): CampaignOptions {
   return o;
 }
 
+/** A campaign's channel (`channel` must be one of CHANNELS). */
+export const parseChannel = (raw: unknown): Channel => oneOf(raw, CHANNELS, 'channel');
+
+/** `informational` or `advertising` (D10). */
+export const parseConsentClass = (raw: unknown): ConsentClass => oneOf(raw, CONSENT_CLASSES, 'consent_class');
+
 /** Checks a whole campaign document. */
 export function parseCampaignDocument(raw: unknown, renderer: TemplateRenderer): CampaignDocument {
   if (!isObject(raw)) throw invalid('body', 'a campaign must be a JSON object');
   onlyFields(raw, TOP_FIELDS, '');
   if (typeof raw.name !== 'string' || raw.name.trim().length === 0 || raw.name.length > 200) throw invalid('name', 'name is required (1-200 characters)');
-  const channel = oneOf(raw.channel, CHANNELS, 'channel');
-  const consentClass = oneOf(raw.consent_class, CONSENT_CLASSES, 'consent_class');
+  const channel = parseChannel(raw.channel);
+  const consentClass = parseConsentClass(raw.consent_class);
   if (channel === 'kakao_alimtalk' && consentClass === 'advertising') {
     throw invalid('consent_class', 'Kakao alimtalk carries informational messages only (Kakao policy); an advertising campaign needs another channel');
   }

@@ -10,16 +10,16 @@ import type { TaxonomyService } from '../taxonomy/taxonomy.service.ts';
 import { parseDatetime } from '../taxonomy/values.ts';
 import { messagingDefaults, renderMessage, RenderFailure, userScope, type RenderedMessage } from '../templates/message-renderer.ts';
 import type { TemplateRenderer } from '../templates/templates.ts';
-import { OPTION_FIELDS, parseCampaignDocument, type CampaignDocument } from './campaign-input.ts';
+import { OPTION_FIELDS, parseCampaignDocument, parseChannel, parseConsentClass, parseTemplate, type CampaignDocument } from './campaign-input.ts';
 import { parseSandboxConfig, type SandboxConfig } from '../../channels/sandbox/sandbox.provider.ts';
 import { parseCampaignSettings } from '../deliveries/filters.ts';
-import { advertiserOf, markText, requireAdvertisingSetup } from '../messaging/ad-marking.ts';
-import { checkTextLimits } from '../messaging/text-size.ts';
+import { advertiserOf, advertisingSetupProblem, markText, requireAdvertisingSetup } from '../messaging/ad-marking.ts';
+import { carrierByteLength, checkTextLimits, chooseTextKind, LMS_MAX_BYTES, SMS_MAX_BYTES, type TextKind } from '../messaging/text-size.ts';
 import type { Project } from '../projects/projects.types.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../accounts/roles.ts';
 import * as repo from './campaigns.repository.ts';
-import type { Campaign, CampaignStatus, TemplateByChannel, TextTemplate } from './campaigns.types.ts';
+import type { Campaign, CampaignStatus, CampaignTemplate, Channel, ConsentClass, TemplateByChannel, TextTemplate } from './campaigns.types.ts';
 
 /** The queue of scheduled sends; its handler lives with the delivery pipeline (deliveries/triggers.service.ts). */
 export const SCHEDULED_SEND_QUEUE = 'campaign-scheduled';
@@ -50,8 +50,23 @@ export interface PreviewInput {
   eventParams?: unknown;
 }
 
+/**
+ * The size of a rendered text message as carriers count it (core/messaging/text-size.ts), measured on the body as
+ * it is sent — with the advertising marking and 080 line when the campaign is advertising.
+ */
+export interface TextSize {
+  kind: TextKind;
+  bodyBytes: number;
+  limitBytes: number;
+  titleBytes: number;
+  /** The smallest kind the body fits (SMS up to 90 bytes). */
+  fitsKind: 'sms' | 'lms';
+  /** What the carriers' rules refuse, in words (empty when it is sendable as is). */
+  problems: string[];
+}
+
 export type PreviewResult =
-  | { ok: true; profileId: string | null; message: RenderedMessage }
+  | { ok: true; profileId: string | null; message: RenderedMessage; textSize?: TextSize }
   | { ok: false; profileId: string | null; renderingFailure: { field: string; message: string } };
 
 /**
@@ -245,6 +260,37 @@ export class CampaignsService {
   async preview(projectId: string, id: string, input: PreviewInput): Promise<PreviewResult> {
     const project = await this.#projects.get(projectId);
     const campaign = await this.get(projectId, id);
+    return this.#render(project, { channel: campaign.channel, consentClass: campaign.consentClass, template: campaign.template }, input);
+  }
+
+  /**
+   * Renders an unsaved draft's message the same way (the console's live preview): only its `channel` and `template`
+   * are read, checked as when it is saved (a Liquid syntax error is refused naming the field, e.g.
+   * `campaign.template.body`), so a draft still missing its name or send time previews too.
+   */
+  async previewDraft(projectId: string, draft: unknown, input: PreviewInput): Promise<PreviewResult> {
+    const project = await this.#projects.get(projectId);
+    if (typeof draft !== 'object' || draft === null || Array.isArray(draft)) throw invalid('campaign', 'campaign must be a campaign document (an object)');
+    const d = draft as Record<string, unknown>;
+    let channel: Channel;
+    let template: CampaignTemplate;
+    let consentClass: ConsentClass;
+    try {
+      channel = parseChannel(d.channel);
+      consentClass = d.consent_class === undefined ? 'informational' : parseConsentClass(d.consent_class);
+      template = parseTemplate(channel, d.template, this.#renderer);
+    } catch (e) {
+      if (e instanceof MaruError && e.field) throw new MaruError(e.code, `campaign.${e.message}`, { field: `campaign.${e.field}`, details: e.details });
+      throw e;
+    }
+    return this.#render(project, { channel, consentClass, template }, input);
+  }
+
+  /**
+   * The profile a preview or a test message is for: `profileId`, or the profile holding `identifier` ({type, value}:
+   * any identifier type, as typed); undefined when neither is given.
+   */
+  async resolveProfile(projectId: string, input: Pick<PreviewInput, 'profileId' | 'identifier'>): Promise<Awaited<ReturnType<ProfilesService['get']>>> {
     let profileId: string | undefined;
     if (input.profileId !== undefined && input.profileId !== null) {
       if (typeof input.profileId !== 'string') throw invalid('profile_id', 'profile_id must be a string');
@@ -258,17 +304,27 @@ export class CampaignsService {
     }
     const profile = profileId ? await this.#profiles.get(projectId, profileId) : undefined;
     if (profileId && !profile) throw new MaruError('not_found', `profile ${profileId} does not exist`, { field: 'profile_id' });
+    return profile;
+  }
+
+  async #render(
+    project: Project,
+    { channel, consentClass, template }: { channel: Channel; consentClass: ConsentClass; template: CampaignTemplate },
+    input: PreviewInput,
+  ): Promise<PreviewResult> {
+    const profile = await this.resolveProfile(project.id, input);
     const eventParams = input.eventParams ?? {};
     if (typeof eventParams !== 'object' || eventParams === null || Array.isArray(eventParams)) throw invalid('event_params', 'event_params must be an object');
     try {
       const message = await renderMessage({
         renderer: this.#renderer,
-        channel: campaign.channel,
-        template: campaign.template as TemplateByChannel[typeof campaign.channel],
+        channel,
+        template: template as TemplateByChannel[typeof channel],
         scope: { user: userScope(profile), eventParams: eventParams as Record<string, unknown> },
         defaults: messagingDefaults(project.settings),
       });
-      return { ok: true, profileId: profile?.id ?? null, message };
+      if (channel !== 'text_message') return { ok: true, profileId: profile?.id ?? null, message };
+      return { ok: true, profileId: profile?.id ?? null, message, textSize: textSizeOf(project, consentClass, message as unknown as TextTemplate) };
     } catch (e) {
       if (e instanceof RenderFailure) return { ok: false, profileId: profile?.id ?? null, renderingFailure: { field: e.field, message: e.message } };
       throw e;
@@ -334,6 +390,27 @@ function checkAdvertisingCampaign(project: Project, doc: CampaignDocument): void
       );
     }
   }
+}
+
+/** A rendered text message's size as sent (the marking included for advertising, when the project can mark it). */
+function textSizeOf(project: Project, consentClass: ConsentClass, m: TextTemplate): TextSize {
+  const advertiser = advertiserOf(project);
+  const problems: string[] = [];
+  let body = m.body;
+  if (consentClass === 'advertising') {
+    const problem = advertisingSetupProblem('text_message', advertiser);
+    if (problem) problems.push(problem);
+    else body = markText(m.body, advertiser, m.from ?? messagingDefaults(project.settings).textFrom);
+  }
+  for (const v of checkTextLimits({ kind: m.kind, body, ...(m.title !== undefined ? { title: m.title } : {}) })) problems.push(v.message);
+  return {
+    kind: m.kind,
+    bodyBytes: carrierByteLength(body),
+    limitBytes: m.kind === 'sms' ? SMS_MAX_BYTES : LMS_MAX_BYTES,
+    titleBytes: carrierByteLength(m.title ?? ''),
+    fitsKind: chooseTextKind(body),
+    problems,
+  };
 }
 
 /** A campaign in the documented format (admin API, CLI). */

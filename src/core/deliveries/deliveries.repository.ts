@@ -247,6 +247,31 @@ export async function metricRows(db: Db, projectId: string, campaignId: string, 
     .execute();
 }
 
+/** Per campaign and day, the total count (dimension_key '') of the given metrics of a project from `fromDay` on. */
+export async function metricTotalsByCampaign(db: Db, projectId: string, metrics: string[], fromDay: string) {
+  return db
+    .selectFrom('campaign_metrics')
+    .select(['campaign_id', 'day', (eb) => eb.fn.sum<number>('count').as('n')])
+    .where('project_id', '=', projectId)
+    .where('metric', 'in', metrics)
+    .where('dimension_key', '=', '')
+    .where('day', '>=', fromDay)
+    .groupBy(['campaign_id', 'day'])
+    .execute();
+}
+
+/** Per campaign, when one of the metrics was last counted (its counters keep the time of the latest count). */
+export async function lastMetricAtByCampaign(db: Db, projectId: string, metrics: string[]) {
+  return db
+    .selectFrom('campaign_metrics')
+    .select(['campaign_id', (eb) => eb.fn.max<number>('updated_at').as('at')])
+    .where('project_id', '=', projectId)
+    .where('metric', 'in', metrics)
+    .where('dimension_key', '=', '')
+    .groupBy('campaign_id')
+    .execute();
+}
+
 /**
  * Counts one more send of the day if the count is below `cap`, in one statement (the row lock orders concurrent
  * units on PostgreSQL, so two deliveries cannot both take the last place); answers whether it was counted.

@@ -10,6 +10,8 @@ import { isBlockedValue, isEmailAddress, isIdentifier, normalizePhone, parseIden
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { Project } from '../projects/projects.types.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
+import { campaignSettings } from './filters.ts';
+import { advertisingConsent } from '../consent/consent-rules.ts';
 import * as repo from './deliveries.repository.ts';
 import { aliasesOf, resolveAlias } from '../identity/identity.repository.ts';
 import type { Backlog } from '../limits/backlog.ts';
@@ -29,6 +31,15 @@ import { DELIVERY_QUEUE, type DeliveryJob } from './delivery-worker.ts';
 
 /** Recipients of one API send (seed 004 §5, D9). */
 export const MAX_API_RECIPIENTS = 1000;
+
+/** Counts of a campaign's reach (DeliveriesService.reachOf). */
+export interface Reach {
+  profiles: number;
+  reachable: number;
+  withoutAddress: number;
+  excluded: number;
+  withoutConsent: number;
+}
 
 export interface PlanResult {
   requestId: string;
@@ -128,6 +139,59 @@ export class DeliveriesService {
     return this.#idempotency.once({ projectId: project.id, operation: `campaign-send:${campaign.id}`, key: input.requestId, body: input.body }, () =>
       this.plan({ project, campaign, trigger: 'api', requestId: `api:${input.requestId ?? uuidv7(this.#clock.now())}`, targets: recipients }),
     );
+  }
+
+  /**
+   * A test message of a campaign to one profile (the console's "send a test"): recorded and sent like an API send of
+   * that profile — the same rendering, filters and statistics — whatever the campaign's send-time type, while it is a
+   * draft or active (a paused or archived campaign sends nothing). The request id is `test:<uuid>`.
+   */
+  async sendTest(input: {
+    projectId: string;
+    campaignId: string;
+    profileId?: unknown;
+    identifier?: { type?: unknown; value?: unknown };
+    eventParams?: unknown;
+  }): Promise<PlanResult> {
+    const project = await this.#projects.get(input.projectId);
+    const campaign = await this.#campaigns.get(project.id, input.campaignId);
+    if (campaign.status !== 'draft' && campaign.status !== 'active')
+      throw new MaruError('conflict', `the campaign is ${campaign.status}; a test message is sent only for a draft or active campaign`, { field: 'status' });
+    if (input.profileId === undefined && input.identifier === undefined)
+      throw invalid('identifier', 'identifier (or profile_id) is required: the profile the test goes to');
+    const profile = await this.#campaigns.resolveProfile(project.id, { profileId: input.profileId, identifier: input.identifier });
+    const eventParams = input.eventParams ?? {};
+    if (typeof eventParams !== 'object' || eventParams === null || Array.isArray(eventParams)) throw invalid('event_params', 'event_params must be an object');
+    return this.plan({
+      project,
+      campaign,
+      trigger: 'api',
+      requestId: `test:${uuidv7()}`,
+      targets: [{ type: 'profile', profileId: profile!.id, eventParams: eventParams as Record<string, unknown> }],
+    });
+  }
+
+  /**
+   * Who a campaign reaches now among `profileIds`: profiles with an address on its channel, not excluded (the
+   * campaign's and the project's excluded user ids) and, for advertising, with the channel's opt-in (D10). Time-of-day
+   * rules (quiet hours, night consent), fatigue, noisy windows and daily caps depend on the moment of sending and are
+   * not counted here.
+   */
+  async reachOf(project: Project, campaign: Campaign, profileIds: string[]): Promise<Reach> {
+    const out: Reach = { profiles: profileIds.length, reachable: 0, withoutAddress: 0, excluded: 0, withoutConsent: 0 };
+    const settings = campaignSettings(project);
+    const excluded = new Set([...(campaign.options.excluded_user_ids ?? []), ...settings.excludedUserIds]);
+    const region = project.settings.phoneRegion ?? this.#defaultRegion;
+    const profiles = await repo.profilesForSend(this.#store.db, project.id, profileIds, campaign.channel === 'push' || campaign.channel === 'web_push');
+    const now = this.#clock.now();
+    for (const id of profileIds) {
+      const p = profiles.get(id);
+      if (!p || addressesOf(campaign.channel, { type: 'profile', profileId: id, eventParams: {} }, p, region).length === 0) out.withoutAddress++;
+      else if (p.identifiers.some((i) => i.type === 'external_id' && excluded.has(i.value))) out.excluded++;
+      else if (campaign.consentClass === 'advertising' && lacksAdsConsent(campaign, p.properties, now, project.timezone)) out.withoutConsent++;
+      else out.reachable++;
+    }
+    return out;
   }
 
   /** Records the deliveries of one send (see the class comment). */
@@ -384,6 +448,11 @@ function decodeDeliveryCursor(raw: unknown): { createdAt: number; id: string } {
 /** `<campaignId>:<digest of request id and recipient>`: unique per send and recipient, fixed length, no personal data. */
 export function idempotencyKey(campaignId: string, requestId: string, recipientKey: string): string {
   return `${campaignId}:${createHash('sha256').update(requestId).update('\u0000').update(recipientKey).digest('base64url').slice(0, 32)}`;
+}
+
+function lacksAdsConsent(campaign: Campaign, properties: Record<string, unknown>, at: number, timezone: string): boolean {
+  const v = advertisingConsent({ channel: campaign.channel, properties, at, timezone });
+  return !v.ok && v.kind === 'ads';
 }
 
 const PHONE_PROPERTIES = ['df_phone', 'phone_number', '$phone_number', 'phone'];

@@ -16,7 +16,7 @@ import type { Project } from '../projects/projects.types.ts';
 import { parseDatetime } from '../taxonomy/values.ts';
 import { countMetric, dimensionsOf } from './campaign-metrics.ts';
 import * as repo from './deliveries.repository.ts';
-import type { DeliveriesService } from './deliveries.service.ts';
+import type { DeliveriesService, Reach } from './deliveries.service.ts';
 import { CONVERSION_PREFIX, METRICS, type AudienceSource, type ProfileCondition } from './deliveries.types.ts';
 import { isMaruError } from '../errors.ts';
 import type { TrackingService } from './tracking.service.ts';
@@ -252,6 +252,32 @@ export class CampaignTriggers {
       if (chunk.length >= SCHEDULED_CHUNK) await flush();
     }
     await flush();
+  }
+
+  /**
+   * How many profiles an activation of the campaign reaches now (the console's confirmation): the audience of a
+   * scheduled campaign (every profile when it names none), every profile of the project for API- and event-triggered
+   * ones (who actually receives those depends on the calls and events to come), counted by DeliveriesService.reachOf.
+   */
+  async reach(projectId: string, campaignId: string): Promise<Reach & { audienceId: string | null; sendTimeType: Campaign['sendTime']['type'] }> {
+    const project = await this.#projects.get(projectId);
+    const campaign = await this.#campaigns.get(projectId, campaignId);
+    const audienceId = campaign.sendTime.type === 'scheduled' ? (campaign.sendTime.audience_id ?? null) : null;
+    const audience = audienceId !== null && this.#audiences ? await this.#audiences.filter(projectId, audienceId) : undefined;
+    const total: Reach = { profiles: 0, reachable: 0, withoutAddress: 0, excluded: 0, withoutConsent: 0 };
+    let chunk: string[] = [];
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const r = await this.#deliveries.reachOf(project, campaign, chunk);
+      for (const k of Object.keys(total) as (keyof Reach)[]) total[k] += r[k];
+      chunk = [];
+    };
+    for await (const id of this.#profileIds(projectId, audience)) {
+      chunk.push(id);
+      if (chunk.length >= SCHEDULED_CHUNK) await flush();
+    }
+    await flush();
+    return { ...total, audienceId, sendTimeType: campaign.sendTime.type };
   }
 
   async *#profileIds(projectId: string, audience: ProfileCondition | undefined): AsyncIterable<string> {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
 import { parseDatetimeParam } from '../../core/taxonomy/values.ts';
-import { toCampaignDocument } from '../../core/campaigns/campaigns.service.ts';
+import { toCampaignDocument, type TextSize } from '../../core/campaigns/campaigns.service.ts';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/campaigns.types.ts';
 import type { Delivery } from '../../core/deliveries/deliveries.types.ts';
 import type { OutboxEntry } from '../../channels/sandbox/outbox.ts';
@@ -13,7 +13,7 @@ import { described, Nullable, Open } from '../shared/openapi.ts';
 import { CampaignStatsDoc, DeliveriesPage, DeliveriesQuery, DeliveryBody, OutboxBody, OutboxQuery, StatsQuery } from './deliveries.schemas.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
-type Deps = Pick<Services, 'campaignStats' | 'campaigns' | 'deliveries' | 'projects' | 'sandboxOutbox'> & AdminAuthDeps;
+type Deps = Pick<Services, 'campaignStats' | 'campaignTriggers' | 'campaigns' | 'deliveries' | 'projects' | 'sandboxOutbox'> & AdminAuthDeps;
 
 type P = FastifyRequest<{ Params: { projectId: string } }>;
 type C = FastifyRequest<{ Params: { projectId: string; campaignId: string } }>;
@@ -79,6 +79,49 @@ function limitOf(raw: unknown): number | undefined {
 
 const beforeOf = (raw: unknown) => parseDatetimeParam(raw, 'before');
 
+/** Whom a preview or a test message is for, and the event parameters it is rendered with. */
+const PREVIEW_FIELDS = {
+  profile_id: Type.Optional(Type.String()),
+  identifier: Type.Optional(
+    Type.Object(
+      { type: Type.String({ description: 'external_id, email, phone, kakao_id, line_id, device_id, ...' }), value: Type.String() },
+      { additionalProperties: false },
+    ),
+  ),
+  event_params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+};
+interface PreviewBody {
+  profile_id?: string;
+  identifier?: { type: string; value: string };
+  event_params?: Record<string, unknown>;
+}
+/** A preview's answer: the rendered message, or the field whose rendering failed. */
+const PreviewAnswer = Type.Object({
+  ok: Type.Boolean(),
+  profile_id: Nullable(Type.String()),
+  message: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The message as the channel sends it' })),
+  rendering_failure: Type.Optional(Type.Object({ field: Type.String(), message: Type.String() })),
+  text_size: Type.Optional(
+    Type.Object(
+      {
+        kind: Type.String(),
+        body_bytes: Type.Integer(),
+        limit_bytes: Type.Integer(),
+        title_bytes: Type.Integer(),
+        fits_kind: Type.String({ description: 'sms when the body as sent fits 90 bytes, else lms' }),
+        problems: Type.Array(Type.String()),
+      },
+      { description: 'Text messages: carrier bytes (CP949) of the body as sent, the advertising marking included' },
+    ),
+  ),
+});
+const textSizeWire = (t: TextSize | undefined) =>
+  t === undefined
+    ? {}
+    : {
+        text_size: { kind: t.kind, body_bytes: t.bodyBytes, limit_bytes: t.limitBytes, title_bytes: t.titleBytes, fits_kind: t.fitsKind, problems: t.problems },
+      };
+
 /**
  * Admin API for campaigns (docs/campaigns.md): campaigns and their statuses, previews, admin-side sends, deliveries,
  * statistics, the sandbox outbox and failure rule, and the project's campaign settings. Same admin token as the rest
@@ -124,6 +167,158 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
       if (status !== undefined && !CAMPAIGN_STATUSES.includes(status as CampaignStatus))
         throw invalid('status', `status must be one of ${CAMPAIGN_STATUSES.join(', ')}`);
       return { campaigns: (await runtime.campaigns.list(p.id, { status: status as CampaignStatus | undefined })).map(toCampaignDocument) };
+    },
+  );
+
+  app.get(
+    `${base}/campaigns/activity`,
+    adminOp(
+      'project:read',
+      tags,
+      'Messages sent per day of every campaign over the last ?days= (1-92, default 14) local days, and each one’s last send',
+      ok(
+        Type.Object(
+          {
+            timezone: Type.String(),
+            days: Type.Array(Type.String({ description: 'yyyy-MM-dd in the project time zone, oldest first, ending today' })),
+            campaigns: Type.Array(
+              Type.Object(
+                {
+                  campaign_id: Type.String(),
+                  sends: Type.Array(Type.Integer(), { description: 'send_success (and failover texts sent) per day of days' }),
+                  last_sent_at: Nullable(Type.String({ format: 'date-time' })),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+      { querystring: Type.Object({ days: Type.Optional(Type.String({ description: '1-92, default 14' })) }) },
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { days?: string } }>) => {
+      const p = await project(request);
+      const a = await runtime.campaignStats.activity({ projectId: p.id, days: request.query.days });
+      return {
+        timezone: a.timezone,
+        days: a.days,
+        campaigns: a.campaigns.map((c) => ({ campaign_id: c.campaignId, sends: c.sends, last_sent_at: iso(c.lastSentAt) })),
+      };
+    },
+  );
+
+  app.post(
+    `${base}/campaigns/preview`,
+    adminOp(
+      // Renders only, like reading the profile: a viewer sees the preview too.
+      'project:read',
+      tags,
+      'Render an unsaved campaign draft for a profile: {"campaign": {channel, template, ...}, "identifier"|"profile_id", "event_params"}',
+      ok(PreviewAnswer),
+      {
+        body: Type.Object(
+          {
+            campaign: Type.Record(Type.String(), Type.Unknown(), { description: 'The draft campaign document; its channel and template are read' }),
+            ...PREVIEW_FIELDS,
+          },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                campaign: { channel: 'text_message', template: { kind: 'sms', body: '{{ user["name"] }}님 주문이 도착했어요' } },
+                identifier: { type: 'external_id', value: 'user-1' },
+                event_params: {},
+              },
+            ],
+          },
+        ),
+      },
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string }; Body: (PreviewBody & { campaign?: Record<string, unknown> }) | undefined }>) => {
+      const p = await project(request);
+      const b = request.body ?? {};
+      const r = await runtime.campaigns.previewDraft(p.id, b.campaign, { profileId: b.profile_id, identifier: b.identifier, eventParams: b.event_params });
+      return r.ok
+        ? { ok: true, profile_id: r.profileId, message: r.message, ...textSizeWire(r.textSize) }
+        : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
+    },
+  );
+
+  app.get(
+    `${base}/campaigns/:campaignId/reach`,
+    adminOp(
+      'project:read',
+      tags,
+      'How many profiles an activation reaches now: with an address on the channel, not excluded, and with the opt-in when advertising',
+      ok(
+        Type.Object(
+          {
+            send_time_type: Type.String(),
+            audience_id: Nullable(Type.String()),
+            profiles: Type.Integer({ description: 'profiles considered: the audience of a scheduled campaign, else every profile' }),
+            reachable: Type.Integer(),
+            without_address: Type.Integer(),
+            excluded: Type.Integer(),
+            without_consent: Type.Integer(),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    async (request: C) => {
+      const p = await project(request);
+      const r = await runtime.campaignTriggers.reach(p.id, request.params.campaignId);
+      return {
+        send_time_type: r.sendTimeType,
+        audience_id: r.audienceId,
+        profiles: r.profiles,
+        reachable: r.reachable,
+        without_address: r.withoutAddress,
+        excluded: r.excluded,
+        without_consent: r.withoutConsent,
+      };
+    },
+  );
+
+  app.post(
+    `${base}/campaigns/:campaignId/test`,
+    adminOp(
+      'content:write',
+      tags,
+      'Send a test message of a draft or active campaign to one profile: {"identifier": {"type", "value"}} or {"profile_id"}, and "event_params"',
+      {
+        202: described(
+          202,
+          Type.Object(
+            {
+              request_id: Type.String(),
+              created: Type.Integer(),
+              queued: Type.Integer(),
+              unreachable: Type.Integer({ description: '1 when the profile has no address on the channel (recorded as failed, no_address)' }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      {
+        body: Type.Object(PREVIEW_FIELDS, {
+          additionalProperties: false,
+          examples: [{ identifier: { type: 'external_id', value: 'user-1' }, event_params: { item: 'shoes' } }],
+        }),
+      },
+    ),
+    async (request: FastifyRequest<{ Params: { projectId: string; campaignId: string }; Body: PreviewBody | undefined }>, reply) => {
+      const p = await project(request);
+      const b = request.body ?? {};
+      const r = await runtime.deliveries.sendTest({
+        projectId: p.id,
+        campaignId: request.params.campaignId,
+        profileId: b.profile_id,
+        identifier: b.identifier,
+        eventParams: b.event_params,
+      });
+      return reply.status(202).send({ request_id: r.requestId, created: r.created, queued: r.queued, unreachable: r.unreachable });
     },
   );
 
@@ -182,7 +377,9 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
         identifier: b.identifier,
         eventParams: b.event_params,
       });
-      return r.ok ? { ok: true, profile_id: r.profileId, message: r.message } : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
+      return r.ok
+        ? { ok: true, profile_id: r.profileId, message: r.message, ...textSizeWire(r.textSize) }
+        : { ok: false, profile_id: r.profileId, rendering_failure: r.renderingFailure };
     },
   );
 

@@ -1,8 +1,15 @@
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '../../components/page-header';
+import { useCurrentProject } from '../../lib/project-context';
+import { CampaignsList } from '../../features/campaigns/components/campaigns-list';
 
-/** Placeholder until issue 16 lands this page (replaced by the page itself; must not survive the merge). */
 export function CampaignsPage() {
   const { t } = useTranslation();
-  return <PageHeader title={t('campaigns.title')} />;
+  const { role } = useCurrentProject();
+  return (
+    <>
+      <PageHeader title={t('campaigns.title')} description={t('campaigns.description')} />
+      <CampaignsList canEdit={role === 'owner' || role === 'marketer'} />
+    </>
+  );
 }
