@@ -152,7 +152,7 @@ describe('POST /messages/kakao-alimtalk', () => {
       ],
       [
         { templateId: 'template-id', recipientList: [{ ...ok, resendParameter: { isResend: 'yes' } }] },
-        'recipientList[0].resendParameter.isResend must be true or false',
+        'recipientList[0].resendParameter.isResend must be a boolean or null',
       ],
       [
         { templateId: 'template-id', recipientList: [{ ...ok, resendParameter: { isResend: true, resendType: 'MMS' } }] },
@@ -164,7 +164,7 @@ describe('POST /messages/kakao-alimtalk', () => {
       expect([r.status, r.body]).toEqual([400, { error }]);
     }
     const many = await alimtalk({ templateId: 'template-id', recipientList: Array.from({ length: 1001 }, () => ok) });
-    expect([many.status, many.body]).toEqual([400, { error: 'recipientList has 1001 recipients; at most 1000 per request' }]);
+    expect([many.status, many.body]).toEqual([400, { error: 'at most 1000 recipients per request, got 1001' }]);
     await drain(w);
     expect((await w.admin('GET', '/campaigns/direct_alimtalk')).status).toBe(404);
   });
@@ -355,13 +355,13 @@ describe('POST /messages/kakao-friendtalk', () => {
       [{ recipientList: [ok] }, 'messageType is required ("text")'],
       [{ messageType: 'image', recipientList: [ok] }, 'messageType "image" is not supported; only "text" is'],
       [{ messageType: 'wide', recipientList: [ok] }, 'messageType "wide" is not supported; only "text" is'],
-      [{ messageType: 'text', recipientList: [{ recipientNo: '01012345678' }] }, 'recipientList[0].content is required: {"text": "..."}'],
+      [{ messageType: 'text', recipientList: [{ recipientNo: '01012345678' }] }, 'recipientList[0].content is required'],
       [{ messageType: 'text', recipientList: [{ recipientNo: '01012345678', content: { text: '' } }] }, 'recipientList[0].content.text is required'],
       [
         { messageType: 'text', recipientList: [{ recipientNo: '01012345678', content: { text: 'x'.repeat(1001) } }] },
         'recipientList[0].content.text is 1001 characters; Kakao allows at most 1000',
       ],
-      [{ messageType: 'text', isAd: 'no', recipientList: [ok] }, 'isAd must be true or false'],
+      [{ messageType: 'text', isAd: 'no', recipientList: [ok] }, 'isAd must be a boolean or null'],
       [
         { messageType: 'text', channelId: '@x', recipientList: [ok] },
         'channelId @x is not a registered Kakao channel of this project (registered: @maru, @maru-events)',

@@ -114,9 +114,9 @@ describe('POST /messages/text-message', () => {
       [{ body: 'x', recipientList: [{ recipientNo: '01012345678' }] }, 'type is required (sms, lms or mms)'],
       [{ type: 'kakao', body: 'x', recipientList: [{ recipientNo: '01012345678' }] }, 'type must be sms, lms or mms (got "kakao")'],
       [{ type: 'sms', recipientList: [{ recipientNo: '01012345678' }] }, 'body is required'],
-      [{ type: 'sms', body: 7, recipientList: [{ recipientNo: '01012345678' }] }, 'body must be a string'],
-      [{ type: 'sms', body: 'x' }, 'recipientList is required: a list of {recipientNo, ...}'],
-      [{ type: 'sms', body: 'x', recipientList: [] }, 'recipientList must list at least one recipient'],
+      [{ type: 'sms', body: 7, recipientList: [{ recipientNo: '01012345678' }] }, 'body must be a string or null'],
+      [{ type: 'sms', body: 'x' }, 'recipientList is required'],
+      [{ type: 'sms', body: 'x', recipientList: [] }, 'recipientList must not be empty'],
       [
         { type: 'sms', body: 'x', recipientList: [{ recipientNo: '01012345678' }, { recipientNo: 'call me' }] },
         'recipientList[1].recipientNo "call me" is not a phone number',
@@ -127,7 +127,7 @@ describe('POST /messages/text-message', () => {
         { type: 'sms', body: 'x', sendNo: '0311112222', recipientList: [{ recipientNo: '01012345678' }] },
         'sendNo 0311112222 is not a registered sender number of this project (registered: 15446859, 021234567)',
       ],
-      [{ type: 'sms', body: 'x', isAd: 'yes', recipientList: [{ recipientNo: '01012345678' }] }, 'isAd must be true or false'],
+      [{ type: 'sms', body: 'x', isAd: 'yes', recipientList: [{ recipientNo: '01012345678' }] }, 'isAd must be a boolean or null'],
     ];
     for (const [body, error] of cases) {
       const r = await send(body);
@@ -138,7 +138,7 @@ describe('POST /messages/text-message', () => {
       body: 'x',
       recipientList: Array.from({ length: 1001 }, (_, i) => ({ recipientNo: `010${String(10_000_000 + i)}` })),
     });
-    expect([many.status, many.body]).toEqual([400, { error: 'recipientList has 1001 recipients; at most 1000 per request' }]);
+    expect([many.status, many.body]).toEqual([400, { error: 'at most 1000 recipients per request, got 1001' }]);
     const thousand = await send({
       type: 'sms',
       body: 'x',

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MaruError } from '../../core/errors.ts';
 import type { Services } from '../../services.ts';
-import { documentOnly, toMaruError } from '../shared/http-errors.ts';
+import { toMaruError } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken, type NotiflySession, type NotiflyAuthDeps } from './auth.ts';
 import { notiflyError, setRateLimitHeadersFromError } from './envelope.ts';
 import { methodNotAllowed } from './methods.ts';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { described, SECURITY } from '../shared/openapi.ts';
-import { MESSAGES_ERRORS, MessagesSuccess } from './schemas.ts';
+import { AlimtalkBodySchema, FriendtalkBodySchema, MESSAGES_ERRORS, MessagesSuccess, TextMessageBodySchema } from './schemas.ts';
 import { mapAlimtalk, mapFriendtalk, mapTextMessage } from './messages-mapping.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
@@ -68,8 +68,6 @@ export function checkBodyProject(session: NotiflySession, body: unknown): void {
 
 const responses = { 200: described(200, MessagesSuccess, { success: true }), ...MESSAGES_ERRORS };
 const headers = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'A retried request with the same key records nothing twice' })) });
-const recipientList = (item: Record<string, TSchema>) => Type.Array(Type.Object(item), { minItems: 1, maxItems: 1000 });
-const S = (o: Record<string, unknown> = {}) => Type.String(o);
 
 type SendInput = { projectId: string; body: unknown; requestId?: string };
 type Send = (runtime: Deps, input: SendInput) => Promise<{ requestId: string }>;
@@ -80,7 +78,8 @@ const sendFriendtalk: Send = (runtime, input) => runtime.directMessages.sendFrie
 /**
  * Notifly direct messages (seed 004 §6–8; docs/korean-messaging.md): `POST /messages/text-message`,
  * `/messages/kakao-alimtalk`, `/messages/kakao-friendtalk`. Order of checks: the token (401, before any body is read),
- * the body's projectId (400/404), the rate limits (429), then the whole request (400, nothing recorded). An accepted
+ * the body's projectId (400/404), the rate limits (429), then the body's schema (schemas.ts) and the values (the core),
+ * 400 with nothing recorded. An accepted
  * request has recorded one delivery per recipient and queued them: `{"success": true}`, the send's request id in
  * `X-Maru-Request-Id`. An `Idempotency-Key` header makes a retried request record nothing twice.
  */
@@ -93,64 +92,19 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
       path: '/messages/text-message',
       send: sendText,
       summary: "Send an SMS, LMS or MMS to up to 1,000 numbers (needs the project's own text-message sending)",
-      body: Type.Object(
-        {
-          projectId: S(),
-          type: Type.Union([Type.Literal('sms'), Type.Literal('lms'), Type.Literal('mms')]),
-          title: Type.Optional(S({ description: 'LMS/MMS only; at most 40 bytes (EUC-KR)' })),
-          body: S({ description: 'SMS at most 90 bytes, LMS/MMS at most 2,000 bytes (EUC-KR/CP949)' }),
-          sendNo: Type.Optional(S({ description: "a registered sender number (default: the project's default)" })),
-          isAd: Type.Optional(Type.Boolean({ description: 'maru extension: advertising (marked "(광고)", 080 block list applies)' })),
-          recipientList: recipientList({ recipientNo: S() }),
-        },
-        { examples: [{ projectId: 'PROJECT_ID', type: 'sms', body: '주문이 접수되었습니다.', recipientList: [{ recipientNo: '01012345678' }] }] },
-      ),
+      body: TextMessageBodySchema,
     },
     {
       path: '/messages/kakao-alimtalk',
       send: sendAlimtalk,
       summary: 'Send a registered alimtalk template to up to 1,000 numbers, with optional SMS/LMS failover',
-      body: Type.Object(
-        {
-          projectId: S(),
-          templateId: S(),
-          channelId: Type.Optional(S()),
-          resendSendNo: Type.Optional(S()),
-          senderGroupingKey: Type.Optional(S({ maxLength: 100 })),
-          recipientList: recipientList({
-            recipientNo: S({ maxLength: 15 }),
-            templateParameter: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-            resendParameter: Type.Optional(
-              Type.Object({
-                isResend: Type.Optional(Type.Boolean()),
-                resendType: Type.Optional(Type.Union([Type.Literal('SMS'), Type.Literal('LMS')])),
-                resendTitle: Type.Optional(S()),
-                resendContent: Type.Optional(S()),
-              }),
-            ),
-          }),
-        },
-        {
-          examples: [
-            { projectId: 'PROJECT_ID', templateId: 'welcome', recipientList: [{ recipientNo: '01012345678', templateParameter: { name: '홍길동' } }] },
-          ],
-        },
-      ),
+      body: AlimtalkBodySchema,
     },
     {
       path: '/messages/kakao-friendtalk',
       send: sendFriendtalk,
       summary: 'Send a friendtalk text to up to 1,000 numbers (advertising: marked "(광고)", not between 21:00 and 08:00)',
-      body: Type.Object(
-        {
-          projectId: S(),
-          channelId: Type.Optional(S()),
-          messageType: Type.Literal('text'),
-          isAd: Type.Optional(Type.Boolean()),
-          recipientList: recipientList({ recipientNo: S(), content: Type.Object({ text: S() }) }),
-        },
-        { examples: [{ projectId: 'PROJECT_ID', messageType: 'text', recipientList: [{ recipientNo: '01012345678', content: { text: '안녕하세요' } }] }] },
-      ),
+      body: FriendtalkBodySchema,
     },
   ];
 
@@ -159,14 +113,17 @@ export async function notiflyMessagesRoutes(app: FastifyInstance, opts: { runtim
     app.post(
       r.path,
       {
-        ...documentOnly,
         onRequest: requireSessionToken(runtime),
+        // Before the schema check: the body's project (400/404) and the rate limits (429) come first.
+        preValidation: async (request, reply) => {
+          const session = request.notiflySession!;
+          checkBodyProject(session, request.body);
+          await limitRequest(runtime, reply, session);
+        },
         schema: { tags: ['Notifly'], security: SECURITY.notifly, summary: r.summary, headers, body: r.body, response: responses },
       },
       async (request, reply) => {
         const session = request.notiflySession!;
-        checkBodyProject(session, request.body);
-        await limitRequest(runtime, reply, session);
         const key = request.headers['idempotency-key'];
         const result = await r.send(runtime, { projectId: session.project.id, body: request.body, requestId: typeof key === 'string' ? key : undefined });
         reply.header('X-Maru-Request-Id', result.requestId);

@@ -142,3 +142,77 @@ export const CampaignSendBodySchema = Type.Object(
   { additionalProperties: false, examples: [{ recipients: [{ type: 'user-id', userId: 'user-1', eventParams: { coupon: 'WELCOME10' } }] }] },
 );
 export type CampaignSendBody = Static<typeof CampaignSendBodySchema>;
+
+/**
+ * The direct-message bodies (seed 004 §6–8), every field the seed lists and maru's `isAd` on text messages. Optional
+ * fields may be null (absent). Case of `type`/`resendType`, blank values, numbers and templates are the mapping's and
+ * the core's (messages-mapping.ts, DirectMessagesService), naming the field as written.
+ */
+const Opt = (schema: TSchema) => Type.Optional(Nullable(schema));
+const Str = (o: Record<string, unknown> = {}) => Type.String(o);
+const messagesProject = { projectId: Opt(Str({ description: "The token's project (or projectID, legacy); required" })), projectID: Opt(Str()) };
+const recipientList = <T extends TSchema>(item: T) =>
+  Type.Array(item, { minItems: 1, maxItems: 1000, [TOO_MANY]: { kind: 'recipients', noun: 'recipients' }, description: 'At most 1,000 recipients' });
+export const TextMessageBodySchema = Type.Object(
+  {
+    ...messagesProject,
+    type: Opt(Str({ description: 'sms, lms or mms (any case); required' })),
+    title: Opt(Str({ description: 'LMS/MMS only; at most 40 bytes (EUC-KR)' })),
+    body: Opt(Str({ description: 'Required; SMS at most 90 bytes, LMS/MMS at most 2,000 bytes (EUC-KR/CP949)' })),
+    sendNo: Opt(Str({ description: "a registered sender number (default: the project's default)" })),
+    isAd: Opt(Type.Boolean({ description: 'maru extension: advertising (marked "(광고)", 080 block list applies)' })),
+    recipientList: recipientList(Type.Object({ recipientNo: Str() }, { additionalProperties: false })),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ projectId: 'PROJECT_ID', type: 'sms', body: '주문이 접수되었습니다.', recipientList: [{ recipientNo: '01012345678' }] }],
+  },
+);
+export const AlimtalkBodySchema = Type.Object(
+  {
+    ...messagesProject,
+    templateId: Opt(Str({ description: 'Required: a registered alimtalk template' })),
+    channelId: Opt(Str()),
+    resendSendNo: Opt(Str({ description: "The failover's sender number (default: the project's default)" })),
+    senderGroupingKey: Opt(Str({ description: 'At most 100 characters' })),
+    recipientList: recipientList(
+      Type.Object(
+        {
+          recipientNo: Str({ description: 'At most 15 characters' }),
+          templateParameter: Opt(Type.Record(Type.String(), Type.Unknown(), { description: "Values of the template's #{variable}s" })),
+          resendParameter: Opt(
+            Type.Object(
+              {
+                isResend: Opt(Type.Boolean()),
+                resendType: Opt(Str({ description: 'SMS or LMS (any case)' })),
+                resendTitle: Opt(Str()),
+                resendContent: Opt(Str()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ projectId: 'PROJECT_ID', templateId: 'welcome', recipientList: [{ recipientNo: '01012345678', templateParameter: { name: '홍길동' } }] }],
+  },
+);
+export const FriendtalkBodySchema = Type.Object(
+  {
+    ...messagesProject,
+    channelId: Opt(Str()),
+    messageType: Opt(Str({ description: 'Required: "text" (the only type)' })),
+    isAd: Opt(Type.Boolean()),
+    recipientList: recipientList(
+      Type.Object({ recipientNo: Str(), content: Type.Object({ text: Str() }, { additionalProperties: false }) }, { additionalProperties: false }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ projectId: 'PROJECT_ID', messageType: 'text', recipientList: [{ recipientNo: '01012345678', content: { text: '안녕하세요' } }] }],
+  },
+);
