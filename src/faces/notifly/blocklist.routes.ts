@@ -3,7 +3,6 @@ import { formatRequestDate, mapFindQuery, mapRegisterBody, mapRemoveQuery } from
 import { MaruError } from '../../core/errors.ts';
 import type { Services } from '../../services.ts';
 import { registerJsonParser } from '../shared/json-body.ts';
-import { documentOnly } from '../shared/http-errors.ts';
 import { limitRequest, requireSessionToken, type NotiflyAuthDeps } from './auth.ts';
 import { messagesErrorHandler } from './messages.routes.ts';
 import { methodNotAllowed } from './methods.ts';
@@ -42,19 +41,20 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
   methodNotAllowed(app, BASE, ['GET', 'HEAD', 'POST']);
   methodNotAllowed(app, REMOVES, ['DELETE']);
 
-  const scoped = async (request: Req, reply: Parameters<typeof limitRequest>[1]) => {
+  // Before the schema check: another project's id is a 404 and a limited client a 429, whatever was sent.
+  const scoped = async (req: FastifyRequest, reply: Parameters<typeof limitRequest>[1]) => {
+    const request = req as Req;
     const session = request.notiflySession!;
     if (request.params.projectId !== session.project.id)
       throw new MaruError('not_found', `project ${request.params.projectId} not found`, { field: 'projectId' });
     await limitRequest(runtime, reply, session);
-    return session.project.id;
   };
 
   app.get(
     BASE,
     {
-      ...documentOnly,
       onRequest: requireSessionToken(runtime),
+      preValidation: scoped,
       schema: {
         tags: ['Notifly'],
         summary: 'Find numbers on the 080 block list (newest first; pageSize default 15, at most 1,000)',
@@ -65,8 +65,8 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
           recipientNo: Type.Optional(Type.String({ maxLength: 25 })),
           startRequestDate: Type.Optional(Type.String({ description: 'yyyy-MM-dd HH:mm:ss (project time)' })),
           endRequestDate: Type.Optional(Type.String({ description: 'yyyy-MM-dd HH:mm:ss (project time)' })),
-          pageNum: Type.Optional(Type.Integer({ default: 1 })),
-          pageSize: Type.Optional(Type.Integer({ default: 15, maximum: 1000 })),
+          pageNum: Type.Optional(Type.String({ description: 'A page number from 1 (default 1)' })),
+          pageSize: Type.Optional(Type.String({ description: '1 to 1,000 (default 15)' })),
         }),
         response: {
           200: described(
@@ -94,7 +94,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
       },
     },
     async (request: Req, reply) => {
-      const projectId = await scoped(request, reply);
+      const projectId = request.notiflySession!.project.id;
       const page = await runtime.blocklist.find(projectId, mapFindQuery(request.query));
       return {
         pageNum: page.pageNum,
@@ -112,22 +112,22 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
   app.post(
     BASE,
     {
-      ...documentOnly,
       onRequest: requireSessionToken(runtime),
+      preValidation: scoped,
       schema: {
         tags: ['Notifly'],
         summary: 'Put up to 10 numbers on the 080 block list of an unsubscribe number',
         security: SECURITY.notifly,
         params,
         body: Type.Object(
-          { unsubscribeNo: Type.String({ maxLength: 25 }), recipientNoList: Type.Array(Type.String({ maxLength: 25 }), { maxItems: 10 }) },
-          { examples: [{ unsubscribeNo: '0801234567', recipientNoList: ['01012345678'] }] },
+          { unsubscribeNo: Type.String({ maxLength: 25 }), recipientNoList: Type.Array(Type.String({ maxLength: 25 }), { minItems: 1, maxItems: 10 }) },
+          { additionalProperties: false, examples: [{ unsubscribeNo: '0801234567', recipientNoList: ['01012345678'] }] },
         ),
         response: ok,
       },
     },
     async (request: Req, reply) => {
-      const projectId = await scoped(request, reply);
+      const projectId = request.notiflySession!.project.id;
       await runtime.blocklist.register(projectId, mapRegisterBody(request.body));
       return { success: true };
     },
@@ -136,8 +136,8 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
   app.delete(
     REMOVES,
     {
-      ...documentOnly,
       onRequest: requireSessionToken(runtime),
+      preValidation: scoped,
       schema: {
         tags: ['Notifly'],
         summary: 'Take numbers off the 080 block list of an unsubscribe number',
@@ -151,7 +151,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
       },
     },
     async (request: Req, reply) => {
-      const projectId = await scoped(request, reply);
+      const projectId = request.notiflySession!.project.id;
       await runtime.blocklist.remove(projectId, mapRemoveQuery(request.query));
       return { success: true };
     },

@@ -18,9 +18,11 @@ const FORMATS: Record<string, string> = {
   email: 'an email address',
 };
 
-function lengthError(field: string, keyword: string, n: number): MaruError {
+function lengthError(field: string, keyword: string, n: number, data: unknown): MaruError {
   const unit = keyword.endsWith('Length') ? 'characters' : 'items';
   if (keyword.startsWith('min')) return invalid(field, n === 1 ? `${field} must not be empty` : `${field} must have at least ${n} ${unit}`);
+  if (typeof data === 'string') return invalid(field, `${field} is ${data.length} characters; at most ${n}`);
+  if (Array.isArray(data)) return invalid(field, `${field} has ${data.length} items; at most ${n}`);
   return invalid(field, `${field} must have at most ${n} ${unit}`);
 }
 
@@ -108,12 +110,12 @@ export function schemaErrorFormatter(fieldOf: FieldNamer = dottedField, options:
             details: { kind: tooMany.kind },
           });
         }
-        return lengthError(name(path), e.keyword, Number(params.limit));
+        return lengthError(name(path), e.keyword, Number(params.limit), e.data);
       }
       case 'minLength':
       case 'maxLength':
       case 'minItems': {
-        return lengthError(name(path), e.keyword, Number(params.limit));
+        return lengthError(name(path), e.keyword, Number(params.limit), e.data);
       }
       default: {
         const field = name(path);
