@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaruError, invalid } from '../../core/errors.ts';
 import type { Project } from '../../core/projects/projects.types.ts';
 import type { Services } from '../../services.ts';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { described, errorResponses, noContent, Nullable, SECURITY } from '../shared/openapi.ts';
 import { AdminError } from '../admin/schemas.ts';
 import { adminError } from '../admin/admin-auth.ts';
-import { bearer, documentOnly, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
+import { bearer, setRateLimitHeaders, toMaruError } from '../shared/http-errors.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
 type Deps = Pick<Services, 'credentials' | 'projects' | 'rateLimiter' | 'sdk'>;
@@ -22,11 +22,35 @@ const CORS = {
 
 const tags = ['SDK'];
 const querystring = Type.Object({ project_id: Type.String() });
-const Subscription = Type.Object({
-  endpoint: Type.String({ format: 'uri' }),
-  keys: Type.Object({ p256dh: Type.String(), auth: Type.String() }),
-  expirationTime: Type.Optional(Nullable(Type.Number())),
-});
+/** Request bodies, declared once: Fastify validates with them; the subscription's values are SdkService's to check. */
+const Subscription = Type.Object(
+  {
+    endpoint: Type.String({ description: "The push service's https URL (PushSubscription.endpoint)" }),
+    keys: Type.Object({ p256dh: Type.String(), auth: Type.String() }, { additionalProperties: false }),
+    expirationTime: Type.Optional(Nullable(Type.Number())),
+  },
+  { additionalProperties: false },
+);
+const RegisterBody = Type.Object(
+  {
+    device_id: Type.String(),
+    user_id: Type.Optional(Nullable(Type.Union([Type.String(), Type.Integer()], { description: "Only with the project's API key" }))),
+    subscription: Subscription,
+    properties: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ device_id: 'browser-1', subscription: { endpoint: 'https://push.example.com/send/abc', keys: { p256dh: 'BNc…', auth: 'tBH…' } } }],
+  },
+);
+const RemoveBody = Type.Object({ device_id: Type.String() }, { additionalProperties: false, examples: [{ device_id: 'browser-1' }] });
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sdkProject?: Project;
+    sdkTrusted?: boolean;
+  }
+}
 const SDK_ERRORS = errorResponses(
   AdminError,
   [400, 401, 403, 404, 409, 413, 415, 429, 500, 503],
@@ -99,10 +123,18 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: De
     if (!d.allowed) throw new MaruError('rate_limited', 'too many requests; retry after the time in Retry-After', { retryAfterMs: d.retryAfterMs });
   };
 
+  // The project, the optional API key (a wrong one is a 401) and the limit, before the body's schema is checked.
+  app.addHook('preValidation', async (request: Q, reply) => {
+    if (request.method === 'OPTIONS') return;
+    const project = await projectOf(request);
+    request.sdkTrusted = await trusted(request, project);
+    await limit(project, reply);
+    request.sdkProject = project;
+  });
+
   app.get(
     '/sdk/v1/webpush/vapid-public-key',
     {
-      ...documentOnly,
       schema: {
         tags,
         security: SECURITY.none,
@@ -118,8 +150,7 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: De
       },
     },
     async (request: Q, reply) => {
-      const project = await projectOf(request);
-      await limit(project, reply);
+      const project = request.sdkProject!;
       const key = await runtime.sdk.vapidPublicKey(project.id);
       return reply.header('Cache-Control', 'public, max-age=300').send({ project_id: project.id, public_key: key });
     },
@@ -128,21 +159,12 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: De
   app.post(
     '/sdk/v1/webpush/subscriptions',
     {
-      ...documentOnly,
       schema: {
         tags,
         summary: "Register a browser's Web Push subscription on a web device (user_id only with the project's API key)",
         security: optionalApiKey,
         querystring,
-        body: Type.Object(
-          {
-            device_id: Type.String(),
-            user_id: Type.Optional(Type.String()),
-            subscription: Subscription,
-            properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-          },
-          { examples: [{ device_id: 'browser-1', subscription: { endpoint: 'https://push.example.com/send/abc', keys: { p256dh: 'BNc…', auth: 'tBH…' } } }] },
-        ),
+        body: RegisterBody,
         response: {
           200: described(200, Type.Object({ device_id: Type.String(), profile_id: Type.Optional(Nullable(Type.String())) }, { additionalProperties: false }), {
             device_id: 'browser-1',
@@ -151,12 +173,10 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: De
         },
       },
     },
-    async (request: Q, reply) => {
-      const project = await projectOf(request);
-      const isTrusted = await trusted(request, project);
-      await limit(project, reply);
-      const b = request.body as { device_id?: unknown; user_id?: unknown; subscription?: unknown; properties?: unknown } | undefined;
-      if (typeof b !== 'object' || b === null || Array.isArray(b)) throw invalid('body', 'the body must be an object {device_id, subscription}');
+    async (request: Q) => {
+      const project = request.sdkProject!;
+      const isTrusted = request.sdkTrusted === true;
+      const b = request.body as Static<typeof RegisterBody>;
       const r = await runtime.sdk.registerWebPush({
         project,
         trusted: isTrusted,
@@ -172,22 +192,18 @@ export async function sdkWebPushRoutes(app: FastifyInstance, opts: { runtime: De
   app.delete(
     '/sdk/v1/webpush/subscriptions',
     {
-      ...documentOnly,
       schema: {
         tags,
         security: optionalApiKey,
         summary: "Remove a web device's Web Push subscription",
         querystring,
-        body: Type.Object({ device_id: Type.String() }, { examples: [{ device_id: 'browser-1' }] }),
+        body: RemoveBody,
         response: { 204: noContent('Removed'), ...SDK_ERRORS },
       },
     },
     async (request: Q, reply) => {
-      const project = await projectOf(request);
-      const isTrusted = await trusted(request, project);
-      await limit(project, reply);
-      const b = request.body as { device_id?: unknown } | undefined;
-      await runtime.sdk.removeWebPush({ project, trusted: isTrusted, deviceId: b?.device_id });
+      const b = request.body as Static<typeof RemoveBody>;
+      await runtime.sdk.removeWebPush({ project: request.sdkProject!, trusted: request.sdkTrusted === true, deviceId: b.device_id });
       return reply.status(204).send();
     },
   );
