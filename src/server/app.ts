@@ -74,7 +74,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12),
-    // Routes that validate with their schema (not documentOnly): unknown fields are refused, never silently dropped, no
+    // Every route validates its request with the schema the document shows: unknown fields are refused, never silently dropped, no
     // value is coerced to another type (D16: stored exactly or refused; query strings are declared as strings),
     // and the first error becomes the core's invalid_input naming the field (schema-errors.ts).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, verbose: true, keywords: [TOO_MANY] } },

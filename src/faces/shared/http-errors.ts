@@ -54,9 +54,6 @@ export function setRateLimitHeaders(reply: FastifyReply, d: RateDecision, limitH
   if (!d.allowed) reply.header('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))));
 }
 
-/** A route schema used for the OpenAPI document only; the core validates and names fields itself. */
-export const documentOnly = { validatorCompiler: () => () => true } as const;
-
 export const bearer = (header: string | string[] | undefined): string | undefined => {
   const h = Array.isArray(header) ? header[0] : header;
   if (!h) return undefined;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services.ts';
 import { Type } from '@sinclair/typebox';
-import { documentOnly, toMaruError } from '../shared/http-errors.ts';
+import { toMaruError } from '../shared/http-errors.ts';
 import { content, noContent, SECURITY } from '../shared/openapi.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
@@ -37,7 +37,6 @@ export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Deps
   app.get(
     '/t/o/:file',
     {
-      ...documentOnly,
       schema: {
         tags,
         security: SECURITY.none,
@@ -62,12 +61,11 @@ export async function trackingRoutes(app: FastifyInstance, opts: { runtime: Deps
   app.get(
     '/t/c/:token',
     {
-      ...documentOnly,
       schema: {
         tags,
         security: SECURITY.none,
         summary: 'Email click redirect',
-        querystring: Type.Object({ u: Type.String({ description: 'The target URL the token signs' }) }),
+        querystring: Type.Object({ u: Type.Optional(Type.String({ description: 'The target URL the token signs (absent or unsigned: 404)' })) }),
         response: {
           302: noContent('Redirect to the signed URL'),
           404: content('text/plain', Type.String(), 'Unknown link (or a path or query that is not valid text): redirects nowhere', 'unknown link'),

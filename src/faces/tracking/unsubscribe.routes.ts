@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services.ts';
 import { Type } from '@sinclair/typebox';
-import { documentOnly, toMaruError } from '../shared/http-errors.ts';
+import { toMaruError } from '../shared/http-errors.ts';
 import { content, SECURITY } from '../shared/openapi.ts';
 
 /** What this module uses of the composition root (the dependency rules in .dependency-cruiser.cjs). */
@@ -60,7 +60,11 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: D
 
   // Mail clients post a form (urlencoded or multipart); the body carries nothing maru needs.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, undefined));
+  // Read as '' (the documented body is the form's text, which nothing reads), and no body at all counts as that.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, ''));
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST' && request.body === undefined) request.body = '';
+  });
 
   const send = (reply: FastifyReply, status: number, html: string) => reply.status(status).headers(HEADERS).send(html);
 
@@ -73,7 +77,6 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: D
   app.get(
     '/u/:token',
     {
-      ...documentOnly,
       schema: {
         tags,
         security: SECURITY.none,
@@ -103,7 +106,6 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { runtime: D
   app.post(
     '/u/:token',
     {
-      ...documentOnly,
       schema: {
         tags,
         security: SECURITY.none,
