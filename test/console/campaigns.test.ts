@@ -269,6 +269,24 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
     await page.getByRole('link', { name: 'Cart reminder', exact: true }).waitFor();
   });
 
+  it('the statistics page of each campaign made in the UI shows the send its trigger caused, as GET …/stats does', async () => {
+    for (const [id, name] of [
+      [campaignIds.api, 'Order shipped'],
+      [campaignIds.event, 'Cart reminder'],
+    ]) {
+      await page.goto(`${server.url}/console/p/${projectId}/campaigns`);
+      await page.getByRole('link', { name: `Statistics of ${name}` }).click();
+      await page.getByRole('heading', { name: `${name}: statistics` }).waitFor();
+      await settled(page);
+      const request = (await page.getByTestId('stats-request').textContent())!.replace('GET …', '');
+      const api = await admin(`/admin/v1/projects/${projectId}${request}`);
+      const sent = api.body.stats.find((m: { metricName: string }) => m.metricName === 'send_success');
+      expect(sent.totalCount, name).toBe(1);
+      const cell = page.getByTestId('stats-table').locator('tr[data-metric="send_success"] [data-testid="total"]');
+      expect(await cell.textContent(), name).toBe('1');
+    }
+  });
+
   it('every channel has its preview: a phone frame for push, alimtalk with its #{} variables, email in a sandboxed iframe', async () => {
     await page.goto(`${server.url}/console/p/${projectId}/campaigns/new`);
     await page.getByLabel('Name').fill('Channels');

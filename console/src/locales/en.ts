@@ -185,7 +185,6 @@ export const en = {
     platform: 'Platform',
     pushToken: 'Push token',
     recentEvents: 'Recent events',
-    messages: 'Messages received',
     delete: 'Delete this profile',
     deleteSubmit: 'Delete permanently',
     deleteConfirm: 'Profile {{id}}, its identifiers, devices and events are erased. This cannot be undone.',

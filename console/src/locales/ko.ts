@@ -188,7 +188,6 @@ export const ko: Dictionary<typeof en> = {
     platform: '플랫폼',
     pushToken: '푸시 토큰',
     recentEvents: '최근 이벤트',
-    messages: '받은 메시지',
     delete: '이 프로필 삭제',
     deleteSubmit: '영구 삭제',
     deleteConfirm: '프로필 {{id}}와(과) 그 식별자, 기기, 이벤트를 지웁니다. 되돌릴 수 없습니다.',

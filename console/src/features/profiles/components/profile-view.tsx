@@ -158,45 +158,24 @@ export function ProfileView({ profileId, canDelete }: { profileId: string; canDe
               </Table>
             )}
           </Section>
-          <SimpleGrid cols={{ base: 1, md: 2 }}>
-            <Section title={t('profiles.recentEvents')}>
-              {!p.recentEvents?.length ? (
-                none
-              ) : (
-                <Table>
-                  <Table.Tbody>
-                    {p.recentEvents.map((e, i) => (
-                      <Table.Tr key={e.id ?? i}>
-                        <Table.Td ff="monospace">{e.name}</Table.Td>
-                        <Table.Td>
-                          <Time value={e.occurredAt} />
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              )}
-            </Section>
-            <Section title={t('profiles.messages')}>
-              {!p.messages?.length ? (
-                none
-              ) : (
-                <Table>
-                  <Table.Tbody>
-                    {p.messages.map((m) => (
-                      <Table.Tr key={m.id}>
-                        <Table.Td>{m.channel}</Table.Td>
-                        <Table.Td>{m.status}</Table.Td>
-                        <Table.Td>
-                          <Time value={m.createdAt} />
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              )}
-            </Section>
-          </SimpleGrid>
+          <Section title={t('profiles.recentEvents')}>
+            {!p.recentEvents?.length ? (
+              none
+            ) : (
+              <Table>
+                <Table.Tbody>
+                  {p.recentEvents.map((e, i) => (
+                    <Table.Tr key={e.id ?? i}>
+                      <Table.Td ff="monospace">{e.name}</Table.Td>
+                      <Table.Td>
+                        <Time value={e.occurredAt} />
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )}
+          </Section>
           <Modal opened={confirm} onClose={() => setConfirm(false)} title={t('profiles.delete')}>
             <Stack>
               <Text>{t('profiles.deleteConfirm', { id: p.id })}</Text>
@@ -225,6 +204,5 @@ function toView(d: ProfileDetail) {
     merged: d.mergedProfiles.map((m) => ({ profileId: m.profileId, mergedAt: m.mergedAt })),
     devices: d.devices.map((x) => ({ id: x.deviceId, platform: x.platform, pushToken: x.pushToken, pushTokenSet: x.webPush, updatedAt: x.updatedAt })),
     recentEvents: d.recentEvents.map((e) => ({ id: e.eventKey, name: e.name, occurredAt: e.occurredAt })),
-    messages: d.messages.map((m) => ({ id: m.deliveryId, channel: m.channel, status: m.state, createdAt: m.createdAt })),
   };
 }
