@@ -189,6 +189,28 @@ describe('GET /admin/v1/projects/:id/campaigns/:cid/stats and /outbox', () => {
     expect(outbox.body.outbox.filter((e: { state: string }) => e.state === 'failed').map((e: { recipient: string }) => e.recipient)).toEqual(['tok2']);
     expect((await w.admin('GET', '/outbox?limit=0')).status).toBe(400);
   });
+
+  it('pages the outbox with the `next` cursor without skipping or repeating messages recorded in the same millisecond', async () => {
+    const id = await world();
+    const all = await w.admin('GET', `/outbox?campaign_id=${id}`);
+    expect(all.body.next).toBeNull();
+    expect(new Set(all.body.outbox.map((e: { created_at: string }) => e.created_at)).size).toBe(1); // one instant (the test clock)
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const r = await w.admin('GET', `/outbox?campaign_id=${id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(r.status).toBe(200);
+      seen.push(...r.body.outbox.map((e: { id: string }) => e.id));
+      cursor = r.body.next;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(all.body.outbox.map((e: { id: string }) => e.id));
+    const bad = await w.admin('GET', '/outbox?cursor=not-a-cursor');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_input', field: 'cursor' });
+  });
 });
 
 describe('a test app without campaigns', () => {

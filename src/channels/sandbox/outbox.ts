@@ -98,10 +98,20 @@ export class SandboxOutbox {
     return r && toEntry(r);
   }
 
-  async list(projectId: string, filter: { campaignId?: string; limit?: number; before?: number } = {}): Promise<OutboxEntry[]> {
+  /**
+   * Entries newest first. `before`: created before that instant; `after`: the keyset of the last entry of a previous
+   * page (its creation time and id), so entries recorded in the same millisecond are neither skipped nor repeated.
+   */
+  async list(
+    projectId: string,
+    filter: { campaignId?: string; limit?: number; before?: number; after?: { createdAt: number; id: string } } = {},
+  ): Promise<OutboxEntry[]> {
     let q = this.#store.db.selectFrom('sandbox_outbox').selectAll().where('project_id', '=', projectId);
     if (filter.campaignId !== undefined) q = q.where('campaign_id', '=', filter.campaignId);
     if (filter.before !== undefined) q = q.where('created_at', '<', filter.before);
+    const after = filter.after;
+    if (after !== undefined)
+      q = q.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
     const rows = await q
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')

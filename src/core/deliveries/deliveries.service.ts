@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decodeCursor, encodeCursor } from '../paging/keyset-cursor.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Store } from '../../platform/db/store.ts';
 import { newId, uuidv7 } from '../../platform/ids.ts';
@@ -400,7 +401,7 @@ export class DeliveriesService {
     if (filter.state !== undefined && !(DELIVERY_STATES as readonly unknown[]).includes(filter.state))
       throw invalid('state', `state must be one of ${DELIVERY_STATES.join(', ')}`);
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
-    const after = filter.cursor === undefined || filter.cursor === '' ? undefined : decodeDeliveryCursor(filter.cursor);
+    const after = filter.cursor === undefined || filter.cursor === '' ? undefined : decodeCursor(filter.cursor);
     const rows = await repo.listDeliveries(this.#store.db, projectId, {
       ...scope,
       state: filter.state as string | undefined,
@@ -410,7 +411,7 @@ export class DeliveriesService {
     });
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    return { items, next: rows.length > limit && last ? encodeDeliveryCursor(last) : null };
+    return { items, next: rows.length > limit && last ? encodeCursor(last) : null };
   }
 
   /** The deletion eraser (one of the `erasers` of DeletionService): deliveries of the profiles and what hooks remove with them. */
@@ -434,15 +435,6 @@ function bump(seen: Map<string, number>, key: string): number {
   const n = seen.get(key) ?? 0;
   seen.set(key, n + 1);
   return n;
-}
-
-/** The opaque `next` of a deliveries page: the last row's creation time and id. */
-const encodeDeliveryCursor = (d: Delivery) => Buffer.from(`${d.createdAt}.${d.id}`).toString('base64url');
-
-function decodeDeliveryCursor(raw: unknown): { createdAt: number; id: string } {
-  const m = typeof raw === 'string' ? /^(\d{1,16})\.(.{1,100})$/.exec(Buffer.from(raw, 'base64url').toString('utf8')) : null;
-  if (!m) throw invalid('cursor', 'cursor must be the `next` of a previous page');
-  return { createdAt: Number(m[1]), id: m[2] };
 }
 
 /** `<campaignId>:<digest of request id and recipient>`: unique per send and recipient, fixed length, no personal data. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.ts';
+import { decodeCursor, encodeCursor } from '../../core/paging/keyset-cursor.ts';
 import { parseDatetimeParam } from '../../core/taxonomy/values.ts';
 import { toCampaignDocument, type TextSize } from '../../core/campaigns/campaigns.service.ts';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaigns/campaigns.types.ts';
@@ -449,17 +450,23 @@ export async function adminCampaignRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get(
     `${base}/outbox`,
-    adminOp('project:read', tags, 'Messages the sandbox provider recorded, newest first (?campaign_id=&limit=&before=)', ok(OutboxBody), {
+    adminOp('project:read', tags, 'Messages the sandbox provider recorded, newest first, paged (?campaign_id=&limit=&cursor=&before=)', ok(OutboxBody), {
       querystring: OutboxQuery,
     }),
-    async (request: FastifyRequest<{ Params: { projectId: string }; Querystring: { campaign_id?: string; limit?: string; before?: string } }>) => {
+    async (
+      request: FastifyRequest<{ Params: { projectId: string }; Querystring: { campaign_id?: string; limit?: string; before?: string; cursor?: string } }>,
+    ) => {
       const p = await project(request);
-      const entries = await runtime.sandboxOutbox.list(p.id, {
+      const limit = limitOf(request.query.limit) ?? 100;
+      const rows = await runtime.sandboxOutbox.list(p.id, {
         campaignId: request.query.campaign_id,
-        limit: limitOf(request.query.limit),
+        limit: limit + 1,
         before: beforeOf(request.query.before),
+        after: request.query.cursor === undefined || request.query.cursor === '' ? undefined : decodeCursor(request.query.cursor),
       });
-      return { outbox: entries.map(outboxToWire) };
+      const entries = rows.slice(0, limit);
+      const last = entries.at(-1);
+      return { outbox: entries.map(outboxToWire), next: rows.length > limit && last ? encodeCursor(last) : null };
     },
   );
 

@@ -76,7 +76,7 @@ export const OutboxEntryDoc = Obj({
   created_at: Timestamp,
   updated_at: Timestamp,
 });
-export const OutboxBody = Obj({ outbox: Type.Array(OutboxEntryDoc) });
+export const OutboxBody = Obj({ outbox: Type.Array(OutboxEntryDoc), next: Next });
 
 export { CampaignStatsDoc } from '../shared/campaign-stats.schema.ts';
 
@@ -94,4 +94,5 @@ export const OutboxQuery = Type.Object({
   campaign_id: Type.Optional(Type.String()),
   limit: Type.Optional(Type.String({ description: '1 to 1000 (default 100)' })),
   before: Type.Optional(Type.String({ format: 'date-time', description: 'only messages recorded before this instant' })),
+  cursor: Type.Optional(Type.String({ description: 'the `next` of the previous page' })),
 });

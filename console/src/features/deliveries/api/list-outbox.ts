@@ -1,15 +1,15 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
 
-/** GET …/outbox: what the sandbox provider received, newest first (`before`: older than that instant). */
-export const useOutbox = (projectId: string, filter: { campaignId?: string; before?: string }) =>
+/** GET …/outbox: what the sandbox provider received, newest first, 30 a page (`cursor`: the `next` of the page before). */
+export const useOutbox = (projectId: string, filter: { campaignId?: string; cursor?: string }) =>
   useQuery({
     queryKey: ['projects', projectId, 'outbox', filter],
     placeholderData: keepPreviousData,
     queryFn: async () =>
       await api.get('/admin/v1/projects/{projectId}/outbox', {
         path: { projectId },
-        query: { campaign_id: filter.campaignId, before: filter.before, limit: 30 },
+        query: { campaign_id: filter.campaignId, cursor: filter.cursor, limit: '30' },
       }),
   });
 

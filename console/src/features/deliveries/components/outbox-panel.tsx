@@ -10,18 +10,18 @@ import { MessagePreview } from './message-preview';
 
 /**
  * The sandbox outbox: each message as its recipient would see it, newest first, filtered by campaign. "Older" asks
- * for the messages recorded before the oldest one shown.
+ * for the next page (the API's `next` cursor: nothing recorded in the same millisecond is skipped).
  */
 export function OutboxPanel() {
   const { t } = useTranslation();
   const { project } = useCurrentProject();
   const [campaign, setCampaign] = useState('');
-  const [filter, setFilter] = useState<{ campaignId?: string; before?: string }>({});
+  const [filter, setFilter] = useState<{ campaignId?: string; cursor?: string }>({});
   const q = useOutbox(project.id, filter);
   const templates = useAlimtalkTemplates(project.id);
   const buttonsOf = (code: string) => templates.data?.find((x) => x.templateCode === code)?.buttons;
   const entries = q.data?.outbox ?? [];
-  const oldest = entries.at(-1)?.created_at;
+  const next = q.data?.next ?? null;
   return (
     <Stack>
       <form
@@ -70,12 +70,12 @@ export function OutboxPanel() {
           ))}
         </SimpleGrid>
         <Group justify="flex-end">
-          {filter.before && (
+          {filter.cursor && (
             <Button variant="default" size="xs" onClick={() => setFilter({ campaignId: filter.campaignId })}>
               {t('deliveries.outbox.newest')}
             </Button>
           )}
-          <Button variant="default" size="xs" disabled={entries.length < 30 || !oldest} onClick={() => oldest && setFilter({ ...filter, before: oldest })}>
+          <Button variant="default" size="xs" disabled={!next} onClick={() => next && setFilter({ ...filter, cursor: next })}>
             {t('deliveries.outbox.older')}
           </Button>
         </Group>
