@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { MANIFEST } from '../../console/scripts/build.ts';
 import { ROOT, exited, freePort, startMaru } from '../helpers/process.ts';
 
@@ -165,4 +166,26 @@ export async function screenshot(page: Page, name: string, options: { notificati
 /** Waits until no query is loading (no loader in the page). */
 export async function settled(page: Page) {
   await page.waitForFunction(`document.querySelectorAll('[aria-busy="true"]').length === 0`);
+}
+
+/**
+ * The check every page of the browser tests gets: wait until it has loaded, photograph it into docs/console/ (when
+ * named), and no serious or critical axe-core violations.
+ */
+export async function checkPage(page: Page, name: string | undefined, what = name ?? 'the page') {
+  await settled(page);
+  if (name) await screenshot(page, name);
+  expect(await seriousViolations(page), `axe on ${what}`).toEqual([]);
+}
+
+/** Errors the page throws are printed, for the person reading a failure. */
+export function reportPageErrors(page: Page) {
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+}
+
+/** What the page showed when a test failed (not part of the docs): `<tmp>/maru-console-failed-<file>-<test>.png`. */
+export async function screenshotOnFailure(page: Page | undefined, file: string, task: { name: string; result?: { state?: string } }) {
+  if (task.result?.state !== 'fail' || !page) return;
+  const name = `${file}-${task.name.split(':')[0]}`.replace(/[^\w.-]+/g, '-').slice(0, 120);
+  await page.screenshot({ path: join(tmpdir(), `maru-console-failed-${name}.png`), fullPage: true }).catch(() => undefined);
 }

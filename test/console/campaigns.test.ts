@@ -1,16 +1,16 @@
-import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
   ADMIN_TOKEN,
   announceSkip,
   launchBrowser,
-  screenshot,
-  seriousViolations,
   settled,
   startConsoleServer,
   type Browser,
   type ConsoleServer,
+  checkPage as checkShown,
+  reportPageErrors,
+  screenshotOnFailure,
 } from './browser.ts';
 
 /**
@@ -47,11 +47,7 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
       headers: { authorization: `Bearer ${credentials.api_key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-  const checkPage = async (name: string) => {
-    await settled(page);
-    await screenshot(page, name);
-    expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
-  };
+  const checkPage = (name: string) => checkShown(page, name);
   const fromPage = (method: string, path: string, options: { csrf?: string; body?: unknown } = {}) =>
     page.evaluate(
       async ({ method, path, csrf, body }) => {
@@ -100,12 +96,9 @@ describe.skipIf(skip)('campaign pages in a real browser', { timeout: 90_000 }, (
     expect(profiles.status).toBeLessThan(300);
     browser = await launchBrowser();
     page = browser.page;
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    reportPageErrors(page);
   }, 60_000);
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail')
-      await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
-  });
+  afterEach(({ task }) => screenshotOnFailure(page, 'campaigns', task));
   afterAll(async () => {
     await browser?.close();
     await server?.stop();

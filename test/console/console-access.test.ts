@@ -1,17 +1,16 @@
 import { DatabaseSync } from 'node:sqlite';
-import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
   ADMIN_TOKEN,
   announceSkip,
   launchBrowser,
-  screenshot,
-  seriousViolations,
-  settled,
   startConsoleServer,
   type Browser,
   type ConsoleServer,
+  checkPage as checkShown,
+  reportPageErrors,
+  screenshotOnFailure,
 } from './browser.ts';
 
 /**
@@ -39,11 +38,7 @@ describe.skipIf(skip)('console access in a real browser', { timeout: 60_000 }, (
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
   };
-  const checkPage = async (name: string) => {
-    await settled(page);
-    await screenshot(page, name);
-    expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
-  };
+  const checkPage = (name: string) => checkShown(page, name);
   /** A request from inside the page, with the session cookie (and the CSRF token when given), as the console makes it. */
   const fromPage = (method: string, path: string, options: { csrf?: string; body?: unknown } = {}) =>
     page.evaluate(
@@ -81,12 +76,9 @@ describe.skipIf(skip)('console access in a real browser', { timeout: 60_000 }, (
     }
     browser = await launchBrowser();
     page = browser.page;
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    reportPageErrors(page);
   }, 60_000);
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail')
-      await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
-  });
+  afterEach(({ task }) => screenshotOnFailure(page, 'console-access', task));
   afterAll(async () => {
     await browser?.close();
     await server?.stop();

@@ -1,17 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
 import {
   ADMIN_TOKEN,
   announceSkip,
   launchBrowser,
-  screenshot,
-  seriousViolations,
   settled,
   startConsoleServer,
   type Browser,
   type ConsoleServer,
+  checkPage as checkShown,
+  reportPageErrors,
+  screenshotOnFailure,
 } from './browser.ts';
 
 /**
@@ -32,11 +32,7 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
   const email = 'owner@example.com';
   const password = 'correct horse battery';
 
-  const checkPage = async (name: string) => {
-    await settled(page);
-    await screenshot(page, name);
-    expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
-  };
+  const checkPage = (name: string) => checkShown(page, name);
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...init.headers } });
   const marketap = (path: string, body: unknown) =>
@@ -50,14 +46,10 @@ describe.skipIf(skip)('console pages in a real browser', { timeout: 60_000 }, ()
     server = await startConsoleServer();
     browser = await launchBrowser();
     page = browser.page;
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    reportPageErrors(page);
     page.on('console', (m) => m.type() === 'error' && console.error(`browser console: ${m.text()}`));
   }, 60_000);
-  afterEach(async ({ task }) => {
-    // What the page showed when a step failed, for the person reading the failure (not part of the docs).
-    if (task.result?.state === 'fail')
-      await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
-  });
+  afterEach(({ task }) => screenshotOnFailure(page, 'console-pages', task));
   afterAll(async () => {
     await browser?.close();
     await server?.stop();

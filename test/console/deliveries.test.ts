@@ -1,16 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
 import {
   ADMIN_TOKEN,
   announceSkip,
   launchBrowser,
-  screenshot,
   seriousViolations,
   settled,
   startConsoleServer,
   type Browser,
   type ConsoleServer,
+  checkPage as checkShown,
+  reportPageErrors,
+  screenshotOnFailure,
 } from './browser.ts';
 
 /**
@@ -57,11 +58,7 @@ describe.skipIf(skip)('statistics, deliveries and the outbox in a real browser',
   const blocked: string[] = [];
   const password = 'correct horse battery';
 
-  const checkPage = async (name: string) => {
-    await settled(page);
-    await screenshot(page, name);
-    expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
-  };
+  const checkPage = (name: string) => checkShown(page, name);
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -116,7 +113,7 @@ describe.skipIf(skip)('statistics, deliveries and the outbox in a real browser',
 
     browser = await launchBrowser();
     page = browser.page;
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    reportPageErrors(page);
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
       // The email preview's protections at work (asserted in the outbox test), not failures.
@@ -129,10 +126,7 @@ describe.skipIf(skip)('statistics, deliveries and the outbox in a real browser',
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
   }, 60_000);
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail')
-      await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
-  });
+  afterEach(({ task }) => screenshotOnFailure(page, 'deliveries', task));
   afterAll(async () => {
     await browser?.close();
     await server?.stop();

@@ -1,16 +1,16 @@
-import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
   ADMIN_TOKEN,
   announceSkip,
   launchBrowser,
-  screenshot,
-  seriousViolations,
   settled,
   startConsoleServer,
   type Browser,
   type ConsoleServer,
+  checkPage as checkShown,
+  reportPageErrors,
+  screenshotOnFailure,
 } from './browser.ts';
 
 /**
@@ -48,11 +48,7 @@ describe.skipIf(skip)('the messaging page in a real browser', { timeout: 90_000 
   };
   const outbox = async (campaignId: string): Promise<OutboxEntry[]> =>
     (await admin(`/admin/v1/projects/${projectId}/outbox?campaign_id=${campaignId}&limit=200`)).body.outbox;
-  const checkPage = async (name: string | undefined, what: string) => {
-    await settled(page);
-    if (name) await screenshot(page, name);
-    expect(await seriousViolations(page), `axe on ${what}`).toEqual([]);
-  };
+  const checkPage = (name: string | undefined, what: string) => checkShown(page, name, what);
   const signIn = async (email: string) => {
     await page.goto(`${server.url}/console/sign-in`);
     await page.getByLabel('Email').fill(email);
@@ -94,12 +90,9 @@ describe.skipIf(skip)('the messaging page in a real browser', { timeout: 90_000 
     expect(sandbox.status).toBe(200);
     browser = await launchBrowser();
     page = browser.page;
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    reportPageErrors(page);
   }, 60_000);
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail')
-      await page.screenshot({ path: `${tmpdir()}/maru-console-failed-${task.name.split(':')[0]}.png`, fullPage: true }).catch(() => undefined);
-  });
+  afterEach(({ task }) => screenshotOnFailure(page, 'messaging', task));
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
