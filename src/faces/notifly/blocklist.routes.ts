@@ -128,7 +128,7 @@ export async function notiflyBlocklistRoutes(app: FastifyInstance, opts: { runti
     },
     async (request: Req, reply) => {
       const projectId = request.notiflySession!.project.id;
-      await runtime.blocklist.register(projectId, mapRegisterBody(request.body));
+      await runtime.blocklist.register(projectId, mapRegisterBody(request.body as { unsubscribeNo: string; recipientNoList: string[] }));
       return { success: true };
     },
   );

@@ -1,4 +1,4 @@
-import { MaruError, invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
 import { DIRECT_LIMITS } from '../../core/messaging/direct-messages.service.ts';
 import type {
   AlimtalkFailoverInput,
@@ -15,7 +15,7 @@ import type { TextKind } from '../../core/messaging/text-size.ts';
 /**
  * Notifly's direct-message bodies (seed 004 §6–8) → the core's direct-message commands. This is the only place that
  * knows the wire names (`recipientList`, `recipientNo`, `templateParameter`, `resendParameter`, `isAd`, `sendNo`,
- * ...); every error names the field as the client wrote it.
+ * ...); every error names the field as the client wrote it. The shapes were checked by the routes' schemas.
  */
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,25 +38,9 @@ function optionalBoolean(obj: Obj, key: string, field: string): boolean | undefi
 
 const blank = (v: unknown) => v === undefined || v === null || v === '';
 
-function object(body: unknown): Obj {
-  if (!isObject(body)) throw invalid('body', 'the body must be a JSON object');
-  return body;
-}
-
-function recipientList(b: Obj): Obj[] {
-  const list = b.recipientList;
-  if (list === undefined || list === null) throw invalid('recipientList', 'recipientList is required: a list of {recipientNo, ...}');
-  if (!Array.isArray(list)) throw invalid('recipientList', 'recipientList must be a list');
-  if (list.length === 0) throw invalid('recipientList', 'recipientList must list at least one recipient');
-  if (list.length > DIRECT_LIMITS.recipients)
-    throw new MaruError('too_many_items', `recipientList has ${list.length} recipients; at most ${DIRECT_LIMITS.recipients} per request`, {
-      field: 'recipientList',
-    });
-  return list.map((r, i) => {
-    if (!isObject(r)) throw invalid(`recipientList[${i}]`, `recipientList[${i}] must be an object {recipientNo, ...}`);
-    return r;
-  });
-}
+/** The body and its recipient list, whose shape and count the route's schema checked (schemas.ts). */
+const object = (body: unknown): Obj => body as Obj;
+const recipientList = (b: Obj): Obj[] => b.recipientList as Obj[];
 
 function recipient(r: Obj, i: number): DirectRecipient {
   const field = `recipientList[${i}]`;
